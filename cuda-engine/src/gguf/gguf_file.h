@@ -1,0 +1,52 @@
+// The parsed header of a GGUF file: metadata and the tensor table. Weights are not read here;
+// each tensor carries where its bytes are, already checked to lie inside the file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gguf/gguf_value.h"
+
+namespace nt {
+
+struct GgufKeyValue {
+  std::string key;
+  GgufValue value;
+};
+
+struct GgufTensorInfo {
+  std::string name;
+  uint32_t type = 0;                    // a GgmlType id the engine supports
+  uint32_t n_dims = 0;                  // 1..4
+  std::array<uint64_t, 4> ne{1, 1, 1, 1};  // elements per dimension, innermost first
+  uint64_t offset = 0;                  // from the start of the data section
+  uint64_t bytes = 0;
+
+  uint64_t element_count() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
+};
+
+struct GgufFile {
+  uint32_t version = 0;
+  uint32_t alignment = 32;  // general.alignment, 32 when absent
+  uint64_t data_offset = 0; // absolute offset of the data section
+  uint64_t file_bytes = 0;
+  std::vector<GgufKeyValue> metadata;
+  std::vector<GgufTensorInfo> tensors;
+
+  // The entry for key, or nullptr.
+  const GgufValue* find(std::string_view key) const;
+};
+
+// Parses a whole GGUF file held in memory. Throws EngineError (NT_E_BAD_GGUF or
+// NT_E_UNSUPPORTED) with a message naming the offending key, tensor or offset. Every length and
+// count is checked against the bytes that remain before anything is allocated for it.
+GgufFile parse_gguf(const uint8_t* bytes, uint64_t size);
+
+// Maps the file read-only, parses it, unmaps it. Throws EngineError (NT_E_NOT_FOUND, NT_E_IO,
+// or the parser's codes).
+GgufFile read_gguf_file(const std::string& path);
+
+}  // namespace nt

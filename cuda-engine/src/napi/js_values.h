@@ -1,0 +1,18 @@
+// Conversions from engine structs to JS values for the N-API addon.
+#pragma once
+
+#include <napi.h>
+
+#include "device/device_report.h"
+#include "engine_error.h"
+#include "gguf/gguf_file.h"
+
+namespace nt {
+
+Napi::Object gguf_to_js(Napi::Env env, const GgufFile& file);
+Napi::Object device_report_to_js(Napi::Env env, const DeviceReport& report);
+
+// A JS Error whose `code` property carries the EngineError code (NT_E_...).
+Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message);
+
+}  // namespace nt
