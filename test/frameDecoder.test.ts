@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { encodeFrame } from "../protocol/encodeFrame.js";
+import { FrameDecoder } from "../protocol/FrameDecoder.js";
+import { MAX_FRAME_BYTES } from "../protocol/maxFrameBytes.js";
+import { NtError } from "../protocol/NtError.js";
+
+const messages: unknown[] = [
+  { kind: "hello", protocol: 1, client: "test" },
+  { kind: "request", id: 1, verb: "ping", params: {} },
+  { kind: "request", id: 4294967295, verb: "status", params: { nested: { list: [1, 2.5, "x", null, true] } } },
+  { kind: "cancel", id: 7 },
+  "a bare string is still one msgpack value",
+];
+const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
+
+function decodeAll(chunks: Buffer[], decoder = new FrameDecoder()): unknown[] {
+  return chunks.flatMap((chunk) => [...decoder.push(chunk)]);
+}
+
+/** A 4-byte big-endian length header followed by `body`. */
+function rawFrame(body: Buffer, declaredLength = body.length): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(declaredLength, 0);
+  return Buffer.concat([header, body]);
+}
+
+function assertNtError(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof NtError && err.code === code);
+}
+
+describe("FrameDecoder", () => {
+  it("decodes a stream split in two at every byte position identically", () => {
+    for (let at = 0; at <= stream.length; at++) {
+      assert.deepEqual(decodeAll([stream.subarray(0, at), stream.subarray(at)]), messages, `split at ${at}`);
+    }
+  });
+
+  it("decodes a stream split in three at every pair of positions identically", () => {
+    for (let a = 0; a <= stream.length; a += 3) {
+      for (let b = a; b <= stream.length; b += 5) {
+        const chunks = [stream.subarray(0, a), stream.subarray(a, b), stream.subarray(b)];
+        assert.deepEqual(decodeAll(chunks), messages, `split at ${a} and ${b}`);
+      }
+    }
+  });
+
+  it("decodes a stream fed one byte at a time", () => {
+    const bytes = [...stream].map((byte) => Buffer.from([byte]));
+    assert.deepEqual(decodeAll(bytes), messages);
+  });
+
+  it("decodes a large frame arriving in many chunks", () => {
+    const big = { kind: "event", id: 1, event: { text: "x".repeat(3 * 1024 * 1024) } };
+    const frame = encodeFrame(big);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < frame.length; at += 65_536) chunks.push(frame.subarray(at, at + 65_536));
+    assert.deepEqual(decodeAll(chunks), [big]);
+  });
+
+  it("frames each message as a 4-byte big-endian body length and the msgpack body", () => {
+    const frame = encodeFrame({ kind: "cancel", id: 7 });
+    assert.equal(frame.readUInt32BE(0), frame.length - 4);
+    // fixmap of 2, "kind" → "cancel", "id" → 7: plain msgpack, no msgpackr record extension.
+    assert.equal(frame[4], 0x82);
+  });
+
+  it("refuses a declared length above the cap as soon as the header is complete", () => {
+    const decoder = new FrameDecoder();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
+    assert.deepEqual([...decoder.push(header.subarray(0, 3))], []);
+    assertNtError(() => [...decoder.push(header.subarray(3))], "NT_E_FRAME_TOO_LARGE");
+  });
+
+  it("accepts a body of exactly the cap and refuses one byte more", () => {
+    const body = Buffer.from([0xa3, 0x61, 0x62, 0x63]); // "abc"
+    assert.deepEqual(decodeAll([rawFrame(body)], new FrameDecoder({ maxFrameBytes: 4 })), ["abc"]);
+    assertNtError(() => decodeAll([rawFrame(body)], new FrameDecoder({ maxFrameBytes: 3 })), "NT_E_FRAME_TOO_LARGE");
+  });
+
+  it("refuses a zero-length frame", () => {
+    assertNtError(() => decodeAll([rawFrame(Buffer.alloc(0))]), "NT_E_BAD_FRAME");
+  });
+
+  for (const [name, body] of [
+    ["a truncated msgpack value", Buffer.from([0x92, 0x01])],
+    ["bytes after the msgpack value", Buffer.from([0x01, 0x02])],
+    ["an unknown msgpack extension", Buffer.from([0xd4, 0x05, 0x00])],
+    ["a string shorter than it declares", Buffer.from([0xa5, 0x61])],
+  ] as const) {
+    it(`refuses a body that is ${name}`, () => {
+      assertNtError(() => decodeAll([rawFrame(body)]), "NT_E_BAD_FRAME");
+    });
+  }
+
+  it("yields the frames before a bad one, then fails and stays failed", () => {
+    const decoder = new FrameDecoder();
+    const seen: unknown[] = [];
+    const input = Buffer.concat([encodeFrame("first"), rawFrame(Buffer.alloc(0))]);
+    assertNtError(() => {
+      for (const message of decoder.push(input)) seen.push(message);
+    }, "NT_E_BAD_FRAME");
+    assert.deepEqual(seen, ["first"]);
+    assertNtError(() => [...decoder.push(encodeFrame("later"))], "NT_E_BAD_FRAME");
+  });
+
+  it("keeps a partial frame pending until the rest arrives", () => {
+    const decoder = new FrameDecoder();
+    const frame = encodeFrame({ kind: "cancel", id: 1 });
+    assert.deepEqual([...decoder.push(frame.subarray(0, 6))], []);
+    assert.equal(decoder.pendingBytes, 2);
+    assert.deepEqual([...decoder.push(frame.subarray(6))], [{ kind: "cancel", id: 1 }]);
+    assert.equal(decoder.pendingBytes, 0);
+  });
+
+  it("decodes 64-bit integers within ±2^53 as numbers and beyond as bigint", () => {
+    const uint64Five = Buffer.from([0xcf, 0, 0, 0, 0, 0, 0, 0, 5]);
+    const uint64Huge = Buffer.from([0xcf, 0xff, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(decodeAll([rawFrame(uint64Five), rawFrame(uint64Huge)]), [5, 0xff00000000000000n]);
+  });
+
+  it("refuses to encode a message above the cap", () => {
+    assertNtError(() => encodeFrame("x".repeat(MAX_FRAME_BYTES + 1)), "NT_E_FRAME_TOO_LARGE");
+  });
+});
