@@ -1,0 +1,188 @@
+import net from "node:net";
+import { encodeFrame } from "../protocol/encodeFrame.js";
+import { FrameDecoder } from "../protocol/FrameDecoder.js";
+import { NtError } from "../protocol/NtError.js";
+import { packageVersion } from "../protocol/packageVersion.js";
+import { parseMessage } from "../protocol/parseMessage.js";
+import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
+import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protocol/serverFrames.js";
+import { VERBS, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
+import { unreachableError } from "./unreachableError.js";
+
+/** Options of NtClient.connect. */
+export interface NtClientOptions {
+  /** Path of the daemon's Unix socket. Required. */
+  socketPath: string;
+  /** How long connecting plus the hello exchange may take, in ms; then NT_E_DAEMON_UNREACHABLE. Default 5000. */
+  timeoutMs?: number;
+  /** Who is calling, sent in the hello for the daemon's logs. Default "ntctl/<package version>". */
+  clientName?: string;
+}
+
+/** Options of one request. */
+export interface NtRequestOptions {
+  /**
+   * How long to wait for the answer, in ms; past it the request is cancelled (a `cancel` frame is
+   * sent) and fails with NT_E_DAEMON_UNREACHABLE. Default: no limit.
+   */
+  timeoutMs?: number;
+}
+
+interface Waiter {
+  resolve: (value: Record<string, unknown>) => void;
+  reject: (error: NtError) => void;
+}
+
+/**
+ * A connection to ntd: the hello exchange, then any number of concurrent requests, each answered
+ * by id. A failure of the connection itself (daemon gone, id-less error frame, garbage from the
+ * daemon) fails every request in flight and the client stays failed; close() when done.
+ */
+export class NtClient {
+  readonly #socket: net.Socket;
+  readonly #socketPath: string;
+  readonly #decoder = new FrameDecoder();
+  /** Requests awaiting their answer, by id. */
+  readonly #waiters = new Map<number, Waiter>();
+  /** connect() awaiting the server's hello. */
+  #helloWaiter: Waiter | undefined;
+  #nextId = 1;
+  #failure: NtError | undefined;
+  #server: ServerHello | undefined;
+
+  private constructor(socket: net.Socket, socketPath: string) {
+    this.#socket = socket;
+    this.#socketPath = socketPath;
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("error", (err) => this.#fail(unreachableError(socketPath, err)));
+    socket.on("close", () => this.#fail(new NtError("NT_E_DAEMON_UNREACHABLE",
+      `the daemon at ${socketPath} closed the connection`)));
+  }
+
+  /** Connects to the daemon and exchanges hellos; rejects with NT_E_DAEMON_UNREACHABLE when nobody answers. */
+  static async connect(options: NtClientOptions): Promise<NtClient> {
+    const { socketPath, timeoutMs = 5000, clientName = `ntctl/${packageVersion()}` } = options;
+    const client = new NtClient(net.createConnection(socketPath), socketPath);
+    const timer = setTimeout(() => client.#fail(new NtError("NT_E_DAEMON_UNREACHABLE",
+      `the daemon at ${socketPath} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      await client.#greet(clientName);
+      return client;
+    } catch (err) {
+      client.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The daemon's hello: its protocol, version and pid. */
+  get server(): ServerHello {
+    if (!this.#server) throw new NtError("NT_E_INTERNAL", "NtClient used before its hello exchange");
+    return this.#server;
+  }
+
+  /** Sends one request and resolves with its validated result, or rejects with the daemon's NtError. */
+  async request<V extends VerbName>(verb: V, params: VerbParams<V>,
+    options: NtRequestOptions = {}): Promise<VerbResult<V>> {
+    const id = this.#takeId();
+    const { timeoutMs } = options;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#timeOut(id, verb, timeoutMs), timeoutMs);
+    try {
+      const result = await this.#exchange(id, { kind: "request", id, verb, params });
+      return parseMessage(VERBS[verb].result, result, `${verb} result`, "NT_E_INTERNAL") as VerbResult<V>;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection; requests still in flight fail with NT_E_CANCELLED. */
+  close(): void {
+    this.#fail(new NtError("NT_E_CANCELLED", "the client closed the connection"));
+  }
+
+  /** Sends our hello (queued by the socket until it connects) and waits for the server's. */
+  #greet(clientName: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#helloWaiter = { resolve, reject };
+      this.#socket.write(encodeFrame({ kind: "hello", protocol: PROTOCOL_VERSION, client: clientName }));
+    });
+  }
+
+  /** Sends a request frame and waits for the answer that carries its id. */
+  #exchange(id: number, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+      this.#socket.write(encodeFrame(frame));
+    });
+  }
+
+  #takeId(): number {
+    const id = this.#nextId;
+    this.#nextId = id === 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  #timeOut(id: number, verb: string, timeoutMs: number): void {
+    const waiter = this.#waiters.get(id);
+    if (!waiter) return;
+    this.#waiters.delete(id);
+    if (!this.#failure) this.#socket.write(encodeFrame({ kind: "cancel", id }));
+    waiter.reject(new NtError("NT_E_DAEMON_UNREACHABLE",
+      `the daemon at ${this.#socketPath} did not answer ${verb} within ${timeoutMs} ms`));
+  }
+
+  #onData(chunk: Buffer): void {
+    try {
+      for (const message of this.#decoder.push(chunk)) {
+        this.#onFrame(parseMessage(serverFrameSchema, message, "server frame", "NT_E_INTERNAL"));
+      }
+    } catch (err) {
+      this.#fail(NtError.from(err));
+    }
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.kind) {
+      case "hello": return this.#onHello(frame);
+      case "result": return this.#settle(frame.id, (w) => w.resolve(frame.result));
+      case "error": {
+        const error = NtError.fromWire(frame.error);
+        // An id-less error is about the connection itself; the daemon closes it next.
+        if (frame.id === undefined) return this.#fail(error);
+        return this.#settle(frame.id, (w) => w.reject(error));
+      }
+      case "event": return; // No verb streams yet; events of later verbs will be routed to their request.
+    }
+  }
+
+  #onHello(hello: ServerHello): void {
+    if (this.#server) throw new NtError("NT_E_INTERNAL", `the daemon at ${this.#socketPath} sent a second hello`);
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      throw new NtError("NT_E_PROTOCOL_VERSION",
+        `the daemon at ${this.#socketPath} speaks protocol ${hello.protocol}, this ntctl speaks ${PROTOCOL_VERSION}`);
+    }
+    this.#server = hello;
+    this.#helloWaiter?.resolve(hello);
+    this.#helloWaiter = undefined;
+  }
+
+  /** Hands an answer to its waiter; answers to requests that timed out are dropped. */
+  #settle(id: number, deliver: (waiter: Waiter) => void): void {
+    const waiter = this.#waiters.get(id);
+    if (!waiter) return;
+    this.#waiters.delete(id);
+    deliver(waiter);
+  }
+
+  #fail(error: NtError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const waiter of this.#waiters.values()) waiter.reject(error);
+    this.#waiters.clear();
+    this.#helloWaiter?.reject(error);
+    this.#helloWaiter = undefined;
+    this.#socket.destroy();
+  }
+}

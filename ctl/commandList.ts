@@ -1,0 +1,16 @@
+import type { CommandModule } from "yargs";
+import type { GlobalArgs } from "./GlobalArgs.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { statusCommand } from "./commands/status.js";
+import { versionCommand } from "./commands/version.js";
+
+/**
+ * Every ntctl command, one module per file in commands/ (DESIGN §6). Adding a command is an
+ * import and an entry here. Each command declares its own extra arguments, hence `any` for them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
+  inspectCommand,
+  statusCommand,
+  versionCommand,
+];

@@ -1,0 +1,41 @@
+import type { EngineDevice, EngineReport } from "../../protocol/verbs/engineInfo.js";
+import type { VerbResult } from "../../protocol/verbs.js";
+import { formatBytes } from "../format/formatBytes.js";
+import { formatDuration } from "../format/formatDuration.js";
+
+/** The human form of `ntctl status`: a few "label  value" lines, one per device. */
+export function formatStatus(status: VerbResult<"status">): string {
+  const { engine } = status;
+  const lines: [string, string][] = [
+    ["daemon", `ntd ${status.version}, pid ${status.pid}, ${status.state}, up ${formatDuration(status.uptimeSeconds)}`],
+    ["socket", status.socket],
+    ["models", status.models.length === 0 ? "none loaded" : `${status.models.length} loaded`],
+    ...("error" in engine
+      ? [["engine", `unavailable: ${engine.error.message} [${engine.error.code}]`] as [string, string]]
+      : engineLines(engine)),
+  ];
+  return lines.map(([label, value]) => `${label.padEnd(8)}${value}`).join("\n");
+}
+
+function engineLines(engine: EngineReport): [string, string][] {
+  const { build, cuda, devices } = engine;
+  const backends = build.cuda ? `CUDA (${build.cudaArchitectures}) + CPU (${build.simd})` : `CPU (${build.simd})`;
+  const versions = [
+    cuda.driverVersion && `driver ${cuda.driverVersion}`,
+    cuda.runtimeVersion && `runtime ${cuda.runtimeVersion}`,
+  ].filter(Boolean).join(", ");
+  const cudaState = cuda.available
+    ? `available${versions ? ` (${versions})` : ""}`
+    : `unavailable: ${cuda.reason ?? "no reason given"}`;
+  return [
+    ["engine", `${build.version}, built for ${backends}`],
+    ["cuda", cudaState],
+    ...devices.map((d): [string, string] => ["device", describeDevice(d)]),
+  ];
+}
+
+function describeDevice(d: EngineDevice): string {
+  const memory = `${formatBytes(d.totalBytes)} (${formatBytes(d.freeBytes)} free)`;
+  const compute = d.backend === "cuda" ? `compute ${d.computeCapability ?? "?"}, ${d.cores} SMs` : `${d.cores} threads`;
+  return `${d.backend}:${d.index} ${d.name}, ${memory}, ${compute}`;
+}

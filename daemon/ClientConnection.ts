@@ -1,0 +1,154 @@
+import type { Socket } from "node:net";
+import type { Logger } from "winston";
+import { clientFrameSchema, type RequestFrame } from "../protocol/clientFrames.js";
+import { encodeFrame } from "../protocol/encodeFrame.js";
+import { FrameDecoder } from "../protocol/FrameDecoder.js";
+import { NtError } from "../protocol/NtError.js";
+import { packageVersion } from "../protocol/packageVersion.js";
+import { parseMessage } from "../protocol/parseMessage.js";
+import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
+import type { ServerFrame } from "../protocol/serverFrames.js";
+import type { DaemonContext } from "./DaemonContext.js";
+import { dispatchRequest } from "./dispatchRequest.js";
+import { readClientHello } from "./readClientHello.js";
+
+/** Options of a ClientConnection. */
+export interface ClientConnectionOptions {
+  /** Names the connection in log lines, e.g. "conn#3". */
+  label: string;
+  /** What the verb handlers may know about the daemon. */
+  context: DaemonContext;
+  /** Where log lines go. */
+  logger: Logger;
+}
+
+/**
+ * One client on ntd.sock: handshake, then requests answered in any order by id. Anything that
+ * is not the protocol gets one id-less `error` frame and the connection is dropped; the daemon
+ * and other connections never notice.
+ */
+export class ClientConnection {
+  readonly #socket: Socket;
+  readonly #options: ClientConnectionOptions;
+  readonly #decoder = new FrameDecoder();
+  /** Requests being served, by id; aborting a controller tells its handler to stop. */
+  readonly #inFlight = new Map<number, AbortController>();
+  #greeted = false;
+  #dropping = false;
+
+  constructor(socket: Socket, options: ClientConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    // Resets by a departing client are routine; 'close' follows and cleans up.
+    socket.on("error", (err) => options.logger.debug(`${options.label}: socket error: ${err.message}`));
+    socket.on("close", () => this.#onClose());
+    options.logger.debug(`${options.label}: connected`);
+  }
+
+  /** Drops the connection at once, abandoning its requests (used when the daemon stops). */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#dropping) return;
+    try {
+      for (const message of this.#decoder.push(chunk)) {
+        this.#onMessage(message);
+        if (this.#dropping) return;
+      }
+    } catch (err) {
+      this.#drop(NtError.from(err));
+    }
+  }
+
+  #onMessage(message: unknown): void {
+    if (!this.#greeted) return this.#onHello(message);
+    const frame = parseMessage(clientFrameSchema, message, "frame");
+    if (frame.kind === "request") return this.#startRequest(frame);
+    if (frame.kind === "cancel") return this.#cancel(frame.id);
+    throw new NtError("NT_E_BAD_REQUEST", "a second hello on the same connection");
+  }
+
+  #onHello(message: unknown): void {
+    const hello = readClientHello(message);
+    this.#greeted = true;
+    this.#options.logger.debug(`${this.#options.label}: hello from ${hello.client}`);
+    this.#send({ kind: "hello", protocol: PROTOCOL_VERSION, server: packageVersion(), pid: process.pid });
+  }
+
+  #startRequest(request: RequestFrame): void {
+    const { id } = request;
+    // A reused id would make the client's answers ambiguous: that is a broken client, not a bad request.
+    if (this.#inFlight.has(id)) throw new NtError("NT_E_BAD_REQUEST", `request id ${id} is already in flight`);
+    const controller = new AbortController();
+    this.#inFlight.set(id, controller);
+    dispatchRequest(request, this.#options.context, controller.signal).then(
+      (result) => this.#finish(id, controller, { kind: "result", id, result }),
+      (err: unknown) => this.#finish(id, controller, { kind: "error", id, error: this.#toWire(err, request.verb) }),
+    ).catch((err: unknown) => {
+      // A failure to answer must never become an unhandled rejection, which would end the daemon.
+      this.#options.logger.error(`${this.#options.label}: cannot answer request ${id}`, { error: err });
+    });
+  }
+
+  /** Sends a request's answer, unless it was cancelled (or the connection closed) meanwhile. */
+  #finish(id: number, controller: AbortController, answer: ServerFrame): void {
+    if (this.#inFlight.get(id) !== controller) return;
+    this.#inFlight.delete(id);
+    this.#send(answer);
+  }
+
+  #cancel(id: number): void {
+    const controller = this.#inFlight.get(id);
+    if (!controller) {
+      const error = new NtError("NT_E_NOT_FOUND", `no request with id ${id} is in flight`);
+      this.#send({ kind: "error", id, error: error.toWire() });
+      return;
+    }
+    this.#inFlight.delete(id);
+    controller.abort();
+    this.#send({ kind: "error", id, error: new NtError("NT_E_CANCELLED", `request ${id} was cancelled`).toWire() });
+  }
+
+  #toWire(err: unknown, verb: string): { code: string; message: string } {
+    const error = NtError.from(err);
+    if (error.code === "NT_E_INTERNAL") this.#options.logger.error(`${this.#options.label}: ${verb} failed`, { error: err });
+    return error.toWire();
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#socket.destroyed || this.#dropping) return;
+    let bytes: Buffer;
+    try {
+      bytes = encodeFrame(frame);
+    } catch (err) {
+      // Only an oversized answer can fail to encode; the client still gets an answer for its id.
+      bytes = encodeFrame({ kind: "error", id: "id" in frame ? frame.id : undefined, error: NtError.from(err).toWire() });
+    }
+    // A client that sends but does not read must not make the daemon buffer without bound.
+    if (!this.#socket.write(bytes)) {
+      this.#socket.pause();
+      this.#socket.once("drain", () => this.#socket.resume());
+    }
+  }
+
+  /** Answers garbage with one id-less error frame, then closes the connection. */
+  #drop(error: NtError): void {
+    this.#options.logger.warn(`${this.#options.label}: dropping connection: ${error.message} [${error.code}]`);
+    this.#dropping = true;
+    this.#abortAll();
+    this.#socket.end(encodeFrame({ kind: "error", error: error.toWire() }), () => this.#socket.destroy());
+  }
+
+  #onClose(): void {
+    this.#abortAll();
+    this.#options.logger.debug(`${this.#options.label}: closed`);
+  }
+
+  #abortAll(): void {
+    for (const controller of this.#inFlight.values()) controller.abort();
+    this.#inFlight.clear();
+  }
+}

@@ -1,0 +1,107 @@
+import { chmod, rm } from "node:fs/promises";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import winston, { type Logger } from "winston";
+import type { EngineBinding } from "../cuda-engine/js/EngineBinding.js";
+import { loadEngine } from "../cuda-engine/js/loadEngine.js";
+import { NtError } from "../protocol/NtError.js";
+import { claimSocketPath } from "./claimSocketPath.js";
+import { ClientConnection } from "./ClientConnection.js";
+import type { DaemonContext } from "./DaemonContext.js";
+
+/** Options of a DaemonServer. */
+export interface DaemonServerOptions {
+  /** Path of the Unix socket to listen on; its folder is created if missing. Required. */
+  socketPath: string;
+  /** Where log lines go. Default: a logger that discards everything (for embedding and tests). */
+  logger?: Logger;
+  /**
+   * Loads the engine addon; called lazily by the verbs that report on the engine, and a failure
+   * is reported, never fatal. Default: loadEngine() from cuda-engine/js (tests pass a fake).
+   */
+  loadEngine?: () => EngineBinding;
+  /** Permission bits of the socket file. Default 0o660: the daemon's user and group may connect. */
+  socketMode?: number;
+}
+
+/**
+ * ntd's socket server: listens on ntd.sock and serves each client through a ClientConnection.
+ * It owns its connections: stop() closes them all. Started once, stopped once.
+ */
+export class DaemonServer {
+  readonly #options: DaemonServerOptions;
+  readonly #logger: Logger;
+  readonly #connections = new Set<ClientConnection>();
+  #server: net.Server | undefined;
+  #state: "new" | "started" | "stopped" = "new";
+  #connectionCount = 0;
+
+  constructor(options: DaemonServerOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? winston.createLogger({ silent: true });
+  }
+
+  /** The socket path this server listens on. */
+  get socketPath(): string {
+    return this.#options.socketPath;
+  }
+
+  /** Claims the socket path (see claimSocketPath) and starts accepting connections. */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new NtError("NT_E_INTERNAL", `DaemonServer cannot start: it is ${this.#state}`);
+    this.#state = "started";
+    const { socketPath } = this.#options;
+    await claimSocketPath(socketPath);
+    const context: DaemonContext = {
+      socketPath, startedAtMs: performance.now(), loadEngine: this.#options.loadEngine ?? loadEngine,
+    };
+    const server = net.createServer((socket) => this.#accept(socket, context));
+    await listen(server, socketPath);
+    server.on("error", (err) => this.#logger.error(`socket server error: ${err.message}`));
+    this.#server = server;
+    // stop() during start (a signal while starting up) found no server to close; close it now.
+    if (this.#hasStopped()) return this.#close(server);
+    // Until this chmod the socket has the umask's mode (srwxr-xr-x with the usual 022): connecting
+    // needs write permission, so that window is narrower than 0660, never wider.
+    await chmod(socketPath, this.#options.socketMode ?? 0o660);
+  }
+
+  /** Stops accepting, drops every connection, and removes the socket file. Safe to call twice. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#state = "stopped";
+    this.#server = undefined;
+    if (server) await this.#close(server);
+  }
+
+  async #close(server: net.Server): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const connection of this.#connections) connection.destroy();
+    await closed;
+    // Node unlinks the socket on close; this covers a close that did not (and costs nothing otherwise).
+    await rm(this.#options.socketPath, { force: true });
+  }
+
+  /** A method, so TypeScript does not narrow #state across the awaits in start(). */
+  #hasStopped(): boolean {
+    return this.#state === "stopped";
+  }
+
+  #accept(socket: net.Socket, context: DaemonContext): void {
+    const connection = new ClientConnection(socket, {
+      label: `conn#${++this.#connectionCount}`, context, logger: this.#logger,
+    });
+    this.#connections.add(connection);
+    socket.on("close", () => this.#connections.delete(connection));
+  }
+}
+
+function listen(server: net.Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,12 @@
+import type { VerbName } from "../../protocol/verbs.js";
+import { handlePing } from "./handlePing.js";
+import { handleStatus } from "./handleStatus.js";
+import { handleVersion } from "./handleVersion.js";
+import type { VerbHandler } from "./VerbHandler.js";
+
+/** The handler of every verb; the mapped type makes a verb added to VERBS without a handler a compile error. */
+export const verbHandlers: { readonly [V in VerbName]: VerbHandler<V> } = {
+  ping: handlePing,
+  version: handleVersion,
+  status: handleStatus,
+};

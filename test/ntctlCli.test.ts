@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { DaemonServer } from "../daemon/DaemonServer.js";
+import { parseMessage } from "../protocol/parseMessage.js";
+import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
+import { VERBS } from "../protocol/verbs.js";
+import { fakeEngine } from "./support/fakeEngine.js";
+import { makeSocketDir } from "./support/makeSocketDir.js";
+
+const ntctlMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../ctl/main.js");
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs ntctl asynchronously: the daemon under test lives in this process and must keep serving. */
+function ntctl(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("ntctl against a running daemon", () => {
+  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let server: DaemonServer;
+
+  before(async () => {
+    dir = await makeSocketDir();
+    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: fakeEngine });
+    await server.start();
+  });
+
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  it("status --json prints the status result as one object and exits 0", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "status", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const status = parseMessage(VERBS.status.result, JSON.parse(run.stdout), "status");
+    assert.equal(status.pid, process.pid);
+    assert.equal(status.socket, dir.socketPath);
+  });
+
+  it("status prints a human summary naming the socket and devices, and exits 0", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "status");
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.stdout.includes(dir.socketPath));
+    assert.ok(run.stdout.includes("Test GPU"));
+  });
+
+  it("version --json prints ntctl's and the daemon's versions and exits 0", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "version", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const output = JSON.parse(run.stdout) as { ntctl: { protocol: number }; daemon: unknown };
+    assert.equal(output.ntctl.protocol, PROTOCOL_VERSION);
+    const daemon = parseMessage(VERBS.version.result, output.daemon, "daemon");
+    assert.equal(daemon.protocol, PROTOCOL_VERSION);
+    assert.equal(daemon.engine?.version, "9.9.9");
+  });
+});
+
+describe("ntctl without a daemon", () => {
+  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  before(async () => {
+    dir = await makeSocketDir();
+  });
+  after(async () => {
+    await dir.remove();
+  });
+
+  it("status --json prints NT_E_DAEMON_UNREACHABLE on stdout and exits 3", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "status", "--json");
+    assert.equal(run.code, 3);
+    assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, "NT_E_DAEMON_UNREACHABLE");
+  });
+
+  it("status prints the error with its code on stderr and exits 3", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "status");
+    assert.equal(run.code, 3);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /^ntctl: .*\[NT_E_DAEMON_UNREACHABLE\]\n$/);
+  });
+
+  it("version --json still exits 0, reporting the daemon as unreachable", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "version", "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const output = JSON.parse(run.stdout) as { ntctl: { version: string }; daemon: { error: { code: string } } };
+    assert.equal(output.daemon.error.code, "NT_E_DAEMON_UNREACHABLE");
+  });
+
+  it("version still exits 0 in text form", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "version");
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.stdout.includes(dir.socketPath));
+  });
+});
+
+describe("ntctl usage errors", () => {
+  for (const args of [[], ["launch"], ["status", "--no-such-option"]]) {
+    it(`exits 2 with NT_E_BAD_REQUEST for "ntctl ${args.join(" ")}"`, async () => {
+      const run = await ntctl(...args, "--json");
+      assert.equal(run.code, 2);
+      assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, "NT_E_BAD_REQUEST");
+    });
+  }
+});
