@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fuzzes the GGUF reader with libFuzzer (clang, -fsanitize=fuzzer,address,undefined) for the given
+# number of seconds, seeded with the real files in $NT_TEST_DATA and with files from our own
+# writer. Any crash, sanitizer report, timeout or oversized allocation fails the run; the
+# reproducer is left in cuda-engine/build-fuzz/findings/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+
+clangxx=$(command -v clang++ || command -v clang++-14 || true)
+clangc=$(command -v clang || command -v clang-14 || true)
+if [[ -z "$clangxx" ]]; then
+  echo "fuzzGguf: clang++ not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
+  exit 1
+fi
+
+echo "== building the GGUF fuzzer with $clangxx"
+cmake -S cuda-engine -B cuda-engine/build-fuzz -DCMAKE_C_COMPILER="$clangc" -DCMAKE_CXX_COMPILER="$clangxx" \
+  -DWITH_CUDA=OFF -DNT_BUILD_BENCH=OFF -DNT_BUILD_FUZZ=ON >/dev/null
+cmake --build cuda-engine/build-fuzz --target fuzz_gguf -j "$(nproc)"
+
+corpus=cuda-engine/build-fuzz/corpus
+findings=cuda-engine/build-fuzz/findings
+mkdir -p "$corpus" "$findings"
+data=${NT_TEST_DATA:-../shared/testdata}
+if compgen -G "$data/*.gguf" >/dev/null; then
+  cp "$data"/*.gguf "$data"/vocab/*.gguf "$corpus"/
+elif [[ "${CI:-}" == "true" ]]; then
+  echo "fuzzGguf: no GGUF seeds in NT_TEST_DATA=$data" >&2
+  exit 1
+fi
+node dist/scripts/writeFuzzSeeds.js "$corpus"
+
+echo "== fuzzing for ${seconds}s"
+# -max_len keeps mutations near the header, where every parse decision is made.
+cuda-engine/build-fuzz/fuzz_gguf "$corpus" -max_total_time="$seconds" -max_len=65536 \
+  -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -artifact_prefix="$findings/" -print_final_stats=1
