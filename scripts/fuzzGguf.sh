@@ -31,7 +31,15 @@ elif [[ "${CI:-}" == "true" ]]; then
 fi
 node dist/scripts/writeFuzzSeeds.js "$corpus"
 
-echo "== fuzzing for ${seconds}s"
-# -max_len keeps mutations near the header, where every parse decision is made.
-cuda-engine/build-fuzz/fuzz_gguf "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -artifact_prefix="$findings/" -print_final_stats=1
+echo "== fuzzing for ${seconds}s (log: $findings/fuzz.log)"
+# -max_len keeps mutations near the header, where every parse decision is made. libFuzzer logs a
+# line per new input; keep that in a file and show its end only when something was found.
+if ! cuda-engine/build-fuzz/fuzz_gguf "$corpus" -max_total_time="$seconds" -max_len=65536 \
+    -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -artifact_prefix="$findings/" \
+    -print_final_stats=1 >"$findings/fuzz.log" 2>&1; then
+  tail -n 60 "$findings/fuzz.log"
+  echo "fuzzGguf: the fuzzer found a problem; reproduce with cuda-engine/build-fuzz/fuzz_gguf $findings/<artifact>" >&2
+  exit 1
+fi
+grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$findings/fuzz.log"
+echo "fuzzGguf: no findings"
