@@ -1,0 +1,27 @@
+// Matrix products straight on quantized blocks, the way ggml's CPU backend computes them, so
+// results agree with llama.cpp: activations are quantized to the weight type's partner format
+// (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, F16 for F16, BF16 for BF16,
+// F32 for F32) and dotted block by block. AVX2 paths are chosen at run time, scalar otherwise.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/simd.h"
+#include "cpu/thread_pool.h"
+#include "tensor/tensor_view.h"
+
+namespace nt::cpu {
+
+// out[t * w.rows() + r] = dot(row r of w, x + t * w.ne[0])   for t in [0, n_tokens), r in [0, w.rows())
+// x holds n_tokens rows of w.ne[0] floats. Weights are read once per call for all tokens, which
+// is what makes prompt processing and batches cheaper per token than decoding one by one.
+void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool);
+
+// The same at a given SIMD level instead of simd_level()'s (tests compare the two).
+void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool,
+            SimdLevel level);
+
+// Expands n elements (a multiple of the type's block size) of quantized data to floats.
+void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n);
+
+}  // namespace nt::cpu

@@ -1,0 +1,102 @@
+// AVX2 building blocks shared by the kernels. Where a helper fixes an order of float additions
+// it is ggml's (ggml-cpu/arch/x86/quants.c, simd-mappings.h), so that the AVX2 kernels round
+// exactly as llama.cpp's AVX2 build does. Integer helpers are exact, so only which elements
+// land in which lane matters: everywhere, lane k of a 32-element group holds elements 4k..4k+3.
+#pragma once
+
+#include "cpu/simd.h"
+
+#if NT_X86
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace nt::cpu::quant {
+
+// f16 -> f32 in one instruction (vcvtph2ps); exact, so equal to fp16_to_fp32.
+NT_TARGET_AVX2 inline float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+
+// ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7)), ggml's hsum_float_8.
+NT_TARGET_AVX2 inline float hsum_lanes(__m256 x) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+
+// ggml's GGML_F32x8_REDUCE for its four F32/F16 accumulators: (a0 + a2) + (a1 + a3), then the
+// two 128-bit halves, then two horizontal adds.
+NT_TARGET_AVX2 inline float reduce_four_accumulators(const __m256 acc[4]) {
+  const __m256 sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+  const __m128 t1 = _mm_hadd_ps(t0, t0);
+  return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+
+// Eight int32 lanes, lane k = sum of x[j] * y[j] for j in 4k..4k+3, for unsigned bytes x
+// (at most 127 here, so the int16 pair sums of maddubs never saturate) and signed bytes y.
+NT_TARGET_AVX2 inline __m256i dot_u8_i8_lanes(__m256i x, __m256i y) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(x, y), _mm256_set1_epi16(1));
+}
+
+// The same for signed x: maddubs wants its first operand unsigned, so move x's sign onto y.
+// Like ggml this is exact except for x = y = -128, which ggml's quantizers never produce.
+NT_TARGET_AVX2 inline __m256i dot_i8_lanes(__m256i x, __m256i y) {
+  return dot_u8_i8_lanes(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+// 16 bytes of nibble pairs -> 32 bytes: the low nibbles (elements 0-15), then the high ones.
+NT_TARGET_AVX2 inline __m256i unpack_nibbles(const uint8_t* p) {
+  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+}
+
+// 32 bits -> 32 bytes, byte i = 0xFF where bit i is set, else 0.
+NT_TARGET_AVX2 inline __m256i expand_bits(const uint8_t* p) {
+  uint32_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  const __m256i byte_of_bit = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                               2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), byte_of_bit);
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201);
+  return _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+}
+
+// 16 int16 lanes: the first 8 = a, the last 8 = b (scales of two 16-element halves).
+NT_TARGET_AVX2 inline __m256i two_scales(int a, int b) {
+  return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(b)),
+                          _mm_set1_epi16(static_cast<int16_t>(a)));
+}
+
+// Rounds 32 floats to int8 as ggml's x86 quantize_row_q8_0 / q8_1 do (and unlike their generic
+// C reference): multiply by 127 / max|x| and round half to even. Returns max|x|.
+NT_TARGET_AVX2 inline float round_block32_x86(const float* x, int8_t* q) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 v[4];
+  __m256 max_abs = _mm256_setzero_ps();
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_loadu_ps(x + 8 * i);
+    max_abs = _mm256_max_ps(max_abs, _mm256_andnot_ps(sign, v[i]));
+  }
+  __m128 m = _mm_max_ps(_mm256_extractf128_ps(max_abs, 1), _mm256_castps256_ps128(max_abs));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  const float amax = _mm_cvtss_f32(m);
+  const __m256 scale = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+  __m256i n[4];
+  for (int i = 0; i < 4; ++i) {
+    const __m256 scaled = _mm256_mul_ps(v[i], scale);
+    n[i] = _mm256_cvtps_epi32(_mm256_round_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  // The packs work per 128-bit half, leaving 4-element groups in the order 0 2 4 6 1 3 5 7.
+  const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(n[0], n[1]), _mm256_packs_epi32(n[2], n[3]));
+  const __m256i ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), ordered);
+  return amax;
+}
+
+}  // namespace nt::cpu::quant
+
+#endif  // NT_X86

@@ -1,0 +1,98 @@
+// Q2_K: super-blocks of 256 weights in 16 groups of 16 (block_q2_K). Each group has a 4-bit
+// scale and a 4-bit min (byte scales[g]: scale low nibble, min high nibble); weight =
+// d * scale * q - dmin * min with q in 0..3. The 2-bit q are packed per 128-element half:
+// byte l of the half's 32 holds elements l, l + 32, l + 64, l + 96 in bits 0-1, 2-3, 4-5, 6-7.
+// Dotted against Q8_K activations.
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ2_K {
+  uint8_t scales[kBlockK / 16];
+  uint8_t qs[kBlockK / 4];
+  uint16_t d;
+  uint16_t dmin;
+};
+static_assert(sizeof(BlockQ2_K) == 84, "block_q2_K is 84 bytes");
+
+const BlockQ2_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ2_K*>(p); }
+
+// Element e's 2-bit q.
+inline int quant_at(const BlockQ2_K& block, int e) {
+  const int half = e / 128, shift = 2 * ((e % 128) / 32), l = e % 32;
+  return (block.qs[32 * half + l] >> shift) & 3;
+}
+}  // namespace
+
+void dequantize_row_q2_k(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
+    const BlockQ2_K& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    const float dmin = fp16_to_fp32(block.dmin);
+    for (int g = 0; g < 16; ++g) {
+      const float scale = d * (block.scales[g] & 0xF);
+      const float min = dmin * (block.scales[g] >> 4);
+      for (int e = 16 * g; e < 16 * g + 16; ++e) dst[e] = scale * quant_at(block, e) - min;
+    }
+  }
+}
+
+// ggml's generic ggml_vec_dot_q2_K_q8_K: integer sums per block, the min term from the
+// activation's group sums.
+float vec_dot_q2_k(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ2_K& x = blocks(w)[b];
+    int min_sum = 0;
+    int scaled_sum = 0;
+    for (int g = 0; g < 16; ++g) {
+      min_sum += y[b].bsums[g] * (x.scales[g] >> 4);
+      int group = 0;
+      for (int e = 16 * g; e < 16 * g + 16; ++e) group += y[b].qs[e] * quant_at(x, e);
+      scaled_sum += (x.scales[g] & 0xF) * group;
+    }
+    const float d = y[b].d * fp16_to_fp32(x.d);
+    const float dmin = y[b].d * fp16_to_fp32(x.dmin);
+    sum += d * scaled_sum - dmin * min_sum;
+  }
+  return sum;
+}
+
+#if NT_X86
+// ggml's AVX2 kernel: per block, the min term (8 lanes of pairs of groups) and then the scaled
+// sums go into the same 8-lane accumulator.
+NT_TARGET_AVX2 float vec_dot_q2_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ2_K& x = blocks(w)[b];
+    const float d = y[b].d * f16_to_f32(x.d);
+    const float dmin = -y[b].d * f16_to_f32(x.dmin);
+
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bsums)), acc);
+
+    __m256i sumi = _mm256_setzero_si256();
+    for (int half = 0; half < 2; ++half) {
+      const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * half));
+      for (int j = 0; j < 4; ++j) {
+        const int g = 8 * half + 2 * j;  // the 32 elements of (half, j) are groups g and g + 1
+        const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * j), _mm256_set1_epi8(3));
+        const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 16 * g));
+        const __m256i pairs = _mm256_maddubs_epi16(q, q8);
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(two_scales(x.scales[g] & 0xF, x.scales[g + 1] & 0xF), pairs));
+      }
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_lanes(acc);
+}
+#endif
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,60 @@
+// Q4_0: 32 weights as 4-bit q in 0..15 with one f16 scale; weight = (q - 8) * d (block_q4_0).
+// Byte j holds element j in its low nibble and element j + 16 in its high nibble.
+// Dotted against Q8_0 activations.
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kBlock32 / 2];
+};
+static_assert(sizeof(BlockQ4_0) == 18, "block_q4_0 is 18 bytes");
+
+const BlockQ4_0* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_0*>(p); }
+}  // namespace
+
+void dequantize_row_q4_0(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
+    const BlockQ4_0& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      dst[j] = ((block.qs[j] & 0xF) - 8) * d;
+      dst[j + 16] = ((block.qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+float vec_dot_q4_0(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_0* y = reinterpret_cast<const BlockQ8_0*>(act);
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ4_0& x = blocks(w)[b];
+    int sumi = 0;
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      sumi += ((x.qs[j] & 0xF) - 8) * y[b].qs[j] + ((x.qs[j] >> 4) - 8) * y[b].qs[j + 16];
+    }
+    sum += sumi * fp16_to_fp32(x.d) * fp16_to_fp32(y[b].d);
+  }
+  return sum;
+}
+
+#if NT_X86
+NT_TARGET_AVX2 float vec_dot_q4_0_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_0* y = reinterpret_cast<const BlockQ8_0*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ4_0& x = blocks(w)[b];
+    const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y[b].d));
+    const __m256i qx = _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8));
+    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs));
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8_lanes(qx, qy)), acc);
+  }
+  return hsum_lanes(acc);
+}
+#endif
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,65 @@
+// Q4_1: 32 weights as 4-bit q in 0..15 with an f16 scale d and offset m; weight = q * d + m
+// (block_q4_1). Nibbles as in Q4_0. Dotted against Q8_1 activations, whose s = d_a * sum(q_a)
+// turns the offset's contribution m * sum(a) into one multiply.
+#include <cmath>
+
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ4_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qs[kBlock32 / 2];
+};
+static_assert(sizeof(BlockQ4_1) == 20, "block_q4_1 is 20 bytes");
+
+const BlockQ4_1* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_1*>(p); }
+}  // namespace
+
+void dequantize_row_q4_1(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
+    const BlockQ4_1& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    const float m = fp16_to_fp32(block.m);
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      dst[j] = (block.qs[j] & 0xF) * d + m;
+      dst[j + 16] = (block.qs[j] >> 4) * d + m;
+    }
+  }
+}
+
+float vec_dot_q4_1(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ4_1& x = blocks(w)[b];
+    int sumi = 0;
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      sumi += (x.qs[j] & 0xF) * y[b].qs[j] + (x.qs[j] >> 4) * y[b].qs[j + 16];
+    }
+    sum += (fp16_to_fp32(x.d) * fp16_to_fp32(y[b].d)) * sumi + fp16_to_fp32(x.m) * fp16_to_fp32(y[b].s);
+  }
+  return sum;
+}
+
+#if NT_X86
+NT_TARGET_AVX2 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ4_1& x = blocks(w)[b];
+    offsets = std::fma(f16_to_f32(x.m), f16_to_f32(y[b].s), offsets);  // exact product: fused or not
+    const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y[b].d));
+    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs));
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(unpack_nibbles(x.qs), qy)), acc);
+  }
+  return hsum_lanes(acc) + offsets;
+}
+#endif
+
+}  // namespace nt::cpu::quant

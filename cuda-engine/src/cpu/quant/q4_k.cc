@@ -1,0 +1,108 @@
+// Q4_K: super-blocks of 256 weights in 8 sub-blocks of 32 (block_q4_K); weight =
+// d * scale * q - dmin * min with q in 0..15 and a 6-bit scale and min per sub-block (packed
+// as unpack_k4_scales in quants.h says). Each 64 elements share 32 bytes: elements 0-31 in the
+// low nibbles, 32-63 in the high ones. Dotted against Q8_K activations.
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ4_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qs[kBlockK / 2];
+};
+static_assert(sizeof(BlockQ4_K) == 144, "block_q4_K is 144 bytes");
+
+const BlockQ4_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_K*>(p); }
+
+// Element e's q in 0..15.
+inline int quant_at(const BlockQ4_K& block, int e) {
+  const uint8_t byte = block.qs[32 * (e / 64) + e % 32];
+  return (e % 64) < 32 ? byte & 0xF : byte >> 4;
+}
+}  // namespace
+
+void dequantize_row_q4_k(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
+    const BlockQ4_K& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    const float dmin = fp16_to_fp32(block.dmin);
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(block.scales, scales, mins);
+    for (int s = 0; s < 8; ++s) {
+      const float scale = d * scales[s];
+      const float min = dmin * mins[s];
+      for (int e = 32 * s; e < 32 * s + 32; ++e) dst[e] = scale * quant_at(block, e) - min;
+    }
+  }
+}
+
+// ggml's generic ggml_vec_dot_q4_K_q8_K: 8 integer lanes (lane = element index mod 8) and 8
+// float accumulators across blocks; the min terms (from the activation's group sums) are
+// subtracted from the total as they come and the lanes added at the end.
+float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  float lanes[8] = {};
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ4_K& x = blocks(w)[b];
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(x.scales, scales, mins);
+    int min_sum = 0;
+    for (int g = 0; g < 16; ++g) min_sum += y[b].bsums[g] * mins[g / 2];
+    int32_t lane_sums[8] = {};
+    for (int e = 0; e < kBlockK; ++e) lane_sums[e % 8] += scales[e / 32] * (y[b].qs[e] * quant_at(x, e));
+    const float d = fp16_to_fp32(x.d) * y[b].d;
+    for (int l = 0; l < 8; ++l) lanes[l] += d * lane_sums[l];
+    const float dmin = fp16_to_fp32(x.dmin) * y[b].d;
+    sum -= dmin * min_sum;
+  }
+  for (int l = 0; l < 8; ++l) sum += lanes[l];
+  return sum;
+}
+
+#if NT_X86
+// ggml's AVX2 kernel: scaled sums in 8 lanes, min terms in a separate 4-lane accumulator (lane
+// k = sub-blocks 2k and 2k + 1), both reduced at the end.
+NT_TARGET_AVX2 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  __m128 acc_min = _mm_setzero_ps();
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ4_K& x = blocks(w)[b];
+    const float d = y[b].d * f16_to_f32(x.d);
+    const float dmin = -y[b].d * f16_to_f32(x.dmin);
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(x.scales, scales, mins);
+
+    const __m128i bsums_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[b].bsums));
+    const __m128i bsums_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[b].bsums + 8));
+    const __m128i sub_block_sums = _mm_hadd_epi16(bsums_lo, bsums_hi);  // 8 sums of 32
+    const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mins)));
+    const __m128i min_terms = _mm_madd_epi16(mins16, sub_block_sums);
+    acc_min = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(min_terms), acc_min);
+
+    __m256i sumi = _mm256_setzero_si256();
+    for (int j = 0; j < 4; ++j) {
+      const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+      const __m256i low = _mm256_and_si256(bits, _mm256_set1_epi8(0xF));
+      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(bits, 4), _mm256_set1_epi8(0xF));
+      const __m256i q8_low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 64 * j));
+      const __m256i q8_high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 64 * j + 32));
+      const __m256i p_low = _mm256_madd_epi16(_mm256_set1_epi16(scales[2 * j]), _mm256_maddubs_epi16(low, q8_low));
+      const __m256i p_high = _mm256_madd_epi16(_mm256_set1_epi16(scales[2 * j + 1]), _mm256_maddubs_epi16(high, q8_high));
+      sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p_low, p_high));
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  acc_min = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+  acc_min = _mm_add_ss(acc_min, _mm_movehdup_ps(acc_min));
+  return hsum_lanes(acc) + _mm_cvtss_f32(acc_min);
+}
+#endif
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,80 @@
+// Q5_1: 32 weights as 5-bit q in 0..31 with an f16 scale d and offset m; weight = q * d + m
+// (block_q5_1). Bits as in Q5_0. Dotted against Q8_1 activations (see q4_1.cc for why).
+#include <cmath>
+#include <cstring>
+
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ5_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qh[4];
+  uint8_t qs[kBlock32 / 2];
+};
+static_assert(sizeof(BlockQ5_1) == 24, "block_q5_1 is 24 bytes");
+
+const BlockQ5_1* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ5_1*>(p); }
+
+// Elements j and j + 16, each in 0..31.
+inline void weights_at(const BlockQ5_1& block, int j, int& low, int& high) {
+  uint32_t qh;
+  std::memcpy(&qh, block.qh, sizeof qh);
+  low = (block.qs[j] & 0xF) | (((qh >> j) & 1) << 4);
+  high = (block.qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+}
+}  // namespace
+
+void dequantize_row_q5_1(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
+    const BlockQ5_1& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    const float m = fp16_to_fp32(block.m);
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      int low, high;
+      weights_at(block, j, low, high);
+      dst[j] = low * d + m;
+      dst[j + 16] = high * d + m;
+    }
+  }
+}
+
+float vec_dot_q5_1(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ5_1& x = blocks(w)[b];
+    int sumi = 0;
+    for (int j = 0; j < kBlock32 / 2; ++j) {
+      int low, high;
+      weights_at(x, j, low, high);
+      sumi += low * y[b].qs[j] + high * y[b].qs[j + 16];
+    }
+    sum += (fp16_to_fp32(x.d) * fp16_to_fp32(y[b].d)) * sumi + fp16_to_fp32(x.m) * fp16_to_fp32(y[b].s);
+  }
+  return sum;
+}
+
+#if NT_X86
+NT_TARGET_AVX2 float vec_dot_q5_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ5_1& x = blocks(w)[b];
+    offsets = std::fma(f16_to_f32(x.m), f16_to_f32(y[b].s), offsets);  // exact product: fused or not
+    const __m256i fifth_bit = _mm256_and_si256(expand_bits(x.qh), _mm256_set1_epi8(0x10));
+    const __m256i qx = _mm256_or_si256(unpack_nibbles(x.qs), fifth_bit);
+    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs));
+    const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y[b].d));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8_i8_lanes(qx, qy)), d, acc);
+  }
+  return hsum_lanes(acc) + offsets;
+}
+#endif
+
+}  // namespace nt::cpu::quant

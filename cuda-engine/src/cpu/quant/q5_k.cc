@@ -1,0 +1,111 @@
+// Q5_K: Q4_K with a fifth bit (block_q5_K); weight = d * scale * q - dmin * min with q in 0..31.
+// The low 4 bits are packed as in Q4_K; element e's fifth bit is bit (e / 32) of qh[e % 32].
+// Dotted against Q8_K activations.
+#include <cmath>
+#include <cstring>
+
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ5_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qh[kBlockK / 8];
+  uint8_t qs[kBlockK / 2];
+};
+static_assert(sizeof(BlockQ5_K) == 176, "block_q5_K is 176 bytes");
+
+const BlockQ5_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ5_K*>(p); }
+
+// Element e's q in 0..31.
+inline int quant_at(const BlockQ5_K& block, int e) {
+  const uint8_t byte = block.qs[32 * (e / 64) + e % 32];
+  const int low = (e % 64) < 32 ? byte & 0xF : byte >> 4;
+  return low + ((block.qh[e % 32] >> (e / 32)) & 1) * 16;
+}
+}  // namespace
+
+void dequantize_row_q5_k(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
+    const BlockQ5_K& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    const float dmin = fp16_to_fp32(block.dmin);
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(block.scales, scales, mins);
+    for (int s = 0; s < 8; ++s) {
+      const float scale = d * scales[s];
+      const float min = dmin * mins[s];
+      for (int e = 32 * s; e < 32 * s + 32; ++e) dst[e] = scale * quant_at(block, e) - min;
+    }
+  }
+}
+
+// ggml's generic ggml_vec_dot_q5_K_q8_K, the same accumulation as Q4_K's.
+float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  float lanes[8] = {};
+  float sum = 0.0f;
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ5_K& x = blocks(w)[b];
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(x.scales, scales, mins);
+    int min_sum = 0;
+    for (int g = 0; g < 16; ++g) min_sum += y[b].bsums[g] * mins[g / 2];
+    int32_t lane_sums[8] = {};
+    for (int e = 0; e < kBlockK; ++e) lane_sums[e % 8] += scales[e / 32] * (y[b].qs[e] * quant_at(x, e));
+    const float d = fp16_to_fp32(x.d) * y[b].d;
+    for (int l = 0; l < 8; ++l) lanes[l] += d * lane_sums[l];
+    const float dmin = fp16_to_fp32(x.dmin) * y[b].d;
+    sum -= dmin * min_sum;
+  }
+  for (int l = 0; l < 8; ++l) sum += lanes[l];
+  return sum;
+}
+
+#if NT_X86
+// ggml's AVX2 kernel: like Q4_K's, except that the min term of each block is reduced to one
+// integer at once and accumulated in a scalar float, with a fused multiply-add (GCC fuses
+// ggml's `summs += dmin * sum`).
+NT_TARGET_AVX2 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  float min_total = 0.0f;
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ5_K& x = blocks(w)[b];
+    const float d = y[b].d * f16_to_f32(x.d);
+    const float dmin = -y[b].d * f16_to_f32(x.dmin);
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(x.scales, scales, mins);
+    int min_sum = 0;
+    for (int g = 0; g < 16; ++g) min_sum += y[b].bsums[g] * mins[g / 2];
+    min_total = std::fma(dmin, static_cast<float>(min_sum), min_total);
+
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh));
+    __m256i sumi = _mm256_setzero_si256();
+    for (int j = 0; j < 4; ++j) {
+      const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+      const __m256i bit_low = _mm256_set1_epi8(static_cast<char>(1 << (2 * j)));
+      const __m256i bit_high = _mm256_set1_epi8(static_cast<char>(1 << (2 * j + 1)));
+      const __m256i sixteen = _mm256_set1_epi8(16);
+      const __m256i fifth_low = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_low), bit_low), sixteen);
+      const __m256i fifth_high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_high), bit_high), sixteen);
+      const __m256i low = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi8(0xF)), fifth_low);
+      const __m256i high = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), _mm256_set1_epi8(0xF)), fifth_high);
+      const __m256i q8_low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 64 * j));
+      const __m256i q8_high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 64 * j + 32));
+      const __m256i p_low = _mm256_madd_epi16(_mm256_set1_epi16(scales[2 * j]), _mm256_maddubs_epi16(low, q8_low));
+      const __m256i p_high = _mm256_madd_epi16(_mm256_set1_epi16(scales[2 * j + 1]), _mm256_maddubs_epi16(high, q8_high));
+      sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p_low, p_high));
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_lanes(acc) + min_total;
+}
+#endif
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,102 @@
+// Q6_K: super-blocks of 256 weights in 16 groups of 16 (block_q6_K); weight = d * scale * (q - 32)
+// with q in 0..63 and a signed 8-bit scale per group. Per 128-element half, ql holds the low 4
+// bits (64 bytes: elements 0-31 and 64-95 in low/high nibbles of bytes 0-31, elements 32-63 and
+// 96-127 in those of bytes 32-63) and qh the high 2 bits (byte l: elements l, l + 32, l + 64,
+// l + 96 in bits 0-1, 2-3, 4-5, 6-7). Dotted against Q8_K activations.
+#include "cpu/half.h"
+#include "cpu/quant/avx2.h"
+#include "cpu/quant/quants.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+struct BlockQ6_K {
+  uint8_t ql[kBlockK / 2];
+  uint8_t qh[kBlockK / 4];
+  int8_t scales[kBlockK / 16];
+  uint16_t d;
+};
+static_assert(sizeof(BlockQ6_K) == 210, "block_q6_K is 210 bytes");
+
+const BlockQ6_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ6_K*>(p); }
+
+// Element e's q - 32, in -32..31.
+inline int quant_at(const BlockQ6_K& block, int e) {
+  const int half = e / 128, j = (e % 128) / 32, l = e % 32;
+  const uint8_t low_byte = block.ql[64 * half + 32 * (j % 2) + l];
+  const int low = j < 2 ? low_byte & 0xF : low_byte >> 4;
+  const int high = (block.qh[32 * half + l] >> (2 * j)) & 3;
+  return (low | (high << 4)) - 32;
+}
+}  // namespace
+
+void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
+    const BlockQ6_K& block = blocks(src)[b];
+    const float d = fp16_to_fp32(block.d);
+    for (int g = 0; g < 16; ++g) {
+      const float scale = d * block.scales[g];
+      for (int e = 16 * g; e < 16 * g + 16; ++e) dst[e] = scale * quant_at(block, e);
+    }
+  }
+}
+
+// ggml's generic ggml_vec_dot_q6_K_q8_K: 8 integer lanes (lane = element index mod 8) and 8
+// float accumulators across blocks, added up at the end.
+float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  float lanes[8] = {};
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ6_K& x = blocks(w)[b];
+    int32_t lane_sums[8] = {};
+    for (int e = 0; e < kBlockK; ++e) lane_sums[e % 8] += x.scales[e / 16] * (y[b].qs[e] * quant_at(x, e));
+    const float d = fp16_to_fp32(x.d) * y[b].d;
+    for (int l = 0; l < 8; ++l) lanes[l] += d * lane_sums[l];
+  }
+  float sum = 0.0f;
+  for (int l = 0; l < 8; ++l) sum += lanes[l];
+  return sum;
+}
+
+#if NT_X86
+// ggml's AVX2 kernel. It dots the unsigned q (0..63) and takes the offset 32 off through the
+// activation's group sums: lane k loses 32 * (scale[2k] * bsums[2k] + scale[2k + 1] *
+// bsums[2k + 1]). The block total is the same integer as the generic code's, but spread over
+// the 8 lanes differently, which changes the float rounding; this keeps ggml's spread.
+NT_TARGET_AVX2 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  const __m256i low4 = _mm256_set1_epi8(0xF);
+  const __m256i low2 = _mm256_set1_epi8(3);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ6_K& x = blocks(w)[b];
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].bsums));
+    const __m256i offset_terms = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);
+
+    __m256i sumi = _mm256_setzero_si256();
+    for (int half = 0; half < 2; ++half) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * half));
+      const __m256i lows[4] = {_mm256_and_si256(ql0, low4), _mm256_and_si256(ql1, low4),
+                               _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                               _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4)};
+      for (int j = 0; j < 4; ++j) {
+        const int g = 8 * half + 2 * j;  // the 32 elements of (half, j) are groups g and g + 1
+        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2);
+        const __m256i q = _mm256_or_si256(lows[j], _mm256_slli_epi16(high, 4));  // 0..63
+        const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 16 * g));
+        const __m256i pairs = _mm256_maddubs_epi16(q, q8);  // <= 2 * 63 * 127, no saturation
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(two_scales(x.scales[g], x.scales[g + 1]), pairs));
+      }
+    }
+    sumi = _mm256_sub_epi32(sumi, offset_terms);
+    const float d = y[b].d * f16_to_f32(x.d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_lanes(acc);
+}
+#endif
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,89 @@
+#include "cpu/quant/type_table.h"
+
+#include "gguf/ggml_type.h"
+
+namespace nt::cpu::quant {
+
+namespace {
+
+constexpr uint32_t id(GgmlType t) { return static_cast<uint32_t>(t); }
+
+// vec_dot_type per weight type as ggml-cpu.c's type_traits_cpu sets it; the kernels follow
+// ggml's generic C code.
+constexpr TypeKernels kScalar[] = {
+    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32, dequantize_row_f32},
+    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16, vec_dot_f16, dequantize_row_f16},
+    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16, dequantize_row_bf16},
+    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q4_0, dequantize_row_q4_0},
+    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q4_1, dequantize_row_q4_1},
+    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q5_0, dequantize_row_q5_0},
+    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q5_1, dequantize_row_q5_1},
+    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q8_0, dequantize_row_q8_0},
+    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q2_k, dequantize_row_q2_k},
+    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q3_k, dequantize_row_q3_k},
+    {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q4_k, dequantize_row_q4_k},
+    {id(GgmlType::Q5_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q5_k, dequantize_row_q5_k},
+    {id(GgmlType::Q6_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q6_k, dequantize_row_q6_k},
+};
+
+#if NT_X86
+// The same, following ggml's x86 AVX2 code. Q8_0 and Q8_1 activations round differently there
+// (127 / max|x| and round-half-even instead of the reference's 1 / d and roundf), so the two
+// levels may differ in the last quant of rare elements, as llama.cpp's two builds do.
+constexpr TypeKernels kAvx2[] = {
+    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32_avx2, dequantize_row_f32},
+    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16_avx2, vec_dot_f16_avx2, dequantize_row_f16},
+    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16},
+    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0},
+    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1},
+    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0},
+    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1},
+    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0},
+    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k},
+    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k},
+    {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q4_k_avx2, dequantize_row_q4_k},
+    {id(GgmlType::Q5_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q5_k_avx2, dequantize_row_q5_k},
+    {id(GgmlType::Q6_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q6_k_avx2, dequantize_row_q6_k},
+};
+#endif
+
+template <size_t N>
+const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
+  for (const TypeKernels& entry : table) {
+    if (entry.type == type) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const TypeKernels* type_kernels(uint32_t type, SimdLevel level) {
+#if NT_X86
+  if (level == SimdLevel::kAvx2) return find(kAvx2, type);
+#endif
+  (void)level;
+  return find(kScalar, type);
+}
+
+size_t activation_row_bytes(uint32_t vec_dot_type, int64_t n) {
+  switch (static_cast<GgmlType>(vec_dot_type)) {
+    case GgmlType::F32: return static_cast<size_t>(n) * 4;
+    case GgmlType::F16:
+    case GgmlType::BF16: return static_cast<size_t>(n) * 2;
+    case GgmlType::Q8_0: return static_cast<size_t>(n / kBlock32) * sizeof(BlockQ8_0);
+    case GgmlType::Q8_1: return static_cast<size_t>(n / kBlock32) * sizeof(BlockQ8_1);
+    case GgmlType::Q8_K: return static_cast<size_t>(n / kBlockK) * sizeof(BlockQ8_K);
+    default: return 0;
+  }
+}
+
+int activation_block_elements(uint32_t vec_dot_type) {
+  switch (static_cast<GgmlType>(vec_dot_type)) {
+    case GgmlType::Q8_0:
+    case GgmlType::Q8_1: return kBlock32;
+    case GgmlType::Q8_K: return kBlockK;
+    default: return 1;
+  }
+}
+
+}  // namespace nt::cpu::quant

@@ -1,0 +1,75 @@
+#include "cpu/simd.h"
+
+#if NT_X86
+#include <cpuid.h>
+#endif
+
+#include <cstdlib>
+#include <string>
+
+#include "engine_error.h"
+
+namespace nt::cpu {
+
+namespace {
+
+#if NT_X86
+// CPUID leaf 1: FMA (ECX bit 12), AVX (28), F16C (29), OSXSAVE (27); leaf 7: AVX2 (EBX bit 5).
+// The OS must also save the YMM registers on context switches: XCR0 bits 1 (SSE) and 2 (AVX).
+bool detect_avx2() {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  const unsigned needed = (1u << 12) | (1u << 27) | (1u << 28) | (1u << 29);
+  if ((ecx & needed) != needed) return false;
+  unsigned xcr0_low, xcr0_high;
+  __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  if ((xcr0_low & 6) != 6) return false;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return (ebx & (1u << 5)) != 0;
+}
+#endif
+
+}  // namespace
+
+bool cpu_has_avx2() {
+#if NT_X86
+  static const bool has = detect_avx2();
+  return has;
+#else
+  return false;
+#endif
+}
+
+namespace {
+
+SimdLevel level_from_environment() {
+  const char* value = std::getenv("NT_CPU_SIMD");
+  const std::string wanted = value ? value : "";
+  if (wanted.empty() || wanted == "auto") {
+    return cpu_has_avx2() ? SimdLevel::kAvx2 : SimdLevel::kScalar;
+  }
+  if (wanted == "scalar") return SimdLevel::kScalar;
+  if (wanted == "avx2") {
+    if (!cpu_has_avx2()) {
+      throw EngineError("NT_E_UNSUPPORTED",
+                        "NT_CPU_SIMD=avx2, but this CPU lacks AVX2, FMA or F16C");
+    }
+    return SimdLevel::kAvx2;
+  }
+  throw EngineError("NT_E_UNSUPPORTED",
+                    "NT_CPU_SIMD=" + wanted + " is not one of scalar, avx2, auto");
+}
+
+}  // namespace
+
+SimdLevel simd_level() {
+  // A throwing initializer leaves the static uninitialized, so a bad value fails every call.
+  static const SimdLevel level = level_from_environment();
+  return level;
+}
+
+const char* simd_level_name(SimdLevel level) {
+  return level == SimdLevel::kAvx2 ? "avx2" : "scalar";
+}
+
+}  // namespace nt::cpu

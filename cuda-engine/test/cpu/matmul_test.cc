@@ -1,0 +1,128 @@
+#include "cpu/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cpu/quant/type_table.h"
+#include "cpu/quant_test_rows.h"
+#include "engine_error.h"
+
+namespace nt::cpu {
+namespace {
+
+std::vector<SimdLevel> levels() {
+  std::vector<SimdLevel> result = {SimdLevel::kScalar};
+  if (cpu_has_avx2()) result.push_back(SimdLevel::kAvx2);
+  return result;
+}
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  TensorView view;
+};
+
+Matrix random_matrix(GgmlType type, int64_t n, int64_t rows, std::mt19937& rng) {
+  Matrix m;
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto row = test::random_weight_row(type, n, rng);
+    m.bytes.insert(m.bytes.end(), row.begin(), row.end());
+  }
+  m.view.data = m.bytes.data();
+  m.view.type = static_cast<uint32_t>(type);
+  m.view.ne[0] = n;
+  m.view.ne[1] = rows;
+  return m;
+}
+
+// matmul is the kernels' per-row dot, for every token, row tile and thread split: it must equal
+// quantizing each token and calling vec_dot on each row, bit for bit.
+std::vector<float> per_row_dots(const Matrix& m, const std::vector<float>& x, int64_t n_tokens, SimdLevel level) {
+  const quant::TypeKernels& k = *quant::type_kernels(m.view.type, level);
+  const int64_t n = m.view.ne[0], rows = m.view.rows();
+  std::vector<uint8_t> act(quant::activation_row_bytes(k.vec_dot_type, n));
+  std::vector<float> out(n_tokens * rows);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    k.quantize_activation(x.data() + t * n, act.data(), n);
+    for (int64_t r = 0; r < rows; ++r) out[t * rows + r] = k.vec_dot(n, m.view.row(r), act.data());
+  }
+  return out;
+}
+
+class Matmul : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(Matmul, EqualsPerRowDotsForEveryTokenCountAndThreadCount) {
+  std::mt19937 rng(11);
+  const int64_t n = 512;
+  const int64_t rows = 37;  // more than one row tile, not a multiple of the tile or thread count
+  const Matrix m = random_matrix(GetParam(), n, rows, rng);
+  ThreadPool one(1), two(2);
+  for (SimdLevel level : levels()) {
+    for (int64_t n_tokens : {1, 7, 20}) {
+      const auto x = test::random_activations(n * n_tokens, rng);
+      const auto expected = per_row_dots(m, x, n_tokens, level);
+      for (ThreadPool* pool : {&one, &two}) {
+        std::vector<float> out(n_tokens * rows, -1.0f);
+        matmul(m.view, x.data(), n_tokens, out.data(), *pool, level);
+        EXPECT_EQ(out, expected) << simd_level_name(level) << " tokens=" << n_tokens
+                                 << " threads=" << pool->size();
+      }
+    }
+  }
+}
+
+TEST_P(Matmul, TreatsHigherDimensionsAsMoreRows) {
+  std::mt19937 rng(12);
+  Matrix m = random_matrix(GetParam(), 256, 12, rng);
+  m.view.ne[1] = 3;
+  m.view.ne[2] = 2;
+  m.view.ne[3] = 2;
+  const auto x = test::random_activations(256 * 2, rng);
+  ThreadPool pool(2);
+  std::vector<float> out(2 * 12);
+  matmul(m.view, x.data(), 2, out.data(), pool, SimdLevel::kScalar);
+  EXPECT_EQ(out, per_row_dots(m, x, 2, SimdLevel::kScalar));
+}
+
+std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
+  return ggml_type_name(static_cast<uint32_t>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, Matmul, ::testing::ValuesIn(test::supported_weight_types()), type_name);
+
+TEST(MatmulErrors, RefusesATypeItCannotComputeWith) {
+  std::vector<uint8_t> bytes(1024);
+  TensorView w;
+  w.data = bytes.data();
+  w.type = static_cast<uint32_t>(GgmlType::IQ4_NL);
+  w.ne[0] = 32;
+  std::vector<float> x(32), out(1);
+  ThreadPool pool(1);
+  try {
+    matmul(w, x.data(), 1, out.data(), pool);
+    FAIL() << "no exception";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_UNSUPPORTED");
+    EXPECT_NE(std::string(e.what()).find("IQ4_NL"), std::string::npos);
+  }
+}
+
+TEST(MatmulErrors, RefusesARowThatIsNotWholeBlocks) {
+  std::vector<uint8_t> bytes(1024);
+  TensorView w;
+  w.data = bytes.data();
+  w.type = static_cast<uint32_t>(GgmlType::Q4_K);
+  w.ne[0] = 128;
+  std::vector<float> x(128), out(1);
+  ThreadPool pool(1);
+  try {
+    matmul(w, x.data(), 1, out.data(), pool);
+    FAIL() << "no exception";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_INTERNAL");
+  }
+}
+
+}  // namespace
+}  // namespace nt::cpu
