@@ -1,0 +1,33 @@
+# Tokenizers from GGUF metadata (SentencePiece, byte-level BPE) and their Unicode tables.
+# unicode_tables_generated.cc is written by scripts/generateUnicodeTables.ts.
+set(NT_TOKENIZER_SOURCES
+  tokenizer.cc
+  spm_tokenizer.cc
+  spm_merges.cc
+  bpe_tokenizer.cc
+  bpe_merges.cc
+  vocabulary.cc
+  vocabulary_tokenizer.cc
+  special_tokens.cc
+  special_partition.cc
+  metadata.cc
+  pre_tokenizer.cc
+  word_splitting.cc
+  gpt2_words.cc
+  llama3_words.cc
+  pattern_words.cc
+  byte_level.cc
+  code_points.cc
+  unicode_category.cc
+  unicode_tables_generated.cc
+  utf8_stream.cc
+)
+set(NT_TOKENIZER_TEST_SOURCES
+  test/tokenizer/vocab_vectors_test.cc
+  test/tokenizer/spm_tokenizer_test.cc
+  test/tokenizer/bpe_tokenizer_test.cc
+  test/tokenizer/pre_tokenizer_test.cc
+  test/tokenizer/utf8_stream_test.cc
+  test/tokenizer/unicode_category_test.cc
+  test/tokenizer/test_vocab.cc
+)
