@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+
+#include "model/hparams.h"
+
+namespace nt::ops {
+
+struct RopeParams {
+  int32_t head_dim = 0;
+  int32_t rope_dim = 0;        // the first rope_dim dimensions of each head rotate; the rest pass
+  float theta_base = 10000.0f;
+  float freq_scale = 1.0f;     // linear scaling: positions are multiplied by this
+  const float* freq_factors = nullptr;  // Llama 3.1 rope_freqs: per-pair divisors of the angle
+  RopeMode mode = RopeMode::Adjacent;
+};
+
+// Rotates n_heads heads of head_dim floats in place for one token at position pos. Angles follow
+// ggml's rope: theta_i = pos * base^(-2i/rope_dim), built by repeated multiplication in float,
+// divided by the frequency factor, times freq_scale.
+void rope(float* heads, int32_t n_heads, int32_t pos, const RopeParams& p);
+
+}  // namespace nt::ops

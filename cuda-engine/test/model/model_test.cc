@@ -1,0 +1,176 @@
+// The CPU model on the real TinyStories checkpoint: batching must not change a single logit, and
+// the generation loop must give every sequence the tokens it would get alone.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <future>
+
+#include "engine/generation_loop.h"
+#include "engine_error.h"
+#include "gguf_test_writer.h"
+#include "model/model.h"
+
+namespace nt {
+
+namespace {
+
+std::string stories_path() {
+  const char* dir = std::getenv("NT_TEST_DATA");
+  return dir ? std::string(dir) + "/stories260K.gguf" : "";
+}
+
+#define REQUIRE_STORIES()                                                               \
+  do {                                                                                  \
+    if (stories_path().empty()) {                                                       \
+      const char* ci = std::getenv("CI");                                               \
+      if (ci && std::string(ci) == "true") FAIL() << "NT_TEST_DATA is not set";         \
+      GTEST_SKIP() << "NT_TEST_DATA is not set: model tests skipped";                   \
+    }                                                                                   \
+  } while (0)
+
+std::unique_ptr<Model> load_stories(int threads = 2) {
+  ModelOptions options;
+  options.threads = threads;
+  options.n_ctx = 256;
+  return Model::load(stories_path(), options, nullptr);
+}
+
+struct Outcome {
+  std::vector<TokenId> tokens;
+  std::string text;
+  DoneEvent done;
+};
+
+// Submits a request and returns a future of everything it produced.
+std::future<Outcome> run(GenerationLoop& loop, GenerationRequest request, uint64_t* id = nullptr) {
+  auto outcome = std::make_shared<Outcome>();
+  auto promise = std::make_shared<std::promise<Outcome>>();
+  GenerationCallbacks callbacks;
+  callbacks.on_token = [outcome](const TokenEvent& e) {
+    outcome->tokens.push_back(e.token);
+    outcome->text += e.text;
+  };
+  callbacks.on_done = [outcome, promise](const DoneEvent& d) {
+    outcome->done = d;
+    outcome->text += d.text_tail;
+    promise->set_value(*outcome);
+  };
+  const uint64_t submitted = loop.submit(std::move(request), std::move(callbacks));
+  if (id) *id = submitted;
+  return promise->get_future();
+}
+
+GenerationRequest greedy(const Model& m, const std::string& prompt, int32_t n) {
+  GenerationRequest r;
+  r.prompt = m.tokenizer().encode(prompt, true, false);
+  r.sampling.temperature = 0;
+  r.max_tokens = n;
+  return r;
+}
+
+}  // namespace
+
+TEST(Model, ReadsTheTinyStoriesHyperParameters) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  const Hparams& h = m->hparams();
+  EXPECT_EQ(h.arch, "llama");
+  EXPECT_EQ(h.n_layer, 5);
+  EXPECT_EQ(h.n_embd, 64);
+  EXPECT_EQ(h.n_head, 8);
+  EXPECT_EQ(h.n_head_kv, 4);
+  EXPECT_EQ(h.head_dim, 8);
+  EXPECT_EQ(h.n_ff, 172);
+  EXPECT_EQ(m->n_vocab(), 512);
+  EXPECT_FALSE(m->weights().tied_output);
+}
+
+TEST(Model, BatchSizeDoesNotChangeTheLogits) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  const std::vector<TokenId> tokens = m->tokenizer().encode("Once upon a time, there was a little girl named Lily.", true, false);
+  const std::vector<float> one_by_one = m->evaluate(tokens, 1);
+  const std::vector<float> in_sevens = m->evaluate(tokens, 7);
+  const std::vector<float> all_at_once = m->evaluate(tokens, 512);
+  ASSERT_EQ(one_by_one.size(), tokens.size() * 512);
+  for (size_t i = 0; i < one_by_one.size(); ++i) {
+    ASSERT_NEAR(one_by_one[i], in_sevens[i], 1e-4) << i;
+    ASSERT_NEAR(one_by_one[i], all_at_once[i], 1e-4) << i;
+  }
+}
+
+TEST(Model, GreedyGenerationContinuesTheStory) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  GenerationLoop loop(*m, {});
+  const Outcome out = run(loop, greedy(*m, "Once upon a time", 32)).get();
+  EXPECT_EQ(out.done.reason, "length");
+  EXPECT_EQ(out.tokens.size(), 32u);
+  EXPECT_EQ(out.done.timings.predicted_n, 32);
+  EXPECT_GT(out.text.size(), 50u) << out.text;
+}
+
+TEST(Model, SequencesSharingPassesGetTheTokensTheyWouldGetAlone) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  GenerationLoop loop(*m, {});
+  const Outcome alone_a = run(loop, greedy(*m, "Once upon a time", 24)).get();
+  const Outcome alone_b = run(loop, greedy(*m, "The dog ran to the park and", 24)).get();
+  auto a = run(loop, greedy(*m, "Once upon a time", 24));
+  auto b = run(loop, greedy(*m, "The dog ran to the park and", 24));
+  EXPECT_EQ(a.get().tokens, alone_a.tokens);
+  EXPECT_EQ(b.get().tokens, alone_b.tokens);
+}
+
+TEST(Model, CancelEndsARequestWithItsReason) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  GenerationLoop loop(*m, {});
+  uint64_t id = 0;
+  GenerationRequest r = greedy(*m, "Once upon a time", -1);
+  r.ignore_eos = true;
+  auto future = run(loop, std::move(r), &id);
+  EXPECT_TRUE(loop.cancel(id));
+  const Outcome out = future.get();
+  EXPECT_EQ(out.done.reason, "cancelled");
+  EXPECT_FALSE(loop.cancel(id + 100));
+}
+
+TEST(Model, RefusesBadRequestsWithClearCodes) {
+  REQUIRE_STORIES();
+  auto m = load_stories();
+  GenerationLoop loop(*m, {});
+  auto code_of = [&](GenerationRequest r) -> std::string {
+    try {
+      run(loop, std::move(r));
+    } catch (const EngineError& e) {
+      return e.code();
+    }
+    return "accepted";
+  };
+  GenerationRequest empty;
+  EXPECT_EQ(code_of(empty), "NT_E_BAD_REQUEST");
+  GenerationRequest zero = greedy(*m, "Once", 0);
+  EXPECT_EQ(code_of(zero), "NT_E_BAD_REQUEST");
+  GenerationRequest too_long = greedy(*m, "Once", 1);
+  too_long.prompt.assign(256, 1);  // the context is 256
+  EXPECT_EQ(code_of(too_long), "NT_E_BAD_REQUEST");
+  GenerationRequest bad_id = greedy(*m, "Once", 1);
+  bad_id.prompt.push_back(512);
+  EXPECT_EQ(code_of(bad_id), "NT_E_BAD_REQUEST");
+}
+
+TEST(Model, RefusesAnArchitectureItDoesNotSupportByName) {
+  test::GgufBytes b;
+  b.header(3, 0, 1).kv_str("general.architecture", "mamba");
+  const GgufFile file = parse_gguf(b.bytes().data(), b.size());
+  try {
+    read_hparams(file);
+    FAIL() << "accepted";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_UNSUPPORTED");
+    EXPECT_NE(std::string(e.what()).find("mamba"), std::string::npos);
+  }
+}
+
+}  // namespace nt
