@@ -7,6 +7,9 @@
 #include "engine_error.h"
 #include "gguf/gguf_file.h"
 #include "napi/js_values.h"
+#include "napi/addon_data.h"
+#include "napi/model_handle.h"
+#include "napi/tokenizer_handle.h"
 
 namespace nt {
 
@@ -84,6 +87,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readGguf", Napi::Function::New(env, ReadGguf, "readGguf"));
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  exports.Set("loadModel", Napi::Function::New(env, LoadModel, "loadModel"));
+  exports.Set("loadTokenizer", Napi::Function::New(env, LoadTokenizer, "loadTokenizer"));
+  env.SetInstanceData(new AddonData{Napi::Persistent(ModelHandle::define(env)),
+                                    Napi::Persistent(TokenizerHandle::define(env))});
   return exports;
 }
 

@@ -1,0 +1,112 @@
+// loadModel(path, options, onProgress?): reads the GGUF, checks it, loads the weights and starts
+// the generation loop on libuv's worker pool; progress reaches JS through a thread-safe function.
+#include <cmath>
+#include <optional>
+
+#include "engine_error.h"
+#include "napi/js_values.h"
+#include "napi/model_handle.h"
+
+namespace nt {
+
+namespace {
+
+struct Progress {
+  double done, total;
+};
+
+void deliver_progress(Napi::Env env, Napi::Function callback, void* /*context*/, Progress* progress) {
+  std::unique_ptr<Progress> owned(progress);
+  if (env != nullptr && callback != nullptr) {
+    callback.Call({Napi::Number::New(env, owned->done), Napi::Number::New(env, owned->total)});
+  }
+}
+
+using ProgressTsfn = Napi::TypedThreadSafeFunction<void, Progress, deliver_progress>;
+
+class LoadModelWorker : public Napi::AsyncWorker {
+ public:
+  LoadModelWorker(Napi::Env env, std::string path, ModelOptions model_options, GenerationLoopOptions loop_options,
+                  std::optional<ProgressTsfn> progress)
+      : Napi::AsyncWorker(env, "nt.loadModel"), path_(std::move(path)), model_options_(model_options),
+        loop_options_(loop_options), progress_(std::move(progress)), deferred_(env) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      auto loaded = std::make_shared<LoadedModel>();
+      loaded->model = Model::load(path_, model_options_, [this](uint64_t done, uint64_t total) { report(done, total); });
+      loaded->loop = std::make_unique<GenerationLoop>(*loaded->model, loop_options_);
+      loaded_ = std::move(loaded);
+    } catch (const EngineError& e) {
+      fail(e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+      fail("NT_E_OUT_OF_MEMORY", path_ + ": out of memory while loading");
+    } catch (const std::exception& e) {
+      fail("NT_E_INTERNAL", path_ + ": " + e.what());
+    }
+    if (progress_) progress_->Release();
+  }
+  void OnOK() override { deferred_.Resolve(ModelHandle::wrap(Env(), std::move(loaded_))); }
+  void OnError(const Napi::Error& error) override {
+    deferred_.Reject(engine_error_to_js(Env(), code_, error.Message()).Value());
+  }
+
+ private:
+  // At most one report per percent, so a fast disk does not flood the event loop.
+  void report(uint64_t done, uint64_t total) {
+    if (!progress_ || total == 0) return;
+    const int percent = static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    if (percent == last_percent_ && done != total) return;
+    last_percent_ = percent;
+    progress_->NonBlockingCall(new Progress{static_cast<double>(done), static_cast<double>(total)});
+  }
+  void fail(const std::string& code, const std::string& message) {
+    code_ = code;
+    SetError(message);
+  }
+
+  std::string path_;
+  ModelOptions model_options_;
+  GenerationLoopOptions loop_options_;
+  std::optional<ProgressTsfn> progress_;
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<LoadedModel> loaded_;
+  std::string code_;
+  int last_percent_ = -1;
+};
+
+int32_t int_option(Napi::Env env, const Napi::Object& o, const char* key, int32_t fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) {
+    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a number");
+  }
+  return v.As<Napi::Number>().Int32Value();
+}
+
+}  // namespace
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "loadModel(path, options, onProgress): path must be a string");
+  }
+  const Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  ModelOptions model_options;
+  model_options.n_ctx = int_option(env, options, "nCtx", 0);
+  model_options.threads = int_option(env, options, "threads", 0);
+  GenerationLoopOptions loop_options;
+  loop_options.max_sequences = std::max(1, int_option(env, options, "maxSequences", loop_options.max_sequences));
+  loop_options.n_batch = std::max(1, int_option(env, options, "nBatch", loop_options.n_batch));
+  std::optional<ProgressTsfn> progress;
+  if (info.Length() > 2 && info[2].IsFunction()) {
+    progress = ProgressTsfn::New(env, info[2].As<Napi::Function>(), "nt.loadModel.progress", 0, 1);
+  }
+  auto* worker = new LoadModelWorker(env, info[0].As<Napi::String>(), model_options, loop_options, std::move(progress));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace nt
