@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { z } from "zod";
 import { encodeFrame } from "../protocol/encodeFrame.js";
 import { FrameDecoder } from "../protocol/FrameDecoder.js";
 import { NtError } from "../protocol/NtError.js";
@@ -6,7 +7,7 @@ import { packageVersion } from "../protocol/packageVersion.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protocol/serverFrames.js";
-import { VERBS, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
+import { VERBS, type VerbEvent, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
 import { unreachableError } from "./unreachableError.js";
 
 /** Options of NtClient.connect. */
@@ -20,17 +21,29 @@ export interface NtClientOptions {
 }
 
 /** Options of one request. */
-export interface NtRequestOptions {
+export interface NtRequestOptions<V extends VerbName = VerbName> {
   /**
    * How long to wait for the answer, in ms; past it the request is cancelled (a `cancel` frame is
    * sent) and fails with NT_E_DAEMON_UNREACHABLE. Default: no limit.
    */
   timeoutMs?: number;
+  /**
+   * Gets each event of a streaming verb, validated, as soon as it arrives. If it throws, the
+   * request is cancelled and fails with that error. Default: events are dropped.
+   */
+  onEvent?: (event: VerbEvent<V>) => void;
+  /**
+   * Aborting it sends a `cancel` frame; the request then fails with the daemon's NT_E_CANCELLED.
+   * Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 interface Waiter {
   resolve: (value: Record<string, unknown>) => void;
   reject: (error: NtError) => void;
+  /** Takes an event frame's `event` for this request (validates and delivers it). */
+  onEvent?: (event: unknown) => void;
 }
 
 /**
@@ -84,15 +97,20 @@ export class NtClient {
 
   /** Sends one request and resolves with its validated result, or rejects with the daemon's NtError. */
   async request<V extends VerbName>(verb: V, params: VerbParams<V>,
-    options: NtRequestOptions = {}): Promise<VerbResult<V>> {
+    options: NtRequestOptions<V> = {}): Promise<VerbResult<V>> {
     const id = this.#takeId();
-    const { timeoutMs } = options;
+    const { timeoutMs, signal } = options;
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#timeOut(id, verb, timeoutMs), timeoutMs);
+    const onAbort = () => this.#sendCancel(id);
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const result = await this.#exchange(id, { kind: "request", id, verb, params });
+      const answer = this.#exchange(id, { kind: "request", id, verb, params }, this.#eventReceiver(id, verb, options));
+      if (signal?.aborted) onAbort();
+      const result = await answer;
       return parseMessage(VERBS[verb].result, result, `${verb} result`, "NT_E_INTERNAL") as VerbResult<V>;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -110,12 +128,36 @@ export class NtClient {
   }
 
   /** Sends a request frame and waits for the answer that carries its id. */
-  #exchange(id: number, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  #exchange(id: number, frame: Record<string, unknown>, onEvent?: (event: unknown) => void): Promise<Record<string, unknown>> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { resolve, reject });
+      this.#waiters.set(id, { resolve, reject, onEvent });
       this.#socket.write(encodeFrame(frame));
     });
+  }
+
+  /**
+   * Validates a request's events against its verb's event schema (an event the verb does not
+   * define is a broken daemon: NT_E_INTERNAL fails the connection) and hands them to onEvent.
+   */
+  #eventReceiver<V extends VerbName>(id: number, verb: V, options: NtRequestOptions<V>): (event: unknown) => void {
+    const definition: { params: z.ZodType; event?: z.ZodType } = VERBS[verb];
+    return (event) => {
+      if (!definition.event) throw new NtError("NT_E_INTERNAL", `the daemon sent an event for ${verb}, which streams none`);
+      const parsed = parseMessage(definition.event, event, `${verb} event`, "NT_E_INTERNAL") as VerbEvent<V>;
+      try {
+        options.onEvent?.(parsed);
+      } catch (err) {
+        this.#sendCancel(id);
+        this.#settle(id, (w) => w.reject(NtError.from(err)));
+      }
+    };
+  }
+
+  /** Asks the daemon to cancel a request still awaiting its answer. */
+  #sendCancel(id: number): void {
+    if (this.#failure || !this.#waiters.has(id)) return;
+    this.#socket.write(encodeFrame({ kind: "cancel", id }));
   }
 
   #takeId(): number {
@@ -153,7 +195,8 @@ export class NtClient {
         if (frame.id === undefined) return this.#fail(error);
         return this.#settle(frame.id, (w) => w.reject(error));
       }
-      case "event": return; // No verb streams yet; events of later verbs will be routed to their request.
+      // Events of a request that already ended here (timed out, or failed in its event handler) are dropped.
+      case "event": return this.#waiters.get(frame.id)?.onEvent?.(frame.event);
     }
   }
 

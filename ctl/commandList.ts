@@ -1,7 +1,11 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "./GlobalArgs.js";
+import { chatCommand } from "./commands/chat.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { loadCommand } from "./commands/load.js";
+import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
+import { unloadCommand } from "./commands/unload.js";
 import { versionCommand } from "./commands/version.js";
 
 /**
@@ -10,7 +14,11 @@ import { versionCommand } from "./commands/version.js";
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
-  inspectCommand,
+  runCommand,
+  chatCommand,
+  loadCommand,
+  unloadCommand,
   statusCommand,
+  inspectCommand,
   versionCommand,
 ];

@@ -51,6 +51,18 @@ export class ClientConnection {
     this.#socket.destroy();
   }
 
+  /**
+   * Closes the connection after what was already written has been sent (the daemon stops: the
+   * answers that end the requests in flight must reach the client). Resolves once it is closed.
+   */
+  end(): Promise<void> {
+    if (this.#socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#socket.once("close", () => resolve());
+      this.#socket.end();
+    });
+  }
+
   #onData(chunk: Buffer): void {
     if (this.#dropping) return;
     try {
@@ -84,7 +96,11 @@ export class ClientConnection {
     if (this.#inFlight.has(id)) throw new NtError("NT_E_BAD_REQUEST", `request id ${id} is already in flight`);
     const controller = new AbortController();
     this.#inFlight.set(id, controller);
-    dispatchRequest(request, this.#options.context, controller.signal).then(
+    // Events go out only while the request is in flight: after a cancel the client must see no more.
+    const emit = (event: Record<string, unknown>) => {
+      if (this.#inFlight.get(id) === controller) this.#send({ kind: "event", id, event });
+    };
+    dispatchRequest(request, this.#options.context, controller.signal, emit).then(
       (result) => this.#finish(id, controller, { kind: "result", id, result }),
       (err: unknown) => this.#finish(id, controller, { kind: "error", id, error: this.#toWire(err, request.verb) }),
     ).catch((err: unknown) => {

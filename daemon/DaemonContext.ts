@@ -1,4 +1,5 @@
 import type { EngineBinding } from "../cuda-engine/js/EngineBinding.js";
+import type { ModelRegistry } from "./models/ModelRegistry.js";
 
 /** What the verb handlers may know about the daemon they run in. */
 export interface DaemonContext {
@@ -8,4 +9,6 @@ export interface DaemonContext {
   startedAtMs: number;
   /** Loads the engine addon (once) or throws NT_E_ENGINE_UNAVAILABLE; called lazily, per request. */
   loadEngine: () => EngineBinding;
+  /** The models the daemon holds. */
+  models: ModelRegistry;
 }

@@ -8,6 +8,7 @@ import { NtError } from "../protocol/NtError.js";
 import { claimSocketPath } from "./claimSocketPath.js";
 import { ClientConnection } from "./ClientConnection.js";
 import type { DaemonContext } from "./DaemonContext.js";
+import { ModelRegistry } from "./models/ModelRegistry.js";
 
 /** Options of a DaemonServer. */
 export interface DaemonServerOptions {
@@ -22,6 +23,11 @@ export interface DaemonServerOptions {
   loadEngine?: () => EngineBinding;
   /** Permission bits of the socket file. Default 0o660: the daemon's user and group may connect. */
   socketMode?: number;
+  /**
+   * How long stop() lets clients receive the answers that end their requests before it drops
+   * them, in ms. Default 2000.
+   */
+  closeGraceMs?: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export class DaemonServer {
   readonly #options: DaemonServerOptions;
   readonly #logger: Logger;
   readonly #connections = new Set<ClientConnection>();
+  readonly #models: ModelRegistry;
   #server: net.Server | undefined;
   #state: "new" | "started" | "stopped" = "new";
   #connectionCount = 0;
@@ -39,6 +46,12 @@ export class DaemonServer {
   constructor(options: DaemonServerOptions) {
     this.#options = options;
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
+    this.#models = new ModelRegistry({ loadEngine: options.loadEngine ?? loadEngine, logger: this.#logger });
+  }
+
+  /** The models this daemon holds. */
+  get models(): ModelRegistry {
+    return this.#models;
   }
 
   /** The socket path this server listens on. */
@@ -54,6 +67,7 @@ export class DaemonServer {
     await claimSocketPath(socketPath);
     const context: DaemonContext = {
       socketPath, startedAtMs: performance.now(), loadEngine: this.#options.loadEngine ?? loadEngine,
+      models: this.#models,
     };
     const server = net.createServer((socket) => this.#accept(socket, context));
     await listen(server, socketPath);
@@ -66,7 +80,11 @@ export class DaemonServer {
     await chmod(socketPath, this.#options.socketMode ?? 0o660);
   }
 
-  /** Stops accepting, drops every connection, and removes the socket file. Safe to call twice. */
+  /**
+   * Stops accepting, ends every request in flight with NT_E_CANCELLED ("ntd is stopping"), unloads
+   * every model, closes every connection (once its last answers are sent, or after closeGraceMs),
+   * and removes the socket file. Safe to call twice.
+   */
   async stop(): Promise<void> {
     const server = this.#server;
     this.#state = "stopped";
@@ -76,7 +94,14 @@ export class DaemonServer {
 
   async #close(server: net.Server): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const connection of this.#connections) connection.destroy();
+    await this.#models.close(new NtError("NT_E_CANCELLED", "ntd is stopping; the request was cancelled"))
+      .catch((err: unknown) => this.#logger.error(`unloading models failed: ${NtError.from(err).message}`));
+    // The requests just failed; let their answers be written before the connections close.
+    await new Promise((resolve) => setImmediate(resolve));
+    const connections = [...this.#connections];
+    const grace = setTimeout(() => connections.forEach((c) => c.destroy()), this.#options.closeGraceMs ?? 2000);
+    await Promise.all(connections.map((c) => c.end()));
+    clearTimeout(grace);
     await closed;
     // Node unlinks the socket on close; this covers a close that did not (and costs nothing otherwise).
     await rm(this.#options.socketPath, { force: true });

@@ -31,11 +31,13 @@ const server = new DaemonServer({ socketPath: argv.socket, logger });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     logger.info(`${signal}: stopping`);
-    // Nothing else holds the event loop, so the process exits (status 0) once the server is closed.
+    // stop() cancels the requests in flight (clients get NT_E_CANCELLED), unloads the models and
+    // closes the socket; the process then normally exits by itself (status 0). The timer, unref'd
+    // so it never delays that, ends it anyway should the engine addon still hold the event loop.
     server.stop().catch((err: unknown) => {
       logger.error(`stopping failed: ${NtError.from(err).message}`);
       process.exitCode = 1;
-    });
+    }).finally(() => setTimeout(() => process.exit(), 2000).unref());
   });
 }
 

@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema } from "../protocol/serverFrames.js";
 import { VERBS } from "../protocol/verbs.js";
 import type { DaemonContext } from "../daemon/DaemonContext.js";
+import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -25,12 +26,15 @@ function codeOf(fn: () => unknown): string | undefined {
 
 const parseClientFrame = (value: unknown) => parseMessage(clientFrameSchema, value, "frame");
 
+const noEngine = () => {
+  throw new NtError("NT_E_ENGINE_UNAVAILABLE", "no engine in this test");
+};
+
 const context: DaemonContext = {
   socketPath: "/nonexistent/ntd.sock",
   startedAtMs: 0,
-  loadEngine: () => {
-    throw new NtError("NT_E_ENGINE_UNAVAILABLE", "no engine in this test");
-  },
+  loadEngine: noEngine,
+  models: new ModelRegistry({ loadEngine: noEngine }),
 };
 
 async function dispatchCode(verb: string, params: Record<string, unknown>): Promise<string> {
@@ -118,8 +122,9 @@ describe("verbs", () => {
     assert.equal(await dispatchCode("status", { verbose: 1 }), "NT_E_BAD_REQUEST");
   });
 
-  it("returns results that satisfy each verb's result schema", async () => {
+  it("returns results that satisfy each verb's result schema (verbs that take no params; the model verbs have their own tests)", async () => {
     for (const verb of Object.keys(VERBS) as (keyof typeof VERBS)[]) {
+      if (!VERBS[verb].params.safeParse({}).success) continue;
       const request = { kind: "request" as const, id: 1, verb, params: {} };
       const result = await dispatchRequest(request, context, new AbortController().signal);
       assert.doesNotThrow(() => parseMessage(VERBS[verb].result, result, verb), verb);

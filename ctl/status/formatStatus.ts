@@ -1,15 +1,18 @@
 import type { EngineDevice, EngineReport } from "../../protocol/verbs/engineInfo.js";
+import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes } from "../format/formatBytes.js";
 import { formatDuration } from "../format/formatDuration.js";
 
-/** The human form of `ntctl status`: a few "label  value" lines, one per device. */
+/** The human form of `ntctl status`: a few "label  value" lines, one per model and per device. */
 export function formatStatus(status: VerbResult<"status">): string {
   const { engine } = status;
   const lines: [string, string][] = [
     ["daemon", `ntd ${status.version}, pid ${status.pid}, ${status.state}, up ${formatDuration(status.uptimeSeconds)}`],
     ["socket", status.socket],
-    ["models", status.models.length === 0 ? "none loaded" : `${status.models.length} loaded`],
+    ...(status.models.length === 0
+      ? [["models", "none loaded"] as [string, string]]
+      : status.models.map((m): [string, string] => ["model", describeModel(m)])),
     ...("error" in engine
       ? [["engine", `unavailable: ${engine.error.message} [${engine.error.code}]`] as [string, string]]
       : engineLines(engine)),
@@ -32,6 +35,19 @@ function engineLines(engine: EngineReport): [string, string][] {
     ["cuda", cudaState],
     ...devices.map((d): [string, string] => ["device", describeDevice(d)]),
   ];
+}
+
+function describeModel(m: ModelStatus): string {
+  const state = m.state === "loading" && m.progress && m.progress.total > 0
+    ? `loading ${Math.floor((100 * m.progress.done) / m.progress.total)}%`
+    : m.state;
+  const facts = [
+    m.architecture,
+    m.nCtx !== undefined ? `context ${m.nCtx}` : undefined,
+    m.weightBytes !== undefined ? `${formatBytes(m.weightBytes)} of weights` : undefined,
+    `${m.active} active, ${m.queued} queued`,
+  ].filter(Boolean).join(", ");
+  return `${m.name} ${state}: ${facts} (${m.path})`;
 }
 
 function describeDevice(d: EngineDevice): string {

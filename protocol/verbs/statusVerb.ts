@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { wireErrorSchema } from "../serverFrames.js";
 import { engineReportSchema } from "./engineInfo.js";
+import { modelStatusSchema } from "./modelStatus.js";
 
 /** `status`: what the daemon is, what it holds, and what hardware the engine sees. */
 export const statusVerb = {
@@ -15,8 +16,8 @@ export const statusVerb = {
     socket: z.string(),
     /** The daemon's package version. */
     version: z.string(),
-    /** Loaded models; always empty until the model manager exists (its entry schema comes with it). */
-    models: z.array(z.never()),
+    /** The models the daemon holds (loading, loaded or unloading), in the order they were asked for. */
+    models: z.array(modelStatusSchema),
     /** The engine's build and devices, or why the engine cannot be used. */
     engine: z.union([engineReportSchema, z.strictObject({ error: wireErrorSchema })]),
   }),

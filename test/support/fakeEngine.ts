@@ -1,12 +1,72 @@
-import type { EngineBinding } from "../../cuda-engine/js/EngineBinding.js";
+import { readFile } from "node:fs/promises";
+import type {
+  EngineBinding, NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeModelOptions,
+} from "../../cuda-engine/js/EngineBinding.js";
+
+/** Options of the fake engine. */
+export interface FakeEngineOptions {
+  /** Delay before each generated token, in ms, so tests can act mid-stream. Default 2. */
+  tokenDelayMs?: number;
+  /** Delay before each of the four load-progress steps, in ms. Default 1. */
+  loadStepMs?: number;
+}
 
 /**
- * An engine stand-in with one CPU and one CUDA device, so the daemon's engine reporting is
- * tested whether or not the native addon is built. `extraField` checks that the daemon copies
- * only the protocol's fields to the wire.
+ * What a fake model file may hold: a JSON object with any of these. Any other file (a real GGUF
+ * included) loads as a default fake model.
  */
-export function fakeEngine(): EngineBinding {
+export interface FakeModelFile {
+  /** Reported as general.architecture. Default "llama". */
+  architecture?: string;
+  /** Reported as tokenizer.chat_template. Default none. */
+  chatTemplate?: string;
+  /** Context size when the load does not choose one. Default 128. */
+  nCtx?: number;
+  /** The text every generation produces (then end-of-generation). Default: " " + the prompt's text reversed + ".". */
+  text?: string;
+  /** Makes the load fail with this code and message, e.g. NT_E_UNSUPPORTED. */
+  fail?: { code: string; message: string };
+}
+
+/** A fake model, with what the tests inspect. */
+export interface FakeNativeModel extends NativeModel {
+  readonly path: string;
+  /** Every generate() request, in order. */
+  readonly requests: NativeGenerateRequest[];
+  /** Every id passed to cancel(), in order. */
+  readonly cancelCalls: number[];
+  /** Whether dispose() was called. */
+  readonly disposed: boolean;
+}
+
+/** The fake engine, with the models it loaded. */
+export interface FakeEngine extends EngineBinding {
+  /** Every model loaded, in load order. */
+  readonly models: FakeNativeModel[];
+  /** Every path loadModel() was called with, in order. */
+  readonly loadCalls: string[];
+}
+
+// The fake vocabulary: three specials, then one token per byte, so any text round-trips.
+const BOS = 1;
+const EOS = 2;
+const BYTE0 = 3;
+const N_VOCAB = BYTE0 + 256;
+const SPECIAL_TEXT = ["<unk>", "<s>", "</s>"];
+
+/**
+ * An engine stand-in, so the daemon is tested whether or not the native addon is built: one CPU
+ * and one CUDA device (`extraField` checks that the daemon copies only the protocol's fields to
+ * the wire), and models with a byte-level vocabulary that "generate" a deterministic text, one
+ * token every tokenDelayMs, with UTF-8 and stop-string hold-back, cancel and dispose as the real
+ * engine's contract states them (cuda-engine/js/EngineBinding.ts).
+ */
+export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
+  const models: FakeNativeModel[] = [];
+  const loadCalls: string[] = [];
   return {
+    models,
+    loadCalls,
     devices: () => ({
       cuda: { built: true, available: true, runtimeVersion: "13.0", driverVersion: "13.0" },
       devices: [
@@ -19,5 +79,213 @@ export function fakeEngine(): EngineBinding {
     }),
     buildInfo: () => ({ version: "9.9.9", cuda: true, cudaArchitectures: "80;90", simd: "avx2" }),
     readGguf: () => Promise.reject(new Error("not used")),
+    loadTokenizer: () => Promise.reject(new Error("not used")),
+    loadModel: async (path, loadOptions = {}, onProgress) => {
+      loadCalls.push(path);
+      const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+        throw codedError(err.code === "ENOENT" ? "NT_E_NOT_FOUND" : "NT_E_IO", `cannot open ${path}: ${err.message}`);
+      });
+      const file = parseModelFile(bytes);
+      if (file.fail) throw codedError(file.fail.code, file.fail.message);
+      for (let step = 1; step <= 4; step++) {
+        await sleep(options.loadStepMs ?? 1);
+        onProgress?.((bytes.length * step) / 4, bytes.length);
+      }
+      const model = new FakeModel(path, file, loadOptions, options.tokenDelayMs ?? 2);
+      models.push(model);
+      return model;
+    },
   };
+}
+
+function parseModelFile(bytes: Buffer): FakeModelFile {
+  if (bytes[0] !== 0x7b) return {}; // not "{": a real GGUF, or anything else
+  return JSON.parse(bytes.toString("utf8")) as FakeModelFile;
+}
+
+/** An Error with a string `code`, as the addon throws them. */
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface Generation {
+  request: NativeGenerateRequest;
+  onEvent: (event: NativeGenerateEvent) => void;
+  script: number[];
+  produced: number;
+  /** Generated bytes not yet released as text (an incomplete character or a possible stop string). */
+  pending: number[];
+  cancelled: boolean;
+  started: number;
+}
+
+class FakeModel implements FakeNativeModel {
+  readonly path: string;
+  readonly requests: NativeGenerateRequest[] = [];
+  readonly cancelCalls: number[] = [];
+  disposed = false;
+  readonly #info: NativeModelInfo;
+  readonly #file: FakeModelFile;
+  readonly #tokenDelayMs: number;
+  readonly #running = new Map<number, Generation>();
+  #nextId = 1;
+
+  constructor(path: string, file: FakeModelFile, options: NativeModelOptions, tokenDelayMs: number) {
+    this.path = path;
+    this.#file = file;
+    this.#tokenDelayMs = tokenDelayMs;
+    this.#info = {
+      architecture: file.architecture ?? "llama", nVocab: N_VOCAB, nCtx: options.nCtx ?? file.nCtx ?? 128,
+      nCtxTrain: 2048, nEmbd: 8, nLayer: 1, nHead: 1, nHeadKv: 1, nFf: 16, threads: options.threads ?? 1,
+      weightBytes: 4096, kvBytesPerSequence: 1024, bos: BOS, eos: EOS, chatTemplate: file.chatTemplate,
+    };
+  }
+
+  info(): NativeModelInfo {
+    this.#assertUsable();
+    return { ...this.#info };
+  }
+
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array {
+    this.#assertUsable();
+    const ids = addSpecial ? [BOS] : [];
+    const parts = parseSpecial ? text.split(/(<s>|<\/s>)/) : [text];
+    for (const part of parts) {
+      const special = SPECIAL_TEXT.indexOf(part);
+      if (parseSpecial && special > 0) ids.push(special);
+      else for (const byte of Buffer.from(part, "utf8")) ids.push(BYTE0 + byte);
+    }
+    return Int32Array.from(ids);
+  }
+
+  detokenize(tokens: Int32Array | number[], renderSpecial = false): string {
+    this.#assertUsable();
+    const bytes: number[] = [];
+    let text = "";
+    for (const id of tokens) {
+      if (id >= BYTE0) {
+        bytes.push(id - BYTE0);
+        continue;
+      }
+      text += Buffer.from(bytes).toString("utf8") + (renderSpecial ? SPECIAL_TEXT[id] ?? "" : "");
+      bytes.length = 0;
+    }
+    return text + Buffer.from(bytes).toString("utf8");
+  }
+
+  generate(request: NativeGenerateRequest, onEvent: (event: NativeGenerateEvent) => void): number {
+    this.#assertUsable();
+    const maxTokens = request.maxTokens ?? -1;
+    if (maxTokens === 0 || maxTokens < -1) throw codedError("NT_E_BAD_REQUEST", `maxTokens ${maxTokens} is not allowed`);
+    if (request.prompt.length >= this.#info.nCtx) {
+      throw codedError("NT_E_BAD_REQUEST",
+        `the prompt has ${request.prompt.length} tokens, more than fit in the context of ${this.#info.nCtx}`);
+    }
+    this.requests.push(request);
+    const promptText = this.detokenize(request.prompt);
+    const text = this.#file.text ?? ` ${[...promptText].reverse().join("")}.`;
+    const id = this.#nextId++;
+    const generation: Generation = {
+      request, onEvent, script: [...Buffer.from(text, "utf8")].map((b) => BYTE0 + b), produced: 0,
+      pending: [], cancelled: false, started: performance.now(),
+    };
+    this.#running.set(id, generation);
+    setTimeout(() => this.#step(id), this.#tokenDelayMs);
+    return id;
+  }
+
+  cancel(id: number): boolean {
+    this.cancelCalls.push(id);
+    const generation = this.#running.get(id);
+    if (generation) generation.cancelled = true;
+    return id > 0 && id < this.#nextId;
+  }
+
+  evaluate(): Promise<Float32Array> {
+    return Promise.reject(codedError("NT_E_UNSUPPORTED", "the fake engine does not evaluate"));
+  }
+
+  stats(): { active: number; queued: number } {
+    return { active: this.#running.size, queued: 0 };
+  }
+
+  async dispose(): Promise<void> {
+    for (const [id, generation] of this.#running) this.#end(id, generation, "cancelled");
+    this.disposed = true;
+  }
+
+  /** Produces the next token, or ends the generation. */
+  #step(id: number): void {
+    const g = this.#running.get(id);
+    if (!g) return;
+    if (g.cancelled) return this.#end(id, g, "cancelled");
+    const maxTokens = g.request.maxTokens ?? -1;
+    if (g.produced >= g.script.length) return this.#end(id, g, "stop");
+    if (maxTokens !== -1 && g.produced >= maxTokens) return this.#end(id, g, "length");
+    if (g.request.prompt.length + g.produced >= this.#info.nCtx) return this.#end(id, g, "context");
+    const token = g.script[g.produced++]!;
+    g.pending.push(token - BYTE0);
+    const released = this.#release(g);
+    g.onEvent({ type: "token", token, text: released.text, logprob: -0.5 });
+    if (released.stopped) return this.#end(id, g, "stop");
+    setTimeout(() => this.#step(id), this.#tokenDelayMs);
+  }
+
+  /**
+   * The text the pending bytes release: all complete characters, except a tail that could still
+   * become a stop string; `stopped` when a stop string is complete (its text is dropped).
+   */
+  #release(g: Generation): { text: string; stopped: boolean } {
+    const complete = completeUtf8Length(g.pending);
+    const text = Buffer.from(g.pending.slice(0, complete)).toString("utf8");
+    const stops = g.request.stop ?? [];
+    for (const stop of stops) {
+      const at = text.indexOf(stop);
+      if (at >= 0) {
+        g.pending = [];
+        return { text: text.slice(0, at), stopped: true };
+      }
+    }
+    let keep = 0;
+    for (const stop of stops) {
+      for (let n = Math.min(stop.length - 1, text.length); n > keep; n--) {
+        if (text.endsWith(stop.slice(0, n))) {
+          keep = n;
+          break;
+        }
+      }
+    }
+    const releasedText = text.slice(0, text.length - keep);
+    g.pending = g.pending.slice(Buffer.byteLength(releasedText, "utf8"));
+    return { text: releasedText, stopped: false };
+  }
+
+  #end(id: number, g: Generation, reason: "stop" | "length" | "context" | "cancelled"): void {
+    this.#running.delete(id);
+    const tail = reason === "cancelled" ? "" : Buffer.from(g.pending).toString("utf8");
+    g.onEvent({
+      type: "done", reason, text: tail,
+      timings: { promptN: g.request.prompt.length, promptMs: 1, predictedN: g.produced,
+        predictedMs: performance.now() - g.started },
+    });
+  }
+
+  #assertUsable(): void {
+    if (this.disposed) throw codedError("NT_E_BAD_REQUEST", `model ${this.path} has been disposed`);
+  }
+}
+
+/** How many leading bytes form complete UTF-8 characters (a trailing incomplete sequence is held back). */
+function completeUtf8Length(bytes: readonly number[]): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead byte
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
 }

@@ -1,0 +1,82 @@
+import type { Argv, CommandModule } from "yargs";
+import { NtError } from "../../protocol/NtError.js";
+import { formatTimings } from "../generate/formatTimings.js";
+import { generationJson } from "../generate/generationJson.js";
+import type { SamplingArgs } from "../generate/SamplingArgs.js";
+import { samplingOptions } from "../generate/samplingOptions.js";
+import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
+import type { GlobalArgs } from "../GlobalArgs.js";
+import { interruptSignal } from "../interruptSignal.js";
+import type { LoadArgs } from "../model/LoadArgs.js";
+import { loadModel } from "../model/loadModel.js";
+import { loadOptions } from "../model/loadOptions.js";
+import { NtClient } from "../NtClient.js";
+import { readStdin } from "../readStdin.js";
+import { reportError } from "../reportError.js";
+
+interface RunArgs extends GlobalArgs, SamplingArgs, LoadArgs {
+  model: string;
+  prompt?: string;
+  verbose: boolean;
+}
+
+/**
+ * `ntctl run <model> [prompt]`: loads the model through the daemon (if it is not loaded yet) and
+ * prints the continuation of the prompt as it is generated. Ctrl-C cancels the request in the
+ * daemon and exits 130.
+ */
+export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
+  command: "run <model> [prompt]",
+  describe: "Generate text from a prompt (argument, or stdin when piped), streaming it to stdout",
+  builder: (yargs) => (yargs as Argv<GlobalArgs>)
+    .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model" })
+    .positional("prompt", { type: "string", describe: "The prompt; default: stdin (one trailing newline dropped) when it is not a terminal" })
+    .options(samplingOptions)
+    .options(loadOptions)
+    .option("verbose", { type: "boolean", default: false, describe: "Print timings to stderr at the end" }) as Argv<RunArgs>,
+  handler: async (argv) => {
+    const prompt = await promptOf(argv.prompt);
+    // Listening before connecting: a Ctrl-C at any point from here on cancels cleanly (the
+    // requests are then sent and cancelled at once) instead of killing ntctl mid-request.
+    const interrupt = interruptSignal();
+    const client = await NtClient.connect({ socketPath: argv.socket }).catch((err: unknown) => {
+      interrupt.dispose();
+      throw err;
+    });
+    let printedText = false;
+    try {
+      const model = await loadModel(client, argv.model, {
+        ctxSize: argv.ctxSize, threads: argv.threads, showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
+      });
+      const result = await client.request("generate", { model: model.name, prompt, ...samplingParamsFrom(argv) }, {
+        signal: interrupt.signal,
+        // One write per event: the text appears as it is generated (writes to pipes and files are synchronous).
+        onEvent: (event) => {
+          if (argv.json || event.text === "") return;
+          process.stdout.write(event.text);
+          printedText = true;
+        },
+      });
+      process.stdout.write(argv.json ? `${JSON.stringify(generationJson(model.name, result))}\n` : "\n");
+      if (argv.verbose) process.stderr.write(`${formatTimings(result.timings)}\n`);
+    } catch (err) {
+      if (!interrupt.signal.aborted) throw err;
+      // Ctrl-C: the daemon has cancelled the request; end the partial line and exit as shells expect.
+      if (printedText) process.stdout.write("\n");
+      reportError(err, argv.json);
+      process.exitCode = 130;
+    } finally {
+      interrupt.dispose();
+      client.close();
+    }
+  },
+};
+
+/** The prompt argument, else stdin when it is piped; a terminal would wait for input nobody expects to type. */
+async function promptOf(argument: string | undefined): Promise<string> {
+  if (argument !== undefined) return argument;
+  if (process.stdin.isTTY) {
+    throw new NtError("NT_E_BAD_REQUEST", 'no prompt: give one after the model, or pipe it in (echo "..." | ntctl run MODEL)');
+  }
+  return (await readStdin()).replace(/\r?\n$/, "");
+}

@@ -1,0 +1,60 @@
+import { SingleBar } from "cli-progress";
+import type { VerbResult } from "../../protocol/verbs.js";
+import type { NtClient } from "../NtClient.js";
+import type { LoadArgs } from "./LoadArgs.js";
+import { toModelReference } from "./toModelReference.js";
+
+/** Options of loadModel. */
+export interface LoadModelOptions extends LoadArgs {
+  /** The name to load the model under. Default: the daemon's choice (the file name without .gguf). */
+  name?: string;
+  /** Draw a progress bar on stderr while the daemon reads the weights. Default: when stderr is a terminal. */
+  showProgress?: boolean;
+  /** Aborting stops waiting (the daemon's load goes on). Default: none. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Has the daemon load a model named on the command line (a path, or the name of a loaded model)
+ * and returns what the daemon says about it. A model already loaded answers at once, with no bar.
+ */
+export async function loadModel(client: NtClient, argument: string, options: LoadModelOptions = {}): Promise<VerbResult<"load">> {
+  const { showProgress = process.stderr.isTTY, signal } = options;
+  const bar = showProgress ? progressBar(argument) : undefined;
+  let started = false;
+  try {
+    return await client.request("load", {
+      model: toModelReference(argument), name: options.name, nCtx: options.ctxSize, threads: options.threads,
+    }, {
+      signal,
+      onEvent: ({ done, total }) => {
+        if (!bar) return;
+        if (!started) bar.start(total);
+        started = true;
+        bar.update(done);
+      },
+    });
+  } finally {
+    if (started) bar?.stop();
+  }
+}
+
+/** A one-line bar on stderr, cleared when done: "loading MODEL [=====-----] 50% 12.0/24.0 MiB". */
+function progressBar(argument: string): { start(total: number): void; update(done: number): void; stop(): void } {
+  const bar = new SingleBar({
+    stream: process.stderr,
+    clearOnComplete: true,
+    hideCursor: true,
+    format: `loading ${argument} [{bar}] {percentage}% {doneMiB}/{totalMiB} MiB`,
+  });
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  let total = 0;
+  return {
+    start: (bytes) => {
+      total = bytes;
+      bar.start(bytes, 0, { doneMiB: mib(0), totalMiB: mib(bytes) });
+    },
+    update: (done) => bar.update(done, { doneMiB: mib(done), totalMiB: mib(total) }),
+    stop: () => bar.stop(),
+  };
+}

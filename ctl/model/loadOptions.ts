@@ -1,0 +1,10 @@
+import type { Options } from "yargs";
+
+/** The yargs declarations behind LoadArgs; they only matter when the command is what loads the model. */
+export const loadOptions = {
+  "ctx-size": {
+    type: "number", alias: "c",
+    describe: "Context size in tokens, if this loads the model (default: the model's, at most 4096)",
+  },
+  threads: { type: "number", alias: "t", describe: "CPU threads, if this loads the model (default: all)" },
+} as const satisfies Record<string, Options>;

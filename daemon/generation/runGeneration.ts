@@ -1,0 +1,58 @@
+import type { NativeGenerateRequest, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
+import { NtError } from "../../protocol/NtError.js";
+import type { GenerationEvent } from "../../protocol/verbs/generationEvent.js";
+import type { GenerationResult } from "../../protocol/verbs/generationResult.js";
+import type { SamplingParams } from "../../protocol/verbs/samplingParams.js";
+import type { LoadedModel } from "../models/LoadedModel.js";
+
+/**
+ * Generates from prompt token ids, handing each token to `emit` as the engine produces it (nothing
+ * is buffered beyond the tokens and text the result repeats), and resolves with the whole
+ * generation. `signal` cancels the engine request; the promise then rejects with NT_E_CANCELLED.
+ */
+export async function runGeneration(model: LoadedModel, promptTokens: readonly number[], sampling: SamplingParams,
+  signal: AbortSignal, emit: (event: GenerationEvent) => void): Promise<GenerationResult> {
+  if (promptTokens.length === 0) {
+    throw new NtError("NT_E_BAD_REQUEST", "the prompt is empty: it has no tokens (and the model adds no BOS)");
+  }
+  model.assertTokensInVocabulary(promptTokens, "prompt token");
+  const tokens: number[] = [];
+  let text = "";
+  const end = await model.generate(nativeRequest(promptTokens, sampling), (event) => {
+    tokens.push(event.token);
+    text += event.text;
+    // -Infinity cannot be validated as a number on the wire; a token that impossible is rare enough to clamp.
+    const logprob = Number.isFinite(event.logprob) ? event.logprob : -Number.MAX_VALUE;
+    emit({ type: "token", token: event.token, text: event.text, logprob });
+  }, signal);
+  if (end.text !== "") {
+    text += end.text;
+    emit({ type: "text", text: end.text });
+  }
+  return { promptTokens: [...promptTokens], tokens, text, reason: end.reason, timings: wireTimings(end.timings) };
+}
+
+/**
+ * The engine request: the prompt and the sampling fields given, named alike on both sides (listed
+ * here so the compiler checks each against the engine's). Absent fields are left out, not sent as
+ * undefined, so the engine's defaults apply.
+ */
+function nativeRequest(promptTokens: readonly number[], sampling: SamplingParams): NativeGenerateRequest {
+  const { maxTokens, temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
+    penaltyLastN, seed, stop, ignoreEos } = sampling;
+  const fields: Omit<NativeGenerateRequest, "prompt"> = {
+    maxTokens, temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
+    penaltyLastN, seed, stop, ignoreEos,
+  };
+  const given = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return { prompt: Int32Array.from(promptTokens), ...Object.fromEntries(given) };
+}
+
+/** llama-server's timing fields; a rate over zero time is reported as 0, not Infinity (which JSON cannot carry). */
+function wireTimings(t: NativeTimings): GenerationResult["timings"] {
+  const rate = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
+  return {
+    prompt_n: t.promptN, prompt_ms: t.promptMs, prompt_per_second: rate(t.promptN, t.promptMs),
+    predicted_n: t.predictedN, predicted_ms: t.predictedMs, predicted_per_second: rate(t.predictedN, t.predictedMs),
+  };
+}

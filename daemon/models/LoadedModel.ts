@@ -1,0 +1,194 @@
+import type {
+  NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo,
+} from "../../cuda-engine/js/EngineBinding.js";
+import { NtError } from "../../protocol/NtError.js";
+
+/** The end of a generation that finished normally. */
+export type NativeGenerationEnd = Extract<NativeGenerateEvent, { type: "done" }> & { reason: "stop" | "length" | "context" };
+
+/** A token event, as the engine sends it. */
+export type NativeTokenEvent = Extract<NativeGenerateEvent, { type: "token" }>;
+
+/** Options of a LoadedModel. */
+export interface LoadedModelOptions {
+  /** The name requests use. Required. */
+  name: string;
+  /** The model file's canonical absolute path. Required. */
+  path: string;
+  /** The engine's model, which this object now owns and disposes. Required. */
+  native: NativeModel;
+  /**
+   * How long dispose() waits for cancelled generations to report their end before it frees the
+   * model anyway (their requests then end at once). Default 5000 ms.
+   */
+  cancelGraceMs?: number;
+}
+
+/** A generation the engine is running, as dispose() needs to end it. */
+interface RunningGeneration {
+  /** Asks the engine to stop; the request then fails with `reason`. */
+  cancel(reason: NtError): void;
+  /** Fails the request now, without waiting for the engine. */
+  abandon(reason: NtError): void;
+  /** Settles when the request has ended, one way or the other. */
+  ended: Promise<void>;
+}
+
+/**
+ * A model in memory: the engine's NativeModel plus its name, with errors turned into NtErrors and
+ * every generation tracked, so that disposing the model ends its requests with a clear error
+ * instead of leaving them hanging. Disposed once; a disposed model throws NT_E_MODEL_NOT_FOUND.
+ */
+export class LoadedModel {
+  readonly name: string;
+  readonly path: string;
+  readonly info: NativeModelInfo;
+  readonly #native: NativeModel;
+  readonly #cancelGraceMs: number;
+  readonly #running = new Set<RunningGeneration>();
+  #disposed: Promise<void> | undefined;
+
+  constructor(options: LoadedModelOptions) {
+    this.name = options.name;
+    this.path = options.path;
+    this.#native = options.native;
+    this.#cancelGraceMs = options.cancelGraceMs ?? 5000;
+    this.info = wrapped(() => options.native.info());
+  }
+
+  /** Whether dispose() has been called. */
+  get disposed(): boolean {
+    return this.#disposed !== undefined;
+  }
+
+  /** Text → token ids with the model's tokenizer. */
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): number[] {
+    this.#assertUsable();
+    return Array.from(wrapped(() => this.#native.tokenize(text, addSpecial, parseSpecial)));
+  }
+
+  /** Token ids → text; ids outside the vocabulary are refused with NT_E_BAD_REQUEST. */
+  detokenize(tokens: readonly number[]): string {
+    this.#assertUsable();
+    this.assertTokensInVocabulary(tokens, "tokens");
+    return wrapped(() => this.#native.detokenize(Int32Array.from(tokens)));
+  }
+
+  /** Refuses token ids the vocabulary does not have, naming the first one (the engine would fail less clearly). */
+  assertTokensInVocabulary(tokens: readonly number[], what: string): void {
+    const bad = tokens.findIndex((t) => t >= this.info.nVocab);
+    if (bad >= 0) {
+      throw new NtError("NT_E_BAD_REQUEST",
+        `${what}[${bad}] is ${tokens[bad]}, but model ${this.name} has ${this.info.nVocab} tokens (ids 0-${this.info.nVocab - 1})`);
+    }
+  }
+
+  /** Requests generating and waiting, as the engine counts them; zeros once disposed. */
+  stats(): { active: number; queued: number } {
+    if (this.disposed) return { active: 0, queued: 0 };
+    try {
+      return this.#native.stats();
+    } catch {
+      return { active: this.#running.size, queued: 0 };
+    }
+  }
+
+  /**
+   * Runs one generation: `onToken` gets each token event as the engine sends it; the promise
+   * resolves with the final event, or rejects with NT_E_CANCELLED when `signal` aborts (the engine
+   * request is cancelled too), or with the engine's error.
+   */
+  generate(request: NativeGenerateRequest, onToken: (event: NativeTokenEvent) => void,
+    signal: AbortSignal): Promise<NativeGenerationEnd> {
+    this.#assertUsable();
+    if (signal.aborted) return Promise.reject(new NtError("NT_E_CANCELLED", "the request was cancelled before it started"));
+    return new Promise((resolve, reject) => {
+      let id: number | undefined;
+      let cancelReason: NtError | undefined;
+      let settled = false;
+      let markEnded = () => {};
+      const generation: RunningGeneration = {
+        cancel: (reason) => {
+          cancelReason ??= reason;
+          if (id !== undefined) this.#native.cancel(id);
+        },
+        abandon: (reason) => finish(() => reject(reason)),
+        ended: new Promise((resolveEnded) => { markEnded = resolveEnded; }),
+      };
+      const onAbort = () => generation.cancel(new NtError("NT_E_CANCELLED", "the request was cancelled"));
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        this.#running.delete(generation);
+        markEnded();
+        settle();
+      };
+      const onEvent = (event: NativeGenerateEvent) => {
+        if (settled) return;
+        if (event.type === "token") {
+          try {
+            return onToken(event);
+          } catch (err) {
+            // This runs inside the addon's callback, where a throw would be an uncaught exception
+            // that ends the daemon: fail this request instead, and stop its generation.
+            generation.cancel(NtError.from(err));
+            return finish(() => reject(NtError.from(err)));
+          }
+        }
+        if (event.reason === "cancelled") {
+          return finish(() => reject(cancelReason ?? new NtError("NT_E_CANCELLED", "the engine cancelled the request")));
+        }
+        if (event.reason === "error") return finish(() => reject(engineError(event.code, event.message)));
+        finish(() => resolve(event as NativeGenerationEnd));
+      };
+      try {
+        id = this.#native.generate(request, onEvent);
+      } catch (err) {
+        return finish(() => reject(NtError.from(err)));
+      }
+      this.#running.add(generation);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Ends every generation with `reason` (cancelling it in the engine, then waiting up to
+   * cancelGraceMs for the engine to confirm), then frees the model. Safe to call twice.
+   */
+  dispose(reason: NtError): Promise<void> {
+    this.#disposed ??= this.#dispose(reason);
+    return this.#disposed;
+  }
+
+  async #dispose(reason: NtError): Promise<void> {
+    const running = [...this.#running];
+    for (const generation of running) generation.cancel(reason);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#cancelGraceMs); });
+    await Promise.race([Promise.all(running.map((g) => g.ended)), grace]);
+    clearTimeout(timer);
+    for (const generation of this.#running) generation.abandon(reason);
+    await this.#native.dispose().catch((err: unknown) => {
+      throw NtError.from(err);
+    });
+  }
+
+  #assertUsable(): void {
+    if (this.disposed) throw new NtError("NT_E_MODEL_NOT_FOUND", `model ${this.name} has been unloaded`);
+  }
+}
+
+/** Calls into the engine, turning its Error-with-code into an NtError. */
+function wrapped<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    throw NtError.from(err);
+  }
+}
+
+/** The error a "done" event with reason "error" reports. */
+function engineError(code: string | undefined, message: string | undefined): NtError {
+  return NtError.from(Object.assign(new Error(message ?? "the engine failed without a message"), { code }));
+}

@@ -1,0 +1,16 @@
+import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
+import type { ModelEntry } from "./ModelEntry.js";
+
+/** A registry entry as `status` lists it. */
+export function modelStatusOf(entry: ModelEntry): ModelStatus {
+  const { model } = entry;
+  const status: ModelStatus = { name: entry.name, path: entry.path, state: entry.state, active: 0, queued: 0 };
+  if (entry.state === "loading") status.progress = { ...entry.progress };
+  if (model) {
+    Object.assign(status, model.stats());
+    status.architecture = model.info.architecture;
+    status.nCtx = model.info.nCtx;
+    status.weightBytes = model.info.weightBytes;
+  }
+  return status;
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { generationEventSchema } from "./generationEvent.js";
+import { generationResultSchema } from "./generationResult.js";
+import { modelReferenceSchema } from "./modelReference.js";
+import { samplingParamsSchema } from "./samplingParams.js";
+import { tokenIdSchema } from "./tokenId.js";
+
+/**
+ * `generate`: continues a prompt (text or token ids) with a loaded model, streaming a `token` event
+ * per token, and answers with the whole generation. Exactly one of `prompt` and `tokens`.
+ */
+export const generateVerb = {
+  params: z.strictObject({
+    /** A loaded model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+    /** The prompt as text; the daemon tokenizes it. */
+    prompt: z.string().optional(),
+    /** The prompt as token ids, used as given (add BOS yourself if the model wants it). */
+    tokens: z.array(tokenIdSchema).min(1).optional(),
+    /** When tokenizing `prompt`: add BOS (and EOS) as the model's metadata asks. Default true. */
+    addSpecial: z.boolean().optional(),
+    /** When tokenizing `prompt`: turn the text of special tokens ("<|eot_id|>") into those tokens. Default false. */
+    parseSpecial: z.boolean().optional(),
+    ...samplingParamsSchema.shape,
+  }).refine((p) => (p.prompt === undefined) !== (p.tokens === undefined),
+    "give exactly one of prompt and tokens"),
+  event: generationEventSchema,
+  result: generationResultSchema,
+};
