@@ -1,82 +1,80 @@
+import { describeLlamaModel } from "./describeLlamaModel.js";
 import { GgufValue as gguf } from "./GgufValue.js";
 import { GgufWriter } from "./GgufWriter.js";
-import { llamaShapes, type LlamaShape, type LlamaShapeName } from "./llamaShapes.js";
+import { llama3RopeFactors } from "./llama3RopeFactors.js";
 import { llamaTensorPlan, type LlamaTensorPlanEntry } from "./llamaTensorPlan.js";
-import { llamaWeightMixes, type LlamaWeightMixName } from "./llamaWeightMixes.js";
+import { quantizedScaleRange } from "./quantizedScaleRange.js";
 import { randomTensorData } from "./randomTensorData.js";
-import { syntheticSpmVocab } from "./syntheticSpmVocab.js";
-
-/** What {@link randomLlamaWriter} builds. */
-export interface RandomLlamaOptions {
-  /** A shape from {@link llamaShapes}. */
-  shape: LlamaShapeName;
-  /** A mix from {@link llamaWeightMixes}: which types the matrices get. */
-  mix: LlamaWeightMixName;
-  /** Seed of all weights; same seed, shape and mix give the same file. */
-  seed: number;
-}
+import { resolveLlamaModel, type LlamaModelSpec, type RandomLlamaOptions } from "./resolveLlamaModel.js";
+import { tokenizerMetadata } from "./tokenizerMetadata.js";
 
 /** GGML_QNT_VERSION (ggml.h), which llama.cpp's converters write as general.quantization_version. */
 const quantizationVersion = 2;
 
 /**
- * A GgufWriter holding a random-weight llama model: the llama.* hyperparameters, a synthetic
- * SentencePiece vocabulary, and every tensor of {@link llamaTensorPlan} with a seeded random
- * source (generated while writing, so the model is never in memory).
+ * A GgufWriter holding a random-weight llama-family model (llama or qwen2, see
+ * {@link RandomLlamaOptions}): the `<arch>.*` hyperparameters, a synthetic vocabulary, and every
+ * tensor of {@link llamaTensorPlan} with a seeded random source (generated while writing, so
+ * the model is never in memory; `layout()` costs no weights at all, even for 405b).
  */
 export function randomLlamaWriter(options: RandomLlamaOptions): GgufWriter {
-  const shape: LlamaShape = llamaShapes[options.shape];
-  const mix = llamaWeightMixes[options.mix];
+  const spec = resolveLlamaModel(options);
   const writer = new GgufWriter();
-  addModelMetadata(writer, shape, options, mix.fileType);
-  addVocabulary(writer, shape.nVocab);
-  for (const entry of llamaTensorPlan(shape, mix)) {
-    writer.addTensor(entry, () => randomWeights(entry, options.seed));
+  for (const [key, value] of modelMetadata(spec, options.seed)) writer.addMetadata(key, value);
+  const tokenizer = spec.vocab === "spm" ? "spm" : spec.arch === "qwen2" ? "qwen2" : "llama-bpe";
+  for (const [key, value] of tokenizerMetadata(tokenizer, spec.shape.nVocab)) writer.addMetadata(key, value);
+  for (const entry of llamaTensorPlan(spec)) {
+    writer.addTensor(entry, entry.kind === "rope_freqs" ? ropeFreqsBytes(spec) : () => randomWeights(entry, options.seed));
   }
   return writer;
 }
 
-function addModelMetadata(writer: GgufWriter, shape: LlamaShape, options: RandomLlamaOptions, fileType: number): void {
-  writer
-    .addMetadata("general.architecture", gguf.str("llama"))
-    .addMetadata("general.name", gguf.str(`random weights, llama ${options.shape} ${options.mix}, seed ${options.seed}`))
-    .addMetadata("general.file_type", gguf.u32(fileType))
-    .addMetadata("general.quantization_version", gguf.u32(quantizationVersion))
-    .addMetadata("llama.context_length", gguf.u32(shape.contextLength))
-    .addMetadata("llama.embedding_length", gguf.u32(shape.nEmbd))
-    .addMetadata("llama.block_count", gguf.u32(shape.nLayer))
-    .addMetadata("llama.feed_forward_length", gguf.u32(shape.nFf))
-    .addMetadata("llama.attention.head_count", gguf.u32(shape.nHead))
-    .addMetadata("llama.attention.head_count_kv", gguf.u32(shape.nHeadKv))
-    .addMetadata("llama.rope.dimension_count", gguf.u32(shape.nEmbd / shape.nHead))
-    .addMetadata("llama.rope.freq_base", gguf.f32(shape.ropeFreqBase))
-    .addMetadata("llama.attention.layer_norm_rms_epsilon", gguf.f32(shape.rmsEps))
-    .addMetadata("llama.vocab_size", gguf.u32(shape.nVocab));
+function modelMetadata(spec: LlamaModelSpec, seed: number): [string, gguf][] {
+  const { shape, arch } = spec;
+  const entries: [string, gguf][] = [
+    ["general.architecture", gguf.str(arch)],
+    ["general.name", gguf.str(`random weights (${describeLlamaModel(spec)}, seed ${seed})`)],
+    ["general.file_type", gguf.u32(spec.mix.fileType)],
+    ["general.quantization_version", gguf.u32(quantizationVersion)],
+    [`${arch}.context_length`, gguf.u32(shape.contextLength)],
+    [`${arch}.embedding_length`, gguf.u32(shape.nEmbd)],
+    [`${arch}.block_count`, gguf.u32(shape.nLayer)],
+    [`${arch}.feed_forward_length`, gguf.u32(shape.nFf)],
+    [`${arch}.attention.head_count`, gguf.u32(shape.nHead)],
+    [`${arch}.attention.head_count_kv`, gguf.u32(shape.nHeadKv)],
+    [`${arch}.rope.freq_base`, gguf.f32(shape.ropeFreqBase)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, gguf.f32(shape.rmsEps)],
+  ];
+  // llama.cpp's converter writes these two for llama only; its qwen2 loader takes n_rot from
+  // head_dim and n_vocab from the token list.
+  if (arch === "llama") {
+    entries.push(
+      ["llama.rope.dimension_count", gguf.u32(shape.nEmbd / shape.nHead)],
+      ["llama.vocab_size", gguf.u32(shape.nVocab)],
+    );
+  }
+  return entries;
 }
 
-function addVocabulary(writer: GgufWriter, nVocab: number): void {
-  const vocab = syntheticSpmVocab(nVocab);
-  writer
-    .addMetadata("tokenizer.ggml.model", gguf.str("llama"))
-    .addMetadata("tokenizer.ggml.tokens", gguf.array("string", vocab.tokens))
-    .addMetadata("tokenizer.ggml.scores", gguf.array("f32", vocab.scores))
-    .addMetadata("tokenizer.ggml.token_type", gguf.array("i32", vocab.tokenTypes))
-    .addMetadata("tokenizer.ggml.bos_token_id", gguf.u32(1))
-    .addMetadata("tokenizer.ggml.eos_token_id", gguf.u32(2))
-    .addMetadata("tokenizer.ggml.unknown_token_id", gguf.u32(0))
-    .addMetadata("tokenizer.ggml.add_bos_token", gguf.bool(true))
-    .addMetadata("tokenizer.ggml.add_eos_token", gguf.bool(false));
+function ropeFreqsBytes(spec: LlamaModelSpec): Uint8Array {
+  const factors = llama3RopeFactors(spec.shape.nEmbd / spec.shape.nHead, spec.shape.ropeFreqBase);
+  return new Uint8Array(factors.buffer, factors.byteOffset, factors.byteLength);
 }
 
 /**
- * Norms near 1; float matrices uniform in ±1/sqrt(fan-in) (ne[0] is the contracted dim), so
- * activations keep their scale through a layer; quantized matrices use randomTensorData's
- * default block scales.
+ * Norms near 1; biases in ±0.5, as large as a matrix's outputs, so that a forward pass that
+ * drops them is caught; float matrices uniform in ±1/sqrt(fan-in) (ne[0] is the contracted
+ * dim), so activations keep their scale through a layer; quantized matrices with block scales
+ * chosen for about the same RMS ({@link quantizedScaleRange}).
  */
 function randomWeights(entry: LlamaTensorPlanEntry, seed: number): Generator<Uint8Array> {
   const tensorSeed = fnv1a(entry.name, seed);
   if (entry.kind === "norm") return randomTensorData({ ...entry, seed: tensorSeed, center: 1, scale: 0.1 });
-  return randomTensorData({ ...entry, seed: tensorSeed, scale: 1 / Math.sqrt(entry.shape[0] as number) });
+  if (entry.kind === "bias") return randomTensorData({ ...entry, seed: tensorSeed, scale: 0.5 });
+  const fanIn = entry.shape[0] as number;
+  return randomTensorData({
+    ...entry, seed: tensorSeed, scale: 1 / Math.sqrt(fanIn), blockScaleRange: quantizedScaleRange(entry.type, fanIn),
+  });
 }
 
 /** FNV-1a over the name's UTF-16 code units, started from the model seed: a per-tensor seed. */
