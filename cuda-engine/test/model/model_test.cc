@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "engine/generation_loop.h"
 #include "engine_error.h"
@@ -134,6 +136,10 @@ TEST(Model, CancelEndsARequestWithItsReason) {
   const Outcome out = future.get();
   EXPECT_EQ(out.done.reason, "cancelled");
   EXPECT_FALSE(loop.cancel(id + 100));
+  // The sequence and its cache are gone once the pass that ended it is over.
+  for (int i = 0; i < 200 && loop.active() + loop.queued() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(loop.active(), 0);
+  EXPECT_EQ(loop.queued(), 0);
 }
 
 TEST(Model, RefusesBadRequestsWithClearCodes) {
