@@ -9,30 +9,18 @@
 
 #include "engine_error.h"
 #include "gguf/gguf_file.h"
+#include "test_data.h"
 
 namespace nt {
 
-namespace {
+using test::test_data_dir;
 
-// The test data folder; a missing one fails under CI=true and skips (saying so) elsewhere.
-std::string test_data_dir() {
-  const char* dir = std::getenv("NT_TEST_DATA");
-  return dir ? dir : "";
-}
+namespace {
 
 std::vector<uint8_t> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
-
-#define REQUIRE_TEST_DATA()                                                       \
-  do {                                                                            \
-    if (test_data_dir().empty()) {                                                \
-      const char* ci = std::getenv("CI");                                         \
-      if (ci && std::string(ci) == "true") FAIL() << "NT_TEST_DATA is not set";   \
-      GTEST_SKIP() << "NT_TEST_DATA is not set: real-file tests skipped";         \
-    }                                                                             \
-  } while (0)
 
 }  // namespace
 

@@ -10,25 +10,14 @@
 #include "engine/generation_loop.h"
 #include "engine_error.h"
 #include "gguf_test_writer.h"
+#include "test_data.h"
 #include "model/model.h"
 
 namespace nt {
 
 namespace {
 
-std::string stories_path() {
-  const char* dir = std::getenv("NT_TEST_DATA");
-  return dir ? std::string(dir) + "/stories260K.gguf" : "";
-}
-
-#define REQUIRE_STORIES()                                                               \
-  do {                                                                                  \
-    if (stories_path().empty()) {                                                       \
-      const char* ci = std::getenv("CI");                                               \
-      if (ci && std::string(ci) == "true") FAIL() << "NT_TEST_DATA is not set";         \
-      GTEST_SKIP() << "NT_TEST_DATA is not set: model tests skipped";                   \
-    }                                                                                   \
-  } while (0)
+std::string stories_path() { return test::test_data_dir() + "/stories260K.gguf"; }
 
 std::unique_ptr<Model> load_stories(int threads = 2) {
   ModelOptions options;
@@ -73,7 +62,7 @@ GenerationRequest greedy(const Model& m, const std::string& prompt, int32_t n) {
 }  // namespace
 
 TEST(Model, ReadsTheTinyStoriesHyperParameters) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   const Hparams& h = m->hparams();
   EXPECT_EQ(h.arch, "llama");
@@ -88,7 +77,7 @@ TEST(Model, ReadsTheTinyStoriesHyperParameters) {
 }
 
 TEST(Model, BatchSizeDoesNotChangeTheLogits) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   const std::vector<TokenId> tokens = m->tokenizer().encode("Once upon a time, there was a little girl named Lily.", true, false);
   const std::vector<float> one_by_one = m->evaluate(tokens, 1);
@@ -102,7 +91,7 @@ TEST(Model, BatchSizeDoesNotChangeTheLogits) {
 }
 
 TEST(Model, GreedyGenerationContinuesTheStory) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   GenerationLoop loop(*m, {});
   const Outcome out = run(loop, greedy(*m, "Once upon a time", 32)).get();
@@ -113,7 +102,7 @@ TEST(Model, GreedyGenerationContinuesTheStory) {
 }
 
 TEST(Model, SequencesSharingPassesGetTheTokensTheyWouldGetAlone) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   GenerationLoop loop(*m, {});
   const Outcome alone_a = run(loop, greedy(*m, "Once upon a time", 24)).get();
@@ -125,7 +114,7 @@ TEST(Model, SequencesSharingPassesGetTheTokensTheyWouldGetAlone) {
 }
 
 TEST(Model, CancelEndsARequestWithItsReason) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   GenerationLoop loop(*m, {});
   uint64_t id = 0;
@@ -143,7 +132,7 @@ TEST(Model, CancelEndsARequestWithItsReason) {
 }
 
 TEST(Model, RefusesBadRequestsWithClearCodes) {
-  REQUIRE_STORIES();
+  REQUIRE_TEST_DATA();
   auto m = load_stories();
   GenerationLoop loop(*m, {});
   auto code_of = [&](GenerationRequest r) -> std::string {

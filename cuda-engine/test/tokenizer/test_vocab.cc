@@ -42,11 +42,6 @@ GgufValue numeric_array(GgufType item_type, const std::vector<T>& items) {
 
 }  // namespace
 
-std::string test_data_dir() {
-  const char* dir = std::getenv("NT_TEST_DATA");
-  return dir ? dir : "";
-}
-
 GgufFile read_test_gguf(const std::string& relative_path) { return read_gguf_file(test_data_dir() + "/" + relative_path); }
 
 VocabBuilder::VocabBuilder(const std::string& model, const std::string& pre) {

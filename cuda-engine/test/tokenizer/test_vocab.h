@@ -8,24 +8,12 @@
 #include <vector>
 
 #include "gguf/gguf_file.h"
+#include "test_data.h"
 
 namespace nt::test {
 
-// The test data folder, or "" when NT_TEST_DATA is unset.
-std::string test_data_dir();
-
 // Reads $NT_TEST_DATA/<relative_path>.
 GgufFile read_test_gguf(const std::string& relative_path);
-
-// Fails under CI=true and skips elsewhere when NT_TEST_DATA is unset (as gguf_real_files_test).
-#define REQUIRE_TEST_DATA()                                                                 \
-  do {                                                                                      \
-    if (::nt::test::test_data_dir().empty()) {                                              \
-      const char* ci = std::getenv("CI");                                                   \
-      if (ci && std::string(ci) == "true") FAIL() << "NT_TEST_DATA is not set";             \
-      GTEST_SKIP() << "NT_TEST_DATA is not set: tokenizer tests on real vocabularies skipped"; \
-    }                                                                                       \
-  } while (0)
 
 class VocabBuilder {
  public:
