@@ -26,6 +26,9 @@ constexpr int kSpinPolls = 20000;
 // others are not left waiting for it.
 constexpr int64_t kChunksPerThread = 4;
 
+// Chunk count and index share the 16-bit fields of the claim word.
+constexpr int64_t kMaxChunks = 0xFFFF;
+
 inline void cpu_relax() {
 #if defined(__x86_64__)
   _mm_pause();
@@ -51,14 +54,17 @@ struct ThreadPool::State {
   std::atomic<uint64_t> job_number{0};   // the latest job; workers watch it
   bool stopping = false;
 
-  // The current job. `claim` is (job number << 32) | next unclaimed chunk: a claim is a
-  // compare-and-swap on it, so a worker still looking at an old job can never claim a chunk
-  // of a newer one. The other fields are written before `claim` is published and read only
-  // after a chunk of that job is claimed, while the job cannot finish.
+  // The current job, packed in one word: job number (32 bits) | chunk count (16) | next
+  // unclaimed chunk (16). A claim is a compare-and-swap on it. The chunk count must live in the
+  // same word: read from a separate variable, a worker that still sees the previous job's word
+  // could pair it with the new job's (larger) count and "claim" a chunk of a finished job in the
+  // moment before the new word is published — running it twice and over-counting chunks_done,
+  // which left the caller waiting forever (seen on a 16-core machine). fn and n are written before
+  // the word is published and read only after a chunk of that job is claimed, while the job
+  // cannot finish.
   std::atomic<uint64_t> claim{0};
   std::atomic<const Fn*> fn{nullptr};
   std::atomic<int64_t> n{0};
-  std::atomic<int64_t> chunks{0};
   std::atomic<int64_t> chunks_done{0};
   std::exception_ptr failure;  // the first exception fn threw, guarded by mutex
 
@@ -69,8 +75,8 @@ struct ThreadPool::State {
     for (;;) {
       uint64_t c = claim.load(std::memory_order_acquire);
       if ((c >> 32) != (job & 0xFFFFFFFF)) return;
-      const int64_t total = chunks.load(std::memory_order_relaxed);
-      const int64_t chunk = static_cast<int64_t>(c & 0xFFFFFFFF);
+      const int64_t total = static_cast<int64_t>((c >> 16) & 0xFFFF);
+      const int64_t chunk = static_cast<int64_t>(c & 0xFFFF);
       if (chunk >= total) return;
       if (!claim.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
 
@@ -140,13 +146,12 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t begin,
   }
   std::lock_guard<std::mutex> call_lock(s.call_mutex);
   const uint64_t job = s.job_number.load(std::memory_order_relaxed) + 1;
-  const int64_t total = std::min<int64_t>(n, s.size * kChunksPerThread);
+  const int64_t total = std::min<int64_t>({n, int64_t{s.size} * kChunksPerThread, kMaxChunks});
   s.fn.store(&fn, std::memory_order_relaxed);
   s.n.store(n, std::memory_order_relaxed);
-  s.chunks.store(total, std::memory_order_relaxed);
   s.chunks_done.store(0, std::memory_order_relaxed);
   s.failure = nullptr;
-  s.claim.store((job & 0xFFFFFFFF) << 32, std::memory_order_release);
+  s.claim.store(((job & 0xFFFFFFFF) << 32) | (static_cast<uint64_t>(total) << 16), std::memory_order_release);
   {
     // Publishing under the mutex: a worker about to sleep either sees the new job number in
     // its predicate or is already waiting and gets the notification.

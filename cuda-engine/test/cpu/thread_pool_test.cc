@@ -94,3 +94,23 @@ TEST(ThreadPool, SizesItselfToTheMachineWhenAskedForZeroThreads) {
 
 }  // namespace
 }  // namespace nt::cpu
+
+namespace nt::cpu {
+
+// Jobs of alternating sizes back to back, as a forward pass issues them (one token's activation
+// quantization, then hundreds of rows): every index must run exactly once per job. A pool that
+// read a job's chunk count apart from its claim word once ran a chunk of a finished job again on
+// a 16-core machine and then waited forever; with 8 threads here this has some chance to catch it.
+TEST(ThreadPool, RunsEachIndexOnceAcrossJobsOfAlternatingSizes) {
+  ThreadPool pool(8);
+  std::vector<std::atomic<int>> hits(70);
+  for (int job = 0; job < 100000; ++job) {
+    const int64_t n = job % 2 == 0 ? 1 : 1 + job % 70;
+    pool.parallel_for(n, [&](int64_t begin, int64_t end, int) {
+      for (int64_t i = begin; i < end; ++i) hits[i].fetch_add(1, std::memory_order_relaxed);
+    });
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].exchange(0), 1) << "job " << job << " index " << i;
+  }
+}
+
+}  // namespace nt::cpu
