@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { cancelAllVerb } from "./verbs/cancelAllVerb.js";
 import { chatVerb } from "./verbs/chatVerb.js";
 import { detokenizeVerb } from "./verbs/detokenizeVerb.js";
 import { generateVerb } from "./verbs/generateVerb.js";
@@ -24,6 +25,7 @@ export const VERBS = {
   chat: chatVerb,
   tokenize: tokenizeVerb,
   detokenize: detokenizeVerb,
+  cancelAll: cancelAllVerb,
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; event?: z.ZodType }>;
 
 export type VerbName = keyof typeof VERBS;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { NtClient } from "../ctl/NtClient.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
 import { NtError } from "../protocol/NtError.js";
-import type { GenerationEvent } from "../protocol/verbs/generationEvent.js";
+import type { GenerationStreamEvent } from "../protocol/verbs/generationStreamEvent.js";
 import { fakeEngine, type FakeEngine, type FakeModelFile, type FakeNativeModel } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
@@ -52,7 +52,8 @@ describe("ntd generation with a fake engine", () => {
   before(async () => {
     dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 10 });
-    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine });
+    // More models than the default maximum (3) stay loaded here: these tests use them side by side.
+    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine, models: { maxLoadedModels: 16 } });
     await server.start();
     client = await NtClient.connect({ socketPath: dir.socketPath });
     await loadFake("story", { text: "Once upon a time" });
@@ -82,7 +83,7 @@ describe("ntd generation with a fake engine", () => {
 
   it("streams each token as an event before the result, whose text the events add up to", async () => {
     const arrivals: number[] = [];
-    const events: GenerationEvent[] = [];
+    const events: GenerationStreamEvent[] = [];
     const started = performance.now();
     const result = await client.request("generate", { model: "story", prompt: "Tell me" }, {
       onEvent: (event) => {
@@ -95,7 +96,7 @@ describe("ntd generation with a fake engine", () => {
     assert.equal(result.reason, "stop");
     assert.equal(result.tokens.length, "Once upon a time".length);
     assert.equal(events.filter((e) => e.type === "token").length, result.tokens.length);
-    assert.equal(events.map((e) => e.text).join(""), result.text);
+    assert.equal(events.map((e) => ("text" in e ? e.text : "")).join(""), result.text);
     // 16 tokens, 10 ms apart: the first must arrive long before the end, not in one burst with the result.
     assert.ok(arrivals[0]! < finished - 100, `first event at ${arrivals[0]} ms, result at ${finished} ms`);
     assert.equal(result.promptTokens[0], 1, "BOS added by default");
@@ -151,10 +152,10 @@ describe("ntd generation with a fake engine", () => {
     let sawBothActive = false;
     const echo = engine.models.find((m) => m.path.endsWith("echo.gguf"))!;
     const results = await Promise.all([
-      client.request("generate", { model: "echo", prompt: "abcdef" }, { onEvent: (e) => { texts[0] += e.text; } }),
+      client.request("generate", { model: "echo", prompt: "abcdef" }, { onEvent: (e) => { if (e.type !== "progress") texts[0] += e.text; } }),
       other.request("generate", { model: "echo", prompt: "uvwxyz" }, {
         onEvent: (e) => {
-          texts[1] += e.text;
+          if (e.type !== "progress") texts[1] += e.text;
           sawBothActive ||= echo.stats().active === 2;
         },
       }),
@@ -172,11 +173,11 @@ describe("ntd generation with a fake engine", () => {
   });
 
   it("ends after maxTokens with reason length, the held-back bytes of a cut character in a final text event", async () => {
-    const events: GenerationEvent[] = [];
+    const events: GenerationStreamEvent[] = [];
     const result = await client.request("generate", { model: "echo", prompt: "é", maxTokens: 2 }, { onEvent: (e) => events.push(e) });
     assert.equal(result.reason, "length");
     assert.deepEqual(events.map((e) => e.type), ["token", "token", "text"]);
-    assert.equal(events.map((e) => e.text).join(""), result.text);
+    assert.equal(events.map((e) => ("text" in e ? e.text : "")).join(""), result.text);
   });
 
   it("ends with reason context when the context fills up", async () => {
@@ -250,9 +251,12 @@ describe("ntd generation with a fake engine", () => {
   it("lists loaded models in status with their state, architecture, context, weights and load", async () => {
     const status = await client.request("status", {});
     const story = status.models.find((m) => m.name === "story");
-    assert.deepEqual(story && { ...story, path: path.basename(story.path) }, {
-      name: "story", path: "story.gguf", state: "loaded", architecture: "llama", nCtx: 128, weightBytes: 4096, active: 0, queued: 0,
+    const { name, path: file, state, architecture, nCtx, weightBytes, active, queued } = story ?? {};
+    assert.deepEqual({ name, file: file && path.basename(file), state, architecture, nCtx, weightBytes, active, queued }, {
+      name: "story", file: "story.gguf", state: "loaded", architecture: "llama", nCtx: 128, weightBytes: 4096, active: 0, queued: 0,
     });
+    assert.equal(story?.keepAliveSeconds, 300, "the default keep-alive, 5 minutes");
+    assert.ok(story?.lastTimings && story.lastTimings.predicted_n > 0, "the last generation's timings");
   });
 
   it("unloading a model ends its generations with NT_E_CANCELLED and frees it", async () => {

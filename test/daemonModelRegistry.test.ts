@@ -111,11 +111,11 @@ describe("ModelRegistry", () => {
     assert.equal(await rejectionCode(registry.unload("nobody")), "NT_E_MODEL_NOT_FOUND");
   });
 
-  it("passes the engine's refusal through with its code, and forgets the failed model", async () => {
+  it("passes the engine's refusal through with its code, and lists the model as failed with that code", async () => {
     fresh();
     const file = await modelFile("moe.gguf", { fail: { code: "NT_E_UNSUPPORTED", message: "architecture qwen3moe is not supported" } });
     assert.equal(await rejectionCode(registry.load(file)), "NT_E_UNSUPPORTED");
-    assert.deepEqual(registry.list(), []);
+    assert.deepEqual(registry.list().map((m) => [m.name, m.state, m.error?.code]), [["moe", "failed", "NT_E_UNSUPPORTED"]]);
   });
 
   it("refuses a second file under a name already taken, with NT_E_BAD_REQUEST", async () => {

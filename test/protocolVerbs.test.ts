@@ -33,7 +33,7 @@ describe("model verbs: params", () => {
   it("refuse a load name with a '/', a context of 0 and unknown fields", () => {
     assert.equal(verdict("load", "params", { model: "/m/x.gguf", name: "a/b" }), "NT_E_BAD_REQUEST");
     assert.equal(verdict("load", "params", { model: "/m/x.gguf", nCtx: 0 }), "NT_E_BAD_REQUEST");
-    assert.equal(verdict("load", "params", { model: "/m/x.gguf", keepAlive: 5 }), "NT_E_BAD_REQUEST");
+    assert.equal(verdict("load", "params", { model: "/m/x.gguf", keepAlive: "5 minutes" }), "NT_E_BAD_REQUEST");
     assert.equal(verdict("load", "params", { model: "" }), "NT_E_BAD_REQUEST");
   });
 
@@ -90,7 +90,12 @@ describe("model verbs: events", () => {
     assert.equal(verdict("chat", "event", { type: "text", text: "…" }), "ok");
     assert.equal(verdict("generate", "event", { type: "token", token: 5, text: "x" }), "NT_E_BAD_REQUEST");
     assert.equal(verdict("generate", "event", { type: "token", token: 5, text: "x", logprob: 0, extra: 1 }), "NT_E_BAD_REQUEST");
-    assert.equal(verdict("generate", "event", { type: "progress", done: 1, total: 2 }), "NT_E_BAD_REQUEST");
+    assert.equal(verdict("generate", "event", { type: "progress", done: 1 }), "NT_E_BAD_REQUEST");
+  });
+
+  it("accept load progress events on generate and chat, sent when they load the model", () => {
+    assert.equal(verdict("generate", "event", { type: "progress", done: 1, total: 2 }), "ok");
+    assert.equal(verdict("chat", "event", { type: "progress", done: 2, total: 2 }), "ok");
   });
 
   it("accept load progress events", () => {
@@ -124,12 +129,16 @@ describe("model verbs: results", () => {
     assert.equal(verdict("load", "result", { name: "tiny", path: "/m/tiny.gguf", info: { ...modelInfo, nVocab: 0 } }), "NT_E_BAD_REQUEST");
   });
 
-  it("accept status entries for loading and loaded models", () => {
+  it("accept status entries for loading, loaded and failed models, and no other state", () => {
     const base = { state: "ready", pid: 1, uptimeSeconds: 1, socket: "/s", version: "0.1.0", engine: { error: { code: "NT_E_ENGINE_UNAVAILABLE", message: "x" } } };
     const loading = { name: "big", path: "/m/big.gguf", state: "loading", progress: { done: 5, total: 10 }, active: 0, queued: 0 };
     const loaded = { name: "tiny", path: "/m/tiny.gguf", state: "loaded", architecture: "llama", nCtx: 2048, weightBytes: 1e6, active: 1, queued: 2 };
     assert.equal(verdict("status", "result", { ...base, models: [loading, loaded] }), "ok");
-    assert.equal(verdict("status", "result", { ...base, models: [{ ...loaded, state: "failed" }] }), "NT_E_BAD_REQUEST");
+    const failed = { name: "moe", path: "/m/moe.gguf", state: "failed", error: { code: "NT_E_UNSUPPORTED", message: "x" }, active: 0, queued: 0 };
+    const idle = { ...loaded, keepAliveSeconds: 300, expiresAt: 1.7e12, lastTimings: {
+      prompt_n: 1, prompt_ms: 1, prompt_per_second: 1000, predicted_n: 2, predicted_ms: 4, predicted_per_second: 500 } };
+    assert.equal(verdict("status", "result", { ...base, models: [failed, idle, { ...loaded, expiresAt: null }] }), "ok");
+    assert.equal(verdict("status", "result", { ...base, models: [{ ...loaded, state: "sleeping" }] }), "NT_E_BAD_REQUEST");
   });
 
   it("accept tokenize, detokenize and unload results", () => {

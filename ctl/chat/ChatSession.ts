@@ -20,6 +20,8 @@ export interface ChatSessionOptions {
   json?: boolean;
   /** Prompt with ">>> " and let Ctrl-C cancel one answer (stdin is a terminal). Default false. */
   interactive?: boolean;
+  /** The keep-alive sent with every turn ("10m", "0", "-1"). Default: none (the model's keep-alive stays). */
+  keepAlive?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export class ChatSession {
   readonly #client: NtClient;
   readonly #model: string;
   readonly #sampling: SamplingArgs;
+  readonly #keepAlive: string | undefined;
   readonly #json: boolean;
   readonly #interactive: boolean;
   readonly #messages: ChatMessage[] = [];
@@ -42,6 +45,7 @@ export class ChatSession {
     this.#client = client;
     this.#model = options.model;
     this.#sampling = options.sampling ?? {};
+    this.#keepAlive = options.keepAlive;
     this.#json = options.json ?? false;
     this.#interactive = options.interactive ?? false;
     if (options.system !== undefined) this.#messages.push({ role: "system", content: options.system });
@@ -90,11 +94,11 @@ export class ChatSession {
     this.#answering = controller;
     try {
       const result = await this.#client.request("chat", {
-        model: this.#model, messages: this.#messages, ...samplingParamsFrom(this.#sampling),
+        model: this.#model, messages: this.#messages, keepAlive: this.#keepAlive, ...samplingParamsFrom(this.#sampling),
       }, {
         signal: controller.signal,
         onEvent: (event) => {
-          if (!this.#json) process.stdout.write(event.text);
+          if (!this.#json && event.type !== "progress") process.stdout.write(event.text);
         },
       });
       this.#messages.push({ role: "assistant", content: result.text });

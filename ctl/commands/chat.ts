@@ -39,7 +39,9 @@ export const chatCommand: CommandModule<GlobalArgs, ChatArgs> = {
           + `(tokenizer.chat_template missing, or of an unsupported family); use "ntctl run" with a plain prompt`);
       }
       await new ChatSession(client, {
-        model: model.name, sampling: argv, system: argv.system, json: argv.json, interactive,
+        // The keep-alive goes with each turn, not the load: "--keep-alive 0" would unload the model
+        // between the load and the first turn.
+        model: model.name, sampling: argv, system: argv.system, json: argv.json, interactive, keepAlive: argv.keepAlive,
       }).run();
     } finally {
       client.close();

@@ -23,7 +23,8 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const loaded = await loadModel(client, argv.model, {
-        name: argv.name, ctxSize: argv.ctxSize, threads: argv.threads, showProgress: !argv.json && process.stderr.isTTY,
+        name: argv.name, ctxSize: argv.ctxSize, threads: argv.threads, keepAlive: argv.keepAlive,
+        showProgress: !argv.json && process.stderr.isTTY,
       });
       const { info } = loaded;
       process.stdout.write(argv.json ? `${JSON.stringify(loaded, null, 2)}\n`

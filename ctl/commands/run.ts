@@ -48,11 +48,15 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       const model = await loadModel(client, argv.model, {
         ctxSize: argv.ctxSize, threads: argv.threads, showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
       });
-      const result = await client.request("generate", { model: model.name, prompt, ...samplingParamsFrom(argv) }, {
+      // The keep-alive goes with the generation, not the load: "--keep-alive 0" would unload the
+      // model between the two requests; the daemon restarts the timer from it when the request ends.
+      const result = await client.request("generate", {
+        model: model.name, prompt, keepAlive: argv.keepAlive, ...samplingParamsFrom(argv),
+      }, {
         signal: interrupt.signal,
         // One write per event: the text appears as it is generated (writes to pipes and files are synchronous).
         onEvent: (event) => {
-          if (argv.json || event.text === "") return;
+          if (argv.json || event.type === "progress" || event.text === "") return;
           process.stdout.write(event.text);
           printedText = true;
         },

@@ -4,4 +4,9 @@ export interface LoadArgs {
   ctxSize?: number;
   /** CPU threads, when the model is loaded by this command. Default: the engine's. */
   threads?: number;
+  /**
+   * How long the daemon keeps the model loaded once idle: "10m", "30s", "1h", seconds, 0 (unload
+   * when idle) or negative (never). Default: the model's current keep-alive, else the daemon's default.
+   */
+  keepAlive?: string;
 }

@@ -25,6 +25,7 @@ export async function loadModel(client: NtClient, argument: string, options: Loa
   try {
     return await client.request("load", {
       model: toModelReference(argument), name: options.name, nCtx: options.ctxSize, threads: options.threads,
+      keepAlive: options.keepAlive,
     }, {
       signal,
       onEvent: ({ done, total }) => {

@@ -7,4 +7,8 @@ export const loadOptions = {
     describe: "Context size in tokens, if this loads the model (default: the model's, at most 4096)",
   },
   threads: { type: "number", alias: "t", describe: "CPU threads, if this loads the model (default: all)" },
+  "keep-alive": {
+    type: "string",
+    describe: 'How long the model stays loaded once idle: "10m", "30s", "1h", seconds, 0 = unload when done, -1 = never (default: the daemon\'s, 5m)',
+  },
 } as const satisfies Record<string, Options>;

@@ -3,6 +3,8 @@ import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes } from "../format/formatBytes.js";
 import { formatDuration } from "../format/formatDuration.js";
+import { formatModelState } from "./formatModelState.js";
+import { formatUntil } from "./formatUntil.js";
 
 /** The human form of `ntctl status`: a few "label  value" lines, one per model and per device. */
 export function formatStatus(status: VerbResult<"status">): string {
@@ -38,16 +40,16 @@ function engineLines(engine: EngineReport): [string, string][] {
 }
 
 function describeModel(m: ModelStatus): string {
-  const state = m.state === "loading" && m.progress && m.progress.total > 0
-    ? `loading ${Math.floor((100 * m.progress.done) / m.progress.total)}%`
-    : m.state;
+  if (m.state === "failed") return `${m.name} ${formatModelState(m)}: ${m.error?.message ?? "no message"} (${m.path})`;
+  const until = formatUntil(m, Date.now());
   const facts = [
     m.architecture,
     m.nCtx !== undefined ? `context ${m.nCtx}` : undefined,
     m.weightBytes !== undefined ? `${formatBytes(m.weightBytes)} of weights` : undefined,
     `${m.active} active, ${m.queued} queued`,
+    m.state === "loaded" ? `unloaded ${until === "forever" ? "never" : until}` : undefined,
   ].filter(Boolean).join(", ");
-  return `${m.name} ${state}: ${facts} (${m.path})`;
+  return `${m.name} ${formatModelState(m)}: ${facts} (${m.path})`;
 }
 
 function describeDevice(d: EngineDevice): string {

@@ -1,23 +1,19 @@
 import { modelInfoOf } from "../models/modelInfoOf.js";
+import { percentProgress } from "./percentProgress.js";
 import type { VerbHandler } from "./VerbHandler.js";
 
 /**
- * `load`: loads a model (or finds it loaded), sending a progress event each time another whole
- * percent of its weights has been read, so a large model does not flood the socket.
+ * `load`: loads a model (or finds it loaded, taking the keep-alive given), sending a progress
+ * event each time another whole percent of its weights has been read.
  */
 export const handleLoad: VerbHandler<"load"> = async (params, context, signal, emit) => {
-  let shownPercent = -1;
   const model = await context.models.load(params.model, {
     name: params.name,
     nCtx: params.nCtx,
     threads: params.threads,
+    keepAlive: params.keepAlive,
     signal,
-    onProgress: (done, total) => {
-      const percent = total > 0 ? Math.floor((100 * done) / total) : 0;
-      if (percent === shownPercent) return;
-      shownPercent = percent;
-      emit({ type: "progress", done, total });
-    },
+    onProgress: percentProgress(emit),
   });
   return { name: model.name, path: model.path, info: modelInfoOf(model) };
 };

@@ -1,4 +1,5 @@
 import type { VerbName } from "../../protocol/verbs.js";
+import { handleCancelAll } from "./handleCancelAll.js";
 import { handleChat } from "./handleChat.js";
 import { handleDetokenize } from "./handleDetokenize.js";
 import { handleGenerate } from "./handleGenerate.js";
@@ -21,4 +22,5 @@ export const verbHandlers: { readonly [V in VerbName]: VerbHandler<V> } = {
   chat: handleChat,
   tokenize: handleTokenize,
   detokenize: handleDetokenize,
+  cancelAll: handleCancelAll,
 };

@@ -1,5 +1,5 @@
 import type {
-  NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo,
+  NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeTimings,
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 
@@ -22,6 +22,16 @@ export interface LoadedModelOptions {
    * model anyway (their requests then end at once). Default 5000 ms.
    */
   cancelGraceMs?: number;
+  /**
+   * Generations in flight at most (running plus waiting in the engine's queue); one more is
+   * refused at once with NT_E_BUSY. Default: no limit.
+   */
+  maxInFlight?: number;
+  /**
+   * Called after each generation starts and after each ends (however it ends), with the number
+   * still in flight; the registry restarts keep-alive timers from it. Default: nothing.
+   */
+  onActivity?: (inFlight: number) => void;
 }
 
 /** A generation the engine is running, as dispose() needs to end it. */
@@ -45,7 +55,12 @@ export class LoadedModel {
   readonly info: NativeModelInfo;
   readonly #native: NativeModel;
   readonly #cancelGraceMs: number;
+  /** Generations in flight at most; the registry lowers or raises it when the limits are reloaded. */
+  maxInFlight: number;
+  readonly #onActivity: (inFlight: number) => void;
   readonly #running = new Set<RunningGeneration>();
+  /** The engine's timings of the last generation that ended normally. */
+  lastTimings: NativeTimings | undefined;
   #disposed: Promise<void> | undefined;
 
   constructor(options: LoadedModelOptions) {
@@ -53,12 +68,19 @@ export class LoadedModel {
     this.path = options.path;
     this.#native = options.native;
     this.#cancelGraceMs = options.cancelGraceMs ?? 5000;
+    this.maxInFlight = options.maxInFlight ?? Infinity;
+    this.#onActivity = options.onActivity ?? (() => {});
     this.info = wrapped(() => options.native.info());
   }
 
   /** Whether dispose() has been called. */
   get disposed(): boolean {
     return this.#disposed !== undefined;
+  }
+
+  /** Generations started and not yet ended (running, or queued in the engine). */
+  get inFlight(): number {
+    return this.#running.size;
   }
 
   /** Text → token ids with the model's tokenizer. */
@@ -102,6 +124,11 @@ export class LoadedModel {
     signal: AbortSignal): Promise<NativeGenerationEnd> {
     this.#assertUsable();
     if (signal.aborted) return Promise.reject(new NtError("NT_E_CANCELLED", "the request was cancelled before it started"));
+    if (this.#running.size >= this.maxInFlight) {
+      // Refused before the engine sees it: a client should retry later rather than wait unboundedly.
+      return Promise.reject(new NtError("NT_E_BUSY",
+        `model ${this.name} has ${this.#running.size} requests in flight, its limit (running plus queued); try again later`));
+    }
     return new Promise((resolve, reject) => {
       let id: number | undefined;
       let cancelReason: NtError | undefined;
@@ -123,6 +150,7 @@ export class LoadedModel {
         this.#running.delete(generation);
         markEnded();
         settle();
+        this.#notifyActivity();
       };
       const onEvent = (event: NativeGenerateEvent) => {
         if (settled) return;
@@ -140,6 +168,7 @@ export class LoadedModel {
           return finish(() => reject(cancelReason ?? new NtError("NT_E_CANCELLED", "the engine cancelled the request")));
         }
         if (event.reason === "error") return finish(() => reject(engineError(event.code, event.message)));
+        this.lastTimings = event.timings;
         finish(() => resolve(event as NativeGenerationEnd));
       };
       try {
@@ -149,7 +178,27 @@ export class LoadedModel {
       }
       this.#running.add(generation);
       signal.addEventListener("abort", onAbort, { once: true });
+      this.#notifyActivity();
     });
+  }
+
+  /**
+   * Cancels every generation in flight (each fails with `reason` once the engine confirms); the
+   * model stays usable. Returns how many were cancelled.
+   */
+  cancelAll(reason: NtError): number {
+    const running = [...this.#running];
+    for (const generation of running) generation.cancel(reason);
+    return running.length;
+  }
+
+  /** Tells the owner how many generations are in flight; its failure must not fail a request. */
+  #notifyActivity(): void {
+    try {
+      this.#onActivity(this.#running.size);
+    } catch {
+      // The callback only reschedules timers; a bug there must not end a generation or the daemon.
+    }
   }
 
   /**

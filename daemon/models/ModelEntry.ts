@@ -1,14 +1,21 @@
+import { performance } from "node:perf_hooks";
+import { NtError } from "../../protocol/NtError.js";
 import type { LoadedModel } from "./LoadedModel.js";
 
-/** Where a model is in its life; "failed" and keep-alive states come with the full lifecycle. */
-export type ModelState = "loading" | "loaded" | "unloading";
+/**
+ * Where a model is in its life. A model not held is "unloaded" and has no entry; a failed load
+ * keeps its entry (state "failed", with the error) so `status` can say why, until the next load
+ * of that file or name, or an unload.
+ */
+export type ModelState = "loading" | "loaded" | "unloading" | "failed";
 
 /** Gets load progress: bytes of weights read so far, of total. */
 export type LoadProgressListener = (done: number, total: number) => void;
 
 /**
- * The registry's record of one model file: its name, state and load progress, and the load that
- * every request for it shares. Created when the first load of the file starts.
+ * The registry's record of one model file: its name, state and load progress, the load that
+ * every request for it shares, and its keep-alive timer. Created when the first load of the file
+ * starts.
  */
 export class ModelEntry {
   readonly name: string;
@@ -21,20 +28,38 @@ export class ModelEntry {
   readonly progress = { done: 0, total: 0 };
   /** The model, once loaded. */
   model: LoadedModel | undefined;
+  /** Why the load failed, once state is "failed". */
+  error: NtError | undefined;
   /** Settles when the load ends; every caller waiting for this model awaits it. */
   readonly ready: Promise<LoadedModel>;
   /** Settles when the model has been unloaded, once unloading started. */
   unloaded: Promise<void> | undefined;
+  /** How long the model stays loaded once idle, in ms; 0: unload when idle; Infinity: never. */
+  keepAliveMs: number;
+  /** When the keep-alive timer fires (Date.now() ms); null: never; undefined: no timer runs (busy, loading). */
+  expiresAt: number | null | undefined;
+  /** performance.now() of the last use (load, lookup, generation start or end): the LRU order of eviction. */
+  lastUsed = performance.now();
   readonly #listeners = new Set<LoadProgressListener>();
+  #timer: NodeJS.Timeout | undefined;
+  /** performance.now() when the timer should fire. */
+  #deadline = 0;
 
-  constructor(name: string, path: string, load: (onProgress: LoadProgressListener) => Promise<LoadedModel>) {
+  constructor(name: string, path: string, keepAliveMs: number,
+    load: (onProgress: LoadProgressListener) => Promise<LoadedModel>) {
     this.name = name;
     this.path = path;
+    this.keepAliveMs = keepAliveMs;
     this.aliases.add(path);
     this.ready = load((done, total) => this.#onProgress(done, total)).then((model) => {
       this.model = model;
       this.state = "loaded";
+      this.lastUsed = performance.now();
       return model;
+    }, (err: unknown) => {
+      this.error = NtError.from(err);
+      this.state = "failed";
+      throw this.error;
     });
     this.ready.finally(() => this.#listeners.clear()).catch(() => {
       // Load failures reach the requests through `ready`; this chain only clears the listeners.
@@ -45,6 +70,45 @@ export class ModelEntry {
   listen(listener: LoadProgressListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * (Re)starts the keep-alive timer from now; `expire` runs when it fires. Only for a loaded
+   * model with no request in flight: the caller checks, and `expire` checks again, since a
+   * request may have started in between.
+   */
+  scheduleExpiry(expire: () => void): void {
+    this.cancelExpiry();
+    if (this.keepAliveMs === Infinity) {
+      this.expiresAt = null;
+      return;
+    }
+    this.expiresAt = Date.now() + this.keepAliveMs;
+    // The timer runs on the monotonic clock, so a change of the wall clock neither hastens nor delays it.
+    this.#deadline = performance.now() + this.keepAliveMs;
+    this.#arm(expire);
+  }
+
+  /** Stops the keep-alive timer: a request is in flight, or the model is being unloaded. */
+  cancelExpiry(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.expiresAt = undefined;
+  }
+
+  /**
+   * Waits until the deadline, then calls `expire`. setTimeout takes at most 2^31-1 ms (~24.8 days)
+   * and fires at once beyond it, so a longer keep-alive waits in steps.
+   */
+  #arm(expire: () => void): void {
+    const left = Math.max(0, this.#deadline - performance.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#deadline - performance.now() > 1) return this.#arm(expire);
+      expire();
+    }, Math.min(left, 2 ** 31 - 1));
+    // A keep-alive timer alone must not keep the process alive (an embedding program, a test).
+    this.#timer.unref();
   }
 
   #onProgress(done: number, total: number): void {

@@ -1,8 +1,11 @@
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import winston, { type Logger } from "winston";
 import type { EngineBinding } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
+import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
+import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import { LoadedModel } from "./LoadedModel.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
@@ -16,6 +19,29 @@ export interface ModelRegistryOptions {
   logger?: Logger;
   /** How long unloading waits for cancelled generations to end before freeing anyway, in ms. Default 5000. */
   cancelGraceMs?: number;
+  /**
+   * How long a model stays loaded after its last request, when neither its load nor its requests
+   * say: a duration string ("5m", "30s", "1h"), seconds as a number, 0 (unload when idle) or
+   * negative (never). Default "5m", as Ollama's OLLAMA_KEEP_ALIVE.
+   */
+  defaultKeepAlive?: KeepAlive;
+  /**
+   * Models held at once (loading or loaded). Loading one more first unloads the least recently
+   * used model that has no request in flight; when every one is busy, the load fails with
+   * NT_E_BUSY. Default 3, Ollama's default per GPU: each model keeps its own VRAM and pinned-memory
+   * budget, so on a machine where one model's budgets fill the GPU, set 1.
+   */
+  maxLoadedModels?: number;
+  /**
+   * Sequences one model generates at once (continuous batching), passed to the engine at load.
+   * Default 4, the engine's own default.
+   */
+  maxSequences?: number;
+  /**
+   * Requests per model that may wait for a free sequence beyond the maxSequences running; one
+   * more `generate` or `chat` is refused at once with NT_E_BUSY. Default 16.
+   */
+  maxQueue?: number;
 }
 
 /** Options of one load. */
@@ -26,21 +52,47 @@ export interface ModelLoadOptions {
   nCtx?: number;
   /** CPU threads of the forward pass. Default: one per hardware thread (the engine's default). */
   threads?: number;
+  /**
+   * How long the model stays loaded once idle; replaces the keep-alive of a model already held.
+   * Default: the registry's defaultKeepAlive for a new load; unchanged for a model already held.
+   */
+  keepAlive?: KeepAlive;
   /** Gets load progress while this caller waits. */
   onProgress?: LoadProgressListener;
   /** Stops this caller's waiting (NT_E_CANCELLED); the load itself goes on for other callers. */
   signal?: AbortSignal;
 }
 
+/** Options of one lookup (ModelRegistry.get). */
+export interface ModelUseOptions {
+  /**
+   * The keep-alive of the request the model is looked up for; it replaces the model's, and the
+   * timer restarts from it when the request ends. Default: the model's keep-alive, unchanged.
+   */
+  keepAlive?: KeepAlive;
+  /**
+   * Loads the model when the reference is a path the daemon does not hold (as `ollama run`
+   * does), with its progress going to onProgress. Default false: NT_E_MODEL_NOT_FOUND.
+   */
+  autoLoad?: boolean;
+  /** Gets load progress while this caller waits for the model to load. */
+  onProgress?: LoadProgressListener;
+}
+
 /**
  * The models the daemon holds, keyed by canonical file path, each also found by its name. Loading
- * a file already held answers with it; concurrent loads of one file share one engine load.
- * Deliberately simple: no keep-alive, queue limits or model count limit yet — those hang off the
- * per-model ModelEntry (its state) when the full lifecycle arrives.
+ * a file already held answers with it; concurrent loads of one file share one engine load. Each
+ * model has a keep-alive timer that runs while no request is in flight and unloads it when it
+ * fires; at most maxLoadedModels are held (the least recently used idle one makes room); each
+ * model takes at most maxSequences + maxQueue requests at once.
  */
 export class ModelRegistry {
   readonly #options: ModelRegistryOptions;
   readonly #logger: Logger;
+  #defaultKeepAliveMs: number;
+  #maxLoadedModels: number;
+  readonly #maxSequences: number;
+  #maxQueue: number;
   /** By canonical path, in the order the models were first asked for. */
   readonly #entries = new Map<string, ModelEntry>();
   /** Set once the daemon stops: every later request fails with it. */
@@ -49,40 +101,77 @@ export class ModelRegistry {
   constructor(options: ModelRegistryOptions) {
     this.#options = options;
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
+    this.#defaultKeepAliveMs = parseKeepAlive(options.defaultKeepAlive ?? "5m");
+    this.#maxLoadedModels = positiveInt(options.maxLoadedModels ?? 3, "maxLoadedModels");
+    this.#maxSequences = positiveInt(options.maxSequences ?? 4, "maxSequences");
+    this.#maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 16));
+  }
+
+  /**
+   * Applies reloaded limits (SIGHUP): the default keep-alive applies to later loads (models held
+   * keep theirs), the model count to later loads (nothing is unloaded to meet a lower one), and
+   * the queue limit at once to every model. Fields left out keep their value.
+   */
+  configure(limits: Pick<ModelRegistryOptions, "defaultKeepAlive" | "maxLoadedModels" | "maxQueue">): void {
+    if (limits.defaultKeepAlive !== undefined) this.#defaultKeepAliveMs = parseKeepAlive(limits.defaultKeepAlive);
+    if (limits.maxLoadedModels !== undefined) this.#maxLoadedModels = positiveInt(limits.maxLoadedModels, "maxLoadedModels");
+    if (limits.maxQueue !== undefined) {
+      this.#maxQueue = Math.max(0, Math.floor(limits.maxQueue));
+      for (const entry of this.#entries.values()) {
+        if (entry.model) entry.model.maxInFlight = this.#maxSequences + this.#maxQueue;
+      }
+    }
   }
 
   /**
    * Loads a model by absolute path, or answers with one already held (by that path or by name).
-   * Refuses relative paths (NT_E_BAD_REQUEST), missing files (NT_E_NOT_FOUND) and names of
-   * models not held (NT_E_MODEL_NOT_FOUND); engine failures keep their code.
+   * Refuses relative paths (NT_E_BAD_REQUEST), missing files (NT_E_NOT_FOUND), names of models
+   * not held (NT_E_MODEL_NOT_FOUND) and a load beyond maxLoadedModels when every model held is
+   * busy (NT_E_BUSY); engine failures keep their code, and leave a "failed" entry.
    */
   async load(reference: string, options: ModelLoadOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    if (!isPathReference(reference)) return this.#await(this.#entryByName(reference), options);
+    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
+    if (!isPathReference(reference)) {
+      const entry = this.#entryByName(reference);
+      const model = await this.#await(entry, options);
+      this.#use(entry, keepAliveMs);
+      return model;
+    }
     const file = await canonicalModelPath(reference);
     this.#assertOpen();
+    // From here to the entry's creation nothing awaits, so concurrent loads see each other's
+    // entries: one engine load per file, and the model count limit holds.
     const existing = this.#entries.get(file);
     if (existing?.unloaded) {
       // Being unloaded: load it afresh once that is over.
       await existing.unloaded.catch(() => {});
       return this.load(reference, options);
     }
-    if (existing) {
+    if (existing && existing.state !== "failed") {
       existing.aliases.add(reference);
-      return this.#await(existing, options);
+      const model = await this.#await(existing, options);
+      this.#use(existing, keepAliveMs);
+      return model;
     }
+    if (existing) this.#entries.delete(file); // failed before: this load replaces it
     const name = options.name ?? path.basename(file).replace(/\.gguf$/i, "");
     const taken = this.#findByName(name);
-    if (taken) {
+    if (taken?.state === "failed") this.#entries.delete(taken.path);
+    else if (taken) {
       throw new NtError("NT_E_BAD_REQUEST",
         `the name ${name} is taken by the model loaded from ${taken.path}; load ${file} under another name`);
     }
     const engine = this.#options.loadEngine();
-    const entry = new ModelEntry(name, file, (onProgress) => this.#loadNative(engine, name, file, options, onProgress));
+    const evicted = this.#makeRoom(name);
+    const entry: ModelEntry = new ModelEntry(name, file, keepAliveMs ?? this.#defaultKeepAliveMs, async (onProgress) => {
+      // The evicted model's memory is freed before this one's is taken.
+      await evicted?.unloaded?.catch(() => {});
+      return this.#loadNative(engine, name, file, options, onProgress, () => this.#onActivity(entry));
+    });
     entry.aliases.add(reference);
     this.#entries.set(file, entry);
-    entry.ready.catch((err: unknown) => {
-      if (this.#entries.get(file) === entry) this.#entries.delete(file);
+    entry.ready.then(() => this.#onActivity(entry), (err: unknown) => {
       this.#logger.warn(`loading ${name} from ${file} failed: ${NtError.from(err).message}`);
     });
     return this.#await(entry, options);
@@ -90,27 +179,52 @@ export class ModelRegistry {
 
   /**
    * The model a request names (its name, or a path it was loaded from), waiting for it while it
-   * loads. NT_E_MODEL_NOT_FOUND when the daemon does not hold it or it is being unloaded.
+   * loads, and counting as a use (its keep-alive timer restarts). NT_E_MODEL_NOT_FOUND when the
+   * daemon does not hold it (unless options.autoLoad and a path) or it is being unloaded.
    */
-  async get(reference: string, signal?: AbortSignal): Promise<LoadedModel> {
+  async get(reference: string, signal?: AbortSignal, options: ModelUseOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    const entry = isPathReference(reference) ? this.#findByPath(reference) : this.#findByName(reference);
+    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
+    const entry = this.#find(reference);
+    if ((!entry || entry.state === "failed") && options.autoLoad && isPathReference(reference)) {
+      return this.load(reference, { keepAlive: options.keepAlive, onProgress: options.onProgress, signal });
+    }
     if (!entry) throw notLoaded(reference);
-    return this.#await(entry, { signal });
+    if (entry.state === "failed") throw failedLoad(entry);
+    const model = await this.#await(entry, { signal, onProgress: options.onProgress });
+    this.#use(entry, keepAliveMs);
+    return model;
   }
 
   /**
    * Unloads a model: its requests in flight fail with NT_E_CANCELLED, then its memory is freed.
-   * A model still loading is unloaded when its load ends. Returns the model's name.
+   * A model still loading is unloaded when its load ends; a failed one's entry is dropped.
+   * Returns the model's name.
    */
   async unload(reference: string, reason?: NtError): Promise<string> {
-    const entry = isPathReference(reference) ? this.#findByPath(reference) : this.#findByName(reference);
+    const entry = this.#find(reference);
     if (!entry) throw notLoaded(reference);
+    if (entry.state === "failed") {
+      this.#entries.delete(entry.path);
+      return entry.name;
+    }
     await this.#unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
     return entry.name;
   }
 
-  /** Every model held, as `status` lists them. */
+  /**
+   * Cancels every generation in flight on a model (each fails with NT_E_CANCELLED); the model
+   * stays loaded. Returns its name and how many were cancelled.
+   */
+  cancelAll(reference: string): { name: string; cancelled: number } {
+    const entry = this.#find(reference);
+    if (!entry || entry.state === "failed") throw entry ? failedLoad(entry) : notLoaded(reference);
+    const cancelled = entry.model?.cancelAll(new NtError("NT_E_CANCELLED", `the requests of model ${entry.name} were cancelled`)) ?? 0;
+    if (cancelled > 0) this.#logger.info(`cancelled ${cancelled} requests of ${entry.name}`);
+    return { name: entry.name, cancelled };
+  }
+
+  /** Every model held (and every failed load not yet cleared), as `status` lists them. */
   list(): ModelStatus[] {
     return [...this.#entries.values()].map(modelStatusOf);
   }
@@ -122,13 +236,23 @@ export class ModelRegistry {
   async close(reason: NtError): Promise<void> {
     this.#closed ??= reason;
     await Promise.all([...this.#entries.values()].map((entry) => this.#unload(entry, reason)));
+    this.#entries.clear();
   }
 
   #unload(entry: ModelEntry, reason: NtError): Promise<void> {
+    entry.cancelExpiry();
+    // Said at once for a loaded model, so `status` right after an unload request shows it.
+    if (entry.state === "loaded") entry.state = "unloading";
     entry.unloaded ??= (async () => {
       const model = await entry.ready.catch(() => undefined);
-      if (!model) return; // The load failed: nothing is held and the entry is already gone.
+      if (!model) {
+        // The load failed after the unload was asked for: nothing is held, and the failure is
+        // not kept (the caller wanted the model gone, and a later load must not find this entry).
+        if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
+        return;
+      }
       entry.state = "unloading";
+      entry.cancelExpiry();
       try {
         await model.dispose(reason);
         this.#logger.info(`unloaded ${entry.name}`);
@@ -139,15 +263,63 @@ export class ModelRegistry {
     return entry.unloaded;
   }
 
+  /**
+   * Makes room for one more model under maxLoadedModels: starts unloading the least recently used
+   * loaded model with no request in flight, and returns it (the new load awaits its end), or
+   * nothing when there is room. NT_E_BUSY when every model held is loading or busy.
+   */
+  #makeRoom(forName: string): ModelEntry | undefined {
+    const held = [...this.#entries.values()].filter((e) => !e.unloaded && (e.state === "loading" || e.state === "loaded"));
+    if (held.length < this.#maxLoadedModels) return undefined;
+    const idle = held.filter((e) => e.state === "loaded" && e.model?.inFlight === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    const victim = idle[0];
+    if (!victim) {
+      throw new NtError("NT_E_BUSY", `cannot load ${forName}: ntd holds ${held.length} models (its maximum) and `
+        + "every one is loading or has requests in flight; try again later, or unload one");
+    }
+    this.#logger.info(`unloading ${victim.name}, the least recently used idle model, to make room for ${forName}`);
+    void this.#unload(victim, new NtError("NT_E_CANCELLED", `model ${victim.name} was unloaded to make room for ${forName}`))
+      .catch((err: unknown) => this.#logger.error(`unloading ${victim.name} failed: ${NtError.from(err).message}`));
+    return victim;
+  }
+
+  /** A use of the model (a generation started or ended, a lookup): restarts or stops its keep-alive timer. */
+  #onActivity(entry: ModelEntry): void {
+    entry.lastUsed = performance.now();
+    const { model } = entry;
+    if (entry.state !== "loaded" || entry.unloaded || !model) return;
+    if (model.inFlight > 0) entry.cancelExpiry();
+    else entry.scheduleExpiry(() => this.#expire(entry));
+  }
+
+  /** A load or lookup of a model held: takes the caller's keep-alive, if it gave one, and counts as a use. */
+  #use(entry: ModelEntry, keepAliveMs: number | undefined): void {
+    if (keepAliveMs !== undefined) entry.keepAliveMs = keepAliveMs;
+    this.#onActivity(entry);
+  }
+
+  /** The keep-alive timer fired: unloads the model unless a request started since. */
+  #expire(entry: ModelEntry): void {
+    if (entry.state !== "loaded" || entry.unloaded || (entry.model?.inFlight ?? 0) > 0) return;
+    this.#logger.info(`unloading ${entry.name}: idle for its keep-alive`);
+    this.#unload(entry, new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded: its keep-alive expired`))
+      .catch((err: unknown) => this.#logger.error(`unloading ${entry.name} failed: ${NtError.from(err).message}`));
+  }
+
   async #loadNative(engine: EngineBinding, name: string, file: string, options: ModelLoadOptions,
-    onProgress: LoadProgressListener): Promise<LoadedModel> {
+    onProgress: LoadProgressListener, onActivity: () => void): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const native = await engine.loadModel(file, { nCtx: options.nCtx, threads: options.threads }, onProgress)
+    const native = await engine.loadModel(file,
+      { nCtx: options.nCtx, threads: options.threads, maxSequences: this.#maxSequences }, onProgress)
       .catch((err: unknown) => {
         throw NtError.from(err);
       });
-    const model = new LoadedModel({ name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs });
+    const model = new LoadedModel({
+      name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs,
+      maxInFlight: this.#maxSequences + this.#maxQueue, onActivity,
+    });
     const { architecture, nCtx, weightBytes } = model.info;
     this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights) `
       + `in ${((performance.now() - started) / 1000).toFixed(2)} s`);
@@ -174,9 +346,14 @@ export class ModelRegistry {
     }
   }
 
+  #find(reference: string): ModelEntry | undefined {
+    return isPathReference(reference) ? this.#findByPath(reference) : this.#findByName(reference);
+  }
+
   #entryByName(name: string): ModelEntry {
     const entry = this.#findByName(name);
     if (!entry) throw notLoaded(name);
+    if (entry.state === "failed") throw failedLoad(entry);
     return entry;
   }
 
@@ -198,6 +375,17 @@ export class ModelRegistry {
 /** A reference with a "/" is a path; names cannot contain one (the load schema refuses it). */
 function isPathReference(reference: string): boolean {
   return reference.includes("/");
+}
+
+/** A lookup of a model whose load failed: not found, saying why (status shows the load's code). */
+function failedLoad(entry: ModelEntry): NtError {
+  return new NtError("NT_E_MODEL_NOT_FOUND",
+    `model ${entry.name} is not loaded: its load failed (${entry.error?.code ?? "?"}: ${entry.error?.message ?? "no message"}); load it again`);
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new NtError("NT_E_BAD_REQUEST", `${what} must be a positive integer, not ${value}`);
+  return value;
 }
 
 function notLoaded(reference: string): NtError {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { chatMessageSchema } from "./chatMessage.js";
-import { generationEventSchema } from "./generationEvent.js";
 import { generationResultSchema } from "./generationResult.js";
+import { generationStreamEventSchema } from "./generationStreamEvent.js";
+import { keepAliveSchema } from "./keepAlive.js";
 import { modelReferenceSchema } from "./modelReference.js";
 import { samplingParamsSchema } from "./samplingParams.js";
 
@@ -12,12 +13,20 @@ import { samplingParamsSchema } from "./samplingParams.js";
  */
 export const chatVerb = {
   params: z.strictObject({
-    /** A loaded model's name, or the absolute path it was loaded from. */
+    /**
+     * A loaded model's name, or the absolute path of a .gguf file: a file the daemon does not hold
+     * is loaded first (with its `progress` events), under its file name and the daemon's defaults.
+     */
     model: modelReferenceSchema,
     /** The conversation so far, oldest first; usually ends with a user message. */
     messages: z.array(chatMessageSchema).min(1),
+    /**
+     * How long the model stays loaded after this request ends (see keepAliveSchema); it replaces
+     * the model's keep-alive. Default: the keep-alive the model has (from its load, else the daemon's default).
+     */
+    keepAlive: keepAliveSchema.optional(),
     ...samplingParamsSchema.shape,
   }),
-  event: generationEventSchema,
+  event: generationStreamEventSchema,
   result: generationResultSchema,
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { generationEventSchema } from "./generationEvent.js";
 import { generationResultSchema } from "./generationResult.js";
+import { generationStreamEventSchema } from "./generationStreamEvent.js";
+import { keepAliveSchema } from "./keepAlive.js";
 import { modelReferenceSchema } from "./modelReference.js";
 import { samplingParamsSchema } from "./samplingParams.js";
 import { tokenIdSchema } from "./tokenId.js";
@@ -11,7 +12,10 @@ import { tokenIdSchema } from "./tokenId.js";
  */
 export const generateVerb = {
   params: z.strictObject({
-    /** A loaded model's name, or the absolute path it was loaded from. */
+    /**
+     * A loaded model's name, or the absolute path of a .gguf file: a file the daemon does not hold
+     * is loaded first (with its `progress` events), under its file name and the daemon's defaults.
+     */
     model: modelReferenceSchema,
     /** The prompt as text; the daemon tokenizes it. */
     prompt: z.string().optional(),
@@ -21,9 +25,14 @@ export const generateVerb = {
     addSpecial: z.boolean().optional(),
     /** When tokenizing `prompt`: turn the text of special tokens ("<|eot_id|>") into those tokens. Default false. */
     parseSpecial: z.boolean().optional(),
+    /**
+     * How long the model stays loaded after this request ends (see keepAliveSchema); it replaces
+     * the model's keep-alive. Default: the keep-alive the model has (from its load, else the daemon's default).
+     */
+    keepAlive: keepAliveSchema.optional(),
     ...samplingParamsSchema.shape,
   }).refine((p) => (p.prompt === undefined) !== (p.tokens === undefined),
     "give exactly one of prompt and tokens"),
-  event: generationEventSchema,
+  event: generationStreamEventSchema,
   result: generationResultSchema,
 };

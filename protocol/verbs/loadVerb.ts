@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { keepAliveSchema } from "./keepAlive.js";
+import { loadProgressEventSchema } from "./loadProgressEvent.js";
 import { modelInfoSchema } from "./modelInfo.js";
 import { modelReferenceSchema } from "./modelReference.js";
 
 /**
  * `load`: loads a GGUF model, streaming `progress` events, and answers with its name and facts.
  * A model already loaded from the same file (or under the given name) is answered at once,
- * unchanged; concurrent loads of one file share one load.
+ * unchanged except for its keep-alive, which `keepAlive` replaces; concurrent loads of one file
+ * share one load. When the daemon already holds its maximum of models, the least recently used
+ * idle one is unloaded first; when all of them are busy, the load fails with NT_E_BUSY.
  */
 export const loadVerb = {
   params: z.strictObject({
@@ -17,13 +21,13 @@ export const loadVerb = {
     nCtx: z.int().positive().optional(),
     /** CPU threads of the forward pass. Default: one per hardware thread. */
     threads: z.int().positive().optional(),
+    /**
+     * How long the model stays loaded once idle (see keepAliveSchema): 0 unloads it as soon as it
+     * is idle, negative never. Default: the daemon's configured default (5 minutes unless set).
+     */
+    keepAlive: keepAliveSchema.optional(),
   }),
-  /** Bytes of weights read so far, of `total`; several per load, `done` never decreasing. */
-  event: z.strictObject({
-    type: z.literal("progress"),
-    done: z.number().nonnegative(),
-    total: z.number().nonnegative(),
-  }),
+  event: loadProgressEventSchema,
   result: z.strictObject({
     /** The name later requests may use. */
     name: z.string(),

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { NtClient } from "../ctl/NtClient.js";
+import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
+import type { FakeModelFile } from "./support/fakeEngine.js";
+import { makeSocketDir } from "./support/makeSocketDir.js";
+import { waitForDaemon } from "./support/waitForDaemon.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ntdMain = path.resolve(here, "../daemon/main.js");
+const ntctlMain = path.resolve(here, "../ctl/main.js");
+const fakeAddon = path.resolve(here, "support/fakeEngineAddon.js");
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs ntctl as a child process (stdin closed), collecting its output and exit status. */
+async function ntctl(args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => { stdout += text; });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => { stderr += text; });
+  child.stdin.end();
+  const [code] = await once(child, "close") as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** The lines of `ntctl ps` as cells (columns are separated by two or more spaces). */
+function psRows(stdout: string): string[][] {
+  return stdout.trimEnd().split("\n").map((line) => line.trim().split(/ {2,}/));
+}
+
+describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () => {
+  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let ntd: ChildProcess;
+  let client: NtClient;
+  const models: Record<string, string> = {};
+  const sock = () => ["--socket", dir.socketPath];
+  const statusOf = async (name: string): Promise<ModelStatus | undefined> =>
+    (await client.request("status", {})).models.find((m) => m.name === name);
+
+  before(async () => {
+    dir = await makeSocketDir();
+    const files: Record<string, FakeModelFile> = {
+      steady: { text: "OK" },
+      slow: { text: "z".repeat(400) },
+      oneshot: { text: "OK" },
+      lazy: { text: "OK" },
+      exotic: { fail: { code: "NT_E_UNSUPPORTED", message: "architecture mamba is not supported" } },
+    };
+    for (const [name, content] of Object.entries(files)) {
+      models[name] = path.join(dir.dir, `${name}.gguf`);
+      await writeFile(models[name]!, JSON.stringify(content));
+    }
+    ntd = spawn(process.execPath, [ntdMain, "--socket", dir.socketPath], {
+      stdio: "ignore", env: { ...process.env, NT_ENGINE_ADDON: fakeAddon, NT_FAKE_TOKEN_DELAY_MS: "20" },
+    });
+    client = await waitForDaemon(dir.socketPath);
+  });
+
+  after(async () => {
+    client.close();
+    if (ntd.exitCode === null) ntd.kill("SIGKILL");
+    await dir.remove();
+  });
+
+  it("ps lists a model loaded with --keep-alive 10m: size, context, idle, and when it is unloaded", async () => {
+    const load = await ntctl([...sock(), "load", models.steady!, "--keep-alive", "10m"]);
+    assert.equal(load.code, 0, load.stderr);
+    const run = await ntctl([...sock(), "run", "steady", "hi"]);
+    assert.equal(run.code, 0, run.stderr);
+    const ps = await ntctl([...sock(), "ps"]);
+    assert.equal(ps.code, 0, ps.stderr);
+    const [header, ...rows] = psRows(ps.stdout);
+    assert.deepEqual(header, ["MODEL", "STATE", "SIZE", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"]);
+    const row = rows.find((r) => r[0] === "steady");
+    assert.ok(row, ps.stdout);
+    assert.deepEqual(row.slice(0, 6), ["steady", "loaded", "4.00 KiB", "128", "0", "0"]);
+    assert.match(row[6] ?? "", /^\d+\.\d\d$/, "the last generation's speed");
+    assert.match(row[7] ?? "", /^in (9m|10m)/);
+  });
+
+  it("ps --json prints the models with state, keepAliveSeconds and expiresAt", async () => {
+    const ps = await ntctl([...sock(), "ps", "--json"]);
+    assert.equal(ps.code, 0, ps.stderr);
+    const { models: listed } = JSON.parse(ps.stdout) as { models: ModelStatus[] };
+    const steady = listed.find((m) => m.name === "steady");
+    assert.equal(steady?.state, "loaded");
+    assert.equal(steady?.keepAliveSeconds, 600);
+    assert.ok(typeof steady?.expiresAt === "number" && steady.expiresAt > Date.now() + 500_000);
+  });
+
+  it("a failed load shows as failed with its code in ps and status, until unloaded", async () => {
+    const load = await ntctl([...sock(), "load", models.exotic!, "--json"]);
+    assert.equal(load.code, 6);
+    const ps = await ntctl([...sock(), "ps"]);
+    const row = psRows(ps.stdout).find((r) => r[0] === "exotic");
+    assert.deepEqual(row?.slice(0, 2), ["exotic", "failed (NT_E_UNSUPPORTED)"]);
+    const status = await ntctl([...sock(), "status"]);
+    assert.match(status.stdout, /exotic failed \(NT_E_UNSUPPORTED\): architecture mamba is not supported/);
+    assert.equal((await ntctl([...sock(), "unload", "exotic"])).code, 0);
+    assert.equal(await statusOf("exotic"), undefined);
+  });
+
+  it("run --keep-alive 0 unloads the model as soon as the generation ends", async () => {
+    const run = await ntctl([...sock(), "run", models.oneshot!, "hi", "--keep-alive", "0"]);
+    assert.equal(run.code, 0, run.stderr);
+    const deadline = Date.now() + 3000;
+    while ((await statusOf("oneshot")) !== undefined) {
+      assert.ok(Date.now() < deadline, "oneshot was not unloaded");
+      await sleep(20);
+    }
+  });
+
+  it("load --keep-alive -1 keeps the model forever", async () => {
+    const load = await ntctl([...sock(), "load", "steady", "--keep-alive=-1"]);
+    assert.equal(load.code, 0, load.stderr);
+    const row = psRows((await ntctl([...sock(), "ps"])).stdout).find((r) => r[0] === "steady");
+    assert.equal(row?.[7], "forever");
+  });
+
+  it("stop cancels the model's requests in flight (ACTIVE in ps meanwhile), and the model stays loaded", async () => {
+    assert.equal((await ntctl([...sock(), "load", models.slow!])).code, 0);
+    const running = ntctl([...sock(), "run", "slow", "x", "--json"]);
+    const deadline = Date.now() + 3000;
+    while (((await statusOf("slow"))?.active ?? 0) === 0) {
+      assert.ok(Date.now() < deadline, "the generation did not start");
+      await sleep(20);
+    }
+    const row = psRows((await ntctl([...sock(), "ps"])).stdout).find((r) => r[0] === "slow");
+    assert.deepEqual([row?.[4], row?.[7]], ["1", "after its requests"]);
+    const stop = await ntctl([...sock(), "stop", "slow", "--json"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.deepEqual(JSON.parse(stop.stdout), { name: "slow", cancelled: 1 });
+    const run = await running;
+    assert.equal(run.code, 1);
+    assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, "NT_E_CANCELLED");
+    assert.equal((await statusOf("slow"))?.state, "loaded");
+  });
+
+  it("generate loads a model given by a path it does not hold, streaming progress events first", async () => {
+    const types: string[] = [];
+    const result = await client.request("generate", { model: models.lazy!, prompt: "x", keepAlive: "1h" }, {
+      onEvent: (event) => types.push(event.type),
+    });
+    assert.equal(result.text, "OK");
+    assert.ok(types[0] === "progress" && types.includes("token"), types.join(","));
+    assert.ok(types.lastIndexOf("progress") < types.indexOf("token"), "progress comes before the tokens");
+    assert.equal((await statusOf("lazy"))?.keepAliveSeconds, 3600);
+  });
+});
