@@ -1,19 +1,60 @@
 import winston from "winston";
 import { LOG_LEVELS, type LogLevel } from "./logLevels.js";
+import type { ResolvedLogFormat } from "./service/chooseLogFormat.js";
+
+/** Options of createLogger. */
+export interface CreateLoggerOptions {
+  /** Least severe level logged; the logger's `level` may be changed later (SIGHUP). Default "info". */
+  level?: LogLevel;
+  /**
+   * "text": "2025-01-01T12:00:00.000Z warn conn#3: ...", coloured when `colors`; "journal":
+   * "<4>conn#3: ..."; "json": {"level":"warn","message":"conn#3: ...","timestamp":"..."}.
+   * Default "text".
+   */
+  format?: ResolvedLogFormat;
+  /** Colour the level in "text" format (for a terminal). Default: whether stderr is a TTY. */
+  colors?: boolean;
+}
 
 /**
- * The daemon's logger: one readable line per event on stderr ("2025-01-01T12:00:00.000Z warn
- * conn#3: ..."), which systemd's journal also captures.
+ * The syslog priority of each level, as sd-daemon(3) defines the prefixes journald reads from a
+ * service's stream: SD_ERR "<3>", SD_WARNING "<4>", SD_INFO "<6>", SD_DEBUG "<7>".
  */
-export function createLogger(level: LogLevel): winston.Logger {
+const JOURNAL_PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, info: 6, debug: 7 };
+
+/** The daemon's logger: one line per event on stderr, which systemd connects to the journal. */
+export function createLogger(options: CreateLoggerOptions = {}): winston.Logger {
+  const { level = "info", format = "text", colors = process.stderr.isTTY === true } = options;
   return winston.createLogger({
     level,
-    format: winston.format.combine(
-      winston.format.timestamp(),
-      winston.format.errors({ stack: true }),
-      winston.format.printf(({ timestamp, level, message, error }) =>
-        `${String(timestamp)} ${level} ${String(message)}${error instanceof Error ? `\n${error.stack}` : ""}`),
-    ),
+    format: winston.format.combine(winston.format.errors({ stack: true }), lineFormat(format, colors)),
     transports: [new winston.transports.Console({ stderrLevels: [...LOG_LEVELS] })],
   });
+}
+
+function lineFormat(format: ResolvedLogFormat, colors: boolean): winston.Logform.Format {
+  switch (format) {
+    case "json":
+      return winston.format.combine(winston.format.timestamp(), winston.format.json());
+    case "journal":
+      // No timestamp: the journal stamps every entry. It takes each line of the stream as its own
+      // entry, so every line of a stack trace carries the prefix (else it would be logged as info).
+      return winston.format.printf(({ level, message, stack, error }) => {
+        const prefix = `<${JOURNAL_PRIORITY[level as LogLevel] ?? 6}>`;
+        return withStack(String(message), stack, error).split("\n").map((line) => prefix + line).join("\n");
+      });
+    case "text":
+      return winston.format.combine(
+        winston.format.timestamp(),
+        ...(colors ? [winston.format.colorize({ level: true })] : []),
+        winston.format.printf(({ timestamp, level, message, stack, error }) =>
+          `${String(timestamp)} ${level} ${withStack(String(message), stack, error)}`),
+      );
+  }
+}
+
+/** The message, then the stack of a logged Error (`logger.error(err)`) or of an `{ error }` meta field. */
+function withStack(message: string, stack: unknown, error: unknown): string {
+  if (typeof stack === "string") return `${message}\n${stack}`;
+  return error instanceof Error ? `${message}\n${error.stack ?? error.message}` : message;
 }

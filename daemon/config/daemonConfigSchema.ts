@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
+import { LOG_LEVELS } from "../logLevels.js";
+import { LOG_FORMATS } from "./logFormats.js";
+
+/** Permission bits as an octal string ("0660", "660") or a number (JSON has no octal literals). */
+const fileModeSchema = z.union([
+  z.string().regex(/^0?[0-7]{3}$/, 'must be octal permission bits such as "0660"').transform((text) => parseInt(text, 8)),
+  z.number().int().min(0).max(0o777),
+]);
+
+/**
+ * An HTTP listen address: "HOST:PORT" ("[::1]:PORT" for IPv6), a bare PORT (on 127.0.0.1, as
+ * `--http PORT` in issue 4), or "" / "off" to serve no HTTP. Normalised to "HOST:PORT" or "".
+ */
+const httpListenSchema = z.string().transform((text, ctx) => {
+  const value = text.trim();
+  if (value === "" || value === "off") return "";
+  const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):)?(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) {
+    ctx.addIssue({ code: "custom", message: `"${text}" is not HOST:PORT, PORT, "" or "off"` });
+    return z.NEVER;
+  }
+  return `${match[1] ?? "127.0.0.1"}:${port}`;
+});
+
+/**
+ * ntd's configuration, every key. Sources, each overriding the one before: the defaults
+ * (DEFAULT_DAEMON_CONFIG), the JSON file (/etc/ntd/config.json or `--config`), the environment
+ * (NT_*), the command line. Strict: an unknown key is an error naming it, so a typo is never
+ * silently ignored. daemon/config/README.md documents each key with its variable and flag.
+ */
+export const daemonConfigSchema = z.strictObject({
+  /** Unix socket ntd listens on. */
+  socket: z.string().min(1).max(107, "must fit a Unix socket address (107 bytes)"),
+  /** Permission bits of the socket file. */
+  socketMode: fileModeSchema,
+  /** Group the socket file is given, so its members may connect; "" keeps the daemon's own group. */
+  socketGroup: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$|^$/, "must be a group name"),
+  /** Least severe level logged. */
+  logLevel: z.enum(LOG_LEVELS),
+  /** How log lines are written (see LOG_FORMATS). */
+  logFormat: z.enum(LOG_FORMATS),
+  /** Where the OpenAI-compatible HTTP endpoint listens; "" serves none. */
+  http: httpListenSchema,
+  /** keep_alive of a load that does not give one (Ollama's duration forms). */
+  keepAlive: keepAliveSchema,
+  /** Most models held at once. */
+  maxLoadedModels: z.number().int().min(1),
+  /** Most requests waiting per model before NT_E_BUSY. */
+  queueLimit: z.number().int().min(0),
+  /** CPU threads of a load that does not give them; 0: one per hardware thread (the engine's default). */
+  threads: z.number().int().min(0),
+  /** Context size of a load that does not give one; 0: the model's training context, at most 4096 (the engine's default). */
+  contextSize: z.number().int().min(0),
+});
+
+/** ntd's configuration as validated (socketMode a number, http normalised). */
+export type DaemonConfig = z.output<typeof daemonConfigSchema>;
+
+/** One source's share of the configuration, as written (before validation). */
+export type DaemonConfigInput = Partial<z.input<typeof daemonConfigSchema>>;

@@ -1,0 +1,32 @@
+import type { DaemonConfig } from "./daemonConfigSchema.js";
+
+/**
+ * Every configuration key's default, in one place. The other sources (file, environment, flags)
+ * override these key by key; daemon/config/README.md lists them all.
+ */
+export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
+  /** /run/ntd is the RuntimeDirectory systemd creates for ntd.service (systemd/ntd.service). */
+  socket: "/run/ntd/ntd.sock",
+  /** 0660: the daemon's user and the socket group may connect, nobody else. */
+  socketMode: 0o660,
+  /** The group sysusers.d/ntd.conf creates; users join it to use ntctl. */
+  socketGroup: "nt",
+  logLevel: "info",
+  /** "auto": readable on a terminal, journald's priority prefixes otherwise. */
+  logFormat: "auto",
+  /**
+   * Off, as issue 4 asks ("off by default, --http PORT"): on by default, every second ntd on a
+   * machine (tests, a user's own instance beside the service) would fail with EADDRINUSE. The
+   * service's usual choice is "127.0.0.1:11435" (loopback: no authentication by default;
+   * 11435: Ollama's 11434, plus one).
+   */
+  http: "",
+  /** Ollama's default: a model idle for 5 minutes is unloaded. */
+  keepAlive: "5m",
+  /** Models this engine streams are usually larger than the GPU; a few at once is already plenty. */
+  maxLoadedModels: 3,
+  /** Ollama's OLLAMA_MAX_QUEUE default. */
+  queueLimit: 512,
+  threads: 0,
+  contextSize: 0,
+});

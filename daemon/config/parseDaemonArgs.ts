@@ -1,0 +1,59 @@
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { packageVersion } from "../../protocol/packageVersion.js";
+import { LOG_LEVELS } from "../logLevels.js";
+import type { DaemonConfigInput } from "./daemonConfigSchema.js";
+import { LOG_FORMATS } from "./logFormats.js";
+import { DEFAULT_CONFIG_PATH } from "./readConfigFile.js";
+
+/** ntd's command line: the configuration file to read, and the keys given as flags. */
+export interface DaemonArgs {
+  /** `--config PATH`; undefined: the default file, which may be missing. */
+  configPath: string | undefined;
+  /** Keys set on the command line; they win over the file and the environment. */
+  flags: DaemonConfigInput;
+}
+
+/**
+ * Parses ntd's command line. No option has a yargs default: an option left out must not override
+ * the file or the environment (the defaults live in DEFAULT_DAEMON_CONFIG alone).
+ */
+export async function parseDaemonArgs(argv: string[] = process.argv): Promise<DaemonArgs> {
+  const args = await yargs(hideBin(argv))
+    .scriptName("ntd")
+    .usage("$0 [options]\n\nServe the ntransformer socket in the foreground. Every option is also a key of the "
+      + `configuration file (${DEFAULT_CONFIG_PATH}) and an NT_* variable; see daemon/config/README.md.`)
+    .option("config", { type: "string", describe: `JSON configuration file (default ${DEFAULT_CONFIG_PATH}, optional)` })
+    .option("socket", { type: "string", describe: "Unix socket to listen on (/run/ntd/ntd.sock)" })
+    .option("socket-mode", { type: "string", describe: 'Permission bits of the socket ("0660")' })
+    .option("socket-group", { type: "string", describe: 'Group of the socket ("nt"; "" keeps the daemon\'s group)' })
+    .option("log-level", { choices: LOG_LEVELS, describe: "Least severe level logged (info)" })
+    .option("log-format", { choices: LOG_FORMATS, describe: "auto: text on a terminal, journal otherwise (auto)" })
+    .option("log-json", { type: "boolean", describe: "Same as --log-format json" })
+    .option("http", { type: "string", describe: 'OpenAI-compatible HTTP endpoint, HOST:PORT or PORT (on 127.0.0.1), "" or "off" (default: off)' })
+    .option("keep-alive", { type: "string", describe: 'How long an idle model stays loaded ("5m"; 0: unload at once; -1: forever)' })
+    .option("max-loaded-models", { type: "number", describe: "Most models held at once (3)" })
+    .option("queue-limit", { type: "number", describe: "Most requests waiting per model before NT_E_BUSY (512)" })
+    .option("threads", { type: "number", describe: "CPU threads of a load that gives none (0: one per hardware thread)" })
+    .option("context-size", { type: "number", describe: "Context size of a load that gives none (0: the model's, at most 4096)" })
+    .strict()
+    .version(packageVersion())
+    .help()
+    .parseAsync();
+  return {
+    configPath: args.config,
+    flags: {
+      socket: args.socket,
+      socketMode: args.socketMode,
+      socketGroup: args.socketGroup,
+      logLevel: args.logLevel,
+      logFormat: args.logJson ? "json" : args.logFormat,
+      http: args.http,
+      keepAlive: args.keepAlive,
+      maxLoadedModels: args.maxLoadedModels,
+      queueLimit: args.queueLimit,
+      threads: args.threads,
+      contextSize: args.contextSize,
+    },
+  };
+}
