@@ -8,7 +8,7 @@ import { NtError } from "../protocol/NtError.js";
 import { claimSocketPath } from "./claimSocketPath.js";
 import { ClientConnection } from "./ClientConnection.js";
 import type { DaemonContext } from "./DaemonContext.js";
-import { ModelRegistry } from "./models/ModelRegistry.js";
+import { ModelRegistry, type ModelRegistryOptions } from "./models/ModelRegistry.js";
 
 /** Options of a DaemonServer. */
 export interface DaemonServerOptions {
@@ -28,6 +28,11 @@ export interface DaemonServerOptions {
    * them, in ms. Default 2000.
    */
   closeGraceMs?: number;
+  /**
+   * The model lifecycle's limits: defaultKeepAlive ("5m"), maxLoadedModels (3), maxSequences (4),
+   * maxQueue (16), cancelGraceMs (5000); see ModelRegistryOptions. Default: those defaults.
+   */
+  models?: Omit<ModelRegistryOptions, "loadEngine" | "logger">;
 }
 
 /**
@@ -46,7 +51,7 @@ export class DaemonServer {
   constructor(options: DaemonServerOptions) {
     this.#options = options;
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
-    this.#models = new ModelRegistry({ loadEngine: options.loadEngine ?? loadEngine, logger: this.#logger });
+    this.#models = new ModelRegistry({ ...options.models, loadEngine: options.loadEngine ?? loadEngine, logger: this.#logger });
   }
 
   /** The models this daemon holds. */

@@ -6,6 +6,7 @@ import { VERBS, type VerbName } from "../protocol/verbs.js";
 import type { DaemonContext } from "./DaemonContext.js";
 import type { VerbHandler } from "./handlers/VerbHandler.js";
 import { verbHandlers } from "./handlers/verbHandlers.js";
+import { ntdMetrics } from "./metrics/ntdMetrics.js";
 
 /**
  * Runs one request: finds its verb (NT_E_UNKNOWN_VERB), validates its params against the verb's
@@ -14,6 +15,20 @@ import { verbHandlers } from "./handlers/verbHandlers.js";
  */
 export async function dispatchRequest(request: RequestFrame, context: DaemonContext,
   signal: AbortSignal, emit: (event: Record<string, unknown>) => void = () => {}): Promise<Record<string, unknown>> {
+  // Unknown verbs share one label: a client must not be able to add metric series at will.
+  const route = isVerbName(request.verb) ? request.verb : "unknown";
+  try {
+    const result = await runVerb(request, context, signal, emit);
+    ntdMetrics.countRequest("socket", route, "ok");
+    return result;
+  } catch (err) {
+    ntdMetrics.countRequest("socket", route, NtError.from(err).code);
+    throw err;
+  }
+}
+
+async function runVerb(request: RequestFrame, context: DaemonContext,
+  signal: AbortSignal, emit: (event: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
   const { verb } = request;
   if (!isVerbName(verb)) throw new NtError("NT_E_UNKNOWN_VERB", `unknown verb "${verb}"`);
   const params = parseMessage(VERBS[verb].params, request.params, "params");

@@ -1,52 +1,84 @@
 #!/usr/bin/env node
 // ntd: the ntransformer daemon. Runs in the foreground (systemd supervises it); all the work is
-// in DaemonServer, this file only parses the command line and wires up signals.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { defaultSocketPath } from "../protocol/defaultSocketPath.js";
+// in DaemonServer, this file only composes the configuration, logger, server and systemd
+// notifier, and wires up signals.
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
+import { LiveConfig } from "./config/LiveConfig.js";
+import { parseDaemonArgs } from "./config/parseDaemonArgs.js";
 import { createLogger } from "./createLogger.js";
 import { DaemonServer } from "./DaemonServer.js";
-import { LOG_LEVELS } from "./logLevels.js";
+import { startHttpServer, type HttpServerHandle } from "./http/startHttpServer.js";
+import { applySocketGroup } from "./service/applySocketGroup.js";
+import { chooseLogFormat } from "./service/chooseLogFormat.js";
+import { ServiceNotifier } from "./service/ServiceNotifier.js";
 
-const argv = await yargs(hideBin(process.argv))
-  .scriptName("ntd")
-  .usage("$0 [options]\n\nServe the ntransformer socket in the foreground.")
-  .option("socket", {
-    type: "string",
-    default: defaultSocketPath(),
-    describe: "Unix socket to listen on (default: $NT_SOCKET, else /run/ntd/ntd.sock)",
-  })
-  .option("log-level", { choices: LOG_LEVELS, default: "info" as const, describe: "Least severe level logged" })
-  .strict()
-  .version(packageVersion())
-  .help()
-  .parseAsync();
+/** sysexits.h EX_CONFIG; ntd.service's RestartPreventExitStatus=78 stops a restart loop on a bad file. */
+const EXIT_BAD_CONFIG = 78;
 
-const logger = createLogger(argv.logLevel);
-const server = new DaemonServer({ socketPath: argv.socket, logger });
+const { configPath, flags } = await parseDaemonArgs(process.argv);
+const config = await LiveConfig.load({ configPath, flags }).catch((err: unknown) => {
+  const error = NtError.from(err);
+  process.stderr.write(`ntd: bad configuration: ${error.message} [${error.code}]\n`);
+  process.exit(EXIT_BAD_CONFIG);
+});
+const { socket, socketMode, socketGroup, logLevel, logFormat, http } = config.current;
+const logger = createLogger({ level: logLevel, format: chooseLogFormat(logFormat) });
+config.logger = logger;
+/** The configuration keys the model registry takes, under the registry's names. */
+const modelLimits = (c: typeof config.current) =>
+  ({ defaultKeepAlive: c.keepAlive, maxLoadedModels: c.maxLoadedModels, maxQueue: c.queueLimit });
+const server = new DaemonServer({ socketPath: socket, socketMode, logger, models: modelLimits(config.current) });
+config.onChange((current) => {
+  logger.level = current.logLevel;
+  server.models.configure(modelLimits(current));
+});
+const notifier = new ServiceNotifier({ logger, models: () => server.models.list() });
+/** The OpenAI-compatible HTTP server; none when `http` is "" (a change needs a restart, not SIGHUP). */
+let httpServer: HttpServerHandle | undefined;
 
+process.on("SIGHUP", () => {
+  logger.info("SIGHUP: reloading the configuration");
+  config.reload().catch(() => {}); // Logged by reload(); the daemon keeps its configuration.
+});
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     logger.info(`${signal}: stopping`);
+    void notifier.stopping();
     // stop() cancels the requests in flight (clients get NT_E_CANCELLED), unloads the models and
     // closes the socket; the process then normally exits by itself (status 0). The timer, unref'd
     // so it never delays that, ends it anyway should the engine addon still hold the event loop.
-    server.stop().catch((err: unknown) => {
+    // HTTP closes after the socket server: its streams first get the stop's error event, not a cut.
+    server.stop().then(() => httpServer?.close()).catch((err: unknown) => {
       logger.error(`stopping failed: ${NtError.from(err).message}`);
       process.exitCode = 1;
-    }).finally(() => setTimeout(() => process.exit(), 2000).unref());
+    }).finally(() => {
+      notifier.dispose();
+      setTimeout(() => process.exit(), 2000).unref();
+    });
   });
 }
 
 try {
   await server.start();
-  logger.info(`ntd ${packageVersion()} (protocol ${PROTOCOL_VERSION}, pid ${process.pid}) listening on ${argv.socket}`);
+  await applySocketGroup(socket, socketGroup, logger);
+  if (http !== "") {
+    // Not fatal: the socket is ntd's own interface, and a taken port (a second ntd on the default
+    // 11435) must not take it down; the error says what to change.
+    httpServer = await startHttpServer({ registry: server.models, logger, listen: http }).catch((err: unknown) => {
+      logger.error(`no HTTP API: ${NtError.from(err).message} (set http to another HOST:PORT, or "off")`);
+      return undefined;
+    });
+    if (httpServer) logger.info(`OpenAI-compatible HTTP API on ${httpServer.url}`);
+  }
+  logger.info(`ntd ${packageVersion()} (protocol ${PROTOCOL_VERSION}, pid ${process.pid}) listening on ${socket}`);
+  await notifier.ready();
 } catch (err) {
   const error = NtError.from(err);
   logger.error(`cannot start: ${error.message} [${error.code}]`);
   process.exitCode = 1;
+  notifier.dispose();
   await server.stop();
+  await httpServer?.close();
 }

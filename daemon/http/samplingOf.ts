@@ -1,0 +1,27 @@
+import { parseMessage } from "../../protocol/parseMessage.js";
+import { samplingParamsSchema, type SamplingParams } from "../../protocol/verbs/samplingParams.js";
+import type { OpenAiSamplingFields } from "./openAiSamplingFields.js";
+
+/**
+ * An OpenAI request's sampling fields as the protocol's SamplingParams, checked against the same
+ * schema the socket verbs use (so both front doors accept the same ranges). Absent and null fields
+ * stay absent: the engine's defaults apply.
+ */
+export function samplingOf(request: OpenAiSamplingFields): SamplingParams {
+  const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+  const fields = {
+    maxTokens: request.max_completion_tokens ?? request.max_tokens,
+    temperature: request.temperature,
+    topP: request.top_p,
+    topK: request.top_k,
+    minP: request.min_p,
+    repeatPenalty: request.repeat_penalty,
+    presencePenalty: request.presence_penalty,
+    frequencyPenalty: request.frequency_penalty,
+    seed: request.seed,
+    // OpenAI accepts "" and [] as "no stop"; the engine wants non-empty strings.
+    stop: stop?.filter((s) => s !== ""),
+  };
+  const given = Object.entries(fields).filter(([, value]) => value !== undefined && value !== null);
+  return parseMessage(samplingParamsSchema, Object.fromEntries(given), "sampling");
+}

@@ -1,0 +1,117 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import winston, { type Logger } from "winston";
+import { NtError } from "../../protocol/NtError.js";
+import type { DaemonMetrics } from "../metrics/DaemonMetrics.js";
+import { ntdMetrics } from "../metrics/ntdMetrics.js";
+import type { ModelRegistry } from "../models/ModelRegistry.js";
+import type { HttpExchange } from "./HttpExchange.js";
+import { httpErrorOf } from "./httpErrorOf.js";
+import { httpRoutes } from "./httpRoutes.js";
+import { parseListenAddress, type ListenAddress } from "./parseListenAddress.js";
+import { sendJson } from "./sendJson.js";
+
+/** Options of startHttpServer. */
+export interface HttpServerOptions {
+  /** The models the API serves (the daemon's registry). Required. */
+  registry: ModelRegistry;
+  /**
+   * "HOST:PORT" to listen on, e.g. "127.0.0.1:11435" (the daemon's default, config key
+   * http.listen); port 0 lets the system pick one (tests). Every local user can reach a loopback
+   * port, so listening elsewhere should be a deliberate choice. Required.
+   */
+  listen: string;
+  /** Where log lines go: one debug line per request, a warning per 5xx answer. Default: discards everything. */
+  logger?: Logger;
+  /** Largest request body accepted, in bytes; larger ones are answered 413. Default 4 MiB (a long chat history). */
+  maxBodyBytes?: number;
+  /** Where requests and generations are counted, and what /metrics serves. Default: this process's ntdMetrics. */
+  metrics?: DaemonMetrics;
+}
+
+/** A running HTTP server. */
+export interface HttpServerHandle {
+  /** Where it listens, with the port the system picked when 0 was asked for. */
+  readonly address: ListenAddress;
+  /** Its base URL, e.g. "http://127.0.0.1:11435". */
+  readonly url: string;
+  /**
+   * Stops accepting and drops every connection: streams in flight end, and their generations are
+   * cancelled as if their clients had left. Resolves once the server is closed. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts ntd's HTTP server: the OpenAI-compatible API (/v1/models, /v1/chat/completions,
+ * /v1/completions), /health and /metrics. Plain node:http: five routes need no framework.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+  const { host, port } = parseListenAddress(options.listen);
+  const logger = options.logger ?? winston.createLogger({ silent: true });
+  const metrics = options.metrics ?? ntdMetrics;
+  const shared = { registry: options.registry, logger, metrics, maxBodyBytes: options.maxBodyBytes ?? 4 * 2 ** 20 };
+  const server = http.createServer((req, res) => void serve(req, res, shared));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new NtError("NT_E_IO", `HTTP cannot listen on ${options.listen}: ${err.message}`, { cause: err })));
+    server.listen(port, host, () => resolve());
+  });
+  server.on("error", (err) => logger.error(`HTTP server error: ${err.message}`));
+  const unwatch = metrics.watchModels(() => options.registry.list());
+  const bound = server.address() as AddressInfo;
+  const address = { host, port: bound.port };
+  let closed: Promise<void> | undefined;
+  return {
+    address,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${bound.port}`,
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        unwatch();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+/** Serves one request: routes it, answers errors in OpenAI's shape, counts and logs it. */
+async function serve(req: IncomingMessage, res: ServerResponse,
+  shared: Pick<HttpExchange, "registry" | "logger" | "metrics" | "maxBodyBytes">): Promise<void> {
+  const started = performance.now();
+  const client = new AbortController();
+  // 'close' before the answer is complete means the client left (or the server is closing).
+  res.on("close", () => {
+    if (!res.writableFinished) client.abort();
+  });
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const methods = Object.hasOwn(httpRoutes, path) ? httpRoutes[path] : undefined;
+  let code = "ok";
+  try {
+    if (!methods) throw new NtError("NT_E_NOT_FOUND", `no route ${path}; routes: ${Object.keys(httpRoutes).join(", ")}`);
+    const route = methods[req.method ?? ""];
+    if (!route) {
+      res.setHeader("Allow", Object.keys(methods).join(", "));
+      code = "NT_E_BAD_REQUEST";
+      const { body } = httpErrorOf(new NtError("NT_E_BAD_REQUEST", `${path} takes ${Object.keys(methods).join(", ")}, not ${req.method}`));
+      return sendJson(res, 405, body);
+    }
+    await route({ ...shared, req, res, signal: client.signal });
+  } catch (err) {
+    const error = NtError.from(err);
+    code = error.code;
+    if (res.headersSent) {
+      // A streamed answer that failed after it began and was not ended (serveGeneration ends its own).
+      if (!res.writableEnded) res.destroy();
+    } else if (!res.destroyed) {
+      const { status, body } = httpErrorOf(error);
+      // The rest of a too-large body is not worth reading: close the connection after answering.
+      if (error.code === "NT_E_FRAME_TOO_LARGE") res.setHeader("Connection", "close");
+      sendJson(res, status, body);
+      if (status >= 500) shared.logger.warn(`HTTP ${req.method} ${path}: ${status} ${error.message} [${error.code}]`);
+    }
+  } finally {
+    shared.metrics.countRequest("http", methods ? path : "unmatched", code);
+    shared.logger.debug(`HTTP ${req.method} ${path} ${code} in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+}
