@@ -1,10 +1,15 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "./GlobalArgs.js";
+import { bindCommand } from "./commands/bind.js";
 import { chatCommand } from "./commands/chat.js";
+import { devicesCommand } from "./commands/devices.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { loadCommand } from "./commands/load.js";
+import { psCommand } from "./commands/ps.js";
+import { restoreCommand } from "./commands/restore.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
+import { stopCommand } from "./commands/stop.js";
 import { unloadCommand } from "./commands/unload.js";
 import { versionCommand } from "./commands/version.js";
 
@@ -19,6 +24,11 @@ export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
   loadCommand,
   unloadCommand,
   statusCommand,
+  psCommand,
+  stopCommand,
   inspectCommand,
   versionCommand,
+  devicesCommand,
+  bindCommand,
+  restoreCommand,
 ];

@@ -9,7 +9,8 @@ import type { NtErrorCode } from "../protocol/errorCodes.js";
  *   3  daemon unreachable (start it: `ntd --socket PATH`, or check --socket)
  *   4  not found (a model, or a request id)
  *   5  busy (retry later)
- *   6  bad or unsupported GGUF file, or an I/O error
+ *   6  bad or unsupported GGUF file, an image too large for its area, or an I/O error
+ *   7  refused by nt-nvme-helper's policy (peer, allowlist, device identity, IOMMU, foreign data)
  *
  * A Record, so a code added to errorCodes.ts without an exit status here does not compile.
  */
@@ -31,6 +32,15 @@ const EXIT_CODES: Record<NtErrorCode, number> = {
   NT_E_BAD_GGUF: 6,
   NT_E_UNSUPPORTED: 6,
   NT_E_IO: 6,
+  NT_E_IMAGE_TOO_LARGE: 6,
+  NT_E_BAD_FD: 2,
+  NT_E_DEVICE_BUSY: 5,
+  NT_E_PEER_NOT_ALLOWED: 7,
+  NT_E_DEVICE_NOT_ALLOWED: 7,
+  NT_E_IDENTITY_MISMATCH: 7,
+  NT_E_FOREIGN_SIGNATURE: 7,
+  NT_E_NO_IOMMU: 7,
+  NT_E_IOMMU_GROUP_SHARED: 7,
 };
 
 /** The exit status ntctl ends with after an error of this code (table above). */

@@ -1,6 +1,62 @@
 #!/usr/bin/env node
-// nt-nvme-helper: the root helper (DESIGN §1). Its verbs (status, place, open-image, bind,
-// restore) and undo journal are not written yet; until they are, it refuses to run rather than
-// pretend, so a unit file pointing at it fails loudly.
-process.stderr.write("nt-nvme-helper: not yet implemented (the privileged helper arrives with its own issue)\n");
-process.exit(1);
+// nt-nvme-helper: the root helper (DESIGN §1; THREAT_MODEL.md). Reads its root-owned
+// configuration, repairs what a crash left half-done (undo journal), then serves helper.sock —
+// from systemd socket activation (LISTEN_FDS) or, by hand and in tests, --socket PATH.
+import { lstatSync, unlinkSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { NtError } from "../protocol/NtError.js";
+import { loadHelperConfig } from "./config/loadHelperConfig.js";
+import { HelperMonitor } from "./HelperMonitor.js";
+import { HelperServer } from "./HelperServer.js";
+import { UndoJournal } from "./journal/UndoJournal.js";
+import { loadPeerCredentialsAddon, peerCredentials } from "./peer/peerCredentials.js";
+import { SysfsTree } from "./sysfs/SysfsTree.js";
+
+const USAGE = "usage: nt-nvme-helper [--socket PATH] [--config FILE] [--sysfs-root DIR] [--proc-root DIR] [--journal FILE]";
+
+try {
+  const { values } = parseArgs({
+    options: {
+      socket: { type: "string" },
+      config: { type: "string", default: "/etc/ntd/helper.json" },
+      "sysfs-root": { type: "string", default: "/sys" },
+      "proc-root": { type: "string", default: "/proc" },
+      journal: { type: "string", default: "/var/lib/ntd/helper-journal" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  loadPeerCredentialsAddon();
+  const config = loadHelperConfig(values.config);
+  const monitor = new HelperMonitor({
+    config, sysfs: new SysfsTree(values["sysfs-root"]), journal: new UndoJournal(values.journal), procRoot: values["proc-root"],
+  });
+  for (const repaired of await monitor.repair()) process.stderr.write(`repaired after a crash: ${repaired} (restored to nvme)\n`);
+  const server = new HelperServer({ config, monitor, credentialsOf: peerCredentials });
+  await server.listen(listenTarget(values.socket));
+  process.stderr.write(`nt-nvme-helper: serving ${config.devices.length} allowlisted devices\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+} catch (err) {
+  const error = NtError.from(err);
+  process.stderr.write(`nt-nvme-helper: ${error.message} [${error.code}]\n`);
+  process.exit(1);
+}
+
+/** systemd's socket (fd 3, when LISTEN_FDS says so and LISTEN_PID is us), else --socket. */
+function listenTarget(socket: string | undefined): { path: string } | { fd: number } {
+  if (process.env.LISTEN_PID === String(process.pid) && process.env.LISTEN_FDS === "1") return { fd: 3 };
+  if (!socket) throw new NtError("NT_E_BAD_REQUEST", `no socket from systemd and no --socket PATH (${USAGE})`);
+  // A socket left by a previous run would make listen() fail; anything else at that path stays.
+  try {
+    if (lstatSync(socket).isSocket()) unlinkSync(socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  return { path: socket };
+}

@@ -38,6 +38,24 @@ export const NT_ERROR_CODES = [
   "NT_E_OUT_OF_MEMORY",
   /** A bug: anything not covered above. The message says what happened. */
   "NT_E_INTERNAL",
+  /** nt-nvme-helper: the peer's uid/gid (SO_PEERCRED) is not in the helper's configuration. */
+  "NT_E_PEER_NOT_ALLOWED",
+  /** nt-nvme-helper: the PCI address is not in the helper's device allowlist. */
+  "NT_E_DEVICE_NOT_ALLOWED",
+  /** nt-nvme-helper: the device at an allowlisted PCI address is not the one allowlisted (serial/EUI64/NGUID differ). */
+  "NT_E_IDENTITY_MISMATCH",
+  /** nt-nvme-helper: the device is in use (mounted, held by dm/md/LVM, swap, or open through VFIO). */
+  "NT_E_DEVICE_BUSY",
+  /** nt-nvme-helper: the image area holds data that is not one of our images (a filesystem, a partition table). */
+  "NT_E_FOREIGN_SIGNATURE",
+  /** nt-nvme-helper: the GGUF is larger than the device's configured image area. */
+  "NT_E_IMAGE_TOO_LARGE",
+  /** nt-nvme-helper: a passed file descriptor is missing, or not a readable regular file. */
+  "NT_E_BAD_FD",
+  /** nt-nvme-helper: the device has no IOMMU group (IOMMU off), so VFIO would be unsafe; never no-IOMMU mode. */
+  "NT_E_NO_IOMMU",
+  /** nt-nvme-helper: another device in the IOMMU group is bound to a driver, so the group cannot go to VFIO. */
+  "NT_E_IOMMU_GROUP_SHARED",
 ] as const;
 
 /** One of the stable error codes. */

@@ -1,0 +1,13 @@
+import type { HelperDeviceStatus } from "../../protocol/helper/helperDeviceStatusSchema.js";
+
+/** One line per device: address, driver, IOMMU group, identity (and whether it matches), block devices. */
+export function formatHelperDevices(devices: HelperDeviceStatus[]): string {
+  if (devices.length === 0) return "no devices in nt-nvme-helper's allowlist\n";
+  return devices.map((device) => {
+    const identity = Object.entries(device.identity).map(([key, value]) => `${key}=${value}`).join(" ") || "identity unreadable";
+    return [device.bdf, device.driver ?? "(no driver)", device.iommuGroup === null ? "no-iommu" : `group ${device.iommuGroup}`,
+      `${identity}${device.identityMatches ? "" : " (NOT the allowlisted device)"}`,
+      device.blockDevices.join(",") || "-", device.holders.length > 0 ? `held by ${device.holders.join(",")}` : ""]
+      .filter(Boolean).join("  ");
+  }).join("\n") + "\n";
+}

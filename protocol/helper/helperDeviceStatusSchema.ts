@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { pciAddressSchema } from "./pciAddressSchema.js";
+
+/** The facts that identify an NVMe controller / namespace, as sysfs reports them; absent when unreadable. */
+export const nvmeIdentitySchema = z.strictObject({
+  /** The controller's serial number (sysfs nvme/nvmeN/serial), trimmed. */
+  serial: z.string().optional(),
+  /** The first namespace's EUI-64 (sysfs nvmeNn1/eui), as the kernel prints it. */
+  eui64: z.string().optional(),
+  /** The first namespace's NGUID (sysfs nvmeNn1/nguid), as the kernel prints it. */
+  nguid: z.string().optional(),
+});
+
+/** One allowlisted device as the helper sees it now (the `status` verb, and the result of bind/restore). */
+export const helperDeviceStatusSchema = z.strictObject({
+  /** The device's PCI address. */
+  bdf: pciAddressSchema,
+  /** The driver bound now ("nvme", "vfio-pci", …), or null when none is. */
+  driver: z.string().nullable(),
+  /** The device's IOMMU group number, or null when the IOMMU is off for it (then `bind` refuses). */
+  iommuGroup: z.string().nullable(),
+  /** The identity read from sysfs now; empty while the device is not on the nvme driver. */
+  identity: nvmeIdentitySchema,
+  /**
+   * Whether the identity read now matches the allowlist entry. While the device is off the nvme
+   * driver sysfs cannot show its serial; then this is the match recorded when it was last on nvme.
+   */
+  identityMatches: z.boolean(),
+  /** Block devices of its namespaces ("nvme0n1"), empty unless on the nvme driver. */
+  blockDevices: z.array(z.string()),
+  /** Holders of those block devices (dm, md, LVM), by name; a device with holders is busy. */
+  holders: z.array(z.string()),
+  /** The area of the namespace reserved for the model image, from the helper's configuration. */
+  imageArea: z.strictObject({ startLba: z.int().nonnegative(), sizeBytes: z.int().positive() }),
+});
+
+export type NvmeIdentity = z.infer<typeof nvmeIdentitySchema>;
+export type HelperDeviceStatus = z.infer<typeof helperDeviceStatusSchema>;

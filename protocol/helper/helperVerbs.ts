@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { helperDeviceStatusSchema } from "./helperDeviceStatusSchema.js";
+import { pciAddressSchema } from "./pciAddressSchema.js";
+
+/** What a placed image is, as `place` writes it and `open-image` reports it. */
+const imageInfoSchema = z.strictObject({
+  /** The name given at `place` time. */
+  name: z.string(),
+  /** Bytes of GGUF in the image (without the image header). */
+  sizeBytes: z.int().positive(),
+  /** Hex SHA-256 of those bytes, read back from the device after writing. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** When it was placed, ms since the Unix epoch. */
+  placedAtMs: z.int().nonnegative(),
+});
+
+/**
+ * Every verb of helper.sock, and nothing else: its name → the schemas of its params, result and
+ * (for `place`) events. The helper has no generic operation by design (STYLE: the root helper
+ * reads like OpenSSH's privsep monitor); a new capability is a new verb here, reviewed as such.
+ */
+export const HELPER_VERBS = {
+  /** Every allowlisted device, as it is now. */
+  status: {
+    params: z.strictObject({}),
+    result: z.strictObject({ devices: z.array(helperDeviceStatusSchema) }),
+  },
+  /**
+   * Writes a GGUF into the device's image area. The file travels as an open read-only fd with the
+   * request (SCM_RIGHTS), never as a path: the helper opens nothing on a client's behalf.
+   */
+  place: {
+    params: z.strictObject({
+      device: pciAddressSchema,
+      /** A label stored in the image header, shown by `status`. */
+      name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be 1-128 of A-Z a-z 0-9 . _ -"),
+    }),
+    event: z.strictObject({ type: z.literal("progress"), done: z.int().nonnegative(), total: z.int().nonnegative() }),
+    result: z.strictObject({ device: pciAddressSchema, image: imageInfoSchema }),
+  },
+  /** A read-only O_DIRECT fd of the namespace's block device travels back with the result (SCM_RIGHTS). */
+  "open-image": {
+    params: z.strictObject({ device: pciAddressSchema }),
+    result: z.strictObject({
+      device: pciAddressSchema,
+      /** Where the GGUF starts on the block device, in bytes. */
+      offsetBytes: z.int().nonnegative(),
+      image: imageInfoSchema,
+    }),
+  },
+  /** Moves the device from nvme to vfio-pci (driver_override → unbind → drivers_probe → clear → verify). */
+  bind: {
+    params: z.strictObject({ device: pciAddressSchema }),
+    result: z.strictObject({ device: helperDeviceStatusSchema }),
+  },
+  /** Moves the device (every allowlisted device when none is named) back to nvme; idempotent. */
+  restore: {
+    params: z.strictObject({ device: pciAddressSchema.optional() }),
+    result: z.strictObject({ devices: z.array(helperDeviceStatusSchema) }),
+  },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; event?: z.ZodType }>;
+
+export type HelperVerbName = keyof typeof HELPER_VERBS;
+export type HelperVerbParams<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["params"]>;
+export type HelperVerbResult<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["result"]>;
