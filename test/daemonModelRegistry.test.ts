@@ -6,15 +6,8 @@ import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 import { NtError } from "../protocol/NtError.js";
 import { fakeEngine, type FakeEngine, type FakeModelFile } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { rejectionCode } from "./support/rejectionCode.js";
 
-async function rejectionCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (err) {
-    return err instanceof NtError ? err.code : `not an NtError: ${String(err)}`;
-  }
-}
 
 describe("ModelRegistry", () => {
   let dir: Awaited<ReturnType<typeof makeSocketDir>>;

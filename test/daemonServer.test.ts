@@ -13,19 +13,12 @@ import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { fakeEngine } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
+import { rejectionCode } from "./support/rejectionCode.js";
 
 const noEngine = () => {
   throw new NtError("NT_E_ENGINE_UNAVAILABLE", "no engine in this test");
 };
 
-async function rejectionCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (err) {
-    return err instanceof NtError ? err.code : `not an NtError: ${String(err)}`;
-  }
-}
 
 /** Asserts the server sent one id-less error frame with `code` and then closed the connection. */
 async function assertDropped(raw: RawConnection, code: string): Promise<void> {

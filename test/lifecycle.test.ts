@@ -9,15 +9,8 @@ import { NtError } from "../protocol/NtError.js";
 import { parseKeepAlive } from "../protocol/parseKeepAlive.js";
 import { fakeEngine, type FakeEngine, type FakeModelFile } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { rejectionCode } from "./support/rejectionCode.js";
 
-async function rejectionCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (err) {
-    return err instanceof NtError ? err.code : `not an NtError: ${String(err)}`;
-  }
-}
 
 /** Polls until `condition` holds; fails the test after `timeoutMs`. */
 async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
