@@ -8,6 +8,7 @@ import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protocol/serverFrames.js";
 import { VERBS, type VerbEvent, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
+import { NtStream } from "./NtStream.js";
 import { unreachableError } from "./unreachableError.js";
 
 /** Options of NtClient.connect. */
@@ -37,6 +38,17 @@ export interface NtRequestOptions<V extends VerbName = VerbName> {
    * Default: none.
    */
   signal?: AbortSignal;
+}
+
+/** Options of generate() and chat(). */
+export interface NtStreamOptions {
+  /**
+   * Aborting it sends a `cancel` frame; iteration and `result` then fail with the daemon's
+   * NT_E_CANCELLED. Default: none.
+   */
+  signal?: AbortSignal;
+  /** As NtRequestOptions.timeoutMs: past it the request is cancelled. Default: no limit. */
+  timeoutMs?: number;
 }
 
 interface Waiter {
@@ -114,9 +126,32 @@ export class NtClient {
     }
   }
 
+  /**
+   * Starts a `generate` request: iterate the returned stream for its events (load progress, then
+   * tokens and text) and await its `result` for the Generation. See NtStream.
+   */
+  generate(params: VerbParams<"generate">, options: NtStreamOptions = {}): NtStream<VerbEvent<"generate">, VerbResult<"generate">> {
+    return this.#stream("generate", params, options);
+  }
+
+  /** Starts a `chat` request; the stream and its result are those of generate(). */
+  chat(params: VerbParams<"chat">, options: NtStreamOptions = {}): NtStream<VerbEvent<"chat">, VerbResult<"chat">> {
+    return this.#stream("chat", params, options);
+  }
+
   /** Closes the connection; requests still in flight fail with NT_E_CANCELLED. */
   close(): void {
     this.#fail(new NtError("NT_E_CANCELLED", "the client closed the connection"));
+  }
+
+  #stream<V extends "generate" | "chat">(verb: V, params: VerbParams<V>,
+    options: NtStreamOptions): NtStream<VerbEvent<V>, VerbResult<V>> {
+    // Our own controller cancels when the consumer leaves its loop early; the caller's signal still works.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    return new NtStream<VerbEvent<V>, VerbResult<V>>(
+      (push) => this.request(verb, params, { signal, timeoutMs: options.timeoutMs, onEvent: push }),
+      () => stop.abort());
   }
 
   /** Sends our hello (queued by the socket until it connects) and waits for the server's. */

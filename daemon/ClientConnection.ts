@@ -20,6 +20,11 @@ export interface ClientConnectionOptions {
   context: DaemonContext;
   /** Where log lines go. */
   logger: Logger;
+  /**
+   * How long a new connection may take to send its hello, in ms; then it is dropped with
+   * NT_E_BAD_REQUEST. Default 10000.
+   */
+  helloTimeoutMs?: number;
 }
 
 /**
@@ -35,6 +40,8 @@ export class ClientConnection {
   readonly #inFlight = new Map<number, AbortController>();
   #greeted = false;
   #dropping = false;
+  /** Drops a connection that never says hello: otherwise it would hold a socket (a descriptor) forever. */
+  #helloTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, options: ClientConnectionOptions) {
     this.#socket = socket;
@@ -43,6 +50,11 @@ export class ClientConnection {
     // Resets by a departing client are routine; 'close' follows and cleans up.
     socket.on("error", (err) => options.logger.debug(`${options.label}: socket error: ${err.message}`));
     socket.on("close", () => this.#onClose());
+    const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.#helloTimer = setTimeout(() => this.#drop(new NtError("NT_E_BAD_REQUEST",
+      `no hello within ${helloTimeoutMs} ms`)), helloTimeoutMs);
+    // The socket keeps the daemon alive while it is open; this timer must not do so on its own.
+    this.#helloTimer.unref();
     options.logger.debug(`${options.label}: connected`);
   }
 
@@ -86,6 +98,7 @@ export class ClientConnection {
   #onHello(message: unknown): void {
     const hello = readClientHello(message);
     this.#greeted = true;
+    clearTimeout(this.#helloTimer);
     this.#options.logger.debug(`${this.#options.label}: hello from ${hello.client}`);
     this.#send({ kind: "hello", protocol: PROTOCOL_VERSION, server: packageVersion(), pid: process.pid });
   }
@@ -152,6 +165,7 @@ export class ClientConnection {
 
   /** Answers garbage with one id-less error frame, then closes the connection. */
   #drop(error: NtError): void {
+    clearTimeout(this.#helloTimer);
     this.#options.logger.warn(`${this.#options.label}: dropping connection: ${error.message} [${error.code}]`);
     this.#dropping = true;
     this.#abortAll();
@@ -159,6 +173,7 @@ export class ClientConnection {
   }
 
   #onClose(): void {
+    clearTimeout(this.#helloTimer);
     this.#abortAll();
     this.#options.logger.debug(`${this.#options.label}: closed`);
   }

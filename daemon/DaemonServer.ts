@@ -28,6 +28,8 @@ export interface DaemonServerOptions {
    * them, in ms. Default 2000.
    */
   closeGraceMs?: number;
+  /** How long a new connection may take to send its hello before it is dropped, in ms. Default 10000. */
+  helloTimeoutMs?: number;
   /**
    * The model lifecycle's limits: defaultKeepAlive ("5m"), maxLoadedModels (3), maxSequences (4),
    * maxQueue (16), cancelGraceMs (5000); see ModelRegistryOptions. Default: those defaults.
@@ -120,6 +122,7 @@ export class DaemonServer {
   #accept(socket: net.Socket, context: DaemonContext): void {
     const connection = new ClientConnection(socket, {
       label: `conn#${++this.#connectionCount}`, context, logger: this.#logger,
+      helloTimeoutMs: this.#options.helloTimeoutMs,
     });
     this.#connections.add(connection);
     socket.on("close", () => this.#connections.delete(connection));
