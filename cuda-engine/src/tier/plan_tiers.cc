@@ -1,0 +1,335 @@
+// The tier planner's algorithm. See tier_plan.h for the cost model.
+//
+// Units: each per-pass tensor outside the blocks (output head, output norm ...) is a unit; inside
+// a block, the vectors (norms, biases: tiny next to the block's matrices) are units of their own
+// and the block's matrices together are one unit, so blocks move up whole. A group is what the
+// streamer moves into one slot: a block, or one non-layer tensor.
+//
+// Every per-pass byte saves the same time per byte when it moves up a tier (the links are linear),
+// so benefit per byte ties everywhere except through staging: the VRAM slot ring is
+// N × the largest streamed group, so making the largest group resident can free more VRAM than it
+// takes (a 1 GB output head vs 3 × 0.5 GB slots). The planner therefore iterates over the slot
+// size: for each candidate cap it forces the groups larger than the cap up, then raises units in
+// priority order (smallest first — each streamed piece costs a request and an event that the byte
+// model does not count — then by group) while they fit, refilling when the slot shrinks. The same
+// is done for pinned RAM, whose staging ring is N × the largest tier-C group. The candidate pair
+// with the shortest pass wins.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "engine_error.h"
+#include "tier/bytes_text.h"
+#include "tier/tier_plan.h"
+
+namespace nt {
+
+namespace {
+
+// A vector in a block is "small" when the block's largest tensor is at least this many times its
+// size (a norm is 1/n_embd of a matrix; K/V projections under GQA are only ~1/8, so they stay).
+constexpr uint64_t kSmallRatio = 64;
+
+struct Unit {
+  std::vector<size_t> tensors;  // indices into the input's tensors
+  uint64_t bytes = 0;
+  size_t group = 0;
+};
+
+struct Group {
+  std::string name;
+  int32_t layer = -1;
+  uint64_t bytes = 0;
+};
+
+struct Shape {
+  std::vector<Unit> units;  // in priority order
+  std::vector<Group> groups;
+  std::vector<size_t> host_only;
+  uint64_t host_only_bytes = 0;
+};
+
+using Tiers = std::vector<Tier>;  // one per unit
+
+[[noreturn]] void out_of_memory(const std::string& message) {
+  throw EngineError("NT_E_OUT_OF_MEMORY", message);
+}
+
+void check_input(const TierPlanInput& in) {
+  auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+  if (in.staging_slots < 3) {
+    throw EngineError("NT_E_BAD_REQUEST", "the staging ring needs at least 3 slots, got " +
+                                              std::to_string(in.staging_slots));
+  }
+  if (in.n_sequences < 1) {
+    throw EngineError("NT_E_BAD_REQUEST", "the plan needs at least one sequence");
+  }
+  if (!positive(in.links.vram_gbps) || !positive(in.links.h2d_gbps) ||
+      !positive(in.links.storage_gbps)) {
+    throw EngineError("NT_E_BAD_REQUEST", "link speeds must be positive GB/s");
+  }
+}
+
+// Groups: non-layer per-pass tensors first (input order), then every block 0..max layer.
+std::vector<size_t> make_groups(const TierPlanInput& in, Shape& s) {
+  std::vector<size_t> group_of(in.tensors.size(), SIZE_MAX);
+  int32_t n_layer = 0;
+  for (size_t i = 0; i < in.tensors.size(); ++i) {
+    const TierTensor& t = in.tensors[i];
+    n_layer = std::max(n_layer, t.layer + 1);
+    if (!t.per_pass) {
+      s.host_only.push_back(i);
+      s.host_only_bytes += t.bytes;
+    } else if (t.layer < 0) {
+      group_of[i] = s.groups.size();
+      s.groups.push_back({t.name, -1, 0});
+    }
+  }
+  const size_t first_block = s.groups.size();
+  for (int32_t l = 0; l < n_layer; ++l) s.groups.push_back({"blk." + std::to_string(l), l, 0});
+  for (size_t i = 0; i < in.tensors.size(); ++i) {
+    const TierTensor& t = in.tensors[i];
+    if (t.per_pass && t.layer >= 0) group_of[i] = first_block + t.layer;
+    if (group_of[i] != SIZE_MAX) s.groups[group_of[i]].bytes += t.bytes;
+  }
+  return group_of;
+}
+
+Shape make_shape(const TierPlanInput& in) {
+  Shape s;
+  const std::vector<size_t> group_of = make_groups(in, s);
+  std::vector<uint64_t> largest(s.groups.size(), 0);
+  for (size_t i = 0; i < in.tensors.size(); ++i) {
+    if (group_of[i] != SIZE_MAX) largest[group_of[i]] = std::max(largest[group_of[i]], in.tensors[i].bytes);
+  }
+  std::vector<Unit> bodies(s.groups.size());
+  for (size_t i = 0; i < in.tensors.size(); ++i) {
+    const size_t g = group_of[i];
+    if (g == SIZE_MAX) continue;
+    const uint64_t bytes = in.tensors[i].bytes;
+    const bool small = in.tensors[i].layer >= 0 && bytes * kSmallRatio <= largest[g];
+    Unit& unit = small ? s.units.emplace_back() : bodies[g];
+    unit.tensors.push_back(i);
+    unit.bytes += bytes;
+    unit.group = g;
+  }
+  for (Unit& body : bodies) {
+    if (!body.tensors.empty()) s.units.push_back(std::move(body));
+  }
+  std::stable_sort(s.units.begin(), s.units.end(), [](const Unit& x, const Unit& y) {
+    if (x.bytes != y.bytes) return x.bytes < y.bytes;
+    if (x.group != y.group) return x.group < y.group;
+    return x.tensors.front() < y.tensors.front();
+  });
+  return s;
+}
+
+// Bytes per group of the units still below `to` (the part the streamer must move for that ring).
+std::vector<uint64_t> streamed_per_group(const Shape& s, const Tiers& tiers, Tier to) {
+  std::vector<uint64_t> bytes(s.groups.size(), 0);
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    if (tiers[u] > to) bytes[s.units[u].group] += s.units[u].bytes;
+  }
+  return bytes;
+}
+
+// The largest streamed group: (bytes, index), or (0, SIZE_MAX) when nothing streams.
+std::pair<uint64_t, size_t> largest_streamed(const Shape& s, const Tiers& tiers, Tier to) {
+  const std::vector<uint64_t> bytes = streamed_per_group(s, tiers, to);
+  std::pair<uint64_t, size_t> best{0, SIZE_MAX};
+  for (size_t g = 0; g < bytes.size(); ++g) {
+    if (bytes[g] > best.first) best = {bytes[g], g};
+  }
+  return best;
+}
+
+// Raises units below `to` up to `to` within `room` bytes, which must also hold `slots` slots of
+// the largest group left below. Groups larger than `cap` go up first, whole. Returns false when
+// that forced part and its slots do not fit.
+bool raise_units(const Shape& s, Tiers& tiers, Tier to, uint64_t cap, uint64_t room,
+                 uint64_t slots) {
+  const std::vector<uint64_t> group_bytes = streamed_per_group(s, tiers, to);
+  uint64_t used = 0;
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    if (tiers[u] > to && group_bytes[s.units[u].group] > cap) {
+      tiers[u] = to;
+      used += s.units[u].bytes;
+    }
+  }
+  uint64_t slot = largest_streamed(s, tiers, to).first;
+  for (;;) {
+    if (used > room || slots * slot > room - used) return false;
+    uint64_t left = room - used - slots * slot;
+    for (size_t u = 0; u < s.units.size(); ++u) {
+      if (tiers[u] <= to || s.units[u].bytes > left) continue;
+      tiers[u] = to;
+      left -= s.units[u].bytes;
+      used += s.units[u].bytes;
+    }
+    const uint64_t smaller = largest_streamed(s, tiers, to).first;
+    if (smaller == slot) return true;
+    slot = smaller;  // the ring shrank: its bytes can hold more units
+  }
+}
+
+// Candidate slot caps: 0 (nothing streams) and every distinct streamed group size.
+std::vector<uint64_t> slot_caps(const Shape& s, const Tiers& tiers, Tier to) {
+  std::set<uint64_t> caps{0};
+  for (uint64_t bytes : streamed_per_group(s, tiers, to)) caps.insert(bytes);
+  return {caps.begin(), caps.end()};
+}
+
+double link_ms(uint64_t bytes, double gbps) { return static_cast<double>(bytes) / (gbps * 1e6); }
+
+PassTime pass_time(const TierBytes& b, const LinkSpeeds& links) {
+  PassTime t;
+  t.vram_ms = link_ms(b.a + b.b + b.c, links.vram_gbps);
+  t.h2d_ms = link_ms(b.b + b.c, links.h2d_gbps);
+  t.storage_ms = link_ms(b.c, links.storage_gbps);
+  return t;
+}
+
+TierBytes per_pass_totals(const Shape& s, const Tiers& tiers) {
+  TierBytes b;
+  for (size_t u = 0; u < s.units.size(); ++u) b.add(tiers[u], s.units[u].bytes);
+  return b;
+}
+
+// Shorter pass first; then less from storage, then more resident.
+bool better(const TierBytes& x, const TierBytes& y, const LinkSpeeds& links) {
+  const double mx = pass_time(x, links).ms(), my = pass_time(y, links).ms();
+  if (mx != my) return mx < my;
+  if (x.c != y.c) return x.c < y.c;
+  return x.a > y.a;
+}
+
+struct Budgets {
+  uint64_t vram_room = 0;    // after KV cache and activations
+  uint64_t pinned_room = 0;  // after host-only tensors
+  uint64_t slots = 0;
+};
+
+Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
+  const uint64_t kv = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
+  if (kv + in.activation_bytes > in.vram_budget) {
+    out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " is too small for the KV cache (" +
+                  bytes_text(kv) + ", " + std::to_string(in.n_sequences) +
+                  " sequences) and the activations (" + bytes_text(in.activation_bytes) + ")");
+  }
+  if (s.host_only_bytes > in.pinned_budget) {
+    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) +
+                  " is too small for the host-resident tensors (" +
+                  in.tensors[s.host_only.front()].name + ", " + bytes_text(s.host_only_bytes) + ")");
+  }
+  return {in.vram_budget - kv - in.activation_bytes, in.pinned_budget - s.host_only_bytes,
+          static_cast<uint64_t>(in.staging_slots)};
+}
+
+std::string slots_text(const Shape& s, uint64_t slots, std::pair<uint64_t, size_t> largest) {
+  return std::to_string(slots) + " staging slots of " + bytes_text(largest.first) +
+         " (the largest streamed group, '" + s.groups[largest.second].name + "')";
+}
+
+// The best pinned-RAM split (B vs C) of what tier A leaves; false when none fits.
+bool best_host_split(const Shape& s, const Tiers& after_a, const Budgets& budgets,
+                     const LinkSpeeds& links, Tiers& best) {
+  Tiers start = after_a;
+  for (Tier& t : start) t = t == Tier::A ? Tier::A : Tier::C;
+  bool found = false;
+  for (uint64_t cap : slot_caps(s, start, Tier::B)) {
+    Tiers tiers = start;
+    if (!raise_units(s, tiers, Tier::B, cap, budgets.pinned_room, budgets.slots)) continue;
+    if (!found || better(per_pass_totals(s, tiers), per_pass_totals(s, best), links)) best = tiers;
+    found = true;
+  }
+  return found;
+}
+
+Tiers choose_tiers(const TierPlanInput& in, const Shape& s) {
+  const Budgets budgets = reserve_mandatory(in, s);
+  const Tiers all_b(s.units.size(), Tier::B);
+  Tiers best;
+  bool vram_fits = false, found = false;
+  for (uint64_t cap : slot_caps(s, all_b, Tier::A)) {
+    Tiers tiers = all_b;
+    if (!raise_units(s, tiers, Tier::A, cap, budgets.vram_room, budgets.slots)) continue;
+    vram_fits = true;
+    Tiers split;
+    if (!best_host_split(s, tiers, budgets, in.links, split)) continue;
+    if (!found || better(per_pass_totals(s, split), per_pass_totals(s, best), in.links)) best = split;
+    found = true;
+  }
+  if (!vram_fits) {
+    out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " leaves " +
+                  bytes_text(budgets.vram_room) + " after the KV cache and activations: too little for " +
+                  slots_text(s, budgets.slots, largest_streamed(s, all_b, Tier::A)) +
+                  ", or to hold the larger groups resident");
+  }
+  if (!found) {
+    Tiers all_c(s.units.size(), Tier::C);
+    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) + " leaves " +
+                  bytes_text(budgets.pinned_room) + " after the host-resident tensors: too little for " +
+                  slots_text(s, budgets.slots, largest_streamed(s, all_c, Tier::B)) + " of tier C");
+  }
+  return best;
+}
+
+std::vector<PlanRow> make_rows(const Shape& s, const Tiers& tiers, const LinkSpeeds& links) {
+  std::vector<PlanRow> rows(s.groups.size());
+  for (size_t g = 0; g < s.groups.size(); ++g) {
+    rows[g].name = s.groups[g].name;
+    rows[g].layer = s.groups[g].layer;
+  }
+  for (size_t u = 0; u < s.units.size(); ++u) rows[s.units[u].group].bytes.add(tiers[u], s.units[u].bytes);
+  for (PlanRow& row : rows) row.time = pass_time(row.bytes, links);
+  return rows;
+}
+
+TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
+  TierPlan plan;
+  for (const TierTensor& t : in.tensors) plan.tensors.push_back({t.name, t.layer, t.bytes, t.per_pass, Tier::B});
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    for (size_t i : s.units[u].tensors) plan.tensors[i].tier = tiers[u];
+  }
+  for (const TensorPlacement& t : plan.tensors) plan.totals.add(t.tier, t.bytes);
+  const TierBytes per_pass = per_pass_totals(s, tiers);
+  plan.rows = make_rows(s, tiers, in.links);
+  plan.host_only_bytes = s.host_only_bytes;
+  plan.streamed_bytes = per_pass.b + per_pass.c;
+  plan.kv_bytes = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
+  plan.activation_bytes = in.activation_bytes;
+  plan.staging_slots = in.staging_slots;
+  plan.vram_slot_bytes = largest_streamed(s, tiers, Tier::A).first;
+  plan.pinned_slot_bytes = largest_streamed(s, tiers, Tier::B).first;
+  plan.vram_budget = in.vram_budget;
+  plan.pinned_budget = in.pinned_budget;
+  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
+  plan.vram_used = plan.kv_bytes + plan.activation_bytes + slots * plan.vram_slot_bytes + per_pass.a;
+  plan.pinned_used = plan.totals.b + slots * plan.pinned_slot_bytes;
+  plan.links = in.links;
+  plan.pass = pass_time(per_pass, in.links);
+  plan.bound_tok_s = plan.pass.ms() > 0 ? 1000.0 / plan.pass.ms() : 0.0;
+  return plan;
+}
+
+}  // namespace
+
+const char* tier_name(Tier tier) { return tier == Tier::A ? "A" : tier == Tier::B ? "B" : "C"; }
+
+void TierBytes::add(Tier tier, uint64_t bytes) {
+  (tier == Tier::A ? a : tier == Tier::B ? b : c) += bytes;
+}
+
+double PassTime::ms() const { return std::max({vram_ms, h2d_ms, storage_ms}); }
+
+uint64_t TierPlan::staging_bytes() const {
+  return static_cast<uint64_t>(staging_slots) * (vram_slot_bytes + pinned_slot_bytes);
+}
+
+TierPlan plan_tiers(const TierPlanInput& input) {
+  check_input(input);
+  const Shape shape = make_shape(input);
+  return make_plan(input, shape, choose_tiers(input, shape));
+}
+
+}  // namespace nt
