@@ -10,6 +10,7 @@ import { parseDaemonArgs } from "./config/parseDaemonArgs.js";
 import { createLogger } from "./createLogger.js";
 import { DaemonServer } from "./DaemonServer.js";
 import { startHttpServer, type HttpServerHandle } from "./http/startHttpServer.js";
+import { ntdMetrics } from "./metrics/ntdMetrics.js";
 import { applySocketGroup } from "./service/applySocketGroup.js";
 import { chooseLogFormat } from "./service/chooseLogFormat.js";
 import { ServiceNotifier } from "./service/ServiceNotifier.js";
@@ -26,10 +27,18 @@ const config = await LiveConfig.load({ configPath, flags }).catch((err: unknown)
 const { socket, socketMode, socketGroup, logLevel, logFormat, http } = config.current;
 const logger = createLogger({ level: logLevel, format: chooseLogFormat(logFormat) });
 config.logger = logger;
-/** The configuration keys the model registry takes, under the registry's names. */
-const modelLimits = (c: typeof config.current) =>
-  ({ defaultKeepAlive: c.keepAlive, maxLoadedModels: c.maxLoadedModels, maxQueue: c.queueLimit });
-const server = new DaemonServer({ socketPath: socket, socketMode, logger, models: modelLimits(config.current) });
+/**
+ * The configuration keys the model registry takes (and re-applies on SIGHUP), under the
+ * registry's names. 0 threads or context size means "the engine's default": absent for the registry.
+ */
+const modelLimits = (c: typeof config.current) => ({
+  defaultKeepAlive: c.keepAlive, maxLoadedModels: c.maxLoadedModels, maxQueue: c.queueLimit,
+  defaultLoad: { threads: c.threads || undefined, nCtx: c.contextSize || undefined },
+});
+const server = new DaemonServer({
+  socketPath: socket, socketMode, logger,
+  models: { ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds) },
+});
 config.onChange((current) => {
   logger.level = current.logLevel;
   server.models.configure(modelLimits(current));

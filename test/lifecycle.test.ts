@@ -85,6 +85,20 @@ describe("model lifecycle in the registry", () => {
     assert.equal(await generation, "NT_E_CANCELLED");
   });
 
+  it("loads with the configured context size and threads unless the load gives its own, also after configure()", async () => {
+    const loaded: [string, number][] = [];
+    const registry = fresh({ defaultLoad: { nCtx: 512, threads: 3 }, onLoaded: (name, seconds) => loaded.push([name, seconds]) });
+    const byDefault = await registry.load(await modelFile("defaults"));
+    assert.deepEqual([byDefault.info.nCtx, byDefault.info.threads], [512, 3]);
+    const own = await registry.load(await modelFile("own"), { nCtx: 64, threads: 1 });
+    assert.deepEqual([own.info.nCtx, own.info.threads], [64, 1]);
+    registry.configure({ defaultLoad: { nCtx: 256 } });
+    const reloaded = await registry.load(await modelFile("reloaded"));
+    assert.deepEqual([reloaded.info.nCtx, reloaded.info.threads], [256, 1]);
+    assert.deepEqual(loaded.map(([name]) => name), ["defaults", "own", "reloaded"]);
+    assert.ok(loaded.every(([, seconds]) => seconds >= 0));
+  });
+
   it("keeps a failed load listed with its code until the next load of the file, which replaces it", async () => {
     const registry = fresh();
     const file = await modelFile("flaky", { fail: { code: "NT_E_BAD_GGUF", message: "truncated" } });

@@ -42,6 +42,13 @@ export interface ModelRegistryOptions {
    * more `generate` or `chat` is refused at once with NT_E_BUSY. Default 16.
    */
   maxQueue?: number;
+  /**
+   * Context size and threads for loads that do not give their own (the daemon's configuration
+   * keys contextSize and threads). Default: none, so the engine's defaults apply.
+   */
+  defaultLoad?: Pick<ModelLoadOptions, "nCtx" | "threads">;
+  /** Told the name and duration in seconds of every successful load (the load-duration metric). */
+  onLoaded?: (name: string, seconds: number) => void;
 }
 
 /** Options of one load. */
@@ -93,6 +100,7 @@ export class ModelRegistry {
   #maxLoadedModels: number;
   readonly #maxSequences: number;
   #maxQueue: number;
+  #defaultLoad: Pick<ModelLoadOptions, "nCtx" | "threads">;
   /** By canonical path, in the order the models were first asked for. */
   readonly #entries = new Map<string, ModelEntry>();
   /** Set once the daemon stops: every later request fails with it. */
@@ -105,14 +113,17 @@ export class ModelRegistry {
     this.#maxLoadedModels = positiveInt(options.maxLoadedModels ?? 3, "maxLoadedModels");
     this.#maxSequences = positiveInt(options.maxSequences ?? 4, "maxSequences");
     this.#maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 16));
+    this.#defaultLoad = options.defaultLoad ?? {};
   }
 
   /**
    * Applies reloaded limits (SIGHUP): the default keep-alive applies to later loads (models held
    * keep theirs), the model count to later loads (nothing is unloaded to meet a lower one), and
-   * the queue limit at once to every model. Fields left out keep their value.
+   * the queue limit at once to every model, the default context size and threads to later loads.
+   * Fields left out keep their value.
    */
-  configure(limits: Pick<ModelRegistryOptions, "defaultKeepAlive" | "maxLoadedModels" | "maxQueue">): void {
+  configure(limits: Pick<ModelRegistryOptions, "defaultKeepAlive" | "maxLoadedModels" | "maxQueue" | "defaultLoad">): void {
+    if (limits.defaultLoad !== undefined) this.#defaultLoad = limits.defaultLoad;
     if (limits.defaultKeepAlive !== undefined) this.#defaultKeepAliveMs = parseKeepAlive(limits.defaultKeepAlive);
     if (limits.maxLoadedModels !== undefined) this.#maxLoadedModels = positiveInt(limits.maxLoadedModels, "maxLoadedModels");
     if (limits.maxQueue !== undefined) {
@@ -311,8 +322,10 @@ export class ModelRegistry {
     onProgress: LoadProgressListener, onActivity: () => void): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const native = await engine.loadModel(file,
-      { nCtx: options.nCtx, threads: options.threads, maxSequences: this.#maxSequences }, onProgress)
+    const defaults = this.#defaultLoad;
+    const native = await engine.loadModel(file, {
+      nCtx: options.nCtx ?? defaults.nCtx, threads: options.threads ?? defaults.threads, maxSequences: this.#maxSequences,
+    }, onProgress)
       .catch((err: unknown) => {
         throw NtError.from(err);
       });
@@ -321,8 +334,9 @@ export class ModelRegistry {
       maxInFlight: this.#maxSequences + this.#maxQueue, onActivity,
     });
     const { architecture, nCtx, weightBytes } = model.info;
-    this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights) `
-      + `in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    const seconds = (performance.now() - started) / 1000;
+    this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights) in ${seconds.toFixed(2)} s`);
+    this.#options.onLoaded?.(name, seconds);
     return model;
   }
 
