@@ -1,9 +1,8 @@
 #include "tokenizer/bpe_merges.h"
 
-#include <algorithm>
 #include <queue>
 
-#include "tokenizer/code_points.h"
+#include "tokenizer/symbol_chain.h"
 
 namespace nt {
 
@@ -24,13 +23,6 @@ int BpeRanks::rank(const std::string& left, const std::string& right) const {
 
 namespace {
 
-struct Symbol {
-  int prev;
-  int next;
-  size_t offset;
-  size_t length;  // 0 once merged into its left neighbour
-};
-
 struct Bigram {
   int left;
   int right;
@@ -47,36 +39,21 @@ struct LowerPriority {
 
 class BpeSession {
  public:
-  BpeSession(const std::string& word, const BpeRanks& ranks) : word_(word), ranks_(ranks) {}
+  BpeSession(const std::string& word, const BpeRanks& ranks) : chain_(word), ranks_(ranks) {}
 
   std::vector<std::string> run() {
-    split_into_characters();
-    for (int i = 1; i < static_cast<int>(symbols_.size()); ++i) propose(i - 1, i);
+    for (int i = 1; i < chain_.size(); ++i) propose(i - 1, i);
     merge_best_pairs();
     std::vector<std::string> pieces;
-    for (const Symbol& s : symbols_) {
-      if (s.length > 0) pieces.push_back(word_.substr(s.offset, s.length));
-    }
+    for (int i = chain_.first(); i != -1; i = chain_.next(i)) pieces.push_back(chain_.text_of(i));
     return pieces;
   }
 
  private:
-  std::string text_of(int i) const { return word_.substr(symbols_[i].offset, symbols_[i].length); }
-
-  void split_into_characters() {
-    size_t offset = 0;
-    while (offset < word_.size()) {
-      const size_t length = std::min(utf8_sequence_length(static_cast<uint8_t>(word_[offset])), word_.size() - offset);
-      const int index = static_cast<int>(symbols_.size());
-      symbols_.push_back({index - 1, offset + length == word_.size() ? -1 : index + 1, offset, length});
-      offset += length;
-    }
-  }
-
   void propose(int left, int right) {
     if (left == -1 || right == -1) return;
-    const std::string left_text = text_of(left);
-    const std::string right_text = text_of(right);
+    const std::string left_text = chain_.text_of(left);
+    const std::string right_text = chain_.text_of(right);
     const int rank = ranks_.rank(left_text, right_text);
     if (rank < 0) return;
     queue_.push({left, right, left_text + right_text, rank});
@@ -86,22 +63,16 @@ class BpeSession {
     while (!queue_.empty()) {
       const Bigram bigram = queue_.top();
       queue_.pop();
-      Symbol& left = symbols_[bigram.left];
-      Symbol& right = symbols_[bigram.right];
-      if (left.length == 0 || right.length == 0) continue;
-      if (text_of(bigram.left) + text_of(bigram.right) != bigram.text) continue;
-      left.length += right.length;
-      right.length = 0;
-      left.next = right.next;
-      if (right.next >= 0) symbols_[right.next].prev = bigram.left;
-      propose(left.prev, bigram.left);
-      propose(bigram.left, left.next);
+      if (!chain_.alive(bigram.left) || !chain_.alive(bigram.right)) continue;
+      if (chain_.text_of_pair(bigram.left, bigram.right) != bigram.text) continue;
+      chain_.merge(bigram.left, bigram.right);
+      propose(chain_.prev(bigram.left), bigram.left);
+      propose(bigram.left, chain_.next(bigram.left));
     }
   }
 
-  const std::string& word_;
+  SymbolChain chain_;
   const BpeRanks& ranks_;
-  std::vector<Symbol> symbols_;
   std::priority_queue<Bigram, std::vector<Bigram>, LowerPriority> queue_;
 };
 

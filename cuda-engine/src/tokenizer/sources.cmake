@@ -4,6 +4,7 @@ set(NT_TOKENIZER_SOURCES
   tokenizer.cc
   spm_tokenizer.cc
   spm_merges.cc
+  symbol_chain.cc
   bpe_tokenizer.cc
   bpe_merges.cc
   vocabulary.cc

@@ -1,23 +1,15 @@
 #include "tokenizer/spm_merges.h"
 
-#include <algorithm>
 #include <map>
 #include <queue>
 #include <utility>
 
 #include "engine_error.h"
-#include "tokenizer/code_points.h"
+#include "tokenizer/symbol_chain.h"
 
 namespace nt {
 
 namespace {
-
-struct Symbol {
-  int prev;
-  int next;
-  size_t offset;  // into the text
-  size_t length;  // bytes; 0 once merged into its left neighbour
-};
 
 struct Bigram {
   int left;
@@ -35,33 +27,19 @@ struct LowerPriority {
 
 class SpmSession {
  public:
-  SpmSession(const std::string& text, const Vocabulary& vocab) : text_(text), vocab_(vocab) {}
+  SpmSession(const std::string& text, const Vocabulary& vocab) : chain_(text), vocab_(vocab) {}
 
   void run(std::vector<TokenId>& out) {
-    split_into_characters();
-    for (int i = 1; i < static_cast<int>(symbols_.size()); ++i) propose(i - 1, i);
+    for (int i = 1; i < chain_.size(); ++i) propose(i - 1, i);
     merge_best_pairs();
-    for (int i = symbols_.empty() ? -1 : 0; i != -1; i = symbols_[i].next) emit(i, out);
+    for (int i = chain_.first(); i != -1; i = chain_.next(i)) emit(i, out);
   }
 
  private:
-  std::string text_of(int i) const { return text_.substr(symbols_[i].offset, symbols_[i].length); }
-
-  // A truncated sequence at the end makes a shorter last symbol, as in llama.cpp.
-  void split_into_characters() {
-    size_t offset = 0;
-    while (offset < text_.size()) {
-      const size_t length = std::min(utf8_sequence_length(static_cast<uint8_t>(text_[offset])), text_.size() - offset);
-      const int index = static_cast<int>(symbols_.size());
-      symbols_.push_back({index - 1, offset + length == text_.size() ? -1 : index + 1, offset, length});
-      offset += length;
-    }
-  }
-
   // Remembers which symbols a merged text came from, for emit() to fall back on.
   void propose(int left, int right) {
     if (left == -1 || right == -1) return;
-    const std::string text = text_.substr(symbols_[left].offset, symbols_[left].length + symbols_[right].length);
+    const std::string text = chain_.text_of_pair(left, right);
     const TokenId id = vocab_.find(text);
     if (id < 0) return;
     queue_.push({left, right, vocab_.tokens[id].score, text.size()});
@@ -72,21 +50,19 @@ class SpmSession {
     while (!queue_.empty()) {
       const Bigram bigram = queue_.top();
       queue_.pop();
-      Symbol& left = symbols_[bigram.left];
-      Symbol& right = symbols_[bigram.right];
       // Stale: one side has since been merged into something else.
-      if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length) continue;
-      left.length += right.length;
-      right.length = 0;
-      left.next = right.next;
-      if (right.next >= 0) symbols_[right.next].prev = bigram.left;
-      propose(left.prev, bigram.left);
-      propose(bigram.left, left.next);
+      if (!chain_.alive(bigram.left) || !chain_.alive(bigram.right) ||
+          chain_.length(bigram.left) + chain_.length(bigram.right) != bigram.length) {
+        continue;
+      }
+      chain_.merge(bigram.left, bigram.right);
+      propose(chain_.prev(bigram.left), bigram.left);
+      propose(bigram.left, chain_.next(bigram.left));
     }
   }
 
   void emit(int i, std::vector<TokenId>& out) const {
-    const std::string text = text_of(i);
+    const std::string text = chain_.text_of(i);
     const TokenId id = vocab_.find(text);
     if (id >= 0) {
       out.push_back(id);
@@ -114,9 +90,8 @@ class SpmSession {
     return id;
   }
 
-  const std::string& text_;
+  SymbolChain chain_;
   const Vocabulary& vocab_;
-  std::vector<Symbol> symbols_;
   std::priority_queue<Bigram, std::vector<Bigram>, LowerPriority> queue_;
   std::map<std::string, std::pair<int, int>> merged_from_;
 };
