@@ -6,6 +6,7 @@
 
 #include "cpu/half.h"
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/k4_scalar.h"
 #include "cpu/quant/quants.h"
 
 namespace nt::cpu::quant {
@@ -31,40 +32,11 @@ inline int quant_at(const BlockQ5_K& block, int e) {
 }  // namespace
 
 void dequantize_row_q5_k(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
-    const BlockQ5_K& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    const float dmin = fp16_to_fp32(block.dmin);
-    uint8_t scales[8], mins[8];
-    unpack_k4_scales(block.scales, scales, mins);
-    for (int s = 0; s < 8; ++s) {
-      const float scale = d * scales[s];
-      const float min = dmin * mins[s];
-      for (int e = 32 * s; e < 32 * s + 32; ++e) dst[e] = scale * quant_at(block, e) - min;
-    }
-  }
+  dequantize_row_k4<BlockQ5_K, quant_at>(src, dst, n);
 }
 
-// ggml's generic ggml_vec_dot_q5_K_q8_K, the same accumulation as Q4_K's.
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act) {
-  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
-  float lanes[8] = {};
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kBlockK; ++b) {
-    const BlockQ5_K& x = blocks(w)[b];
-    uint8_t scales[8], mins[8];
-    unpack_k4_scales(x.scales, scales, mins);
-    int min_sum = 0;
-    for (int g = 0; g < 16; ++g) min_sum += y[b].bsums[g] * mins[g / 2];
-    int32_t lane_sums[8] = {};
-    for (int e = 0; e < kBlockK; ++e) lane_sums[e % 8] += scales[e / 32] * (y[b].qs[e] * quant_at(x, e));
-    const float d = fp16_to_fp32(x.d) * y[b].d;
-    for (int l = 0; l < 8; ++l) lanes[l] += d * lane_sums[l];
-    const float dmin = fp16_to_fp32(x.dmin) * y[b].d;
-    sum -= dmin * min_sum;
-  }
-  for (int l = 0; l < 8; ++l) sum += lanes[l];
-  return sum;
+  return vec_dot_k4<BlockQ5_K, quant_at>(n, w, act);
 }
 
 #if NT_X86
