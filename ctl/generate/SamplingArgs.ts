@@ -1,14 +1,7 @@
-/** The parsed sampling options (see samplingOptions.ts); each absent one means the engine's default. */
-export interface SamplingArgs {
-  maxTokens?: number;
-  temperature?: number;
-  seed?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  repeatPenalty?: number;
-  frequencyPenalty?: number;
-  presencePenalty?: number;
-  stop?: string[];
-  ignoreEos?: boolean;
-}
+import type { SamplingParams } from "../../protocol/verbs/samplingParams.js";
+
+/**
+ * The parsed sampling options (see samplingOptions.ts): the protocol's sampling fields that ntctl
+ * has a flag for. Each absent one means the engine's default.
+ */
+export type SamplingArgs = Omit<SamplingParams, "penaltyLastN">;
