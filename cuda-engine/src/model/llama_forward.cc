@@ -54,8 +54,9 @@ void project_qkv(const Hparams& h, const ModelWeights& w, const LayerWeights& l,
   add_bias(s.v.data(), l.bv, n, kv_dim);
   const ops::RopeParams rope = rope_params(h, w);
   for (int64_t t = 0; t < n; ++t) {
-    ops::rope(s.q.data() + t * q_dim, h.n_head, batch[t].pos, rope);
-    ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, batch[t].pos, rope);
+    ops::rope_table(batch[t].pos, rope, s.rope);
+    ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
+    ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
     KvCache& cache = *batch[t].cache;
     std::copy_n(s.k.data() + t * kv_dim, kv_dim, cache.k(layer, batch[t].pos));
     std::copy_n(s.v.data() + t * kv_dim, kv_dim, cache.v(layer, batch[t].pos));

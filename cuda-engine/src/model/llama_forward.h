@@ -6,6 +6,7 @@
 #include "model/batch.h"
 #include "model/hparams.h"
 #include "model/weights.h"
+#include "ops/rope.h"
 
 namespace nt {
 
@@ -13,6 +14,7 @@ namespace nt {
 struct ForwardScratch {
   std::vector<float> x, xb, q, k, v, att, ffn_gate, ffn_up, logits_in;
   std::vector<float> scores;  // per worker: one row of attention scores
+  ops::RopeTable rope;        // the current token's rotation, shared by its query and key heads
 };
 
 // One forward pass of a llama-family transformer (llama, and qwen2 — the same graph with QKV

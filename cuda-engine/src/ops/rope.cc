@@ -1,23 +1,26 @@
 #include "ops/rope.h"
 
 #include <cmath>
-#include <vector>
 
 namespace nt::ops {
 
-void rope(float* heads, int32_t n_heads, int32_t pos, const RopeParams& p) {
+void rope_table(int32_t pos, const RopeParams& p, RopeTable& table) {
   const int32_t pairs = p.rope_dim / 2;
-  // One cos/sin per pair, shared by every head of this token.
-  std::vector<float> cos_table(pairs), sin_table(pairs);
+  table.cos.resize(pairs);
+  table.sin.resize(pairs);
   const float theta_scale = std::pow(p.theta_base, -2.0f / static_cast<float>(p.rope_dim));
   float theta = static_cast<float>(pos);
   for (int32_t i = 0; i < pairs; ++i) {
     const float factor = p.freq_factors ? p.freq_factors[i] : 1.0f;
     const float angle = p.freq_scale * (theta / factor);
-    cos_table[i] = std::cos(angle);
-    sin_table[i] = std::sin(angle);
+    table.cos[i] = std::cos(angle);
+    table.sin[i] = std::sin(angle);
     theta *= theta_scale;
   }
+}
+
+void rope(float* heads, int32_t n_heads, const RopeTable& table, const RopeParams& p) {
+  const int32_t pairs = p.rope_dim / 2;
   // Adjacent pairs (x[2i], x[2i+1]) for llama; x[i] with x[i + rope_dim/2] for qwen2 (NEOX).
   const int32_t stride = p.mode == RopeMode::Adjacent ? 1 : pairs;
   for (int32_t h = 0; h < n_heads; ++h) {
@@ -26,8 +29,8 @@ void rope(float* heads, int32_t n_heads, int32_t pos, const RopeParams& p) {
       const int32_t a = p.mode == RopeMode::Adjacent ? 2 * i : i;
       const int32_t b = a + stride;
       const float x0 = x[a], x1 = x[b];
-      x[a] = x0 * cos_table[i] - x1 * sin_table[i];
-      x[b] = x0 * sin_table[i] + x1 * cos_table[i];
+      x[a] = x0 * table.cos[i] - x1 * table.sin[i];
+      x[b] = x0 * table.sin[i] + x1 * table.cos[i];
     }
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "model/hparams.h"
 
@@ -15,9 +16,15 @@ struct RopeParams {
   RopeMode mode = RopeMode::Adjacent;
 };
 
-// Rotates n_heads heads of head_dim floats in place for one token at position pos. Angles follow
-// ggml's rope: theta_i = pos * base^(-2i/rope_dim), built by repeated multiplication in float,
-// divided by the frequency factor, times freq_scale.
-void rope(float* heads, int32_t n_heads, int32_t pos, const RopeParams& p);
+// The cos and sin of every rotated pair at one position. Angles follow ggml's rope:
+// theta_i = pos * base^(-2i/rope_dim), built by repeated multiplication in float, divided by the
+// frequency factor, times freq_scale. One table serves a token's query and key heads.
+struct RopeTable {
+  std::vector<float> cos, sin;
+};
+void rope_table(int32_t pos, const RopeParams& p, RopeTable& table);
+
+// Rotates n_heads heads of head_dim floats in place with a table made for their position.
+void rope(float* heads, int32_t n_heads, const RopeTable& table, const RopeParams& p);
 
 }  // namespace nt::ops

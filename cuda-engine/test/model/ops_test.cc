@@ -29,7 +29,9 @@ TEST(Ops, RopeAtPositionZeroIsTheIdentity) {
   RopeParams p;
   p.head_dim = 4;
   p.rope_dim = 4;
-  rope(x.data(), 2, 0, p);
+  RopeTable t;
+  rope_table(0, p, t);
+  rope(x.data(), 2, t, p);
   EXPECT_EQ(x, before);
 }
 
@@ -40,14 +42,17 @@ TEST(Ops, RopeRotatesAdjacentPairsForLlamaAndHalvesForNeox) {
   p.theta_base = 10000.0f;
   const float a0 = 3.0f, a1 = 3.0f * std::pow(10000.0f, -0.5f);  // pos 3, pairs 0 and 1
   std::vector<float> x = {1, 0, 1, 0};
-  rope(x.data(), 1, 3, p);
+  RopeTable t;
+  rope_table(3, p, t);
+  rope(x.data(), 1, t, p);
   EXPECT_NEAR(x[0], std::cos(a0), 1e-6);
   EXPECT_NEAR(x[1], std::sin(a0), 1e-6);
   EXPECT_NEAR(x[2], std::cos(a1), 1e-6);
   EXPECT_NEAR(x[3], std::sin(a1), 1e-6);
   p.mode = RopeMode::HalfSplit;  // pairs (0, 2) and (1, 3)
   std::vector<float> y = {1, 1, 0, 0};
-  rope(y.data(), 1, 3, p);
+  rope_table(3, p, t);
+  rope(y.data(), 1, t, p);
   EXPECT_NEAR(y[0], std::cos(a0), 1e-6);
   EXPECT_NEAR(y[2], std::sin(a0), 1e-6);
   EXPECT_NEAR(y[1], std::cos(a1), 1e-6);
@@ -61,7 +66,9 @@ TEST(Ops, RopeDividesAnglesByFrequencyFactorsAndLeavesDimensionsBeyondRopeDim) {
   const float factors[] = {4.0f};
   p.freq_factors = factors;
   std::vector<float> x = {1, 0, 5, 6};
-  rope(x.data(), 1, 2, p);
+  RopeTable t;
+  rope_table(2, p, t);
+  rope(x.data(), 1, t, p);
   EXPECT_NEAR(x[0], std::cos(0.5f), 1e-6);
   EXPECT_NEAR(x[1], std::sin(0.5f), 1e-6);
   EXPECT_EQ(x[2], 5);
