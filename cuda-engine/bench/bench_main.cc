@@ -1,71 +1,76 @@
-// nt-bench: the standalone benchmark harness for the GPU machine, which has no node. For now it
-// reports the build and the devices it would measure on; the llama-bench-style tables (pp512,
-// tg128, H2D and O_DIRECT bandwidth beside the DESIGN §3 bound) arrive with the streamer.
+// nt-bench: the standalone benchmark for the GPU machine, which has no node. Without -m it
+// reports the build and the devices; with -m it runs llama-bench's pp and tg tests on each model
+// through the engine's C++ API and prints every figure next to its DESIGN §3 bound, with the
+// link speeds that bound comes from and the streamer's per-stage times.
 #include <cstdio>
-#include <cstring>
+#include <new>
 #include <string>
+#include <vector>
 
+#include "bench_args.h"
+#include "bench_json.h"
+#include "bench_model.h"
+#include "bench_table.h"
 #include "device/device_report.h"
+#include "device_report_text.h"
+#include "engine_error.h"
 
 namespace {
 
-void print_usage() {
-  std::printf(
-      "usage: nt-bench [--json]\n"
-      "Reports the engine build and the compute devices. No benchmark is implemented yet.\n");
+using nt::bench::BenchArgs;
+using nt::bench::ModelResult;
+
+// Runs every model in turn; the first engine failure stops the run (as llama-bench) and is
+// returned as "<code>: <message>", with the models measured before it kept in `results`.
+std::string bench_all(const BenchArgs& args, std::vector<ModelResult>& results) {
+  for (const std::string& path : args.models) {
+    try {
+      results.push_back(nt::bench::bench_model(path, args));
+    } catch (const nt::EngineError& e) {
+      return e.code() + ": " + e.what();
+    } catch (const std::bad_alloc&) {
+      return "NT_E_OUT_OF_MEMORY: out of host memory benchmarking " + path;
+    } catch (const std::exception& e) {
+      return "NT_E_INTERNAL: " + std::string(e.what());
+    }
+  }
+  return "";
 }
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
+int report(const BenchArgs& args, const nt::DeviceReport& devices, const std::vector<ModelResult>& results,
+           const std::string& error) {
+  if (args.json) {
+    nt::bench::print_json(stdout, devices, results, error);
+  } else if (!results.empty()) {
+    nt::bench::print_table(stdout, results);
   }
-  return out;
-}
-
-void print_json(const nt::DeviceReport& report) {
-  std::printf("{\"engine\":\"%s\",\"cuda\":{\"built\":%s,\"available\":%s,\"reason\":\"%s\"},\"devices\":[",
-              NT_ENGINE_VERSION, report.cuda.built ? "true" : "false", report.cuda.available ? "true" : "false",
-              json_escape(report.cuda.reason).c_str());
-  for (size_t i = 0; i < report.devices.size(); ++i) {
-    const auto& d = report.devices[i];
-    std::printf("%s{\"backend\":\"%s\",\"index\":%d,\"name\":\"%s\",\"totalBytes\":%llu,\"freeBytes\":%llu}",
-                i ? "," : "", d.backend.c_str(), d.index, json_escape(d.name).c_str(),
-                static_cast<unsigned long long>(d.total_bytes), static_cast<unsigned long long>(d.free_bytes));
-  }
-  std::printf("],\"results\":[]}\n");
-}
-
-void print_text(const nt::DeviceReport& report) {
-  std::printf("nt-bench %s (CUDA %s; architectures %s)\n", NT_ENGINE_VERSION,
-              report.cuda.built ? "built" : "not built", NT_CUDA_ARCHITECTURES);
-  if (!report.cuda.available) std::printf("CUDA: %s\n", report.cuda.reason.c_str());
-  for (const auto& d : report.devices) {
-    std::printf("  %-4s %d  %-40s %8.1f GiB total %8.1f GiB free\n", d.backend.c_str(), d.index, d.name.c_str(),
-                d.total_bytes / 1073741824.0, d.free_bytes / 1073741824.0);
-  }
-  std::printf("no benchmarks are implemented yet\n");
+  if (error.empty()) return 0;
+  std::fprintf(stderr, "nt-bench: %s\n", error.c_str());
+  return 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool json = false;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--json") == 0) {
-      json = true;
-    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      print_usage();
-      return 0;
-    } else {
-      std::fprintf(stderr, "nt-bench: unknown argument '%s'\n", argv[i]);
-      print_usage();
-      return 2;
-    }
+  BenchArgs args;
+  try {
+    args = nt::bench::parse_bench_args(argc, argv);
+  } catch (const nt::bench::UsageError& e) {
+    std::fprintf(stderr, "nt-bench: %s (nt-bench --help lists the options)\n", e.what());
+    return 2;
   }
-  const nt::DeviceReport report = nt::query_devices();
-  if (json) print_json(report); else print_text(report);
-  return 0;
+  if (args.help) {
+    std::fputs(nt::bench::bench_usage(), stdout);
+    return 0;
+  }
+  const nt::DeviceReport devices = nt::query_devices();
+  if (!args.json && (args.devices || args.models.empty())) nt::bench::print_device_text(stdout, devices);
+  if (args.models.empty()) {
+    if (args.json) nt::bench::print_json(stdout, devices, {}, "");
+    else std::printf("no model given (-m FILE): nothing measured\n");
+    return 0;
+  }
+  std::vector<ModelResult> results;
+  const std::string error = bench_all(args, results);
+  return report(args, devices, results, error);
 }

@@ -90,6 +90,121 @@ export interface NativeModelOptions {
   maxSequences?: number;
   /** Tokens in one forward pass at most; longer prompts are processed in chunks. Default 512. */
   nBatch?: number;
+  /**
+   * Which backend runs the forward pass. "auto" (the default): CUDA when a usable device exists,
+   * else the CPU. "cuda" without a usable GPU fails with NT_E_NO_DEVICE; any other value with
+   * NT_E_BAD_REQUEST.
+   */
+  backend?: "auto" | "cpu" | "cuda";
+  /**
+   * Bytes of device memory the model may take: resident weights (tier A), the KV cache,
+   * activations and the VRAM slots streamed layers are copied into. On the CPU backend the
+   * "device memory" is a budgeted host region, so the same plan runs there. Default: the device's
+   * free memory minus a safety margin. Weights that do not fit are streamed each pass.
+   */
+  vramBudget?: number;
+  /**
+   * Bytes of pinned host RAM the model may take: weights kept there and copied each pass (tier B)
+   * plus the staging ring that storage reads land in. Default: the engine's choice from physical RAM.
+   */
+  pinnedBudget?: number;
+  /**
+   * Pinned staging buffers in the ring between storage reads and device copies: prefetch depth + 1,
+   * at least 3 (one being read, one being copied, one being computed on). Default 3.
+   */
+  stagingSlots?: number;
+  /**
+   * Let streamed (tier C) reads fall back to buffered I/O where O_DIRECT is refused (tmpfs, some
+   * network filesystems) instead of failing the load. Default false: page-cache reads would make
+   * the measured link speed a lie.
+   */
+  allowBufferedIo?: boolean;
+}
+
+/**
+ * Bytes per tier: A resident in device memory, B in pinned host RAM and copied to the device each
+ * pass, C read from storage each pass through the staging ring (DESIGN §2).
+ */
+export interface NativeTierBytes {
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** One row of the placement: a layer ("blk.N") or a tensor outside the layers ("output", "output_norm"). */
+export interface NativePlacementRow {
+  /** "blk.N" for layer N, else the tensor's name. */
+  name: string;
+  /** The layer index; -1 for a row that is not a layer. */
+  layer: number;
+  /** Its bytes in each tier (a layer may be split across tiers). */
+  bytes: NativeTierBytes;
+  /** Expected milliseconds per pass to bring its non-resident bytes to the device (the cost model). */
+  ms: number;
+}
+
+/**
+ * The planner's decision for a loaded model: which weights live in which tier, what memory it
+ * takes, the link speeds it assumed and the decode speed bound that follows (DESIGN §3). Fixed for
+ * the model's life.
+ */
+export interface NativePlacement {
+  /** Per layer, then per non-layer tensor. */
+  rows: NativePlacementRow[];
+  /** The rows' bytes summed per tier. */
+  totals: NativeTierBytes;
+  /** Weight bytes brought to the device each pass (tiers B and C): S in tok/s ≤ B_link / S. */
+  streamedBytes: number;
+  /** Weight bytes that stay in host memory and never move whole (the token-embedding table: one row per token). */
+  hostOnlyBytes: number;
+  /** The device memory budget in force, in bytes (the option, or the default it resolved to). */
+  vramBudget: number;
+  /** The pinned host memory budget in force, in bytes. */
+  pinnedBudget: number;
+  /** Device memory the model takes, in bytes (weights, KV cache, activations, slots). */
+  vramUsed: number;
+  /** Pinned host memory the model takes, in bytes (tier B and the staging ring). */
+  pinnedUsed: number;
+  /** Bytes of the KV cache (every sequence's full context). */
+  kvBytes: number;
+  /** Bytes of activations and scratch buffers on the device. */
+  activationBytes: number;
+  /** Bytes of the pinned staging ring. */
+  stagingBytes: number;
+  /** Buffers in the staging ring. */
+  stagingSlots: number;
+  /** Link speeds the cost model used, in GB/s (10^9 bytes per second), measured at load. */
+  links: { vramGBps: number; h2dGBps: number; storageGBps: number };
+  /** Expected milliseconds of one decode pass (one token of one sequence). */
+  passMs: number;
+  /** The decode bound of one sequence: tokens per second ≤ this (DESIGN §3). */
+  boundTokS: number;
+  /** Whether storage reads use O_DIRECT (false: buffered, allowed by allowBufferedIo). */
+  directIo: boolean;
+  /** The placement as a printable table (per layer tier, bytes, expected ms per pass), lines ending in "\n". */
+  text: string;
+}
+
+/**
+ * Cumulative time and bytes of the streaming pipeline's stages since the model was loaded. The
+ * stages overlap, so their times do not add up to wall time; stallMs is the time compute waited
+ * for a layer's weights, the number that says the link is the bottleneck.
+ */
+export interface NativeStageStats {
+  /** Forward passes run. */
+  passes: number;
+  /** Bytes read from storage into the staging ring (tier C). */
+  bytesRead: number;
+  /** Bytes copied host → device (tiers B and C). */
+  bytesCopied: number;
+  /** Milliseconds the I/O threads spent reading. */
+  readMs: number;
+  /** Milliseconds the copy stream spent on host → device copies. */
+  h2dMs: number;
+  /** Milliseconds the compute stream spent computing. */
+  computeMs: number;
+  /** Milliseconds compute waited for weights that had not arrived. */
+  stallMs: number;
 }
 
 /** What a loaded model is, from its metadata and the load options. */
@@ -113,6 +228,13 @@ export interface NativeModelInfo {
   eos: number;
   /** tokenizer.chat_template, when the file has one. */
   chatTemplate?: string;
+  /**
+   * The backend the model runs on. (Addons built before the three-tier placement leave this and
+   * `placement` out; the daemon copes, see daemon/models/LoadedModel.ts.)
+   */
+  backend: "cpu" | "cuda";
+  /** Where the weights live and what that costs per pass. */
+  placement: NativePlacement;
 }
 
 /** A generation request: token ids in, sampling as llama.cpp names it. */
@@ -174,7 +296,22 @@ export interface NativeModel {
   cancel(id: number): boolean;
   /** Logits after each token from position 0 on a fresh cache: tokens.length × nVocab floats. */
   evaluate(tokens: Int32Array | number[], nBatch?: number): Promise<Float32Array>;
-  stats(): { active: number; queued: number };
+  /**
+   * Requests generating and waiting, and the streaming stages' cumulative timers (which addons
+   * built before the three-tier placement leave out).
+   */
+  stats(): {
+    active: number;
+    queued: number;
+    stages: NativeStageStats;
+    /**
+     * Set once a forward pass failed (an I/O error streaming weights, a CUDA error, out of
+     * memory): that pass's requests ended with reason "error" and this code and message, and the
+     * model computes nothing more (every later pass throws the same error); unload it. Older
+     * addons never set it.
+     */
+    failure?: { code: string; message: string };
+  };
   /** Cancels running requests and frees the model; later calls throw NT_E_BAD_REQUEST. */
   dispose(): Promise<void>;
 }
@@ -190,7 +327,10 @@ export interface NativeTokenizer {
 export interface EngineBinding {
   /** Reads the tokenizer of a GGUF file; NT_E_UNSUPPORTED names a tokenizer model or pre-tokenizer it does not know. */
   loadTokenizer(path: string): Promise<NativeTokenizer>;
-  /** Loads a GGUF model on the CPU backend; onProgress gets (bytes read, total bytes). */
+  /**
+   * Loads a GGUF model on the backend options.backend chooses, placing its weights in the three
+   * tiers within the budgets; onProgress gets (bytes read, total bytes).
+   */
   loadModel(path: string, options?: NativeModelOptions, onProgress?: (done: number, total: number) => void): Promise<NativeModel>;
   /** Lists compute devices; reports a missing driver or GPU as data. */
   devices(): DeviceReport;

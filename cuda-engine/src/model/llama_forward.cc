@@ -24,25 +24,25 @@ void add_bias(float* rows, const TensorView& bias, int64_t n_rows, int64_t n) {
   for (int64_t r = 0; r < n_rows; ++r) add_rows(rows + r * n, f32(bias), n);
 }
 
-void embed(const ModelWeights& w, const Batch& batch, int64_t n_embd, float* x) {
+void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float* x) {
   for (size_t t = 0; t < batch.size(); ++t) {
-    cpu::dequantize_row(w.tok_embd.type, w.tok_embd.row(batch[t].token), x + t * n_embd, n_embd);
+    cpu::dequantize_row(tok_embd.type, tok_embd.row(batch[t].token), x + t * n_embd, n_embd);
   }
 }
 
-ops::RopeParams rope_params(const Hparams& h, const ModelWeights& w) {
+ops::RopeParams rope_params(const Hparams& h, const TensorView& rope_freqs) {
   ops::RopeParams p;
   p.head_dim = h.head_dim;
   p.rope_dim = h.rope_dim;
   p.theta_base = h.rope_theta;
   p.freq_scale = h.rope_freq_scale;
-  p.freq_factors = w.rope_freqs.data ? f32(w.rope_freqs) : nullptr;
+  p.freq_factors = rope_freqs.data ? f32(rope_freqs) : nullptr;
   p.mode = h.rope_mode;
   return p;
 }
 
 // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
-void project_qkv(const Hparams& h, const ModelWeights& w, const LayerWeights& l, int layer, const Batch& batch,
+void project_qkv(const Hparams& h, const ops::RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
                  ForwardScratch& s, cpu::ThreadPool& pool) {
   const int64_t n = static_cast<int64_t>(batch.size());
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim, kv_dim = h.n_embd_kv();
@@ -52,7 +52,6 @@ void project_qkv(const Hparams& h, const ModelWeights& w, const LayerWeights& l,
   add_bias(s.q.data(), l.bq, n, q_dim);
   add_bias(s.k.data(), l.bk, n, kv_dim);
   add_bias(s.v.data(), l.bv, n, kv_dim);
-  const ops::RopeParams rope = rope_params(h, w);
   for (int64_t t = 0; t < n; ++t) {
     ops::rope_table(batch[t].pos, rope, s.rope);
     ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
@@ -121,24 +120,28 @@ void resize_scratch(const Hparams& h, int64_t n, ForwardScratch& s) {
 
 }  // namespace
 
-void llama_forward(const Hparams& h, const ModelWeights& w, const Batch& batch, ForwardScratch& s,
-                   cpu::ThreadPool& pool, std::vector<float>& logits) {
+void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool,
+                   std::vector<float>& logits) {
   int64_t n = static_cast<int64_t>(batch.size());
   resize_scratch(h, n, s);
-  embed(w, batch, h.n_embd, s.x.data());
+  embed(w.tok_embd(), batch, h.n_embd, s.x.data());
+  const ops::RopeParams rope = rope_params(h, w.rope_freqs());
   for (int layer = 0; layer < h.n_layer; ++layer) {
-    const LayerWeights& l = w.layers[layer];
+    const LayerWeights l = w.begin_layer(layer);
     ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
-    project_qkv(h, w, l, layer, batch, s, pool);
+    project_qkv(h, rope, l, layer, batch, s, pool);
     attend(h, layer, batch, s, pool);
     if (layer == h.n_layer - 1) n = keep_logit_rows(h, batch, s);
     cpu::matmul(l.wo, s.att.data(), n, s.xb.data(), pool);
     add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
     feed_forward(h, l, n, s, pool);
+    w.end_layer(layer);
   }
-  ops::rms_norm(s.x.data(), f32(w.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());
-  logits.resize(static_cast<size_t>(n) * w.n_vocab);
-  cpu::matmul(w.output, s.xb.data(), n, logits.data(), pool);
+  const OutputWeights out = w.begin_output();
+  ops::rms_norm(s.x.data(), f32(out.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  logits.resize(static_cast<size_t>(n) * out.output.ne[1]);
+  cpu::matmul(out.output, s.xb.data(), n, logits.data(), pool);
+  w.end_output();
 }
 
 }  // namespace nt

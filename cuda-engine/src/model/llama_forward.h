@@ -5,7 +5,7 @@
 #include "cpu/thread_pool.h"
 #include "model/batch.h"
 #include "model/hparams.h"
-#include "model/weights.h"
+#include "model/weight_source.h"
 #include "ops/rope.h"
 
 namespace nt {
@@ -20,7 +20,8 @@ struct ForwardScratch {
 // One forward pass of a llama-family transformer (llama, and qwen2 — the same graph with QKV
 // biases and NEOX rope) over a batch, on the CPU. Writes each token's keys and values into its
 // cache and, for the tokens that want them, n_vocab logits each into `logits`, in batch order.
-void llama_forward(const Hparams& h, const ModelWeights& w, const Batch& batch, ForwardScratch& s,
-                   cpu::ThreadPool& pool, std::vector<float>& logits);
+// Weights come through `w`, layer by layer (streamed ones are only valid between begin and end).
+void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool,
+                   std::vector<float>& logits);
 
 }  // namespace nt

@@ -1,16 +1,66 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
-#include "engine_error.h"
+#include "model/compute_target.h"
+#include "model/measured_links.h"
+#include "model/plan_input.h"
+#include "model/streamed_weights.h"
 
 namespace nt {
 
 namespace {
 
 constexpr int32_t kDefaultMaxContext = 4096;
+constexpr uint64_t kGiB = 1ull << 30;
+
+uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+void check_options(const ModelOptions& o) {
+  if (o.n_ctx < 0) throw EngineError("NT_E_BAD_REQUEST", "context size must be positive");
+  if (o.n_sequences < 1) throw EngineError("NT_E_BAD_REQUEST", "the number of sequences must be at least 1");
+  if (o.n_batch < 1) throw EngineError("NT_E_BAD_REQUEST", "the batch size must be at least 1");
+  if (o.staging_slots < 3) {
+    throw EngineError("NT_E_BAD_REQUEST", "the staging ring needs at least 3 slots, got " + std::to_string(o.staging_slots));
+  }
+}
+
+uint64_t host_only_bytes(const BoundWeights& bound) {
+  uint64_t bytes = 0;
+  for (const BoundTensor& t : bound.tensors) {
+    if (t.name == "token_embd.weight" || t.name == "rope_freqs.weight") bytes += t.info->bytes;
+  }
+  return bytes;
+}
+
+// Defaults when the user gives no budget. CUDA: free VRAM minus 1 GiB or 5 % (the context, cuda
+// libraries' workspaces and fragmentation), and 80 % of available host memory for pinned RAM
+// (pinned pages cannot be swapped: leave the system room). CPU: both tiers are host memory, so
+// the "device" region gets what the pinned share (host-only tensors + 1/8) and 1 GiB leave.
+PlanBudgets resolve_budgets(const ModelOptions& o, const ComputeTarget& t, bool cpu, uint64_t host_only) {
+  PlanBudgets b;
+  const uint64_t host = t.host_available_bytes;
+  const uint64_t pinned_default = cpu ? host_only + host / 8 : host / 5 * 4;
+  const uint64_t vram_default = cpu ? minus(host, kGiB + pinned_default)
+                                    : minus(t.device_free_bytes, std::max(kGiB, t.device_free_bytes / 20));
+  b.vram = o.vram_budget >= 0 ? static_cast<uint64_t>(o.vram_budget) : vram_default;
+  b.pinned = o.pinned_budget >= 0 ? static_cast<uint64_t>(o.pinned_budget) : pinned_default;
+  b.n_sequences = o.n_sequences;
+  b.n_batch = o.n_batch;
+  b.staging_slots = o.staging_slots;
+  return b;
+}
+
+int32_t resolve_threads(int32_t threads) {
+  if (threads > 0) return threads;
+  return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 }  // namespace
+
+Model::~Model() = default;
 
 void Model::check_tokens(const std::vector<TokenId>& tokens) const {
   for (TokenId t : tokens) {
@@ -21,32 +71,111 @@ void Model::check_tokens(const std::vector<TokenId>& tokens) const {
   }
 }
 
-Model::Model(GgufFile gguf, Hparams h, ModelWeights w, std::unique_ptr<Tokenizer> t, int32_t n_ctx, int32_t threads)
-    : gguf_(std::move(gguf)), hparams_(std::move(h)), weights_(std::move(w)), tokenizer_(std::move(t)),
-      n_ctx_(n_ctx), pool_(threads) {}
-
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options, const LoadProgress& progress) {
-  GgufFile gguf = read_gguf_file(path);
-  Hparams h = read_hparams(gguf);
-  std::unique_ptr<Tokenizer> tokenizer = Tokenizer::from_gguf(gguf);
-  if (options.n_ctx < 0) throw EngineError("NT_E_BAD_REQUEST", "context size must be positive");
-  const int32_t n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(h.n_ctx_train, kDefaultMaxContext);
-  ModelWeights w = load_weights(path, gguf, h, progress);
-  if (tokenizer->n_vocab() > w.n_vocab) {
-    throw bad_gguf("the tokenizer has " + std::to_string(tokenizer->n_vocab()) + " tokens but the embedding only " +
-                   std::to_string(w.n_vocab));
+  check_options(options);
+  std::unique_ptr<Model> m(new Model());
+  m->gguf_ = read_gguf_file(path);
+  m->hparams_ = read_hparams(m->gguf_);
+  m->tokenizer_ = Tokenizer::from_gguf(m->gguf_);
+  m->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(m->hparams_.n_ctx_train, kDefaultMaxContext);
+  m->threads_ = resolve_threads(options.threads);
+  m->max_batch_ = options.n_batch;
+  BoundWeights bound = bind_weights(m->gguf_, m->hparams_);
+  if (m->tokenizer_->n_vocab() > bound.views.n_vocab) {
+    throw bad_gguf("the tokenizer has " + std::to_string(m->tokenizer_->n_vocab()) + " tokens but the embedding only " +
+                   std::to_string(bound.views.n_vocab));
   }
-  return std::unique_ptr<Model>(new Model(std::move(gguf), std::move(h), std::move(w), std::move(tokenizer), n_ctx,
-                                          options.threads));
+  ComputeTarget target = open_compute_target(options.backend);
+  m->fallback_reason_ = target.fallback_reason;
+  m->device_ = std::move(target.device);
+  const bool cpu = std::string(m->device_->name()) == "cpu";
+  DirectReaderOptions reader_options;
+  reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
+  m->reader_ = DirectReader::open(path, 0, reader_options);
+  const uint64_t data_bytes = m->gguf_.file_bytes - m->gguf_.data_offset;
+  const LinkSpeeds links = measured_links(*m->device_, *m->reader_, path, m->gguf_.data_offset, data_bytes);
+  PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
+  budgets.n_ctx = m->n_ctx_;
+  m->plan_ = plan_tiers(plan_input(bound, m->hparams_, budgets, links));
+  // The planner saw the budgets less the ring's slack (plan_input.h); report what the user gave.
+  m->plan_.vram_budget = budgets.vram;
+  m->plan_.pinned_budget = budgets.pinned;
+  if (m->plan_.totals.c == 0) {
+    m->reader_.reset();  // nothing streams from storage: no I/O threads
+  } else if (!m->reader_->direct() && !options.allow_buffered_io) {
+    throw EngineError("NT_E_IO", "the filesystem of " + path + " refuses O_DIRECT, which tier C needs (" +
+                                     std::to_string(m->plan_.totals.c) +
+                                     " bytes read every pass); allow buffered reads or raise the budgets");
+  }
+  m->placed_ = place_weights(path, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
+  if (!m->placed_->groups().empty()) {
+    StreamerOptions streamer_options;
+    streamer_options.slots = options.staging_slots;
+    m->streamer_ = std::make_unique<WeightStreamer>(*m->device_, m->reader_.get(), m->placed_->groups(), streamer_options);
+  }
+  m->source_ = std::make_unique<StreamedWeights>(*m->placed_, m->streamer_.get());
+  m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
+  return m;
 }
 
-std::unique_ptr<KvCache> Model::new_cache() const {
-  return std::make_unique<KvCache>(hparams_.n_layer, n_ctx_, hparams_.n_embd_kv());
+std::string Model::plan_text() const {
+  std::string head = std::string("backend ") + backend_->name();
+  if (!fallback_reason_.empty()) head += " (CUDA unavailable: " + fallback_reason_ + ")";
+  if (plan_.totals.c > 0) head += direct_io() ? "; tier C read with O_DIRECT" : "; tier C read through the page cache";
+  return head + "\n" + format_tier_plan(plan_);
 }
+
+void Model::set_failure(std::shared_ptr<const EngineError> failure) {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  failure_ = std::move(failure);
+}
+
+std::shared_ptr<const EngineError> Model::failure() const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return failure_;
+}
+
+StreamStats Model::stream_stats() const {
+  if (streamer_) return streamer_->stats();
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return resident_stats_;
+}
+
+std::unique_ptr<KvCache> Model::new_cache() const { return backend_->new_cache(n_ctx_); }
 
 void Model::forward(const Batch& batch, std::vector<float>& logits) {
   std::lock_guard<std::mutex> lock(forward_mutex_);
-  llama_forward(hparams_, weights_, batch, scratch_, pool_, logits);
+  if (const auto failed = failure()) throw *failed;
+  if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, logits);
+  std::vector<float> part;
+  logits.clear();
+  for (size_t start = 0; start < batch.size(); start += static_cast<size_t>(max_batch_)) {
+    const size_t end = std::min(batch.size(), start + static_cast<size_t>(max_batch_));
+    forward_pass(Batch(batch.begin() + static_cast<std::ptrdiff_t>(start), batch.begin() + static_cast<std::ptrdiff_t>(end)), part);
+    logits.insert(logits.end(), part.begin(), part.end());
+  }
+}
+
+void Model::forward_pass(const Batch& batch, std::vector<float>& logits) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    backend_->forward(batch, *source_, logits);
+  } catch (const EngineError& e) {
+    // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
+    set_failure(std::make_shared<const EngineError>(e.code(), std::string("the model failed: ") + e.what()));
+    throw;
+  } catch (const std::exception& e) {
+    set_failure(std::make_shared<const EngineError>("NT_E_INTERNAL", std::string("the model failed: ") + e.what()));
+    throw EngineError("NT_E_INTERNAL", e.what());
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (streamer_) {
+    streamer_->end_pass(ms);
+  } else {
+    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+    resident_stats_.passes += 1;
+    resident_stats_.compute_ms += ms;
+  }
 }
 
 std::vector<float> Model::evaluate(const std::vector<TokenId>& tokens, int32_t n_batch) {

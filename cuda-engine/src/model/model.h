@@ -1,6 +1,8 @@
-// A loaded llama-family model on the CPU: hyper-parameters, weights, tokenizer, and the forward
-// pass with its thread pool. Forward passes are serialized by a mutex: the generation loop and
-// one-off evaluations may both call in.
+// A loaded llama-family model: hyper-parameters, tokenizer, the weights where the tier plan put
+// them (DESIGN §2), the streamer that feeds the streamed ones, and the compute backend (CPU or
+// CUDA) that runs the forward pass. Forward passes are serialized by a mutex: the generation loop
+// and one-off evaluations may both call in. A pass that fails (an I/O error in the streamer, a
+// CUDA failure) leaves the model failed: every later pass throws the same error.
 #pragma once
 
 #include <memory>
@@ -8,12 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "cpu/thread_pool.h"
+#include "engine_error.h"
 #include "gguf/gguf_file.h"
+#include "io/direct_reader.h"
 #include "model/batch.h"
+#include "model/compute_backend.h"
 #include "model/hparams.h"
-#include "model/llama_forward.h"
-#include "model/weights.h"
+#include "model/placed_weights.h"
+#include "model/weight_source.h"
+#include "stream/stream_device.h"
+#include "stream/weight_streamer.h"
+#include "tier/tier_plan.h"
 #include "tokenizer/tokenizer.h"
 
 namespace nt {
@@ -21,27 +28,49 @@ namespace nt {
 struct ModelOptions {
   int32_t n_ctx = 0;    // context size per sequence; 0: the training context, at most 4096
   int32_t threads = 0;  // CPU threads; 0: one per hardware thread
+  std::string backend = "auto";  // "auto" (CUDA when a usable device exists, else CPU), "cpu", "cuda"
+  int64_t vram_budget = -1;      // bytes for tier A, KV caches, activations and slots; -1: free
+                                 // device memory (host memory on the CPU backend) minus a margin
+  int64_t pinned_budget = -1;    // bytes of pinned host memory for tier B and staging; -1: available
+                                 // host memory minus a margin
+  int32_t n_sequences = 1;       // KV caches the plan budgets (the generation loop's max sequences)
+  int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
+  int32_t staging_slots = 3;     // ring size of device slots and staging buffers (prefetch depth + 1)
+  bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
 };
 
 class Model {
  public:
-  // Throws EngineError naming what is wrong or unsupported (architecture, tensor, type, file).
+  // Throws EngineError naming what is wrong or unsupported (architecture, tensor, type, file,
+  // backend, a budget too small for what must fit).
   static std::unique_ptr<Model> load(const std::string& path, const ModelOptions& options, const LoadProgress& progress);
+  ~Model();
 
   const Hparams& hparams() const { return hparams_; }
-  const ModelWeights& weights() const { return weights_; }
+  const ModelWeights& weights() const { return placed_->views(); }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const GgufFile& gguf() const { return gguf_; }
   int32_t n_ctx() const { return n_ctx_; }
-  int32_t n_vocab() const { return weights_.n_vocab; }
-  int32_t threads() const { return pool_.size(); }
+  int32_t n_vocab() const { return placed_->views().n_vocab; }
+  int32_t threads() const { return threads_; }
+
+  // The placement (DESIGN §2): backend, tiers per tensor, budgets, link speeds, the tok/s bound.
+  const char* backend_name() const { return backend_->name(); }
+  const TierPlan& plan() const { return plan_; }
+  std::string plan_text() const;  // format_tier_plan(plan()) with the backend and I/O mode
+  bool direct_io() const { return reader_ && reader_->direct(); }
+  StreamStats stream_stats() const;  // per-stage timers, cumulative since load
+
+  // The error that failed the model (a pass that threw: I/O, CUDA, memory), or nullptr.
+  std::shared_ptr<const EngineError> failure() const;
 
   std::unique_ptr<KvCache> new_cache() const;
 
   // Throws NT_E_BAD_REQUEST for an id outside the vocabulary.
   void check_tokens(const std::vector<TokenId>& tokens) const;
 
-  // One pass; logits of the tokens that want them, n_vocab floats each, in batch order.
+  // One pass (several when the batch exceeds the load's n_batch); logits of the tokens that want
+  // them, n_vocab floats each, in batch order.
   void forward(const Batch& batch, std::vector<float>& logits);
 
   // The logits after each of `tokens`, fed from position 0 through a fresh cache in batches of
@@ -49,16 +78,29 @@ class Model {
   std::vector<float> evaluate(const std::vector<TokenId>& tokens, int32_t n_batch);
 
  private:
-  Model(GgufFile gguf, Hparams h, ModelWeights w, std::unique_ptr<Tokenizer> t, int32_t n_ctx, int32_t threads);
+  Model() = default;
+  void forward_pass(const Batch& batch, std::vector<float>& logits);
+  void set_failure(std::shared_ptr<const EngineError> failure);
 
   GgufFile gguf_;
   Hparams hparams_;
-  ModelWeights weights_;
   std::unique_ptr<Tokenizer> tokenizer_;
-  int32_t n_ctx_;
-  cpu::ThreadPool pool_;
+  int32_t n_ctx_ = 0;
+  int32_t threads_ = 0;
+  std::string fallback_reason_;
+  TierPlan plan_;
+  // Declared in the order they depend on each other, so they are destroyed in reverse.
+  std::unique_ptr<StreamDevice> device_;
+  std::unique_ptr<DirectReader> reader_;
+  std::unique_ptr<PlacedWeights> placed_;
+  std::unique_ptr<WeightStreamer> streamer_;
+  std::unique_ptr<WeightSource> source_;
+  std::unique_ptr<ComputeBackend> backend_;
+  int32_t max_batch_ = 0;                 // tokens one pass carries at most (scratch is sized for it)
   std::mutex forward_mutex_;
-  ForwardScratch scratch_;
+  mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_
+  std::shared_ptr<const EngineError> failure_;  // set by the first pass that failed
+  StreamStats resident_stats_;            // passes and their time when nothing streams
 };
 
 }  // namespace nt

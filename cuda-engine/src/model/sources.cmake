@@ -2,7 +2,13 @@
 set(NT_MODEL_SOURCES
   hparams.cc
   weights.cc
+  plan_input.cc
+  placed_weights.cc
+  streamed_weights.cc
+  measured_links.cc
   llama_forward.cc
+  cpu_backend.cc
+  compute_target.cc
   model.cc
 )
 set(NT_MODEL_TEST_SOURCES
@@ -10,4 +16,5 @@ set(NT_MODEL_TEST_SOURCES
   test/model/sampler_test.cc
   test/model/stop_matcher_test.cc
   test/model/model_test.cc
+  test/model/tiered_model_test.cc
 )

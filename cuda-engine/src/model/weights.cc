@@ -1,11 +1,5 @@
 #include "model/weights.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <unordered_map>
 
 #include "engine_error.h"
@@ -13,9 +7,6 @@
 namespace nt {
 
 namespace {
-
-constexpr uint64_t kReadChunk = 64ull << 20;  // progress granularity and pread size
-constexpr size_t kStorageAlignment = 64;       // a cache line, and what AVX loads like
 
 class TensorIndex {
  public:
@@ -37,13 +28,12 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-// A view of the tensor `name` after checking its shape (ne order). With base == nullptr (the
-// checking pass, before any weight is read) the view has no data yet.
-TensorView view_of(const TensorIndex& index, const uint8_t* base, const std::string& name,
-                   const std::vector<int64_t>& shape, bool required = true) {
+// The tensor `name` after checking its shape (ne order); nullptr when an optional one is absent.
+const GgufTensorInfo* checked(const TensorIndex& index, const std::string& name, const std::vector<int64_t>& shape,
+                              bool required = true) {
   const GgufTensorInfo* t = index.find(name);
   if (!t) {
-    if (!required) return {};
+    if (!required) return nullptr;
     throw bad_gguf("tensor '" + name + "' is missing");
   }
   std::vector<int64_t> actual(t->ne.begin(), t->ne.begin() + t->n_dims);
@@ -51,10 +41,13 @@ TensorView view_of(const TensorIndex& index, const uint8_t* base, const std::str
   if (actual != shape) {
     throw bad_gguf("tensor '" + name + "' has shape " + shape_text(actual) + ", expected " + shape_text(shape));
   }
+  return t;
+}
+
+TensorView view_of(const GgufTensorInfo& t) {
   TensorView v;
-  v.data = base ? base + t->offset : nullptr;
-  v.type = t->type;
-  for (size_t d = 0; d < 4; ++d) v.ne[d] = static_cast<int64_t>(t->ne[d]);
+  v.type = t.type;
+  for (size_t d = 0; d < 4; ++d) v.ne[d] = static_cast<int64_t>(t.ne[d]);
   return v;
 }
 
@@ -66,88 +59,82 @@ void require_f32(const TensorIndex& index, const std::string& name) {
   }
 }
 
-LayerWeights layer_views(const TensorIndex& index, const uint8_t* base, const Hparams& h, int layer) {
+class Binder {
+ public:
+  Binder(const GgufFile& file, BoundWeights& out) : index_(file), out_(out) {}
+  const TensorIndex& index() const { return index_; }
+
+  void model(const std::string& name, TensorView ModelWeights::*view, const std::vector<int64_t>& shape,
+             bool required = true) {
+    if (const GgufTensorInfo* t = checked(index_, name, shape, required)) {
+      out_.views.*view = view_of(*t);
+      out_.tensors.push_back({name, t, -1, nullptr, view});
+    }
+  }
+  void layer(int32_t layer, const std::string& suffix, TensorView LayerWeights::*view,
+             const std::vector<int64_t>& shape) {
+    const std::string name = "blk." + std::to_string(layer) + "." + suffix;
+    const GgufTensorInfo* t = checked(index_, name, shape);
+    out_.views.layers[layer].*view = view_of(*t);
+    out_.tensors.push_back({name, t, layer, view, nullptr});
+  }
+  // A tied head reads the embedding's bytes every pass: listed apart from token_embd, which
+  // stays in host memory for the row lookups.
+  void tied_output() {
+    out_.views.output = out_.views.tok_embd;
+    out_.tensors.push_back({"output", index_.find("token_embd.weight"), -1, nullptr, &ModelWeights::output});
+  }
+
+ private:
+  TensorIndex index_;
+  BoundWeights& out_;
+};
+
+void bind_layer(Binder& b, const Hparams& h, int32_t layer) {
   const std::string p = "blk." + std::to_string(layer) + ".";
   const int64_t e = h.n_embd, q = int64_t{h.n_head} * h.head_dim, kv = h.n_embd_kv();
   for (const char* small : {"attn_norm.weight", "ffn_norm.weight", "attn_q.bias", "attn_k.bias", "attn_v.bias"}) {
-    require_f32(index, p + small);
+    require_f32(b.index(), p + small);
   }
-  LayerWeights l;
-  l.attn_norm = view_of(index, base, p + "attn_norm.weight", {e});
-  l.wq = view_of(index, base, p + "attn_q.weight", {e, q});
-  l.wk = view_of(index, base, p + "attn_k.weight", {e, kv});
-  l.wv = view_of(index, base, p + "attn_v.weight", {e, kv});
-  l.wo = view_of(index, base, p + "attn_output.weight", {q, e});
+  b.layer(layer, "attn_norm.weight", &LayerWeights::attn_norm, {e});
+  b.layer(layer, "attn_q.weight", &LayerWeights::wq, {e, q});
+  b.layer(layer, "attn_k.weight", &LayerWeights::wk, {e, kv});
+  b.layer(layer, "attn_v.weight", &LayerWeights::wv, {e, kv});
+  b.layer(layer, "attn_output.weight", &LayerWeights::wo, {q, e});
   if (h.qkv_bias) {
-    l.bq = view_of(index, base, p + "attn_q.bias", {q});
-    l.bk = view_of(index, base, p + "attn_k.bias", {kv});
-    l.bv = view_of(index, base, p + "attn_v.bias", {kv});
+    b.layer(layer, "attn_q.bias", &LayerWeights::bq, {q});
+    b.layer(layer, "attn_k.bias", &LayerWeights::bk, {kv});
+    b.layer(layer, "attn_v.bias", &LayerWeights::bv, {kv});
   }
-  l.ffn_norm = view_of(index, base, p + "ffn_norm.weight", {e});
-  l.w_gate = view_of(index, base, p + "ffn_gate.weight", {e, h.n_ff});
-  l.w_up = view_of(index, base, p + "ffn_up.weight", {e, h.n_ff});
-  l.w_down = view_of(index, base, p + "ffn_down.weight", {h.n_ff, e});
-  return l;
-}
-
-// Every view of the model; called once to check (base == nullptr) and once to bind.
-ModelWeights model_views(const TensorIndex& index, const uint8_t* base, const Hparams& h) {
-  const GgufTensorInfo* embd = index.find("token_embd.weight");
-  if (!embd) throw bad_gguf("tensor 'token_embd.weight' is missing");
-  ModelWeights w;
-  w.n_vocab = static_cast<int32_t>(embd->ne[1]);
-  w.tok_embd = view_of(index, base, "token_embd.weight", {h.n_embd, w.n_vocab});
-  require_f32(index, "output_norm.weight");
-  w.output_norm = view_of(index, base, "output_norm.weight", {h.n_embd});
-  w.tied_output = index.find("output.weight") == nullptr;  // llama.cpp then reuses the embedding table
-  w.output = w.tied_output ? w.tok_embd : view_of(index, base, "output.weight", {h.n_embd, w.n_vocab});
-  require_f32(index, "rope_freqs.weight");
-  w.rope_freqs = view_of(index, base, "rope_freqs.weight", {h.rope_dim / 2}, false);
-  for (int i = 0; i < h.n_layer; ++i) w.layers.push_back(layer_views(index, base, h, i));
-  return w;
-}
-
-std::shared_ptr<uint8_t> allocate_storage(uint64_t bytes) {
-  void* p = nullptr;
-  if (posix_memalign(&p, kStorageAlignment, bytes ? bytes : 1) != 0) {
-    throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes for the weights");
-  }
-  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
-}
-
-void read_data_section(const std::string& path, uint64_t offset, uint8_t* dst, uint64_t bytes,
-                       const LoadProgress& progress) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw EngineError(errno == ENOENT ? "NT_E_NOT_FOUND" : "NT_E_IO", "cannot open " + path + ": " + std::strerror(errno));
-  uint64_t done = 0;
-  while (done < bytes) {
-    const uint64_t want = std::min(kReadChunk, bytes - done);
-    const ssize_t got = ::pread(fd, dst + done, want, static_cast<off_t>(offset + done));
-    if (got <= 0) {
-      const int err = got < 0 ? errno : EIO;
-      ::close(fd);
-      throw EngineError("NT_E_IO", "reading the weights of " + path + " failed at byte " +
-                                       std::to_string(offset + done) + ": " + std::strerror(err));
-    }
-    done += static_cast<uint64_t>(got);
-    if (progress) progress(done, bytes);
-  }
-  ::close(fd);
+  b.layer(layer, "ffn_norm.weight", &LayerWeights::ffn_norm, {e});
+  b.layer(layer, "ffn_gate.weight", &LayerWeights::w_gate, {e, h.n_ff});
+  b.layer(layer, "ffn_up.weight", &LayerWeights::w_up, {e, h.n_ff});
+  b.layer(layer, "ffn_down.weight", &LayerWeights::w_down, {h.n_ff, e});
 }
 
 }  // namespace
 
-ModelWeights load_weights(const std::string& path, const GgufFile& file, const Hparams& h,
-                          const LoadProgress& progress) {
-  const TensorIndex index(file);
-  model_views(index, nullptr, h);  // refuse a malformed model before reading gigabytes
-  const uint64_t bytes = file.file_bytes - file.data_offset;
-  std::shared_ptr<uint8_t> storage = allocate_storage(bytes);
-  read_data_section(path, file.data_offset, storage.get(), bytes, progress);
-  ModelWeights w = model_views(index, storage.get(), h);
-  w.storage = std::move(storage);
-  w.storage_bytes = bytes;
-  return w;
+BoundWeights bind_weights(const GgufFile& file, const Hparams& h) {
+  BoundWeights out;
+  Binder b(file, out);
+  const GgufTensorInfo* embd = b.index().find("token_embd.weight");
+  if (!embd) throw bad_gguf("tensor 'token_embd.weight' is missing");
+  ModelWeights& w = out.views;
+  w.n_vocab = static_cast<int32_t>(embd->ne[1]);
+  b.model("token_embd.weight", &ModelWeights::tok_embd, {h.n_embd, w.n_vocab});
+  require_f32(b.index(), "output_norm.weight");
+  require_f32(b.index(), "rope_freqs.weight");
+  b.model("rope_freqs.weight", &ModelWeights::rope_freqs, {h.rope_dim / 2}, false);
+  b.model("output_norm.weight", &ModelWeights::output_norm, {h.n_embd});
+  w.tied_output = b.index().find("output.weight") == nullptr;  // llama.cpp then reuses the embedding table
+  if (w.tied_output) {
+    b.tied_output();
+  } else {
+    b.model("output.weight", &ModelWeights::output, {h.n_embd, w.n_vocab});
+  }
+  w.layers.resize(h.n_layer);
+  for (int32_t i = 0; i < h.n_layer; ++i) bind_layer(b, h, i);
+  return out;
 }
 
 }  // namespace nt

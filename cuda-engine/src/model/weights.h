@@ -1,11 +1,11 @@
-// The tensors of a llama-family model, looked up by llama.cpp's names, with their bytes read into
-// memory. (The tiered placement of DESIGN §2 replaces "all in memory" later; the forward pass only
-// ever sees TensorViews, so it will not change.)
+// The tensors of a llama-family model, looked up by llama.cpp's names and checked (name, type,
+// shape) before a byte is read. Where each tensor's bytes live is the placement's business
+// (model/place_weights.h): binding takes the address of each tensor from the caller, and a
+// tensor streamed each pass has none until the forward pass asks for its layer.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,18 +29,29 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   int32_t n_vocab = 0;
   bool tied_output = false;
+};
 
-  std::shared_ptr<uint8_t> storage;  // owns the bytes every TensorView points into
-  uint64_t storage_bytes = 0;
+// One tensor the model uses, and which view of ModelWeights it fills.
+struct BoundTensor {
+  std::string name;                 // "output" for a tied head, which reuses token_embd's bytes
+  const GgufTensorInfo* info = nullptr;
+  int32_t layer = -1;
+  TensorView LayerWeights::*layer_view = nullptr;  // when layer >= 0
+  TensorView ModelWeights::*model_view = nullptr;  // when layer < 0
+  TensorView& view(ModelWeights& w) const { return layer >= 0 ? w.layers[layer].*layer_view : w.*model_view; }
+};
+
+struct BoundWeights {
+  ModelWeights views;
+  std::vector<BoundTensor> tensors;  // token_embd first, then the other non-layer tensors, then layers
 };
 
 // Called with (bytes read so far, total bytes) while the weights load.
 using LoadProgress = std::function<void(uint64_t done, uint64_t total)>;
 
-// Checks every tensor the architecture needs (name, type, shape) and reads the data section.
-// Throws EngineError: NT_E_BAD_GGUF naming a missing or mis-shaped tensor, NT_E_IO for read
-// failures, NT_E_OUT_OF_MEMORY when the weights do not fit.
-ModelWeights load_weights(const std::string& path, const GgufFile& file, const Hparams& h,
-                          const LoadProgress& progress);
+// Checks every tensor the architecture needs (name, type, shape) and lists them. Views have no
+// data yet. Throws EngineError NT_E_BAD_GGUF naming a missing or mis-shaped tensor and
+// NT_E_UNSUPPORTED for a norm, bias or rope factor that is not F32.
+BoundWeights bind_weights(const GgufFile& file, const Hparams& h);
 
 }  // namespace nt

@@ -6,11 +6,14 @@
 #include "device/device_report.h"
 #include "engine_error.h"
 #include "gguf/gguf_file.h"
+#include "model/model.h"
 
 namespace nt {
 
 Napi::Object gguf_to_js(Napi::Env env, const GgufFile& file);
 Napi::Object device_report_to_js(Napi::Env env, const DeviceReport& report);
+Napi::Object placement_to_js(Napi::Env env, const Model& model);
+Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& stats);
 
 // A JS Error whose `code` property carries the EngineError code (NT_E_...).
 Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message);

@@ -85,6 +85,39 @@ int32_t int_option(Napi::Env env, const Napi::Object& o, const char* key, int32_
   return v.As<Napi::Number>().Int32Value();
 }
 
+// A byte count: a non-negative safe integer (JS numbers are exact up to 2^53).
+int64_t bytes_option(Napi::Env env, const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return -1;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 9007199254740991.0) || std::floor(d) != d) {
+    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a whole number of bytes >= 0");
+  }
+  return static_cast<int64_t>(d);
+}
+
+std::string string_option(Napi::Env env, const Napi::Object& o, const char* key, const std::string& fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsString()) throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a string");
+  return v.As<Napi::String>();
+}
+
+ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, const GenerationLoopOptions& loop) {
+  ModelOptions m;
+  m.n_ctx = int_option(env, options, "nCtx", 0);
+  m.threads = int_option(env, options, "threads", 0);
+  m.backend = string_option(env, options, "backend", "auto");
+  m.vram_budget = bytes_option(env, options, "vramBudget");
+  m.pinned_budget = bytes_option(env, options, "pinnedBudget");
+  m.staging_slots = int_option(env, options, "stagingSlots", m.staging_slots);
+  const Napi::Value buffered = options.Get("allowBufferedIo");
+  m.allow_buffered_io = buffered.IsBoolean() && buffered.As<Napi::Boolean>().Value();
+  m.n_sequences = loop.max_sequences;  // the plan budgets a KV cache for each
+  m.n_batch = loop.n_batch;
+  return m;
+}
+
 }  // namespace
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
@@ -93,12 +126,10 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
     throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "loadModel(path, options, onProgress): path must be a string");
   }
   const Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
-  ModelOptions model_options;
-  model_options.n_ctx = int_option(env, options, "nCtx", 0);
-  model_options.threads = int_option(env, options, "threads", 0);
   GenerationLoopOptions loop_options;
   loop_options.max_sequences = std::max(1, int_option(env, options, "maxSequences", loop_options.max_sequences));
   loop_options.n_batch = std::max(1, int_option(env, options, "nBatch", loop_options.n_batch));
+  const ModelOptions model_options = model_options_from_js(env, options, loop_options);
   std::optional<ProgressTsfn> progress;
   if (info.Length() > 2 && info[2].IsFunction()) {
     progress = ProgressTsfn::New(env, info[2].As<Napi::Function>(), "nt.loadModel.progress", 0, 1);

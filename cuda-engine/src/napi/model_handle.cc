@@ -143,7 +143,10 @@ Napi::Value ModelHandle::info(const Napi::CallbackInfo& info) {
   o.Set("nHeadKv", h.n_head_kv);
   o.Set("nFf", h.n_ff);
   o.Set("threads", m.threads());
-  o.Set("weightBytes", static_cast<double>(m.weights().storage_bytes));
+  const TierBytes& totals = m.plan().totals;
+  o.Set("weightBytes", static_cast<double>(totals.a + totals.b + totals.c));
+  o.Set("backend", m.backend_name());
+  o.Set("placement", placement_to_js(env, m));
   o.Set("kvBytesPerSequence", static_cast<double>(2.0 * 4.0 * h.n_layer * m.n_ctx() * h.n_embd_kv()));
   o.Set("bos", m.tokenizer().bos());
   o.Set("eos", m.tokenizer().eos());
@@ -207,6 +210,13 @@ Napi::Value ModelHandle::stats(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("active", l.loop->active());
   o.Set("queued", l.loop->queued());
+  o.Set("stages", stream_stats_to_js(env, l.model->stream_stats()));
+  if (const auto failure = l.model->failure()) {
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("code", failure->code());
+    f.Set("message", failure->what());
+    o.Set("failure", f);
+  }
   return o;
 }
 

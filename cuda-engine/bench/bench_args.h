@@ -1,0 +1,44 @@
+// The command line of nt-bench, parsed by hand (no dependencies on the GPU machine).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nt::bench {
+
+struct BenchArgs {
+  std::vector<std::string> models;  // -m, repeatable; none: print the device report only
+  std::string backend = "auto";     // --backend auto|cpu|cuda
+  int64_t vram_budget = -1;         // --vram-budget SIZE; -1: the engine's default (free memory)
+  int64_t pinned_budget = -1;       // --pinned-budget SIZE; -1: the engine's default
+  int32_t staging_slots = 3;        // --staging-slots N (>= 3)
+  int32_t n_prompt = 512;           // -p N: the pp test's tokens; 0 skips it
+  int32_t n_gen = 128;              // -n N: the tg test's tokens; 0 skips it
+  int32_t n_batch = 0;              // -b N: tokens per prefill pass; 0: all of -p in one pass
+  int32_t repetitions = 3;          // -r N
+  int32_t threads = 0;              // -t N; 0: the engine's default (one per hardware thread)
+  int32_t n_ctx = 0;                // --ctx N; 0: p + n + 16
+  bool allow_buffered_io = false;   // --allow-buffered-io: tier C through the page cache where
+                                    // O_DIRECT is refused (tmpfs), reported as "buffered"
+  bool measure_links = false;       // --measure-links: re-measure the links after the tests
+  bool json = false;                // --json
+  bool devices = false;             // --devices: the device report before the table
+  bool help = false;                // -h, --help
+
+  int32_t batch_tokens() const { return n_batch > 0 ? n_batch : n_prompt > 0 ? n_prompt : 1; }
+  int32_t context_tokens() const { return n_ctx > 0 ? n_ctx : n_prompt + n_gen + 16; }
+};
+
+// A command line nt-bench cannot run; the message names the flag. main prints it, exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+BenchArgs parse_bench_args(int argc, char** argv);
+
+const char* bench_usage();
+
+}  // namespace nt::bench

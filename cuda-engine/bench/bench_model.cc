@@ -1,0 +1,102 @@
+#include "bench_model.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "engine_error.h"
+#include "link_bound.h"
+#include "model/model.h"
+#include "remeasure_links.h"
+#include "run_tests.h"
+
+namespace nt::bench {
+
+namespace {
+
+ModelOptions model_options(const BenchArgs& args) {
+  ModelOptions o;
+  o.n_ctx = args.context_tokens();
+  o.threads = args.threads;
+  o.backend = args.backend;
+  o.vram_budget = args.vram_budget;
+  o.pinned_budget = args.pinned_budget;
+  o.n_sequences = 1;
+  o.n_batch = args.batch_tokens();
+  o.staging_slots = args.staging_slots;
+  o.allow_buffered_io = args.allow_buffered_io;
+  return o;
+}
+
+// Progress on stderr in tenths: a 100 GB model takes minutes to place.
+LoadProgress progress_printer(const std::string& path) {
+  auto last = std::make_shared<int>(-1);
+  return [path, last](uint64_t done, uint64_t total) {
+    const int tenth = total > 0 ? static_cast<int>(done * 10 / total) : 10;
+    if (tenth == *last) return;
+    *last = tenth;
+    std::fprintf(stderr, "nt-bench: loading %s: %d%%\n", path.c_str(), tenth * 10);
+  };
+}
+
+std::string file_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void describe(const Model& model, const std::string& path, ModelResult& r) {
+  r.path = path;
+  r.name = file_name(path);
+  for (const GgufTensorInfo& t : model.gguf().tensors) {
+    r.size_bytes += t.bytes;
+    r.params += t.element_count();
+  }
+  r.backend = model.backend_name();
+  r.threads = model.threads();
+  r.n_ctx = model.n_ctx();
+  r.direct_io = model.direct_io();
+  r.plan = model.plan();
+}
+
+LinkFigures links_for_bounds(const Model& model, const std::string& path, const BenchArgs& args) {
+  LinkFigures links;
+  links.speeds = model.plan().links;
+  if (!args.measure_links) return links;
+  try {
+    links.speeds = remeasure_links(model, path, args.allow_buffered_io);
+    links.remeasured = true;
+  } catch (const EngineError& e) {
+    links.remeasure_error = e.code() + ": " + e.what();
+    std::fprintf(stderr, "nt-bench: --measure-links failed (%s); using the load-time links\n",
+                 links.remeasure_error.c_str());
+  }
+  return links;
+}
+
+// Every pass streams the whole per-pass set once, whatever its token count, so a test's link
+// bound is its tokens over its passes' time. Compute usually binds first for pp.
+void set_bound(TestResult& t, double decode_bound_tok_s) {
+  if (decode_bound_tok_s <= 0 || t.passes_per_rep <= 0) return;
+  t.bound_tok_s = decode_bound_tok_s * t.tokens / t.passes_per_rep;
+  t.ratio = t.mean / t.bound_tok_s;
+}
+
+}  // namespace
+
+ModelResult bench_model(const std::string& path, const BenchArgs& args) {
+  std::unique_ptr<Model> model = Model::load(path, model_options(args), progress_printer(path));
+  std::fprintf(stderr, "%s\n", model->plan_text().c_str());
+  ModelResult r;
+  describe(*model, path, r);
+  r.n_batch = args.batch_tokens();
+  if (args.n_prompt > 0) {
+    r.tests.push_back(run_prompt_test(*model, args.n_prompt, r.n_batch, args.repetitions));
+  }
+  if (args.n_gen > 0) r.tests.push_back(run_generation_test(*model, args.n_gen, args.repetitions));
+  r.links = links_for_bounds(*model, path, args);
+  r.pass = pass_under_links(r.plan, r.links.speeds);
+  r.decode_bound_tok_s = decode_bound_tok_s(r.pass);
+  for (TestResult& t : r.tests) set_bound(t, r.decode_bound_tok_s);
+  return r;
+}
+
+}  // namespace nt::bench

@@ -1,0 +1,53 @@
+// What one nt-bench run measured, independent of how it is printed (bench_table, bench_json).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tier/tier_plan.h"
+
+namespace nt::bench {
+
+// The weight streamer's per-stage timers over one test's timed repetitions (the delta of
+// Model::stream_stats()), divided by the streamed passes they cover.
+struct StagesPerPass {
+  uint64_t passes = 0;  // 0: nothing streamed (every weight resident), the rest is then 0
+  double read_ms = 0, h2d_ms = 0, compute_ms = 0, stall_ms = 0;
+  double bytes_read = 0, bytes_copied = 0;
+};
+
+struct TestResult {
+  std::string name;              // "pp512", "tg128"
+  int32_t tokens = 0;            // per repetition
+  int32_t passes_per_rep = 0;    // forward passes per repetition
+  std::vector<double> tok_s;     // one figure per repetition
+  double mean = 0, sd = 0;
+  double bound_tok_s = 0;        // 0: no bound (nothing is read per pass)
+  double ratio = 0;              // mean / bound; 0 without a bound
+  StagesPerPass stages;
+};
+
+struct LinkFigures {
+  LinkSpeeds speeds;
+  bool remeasured = false;  // true: measured by nt-bench after the tests; false: the load-time figures
+  std::string remeasure_error;  // why --measure-links fell back to the load-time figures
+};
+
+struct ModelResult {
+  std::string path;
+  std::string name;             // the file name, for the table
+  uint64_t size_bytes = 0;      // every tensor's bytes
+  uint64_t params = 0;          // every tensor's element count
+  std::string backend;          // Model::backend_name()
+  int32_t threads = 0;
+  int32_t n_ctx = 0, n_batch = 0;
+  bool direct_io = false;
+  TierPlan plan;                // as planned at load, with the load-time links
+  LinkFigures links;            // what the bounds below use
+  PassTime pass;                // the plan's pass time under `links`
+  double decode_bound_tok_s = 0;
+  std::vector<TestResult> tests;
+};
+
+}  // namespace nt::bench

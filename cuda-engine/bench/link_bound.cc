@@ -1,0 +1,27 @@
+#include "link_bound.h"
+
+namespace nt::bench {
+
+namespace {
+
+double rescale(double ms, double old_gbps, double new_gbps) {
+  if (old_gbps <= 0 || new_gbps <= 0) return ms;
+  return ms * old_gbps / new_gbps;
+}
+
+}  // namespace
+
+PassTime pass_under_links(const TierPlan& plan, const LinkSpeeds& links) {
+  PassTime t;
+  t.vram_ms = rescale(plan.pass.vram_ms, plan.links.vram_gbps, links.vram_gbps);
+  t.h2d_ms = rescale(plan.pass.h2d_ms, plan.links.h2d_gbps, links.h2d_gbps);
+  t.storage_ms = rescale(plan.pass.storage_ms, plan.links.storage_gbps, links.storage_gbps);
+  return t;
+}
+
+double decode_bound_tok_s(const PassTime& pass) {
+  const double ms = pass.ms();
+  return ms > 0 ? 1000.0 / ms : 0;
+}
+
+}  // namespace nt::bench

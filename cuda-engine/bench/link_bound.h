@@ -1,0 +1,18 @@
+// The bounds of DESIGN §3 under a given set of link speeds. The planner computed its pass time
+// with the links measured at load; when nt-bench re-measures them, each stage's time scales by
+// old speed / new speed (the bytes on each link do not change), so the planner's cost model is
+// reused rather than restated here.
+#pragma once
+
+#include "tier/tier_plan.h"
+
+namespace nt::bench {
+
+// The plan's pass time with `links` in place of plan.links. A link the plan has no figure for
+// (0) keeps the plan's time for that stage.
+PassTime pass_under_links(const TierPlan& plan, const LinkSpeeds& links);
+
+// Tokens per second of one-token passes: 1000 / pass ms; 0 when the pass moves no bytes.
+double decode_bound_tok_s(const PassTime& pass);
+
+}  // namespace nt::bench

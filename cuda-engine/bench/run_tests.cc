@@ -1,0 +1,109 @@
+#include "run_tests.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+#include "sample_stats.h"
+
+namespace nt::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The same ids every run and every build: mt19937's output sequence is fixed by the standard
+// (its distributions are not, hence the modulo).
+std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab) {
+  std::mt19937 rng(5489u);
+  std::vector<int32_t> ids(static_cast<size_t>(count));
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint32_t>(n_vocab));
+  return ids;
+}
+
+// One prompt through a fresh cache, n_batch tokens per pass; logits only after the last token.
+double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batch, std::vector<float>& logits) {
+  auto cache = model.new_cache();
+  const int32_t n = static_cast<int32_t>(ids.size());
+  const Clock::time_point start = Clock::now();
+  for (int32_t first = 0; first < n; first += n_batch) {
+    Batch batch;
+    for (int32_t pos = first; pos < std::min(n, first + n_batch); ++pos) {
+      batch.push_back({cache.get(), ids[static_cast<size_t>(pos)], pos, pos == n - 1});
+    }
+    model.forward(batch, logits);
+  }
+  return seconds_since(start);
+}
+
+// `count` single-token passes through a fresh cache, each wanting its logits (as decoding does).
+double time_generation(Model& model, const std::vector<int32_t>& ids, int32_t count, std::vector<float>& logits) {
+  auto cache = model.new_cache();
+  const Clock::time_point start = Clock::now();
+  for (int32_t pos = 0; pos < count; ++pos) {
+    model.forward({{cache.get(), ids[static_cast<size_t>(pos)], pos, true}}, logits);
+  }
+  return seconds_since(start);
+}
+
+StagesPerPass stage_delta(const StreamStats& before, const StreamStats& after) {
+  StagesPerPass s;
+  s.passes = after.passes - before.passes;
+  if (s.passes == 0) return s;
+  const double n = static_cast<double>(s.passes);
+  s.read_ms = (after.read_ms - before.read_ms) / n;
+  s.h2d_ms = (after.h2d_ms - before.h2d_ms) / n;
+  s.compute_ms = (after.compute_ms - before.compute_ms) / n;
+  s.stall_ms = (after.stall_ms - before.stall_ms) / n;
+  s.bytes_read = static_cast<double>(after.bytes_read - before.bytes_read) / n;
+  s.bytes_copied = static_cast<double>(after.bytes_copied - before.bytes_copied) / n;
+  return s;
+}
+
+void summarize(TestResult& r) {
+  r.mean = mean_of(r.tok_s);
+  r.sd = sd_of(r.tok_s);
+}
+
+}  // namespace
+
+TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions) {
+  TestResult r;
+  r.name = "pp" + std::to_string(tokens);
+  r.tokens = tokens;
+  r.passes_per_rep = (tokens + n_batch - 1) / n_batch;
+  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
+  std::vector<float> logits;
+  time_prompt(model, ids, n_batch, logits);  // warm-up: first-touch pages, caches, kernel loads
+  const StreamStats before = model.stream_stats();
+  for (int32_t rep = 0; rep < repetitions; ++rep) {
+    r.tok_s.push_back(tokens / time_prompt(model, ids, n_batch, logits));
+  }
+  r.stages = stage_delta(before, model.stream_stats());
+  summarize(r);
+  return r;
+}
+
+TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions) {
+  TestResult r;
+  r.name = "tg" + std::to_string(tokens);
+  r.tokens = tokens;
+  r.passes_per_rep = tokens;
+  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
+  std::vector<float> logits;
+  time_generation(model, ids, 1, logits);  // warm-up: one pass
+  const StreamStats before = model.stream_stats();
+  for (int32_t rep = 0; rep < repetitions; ++rep) {
+    r.tok_s.push_back(tokens / time_generation(model, ids, tokens, logits));
+  }
+  r.stages = stage_delta(before, model.stream_stats());
+  summarize(r);
+  return r;
+}
+
+}  // namespace nt::bench

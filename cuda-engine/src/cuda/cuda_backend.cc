@@ -1,0 +1,216 @@
+// The llama-family forward pass on the GPU, step for step as model/llama_forward.cc: embed →
+// per layer (norm → q,k,v → rope → attention → output → residual → norm → gate, up → swiglu →
+// down → residual) → norm → output head. Every kernel goes on the device's compute stream; a
+// layer's weights are only touched between its begin_layer and end_layer, and the pass
+// synchronises once, when the logits are on their way to the host.
+#include "cuda/cuda_backend.h"
+
+#include <algorithm>
+#include <string>
+
+#include "cpu/matmul.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernels/attention.h"
+#include "cuda/kernels/matmul.h"
+#include "cuda/kernels/ops.h"
+#include "cuda/pass_buffers.h"
+#include "engine_error.h"
+#include "ops/rope.h"
+
+namespace nt {
+
+namespace {
+
+// Norm weights and biases are F32 tensors (the loader checks types); the kernels read them as floats.
+const float* f32(const TensorView& v, const char* what) {
+  if (v.type != static_cast<uint32_t>(GgmlType::F32)) {
+    throw EngineError("NT_E_UNSUPPORTED", std::string("the CUDA backend needs ") + what + " in F32, not " +
+                                              ggml_type_name(v.type));
+  }
+  return reinterpret_cast<const float*>(v.data);
+}
+
+class CudaBackend final : public ComputeBackend {
+ public:
+  CudaBackend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device, int32_t max_batch)
+      : h_(h), n_vocab_(n_vocab), device_(device), max_batch_(max_batch), buffers_(h, max_batch) {}
+
+  ~CudaBackend() override { device_.make_current(); }  // the buffers free on this device
+
+  const char* name() const override { return "cuda"; }
+
+  std::unique_ptr<KvCache> new_cache(int32_t n_ctx) override {
+    device_.make_current();
+    const uint64_t floats = KvCache::floats(h_.n_layer, n_ctx, h_.n_embd_kv());
+    cuda::DeviceBuffer<float> k(floats, "the KV cache (keys)");
+    cuda::DeviceBuffer<float> v(floats, "the KV cache (values)");
+    // Zeroed so that a cache never holds NaN garbage; positions are always written before read.
+    // On the compute stream: a plain cudaMemset runs on the legacy stream, which the non-blocking
+    // compute stream does not wait for, so it could land after the first pass wrote keys.
+    CUDA_CHECK(cudaMemsetAsync(k.get(), 0, floats * sizeof(float), device_.compute_stream()));
+    CUDA_CHECK(cudaMemsetAsync(v.get(), 0, floats * sizeof(float), device_.compute_stream()));
+    float* k_ptr = k.release();
+    float* v_ptr = v.release();
+    const int ordinal = device_.ordinal();
+    auto release = [ordinal, k_ptr, v_ptr] {
+      // The cache may die on another thread; its memory belongs to `ordinal`'s context.
+      cudaSetDevice(ordinal);
+      cudaFree(k_ptr);
+      cudaFree(v_ptr);
+    };
+    return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k_ptr, v_ptr, release);
+  }
+
+  void forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) override {
+    device_.make_current();
+    const cudaStream_t stream = device_.compute_stream();
+    try {
+      run_pass(batch, weights, stream, logits);
+    } catch (...) {
+      // Work already queued may still read the pinned staging buffers the next pass refills.
+      cudaStreamSynchronize(stream);
+      throw;
+    }
+  }
+
+ private:
+  ops::RopeParams rope_params(const WeightSource& w) const {
+    ops::RopeParams p;
+    p.head_dim = h_.head_dim;
+    p.rope_dim = h_.rope_dim;
+    p.theta_base = h_.rope_theta;
+    p.freq_scale = h_.rope_freq_scale;
+    p.freq_factors = w.rope_freqs().data ? reinterpret_cast<const float*>(w.rope_freqs().data) : nullptr;
+    p.mode = h_.rope_mode;
+    return p;
+  }
+
+  // Fills the pinned staging area: embedding rows (dequantized here: the table stays in host
+  // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
+  int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
+    const TensorView& embd = weights.tok_embd();
+    const ops::RopeParams rope = rope_params(weights);
+    ops::RopeTable table;
+    const int64_t pairs = h_.rope_dim / 2;
+    int64_t kept = 0;
+    for (size_t t = 0; t < batch.size(); ++t) {
+      const BatchToken& b = batch[t];
+      if (b.token < 0 || b.token >= embd.ne[1]) {
+        throw EngineError("NT_E_BAD_REQUEST", "token id " + std::to_string(b.token) + " is outside the vocabulary");
+      }
+      if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
+        throw EngineError("NT_E_INTERNAL", "token position " + std::to_string(b.pos) + " is outside its KV cache");
+      }
+      cpu::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
+      cuda::TokenCache& tc = buffers_.host_tokens[t];
+      tc.k = b.cache->k(0, 0);
+      tc.v = b.cache->v(0, 0);
+      tc.layer_stride = static_cast<int64_t>(b.cache->n_ctx()) * b.cache->stride();
+      tc.pos = b.pos;
+      ops::rope_table(b.pos, rope, table);
+      float* dst = buffers_.host_rope + t * buffers_.rope_stride();
+      std::copy_n(table.cos.data(), pairs, dst);
+      std::copy_n(table.sin.data(), pairs, dst + pairs);
+      if (b.want_logits) buffers_.host_kept[kept++] = static_cast<int32_t>(t);
+    }
+    return kept;
+  }
+
+  void run_pass(const Batch& batch, WeightSource& weights, cudaStream_t stream, std::vector<float>& logits) {
+    int64_t n = static_cast<int64_t>(batch.size());
+    if (n > max_batch_) {
+      throw EngineError("NT_E_INTERNAL", "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
+                                             std::to_string(max_batch_));
+    }
+    const int64_t kept = stage_tokens(batch, weights);
+    buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
+    buffers_.upload(n, stream);
+    int32_t max_n_past = 0;
+    for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
+
+    Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
+    for (int layer = 0; layer < h_.n_layer; ++layer) {
+      const LayerWeights l = weights.begin_layer(layer);
+      cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+      project_qkv(l, layer, n, a, stream);
+      const cuda::AttentionShape shape{h_.n_head, h_.n_head_kv, h_.head_dim};
+      cuda::attention(a.q, buffers_.tokens, n, layer, shape, max_n_past, buffers_.attention_scratch,
+                      buffers_.attention_slots, a.att, stream);
+      if (layer == h_.n_layer - 1 && kept < n) n = keep_logit_rows(kept, a, stream);
+      cuda::matmul(l.wo, a.att, n, a.xb, stream);
+      cuda::add_in_place(a.x, a.xb, n * h_.n_embd, stream);
+      feed_forward(l, n, a, stream);
+      weights.end_layer(layer);  // this layer's kernels are issued: its slot may be refilled behind them
+    }
+    const OutputWeights o = weights.begin_output();
+    if (o.output.rows() != n_vocab_) {
+      throw EngineError("NT_E_INTERNAL", "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
+                                             std::to_string(n_vocab_));
+    }
+    cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+    cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
+    weights.end_output();
+    const uint64_t count = static_cast<uint64_t>(n) * n_vocab_;
+    CUDA_CHECK(cudaMemcpyAsync(buffers_.host_logits(), buffers_.logits(), count * sizeof(float),
+                               cudaMemcpyDeviceToHost, stream));
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    logits.assign(buffers_.host_logits(), buffers_.host_logits() + count);
+  }
+
+  // The buffers whose roles swap when rows are dropped (keep_logit_rows gathers out of place).
+  struct Activations {
+    float *x, *xb, *q, *att;
+  };
+
+  // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
+  void project_qkv(const LayerWeights& l, int layer, int64_t n, const Activations& a, cudaStream_t stream) {
+    const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim, kv_dim = h_.n_embd_kv();
+    cuda::matmul(l.wq, a.xb, n, a.q, stream);
+    cuda::matmul(l.wk, a.xb, n, buffers_.k, stream);
+    cuda::matmul(l.wv, a.xb, n, buffers_.v, stream);
+    if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, stream);
+    if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, stream);
+    if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, stream);
+    const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
+    cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
+    cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, n, layer, kv_dim, stream);
+  }
+
+  void feed_forward(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t stream) {
+    cuda::rms_norm(a.x, f32(l.ffn_norm, "ffn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+    cuda::matmul(l.w_gate, a.xb, n, buffers_.gate, stream);
+    cuda::matmul(l.w_up, a.xb, n, buffers_.up, stream);
+    cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
+    cuda::matmul(l.w_down, buffers_.gate, n, a.xb, stream);
+    cuda::add_in_place(a.x, a.xb, n * h_.n_embd, stream);
+  }
+
+  // After the last layer's attention only the rows that want logits matter (llama.cpp prunes
+  // them the same way), so a prompt's feed-forward runs for its final token alone. x moves into
+  // xb's buffer (free until the output projection) and att into q's (free after attention).
+  int64_t keep_logit_rows(int64_t kept, Activations& a, cudaStream_t stream) {
+    const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim;
+    cuda::gather_rows(a.xb, a.x, buffers_.kept, kept, h_.n_embd, stream);
+    cuda::gather_rows(a.q, a.att, buffers_.kept, kept, q_dim, stream);
+    std::swap(a.x, a.xb);
+    std::swap(a.att, a.q);
+    return kept;
+  }
+
+  Hparams h_;
+  int32_t n_vocab_;
+  CudaStreamDevice& device_;
+  int32_t max_batch_;
+  cuda::PassBuffers buffers_;
+};
+
+}  // namespace
+
+std::unique_ptr<ComputeBackend> make_cuda_backend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device,
+                                                  int32_t max_batch) {
+  if (max_batch <= 0) throw EngineError("NT_E_INTERNAL", "the CUDA backend needs max_batch >= 1");
+  device.make_current();  // the scratch buffers are allocated on the device's context
+  return std::make_unique<CudaBackend>(h, n_vocab, device, max_batch);
+}
+
+}  // namespace nt

@@ -1,0 +1,176 @@
+// Split-context attention ("flash decoding"): block (chunk, head, token) runs four warps over its
+// chunk of positions, a warp per position at a time, each lane holding head_dim / 32 dimensions
+// of q and of the running output; scores are reduced across the warp and folded in with an
+// online softmax (running max, rescaled sum), so no context length is too long for registers or
+// shared memory. The warps' states merge in shared memory; a second kernel merges the chunks.
+// Sums run in a different order than the CPU's (which adds the exponentials in double), so
+// results agree to float rounding, not bit for bit.
+#include "cuda/kernels/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "cuda/cuda_check.h"
+#include "engine_error.h"
+
+namespace nt::cuda {
+
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kMaxChunks = 32;
+constexpr int kPositionsPerChunk = 128;  // fewer per chunk would add merge work, more idle SMs
+
+// A partial result: acc[head_dim] (unnormalised), then the max score m and the sum l.
+__device__ inline float* partial_at(float* partials, int64_t slot, int head_dim) {
+  return partials + slot * (head_dim + 2);
+}
+
+template <int kDimsPerLane>
+__global__ void __launch_bounds__(32 * kWarps)
+    attention_chunk_kernel(const float* __restrict__ q, const TokenCache* __restrict__ tokens, int32_t layer,
+                           AttentionShape s, int n_chunks, float* __restrict__ partials) {
+  const int chunk = blockIdx.x, head = blockIdx.y, t = blockIdx.z;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const TokenCache tc = tokens[t];
+  const int n_past = tc.pos + 1;
+  const int chunk_len = (n_past + n_chunks - 1) / n_chunks;
+  const int begin = chunk * chunk_len, end = min(n_past, begin + chunk_len);
+  const int64_t kv_dim = int64_t{s.n_head_kv} * s.head_dim;
+  const int64_t kv_offset = layer * tc.layer_stride + int64_t{head / (s.n_head / s.n_head_kv)} * s.head_dim;
+  const float* k = tc.k + kv_offset;
+  const float* v = tc.v + kv_offset;
+  const int d0 = lane * kDimsPerLane;
+
+  float qr[kDimsPerLane], acc[kDimsPerLane];
+  const float* qh = q + (int64_t{t} * s.n_head + head) * s.head_dim;
+#pragma unroll
+  for (int i = 0; i < kDimsPerLane; ++i) {
+    qr[i] = d0 + i < s.head_dim ? qh[d0 + i] : 0.0f;
+    acc[i] = 0.0f;
+  }
+  const float scale = __fdiv_rn(1.0f, __fsqrt_rn(static_cast<float>(s.head_dim)));  // as the CPU
+  float m = -INFINITY, l = 0.0f;
+  for (int j = begin + warp; j < end; j += kWarps) {
+    const float* kj = k + j * kv_dim;
+    float dot = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kDimsPerLane; ++i) {
+      if (d0 + i < s.head_dim) dot = fmaf(qr[i], kj[d0 + i], dot);
+    }
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) dot += __shfl_xor_sync(0xFFFFFFFFu, dot, offset);
+    const float score = dot * scale;
+    const float m_new = fmaxf(m, score);
+    const float correction = expf(m - m_new);  // 0 on the first position (m = -inf)
+    const float p = expf(score - m_new);
+    l = l * correction + p;
+    const float* vj = v + j * kv_dim;
+#pragma unroll
+    for (int i = 0; i < kDimsPerLane; ++i) {
+      const float vd = d0 + i < s.head_dim ? vj[d0 + i] : 0.0f;
+      acc[i] = fmaf(p, vd, acc[i] * correction);
+    }
+    m = m_new;
+  }
+
+  // Merge the warps: smem holds each warp's m, l and acc.
+  __shared__ float warp_m[kWarps], warp_l[kWarps];
+  __shared__ float warp_acc[kWarps][kAttentionMaxHeadDim];
+#pragma unroll
+  for (int i = 0; i < kDimsPerLane; ++i) {
+    if (d0 + i < s.head_dim) warp_acc[warp][d0 + i] = acc[i];
+  }
+  if (lane == 0) {
+    warp_m[warp] = m;
+    warp_l[warp] = l;
+  }
+  __syncthreads();
+  float block_m = -INFINITY;
+  for (int w = 0; w < kWarps; ++w) block_m = fmaxf(block_m, warp_m[w]);
+  float weight[kWarps];
+  float block_l = 0.0f;
+  for (int w = 0; w < kWarps; ++w) {
+    weight[w] = warp_m[w] == -INFINITY ? 0.0f : expf(warp_m[w] - block_m);
+    block_l += weight[w] * warp_l[w];
+  }
+  const int64_t slot = (int64_t{t} * s.n_head + head) * n_chunks + chunk;
+  float* out = partial_at(partials, slot, s.head_dim);
+  for (int d = threadIdx.x; d < s.head_dim; d += 32 * kWarps) {
+    float a = 0.0f;
+    for (int w = 0; w < kWarps; ++w) a += weight[w] * warp_acc[w][d];
+    out[d] = a;
+  }
+  if (threadIdx.x == 0) {
+    out[s.head_dim] = block_m;
+    out[s.head_dim + 1] = block_l;
+  }
+}
+
+__global__ void attention_merge_kernel(const float* __restrict__ partials, AttentionShape s, int n_chunks,
+                                       float* __restrict__ out) {
+  const int head = blockIdx.x, t = blockIdx.y;
+  const int64_t first = (int64_t{t} * s.n_head + head) * n_chunks;
+  const int64_t stride = s.head_dim + 2;
+  const float* p = partials + first * stride;
+  float m = -INFINITY;
+  for (int c = 0; c < n_chunks; ++c) m = fmaxf(m, p[c * stride + s.head_dim]);
+  float l = 0.0f;
+  for (int c = 0; c < n_chunks; ++c) {
+    const float mc = p[c * stride + s.head_dim];
+    if (mc != -INFINITY) l += expf(mc - m) * p[c * stride + s.head_dim + 1];
+  }
+  const float inv_l = 1.0f / l;
+  float* dst = out + (int64_t{t} * s.n_head + head) * s.head_dim;
+  for (int d = threadIdx.x; d < s.head_dim; d += blockDim.x) {
+    float a = 0.0f;
+    for (int c = 0; c < n_chunks; ++c) {
+      const float mc = p[c * stride + s.head_dim];
+      if (mc != -INFINITY) a += expf(mc - m) * p[c * stride + d];
+    }
+    dst[d] = a * inv_l;
+  }
+}
+
+template <int kDimsPerLane>
+void launch_chunks(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer,
+                   const AttentionShape& s, int n_chunks, float* partials, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(n_chunks), static_cast<unsigned>(s.n_head), static_cast<unsigned>(n_tokens));
+  attention_chunk_kernel<kDimsPerLane><<<grid, 32 * kWarps, 0, stream>>>(q, tokens, layer, s, n_chunks, partials);
+  CUDA_CHECK_LAUNCH("attention_chunk_kernel");
+}
+
+}  // namespace
+
+int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim) { return n_slots * (int64_t{head_dim} + 2); }
+
+void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer, const AttentionShape& shape,
+               int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream) {
+  if (n_tokens <= 0) return;
+  if (shape.head_dim <= 0 || shape.head_dim > kAttentionMaxHeadDim || shape.n_head_kv <= 0 ||
+      shape.n_head % shape.n_head_kv != 0) {
+    throw EngineError("NT_E_UNSUPPORTED", "the CUDA attention supports head_dim 1.." +
+                                              std::to_string(kAttentionMaxHeadDim) + " and n_head a multiple of " +
+                                              "n_head_kv; got head_dim " + std::to_string(shape.head_dim));
+  }
+  const int64_t heads = n_tokens * shape.n_head;
+  if (scratch_slots < heads) throw EngineError("NT_E_INTERNAL", "attention scratch too small for the pass");
+  int64_t n_chunks = std::clamp<int64_t>((max_n_past + kPositionsPerChunk - 1) / kPositionsPerChunk, 1, kMaxChunks);
+  n_chunks = std::min(n_chunks, scratch_slots / heads);
+  const int chunks = static_cast<int>(n_chunks);
+  if (shape.head_dim <= 32) {
+    launch_chunks<1>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+  } else if (shape.head_dim <= 64) {
+    launch_chunks<2>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+  } else if (shape.head_dim <= 128) {
+    launch_chunks<4>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+  } else {
+    launch_chunks<8>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+  }
+  const dim3 grid(static_cast<unsigned>(shape.n_head), static_cast<unsigned>(n_tokens));
+  attention_merge_kernel<<<grid, 128, 0, stream>>>(scratch, shape, chunks, out);
+  CUDA_CHECK_LAUNCH("attention_merge_kernel");
+}
+
+}  // namespace nt::cuda

@@ -1,0 +1,31 @@
+// ops::attention_head for every (token, query head) of a pass, over each token's own cache:
+// softmax(q · K[0..pos] / sqrt(head_dim)) · V[0..pos], with GQA (query head h reads kv head
+// h / (n_head / n_head_kv)). Contexts of any length: each (token, head) is split into chunks
+// that blocks process with an online softmax, and a second kernel merges the chunks.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "cuda/kernels/token_cache.h"
+
+namespace nt::cuda {
+
+struct AttentionShape {
+  int32_t n_head, n_head_kv, head_dim;  // head_dim at most kAttentionMaxHeadDim
+};
+
+constexpr int32_t kAttentionMaxHeadDim = 256;
+
+// Floats of partial results that attention() may use for n_slots (token, head, chunk) triples.
+int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim);
+
+// q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's cache and position
+// (the keys and values of this layer at positions 0..pos must already be stored); max_n_past:
+// the largest pos + 1 in the pass; scratch: attention_scratch_floats(scratch_slots, head_dim)
+// floats, scratch_slots >= n_tokens * n_head. Throws NT_E_UNSUPPORTED for head_dim > 256.
+void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer, const AttentionShape& shape,
+               int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream);
+
+}  // namespace nt::cuda

@@ -1,0 +1,75 @@
+// Chooses the kernel for a weight type and token count, after the checks that keep a kernel from
+// reading out of bounds or misaligned (a misaligned load would poison the whole CUDA context).
+#include "cuda/kernels/matmul.h"
+
+#include <string>
+
+#include "cuda/kernels/matmul_args.h"
+#include "cuda/quant/bf16.cuh"
+#include "cuda/quant/f16.cuh"
+#include "cuda/quant/f32.cuh"
+#include "cuda/quant/q2_k.cuh"
+#include "cuda/quant/q3_k.cuh"
+#include "cuda/quant/q4_0.cuh"
+#include "cuda/quant/q4_1.cuh"
+#include "cuda/quant/q4_k.cuh"
+#include "cuda/quant/q5_0.cuh"
+#include "cuda/quant/q5_1.cuh"
+#include "cuda/quant/q5_k.cuh"
+#include "cuda/quant/q6_k.cuh"
+#include "cuda/quant/q8_0.cuh"
+#include "engine_error.h"
+#include "gguf/ggml_type.h"
+
+namespace nt::cuda {
+
+namespace {
+
+template <class Q>
+void launch(const MatmulArgs& a, cudaStream_t stream) {
+  if (a.n_tokens <= kMatvecMaxTokens) {
+    launch_matvec<Q>(a, stream);
+  } else {
+    launch_gemm<Q>(a, stream);
+  }
+}
+
+void check_shape(const TensorView& w) {
+  const auto layout = ggml_block_layout(w.type);
+  const int64_t n = w.ne[0];
+  if (!layout || n <= 0 || n % 8 != 0 || n % layout->block_elements != 0) {
+    throw EngineError("NT_E_INTERNAL", "the CUDA matmul needs rows of whole blocks and a multiple of 8 elements; got " +
+                                           std::to_string(n) + " elements of " + ggml_type_name(w.type));
+  }
+  if (reinterpret_cast<uintptr_t>(w.data) % 16 != 0) {
+    throw EngineError("NT_E_INTERNAL", "a " + ggml_type_name(w.type) +
+                                           " weight tensor in GPU memory is not 16-byte aligned");
+  }
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream) {
+  if (n_tokens <= 0 || w.rows() <= 0) return;
+  check_shape(w);
+  const MatmulArgs a{w.data, w.row_bytes(), w.rows(), w.ne[0], x, n_tokens, out};
+  switch (static_cast<GgmlType>(w.type)) {
+    case GgmlType::F32: return launch<quant::F32>(a, stream);
+    case GgmlType::F16: return launch<quant::F16>(a, stream);
+    case GgmlType::BF16: return launch<quant::BF16>(a, stream);
+    case GgmlType::Q4_0: return launch<quant::Q4_0>(a, stream);
+    case GgmlType::Q4_1: return launch<quant::Q4_1>(a, stream);
+    case GgmlType::Q5_0: return launch<quant::Q5_0>(a, stream);
+    case GgmlType::Q5_1: return launch<quant::Q5_1>(a, stream);
+    case GgmlType::Q8_0: return launch<quant::Q8_0>(a, stream);
+    case GgmlType::Q2_K: return launch<quant::Q2_K>(a, stream);
+    case GgmlType::Q3_K: return launch<quant::Q3_K>(a, stream);
+    case GgmlType::Q4_K: return launch<quant::Q4_K>(a, stream);
+    case GgmlType::Q5_K: return launch<quant::Q5_K>(a, stream);
+    case GgmlType::Q6_K: return launch<quant::Q6_K>(a, stream);
+    default:
+      throw EngineError("NT_E_UNSUPPORTED", "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
+  }
+}
+
+}  // namespace nt::cuda

@@ -1,0 +1,24 @@
+// Matrix products on the GPU straight from GGUF blocks: each kernel dequantizes weights on the fly
+// (cuda/quant/*.cuh, the same float math as cpu::dequantize_row) and multiplies them with float
+// activations, accumulating in float. Few tokens (decode) take a matrix-vector kernel that reads
+// each weight byte once at memory speed; more (prefill, batches) a tiled GEMM.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "tensor/tensor_view.h"
+
+namespace nt::cuda {
+
+// out[t * w.rows() + r] = dot(row r of w, x + t * w.ne[0]) for t < n_tokens, r < w.rows().
+// w.data, x and out are device pointers; w.data must be 16-byte aligned and w.ne[0] a multiple
+// of 8 and of the type's block. Throws EngineError NT_E_UNSUPPORTED for a type without a kernel,
+// NT_E_INTERNAL for a misaligned tensor or a failed launch.
+void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream);
+
+// At most this many tokens go through the matrix-vector kernel; more through the GEMM.
+constexpr int64_t kMatvecMaxTokens = 8;
+
+}  // namespace nt::cuda

@@ -1,0 +1,28 @@
+// What the per-format matmul kernels take, and the launchers each format instantiates
+// (matmul_float.cu, matmul_legacy.cu, matmul_kquants.cu) for the dispatcher in matmul.cu.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nt::cuda {
+
+struct MatmulArgs {
+  const uint8_t* w;  // rows × row_bytes of blocks, 16-byte aligned
+  size_t row_bytes;
+  int64_t rows;
+  int64_t n;  // elements per row (the reduction), a multiple of 8 and of the block
+  const float* x;  // n_tokens × n
+  int64_t n_tokens;
+  float* out;  // n_tokens × rows
+};
+
+// Format Q is one of cuda/quant/*.cuh's structs.
+template <class Q>
+void launch_matvec(const MatmulArgs& a, cudaStream_t stream);
+template <class Q>
+void launch_gemm(const MatmulArgs& a, cudaStream_t stream);
+
+}  // namespace nt::cuda

@@ -1,0 +1,33 @@
+// One block per token: its new key and value rows into its own sequence's cache, at its position.
+#include "cuda/cuda_check.h"
+#include "cuda/kernels/ops.h"
+
+namespace nt::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void __launch_bounds__(kThreads)
+    store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, const TokenCache* __restrict__ tokens,
+                    int32_t layer, int64_t kv_dim) {
+  const TokenCache tc = tokens[blockIdx.x];
+  const int64_t offset = layer * tc.layer_stride + int64_t{tc.pos} * kv_dim;
+  const float* k_src = k + int64_t{blockIdx.x} * kv_dim;
+  const float* v_src = v + int64_t{blockIdx.x} * kv_dim;
+  for (int64_t i = threadIdx.x; i < kv_dim; i += kThreads) {
+    tc.k[offset + i] = k_src[i];
+    tc.v[offset + i] = v_src[i];
+  }
+}
+
+}  // namespace
+
+void store_kv(const float* k, const float* v, const TokenCache* tokens, int64_t n_tokens, int32_t layer,
+              int64_t kv_dim, cudaStream_t stream) {
+  if (n_tokens <= 0) return;
+  store_kv_kernel<<<static_cast<unsigned>(n_tokens), kThreads, 0, stream>>>(k, v, tokens, layer, kv_dim);
+  CUDA_CHECK_LAUNCH("store_kv_kernel");
+}
+
+}  // namespace nt::cuda

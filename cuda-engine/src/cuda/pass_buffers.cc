@@ -1,0 +1,72 @@
+#include "cuda/pass_buffers.h"
+
+#include <algorithm>
+
+#include "cuda/kernels/attention.h"
+
+namespace nt::cuda {
+
+namespace {
+
+// Offsets inside the shared allocations stay 256-byte aligned (float4 loads, coalescing).
+uint64_t aligned(uint64_t bytes) { return (bytes + 255) / 256 * 256; }
+
+}  // namespace
+
+PassBuffers::PassBuffers(const Hparams& h, int32_t max_batch) : n_embd_(h.n_embd), max_batch_(max_batch) {
+  const uint64_t b = static_cast<uint64_t>(std::max(max_batch, 1));
+  const uint64_t q_dim = static_cast<uint64_t>(h.n_head) * h.head_dim, kv_dim = h.n_embd_kv();
+  const uint64_t widths[] = {static_cast<uint64_t>(h.n_embd), std::max<uint64_t>(h.n_embd, q_dim), q_dim, kv_dim,
+                             kv_dim, q_dim, static_cast<uint64_t>(h.n_ff), static_cast<uint64_t>(h.n_ff)};
+  uint64_t total = 0;
+  for (uint64_t w : widths) total += aligned(b * w * sizeof(float)) / sizeof(float);
+  activations_ = DeviceBuffer<float>(total, "the forward pass's activations");
+  float** slots[] = {&x, &xb, &q, &k, &v, &att, &gate, &up};
+  float* next = activations_.get();
+  for (int i = 0; i < 8; ++i) {
+    *slots[i] = next;
+    next += aligned(b * widths[i] * sizeof(float)) / sizeof(float);
+  }
+
+  // Two chunks per (token, head) at a full batch; up to 32 for a single long-context token.
+  attention_slots = static_cast<int64_t>(h.n_head) * std::max<int64_t>(2 * b, 32);
+  attention_ = DeviceBuffer<float>(attention_scratch_floats(attention_slots, h.head_dim), "attention partials");
+  attention_scratch = attention_.get();
+
+  const uint64_t tokens_bytes = aligned(b * sizeof(TokenCache));
+  const uint64_t kept_bytes = aligned(b * sizeof(int32_t));
+  rope_floats_ = std::max(h.rope_dim, 2);
+  const uint64_t rope_bytes = aligned(b * rope_floats_ * sizeof(float));
+  meta_bytes_ = tokens_bytes + kept_bytes + rope_bytes;
+  meta_ = DeviceBuffer<uint8_t>(meta_bytes_, "per-token metadata");
+  host_meta_ = PinnedBuffer<uint8_t>(meta_bytes_, "per-token metadata");
+  host_tokens = reinterpret_cast<TokenCache*>(host_meta_.get());
+  host_kept = reinterpret_cast<int32_t*>(host_meta_.get() + tokens_bytes);
+  host_rope = reinterpret_cast<float*>(host_meta_.get() + tokens_bytes + kept_bytes);
+  tokens = reinterpret_cast<const TokenCache*>(meta_.get());
+  kept = reinterpret_cast<const int32_t*>(meta_.get() + tokens_bytes);
+  rope = reinterpret_cast<const float*>(meta_.get() + tokens_bytes + kept_bytes);
+
+  host_embd_ = PinnedBuffer<float>(b * h.n_embd, "embedding rows");
+  host_embd = host_embd_.get();
+}
+
+void PassBuffers::upload(int64_t n, cudaStream_t stream) {
+  // Only the n tokens' parts: a decode pass then copies a few hundred bytes, not max_batch rows.
+  const auto copy = [&](const void* device_dst, const void* host_src, uint64_t bytes) {
+    CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(device_dst), host_src, bytes, cudaMemcpyHostToDevice, stream));
+  };
+  copy(tokens, host_tokens, n * sizeof(TokenCache));
+  copy(kept, host_kept, n * sizeof(int32_t));
+  copy(rope, host_rope, n * rope_floats_ * sizeof(float));
+  CUDA_CHECK(cudaMemcpyAsync(x, host_embd, static_cast<uint64_t>(n) * n_embd_ * sizeof(float),
+                             cudaMemcpyHostToDevice, stream));
+}
+
+void PassBuffers::reserve_logits(int64_t floats) {
+  if (static_cast<uint64_t>(floats) <= logits_.size()) return;
+  logits_ = DeviceBuffer<float>(floats, "logits");
+  host_logits_ = PinnedBuffer<float>(floats, "logits");
+}
+
+}  // namespace nt::cuda

@@ -1,0 +1,56 @@
+// Everything one CUDA forward pass works in, sized once for max_batch tokens: the activations in
+// VRAM, the per-token metadata (cache pointers, positions, RoPE tables, kept rows) staged in
+// pinned memory and uploaded in one copy, and the logits, which grow with the rows kept.
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/device_buffer.h"
+#include "cuda/kernels/token_cache.h"
+#include "model/hparams.h"
+
+namespace nt::cuda {
+
+class PassBuffers {
+ public:
+  PassBuffers(const Hparams& h, int32_t max_batch);
+
+  // Activations, max_batch rows each: x and xb of n_embd (xb also fits q_dim), q and att of
+  // q_dim, k and v of kv_dim, gate and up of n_ff.
+  float *x, *xb, *q, *k, *v, *att, *gate, *up;
+  float* attention_scratch;
+  int64_t attention_slots;
+
+  // Per-token metadata: host side (pinned, filled by the pass) and its device copy.
+  TokenCache* host_tokens;
+  int32_t* host_kept;  // indices of the tokens that want logits
+  float* host_rope;    // per token: rope_dim / 2 cosines, then as many sines (rope_stride floats)
+  float* host_embd;    // max_batch × n_embd embedding rows
+  const TokenCache* tokens;
+  const int32_t* kept;
+  const float* rope;
+  int64_t rope_stride() const { return rope_floats_; }
+  // Uploads the metadata of n tokens (one copy) and their embeddings into x.
+  void upload(int64_t n, cudaStream_t stream);
+
+  // Device and pinned space for rows × n_vocab logits, grown when a pass keeps more rows than any
+  // before (allocation synchronises the device, so this happens once or twice per model).
+  void reserve_logits(int64_t floats);
+  float* logits() const { return logits_.get(); }
+  float* host_logits() const { return host_logits_.get(); }
+
+ private:
+  int64_t n_embd_;
+  int32_t max_batch_;
+  uint64_t meta_bytes_;   // bytes of the metadata block (tokens, kept, rope)
+  int64_t rope_floats_;  // per token: rope_dim / 2 cosines and as many sines
+  DeviceBuffer<float> activations_;
+  DeviceBuffer<float> attention_;
+  DeviceBuffer<uint8_t> meta_;
+  PinnedBuffer<uint8_t> host_meta_;
+  PinnedBuffer<float> host_embd_;
+  DeviceBuffer<float> logits_;
+  PinnedBuffer<float> host_logits_;
+};
+
+}  // namespace nt::cuda

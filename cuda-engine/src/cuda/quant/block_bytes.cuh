@@ -1,0 +1,47 @@
+// Device-side reads of GGUF block fields. Blocks are packed (18-, 22-, 110-, 210-byte blocks...),
+// so a field is only as aligned as its offset and the block size allow: each format says how many
+// bytes of alignment its 8-byte quant runs have (assuming the tensor starts 16-byte aligned,
+// which the matmul launcher checks), and these helpers load with the widest access that allows.
+#pragma once
+
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace nt::cuda::quant {
+
+// Eight bytes at p, p aligned to kAlign (2, 4 or 8) bytes; byte i is (i < 4 ? x : y) >> 8*(i%4).
+template <int kAlign>
+__device__ __forceinline__ uint2 load8(const uint8_t* p) {
+  if constexpr (kAlign >= 8) {
+    return *reinterpret_cast<const uint2*>(p);
+  } else if constexpr (kAlign >= 4) {
+    const uint32_t* w = reinterpret_cast<const uint32_t*>(p);
+    return make_uint2(w[0], w[1]);
+  } else {
+    const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+    return make_uint2(h[0] | (uint32_t{h[1]} << 16), h[2] | (uint32_t{h[3]} << 16));
+  }
+}
+
+__device__ __forceinline__ uint32_t byte_at(uint2 bytes, int i) {
+  return ((i < 4 ? bytes.x : bytes.y) >> (8 * (i & 3))) & 0xFFu;
+}
+
+// f16 and bf16 widen exactly, so these equal the CPU's fp16_to_fp32 / bf16_to_fp32 bit for bit.
+__device__ __forceinline__ float f16_at(const uint8_t* p) {
+  return __half2float(__ushort_as_half(*reinterpret_cast<const uint16_t*>(p)));
+}
+__device__ __forceinline__ float bf16_bits_to_float(uint32_t h) { return __uint_as_float(h << 16); }
+__device__ __forceinline__ float f16_bits_to_float(uint32_t h) {
+  return __half2float(__ushort_as_half(static_cast<unsigned short>(h)));
+}
+
+// Small integers to float without I2F, which issues at a quarter of the FP32 rate on sm_80/90 and
+// was the decode kernels' bottleneck: 2^23 + u has u in its low mantissa bits, so subtracting
+// 2^23 + bias leaves u - bias exactly (for 0 <= u < 2^23 and |u - bias| < 2^24).
+__device__ __forceinline__ float small_int_to_float(uint32_t u, int bias = 0) {
+  return __int_as_float(0x4B000000 | u) - (8388608.0f + static_cast<float>(bias));
+}
+
+}  // namespace nt::cuda::quant

@@ -1,0 +1,30 @@
+// Q4_K (ggml block_q4_K, 144 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128
+// bytes of nibbles; element e is the low (e % 64 < 32) or high nibble of qs[32 * (e / 64) + e % 32];
+// weight = (d * scale) * q - dmin * min per 32-element sub-block, as cpu/quant/k4_scalar.h.
+#pragma once
+
+#include "cuda/quant/block_bytes.cuh"
+#include "cuda/quant/k4_scales.cuh"
+
+namespace nt::cuda::quant {
+
+struct Q4_K {
+  static constexpr int kBlockElements = 256;
+  static constexpr int kBlockBytes = 144;
+  __device__ static void dequantize8(const uint8_t* block, int part, float out[8]) {
+    const float d = f16_at(block);
+    const float dmin = f16_at(block + 2);
+    uint32_t sc, mn;
+    k4_scale_min(block + 4, part >> 2, sc, mn);
+    const float scale = __fmul_rn(d, small_int_to_float(sc));
+    const float min = __fmul_rn(dmin, small_int_to_float(mn));
+    const uint2 qs = load8<8>(block + 16 + 32 * (part >> 3) + 8 * (part & 3));  // 144 = 9 * 16
+    const int shift = (part & 4) ? 4 : 0;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      out[i] = __fsub_rn(__fmul_rn(scale, small_int_to_float((byte_at(qs, i) >> shift) & 0xF)), min);
+    }
+  }
+};
+
+}  // namespace nt::cuda::quant

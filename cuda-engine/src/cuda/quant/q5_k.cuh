@@ -1,0 +1,33 @@
+// Q5_K (ggml block_q5_K, 176 bytes): f16 d, f16 dmin, 12 bytes of scales and mins as Q4_K, 32
+// bytes qh, 128 bytes of nibbles as Q4_K; element e's fifth bit is bit e / 32 of qh[e % 32];
+// weight = (d * scale) * q - dmin * min, as cpu/quant/k4_scalar.h.
+#pragma once
+
+#include "cuda/quant/block_bytes.cuh"
+#include "cuda/quant/k4_scales.cuh"
+
+namespace nt::cuda::quant {
+
+struct Q5_K {
+  static constexpr int kBlockElements = 256;
+  static constexpr int kBlockBytes = 176;
+  __device__ static void dequantize8(const uint8_t* block, int part, float out[8]) {
+    const float d = f16_at(block);
+    const float dmin = f16_at(block + 2);
+    uint32_t sc, mn;
+    k4_scale_min(block + 4, part >> 2, sc, mn);
+    const float scale = __fmul_rn(d, small_int_to_float(sc));
+    const float min = __fmul_rn(dmin, small_int_to_float(mn));
+    const uint2 qh = load8<8>(block + 16 + 8 * (part & 3));  // 176 = 11 * 16
+    const uint2 qs = load8<8>(block + 48 + 32 * (part >> 3) + 8 * (part & 3));
+    const int shift = (part & 4) ? 4 : 0;
+    const int high_bit = part >> 2;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const uint32_t q = ((byte_at(qs, i) >> shift) & 0xF) | (((byte_at(qh, i) >> high_bit) & 1) << 4);
+      out[i] = __fsub_rn(__fmul_rn(scale, small_int_to_float(q)), min);
+    }
+  }
+};
+
+}  // namespace nt::cuda::quant

@@ -1,0 +1,32 @@
+// Where a forward pass runs: the CPU (reference and fallback) or a CUDA device. Both compute the
+// same llama-family graph (llama_forward.h) over weights reached through a WeightSource.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "model/batch.h"
+#include "model/hparams.h"
+#include "model/kv_cache.h"
+#include "model/weight_source.h"
+
+namespace nt {
+
+class ComputeBackend {
+ public:
+  virtual ~ComputeBackend() = default;
+
+  virtual const char* name() const = 0;  // "cpu" or "cuda"
+
+  // One sequence's keys and values for n_ctx positions, in this backend's memory. Throws
+  // EngineError NT_E_OUT_OF_MEMORY.
+  virtual std::unique_ptr<KvCache> new_cache(int32_t n_ctx) = 0;
+
+  // One pass over a batch: writes each token's keys and values into its cache and, for the tokens
+  // that want them, n_vocab logits each into `logits` (host memory), in batch order. Returns when
+  // the logits are on the host. Throws EngineError (NT_E_CUDA failures as NT_E_INTERNAL naming
+  // the call, NT_E_OUT_OF_MEMORY, NT_E_IO from the weight source).
+  virtual void forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) = 0;
+};
+
+}  // namespace nt

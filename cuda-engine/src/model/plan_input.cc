@@ -1,0 +1,42 @@
+#include "model/plan_input.h"
+
+#include <algorithm>
+
+#include "model/kv_cache.h"
+
+namespace nt {
+
+namespace {
+
+// Floats one token of a pass keeps on the device: the residual stream, normed input, q, k, v,
+// attention output, the feed-forward's gate and up rows, and one row of logits.
+uint64_t activation_bytes(const Hparams& h, int32_t n_vocab, int32_t n_batch) {
+  const uint64_t q = uint64_t{static_cast<uint32_t>(h.n_head)} * static_cast<uint32_t>(h.head_dim);
+  const uint64_t per_token = 2ull * static_cast<uint32_t>(h.n_embd) + 2 * q + 2ull * static_cast<uint32_t>(h.n_embd_kv()) +
+                             2ull * static_cast<uint32_t>(h.n_ff) + static_cast<uint32_t>(n_vocab);
+  return per_token * sizeof(float) * static_cast<uint64_t>(std::max(1, n_batch));
+}
+
+}  // namespace
+
+TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const PlanBudgets& budgets,
+                         const LinkSpeeds& links) {
+  TierPlanInput in;
+  for (const BoundTensor& t : weights.tensors) {
+    // The embedding table needs one row per token and RoPE tables are built on the host: both
+    // stay in host memory. A tied head ("output") reads the same bytes every pass.
+    const bool host_only = t.name == "token_embd.weight" || t.name == "rope_freqs.weight";
+    in.tensors.push_back({t.name, t.info->bytes, t.layer, !host_only});
+  }
+  const uint64_t slack = kSlotSlackBytes * static_cast<uint64_t>(budgets.staging_slots);
+  in.vram_budget = budgets.vram > slack ? budgets.vram - slack : 0;
+  in.pinned_budget = budgets.pinned > slack ? budgets.pinned - slack : 0;
+  in.kv_bytes_per_sequence = 2 * KvCache::floats(h.n_layer, budgets.n_ctx, h.n_embd_kv()) * sizeof(float);
+  in.n_sequences = budgets.n_sequences;
+  in.activation_bytes = activation_bytes(h, weights.views.n_vocab, budgets.n_batch);
+  in.staging_slots = budgets.staging_slots;
+  in.links = links;
+  return in;
+}
+
+}  // namespace nt

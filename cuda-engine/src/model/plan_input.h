@@ -1,0 +1,29 @@
+// What the tier planner is asked about a model: its tensors (bytes, layer, read every pass or
+// not) and what is budgeted before any weight — KV caches, activations, the staging ring.
+#pragma once
+
+#include <cstdint>
+
+#include "model/hparams.h"
+#include "model/weights.h"
+#include "tier/tier_plan.h"
+
+namespace nt {
+
+struct PlanBudgets {
+  uint64_t vram = 0;    // resolved budgets in bytes (defaults already applied)
+  uint64_t pinned = 0;
+  int32_t n_ctx = 0;
+  int32_t n_sequences = 1;
+  int32_t n_batch = 512;
+  int32_t staging_slots = 3;
+};
+
+TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const PlanBudgets& budgets,
+                         const LinkSpeeds& links);
+
+// Bytes the streamer may add to one slot beyond the planner's group bytes: per-tensor alignment
+// in device slots and the rounding of storage reads out to whole blocks.
+constexpr uint64_t kSlotSlackBytes = 1ull << 20;
+
+}  // namespace nt

@@ -1,0 +1,24 @@
+// The link speeds the tier planner's cost model needs (tier_plan.h), measured on this machine in
+// this process: device-memory read, pinned host→device copy, and O_DIRECT storage read of the
+// model file itself. Printed next to every benchmark figure as its bound (DESIGN §3).
+#pragma once
+
+#include <cstdint>
+
+#include "io/direct_reader.h"
+#include "stream/stream_device.h"
+#include "tier/tier_plan.h"
+
+namespace nt {
+
+struct LinkMeasureOptions {
+  uint64_t bytes = 256ull << 20;  // per measurement; the copies and reads are repeated and the best kept
+  int repeats = 3;
+};
+
+// Each figure in GB/s (1e9 B/s). storage is measured by reading up to `bytes` of the reader's
+// file from `file_offset` (the tensor data section); with no reader it is left 0.
+LinkSpeeds measure_links(StreamDevice& device, DirectReader* reader, uint64_t file_offset, uint64_t file_bytes,
+                         const LinkMeasureOptions& options);
+
+}  // namespace nt

@@ -1,0 +1,95 @@
+// The GPU attention against ops::attention_head: GQA, several positions per pass (a prompt chunk
+// and decode tokens of other sequences), head sizes from TinyStories' 8 to 256, and a context of
+// 3000 positions that spans many chunks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/attention.h"
+#include "ops/attention.h"
+
+namespace nt::cuda::test {
+namespace {
+
+struct Case {
+  int32_t n_head, n_head_kv, head_dim, n_ctx;
+  std::vector<int32_t> positions;  // one token each, all in one cache
+  int64_t scratch_slots;           // 0: n_tokens * n_head * 32
+};
+
+void check(const Case& c) {
+  std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int32_t n_layer = 2, layer = 1;
+  const int64_t kv_dim = int64_t{c.n_head_kv} * c.head_dim, q_dim = int64_t{c.n_head} * c.head_dim;
+  const int64_t cache_floats = n_layer * int64_t{c.n_ctx} * kv_dim;
+  std::vector<float> k(cache_floats), v(cache_floats);
+  for (float& f : k) f = normal(rng);
+  for (float& f : v) f = normal(rng);
+  const int64_t n_tokens = static_cast<int64_t>(c.positions.size());
+  std::vector<float> q(n_tokens * q_dim);
+  for (float& f : q) f = 2.0f * normal(rng);  // peaky softmaxes too
+
+  const DeviceBuffer<float> kd = to_device(k), vd = to_device(v), qd = to_device(q);
+  std::vector<TokenCache> tokens(n_tokens);
+  int32_t max_n_past = 0;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    tokens[t] = TokenCache{kd.get(), vd.get(), int64_t{c.n_ctx} * kv_dim, c.positions[t], 0};
+    max_n_past = std::max(max_n_past, c.positions[t] + 1);
+  }
+  const DeviceBuffer<TokenCache> td = to_device(tokens);
+  const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 32;
+  DeviceBuffer<float> scratch(attention_scratch_floats(slots, c.head_dim), "scratch");
+  DeviceBuffer<float> out(n_tokens * q_dim, "out");
+  attention(qd.get(), td.get(), n_tokens, layer, AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past,
+            scratch.get(), slots, out.get(), test_stream());
+  const std::vector<float> got = to_host(out.get(), out.size());
+
+  std::vector<float> scores(c.n_ctx), expected(c.head_dim);
+  const int32_t group = c.n_head / c.n_head_kv;
+  double max_error = 0.0;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int32_t h = 0; h < c.n_head; ++h) {
+      const int64_t kv_offset = int64_t{layer} * c.n_ctx * kv_dim + int64_t{h / group} * c.head_dim;
+      ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k.data() + kv_offset, v.data() + kv_offset, kv_dim,
+                          c.positions[t] + 1, c.head_dim, scores.data(), expected.data());
+      for (int32_t d = 0; d < c.head_dim; ++d) {
+        const double error = std::fabs(got[t * q_dim + h * c.head_dim + d] - expected[d]);
+        max_error = std::max(max_error, error);
+        // Outputs are averages of N(0, 1) values; float sums in another order differ by ~1e-6.
+        ASSERT_LE(error, 2e-5) << "token at pos " << c.positions[t] << " head " << h << " dim " << d
+                               << ": gpu " << got[t * q_dim + h * c.head_dim + d] << " cpu " << expected[d];
+      }
+    }
+  }
+  std::printf("  head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", c.head_dim, c.n_head, c.n_head_kv,
+              max_n_past - 1, max_error);
+}
+
+TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0});
+  check({8, 8, 8, 64, {0, 5, 63}, 0});  // TinyStories' head size
+  check({4, 1, 128, 512, {0, 200, 511}, 0});
+  check({4, 2, 256, 256, {7, 255}, 0});
+  check({6, 3, 80, 100, {99}, 0});  // a head size that leaves lanes idle
+}
+
+TEST(CudaAttention, HandlesLongContexts) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({32, 8, 128, 3000, {2999}, 0});
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0});
+}
+
+TEST(CudaAttention, FitsFewerChunksIntoASmallScratch) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 3000, {2999, 2000}, 2 * 8});  // exactly one chunk per (token, head)
+  check({8, 2, 64, 3000, {2999, 2000}, 2 * 8 * 3});
+}
+
+}  // namespace
+}  // namespace nt::cuda::test

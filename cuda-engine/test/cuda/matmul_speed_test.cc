@@ -1,0 +1,68 @@
+// Speed of the matmul kernels on a Llama-8B-sized feed-forward matrix (14336 × 4096): decode
+// bandwidth against the weights' bytes, prefill FLOP rate at 512 tokens. Disabled by default (it
+// asserts nothing); run on the GPU machine with --gtest_also_run_disabled_tests.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "cpu/quant_test_rows.h"
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/matmul.h"
+
+namespace nt::cuda::test {
+namespace {
+
+float time_ms(const std::function<void()>& run, int reps) {
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  run();  // warm-up
+  CUDA_CHECK(cudaEventRecord(start, test_stream()));
+  for (int i = 0; i < reps; ++i) run();
+  CUDA_CHECK(cudaEventRecord(stop, test_stream()));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms / reps;
+}
+
+TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
+  NT_SKIP_WITHOUT_CUDA();
+  const int64_t rows = 14336, n = 4096;
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    std::mt19937 rng(1);
+    // One random row repeated: the kernels' speed does not depend on the values.
+    const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
+    std::vector<uint8_t> bytes;
+    bytes.reserve(row.size() * rows);
+    for (int64_t r = 0; r < rows; ++r) bytes.insert(bytes.end(), row.begin(), row.end());
+    const DeviceBuffer<uint8_t> w = to_device(bytes);
+    TensorView view;
+    view.data = w.get();
+    view.type = static_cast<uint32_t>(type);
+    view.ne[0] = n;
+    view.ne[1] = rows;
+    const int64_t max_tokens = 512;
+    const std::vector<float> x = cpu::test::random_activations(n * max_tokens, rng);
+    const DeviceBuffer<float> xd = to_device(x);
+    DeviceBuffer<float> out(rows * max_tokens, "out");
+    std::printf("  %-5s %6.1f MB:", ggml_type_name(view.type).c_str(), bytes.size() / 1e6);
+    for (int64_t tokens : {1, 4, 8}) {
+      const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 20);
+      std::printf("  n=%lld %6.0f GB/s", static_cast<long long>(tokens), bytes.size() / (ms * 1e6));
+    }
+    for (int64_t tokens : {64, 512}) {
+      const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
+      std::printf("  n=%lld %5.1f TFLOP/s", static_cast<long long>(tokens), 2.0 * rows * n * tokens / (ms * 1e9));
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test

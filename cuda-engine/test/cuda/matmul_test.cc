@@ -1,0 +1,133 @@
+// The GPU matrix products against the CPU's dequantization: for every weight type, random valid
+// blocks (cpu/quant_test_rows), both kernels (matrix-vector for few tokens, GEMM for more), odd
+// row and token counts that leave partial tiles.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "cpu/matmul.h"
+#include "cpu/quant_test_rows.h"
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/matmul.h"
+
+namespace nt::cuda::test {
+namespace {
+
+struct Matrix {
+  std::vector<uint8_t> bytes;   // rows × row_bytes, GGUF blocks
+  std::vector<float> weights;   // the same rows dequantized on the CPU
+  int64_t rows, n;
+};
+
+Matrix random_matrix(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) {
+  Matrix m{{}, std::vector<float>(rows * n), rows, n};
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
+    cpu::dequantize_row(static_cast<uint32_t>(type), row.data(), m.weights.data() + r * n, n);
+    m.bytes.insert(m.bytes.end(), row.begin(), row.end());
+  }
+  return m;
+}
+
+TensorView view_of(GgmlType type, const DeviceBuffer<uint8_t>& bytes, int64_t rows, int64_t n) {
+  TensorView w;
+  w.data = bytes.get();
+  w.type = static_cast<uint32_t>(type);
+  w.ne[0] = n;
+  w.ne[1] = rows;
+  return w;
+}
+
+std::vector<float> gpu_matmul(GgmlType type, const Matrix& m, const std::vector<float>& x, int64_t n_tokens) {
+  const DeviceBuffer<uint8_t> w = to_device(m.bytes);
+  const DeviceBuffer<float> xd = to_device(x);
+  DeviceBuffer<float> out(n_tokens * m.rows, "test output");
+  matmul(view_of(type, w, m.rows, m.n), xd.get(), n_tokens, out.get(), test_stream());
+  return to_host(out.get(), n_tokens * m.rows);
+}
+
+std::string type_name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
+
+// Error relative to sum |w_i x_i|: float accumulation of n products is off by at most about
+// n * 2^-24 of that sum, so 3e-5 holds for n = 512 in the worst case and flags any wrong element.
+TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
+  NT_SKIP_WITHOUT_CUDA();
+  const int64_t rows = 131, n = 512;
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 7);
+    const Matrix m = random_matrix(type, rows, n, rng);
+    double max_error = 0.0;
+    for (int64_t n_tokens : {1, 2, 3, 4, 5, 7, 8, 9, 17, 64, 65, 130}) {
+      std::vector<float> x;
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const std::vector<float> row = cpu::test::random_activations(n, rng);
+        x.insert(x.end(), row.begin(), row.end());
+      }
+      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double dot = 0.0, magnitude = 0.0;
+          for (int64_t i = 0; i < n; ++i) {
+            const double p = double{m.weights[r * n + i]} * x[t * n + i];
+            dot += p;
+            magnitude += std::fabs(p);
+          }
+          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
+          max_error = std::max(max_error, error);
+          ASSERT_LE(error, 3e-5) << type_name(type) << " row " << r << " token " << t << " of " << n_tokens
+                                 << ": gpu " << out[t * rows + r] << " reference " << dot;
+        }
+      }
+    }
+    std::printf("  %-5s max error %.3g (relative to sum |w x|)\n", type_name(type).c_str(), max_error);
+  }
+}
+
+// With one-hot activations each output is a single dequantized weight, which must equal the CPU's
+// bit for bit (the kernels round as cpu::dequantize_row does), in both kernels.
+TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
+  NT_SKIP_WITHOUT_CUDA();
+  const int64_t n = 256;
+  // 67 rows: one row per warp; 8205: four rows per warp with a partial last warp.
+  for (int64_t rows : {67, 8205})
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 99);
+    const Matrix m = random_matrix(type, rows, n, rng);
+    for (int64_t n_tokens : {int64_t{8}, n}) {  // the matrix-vector kernel, the GEMM
+      std::vector<float> x(n_tokens * n, 0.0f);
+      for (int64_t t = 0; t < n_tokens; ++t) x[t * n + (t * 37) % n] = 1.0f;
+      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+      int mismatches = 0;
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          const float expected = m.weights[r * n + (t * 37) % n];
+          if (out[t * rows + r] != expected && ++mismatches <= 3) {
+            ADD_FAILURE() << type_name(type) << " element " << (t * 37) % n << " of row " << r << " with " << n_tokens
+                          << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
+          }
+        }
+      }
+      EXPECT_EQ(mismatches, 0) << type_name(type) << " with " << n_tokens << " tokens";
+    }
+  }
+}
+
+TEST(CudaMatmul, RefusesAMisalignedTensor) {
+  NT_SKIP_WITHOUT_CUDA();
+  DeviceBuffer<uint8_t> bytes(4096, "test weights");
+  DeviceBuffer<float> x(256, "x"), out(16, "out");
+  TensorView w = view_of(GgmlType::Q4_K, bytes, 1, 256);
+  w.data += 2;
+  try {
+    matmul(w, x.get(), 1, out.get(), test_stream());
+    FAIL() << "a misaligned tensor was accepted";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_INTERNAL");
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test

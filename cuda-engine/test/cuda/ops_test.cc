@@ -1,0 +1,157 @@
+// The GPU's small ops against src/ops: RMSNorm, RoPE (both pairings, Llama 3.1 frequency
+// factors), SwiGLU, biases, the KV store and the row gather.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/ops.h"
+#include "ops/rms_norm.h"
+#include "ops/rope.h"
+#include "ops/swiglu.h"
+
+namespace nt::cuda::test {
+namespace {
+
+std::vector<float> normal_floats(size_t n, std::mt19937& rng, float scale = 1.0f) {
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& f : v) f = normal(rng);
+  return v;
+}
+
+TEST(CudaOps, RmsNormMatchesTheCpu) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(1);
+  const int64_t n_tokens = 5, n = 4096 + 64;
+  const std::vector<float> x = normal_floats(n_tokens * n, rng, 3.0f), weight = normal_floats(n, rng);
+  std::vector<float> expected(x.size());
+  ops::rms_norm(x.data(), weight.data(), n_tokens, n, 1e-5f, expected.data());
+  const DeviceBuffer<float> xd = to_device(x), wd = to_device(weight);
+  DeviceBuffer<float> out(x.size(), "out");
+  rms_norm(xd.get(), wd.get(), n_tokens, n, 1e-5f, out.get(), test_stream());
+  const std::vector<float> got = to_host(out.get(), x.size());
+  // The double sum adds in another order; the scale may then differ in its last bit.
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(got[i], expected[i], 2e-6f * std::fabs(expected[i]) + 1e-30f) << i;
+}
+
+void check_rope(RopeMode mode, bool freq_factors, int32_t rope_dim) {
+  std::mt19937 rng(2);
+  const int32_t n_head = 6, n_head_kv = 2, head_dim = 64;
+  const std::vector<int32_t> positions = {0, 1, 17, 513, 4095};
+  const int64_t n_tokens = static_cast<int64_t>(positions.size());
+  const std::vector<float> factors = [&] {
+    std::vector<float> f(rope_dim / 2);
+    for (size_t i = 0; i < f.size(); ++i) f[i] = 1.0f + static_cast<float>(i % 7);
+    return f;
+  }();
+  ops::RopeParams p;
+  p.head_dim = head_dim;
+  p.rope_dim = rope_dim;
+  p.theta_base = 500000.0f;
+  p.freq_scale = 0.5f;
+  p.freq_factors = freq_factors ? factors.data() : nullptr;
+  p.mode = mode;
+
+  std::vector<float> q = normal_floats(n_tokens * n_head * head_dim, rng);
+  std::vector<float> k = normal_floats(n_tokens * n_head_kv * head_dim, rng);
+  const DeviceBuffer<float> qd = to_device(q), kd = to_device(k);
+  std::vector<float> tables;
+  ops::RopeTable table;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    ops::rope_table(positions[t], p, table);
+    tables.insert(tables.end(), table.cos.begin(), table.cos.end());
+    tables.insert(tables.end(), table.sin.begin(), table.sin.end());
+    ops::rope(q.data() + t * n_head * head_dim, n_head, table, p);
+    ops::rope(k.data() + t * n_head_kv * head_dim, n_head_kv, table, p);
+  }
+  const DeviceBuffer<float> td = to_device(tables);
+  rope(qd.get(), kd.get(), td.get(), n_tokens, RopeShape{n_head, n_head_kv, head_dim, rope_dim, mode}, test_stream());
+  // Same tables, same roundings: bit-identical.
+  EXPECT_EQ(to_host(qd.get(), q.size()), q);
+  EXPECT_EQ(to_host(kd.get(), k.size()), k);
+}
+
+TEST(CudaOps, RopeMatchesTheCpuBitForBitInBothPairings) {
+  NT_SKIP_WITHOUT_CUDA();
+  check_rope(RopeMode::Adjacent, false, 64);
+  check_rope(RopeMode::HalfSplit, false, 64);
+  check_rope(RopeMode::Adjacent, true, 64);
+  check_rope(RopeMode::HalfSplit, true, 64);
+  check_rope(RopeMode::Adjacent, false, 32);  // partial rotation: the rest of each head passes
+  check_rope(RopeMode::HalfSplit, true, 32);
+}
+
+TEST(CudaOps, SwigluMatchesTheCpu) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(3);
+  const size_t n = 100003;
+  std::vector<float> gate = normal_floats(n, rng, 4.0f);
+  const std::vector<float> up = normal_floats(n, rng);
+  const DeviceBuffer<float> gd = to_device(gate), ud = to_device(up);
+  ops::swiglu(gate.data(), up.data(), static_cast<int64_t>(n));
+  swiglu(gd.get(), ud.get(), static_cast<int64_t>(n), test_stream());
+  const std::vector<float> got = to_host(gd.get(), n);
+  // expf and std::exp may differ in the last bit.
+  for (size_t i = 0; i < n; ++i) ASSERT_NEAR(got[i], gate[i], 4e-7f * std::fabs(gate[i]) + 1e-30f) << i;
+}
+
+TEST(CudaOps, AddsBiasesAndResidualsAndGathersRows) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(4);
+  const int64_t rows = 7, n = 96;
+  const std::vector<float> x = normal_floats(rows * n, rng), y = normal_floats(rows * n, rng), bias = normal_floats(n, rng);
+  DeviceBuffer<float> xd = to_device(x);
+  const DeviceBuffer<float> yd = to_device(y), bd = to_device(bias);
+  add_in_place(xd.get(), yd.get(), rows * n, test_stream());
+  add_bias(xd.get(), bd.get(), rows, n, test_stream());
+  const std::vector<int32_t> index = {1, 4, 6};
+  const DeviceBuffer<int32_t> id = to_device(index);
+  DeviceBuffer<float> gathered(index.size() * n, "gathered");
+  gather_rows(gathered.get(), xd.get(), id.get(), static_cast<int64_t>(index.size()), n, test_stream());
+  const std::vector<float> got = to_host(gathered.get(), index.size() * n);
+  for (size_t i = 0; i < index.size(); ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t src = index[i] * n + j;
+      EXPECT_EQ(got[i * n + j], (x[src] + y[src]) + bias[j]);
+    }
+  }
+}
+
+TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPosition) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(5);
+  const int32_t n_layer = 2, n_ctx = 16, kv_dim = 40;
+  DeviceBuffer<float> cache_k(2 * n_layer * n_ctx * kv_dim, "cache");  // two sequences' caches, k only
+  DeviceBuffer<float> cache_v(2 * n_layer * n_ctx * kv_dim, "cache");
+  CUDA_CHECK(cudaMemset(cache_k.get(), 0, cache_k.size() * sizeof(float)));
+  CUDA_CHECK(cudaMemset(cache_v.get(), 0, cache_v.size() * sizeof(float)));
+  const int64_t seq_floats = int64_t{n_layer} * n_ctx * kv_dim;
+  std::vector<TokenCache> tokens(3);
+  const int32_t positions[3] = {3, 4, 9};
+  const int sequences[3] = {0, 0, 1};
+  for (int t = 0; t < 3; ++t) {
+    tokens[t].k = cache_k.get() + sequences[t] * seq_floats;
+    tokens[t].v = cache_v.get() + sequences[t] * seq_floats;
+    tokens[t].layer_stride = int64_t{n_ctx} * kv_dim;
+    tokens[t].pos = positions[t];
+  }
+  const std::vector<float> k = normal_floats(3 * kv_dim, rng), v = normal_floats(3 * kv_dim, rng);
+  const DeviceBuffer<float> kd = to_device(k), vd = to_device(v);
+  const DeviceBuffer<TokenCache> td = to_device(tokens);
+  store_kv(kd.get(), vd.get(), td.get(), 3, 1, kv_dim, test_stream());
+  const std::vector<float> got_k = to_host(cache_k.get(), cache_k.size());
+  const std::vector<float> got_v = to_host(cache_v.get(), cache_v.size());
+  for (int t = 0; t < 3; ++t) {
+    const int64_t at = sequences[t] * seq_floats + (int64_t{1} * n_ctx + positions[t]) * kv_dim;
+    for (int i = 0; i < kv_dim; ++i) {
+      EXPECT_EQ(got_k[at + i], k[t * kv_dim + i]);
+      EXPECT_EQ(got_v[at + i], v[t * kv_dim + i]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test
