@@ -29,7 +29,9 @@ try {
     .version(packageVersion())
     .help()
     // Usage mistakes become NT_E_BAD_REQUEST, so they print and exit (2) like any other error.
+    // yargs rethrows an option's coerce error as a YError carrying only the message (a bad --vram-budget).
     .fail((message, err) => {
+      if (err?.name === "YError") throw new NtError("NT_E_BAD_REQUEST", err.message);
       throw err ?? new NtError("NT_E_BAD_REQUEST", `${message} (see "ntctl --help")`);
     })
     .parseAsync();

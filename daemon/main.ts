@@ -29,11 +29,16 @@ const logger = createLogger({ level: logLevel, format: chooseLogFormat(logFormat
 config.logger = logger;
 /**
  * The configuration keys the model registry takes (and re-applies on SIGHUP), under the
- * registry's names. 0 threads or context size means "the engine's default": absent for the registry.
+ * registry's names. 0 threads or context size, and "auto" budgets, mean "the engine's default":
+ * absent for the registry.
  */
 const modelLimits = (c: typeof config.current) => ({
   defaultKeepAlive: c.keepAlive, maxLoadedModels: c.maxLoadedModels, maxQueue: c.queueLimit,
-  defaultLoad: { threads: c.threads || undefined, nCtx: c.contextSize || undefined },
+  defaultLoad: {
+    threads: c.threads || undefined, nCtx: c.contextSize || undefined, backend: c.backend,
+    vramBudget: c.vramBudget === "auto" ? undefined : c.vramBudget,
+    pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
+  },
 });
 const server = new DaemonServer({
   socketPath: socket, socketMode, logger,
@@ -75,11 +80,17 @@ try {
   if (http !== "") {
     // Not fatal: the socket is ntd's own interface, and a taken port (a second ntd on the default
     // 11435) must not take it down; the error says what to change.
-    httpServer = await startHttpServer({ registry: server.models, logger, listen: http }).catch((err: unknown) => {
+    // The key is read per request, so SIGHUP can rotate it without a restart.
+    httpServer = await startHttpServer({
+      registry: server.models, logger, listen: http, apiKey: () => config.current.httpApiKey,
+    }).catch((err: unknown) => {
       logger.error(`no HTTP API: ${NtError.from(err).message} (set http to another HOST:PORT, or "off")`);
       return undefined;
     });
-    if (httpServer) logger.info(`OpenAI-compatible HTTP API on ${httpServer.url}`);
+    if (httpServer) {
+      logger.info(`OpenAI-compatible HTTP API on ${httpServer.url}`
+        + `${config.current.httpApiKey ? " (API key required)" : ""}`);
+    }
   }
   logger.info(`ntd ${packageVersion()} (protocol ${PROTOCOL_VERSION}, pid ${process.pid}) listening on ${socket}`);
   await notifier.ready();

@@ -56,6 +56,8 @@ export const NT_ERROR_CODES = [
   "NT_E_NO_IOMMU",
   /** nt-nvme-helper: another device in the IOMMU group is bound to a driver, so the group cannot go to VFIO. */
   "NT_E_IOMMU_GROUP_SHARED",
+  /** ntd's HTTP API: the request lacks the configured API key (`Authorization: Bearer <key>`), or gives another. */
+  "NT_E_UNAUTHORIZED",
 ] as const;
 
 /** One of the stable error codes. */

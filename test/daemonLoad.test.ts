@@ -3,14 +3,13 @@ import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import v8 from "node:v8";
 import vm from "node:vm";
-import winston from "winston";
 import { NtClient } from "../ctl/NtClient.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
 import { NtError } from "../protocol/NtError.js";
+import { capturingLogger } from "./support/capturingLogger.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
@@ -22,21 +21,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
     if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** A logger that keeps every line, so tests can count what the daemon logged. */
-function capturingLogger(): { logger: winston.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString("utf8"));
-      done();
-    },
-  });
-  const logger = winston.createLogger({
-    level: "debug", format: winston.format.simple(), transports: [new winston.transports.Stream({ stream })],
-  });
-  return { logger, lines };
 }
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed. */

@@ -36,6 +36,13 @@ function psRows(stdout: string): string[][] {
   return stdout.trimEnd().split("\n").map((line) => line.trim().split(/ {2,}/));
 }
 
+/** The row of one model in `ntctl ps` output, as column name → cell. */
+function psRow(stdout: string, model: string): Record<string, string> | undefined {
+  const [header = [], ...rows] = psRows(stdout);
+  const row = rows.find((r) => r[0] === model);
+  return row && Object.fromEntries(header.map((name, i) => [name, row[i] ?? ""]));
+}
+
 describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () => {
   let dir: Awaited<ReturnType<typeof makeSocketDir>>;
   let ntd: ChildProcess;
@@ -53,6 +60,7 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
       oneshot: { text: "OK" },
       lazy: { text: "OK" },
       exotic: { fail: { code: "NT_E_UNSUPPORTED", message: "architecture mamba is not supported" } },
+      tiered: { text: "OK", tiers: true },
     };
     for (const [name, content] of Object.entries(files)) {
       models[name] = path.join(dir.dir, `${name}.gguf`);
@@ -77,13 +85,40 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
     assert.equal(run.code, 0, run.stderr);
     const ps = await ntctl([...sock(), "ps"]);
     assert.equal(ps.code, 0, ps.stderr);
-    const [header, ...rows] = psRows(ps.stdout);
-    assert.deepEqual(header, ["MODEL", "STATE", "SIZE", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"]);
-    const row = rows.find((r) => r[0] === "steady");
+    const [header] = psRows(ps.stdout);
+    assert.deepEqual(header,
+      ["MODEL", "STATE", "BACKEND", "VRAM", "PINNED", "STREAMED", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"]);
+    const row = psRow(ps.stdout, "steady");
     assert.ok(row, ps.stdout);
-    assert.deepEqual(row.slice(0, 6), ["steady", "loaded", "4.00 KiB", "128", "0", "0"]);
-    assert.match(row[6] ?? "", /^\d+\.\d\d$/, "the last generation's speed");
-    assert.match(row[7] ?? "", /^in (9m|10m)/);
+    // The fake engine here is like the addon before the three tiers: no backend, no placement.
+    assert.deepEqual([row.STATE, row.BACKEND, row.VRAM, row.PINNED, row.STREAMED, row.CONTEXT, row.ACTIVE, row.QUEUED],
+      ["loaded", "-", "-", "-", "-", "128", "0", "0"]);
+    assert.match(row["TG t/s"] ?? "", /^\d+\.\d\d$/, "the last generation's speed");
+    assert.match(row.UNTIL ?? "", /^in (9m|10m)/);
+  });
+
+  it("ps shows the backend and the weights per tier of a model the engine placed", async () => {
+    const load = await ntctl([...sock(), "load", models.tiered!, "--backend", "cpu", "--vram-budget", "1GiB"]);
+    assert.equal(load.code, 0, load.stderr);
+    assert.match(load.stdout, /^loaded tiered: llama on cpu, /);
+    assert.match(load.stdout, /\nLAYER {3}TIER {4}BYTES {5}MS\/PASS\nblk\.0 /, "the engine's placement table");
+    assert.match(load.stdout, /blk\.1 {3}split/);
+    const row = psRow((await ntctl([...sock(), "ps"])).stdout, "tiered");
+    assert.deepEqual([row?.BACKEND, row?.VRAM, row?.PINNED, row?.STREAMED], ["cpu", "640 MiB", "256 MiB", "256 MiB"]);
+  });
+
+  it("status prints the placement table and the stage timers of a placed model", async () => {
+    assert.equal((await ntctl([...sock(), "run", "tiered", "hi"])).code, 0);
+    const status = await ntctl([...sock(), "status"]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /model {3}tiered loaded: llama, cpu, context 128/);
+    assert.match(status.stdout, /\n {8}output {2}vram {4}128 MiB/, "the table, indented under the model");
+    assert.match(status.stdout,
+      /stages {2}2 passes; per pass: read 40\.00 ms, h2d 20\.00 ms, compute 10\.00 ms, stall 30\.00 ms; 512 MiB read, 1\.00 GiB copied/);
+    const json = JSON.parse((await ntctl([...sock(), "status", "--json"])).stdout) as { models: ModelStatus[] };
+    const tiered = json.models.find((m) => m.name === "tiered");
+    assert.equal(tiered?.placement?.rows.length, 3);
+    assert.equal(tiered?.stages?.passes, 2);
   });
 
   it("ps --json prints the models with state, keepAliveSeconds and expiresAt", async () => {
@@ -121,8 +156,7 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
   it("load --keep-alive -1 keeps the model forever", async () => {
     const load = await ntctl([...sock(), "load", "steady", "--keep-alive=-1"]);
     assert.equal(load.code, 0, load.stderr);
-    const row = psRows((await ntctl([...sock(), "ps"])).stdout).find((r) => r[0] === "steady");
-    assert.equal(row?.[7], "forever");
+    assert.equal(psRow((await ntctl([...sock(), "ps"])).stdout, "steady")?.UNTIL, "forever");
   });
 
   it("stop cancels the model's requests in flight (ACTIVE in ps meanwhile), and the model stays loaded", async () => {
@@ -133,8 +167,8 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
       assert.ok(Date.now() < deadline, "the generation did not start");
       await sleep(20);
     }
-    const row = psRows((await ntctl([...sock(), "ps"])).stdout).find((r) => r[0] === "slow");
-    assert.deepEqual([row?.[4], row?.[7]], ["1", "after its requests"]);
+    const row = psRow((await ntctl([...sock(), "ps"])).stdout, "slow");
+    assert.deepEqual([row?.ACTIVE, row?.UNTIL], ["1", "after its requests"]);
     const stop = await ntctl([...sock(), "stop", "slow", "--json"]);
     assert.equal(stop.code, 0, stop.stderr);
     assert.deepEqual(JSON.parse(stop.stdout), { name: "slow", cancelled: 1 });

@@ -1,10 +1,13 @@
 import type { Argv, CommandModule } from "yargs";
+import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes } from "../format/formatBytes.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import type { LoadArgs } from "../model/LoadArgs.js";
+import { loadArgsOf } from "../model/loadArgsOf.js";
 import { loadModel } from "../model/loadModel.js";
 import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
+import { formatPlacement } from "../status/formatPlacement.js";
 
 interface LoadCommandArgs extends GlobalArgs, LoadArgs {
   model: string;
@@ -23,15 +26,19 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const loaded = await loadModel(client, argv.model, {
-        name: argv.name, ctxSize: argv.ctxSize, threads: argv.threads, keepAlive: argv.keepAlive,
-        showProgress: !argv.json && process.stderr.isTTY,
+        ...loadArgsOf(argv), name: argv.name, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
       });
-      const { info } = loaded;
-      process.stdout.write(argv.json ? `${JSON.stringify(loaded, null, 2)}\n`
-        : `loaded ${loaded.name}: ${info.architecture}, ${info.nLayer} layers, ${formatBytes(info.weightBytes)} of weights, `
-          + `context ${info.nCtx}, chat ${info.chatFormat ?? "none"} (${loaded.path})\n`);
+      process.stdout.write(`${argv.json ? JSON.stringify(loaded, null, 2) : describeLoad(loaded)}\n`);
     } finally {
       client.close();
     }
   },
 };
+
+/** What a load did, for people: the model's facts, then its placement when the engine reports one. */
+function describeLoad(loaded: VerbResult<"load">): string {
+  const { info } = loaded;
+  const line = `loaded ${loaded.name}: ${info.architecture}${info.backend ? ` on ${info.backend}` : ""}, ${info.nLayer} layers, `
+    + `${formatBytes(info.weightBytes)} of weights, context ${info.nCtx}, chat ${info.chatFormat ?? "none"} (${loaded.path})`;
+  return info.placement ? `${line}\n${formatPlacement(info.placement)}` : line;
+}

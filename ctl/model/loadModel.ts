@@ -25,7 +25,8 @@ export async function loadModel(client: NtClient, argument: string, options: Loa
   try {
     return await client.request("load", {
       model: toModelReference(argument), name: options.name, nCtx: options.ctxSize, threads: options.threads,
-      keepAlive: options.keepAlive,
+      keepAlive: options.keepAlive, backend: options.backend, vramBudget: options.vramBudget,
+      pinnedBudget: options.pinnedBudget, stagingSlots: options.stagingSlots,
     }, {
       signal,
       onEvent: ({ done, total }) => {

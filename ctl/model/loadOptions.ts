@@ -1,4 +1,5 @@
 import type { Options } from "yargs";
+import { placementOptions } from "./placementOptions.js";
 
 /** The yargs declarations behind LoadArgs; they only matter when the command is what loads the model. */
 export const loadOptions = {
@@ -11,4 +12,5 @@ export const loadOptions = {
     type: "string",
     describe: 'How long the model stays loaded once idle: "10m", "30s", "1h", seconds, 0 = unload when done, -1 = never (default: the daemon\'s, 5m)',
   },
+  ...placementOptions(", if this loads the model"),
 } as const satisfies Record<string, Options>;

@@ -4,9 +4,14 @@ import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes } from "../format/formatBytes.js";
 import { formatDuration } from "../format/formatDuration.js";
 import { formatModelState } from "./formatModelState.js";
+import { formatPlacement } from "./formatPlacement.js";
+import { formatStages } from "./formatStages.js";
 import { formatUntil } from "./formatUntil.js";
 
-/** The human form of `ntctl status`: a few "label  value" lines, one per model and per device. */
+/**
+ * The human form of `ntctl status`: "label  value" lines, one per model and per device; under
+ * each loaded model its placement (with the per-layer table) and its streaming stages, indented.
+ */
 export function formatStatus(status: VerbResult<"status">): string {
   const { engine } = status;
   const lines: [string, string][] = [
@@ -14,12 +19,27 @@ export function formatStatus(status: VerbResult<"status">): string {
     ["socket", status.socket],
     ...(status.models.length === 0
       ? [["models", "none loaded"] as [string, string]]
-      : status.models.map((m): [string, string] => ["model", describeModel(m)])),
+      : status.models.flatMap(modelLines)),
     ...("error" in engine
       ? [["engine", `unavailable: ${engine.error.message} [${engine.error.code}]`] as [string, string]]
       : engineLines(engine)),
   ];
-  return lines.map(([label, value]) => `${label.padEnd(8)}${value}`).join("\n");
+  return lines.map(([label, value]) => `${label.padEnd(LABEL_WIDTH)}${value}`).join("\n");
+}
+
+const LABEL_WIDTH = 8;
+
+/** A model's line, then its placement and stages (multi-line values are indented under the label). */
+function modelLines(m: ModelStatus): [string, string][] {
+  const lines: [string, string][] = [["model", describeModel(m)]];
+  if (m.placement) lines.push(["", indentBody(formatPlacement(m.placement))]);
+  if (m.stages) lines.push(["stages", formatStages(m.stages)]);
+  return lines;
+}
+
+/** Indents every line after the first to the value column, so a block lines up under its label. */
+function indentBody(text: string): string {
+  return text.split("\n").join(`\n${" ".repeat(LABEL_WIDTH)}`);
 }
 
 function engineLines(engine: EngineReport): [string, string][] {
@@ -44,6 +64,7 @@ function describeModel(m: ModelStatus): string {
   const until = formatUntil(m, Date.now());
   const facts = [
     m.architecture,
+    m.backend,
     m.nCtx !== undefined ? `context ${m.nCtx}` : undefined,
     m.weightBytes !== undefined ? `${formatBytes(m.weightBytes)} of weights` : undefined,
     `${m.active} active, ${m.queued} queued`,

@@ -11,7 +11,11 @@ import { resolveDaemonConfig, type DaemonConfigSources } from "./resolveDaemonCo
  */
 const LIVE_KEYS: ReadonlySet<keyof DaemonConfig> = new Set([
   "logLevel", "keepAlive", "maxLoadedModels", "queueLimit", "threads", "contextSize",
+  "backend", "vramBudget", "pinnedBudget", "httpApiKey",
 ]);
+
+/** Keys whose values are never written to the log, not even on a reload that changes them. */
+const SECRET_KEYS: ReadonlySet<keyof DaemonConfig> = new Set(["httpApiKey"]);
 
 /** Gets the configuration after a reload changed a live key, and the one before. */
 export type ConfigChangeListener = (config: Readonly<DaemonConfig>, previous: Readonly<DaemonConfig>) => void;
@@ -83,14 +87,15 @@ export class LiveConfig {
     const result: ConfigReloadResult = { applied: [], needRestart: [] };
     for (const key of Object.keys(fresh) as (keyof DaemonConfig)[]) {
       if (isDeepStrictEqual(fresh[key], previous[key])) continue;
-      const change = `${key}: ${JSON.stringify(previous[key])} -> ${JSON.stringify(fresh[key])}`;
+      const change = SECRET_KEYS.has(key) ? `${key}: changed (value not logged)`
+        : `${key}: ${JSON.stringify(previous[key])} -> ${JSON.stringify(fresh[key])}`;
       if (LIVE_KEYS.has(key)) {
         (next as Record<string, unknown>)[key] = fresh[key];
         result.applied.push(key);
         logger.info(`configuration reloaded: ${change}`);
       } else {
         result.needRestart.push(key);
-        logger.warn(`configuration reloaded: ${change} needs a restart of ntd; keeping ${JSON.stringify(previous[key])}`);
+        logger.warn(`configuration reloaded: ${change} needs a restart of ntd; keeping ${SECRET_KEYS.has(key) ? "the value in effect" : JSON.stringify(previous[key])}`);
       }
     }
     if (result.applied.length === 0 && result.needRestart.length === 0) logger.info("configuration reloaded: nothing changed");

@@ -14,6 +14,10 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   queueLimit: "NT_QUEUE_LIMIT",
   threads: "NT_THREADS",
   contextSize: "NT_CONTEXT_SIZE",
+  backend: "NT_BACKEND",
+  vramBudget: "NT_VRAM_BUDGET",
+  pinnedBudget: "NT_PINNED_BUDGET",
+  httpApiKey: "NT_HTTP_API_KEY",
 };
 
 /** Keys whose schema wants a number (the others take strings, socketMode and keepAlive both). */

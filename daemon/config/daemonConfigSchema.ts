@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
 import { LOG_LEVELS } from "../logLevels.js";
 import { LOG_FORMATS } from "./logFormats.js";
@@ -23,6 +24,20 @@ const httpListenSchema = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   return `${match[1] ?? "127.0.0.1"}:${port}`;
+});
+
+/**
+ * A memory budget: "auto" (the engine chooses), a number of bytes, or a size string such as
+ * "24GiB", "512MiB", "1.5GB" (parseByteSize). Normalised to bytes or "auto".
+ */
+const budgetSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (value === "auto") return "auto" as const;
+  try {
+    return parseByteSize(value, "the budget");
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `${(err as Error).message}, or "auto"` });
+    return z.NEVER;
+  }
 });
 
 /**
@@ -54,6 +69,17 @@ export const daemonConfigSchema = z.strictObject({
   threads: z.number().int().min(0),
   /** Context size of a load that does not give one; 0: the model's training context, at most 4096 (the engine's default). */
   contextSize: z.number().int().min(0),
+  /** Backend of a load that does not choose one: "auto" (CUDA when usable, else CPU), "cuda" or "cpu". */
+  backend: z.enum(["auto", "cpu", "cuda"]),
+  /** Device memory budget of a load that gives none, in bytes; "auto": free device memory minus a margin. */
+  vramBudget: budgetSchema,
+  /** Pinned host memory budget of a load that gives none, in bytes; "auto": the engine's choice. */
+  pinnedBudget: budgetSchema,
+  /**
+   * The key every HTTP request but /health must give as `Authorization: Bearer <key>`; "" (the
+   * default): none. Visible ASCII only, as it travels in a header. Never logged.
+   */
+  httpApiKey: z.string().regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters (no spaces)"),
 });
 
 /** ntd's configuration as validated (socketMode a number, http normalised). */

@@ -29,4 +29,11 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   queueLimit: 512,
   threads: 0,
   contextSize: 0,
+  /** CUDA where a usable GPU exists, else the CPU: a machine without a GPU still serves. */
+  backend: "auto",
+  /** The engine sizes both from the machine (free device memory less a margin; a share of RAM). */
+  vramBudget: "auto",
+  pinnedBudget: "auto",
+  /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
+  httpApiKey: "",
 });

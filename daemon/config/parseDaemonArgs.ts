@@ -36,6 +36,10 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("queue-limit", { type: "number", describe: "Most requests waiting per model before NT_E_BUSY (512)" })
     .option("threads", { type: "number", describe: "CPU threads of a load that gives none (0: one per hardware thread)" })
     .option("context-size", { type: "number", describe: "Context size of a load that gives none (0: the model's, at most 4096)" })
+    .option("backend", { choices: ["auto", "cpu", "cuda"] as const, describe: "Backend of a load that gives none (auto: CUDA when usable, else CPU)" })
+    .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
+    .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
+    .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
     .strict()
     .version(packageVersion())
     .help()
@@ -54,6 +58,10 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
       queueLimit: args.queueLimit,
       threads: args.threads,
       contextSize: args.contextSize,
+      backend: args.backend,
+      vramBudget: args.vramBudget,
+      pinnedBudget: args.pinnedBudget,
+      httpApiKey: args.httpApiKey,
     },
   };
 }

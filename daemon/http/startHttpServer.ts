@@ -6,6 +6,7 @@ import type { DaemonMetrics } from "../metrics/DaemonMetrics.js";
 import { ntdMetrics } from "../metrics/ntdMetrics.js";
 import type { ModelRegistry } from "../models/ModelRegistry.js";
 import type { HttpExchange } from "./HttpExchange.js";
+import { assertApiKey } from "./assertApiKey.js";
 import { httpErrorOf } from "./httpErrorOf.js";
 import { httpRoutes } from "./httpRoutes.js";
 import { parseListenAddress, type ListenAddress } from "./parseListenAddress.js";
@@ -27,6 +28,12 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Where requests and generations are counted, and what /metrics serves. Default: this process's ntdMetrics. */
   metrics?: DaemonMetrics;
+  /**
+   * The key every route but /health requires as `Authorization: Bearer <key>` (401 otherwise); a
+   * function is asked per request, so the key can change while the server runs. "" or absent:
+   * no key. Default: none.
+   */
+  apiKey?: string | (() => string);
 }
 
 /** A running HTTP server. */
@@ -44,13 +51,18 @@ export interface HttpServerHandle {
 
 /**
  * Starts ntd's HTTP server: the OpenAI-compatible API (/v1/models, /v1/chat/completions,
- * /v1/completions), /health and /metrics. Plain node:http: five routes need no framework.
+ * /v1/completions), /health and /metrics, all but /health behind the API key when one is set.
+ * Plain node:http: five routes need no framework.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { host, port } = parseListenAddress(options.listen);
   const logger = options.logger ?? winston.createLogger({ silent: true });
   const metrics = options.metrics ?? ntdMetrics;
-  const shared = { registry: options.registry, logger, metrics, maxBodyBytes: options.maxBodyBytes ?? 4 * 2 ** 20 };
+  const { apiKey = "" } = options;
+  const shared = {
+    registry: options.registry, logger, metrics, maxBodyBytes: options.maxBodyBytes ?? 4 * 2 ** 20,
+    apiKey: typeof apiKey === "function" ? apiKey : () => apiKey,
+  };
   const server = http.createServer((req, res) => void serve(req, res, shared));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new NtError("NT_E_IO", `HTTP cannot listen on ${options.listen}: ${err.message}`, { cause: err })));
@@ -77,7 +89,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
 /** Serves one request: routes it, answers errors in OpenAI's shape, counts and logs it. */
 async function serve(req: IncomingMessage, res: ServerResponse,
-  shared: Pick<HttpExchange, "registry" | "logger" | "metrics" | "maxBodyBytes">): Promise<void> {
+  shared: Pick<HttpExchange, "registry" | "logger" | "metrics" | "maxBodyBytes"> & { apiKey: () => string }): Promise<void> {
   const started = performance.now();
   const client = new AbortController();
   // 'close' before the answer is complete means the client left (or the server is closing).
@@ -87,7 +99,10 @@ async function serve(req: IncomingMessage, res: ServerResponse,
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const methods = Object.hasOwn(httpRoutes, path) ? httpRoutes[path] : undefined;
   let code = "ok";
+  const { apiKey, ...exchange } = shared;
   try {
+    // /health stays open: load balancers and systemd-style probes carry no key.
+    if (path !== "/health") assertApiKey(req, apiKey());
     if (!methods) throw new NtError("NT_E_NOT_FOUND", `no route ${path}; routes: ${Object.keys(httpRoutes).join(", ")}`);
     const route = methods[req.method ?? ""];
     if (!route) {
@@ -96,7 +111,7 @@ async function serve(req: IncomingMessage, res: ServerResponse,
       const { body } = httpErrorOf(new NtError("NT_E_BAD_REQUEST", `${path} takes ${Object.keys(methods).join(", ")}, not ${req.method}`));
       return sendJson(res, 405, body);
     }
-    await route({ ...shared, req, res, signal: client.signal });
+    await route({ ...exchange, req, res, signal: client.signal });
   } catch (err) {
     const error = NtError.from(err);
     code = error.code;
@@ -107,6 +122,7 @@ async function serve(req: IncomingMessage, res: ServerResponse,
       const { status, body } = httpErrorOf(error);
       // The rest of a too-large body is not worth reading: close the connection after answering.
       if (error.code === "NT_E_FRAME_TOO_LARGE") res.setHeader("Connection", "close");
+      if (error.code === "NT_E_UNAUTHORIZED") res.setHeader("WWW-Authenticate", 'Bearer realm="ntd"');
       sendJson(res, status, body);
       if (status >= 500) shared.logger.warn(`HTTP ${req.method} ${path}: ${status} ${error.message} [${error.code}]`);
     }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
+import { registerPlacementMetrics } from "./registerPlacementMetrics.js";
 
 /** Which front door a request came through. */
 export type RequestApi = "socket" | "http";
@@ -91,6 +92,7 @@ export class DaemonMetrics {
         for (const m of listModels()) if (m.state === "loaded") this.set({ model: m.name }, m.queued);
       },
     });
+    registerPlacementMetrics(registers, listModels);
     new Gauge({
       name: "ntd_models", registers, labelNames: ["state"],
       help: "Models the daemon holds, by state (loading, loaded, unloading, failed)",

@@ -1,7 +1,9 @@
 import type {
-  NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeTimings,
+  NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeStageStats, NativeTimings,
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
+import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
+import { placementOf } from "./placementOf.js";
 
 /** The end of a generation that finished normally. */
 export type NativeGenerationEnd = Extract<NativeGenerateEvent, { type: "done" }> & { reason: "stop" | "length" | "context" };
@@ -32,6 +34,13 @@ export interface LoadedModelOptions {
    * still in flight; the registry restarts keep-alive timers from it. Default: nothing.
    */
   onActivity?: (inFlight: number) => void;
+  /**
+   * Called once when a generation's error turns out to be the model's failure (the engine's
+   * stats() report one: it computes nothing more), with that error; the registry then marks the
+   * model failed and frees it. Called outside the engine's callback, so it may call back into the
+   * engine. Default: nothing.
+   */
+  onFailure?: (failure: NtError) => void;
 }
 
 /** A generation the engine is running, as dispose() needs to end it. */
@@ -53,11 +62,19 @@ export class LoadedModel {
   readonly name: string;
   readonly path: string;
   readonly info: NativeModelInfo;
+  /** The backend the model runs on; undefined when the engine does not say (an older addon). */
+  readonly backend: "cpu" | "cuda" | undefined;
+  /** The engine's placement in wire form; undefined when the engine reports none, or one the protocol cannot carry. */
+  readonly placement: ModelPlacement | undefined;
+  /** Why the engine's placement was left out (it did not fit the protocol); undefined when it was not. */
+  readonly placementError: NtError | undefined;
   readonly #native: NativeModel;
   readonly #cancelGraceMs: number;
   /** Generations in flight at most; the registry lowers or raises it when the limits are reloaded. */
   maxInFlight: number;
   readonly #onActivity: (inFlight: number) => void;
+  readonly #onFailure: (failure: NtError) => void;
+  #failureReported = false;
   readonly #running = new Set<RunningGeneration>();
   /** The engine's timings of the last generation that ended normally. */
   lastTimings: NativeTimings | undefined;
@@ -70,7 +87,16 @@ export class LoadedModel {
     this.#cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.maxInFlight = options.maxInFlight ?? Infinity;
     this.#onActivity = options.onActivity ?? (() => {});
+    this.#onFailure = options.onFailure ?? (() => {});
     this.info = wrapped(() => options.native.info());
+    // Addons built before the three-tier placement report neither backend nor placement.
+    const { backend, placement } = this.info as Partial<Pick<NativeModelInfo, "backend" | "placement">>;
+    this.backend = backend === "cpu" || backend === "cuda" ? backend : undefined;
+    try {
+      this.placement = placementOf(placement);
+    } catch (err) {
+      this.placementError = NtError.from(err);
+    }
   }
 
   /** Whether dispose() has been called. */
@@ -105,11 +131,16 @@ export class LoadedModel {
     }
   }
 
-  /** Requests generating and waiting, as the engine counts them; zeros once disposed. */
-  stats(): { active: number; queued: number } {
+  /**
+   * Requests generating and waiting, as the engine counts them, and its streaming stages' timers
+   * when it reports them; zeros and no stages once disposed.
+   */
+  stats(): { active: number; queued: number; stages?: NativeStageStats } {
     if (this.disposed) return { active: 0, queued: 0 };
     try {
-      return this.#native.stats();
+      // `stages` is absent from addons built before the three-tier placement.
+      const { active, queued, stages } = this.#native.stats() as { active: number; queued: number; stages?: NativeStageStats };
+      return { active, queued, stages };
     } catch {
       return { active: this.#running.size, queued: 0 };
     }
@@ -167,14 +198,18 @@ export class LoadedModel {
         if (event.reason === "cancelled") {
           return finish(() => reject(cancelReason ?? new NtError("NT_E_CANCELLED", "the engine cancelled the request")));
         }
-        if (event.reason === "error") return finish(() => reject(engineError(event.code, event.message)));
+        if (event.reason === "error") {
+          finish(() => reject(engineError(event.code, event.message)));
+          return this.#checkFailure();
+        }
         this.lastTimings = event.timings;
         finish(() => resolve(event as NativeGenerationEnd));
       };
       try {
         id = this.#native.generate(request, onEvent);
       } catch (err) {
-        return finish(() => reject(NtError.from(err)));
+        finish(() => reject(NtError.from(err)));
+        return this.#checkFailure();
       }
       this.#running.add(generation);
       signal.addEventListener("abort", onAbort, { once: true });
@@ -190,6 +225,25 @@ export class LoadedModel {
     const running = [...this.#running];
     for (const generation of running) generation.cancel(reason);
     return running.length;
+  }
+
+  /**
+   * After a generation's error: tells the owner once if the engine reports the model failed. Most
+   * errors (a bad request) leave the model usable, and an addon without `failure` never reports
+   * one. Deferred out of the engine's callback, where freeing the model must not happen.
+   */
+  #checkFailure(): void {
+    if (this.#failureReported || this.disposed) return;
+    const failure = failureOf(this.#native);
+    if (!failure) return;
+    this.#failureReported = true;
+    setImmediate(() => {
+      try {
+        this.#onFailure(failure);
+      } catch {
+        // The owner's bookkeeping must not become an uncaught exception that ends the daemon.
+      }
+    });
   }
 
   /** Tells the owner how many generations are in flight; its failure must not fail a request. */
@@ -234,6 +288,17 @@ function wrapped<T>(call: () => T): T {
     return call();
   } catch (err) {
     throw NtError.from(err);
+  }
+}
+
+/** The engine's failure of the model as an NtError; undefined when none is reported (or stats() itself fails). */
+function failureOf(native: NativeModel): NtError | undefined {
+  try {
+    const { failure } = native.stats() as { failure?: { code?: unknown; message?: unknown } };
+    if (typeof failure?.code !== "string") return undefined;
+    return engineError(failure.code, typeof failure.message === "string" ? failure.message : undefined);
+  } catch {
+    return undefined;
   }
 }
 

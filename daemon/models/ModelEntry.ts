@@ -3,7 +3,8 @@ import { NtError } from "../../protocol/NtError.js";
 import type { LoadedModel } from "./LoadedModel.js";
 
 /**
- * Where a model is in its life. A model not held is "unloaded" and has no entry; a failed load
+ * Where a model is in its life. A model not held is "unloaded" and has no entry; a failed load,
+ * or a loaded model the engine reports failed (a forward pass hit an I/O, CUDA or memory error),
  * keeps its entry (state "failed", with the error) so `status` can say why, until the next load
  * of that file or name, or an unload.
  */
@@ -28,8 +29,10 @@ export class ModelEntry {
   readonly progress = { done: 0, total: 0 };
   /** The model, once loaded. */
   model: LoadedModel | undefined;
-  /** Why the load failed, once state is "failed". */
+  /** Why the load, or the loaded model, failed, once state is "failed". */
   error: NtError | undefined;
+  /** Whether the model failed after it loaded (the engine's failure) rather than in its load. */
+  failedAfterLoad = false;
   /** Settles when the load ends; every caller waiting for this model awaits it. */
   readonly ready: Promise<LoadedModel>;
   /** Settles when the model has been unloaded, once unloading started. */
@@ -64,6 +67,24 @@ export class ModelEntry {
     this.ready.finally(() => this.#listeners.clear()).catch(() => {
       // Load failures reach the requests through `ready`; this chain only clears the listeners.
     });
+  }
+
+  /**
+   * The loaded model failed: the entry turns "failed" as a failed load does, without its model or
+   * keep-alive timer. `freed` (which must not reject) settles once the model's memory is freed;
+   * until then it is `unloaded`, so a new load of the file waits for that memory rather than
+   * competing with it, and then replaces this entry.
+   */
+  markFailed(error: NtError, freed: Promise<void>): void {
+    this.cancelExpiry();
+    this.state = "failed";
+    this.error = error;
+    this.failedAfterLoad = true;
+    this.model = undefined;
+    const unloaded: Promise<void> = freed.finally(() => {
+      if (this.unloaded === unloaded) this.unloaded = undefined;
+    });
+    this.unloaded = unloaded;
   }
 
   /** Adds a progress listener until the returned function is called (or the load ends). */

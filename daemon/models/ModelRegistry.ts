@@ -2,12 +2,13 @@ import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import winston, { type Logger } from "winston";
-import type { EngineBinding } from "../../cuda-engine/js/EngineBinding.js";
+import type { EngineBinding, NativeModelOptions } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
-import { LoadedModel } from "./LoadedModel.js";
+import type { PlacementParams } from "../../protocol/verbs/placementParams.js";
+import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
 import { modelStatusOf } from "./modelStatusOf.js";
 
@@ -43,16 +44,23 @@ export interface ModelRegistryOptions {
    */
   maxQueue?: number;
   /**
-   * Context size and threads for loads that do not give their own (the daemon's configuration
-   * keys contextSize and threads). Default: none, so the engine's defaults apply.
+   * Context size, threads, backend and budgets for loads that do not give their own (the daemon's
+   * configuration keys contextSize, threads, backend, vramBudget, pinnedBudget). Default: none,
+   * so the engine's defaults apply.
    */
-  defaultLoad?: Pick<ModelLoadOptions, "nCtx" | "threads">;
+  defaultLoad?: DefaultLoadOptions;
   /** Told the name and duration in seconds of every successful load (the load-duration metric). */
   onLoaded?: (name: string, seconds: number) => void;
 }
 
-/** Options of one load. */
-export interface ModelLoadOptions {
+/** What a load takes from the daemon's configuration when it does not say. */
+export type DefaultLoadOptions = Pick<ModelLoadOptions, "nCtx" | "threads" | "backend" | "vramBudget" | "pinnedBudget">;
+
+/**
+ * Options of one load. The placement options (backend, vramBudget, pinnedBudget, stagingSlots;
+ * see placementParamsSchema) apply to a new load only: a model already held keeps its placement.
+ */
+export interface ModelLoadOptions extends PlacementParams {
   /** The name to load it under. Default: the file name without ".gguf". */
   name?: string;
   /** Context size per sequence. Default: the model's training context, at most 4096 (the engine's default). */
@@ -100,7 +108,7 @@ export class ModelRegistry {
   #maxLoadedModels: number;
   readonly #maxSequences: number;
   #maxQueue: number;
-  #defaultLoad: Pick<ModelLoadOptions, "nCtx" | "threads">;
+  #defaultLoad: DefaultLoadOptions;
   /** By canonical path, in the order the models were first asked for. */
   readonly #entries = new Map<string, ModelEntry>();
   /** Set once the daemon stops: every later request fails with it. */
@@ -119,7 +127,7 @@ export class ModelRegistry {
   /**
    * Applies reloaded limits (SIGHUP): the default keep-alive applies to later loads (models held
    * keep theirs), the model count to later loads (nothing is unloaded to meet a lower one), and
-   * the queue limit at once to every model, the default context size and threads to later loads.
+   * the queue limit at once to every model, the default context size, threads, backend and budgets to later loads.
    * Fields left out keep their value.
    */
   configure(limits: Pick<ModelRegistryOptions, "defaultKeepAlive" | "maxLoadedModels" | "maxQueue" | "defaultLoad">): void {
@@ -168,6 +176,11 @@ export class ModelRegistry {
     if (existing) this.#entries.delete(file); // failed before: this load replaces it
     const name = options.name ?? path.basename(file).replace(/\.gguf$/i, "");
     const taken = this.#findByName(name);
+    if (taken?.state === "failed" && taken.unloaded) {
+      // A failed model still being freed: its memory is freed before this load takes any.
+      await taken.unloaded;
+      return this.load(reference, options);
+    }
     if (taken?.state === "failed") this.#entries.delete(taken.path);
     else if (taken) {
       throw new NtError("NT_E_BAD_REQUEST",
@@ -178,7 +191,10 @@ export class ModelRegistry {
     const entry: ModelEntry = new ModelEntry(name, file, keepAliveMs ?? this.#defaultKeepAliveMs, async (onProgress) => {
       // The evicted model's memory is freed before this one's is taken.
       await evicted?.unloaded?.catch(() => {});
-      return this.#loadNative(engine, name, file, options, onProgress, () => this.#onActivity(entry));
+      return this.#loadNative(engine, name, file, options, onProgress, {
+        onActivity: () => this.#onActivity(entry),
+        onFailure: (failure) => this.#onModelFailure(entry, failure),
+      });
     });
     entry.aliases.add(reference);
     this.#entries.set(file, entry);
@@ -201,7 +217,7 @@ export class ModelRegistry {
       return this.load(reference, { keepAlive: options.keepAlive, onProgress: options.onProgress, signal });
     }
     if (!entry) throw notLoaded(reference);
-    if (entry.state === "failed") throw failedLoad(entry);
+    if (entry.state === "failed") throw failedModel(entry);
     const model = await this.#await(entry, { signal, onProgress: options.onProgress });
     this.#use(entry, keepAliveMs);
     return model;
@@ -209,14 +225,14 @@ export class ModelRegistry {
 
   /**
    * Unloads a model: its requests in flight fail with NT_E_CANCELLED, then its memory is freed.
-   * A model still loading is unloaded when its load ends; a failed one's entry is dropped.
-   * Returns the model's name.
+   * A model still loading is unloaded when its load ends; a failed one's entry is dropped (once
+   * its memory is freed, for a model that failed after loading). Returns the model's name.
    */
   async unload(reference: string, reason?: NtError): Promise<string> {
     const entry = this.#find(reference);
     if (!entry) throw notLoaded(reference);
     if (entry.state === "failed") {
-      this.#entries.delete(entry.path);
+      await this.#unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
       return entry.name;
     }
     await this.#unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
@@ -229,7 +245,7 @@ export class ModelRegistry {
    */
   cancelAll(reference: string): { name: string; cancelled: number } {
     const entry = this.#find(reference);
-    if (!entry || entry.state === "failed") throw entry ? failedLoad(entry) : notLoaded(reference);
+    if (!entry || entry.state === "failed") throw entry ? failedModel(entry) : notLoaded(reference);
     const cancelled = entry.model?.cancelAll(new NtError("NT_E_CANCELLED", `the requests of model ${entry.name} were cancelled`)) ?? 0;
     if (cancelled > 0) this.#logger.info(`cancelled ${cancelled} requests of ${entry.name}`);
     return { name: entry.name, cancelled };
@@ -251,6 +267,11 @@ export class ModelRegistry {
   }
 
   #unload(entry: ModelEntry, reason: NtError): Promise<void> {
+    if (entry.state === "failed") {
+      // Nothing is held, or the failed model is being freed already: the entry just goes.
+      if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
+      return entry.unloaded ?? Promise.resolve();
+    }
     entry.cancelExpiry();
     // Said at once for a loaded model, so `status` right after an unload request shows it.
     if (entry.state === "loaded") entry.state = "unloading";
@@ -295,6 +316,23 @@ export class ModelRegistry {
     return victim;
   }
 
+  /**
+   * The engine reports the loaded model failed (a forward pass hit an I/O, CUDA or memory error;
+   * it computes nothing more): the entry turns "failed" as a failed load does, so status says why
+   * and the next load of the file starts afresh; the model's other requests end with the same
+   * error and its memory is freed. Other models are untouched.
+   */
+  #onModelFailure(entry: ModelEntry, failure: NtError): void {
+    const { model } = entry;
+    // Being unloaded already (which frees it), or the entry now holds another model.
+    if (entry.state !== "loaded" || entry.unloaded || !model || model.disposed) return;
+    this.#logger.error(`model ${entry.name} failed: ${failure.message} [${failure.code}]`);
+    const freed = model.dispose(failure).then(
+      () => void this.#logger.info(`freed failed model ${entry.name}`),
+      (err: unknown) => void this.#logger.error(`freeing failed model ${entry.name} failed: ${NtError.from(err).message}`));
+    entry.markFailed(failure, freed);
+  }
+
   /** A use of the model (a generation started or ended, a lookup): restarts or stops its keep-alive timer. */
   #onActivity(entry: ModelEntry): void {
     entry.lastUsed = performance.now();
@@ -319,25 +357,30 @@ export class ModelRegistry {
   }
 
   async #loadNative(engine: EngineBinding, name: string, file: string, options: ModelLoadOptions,
-    onProgress: LoadProgressListener, onActivity: () => void): Promise<LoadedModel> {
+    onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure">): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const defaults = this.#defaultLoad;
-    const native = await engine.loadModel(file, {
-      nCtx: options.nCtx ?? defaults.nCtx, threads: options.threads ?? defaults.threads, maxSequences: this.#maxSequences,
-    }, onProgress)
+    const native = await engine.loadModel(file, nativeLoadOptions(options, this.#defaultLoad, this.#maxSequences), onProgress)
       .catch((err: unknown) => {
         throw NtError.from(err);
       });
     const model = new LoadedModel({
       name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs,
-      maxInFlight: this.#maxSequences + this.#maxQueue, onActivity,
+      maxInFlight: this.#maxSequences + this.#maxQueue, ...hooks,
     });
     const { architecture, nCtx, weightBytes } = model.info;
     const seconds = (performance.now() - started) / 1000;
-    this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights) in ${seconds.toFixed(2)} s`);
+    this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights`
+      + `${model.backend ? `, ${model.backend}` : ""}) in ${seconds.toFixed(2)} s`);
+    this.#logPlacement(model);
     this.#options.onLoaded?.(name, seconds);
     return model;
+  }
+
+  /** Logs the placement table once per load (the plan is fixed for the model's life), or why it is missing. */
+  #logPlacement(model: LoadedModel): void {
+    if (model.placement) this.#logger.info(`placement of ${model.name}:\n${model.placement.text.trimEnd()}`);
+    if (model.placementError) this.#logger.warn(`placement of ${model.name} left out of status: ${model.placementError.message}`);
   }
 
   /** Waits for an entry's model on behalf of one caller, forwarding progress and honouring its signal. */
@@ -367,7 +410,7 @@ export class ModelRegistry {
   #entryByName(name: string): ModelEntry {
     const entry = this.#findByName(name);
     if (!entry) throw notLoaded(name);
-    if (entry.state === "failed") throw failedLoad(entry);
+    if (entry.state === "failed") throw failedModel(entry);
     return entry;
   }
 
@@ -386,15 +429,36 @@ export class ModelRegistry {
   }
 }
 
+/**
+ * The engine's options for one load: the load's own, else the daemon's defaults. Absent ones are
+ * left out rather than passed as undefined, so the engine applies its own defaults.
+ */
+function nativeLoadOptions(options: ModelLoadOptions, defaults: DefaultLoadOptions, maxSequences: number): NativeModelOptions {
+  const chosen: NativeModelOptions = {
+    nCtx: options.nCtx ?? defaults.nCtx,
+    threads: options.threads ?? defaults.threads,
+    maxSequences,
+    backend: options.backend ?? defaults.backend,
+    vramBudget: options.vramBudget ?? defaults.vramBudget,
+    pinnedBudget: options.pinnedBudget ?? defaults.pinnedBudget,
+    stagingSlots: options.stagingSlots,
+  };
+  return Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
+}
+
 /** A reference with a "/" is a path; names cannot contain one (the load schema refuses it). */
 function isPathReference(reference: string): boolean {
   return reference.includes("/");
 }
 
-/** A lookup of a model whose load failed: not found, saying why (status shows the load's code). */
-function failedLoad(entry: ModelEntry): NtError {
+/**
+ * A lookup of a model whose load failed, or that failed once loaded: not found (nothing is held
+ * to compute with), saying why; status shows the failure's code.
+ */
+function failedModel(entry: ModelEntry): NtError {
+  const what = entry.failedAfterLoad ? "it failed" : "its load failed";
   return new NtError("NT_E_MODEL_NOT_FOUND",
-    `model ${entry.name} is not loaded: its load failed (${entry.error?.code ?? "?"}: ${entry.error?.message ?? "no message"}); load it again`);
+    `model ${entry.name} is not loaded: ${what} (${entry.error?.code ?? "?"}: ${entry.error?.message ?? "no message"}); load it again`);
 }
 
 function positiveInt(value: number, what: string): number {

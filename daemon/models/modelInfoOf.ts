@@ -11,5 +11,7 @@ export function modelInfoOf(model: LoadedModel): ModelInfo {
     nLayer: i.nLayer, nHead: i.nHead, nHeadKv: i.nHeadKv, nFf: i.nFf, threads: i.threads,
     weightBytes: i.weightBytes, kvBytesPerSequence: i.kvBytesPerSequence, bos: i.bos, eos: i.eos,
     chatFormat: detection?.supported ? detection.format : undefined,
+    backend: model.backend,
+    placement: model.placement,
   };
 }

@@ -3,13 +3,15 @@ import { keepAliveSchema } from "./keepAlive.js";
 import { loadProgressEventSchema } from "./loadProgressEvent.js";
 import { modelInfoSchema } from "./modelInfo.js";
 import { modelReferenceSchema } from "./modelReference.js";
+import { placementParamsSchema } from "./placementParams.js";
 
 /**
  * `load`: loads a GGUF model, streaming `progress` events, and answers with its name and facts.
  * A model already loaded from the same file (or under the given name) is answered at once,
  * unchanged except for its keep-alive, which `keepAlive` replaces; concurrent loads of one file
  * share one load. When the daemon already holds its maximum of models, the least recently used
- * idle one is unloaded first; when all of them are busy, the load fails with NT_E_BUSY.
+ * idle one is unloaded first; when all of them are busy, the load fails with NT_E_BUSY. The
+ * placement options apply to a new load only (a model held keeps its placement until unloaded).
  */
 export const loadVerb = {
   params: z.strictObject({
@@ -26,6 +28,7 @@ export const loadVerb = {
      * is idle, negative never. Default: the daemon's configured default (5 minutes unless set).
      */
     keepAlive: keepAliveSchema.optional(),
+    ...placementParamsSchema.shape,
   }),
   event: loadProgressEventSchema,
   result: z.strictObject({

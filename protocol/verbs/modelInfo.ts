@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelPlacementSchema } from "./modelPlacement.js";
 
 // A loaded model as the protocol reports it. The fields mirror NativeModelInfo in
 // cuda-engine/js/EngineBinding.ts (which protocol/ may not import); the daemon copies them by
@@ -34,6 +35,10 @@ export const modelInfoSchema = z.strictObject({
    * one of a family the daemon cannot apply (then `chat` answers NT_E_UNSUPPORTED).
    */
   chatFormat: z.string().optional(),
+  /** The backend the model runs on; absent when the engine does not say (an older addon). */
+  backend: z.enum(["cpu", "cuda"]).optional(),
+  /** Where its weights live and what a pass costs; absent when the engine does not say (an older addon). */
+  placement: modelPlacementSchema.optional(),
 });
 
 export type ModelInfo = z.infer<typeof modelInfoSchema>;

@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { wireErrorSchema } from "../serverFrames.js";
 import { generationResultSchema } from "./generationResult.js";
+import { modelPlacementSchema } from "./modelPlacement.js";
+import { streamStagesSchema } from "./streamStages.js";
 
 /**
  * One model the daemon holds, as `status` lists it. A model that is not held ("unloaded") is not
- * listed; a load that failed stays listed as "failed", with its error, until the next load of that
- * file or name, or an `unload` of it.
+ * listed; a load that failed, or a loaded model whose forward pass failed (an I/O error while
+ * streaming weights, a CUDA error), stays listed as "failed", with its error, until the next load
+ * of that file or name, or an `unload` of it.
  */
 export const modelStatusSchema = z.strictObject({
   /** The name requests use. */
@@ -14,12 +17,12 @@ export const modelStatusSchema = z.strictObject({
   path: z.string(),
   /**
    * "loading" until its weights are in memory; "loaded" while it serves requests or waits for
-   * them; "unloading" while its requests end and memory is freed; "failed" when its load failed.
+   * them; "unloading" while its requests end and memory is freed; "failed" when its load, or later a forward pass, failed.
    */
   state: z.enum(["loading", "loaded", "unloading", "failed"]),
   /** While loading: bytes of weights read, of total. */
   progress: z.strictObject({ done: z.number().nonnegative(), total: z.number().nonnegative() }).optional(),
-  /** When failed: why, with the stable code of the load's error. */
+  /** When failed: why, with the stable code of the load's or the pass's error. */
   error: wireErrorSchema.optional(),
   /** general.architecture; absent unless loaded. */
   architecture: z.string().optional(),
@@ -41,6 +44,12 @@ export const modelStatusSchema = z.strictObject({
   expiresAt: z.number().nonnegative().nullable().optional(),
   /** Timings of the last generation that finished normally; absent until one has. */
   lastTimings: generationResultSchema.shape.timings.optional(),
+  /** The backend it runs on; absent unless loaded, or when the engine does not say. */
+  backend: z.enum(["cpu", "cuda"]).optional(),
+  /** Where its weights live (as in the load's ModelInfo); absent unless loaded, or when the engine does not say. */
+  placement: modelPlacementSchema.optional(),
+  /** The streaming stages' timers since the load; absent unless loaded, or when the engine does not say. */
+  stages: streamStagesSchema.optional(),
 });
 
 export type ModelStatus = z.infer<typeof modelStatusSchema>;

@@ -1,6 +1,7 @@
 import net from "node:net";
 import { encodeFrame } from "../../protocol/encodeFrame.js";
 import { FrameDecoder } from "../../protocol/FrameDecoder.js";
+import { PROTOCOL_VERSION } from "../../protocol/protocolVersion.js";
 
 /**
  * A bare socket client for tests that need to send what NtClient never would (garbage, frames
@@ -56,7 +57,7 @@ export class RawConnection {
 
   /** Sends a valid hello and returns the server's answer. */
   async greet(): Promise<unknown> {
-    this.send({ kind: "hello", protocol: 1, client: "test/raw" });
+    this.send({ kind: "hello", protocol: PROTOCOL_VERSION, client: "test/raw" });
     return this.next();
   }
 

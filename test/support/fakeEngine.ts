@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type {
   EngineBinding, NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeModelOptions,
 } from "../../cuda-engine/js/EngineBinding.js";
+import { fakePlacement, fakeStages } from "./fakePlacement.js";
 
 /** Options of the fake engine. */
 export interface FakeEngineOptions {
@@ -26,6 +27,12 @@ export interface FakeModelFile {
   text?: string;
   /** Makes the load fail with this code and message, e.g. NT_E_UNSUPPORTED. */
   fail?: { code: string; message: string };
+  /**
+   * Report what the three-tier engine reports: this backend (or the load's, "cuda" for "auto"),
+   * fakePlacement() in info() and fakeStages() in stats(). Default false: as the addon before the
+   * three tiers, none of the three.
+   */
+  tiers?: boolean;
 }
 
 /** A fake model, with what the tests inspect. */
@@ -37,6 +44,12 @@ export interface FakeNativeModel extends NativeModel {
   readonly cancelCalls: number[];
   /** Whether dispose() was called. */
   readonly disposed: boolean;
+  /**
+   * Makes the next pass (the next token step of any generation) fail: every generation running
+   * ends with reason "error" and this code and message. Unless `transient`, the model then stays
+   * failed as the engine's does: stats() reports `failure` and every later pass fails alike.
+   */
+  failNextPass(error: { code: string; message: string }, options?: { transient?: boolean }): void;
 }
 
 /** The fake engine, with the models it loaded. */
@@ -45,6 +58,8 @@ export interface FakeEngine extends EngineBinding {
   readonly models: FakeNativeModel[];
   /** Every path loadModel() was called with, in order. */
   readonly loadCalls: string[];
+  /** The options of every loadModel() call, in order (as given: undefined when none). */
+  readonly loadOptions: (NativeModelOptions | undefined)[];
 }
 
 // The fake vocabulary: three specials, then one token per byte, so any text round-trips.
@@ -64,9 +79,11 @@ const SPECIAL_TEXT = ["<unk>", "<s>", "</s>"];
 export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
   const models: FakeNativeModel[] = [];
   const loadCalls: string[] = [];
+  const loadOptionsSeen: (NativeModelOptions | undefined)[] = [];
   return {
     models,
     loadCalls,
+    loadOptions: loadOptionsSeen,
     devices: () => ({
       cuda: { built: true, available: true, runtimeVersion: "13.0", driverVersion: "13.0" },
       devices: [
@@ -82,6 +99,7 @@ export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     loadTokenizer: () => Promise.reject(new Error("not used")),
     loadModel: async (path, loadOptions = {}, onProgress) => {
       loadCalls.push(path);
+      loadOptionsSeen.push(loadOptions);
       const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
         throw codedError(err.code === "ENOENT" ? "NT_E_NOT_FOUND" : "NT_E_IO", `cannot open ${path}: ${err.message}`);
       });
@@ -128,11 +146,17 @@ class FakeModel implements FakeNativeModel {
   readonly requests: NativeGenerateRequest[] = [];
   readonly cancelCalls: number[] = [];
   disposed = false;
-  readonly #info: NativeModelInfo;
+  /** As the addon reports it; without backend and placement unless the file asks for tiers, like an older addon. */
+  readonly #info: Omit<NativeModelInfo, "backend" | "placement"> & Partial<NativeModelInfo>;
   readonly #file: FakeModelFile;
   readonly #tokenDelayMs: number;
   readonly #running = new Map<number, Generation>();
   #nextId = 1;
+  #passes = 0;
+  /** The error the next pass fails with, and whether the model stays failed after it. */
+  #nextPassError: { error: { code: string; message: string }; transient: boolean } | undefined;
+  /** Set once a pass failed for good: stats() reports it, and every later pass fails with it. */
+  #failure: { code: string; message: string } | undefined;
 
   constructor(path: string, file: FakeModelFile, options: NativeModelOptions, tokenDelayMs: number) {
     this.path = path;
@@ -143,11 +167,15 @@ class FakeModel implements FakeNativeModel {
       nCtxTrain: 2048, nEmbd: 8, nLayer: 1, nHead: 1, nHeadKv: 1, nFf: 16, threads: options.threads ?? 1,
       weightBytes: 4096, kvBytesPerSequence: 1024, bos: BOS, eos: EOS, chatTemplate: file.chatTemplate,
     };
+    if (file.tiers) {
+      this.#info.backend = options.backend === "cpu" ? "cpu" : "cuda";
+      this.#info.placement = fakePlacement();
+    }
   }
 
   info(): NativeModelInfo {
     this.#assertUsable();
-    return { ...this.#info };
+    return { ...this.#info } as NativeModelInfo;
   }
 
   tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array {
@@ -209,8 +237,15 @@ class FakeModel implements FakeNativeModel {
     return Promise.reject(codedError("NT_E_UNSUPPORTED", "the fake engine does not evaluate"));
   }
 
-  stats(): { active: number; queued: number } {
-    return { active: this.#running.size, queued: 0 };
+  failNextPass(error: { code: string; message: string }, options: { transient?: boolean } = {}): void {
+    this.#nextPassError = { error, transient: options.transient ?? false };
+  }
+
+  stats(): ReturnType<NativeModel["stats"]> {
+    // `failure` only once a pass failed for good, as the engine reports it.
+    const counts = { active: this.#running.size, queued: 0, ...(this.#failure ? { failure: { ...this.#failure } } : {}) };
+    // One pass per token generated so far, as a streamed decode makes; no stages, like an older addon, without tiers.
+    return (this.#file.tiers ? { ...counts, stages: fakeStages(this.#passes) } : counts) as ReturnType<NativeModel["stats"]>;
   }
 
   async dispose(): Promise<void> {
@@ -223,16 +258,27 @@ class FakeModel implements FakeNativeModel {
     const g = this.#running.get(id);
     if (!g) return;
     if (g.cancelled) return this.#end(id, g, "cancelled");
+    if (this.#nextPassError || this.#failure) return this.#failPass();
     const maxTokens = g.request.maxTokens ?? -1;
     if (g.produced >= g.script.length) return this.#end(id, g, "stop");
     if (maxTokens !== -1 && g.produced >= maxTokens) return this.#end(id, g, "length");
     if (g.request.prompt.length + g.produced >= this.#info.nCtx) return this.#end(id, g, "context");
     const token = g.script[g.produced++]!;
+    this.#passes += 1;
     g.pending.push(token - BYTE0);
     const released = this.#release(g);
     g.onEvent({ type: "token", token, text: released.text, logprob: -0.5 });
     if (released.stopped) return this.#end(id, g, "stop");
     setTimeout(() => this.#step(id), this.#tokenDelayMs);
+  }
+
+  /** A failed pass: it carried every running generation, so each ends with the error. */
+  #failPass(): void {
+    const next = this.#nextPassError;
+    this.#nextPassError = undefined;
+    if (next && !next.transient) this.#failure = next.error;
+    const error = next?.error ?? this.#failure!;
+    for (const [id, g] of this.#running) this.#end(id, g, "error", error);
   }
 
   /**
@@ -264,11 +310,12 @@ class FakeModel implements FakeNativeModel {
     return { text: releasedText, stopped: false };
   }
 
-  #end(id: number, g: Generation, reason: "stop" | "length" | "context" | "cancelled"): void {
+  #end(id: number, g: Generation, reason: "stop" | "length" | "context" | "cancelled" | "error",
+    error?: { code: string; message: string }): void {
     this.#running.delete(id);
-    const tail = reason === "cancelled" ? "" : Buffer.from(g.pending).toString("utf8");
+    const tail = reason === "cancelled" || reason === "error" ? "" : Buffer.from(g.pending).toString("utf8");
     g.onEvent({
-      type: "done", reason, text: tail,
+      type: "done", reason, text: tail, ...error,
       timings: { promptN: g.request.prompt.length, promptMs: 1, predictedN: g.produced,
         predictedMs: performance.now() - g.started },
     });

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+const millis = z.number().nonnegative();
+
+/**
+ * The streaming pipeline's stages of one loaded model, cumulative since its load (mirrors
+ * NativeStageStats). The stages overlap, so their times do not add up to wall time; `stallMs`
+ * (compute waiting for weights) is the one that says the link is the bottleneck.
+ */
+export const streamStagesSchema = z.strictObject({
+  /** Forward passes run. */
+  passes: z.int().nonnegative(),
+  /** Bytes read from storage (tier C) and copied host → device (tiers B and C). */
+  bytesRead: z.number().nonnegative(),
+  bytesCopied: z.number().nonnegative(),
+  /** Milliseconds spent reading, copying, computing, and computing waiting for weights. */
+  readMs: millis,
+  h2dMs: millis,
+  computeMs: millis,
+  stallMs: millis,
+  /** The four times divided by `passes`; absent until a pass has run. */
+  perPass: z.strictObject({ readMs: millis, h2dMs: millis, computeMs: millis, stallMs: millis }).optional(),
+});
+
+export type StreamStages = z.infer<typeof streamStagesSchema>;

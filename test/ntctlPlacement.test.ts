@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { formatModelTable } from "../ctl/status/formatModelTable.js";
+import { formatPlacement } from "../ctl/status/formatPlacement.js";
+import { formatStages } from "../ctl/status/formatStages.js";
+import { DaemonServer } from "../daemon/DaemonServer.js";
+import { placementOf } from "../daemon/models/placementOf.js";
+import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
+import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
+import { fakePlacement } from "./support/fakePlacement.js";
+import { makeSocketDir } from "./support/makeSocketDir.js";
+
+const ntctlMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../ctl/main.js");
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs ntctl asynchronously: the daemon under test lives in this process and must keep serving. */
+function ntctl(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+
+describe("ntctl placement options: usage errors", () => {
+  for (const [args, flag] of [
+    [["load", "/m/x.gguf", "--vram-budget", "lots"], "--vram-budget"],
+    [["run", "/m/x.gguf", "hi", "--pinned-budget", "-1GiB"], "--pinned-budget"],
+    [["chat", "/m/x.gguf", "--vram-budget", "9000000TiB"], "--vram-budget"],
+    [["load", "/m/x.gguf", "--backend", "rocm"], "backend"],
+  ] as const) {
+    it(`exits 2 with NT_E_BAD_REQUEST naming ${flag} for "ntctl ${args.join(" ")}", before reaching a daemon`, async () => {
+      const run = await ntctl("--socket", "/nonexistent/ntd.sock", ...args);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /\[NT_E_BAD_REQUEST\]/);
+      assert.ok(run.stderr.includes(flag), run.stderr);
+    });
+  }
+});
+
+describe("ntctl placement options against a daemon (fake engine)", () => {
+  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let engine: FakeEngine;
+  let server: DaemonServer;
+  let model: string;
+
+  before(async () => {
+    dir = await makeSocketDir();
+    engine = fakeEngine({ tokenDelayMs: 1 });
+    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine });
+    await server.start();
+    model = path.join(dir.dir, "tiered.gguf");
+    await writeFile(model, JSON.stringify({ tiers: true, text: "ok" }));
+  });
+
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  it("load sends --backend, --vram-budget, --pinned-budget and --staging-slots as bytes and numbers", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "load", model, "--json", "--backend", "cpu",
+      "--vram-budget", "1.5GiB", "--pinned-budget", "512MB", "--staging-slots", "4");
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(engine.loadOptions.at(-1),
+      { maxSequences: 4, backend: "cpu", vramBudget: 1.5 * GiB, pinnedBudget: 512e6, stagingSlots: 4 });
+    const loaded = JSON.parse(run.stdout) as { info: { backend: string; placement: { bytes: unknown } } };
+    assert.equal(loaded.info.backend, "cpu");
+    assert.deepEqual(loaded.info.placement.bytes, { vram: 640 * MiB, pinned: 256 * MiB, streamed: 256 * MiB });
+    assert.equal((await ntctl("--socket", dir.socketPath, "unload", "tiered")).code, 0);
+  });
+
+  it("run loads with the placement options too", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "run", model, "hi", "--vram-budget", "4096", "--backend", "cuda");
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "ok\n");
+    assert.deepEqual(engine.loadOptions.at(-1), { maxSequences: 4, backend: "cuda", vramBudget: 4096 });
+    assert.equal((await ntctl("--socket", dir.socketPath, "unload", "tiered")).code, 0);
+  });
+
+  it("fewer than 3 staging slots is the daemon's NT_E_BAD_REQUEST, exit 2", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "load", model, "--staging-slots", "2");
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /stagingSlots/);
+  });
+});
+
+describe("ntctl's placement formatting", () => {
+  const placement = placementOf(fakePlacement())!;
+  const base: ModelStatus = { name: "m", path: "/m/m.gguf", state: "loaded", active: 0, queued: 0, nCtx: 4096 };
+
+  it("ps shows '-' for backend and tiers when the daemon reports no placement, and sizes humanized otherwise", () => {
+    const table = formatModelTable([base, { ...base, name: "placed", backend: "cuda", placement }], Date.now()).split("\n");
+    assert.match(table[1]!, /^m +loaded +- +- +- +- +4096 /);
+    assert.match(table[2]!, /^placed +loaded +cuda +640 MiB +256 MiB +256 MiB +4096 /);
+  });
+
+  it("builds the per-layer table from the rows when the engine sends no text", () => {
+    const text = formatPlacement({ ...placement, text: "" });
+    assert.match(text, /LAYER +TIER +VRAM +PINNED +STREAMED +MS\/PASS/);
+    assert.match(text, /blk\.0 +vram +512 MiB +- +- +0\.00/);
+    assert.match(text, /blk\.1 +split +- +256 MiB +256 MiB +48\.50/);
+    assert.match(text, /memory: VRAM 900 MiB of 1\.00 GiB .* pinned 448 MiB of 512 MiB \(staging 3 × 64\.0 MiB\)/);
+    assert.match(text, /links: VRAM 3000\.0 GB\/s, H2D 25\.0 GB\/s, storage 6\.5 GB\/s \(O_DIRECT\)/);
+    assert.match(text, /bound: 512 MiB moved per pass, 52\.00 ms per pass, ≤ 19\.20 tok\/s for one sequence/);
+    assert.match(text, /^weights: 640 MiB in VRAM, 256 MiB pinned, 256 MiB streamed, 64\.0 MiB host-only/);
+  });
+
+  it("prints the engine's table as it is when the engine sends one", () => {
+    assert.equal(formatPlacement(placement), fakePlacement().text.trimEnd());
+  });
+
+  it("prints stage timers without per-pass times before the first pass", () => {
+    assert.equal(formatStages({ passes: 0, bytesRead: 0, bytesCopied: 0, readMs: 0, h2dMs: 0, computeMs: 0, stallMs: 0 }),
+      "0 passes, 0 B read, 0 B copied");
+  });
+});
