@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "./GlobalArgs.js";
+import { benchCommand } from "./commands/bench.js";
 import { bindCommand } from "./commands/bind.js";
 import { chatCommand } from "./commands/chat.js";
 import { devicesCommand } from "./commands/devices.js";
@@ -27,6 +28,7 @@ export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
   psCommand,
   stopCommand,
   inspectCommand,
+  benchCommand,
   versionCommand,
   devicesCommand,
   bindCommand,

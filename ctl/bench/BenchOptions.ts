@@ -1,0 +1,19 @@
+/** How `ntctl bench` loads and measures each model (the flags, parsed). */
+export interface BenchOptions {
+  /** "auto" (CUDA when usable, else the CPU), "cpu" or "cuda". */
+  backend: "auto" | "cpu" | "cuda";
+  /** Device memory budget in bytes. Default: the engine's (free memory less a margin). */
+  vramBudget?: number;
+  /** Pinned host memory budget in bytes. Default: the engine's. */
+  pinnedBudget?: number;
+  /** Staging ring buffers (≥ 3). Default: the engine's, 3. */
+  stagingSlots?: number;
+  /** CPU threads. Default: the engine's (all). */
+  threads?: number;
+  /** P of pp<P>: prompt tokens per repetition; also the batch size, so one prompt is one pass. */
+  promptTokens: number;
+  /** N of tg<N>: tokens generated per repetition, one pass each. */
+  genTokens: number;
+  /** Timed repetitions of each test, after one warm-up. */
+  repetitions: number;
+}

@@ -1,0 +1,74 @@
+import type { EngineBinding, NativeModel, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
+import { NtError } from "../../protocol/NtError.js";
+import type { BenchOptions } from "./BenchOptions.js";
+import type { BenchModel } from "./BenchReport.js";
+import { countParams } from "./countParams.js";
+import { runBenchTest, type BenchTestSpec } from "./runBenchTest.js";
+
+/**
+ * Loads one model in this process with the bench's options (a context of P + N + 16 tokens, one
+ * sequence, batches of P so a prompt is one pass), hands the placement text to `showPlacement`
+ * before the first token, runs pp<P> and tg<N>, and frees the model.
+ */
+export async function benchModel(engine: EngineBinding, path: string, options: BenchOptions,
+  showPlacement: (text: string) => void): Promise<BenchModel> {
+  const { promptTokens: p, genTokens: n } = options;
+  const engineError = (err: unknown): never => {
+    throw NtError.from(err);
+  };
+  // The header first: a file it refuses is never loaded, and nothing is left to free.
+  const header = await engine.readGguf(path).catch(engineError);
+  const model = await engine.loadModel(path, {
+    backend: options.backend, vramBudget: options.vramBudget, pinnedBudget: options.pinnedBudget,
+    stagingSlots: options.stagingSlots, threads: options.threads, nCtx: p + n + 16, nBatch: p, maxSequences: 1,
+  }).catch(engineError);
+  try {
+    const info = model.info();
+    // Addons built before the three-tier placement report neither a plan nor stage timers, and
+    // without them there is no bound to print beside the figures (DESIGN §3).
+    if (!info.placement || !model.stats().stages) {
+      throw new NtError("NT_E_ENGINE_UNAVAILABLE",
+        'this engine addon reports no placement (built before the three-tier placement): rebuild it with "npm run build:native"');
+    }
+    const { text, ...placement } = info.placement;
+    showPlacement(text);
+    const tests = [];
+    for (const spec of testSpecs(model, p, n)) {
+      tests.push(await runBenchTest(model, spec, options.repetitions, placement.boundTokS).catch(engineError));
+    }
+    return {
+      model: path, bytes: info.weightBytes, params: countParams(header), backend: info.backend, threads: info.threads,
+      nCtx: info.nCtx, nBatch: p,
+      budgets: { vram: placement.vramBudget, pinned: placement.pinnedBudget },
+      tiers: placement.totals,
+      links: { ...placement.links, directIo: placement.directIo },
+      passMs: placement.passMs, boundTokS: placement.boundTokS, placement, tests,
+    };
+  } finally {
+    await model.dispose();
+  }
+}
+
+/**
+ * pp<P>: one prompt of P tokens in one batched pass, the first sampled token ending it;
+ * t/s = promptN / promptMs. tg<N>: a one-token prompt, then N tokens in N one-token passes (the
+ * prompt's pass yields the first); t/s = N / (promptMs + predictedMs), every pass counted, as
+ * llama-bench times N decode calls and nt-bench N forward passes. predictedMs alone starts at the
+ * first sampled token, so it covers N − 1 passes and would overstate the rate by N / (N − 1).
+ */
+function testSpecs(model: NativeModel, p: number, n: number): BenchTestSpec[] {
+  const { nVocab, bos } = model.info();
+  const first = bos >= 0 ? bos : 1;
+  // Fixed, spread-out token ids: the same work every repetition and every run.
+  const prompt = Array.from({ length: p }, (_, i) => (i === 0 ? first : (i * 7919) % nVocab));
+  return [
+    {
+      test: `pp${p}`, prompt, maxTokens: 1, tokens: p, passesPerRep: 1,
+      tokensPerSecond: (t: NativeTimings) => (t.promptN / t.promptMs) * 1000,
+    },
+    {
+      test: `tg${n}`, prompt: [first], maxTokens: n, tokens: n, passesPerRep: n,
+      tokensPerSecond: (t: NativeTimings) => (t.predictedN / (t.promptMs + t.predictedMs)) * 1000,
+    },
+  ];
+}

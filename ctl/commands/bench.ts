@@ -1,0 +1,66 @@
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { loadEngine } from "../../cuda-engine/js/loadEngine.js";
+import type { BenchOptions } from "../bench/BenchOptions.js";
+import type { BenchModel, BenchReport } from "../bench/BenchReport.js";
+import { benchModel } from "../bench/benchModel.js";
+import { formatBenchTable } from "../bench/formatBenchTable.js";
+import { positiveIntegerOption } from "../bench/positiveIntegerOption.js";
+import type { GlobalArgs } from "../GlobalArgs.js";
+import { placementOptions } from "../model/placementOptions.js";
+
+interface BenchArgs extends GlobalArgs {
+  files: string[];
+  backend?: BenchOptions["backend"];
+  vramBudget?: number;
+  pinnedBudget?: number;
+  stagingSlots?: number;
+  nPrompt: number;
+  nGen: number;
+  repetitions: number;
+  threads?: number;
+}
+
+/**
+ * `ntctl bench FILE...`: an offline verb (DESIGN §6) — llama-bench's pp and tg tests on the
+ * engine loaded in this process, no daemon, each figure beside its bound from the performance
+ * model of DESIGN §3, as cuda-engine's nt-bench prints them.
+ */
+export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
+  command: "bench <files..>",
+  describe: "Benchmark GGUF files in this process (no daemon): prompt and generation tokens/s beside their bounds",
+  builder: (yargs) => (yargs as Argv<GlobalArgs>)
+    .positional("files", { type: "string", array: true, demandOption: true, describe: "Paths to .gguf files" })
+    .options({
+      ...placementOptions(""),
+      "n-prompt": {
+        alias: "p", type: "string", default: "512", requiresArg: true, coerce: positiveIntegerOption("-p/--n-prompt"),
+        describe: "pp test: prompt tokens, processed in one pass",
+      },
+      "n-gen": {
+        alias: "n", type: "string", default: "128", requiresArg: true, coerce: positiveIntegerOption("-n/--n-gen"),
+        describe: "tg test: tokens generated one per pass after a one-token prompt",
+      },
+      repetitions: {
+        alias: "r", type: "string", default: "3", requiresArg: true, coerce: positiveIntegerOption("-r/--repetitions"),
+        describe: "Timed repetitions of each test, after one warm-up",
+      },
+      threads: {
+        alias: "t", type: "string", requiresArg: true, coerce: positiveIntegerOption("-t/--threads"),
+        describe: "CPU threads (default: all)",
+      },
+    }) as unknown as Argv<BenchArgs>,
+  handler: async (argv) => {
+    const engine = loadEngine();
+    const options: BenchOptions = {
+      backend: argv.backend ?? "auto", vramBudget: argv.vramBudget, pinnedBudget: argv.pinnedBudget, stagingSlots: argv.stagingSlots,
+      threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen, repetitions: argv.repetitions,
+    };
+    const models: BenchModel[] = [];
+    for (const file of argv.files) {
+      models.push(await benchModel(engine, path.resolve(file), options, (text) => process.stderr.write(text)));
+    }
+    const report: BenchReport = { models };
+    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchTable(models));
+  },
+};
