@@ -13,7 +13,7 @@ import { randomLlamaWriter } from "./gguf/randomLlamaWriter.js";
 import { resolveLlamaModel, type RandomLlamaOptions } from "./gguf/resolveLlamaModel.js";
 
 const usage = "$0 --out FILE [--shape tiny|1b|8b|70b|405b] [--mix NAME] [--arch llama|qwen2] [--vocab spm|bpe] "
-  + "[--tied-output] [--kv-heads N] [--rope-scaling none|llama3] [--seed N] [--dry-run]\n\n"
+  + "[--tied-output] [--kv-heads N] [--layers N] [--rope-scaling none|llama3] [--seed N] [--dry-run]\n\n"
   + "Writes a llama-family GGUF with random weights that llama.cpp loads and runs. Options left out take the "
   + "shape's defaults, the real model's: 1b has a tied output head, 8b/70b/405b llama3 RoPE scaling, all but "
   + "tiny Llama 3's BPE vocabulary. --dry-run prints the layout and size without writing.";
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     .option("vocab", { choices: ["spm", "bpe"] as const, describe: "llama tokenizer [default: the shape's]" })
     .option("tied-output", { type: "boolean", describe: "no output.weight: token_embd is the output head [default: the shape's]" })
     .option("kv-heads", { type: "number", describe: "key/value heads (= head count: no GQA) [default: the shape's]" })
+    .option("layers", { type: "number", describe: "transformer blocks, 1..1024 [default: the shape's]" })
     .option("rope-scaling", { choices: ["none", "llama3"] as const, describe: "RoPE scaling [default: the shape's]" })
     .option("seed", { type: "number", default: 1, describe: "seed of the random weights" })
     .option("dry-run", { type: "boolean", default: false, describe: "print the layout and size, write nothing" })
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     vocab: args.vocab,
     tiedOutput: args["tied-output"],
     kvHeads: args["kv-heads"],
+    layers: args.layers,
     ropeScaling: args["rope-scaling"],
   };
   const spec = resolveLlamaModel(options);

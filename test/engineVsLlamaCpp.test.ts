@@ -13,6 +13,8 @@ import type { RandomLlamaOptions } from "../scripts/gguf/resolveLlamaModel.js";
 import { loadLlamaCppOracle } from "./oracle/loadLlamaCppOracle.js";
 import type { LlamaCppOracle } from "./oracle/llamaCppOracle.js";
 import { findTestData } from "./support/findTestData.js";
+import { greedyTokens } from "./support/greedyTokens.js";
+import { logSoftmax } from "./support/logSoftmax.js";
 
 const PROMPT = "Once upon a time, in a quiet village by the sea, a little fox found a shiny key.";
 const GREEDY_TOKENS = 32;
@@ -50,17 +52,6 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function logSoftmax(logits: Float32Array, offset: number, n: number): Float64Array {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i] ?? -Infinity);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp((logits[offset + i] ?? 0) - max);
-  const out = new Float64Array(n);
-  const logSum = Math.log(sum);
-  for (let i = 0; i < n; i++) out[i] = (logits[offset + i] ?? 0) - max - logSum;
-  return out;
-}
-
 /** The largest |ours − llama.cpp| over every position and every comparable token. */
 async function maxLogprobDifference(model: NativeModel, path: string, tokens: number[]): Promise<number> {
   const ours = await model.evaluate(tokens);
@@ -78,17 +69,6 @@ async function maxLogprobDifference(model: NativeModel, path: string, tokens: nu
   return worst;
 }
 
-function greedy(model: NativeModel, prompt: number[], n: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const tokens: number[] = [];
-    model.generate({ prompt, maxTokens: n, temperature: 0, ignoreEos: true }, (event) => {
-      if (event.type === "token") tokens.push(event.token);
-      else if (event.reason === "length") resolve(tokens);
-      else reject(new Error(`generation ended with ${event.reason}: ${event.message ?? ""}`));
-    });
-  });
-}
-
 /**
  * Greedy continuations must be identical. The one exception is a tie that rounding decides: where
  * the two first differ, llama.cpp's own log-probabilities of its token and ours must lie within
@@ -97,7 +77,7 @@ function greedy(model: NativeModel, prompt: number[], n: number): Promise<number
  */
 async function compareGreedy(model: NativeModel, path: string, prompt: number[], tolerance: number): Promise<void> {
   const theirs = await oracle!.greedy(path, prompt, GREEDY_TOKENS, { threads: 1 });
-  const ours = await greedy(model, prompt, GREEDY_TOKENS);
+  const ours = await greedyTokens(model, prompt, GREEDY_TOKENS);
   const at = ours.findIndex((token, i) => token !== theirs[i]);
   if (at < 0) return;
   const context = [...prompt, ...theirs.slice(0, at)];

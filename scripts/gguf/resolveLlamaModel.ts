@@ -26,6 +26,8 @@ export interface RandomLlamaOptions {
   tiedOutput?: boolean;
   /** Key/value heads; must divide the shape's head count (equal to it means no GQA). Default: the shape's. */
   kvHeads?: number;
+  /** Transformer blocks, 1..1024 (tests of tier placement want more blocks than staging slots). Default: the shape's. */
+  layers?: number;
   /**
    * "llama3" adds Llama 3.1's rope_freqs.weight tensor (factor 8, low_freq_factor 1,
    * high_freq_factor 4, original context 8192). llama only: llama.cpp's qwen2 loader has no
@@ -38,9 +40,9 @@ export interface RandomLlamaOptions {
 /** A model with every option decided: what the tensor plan and the writer work from. */
 export interface LlamaModelSpec {
   readonly arch: "llama" | "qwen2";
-  /** The shape's name, for labels; `shape` may differ from llamaShapes[shapeName] by kvHeads. */
+  /** The shape's name, for labels; `shape` may differ from llamaShapes[shapeName] by kvHeads and layers. */
   readonly shapeName: string;
-  /** The dimensions, with the KV-head override applied. */
+  /** The dimensions, with the KV-head and layer overrides applied. */
   readonly shape: LlamaShape;
   readonly mixName: string;
   readonly mix: LlamaWeightMix;
@@ -71,10 +73,14 @@ export function resolveLlamaModel(options: RandomLlamaOptions): LlamaModelSpec {
   if (!Number.isSafeInteger(nHeadKv) || nHeadKv < 1 || base.nHead % nHeadKv !== 0) {
     throw badOption(`kv heads ${nHeadKv} must be a positive divisor of the ${base.nHead} query heads of shape ${options.shape}`);
   }
+  const nLayer = options.layers ?? base.nLayer;
+  if (!Number.isSafeInteger(nLayer) || nLayer < 1 || nLayer > 1024) {
+    throw badOption(`layers ${nLayer} must be a whole number from 1 to 1024`);
+  }
   return {
     arch,
     shapeName: options.shape,
-    shape: { ...base, nHeadKv },
+    shape: { ...base, nHeadKv, nLayer },
     mixName: options.mix,
     mix,
     vocab: arch === "qwen2" ? "bpe" : options.vocab ?? base.vocab,
