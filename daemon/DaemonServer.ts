@@ -8,6 +8,7 @@ import { NtError } from "../protocol/NtError.js";
 import { claimSocketPath } from "./claimSocketPath.js";
 import { ClientConnection } from "./ClientConnection.js";
 import type { DaemonContext } from "./DaemonContext.js";
+import { LISTEN_BACKLOG } from "./listenBacklog.js";
 import { ModelRegistry, type ModelRegistryOptions } from "./models/ModelRegistry.js";
 
 /** Options of a DaemonServer. */
@@ -132,7 +133,8 @@ export class DaemonServer {
 function listen(server: net.Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(socketPath, () => {
+    // An explicit backlog: Node's default (511) refuses a burst of 1000 connects (listenBacklog.ts).
+    server.listen({ path: socketPath, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

@@ -4,8 +4,12 @@
 # checkout: ntd.service runs as user nt with ProtectHome=yes, which hides a checkout under /home,
 # and a copy cannot change under a running daemon when the checkout is rebuilt.
 #
-#   sudo scripts/install.sh              install (or upgrade), create user/group nt, enable + start ntd
-#   sudo scripts/install.sh --uninstall  stop, disable and remove; keeps user nt, /etc/ntd, /var/lib/ntd
+#   sudo scripts/install.sh              install (or upgrade), create user/group nt, enable + start ntd,
+#                                        and the root helper nt-nvme-helper (socket-activated)
+#   sudo scripts/install.sh --without-helper   the same without the root helper (removing one
+#                                        installed before): models are then read from files only
+#   sudo scripts/install.sh --uninstall  stop, disable and remove ntd and the helper; keeps user nt,
+#                                        /etc/ntd (helper.json: the device allowlist), /var/lib/ntd
 #   scripts/install.sh --dry-run [...]   print every step and change nothing (needs no root)
 #
 # Every step is printed before it runs. Commands run as argument vectors ("$@"), never as strings
@@ -15,18 +19,29 @@ set -euo pipefail
 readonly PREFIX=/opt/ntransformer
 readonly UNIT_DIR=/etc/systemd/system
 readonly BIN_DIR=/usr/local/bin
+# The helper's native addon (SO_PEERCRED, without which it refuses to start), relative to the
+# checkout and to $PREFIX alike: the helper looks for it there relative to dist/. Every *.node in
+# it is copied, so a renamed addon needs no change here.
+readonly HELPER_ADDON_DIR=nvme-helper/native/build/Release
 # systemd's fixed PATH for services (systemd.exec(5), "Environment variables in spawned
 # processes"); ExecStart's `/usr/bin/env node` looks for node there.
 readonly SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
+# The root helper's configuration, as its unit passes it (--config); the helper refuses to start
+# without it, and refuses one that anyone but root could have written (THREAT_MODEL.md).
+readonly HELPER_CONFIG=/etc/ntd/helper.json
+# Its undo journal (--journal in the unit; StateDirectory=ntd there creates the folder).
+readonly HELPER_JOURNAL=/var/lib/ntd/helper-journal
 
 checkout="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dry_run=false
 action=install
+with_helper=true
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=true ;;
     --uninstall) action=uninstall ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --without-helper) with_helper=false ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +56,18 @@ run() {
   if [[ "$dry_run" == false ]]; then "$@"; fi
 }
 
+# Like run, with $1 as the command's standard input; prints that input too, each line after "  | ".
+run_with_input() {
+  local input="$1"
+  shift
+  printf '  $'
+  printf ' %q' "$@"
+  printf ' <<EOF\n'
+  printf '%s\n' "$input" | sed 's/^/  | /'
+  printf '  | EOF\n'
+  if [[ "$dry_run" == false ]]; then "$@" <<<"$input"; fi
+}
+
 fail() { echo "install.sh: $*" >&2; exit 1; }
 
 preflight() {
@@ -51,9 +78,15 @@ preflight() {
 install_service() {
   step "check the build in $checkout"
   local required=(package.json dist/daemon/main.js dist/ctl/main.js node_modules cuda-engine/build/Release/nt_engine.node)
+  if [[ "$with_helper" == true ]]; then required+=(dist/nvme-helper/main.js); fi
   for file in "${required[@]}"; do
     [[ -e "$checkout/$file" ]] || fail "$checkout/$file is missing: build first (npm ci)"
   done
+  local helper_addons=()
+  if [[ "$with_helper" == true ]]; then
+    helper_addons=("$checkout/$HELPER_ADDON_DIR"/*.node)
+    [[ -e "${helper_addons[0]}" ]] || fail "$checkout/$HELPER_ADDON_DIR has no *.node: build first (npm ci), or use --without-helper"
+  fi
   local node
   node="$(PATH="$SYSTEMD_PATH" command -v node || true)"
   [[ -n "$node" ]] || fail "node is not on systemd's PATH ($SYSTEMD_PATH): link it into /usr/local/bin"
@@ -65,6 +98,10 @@ install_service() {
   run install -d -m 0755 "$staging" "$staging/cuda-engine/build/Release"
   run cp -a "$checkout/package.json" "$checkout/package-lock.json" "$checkout/README.md" "$checkout/dist" "$checkout/node_modules" "$staging/"
   run cp -a "$checkout/cuda-engine/build/Release/nt_engine.node" "$staging/cuda-engine/build/Release/"
+  if [[ "$with_helper" == true ]]; then
+    run install -d -m 0755 "$staging/$HELPER_ADDON_DIR"
+    run cp -a "${helper_addons[@]}" "$staging/$HELPER_ADDON_DIR/"
+  fi
   # The dev tools (TypeScript, ESLint) are not needed at run time.
   run npm prune --omit=dev --no-audit --no-fund --prefix "$staging"
   run chmod 0755 "$staging/dist/daemon/main.js" "$staging/dist/ctl/main.js"
@@ -90,12 +127,71 @@ install_service() {
   # The configuration file is optional (defaults apply); the folder shows where it goes.
   run install -d -m 0755 /etc/ntd
 
+  if [[ "$with_helper" == true ]]; then
+    install_helper_files
+  elif [[ -e "$UNIT_DIR/nt-nvme-helper.socket" ]]; then
+    # It would run from the $PREFIX just replaced, which has no helper addon now.
+    remove_helper
+  fi
+
   step "enable and start ntd"
   run systemctl daemon-reload
   run systemctl enable ntd.service
   run systemctl restart ntd.service
 
+  # After ntd's restart, not before: stopping ntd removes /run/ntd (its RuntimeDirectory=), and
+  # with it a helper.sock created earlier.
+  if [[ "$with_helper" == true ]]; then start_helper_socket; fi
+
   step "done: add users to group nt (usermod -aG nt NAME) so they may use ntctl; logs: journalctl -u ntd"
+  if [[ "$with_helper" == true ]]; then
+    step "the helper touches no device until you allowlist one in $HELPER_CONFIG (nvme-helper/THREAT_MODEL.md); logs: journalctl -u nt-nvme-helper"
+  fi
+}
+
+install_helper_files() {
+  step "install the root helper's units (nt-nvme-helper.socket, nt-nvme-helper.service)"
+  run install -D -m 0644 "$checkout/systemd/nt-nvme-helper.socket" "$UNIT_DIR/nt-nvme-helper.socket"
+  run install -D -m 0644 "$checkout/systemd/nt-nvme-helper.service" "$UNIT_DIR/nt-nvme-helper.service"
+
+  # Never overwritten: it holds the administrator's device allowlist.
+  if [[ -e "$HELPER_CONFIG" || -L "$HELPER_CONFIG" ]]; then
+    step "keep the existing $HELPER_CONFIG"
+    return
+  fi
+  step "create $HELPER_CONFIG: root-owned, 0600, ntd's user nt allowed, no device allowlisted"
+  # ntd runs as uid nt, so that uid may send requests; allowedGids stays empty because group nt
+  # also holds the users who run ntctl. With no device, nt can only ask for status.
+  local nt_uid
+  nt_uid="$(id -u nt 2>/dev/null || true)"
+  if [[ -z "$nt_uid" ]]; then
+    [[ "$dry_run" == true ]] || fail "user nt does not exist after systemd-sysusers"
+    nt_uid="<uid of nt>"
+  fi
+  # nvme-helper/config/helperConfigSchema.ts: strict, so these three keys and nothing else.
+  local config
+  config="$(printf '{\n  "allowedUids": [%s],\n  "allowedGids": [],\n  "devices": []\n}' "$nt_uid")"
+  run_with_input "$config" install -m 0600 -o root -g root /dev/stdin "$HELPER_CONFIG"
+}
+
+start_helper_socket() {
+  step "enable and start nt-nvme-helper.socket (the service starts on the first connection)"
+  # Only the socket is enabled (the service's [Install] is just Also= the socket): systemd starts
+  # the service on a connection. Stopping a running one (an upgrade) makes the next connection
+  # start the code just installed.
+  run systemctl stop nt-nvme-helper.service
+  run systemctl enable nt-nvme-helper.socket
+  run systemctl restart nt-nvme-helper.socket
+}
+
+# Leaves $HELPER_CONFIG and $HELPER_JOURNAL: the allowlist is the administrator's, and the journal
+# is what tells a later helper which device it may have left half-moved.
+remove_helper() {
+  step "stop, disable and remove nt-nvme-helper (a device it bound to vfio-pci stays there: 'ntctl restore' first)"
+  if [[ "$dry_run" == true ]] || systemctl cat nt-nvme-helper.socket >/dev/null 2>&1; then
+    run systemctl disable --now nt-nvme-helper.socket nt-nvme-helper.service
+  fi
+  run rm -f "$UNIT_DIR/nt-nvme-helper.socket" "$UNIT_DIR/nt-nvme-helper.service"
 }
 
 uninstall_service() {
@@ -104,13 +200,16 @@ uninstall_service() {
     run systemctl disable --now ntd.service
   fi
 
+  # Whatever --without-helper says: the helper runs from $PREFIX, which goes.
+  remove_helper
+
   step "remove the unit, sysusers.d and tmpfiles.d files, the links and $PREFIX"
   run rm -f "$UNIT_DIR/ntd.service" /etc/sysusers.d/ntd.conf /etc/tmpfiles.d/ntd.conf
   run rm -f "$BIN_DIR/ntd" "$BIN_DIR/ntctl"
   run rm -rf "$PREFIX"
   run systemctl daemon-reload
 
-  step "done: kept user and group nt, /etc/ntd and /var/lib/ntd (remove them by hand if unwanted)"
+  step "done: kept user and group nt, /etc/ntd (with $HELPER_CONFIG, the device allowlist) and /var/lib/ntd (with $HELPER_JOURNAL); remove them by hand if unwanted"
 }
 
 preflight

@@ -4,6 +4,7 @@ import winston, { type Logger } from "winston";
 import { NtError } from "../../protocol/NtError.js";
 import type { DaemonMetrics } from "../metrics/DaemonMetrics.js";
 import { ntdMetrics } from "../metrics/ntdMetrics.js";
+import { LISTEN_BACKLOG } from "../listenBacklog.js";
 import type { ModelRegistry } from "../models/ModelRegistry.js";
 import type { HttpExchange } from "./HttpExchange.js";
 import { assertApiKey } from "./assertApiKey.js";
@@ -66,7 +67,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const server = http.createServer((req, res) => void serve(req, res, shared));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new NtError("NT_E_IO", `HTTP cannot listen on ${options.listen}: ${err.message}`, { cause: err })));
-    server.listen(port, host, () => resolve());
+    // Node's default backlog (511) is too short for a burst of clients (listenBacklog.ts).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   server.on("error", (err) => logger.error(`HTTP server error: ${err.message}`));
   const unwatch = metrics.watchModels(() => options.registry.list());
