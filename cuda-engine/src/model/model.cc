@@ -74,48 +74,64 @@ void Model::check_tokens(const std::vector<TokenId>& tokens) const {
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options, const LoadProgress& progress) {
   check_options(options);
   std::unique_ptr<Model> m(new Model());
-  m->gguf_ = read_gguf_file(path);
-  m->hparams_ = read_hparams(m->gguf_);
-  m->tokenizer_ = Tokenizer::from_gguf(m->gguf_);
-  m->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(m->hparams_.n_ctx_train, kDefaultMaxContext);
-  m->threads_ = resolve_threads(options.threads);
-  m->max_batch_ = options.n_batch;
-  BoundWeights bound = bind_weights(m->gguf_, m->hparams_);
-  if (m->tokenizer_->n_vocab() > bound.views.n_vocab) {
-    throw bad_gguf("the tokenizer has " + std::to_string(m->tokenizer_->n_vocab()) + " tokens but the embedding only " +
-                   std::to_string(bound.views.n_vocab));
-  }
-  ComputeTarget target = open_compute_target(options.backend);
-  m->fallback_reason_ = target.fallback_reason;
-  m->device_ = std::move(target.device);
-  const bool cpu = std::string(m->device_->name()) == "cpu";
-  DirectReaderOptions reader_options;
-  reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
-  m->reader_ = DirectReader::open(path, 0, reader_options);
-  const uint64_t data_bytes = m->gguf_.file_bytes - m->gguf_.data_offset;
-  const LinkSpeeds links = measured_links(*m->device_, *m->reader_, path, m->gguf_.data_offset, data_bytes);
-  PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
-  budgets.n_ctx = m->n_ctx_;
-  m->plan_ = plan_tiers(plan_input(bound, m->hparams_, budgets, links));
-  // The planner saw the budgets less the ring's slack (plan_input.h); report what the user gave.
-  m->plan_.vram_budget = budgets.vram;
-  m->plan_.pinned_budget = budgets.pinned;
-  if (m->plan_.totals.c == 0) {
-    m->reader_.reset();  // nothing streams from storage: no I/O threads
-  } else if (!m->reader_->direct() && !options.allow_buffered_io) {
-    throw EngineError("NT_E_IO", "the filesystem of " + path + " refuses O_DIRECT, which tier C needs (" +
-                                     std::to_string(m->plan_.totals.c) +
-                                     " bytes read every pass); allow buffered reads or raise the budgets");
-  }
+  BoundWeights bound = m->read_header(path, options);
+  m->plan_placement(path, options, bound);
   m->placed_ = place_weights(path, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
-  if (!m->placed_->groups().empty()) {
-    StreamerOptions streamer_options;
-    streamer_options.slots = options.staging_slots;
-    m->streamer_ = std::make_unique<WeightStreamer>(*m->device_, m->reader_.get(), m->placed_->groups(), streamer_options);
-  }
-  m->source_ = std::make_unique<StreamedWeights>(*m->placed_, m->streamer_.get());
+  m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
   return m;
+}
+
+// The file's metadata, tokenizer and tensor table, checked before any weight is read.
+BoundWeights Model::read_header(const std::string& path, const ModelOptions& options) {
+  gguf_ = read_gguf_file(path);
+  hparams_ = read_hparams(gguf_);
+  tokenizer_ = Tokenizer::from_gguf(gguf_);
+  n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
+  threads_ = resolve_threads(options.threads);
+  max_batch_ = options.n_batch;
+  BoundWeights bound = bind_weights(gguf_, hparams_);
+  if (tokenizer_->n_vocab() > bound.views.n_vocab) {
+    throw bad_gguf("the tokenizer has " + std::to_string(tokenizer_->n_vocab()) + " tokens but the embedding only " +
+                   std::to_string(bound.views.n_vocab));
+  }
+  return bound;
+}
+
+// Opens the device, measures the links (storage with the model file itself) and plans the tiers.
+void Model::plan_placement(const std::string& path, const ModelOptions& options, const BoundWeights& bound) {
+  ComputeTarget target = open_compute_target(options.backend);
+  fallback_reason_ = target.fallback_reason;
+  device_ = std::move(target.device);
+  DirectReaderOptions reader_options;
+  reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
+  reader_ = DirectReader::open(path, 0, reader_options);
+  const uint64_t data_bytes = gguf_.file_bytes - gguf_.data_offset;
+  const LinkSpeeds links = measured_links(*device_, *reader_, path, gguf_.data_offset, data_bytes);
+  const bool cpu = std::string(device_->name()) == "cpu";
+  PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
+  budgets.n_ctx = n_ctx_;
+  plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
+  // The planner saw the budgets less the ring's slack (plan_input.h); report what the user gave.
+  plan_.vram_budget = budgets.vram;
+  plan_.pinned_budget = budgets.pinned;
+  if (plan_.totals.c == 0) {
+    reader_.reset();  // nothing streams from storage: no I/O threads
+  } else if (!reader_->direct() && !options.allow_buffered_io) {
+    throw EngineError("NT_E_IO", "the filesystem of " + path + " refuses O_DIRECT, which tier C needs (" +
+                                     std::to_string(plan_.totals.c) +
+                                     " bytes read every pass); allow buffered reads or raise the budgets");
+  }
+}
+
+// The streamer, when anything streams, and the forward pass's view of the weights.
+void Model::start_streaming(const ModelOptions& options) {
+  if (!placed_->groups().empty()) {
+    StreamerOptions streamer_options;
+    streamer_options.slots = options.staging_slots;
+    streamer_ = std::make_unique<WeightStreamer>(*device_, reader_.get(), placed_->groups(), streamer_options);
+  }
+  source_ = std::make_unique<StreamedWeights>(*placed_, streamer_.get());
 }
 
 std::string Model::plan_text() const {

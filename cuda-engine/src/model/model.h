@@ -79,6 +79,9 @@ class Model {
 
  private:
   Model() = default;
+  BoundWeights read_header(const std::string& path, const ModelOptions& options);
+  void plan_placement(const std::string& path, const ModelOptions& options, const BoundWeights& bound);
+  void start_streaming(const ModelOptions& options);
   void forward_pass(const Batch& batch, std::vector<float>& logits);
   void set_failure(std::shared_ptr<const EngineError> failure);
 
