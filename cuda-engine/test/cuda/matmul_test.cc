@@ -86,31 +86,82 @@ TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
   }
 }
 
+// The matrix-vector kernels' other shapes: many rows (more rows per CTA or warp, a partial last
+// group) with one and two tokens, and long rows whose super-blocks outnumber a CTA's 16 slots
+// (several steps, some slots idle in the last), against the same double reference.
+TEST(CudaMatmul, MatrixVectorAgreesOnManyRowsAndLongRows) {
+  NT_SKIP_WITHOUT_CUDA();
+  struct Shape {
+    int64_t rows, n;
+    std::vector<int64_t> token_counts;
+  };
+  const std::vector<Shape> shapes = {{8195, 768, {1, 2}}, {37, 256 * 19, {1, 2, 3, 4, 5, 8}}};
+  for (const Shape& shape : shapes)
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 1234);
+    const Matrix m = random_matrix(type, shape.rows, shape.n, rng);
+    const int64_t rows = shape.rows, n = shape.n;
+    for (int64_t n_tokens : shape.token_counts) {
+      std::vector<float> x;
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const std::vector<float> row = cpu::test::random_activations(n, rng);
+        x.insert(x.end(), row.begin(), row.end());
+      }
+      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double dot = 0.0, magnitude = 0.0;
+          for (int64_t i = 0; i < n; ++i) {
+            const double p = double{m.weights[r * n + i]} * x[t * n + i];
+            dot += p;
+            magnitude += std::fabs(p);
+          }
+          // Float accumulation over n products: n * 2^-24 of sum |w x| in the worst case, as above.
+          const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
+          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
+          ASSERT_LE(error, tolerance) << type_name(type) << " " << rows << " x " << n << " row " << r << " token " << t
+                                      << " of " << n_tokens << ": gpu " << out[t * rows + r] << " reference " << dot;
+        }
+      }
+    }
+  }
+}
+
 // With one-hot activations each output is a single dequantized weight, which must equal the CPU's
-// bit for bit (the kernels round as cpu::dequantize_row does), in both kernels.
+// bit for bit (the kernels round as cpu::dequantize_row does), in both kernels. Hot elements
+// (k * 37) % n for k = 0..7 (every sub-block, low and high nibbles), spread over the tokens of
+// each call: 1, 2 and 8 tokens (the matrix-vector kernel's variants), n (the GEMM).
 TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
   NT_SKIP_WITHOUT_CUDA();
   const int64_t n = 256;
-  // 67 rows: one row per warp; 8205: four rows per warp with a partial last warp.
+  // 67 rows: one row per warp (two per CTA for Q4_K, Q5_K, Q6_K); 8205: four rows per warp (per CTA
+  // with one or two tokens for those) with a partial last warp (CTA).
   for (int64_t rows : {67, 8205})
   for (GgmlType type : cpu::test::supported_weight_types()) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 99);
     const Matrix m = random_matrix(type, rows, n, rng);
-    for (int64_t n_tokens : {int64_t{8}, n}) {  // the matrix-vector kernel, the GEMM
-      std::vector<float> x(n_tokens * n, 0.0f);
-      for (int64_t t = 0; t < n_tokens; ++t) x[t * n + (t * 37) % n] = 1.0f;
-      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
-      int mismatches = 0;
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        for (int64_t r = 0; r < rows; ++r) {
-          const float expected = m.weights[r * n + (t * 37) % n];
-          if (out[t * rows + r] != expected && ++mismatches <= 3) {
-            ADD_FAILURE() << type_name(type) << " element " << (t * 37) % n << " of row " << r << " with " << n_tokens
-                          << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
+    const DeviceBuffer<uint8_t> w = to_device(m.bytes);
+    for (int64_t n_tokens : {int64_t{1}, int64_t{2}, int64_t{8}, n}) {
+      for (int64_t first = 0; first < 8; first += n_tokens) {
+        auto hot = [&](int64_t t) { return ((first + t) * 37) % n; };
+        std::vector<float> x(n_tokens * n, 0.0f);
+        for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
+        const DeviceBuffer<float> xd = to_device(x);
+        DeviceBuffer<float> out_d(n_tokens * rows, "test output");
+        matmul(view_of(type, w, rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
+        const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
+        int mismatches = 0;
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const float expected = m.weights[r * n + hot(t)];
+            if (out[t * rows + r] != expected && ++mismatches <= 3) {
+              ADD_FAILURE() << type_name(type) << " element " << hot(t) << " of row " << r << " with " << n_tokens
+                            << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
+            }
           }
         }
+        EXPECT_EQ(mismatches, 0) << type_name(type) << " with " << n_tokens << " tokens";
       }
-      EXPECT_EQ(mismatches, 0) << type_name(type) << " with " << n_tokens << " tokens";
     }
   }
 }

@@ -3,7 +3,12 @@
 // super-block, or eight 32-element blocks) per step: consecutive lanes read consecutive bytes.
 // Each part is multiplied with up to NT tokens' activations (float4 loads that hit L1/L2: all
 // rows read the same activations), accumulated in float and reduced across the warp.
+//
+// Super-block formats whose struct has matvec_part (Q4_K, Q5_K, Q6_K) take matvec_blocks_kernel
+// instead (below).
 #pragma once
+
+#include <type_traits>
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/matmul_args.h"
@@ -85,14 +90,108 @@ void launch_matvec_nt(const MatmulArgs& a, cudaStream_t stream) {
   launch_matvec_rows<Q, NT, 1>(a, stream);
 }
 
+// Matrix-vector products for the formats with Q::matvec_part (Q4_K, Q5_K, Q6_K): a CTA of 128
+// threads computes kRows rows; its threads form 16 slots of Q::kMatvecLanes = 8 lanes, slot s takes
+// super-blocks s, s + 16, ... of every row (a 4096-wide row's 16 super-blocks take one step),
+// each lane its eighth of each (Q::matvec_part: one scale decode per sub-block, 16-byte or 4-byte
+// loads, activations loaded once for the kRows rows). Partial sums reduce across the warp by
+// shuffles and across the four warps through shared memory in a fixed order: deterministic, no
+// atomics. Rows past the end repeat the last row (so every load is in bounds) and are not stored.
+constexpr int kBlocksMatvecThreads = 128;
+
+template <class Q, int NT, int kRows>
+__global__ void __launch_bounds__(kBlocksMatvecThreads)
+    matvec_blocks_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
+                         const float* __restrict__ x, int n_tokens, float* __restrict__ out) {
+  constexpr int kLanes = Q::kMatvecLanes;
+  constexpr int kSlots = kBlocksMatvecThreads / kLanes;
+  constexpr int kWarps = kBlocksMatvecThreads / 32;
+  const int64_t row0 = int64_t{blockIdx.x} * kRows;
+  const int part = threadIdx.x % kLanes;
+  const int64_t n_blocks = n / Q::kBlockElements;
+  const uint8_t* row_start[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) row_start[r] = w + (row0 + r < rows ? row0 + r : rows - 1) * row_bytes;
+  const float* x_start[NT];
+#pragma unroll
+  for (int t = 0; t < NT; ++t) x_start[t] = x + int64_t{min(t, n_tokens - 1)} * n;
+  float acc[kRows][NT];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r)
+#pragma unroll
+    for (int t = 0; t < NT; ++t) acc[r][t] = 0.0f;
+  for (int64_t b = threadIdx.x / kLanes; b < n_blocks; b += kSlots) {
+    const uint8_t* block[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) block[r] = row_start[r] + b * Q::kBlockBytes;
+    const float* xb[NT];
+#pragma unroll
+    for (int t = 0; t < NT; ++t) xb[t] = x_start[t] + b * Q::kBlockElements;
+    Q::template matvec_part<NT, kRows>(block, part, xb, acc);
+  }
+  __shared__ float warp_sums[kWarps][kRows][NT];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int t = 0; t < NT; ++t) {
+      float s = acc[r][t];
+#pragma unroll
+      for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xFFFFFFFFu, s, offset);
+      if (lane == 0) warp_sums[warp][r][t] = s;
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < kRows * NT; i += kBlocksMatvecThreads) {
+    const int r = i / NT, t = i % NT;
+    if (t >= n_tokens || row0 + r >= rows) continue;
+    float s = warp_sums[0][r][t];
+#pragma unroll
+    for (int k = 1; k < kWarps; ++k) s += warp_sums[k][r][t];
+    out[t * rows + row0 + r] = s;
+  }
+}
+
+template <class Q, int NT, int kRows>
+void launch_matvec_blocks_rows(const MatmulArgs& a, cudaStream_t stream) {
+  const unsigned blocks = static_cast<unsigned>((a.rows + kRows - 1) / kRows);
+  matvec_blocks_kernel<Q, NT, kRows><<<blocks, kBlocksMatvecThreads, 0, stream>>>(
+      a.w, a.row_bytes, a.rows, a.n, a.x, static_cast<int>(a.n_tokens), a.out);
+  CUDA_CHECK_LAUNCH("matvec_blocks_kernel");
+}
+
+// Four rows per CTA share each activation load among more rows, but leave fewer CTAs: only for
+// large matrices and one or two tokens (more tokens need the registers for their sums).
+template <class Q, int NT>
+void launch_matvec_blocks(const MatmulArgs& a, cudaStream_t stream) {
+  if constexpr (NT <= 2) {
+    if (a.rows >= 8192) return launch_matvec_blocks_rows<Q, NT, 4>(a, stream);
+  }
+  launch_matvec_blocks_rows<Q, NT, 2>(a, stream);
+}
+
+template <class Q, class = void>
+struct HasMatvecPart : std::false_type {};
+template <class Q>
+struct HasMatvecPart<Q, std::void_t<decltype(Q::kMatvecLanes)>> : std::true_type {};
+
+template <class Q, int NT>
+void launch_matvec_for(const MatmulArgs& a, cudaStream_t stream) {
+  if constexpr (HasMatvecPart<Q>::value) {
+    launch_matvec_blocks<Q, NT>(a, stream);
+  } else {
+    launch_matvec_nt<Q, NT>(a, stream);
+  }
+}
+
 // Token counts round up to 1, 2, 4 or 8 (the extra tokens are skipped): four instantiations per
 // format instead of eight, for compile time.
 template <class Q>
 void launch_matvec(const MatmulArgs& a, cudaStream_t stream) {
-  if (a.n_tokens <= 1) return launch_matvec_nt<Q, 1>(a, stream);
-  if (a.n_tokens <= 2) return launch_matvec_nt<Q, 2>(a, stream);
-  if (a.n_tokens <= 4) return launch_matvec_nt<Q, 4>(a, stream);
-  return launch_matvec_nt<Q, 8>(a, stream);
+  if (a.n_tokens <= 1) return launch_matvec_for<Q, 1>(a, stream);
+  if (a.n_tokens <= 2) return launch_matvec_for<Q, 2>(a, stream);
+  if (a.n_tokens <= 4) return launch_matvec_for<Q, 4>(a, stream);
+  return launch_matvec_for<Q, 8>(a, stream);
 }
 
 }  // namespace nt::cuda

@@ -24,6 +24,24 @@ __device__ __forceinline__ uint2 load8(const uint8_t* p) {
   }
 }
 
+// Eight bytes at p, p only 2-aligned (a Q6_K field), as two or three aligned 4-byte loads joined
+// by funnel shifts: fewer load instructions than load8<2>'s four 2-byte loads. Reads at most the
+// two bytes after p + 8, and only when p is not 4-aligned.
+__device__ __forceinline__ uint2 load8_2aligned(const uint8_t* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(a & ~uintptr_t{3});
+  const uint32_t shift = static_cast<uint32_t>(a & 2) * 8;  // 0 or 16
+  const uint32_t w0 = __ldg(w), w1 = __ldg(w + 1);
+  const uint32_t w2 = shift != 0 ? __ldg(w + 2) : 0u;
+  return make_uint2(__funnelshift_r(w0, w1, shift), __funnelshift_r(w1, w2, shift));
+}
+
+// Byte k of `word` (k a runtime value 0..3) as a float, exactly, minus `bias`: one byte permute
+// builds the bits of 2^23 + byte, one subtraction removes 2^23 + bias (see small_int_to_float).
+__device__ __forceinline__ float byte_to_float(uint32_t word, uint32_t k, float bias = 0.0f) {
+  return __int_as_float(__byte_perm(word, 0x4B000000u, 0x7440u | k)) - (8388608.0f + bias);
+}
+
 __device__ __forceinline__ uint32_t byte_at(uint2 bytes, int i) {
   return ((i < 4 ? bytes.x : bytes.y) >> (8 * (i & 3))) & 0xFFu;
 }

@@ -28,6 +28,14 @@ struct Q5_K {
       out[i] = __fsub_rn(__fmul_rn(scale, small_int_to_float(q)), min);
     }
   }
+
+  // The matrix-vector kernel's share of one lane of a super-block: see k4_matvec_part.
+  static constexpr int kMatvecLanes = 8;
+  template <int NT, int kRows>
+  __device__ static void matvec_part(const uint8_t* const (&block)[kRows], int part, const float* const (&x)[NT],
+                                     float (&acc)[kRows][NT]) {
+    k4_matvec_part<NT, kRows, true>(block, 48, part, x, acc);
+  }
 };
 
 }  // namespace nt::cuda::quant
