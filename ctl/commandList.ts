@@ -6,6 +6,7 @@ import { chatCommand } from "./commands/chat.js";
 import { devicesCommand } from "./commands/devices.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { loadCommand } from "./commands/load.js";
+import { placeCommand } from "./commands/place.js";
 import { psCommand } from "./commands/ps.js";
 import { restoreCommand } from "./commands/restore.js";
 import { runCommand } from "./commands/run.js";
@@ -33,4 +34,5 @@ export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
   devicesCommand,
   bindCommand,
   restoreCommand,
+  placeCommand,
 ];

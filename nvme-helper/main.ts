@@ -12,7 +12,7 @@ import { UndoJournal } from "./journal/UndoJournal.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "./peer/peerCredentials.js";
 import { SysfsTree } from "./sysfs/SysfsTree.js";
 
-const USAGE = "usage: nt-nvme-helper [--socket PATH] [--config FILE] [--sysfs-root DIR] [--proc-root DIR] [--journal FILE]";
+const USAGE = "usage: nt-nvme-helper [--socket PATH] [--config FILE] [--sysfs-root DIR] [--proc-root DIR] [--dev-root DIR] [--journal FILE]";
 
 try {
   const { values } = parseArgs({
@@ -21,7 +21,8 @@ try {
       config: { type: "string", default: "/etc/ntd/helper.json" },
       "sysfs-root": { type: "string", default: "/sys" },
       "proc-root": { type: "string", default: "/proc" },
-      journal: { type: "string", default: "/var/lib/ntd/helper-journal" },
+      "dev-root": { type: "string", default: "/dev" },
+      journal: { type: "string", default: "/var/lib/nt-nvme-helper/journal" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -34,9 +35,11 @@ try {
   const config = loadHelperConfig(values.config);
   const monitor = new HelperMonitor({
     config, sysfs: new SysfsTree(values["sysfs-root"]), journal: new UndoJournal(values.journal), procRoot: values["proc-root"],
+    devRoot: values["dev-root"], afterStep: crashHook(process.env.NT_HELPER_TEST_CRASH_AT),
   });
-  for (const repaired of await monitor.repair()) process.stderr.write(`repaired after a crash: ${repaired} (restored to nvme)\n`);
+  for (const repaired of await monitor.repair()) process.stderr.write(`repaired after a crash: ${repaired}\n`);
   const server = new HelperServer({ config, monitor, credentialsOf: peerCredentials });
+  // By hand (--socket) the socket gets systemd's SocketMode=0660: root and the group of the helper.
   await server.listen(listenTarget(values.socket));
   process.stderr.write(`nt-nvme-helper: serving ${config.devices.length} allowlisted devices\n`);
   const stop = () => void server.close().then(() => process.exit(0));
@@ -46,6 +49,18 @@ try {
   const error = NtError.from(err);
   process.stderr.write(`nt-nvme-helper: ${error.message} [${error.code}]\n`);
   process.exit(1);
+}
+
+/**
+ * Crash tests (test/nvmeHelperPlace*.test.ts): NT_HELPER_TEST_CRASH_AT=place:write makes the
+ * helper SIGKILL itself right after that step, as kill -9 would. Only root sets a root service's
+ * environment, so this gives a client nothing.
+ */
+function crashHook(step: string | undefined): ((done: string) => void) | undefined {
+  if (!step) return undefined;
+  return (done) => {
+    if (done === step) process.kill(process.pid, "SIGKILL");
+  };
 }
 
 /** systemd's socket (fd 3, when LISTEN_FDS says so and LISTEN_PID is us), else --socket. */

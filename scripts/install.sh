@@ -30,7 +30,7 @@ readonly SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 # without it, and refuses one that anyone but root could have written (THREAT_MODEL.md).
 readonly HELPER_CONFIG=/etc/ntd/helper.json
 # Its undo journal (--journal in the unit; StateDirectory=ntd there creates the folder).
-readonly HELPER_JOURNAL=/var/lib/ntd/helper-journal
+readonly HELPER_JOURNAL=/var/lib/nt-nvme-helper/journal
 
 checkout="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dry_run=false
@@ -209,7 +209,7 @@ uninstall_service() {
   run rm -rf "$PREFIX"
   run systemctl daemon-reload
 
-  step "done: kept user and group nt, /etc/ntd (with $HELPER_CONFIG, the device allowlist) and /var/lib/ntd (with $HELPER_JOURNAL); remove them by hand if unwanted"
+  step "done: kept user and group nt, /etc/ntd (with $HELPER_CONFIG, the device allowlist) /var/lib/ntd and $HELPER_JOURNAL; remove them by hand if unwanted"
 }
 
 preflight

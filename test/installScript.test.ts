@@ -108,8 +108,8 @@ describe("scripts/install.sh", () => {
       "rm -f /etc/systemd/system/nt-nvme-helper.socket /etc/systemd/system/nt-nvme-helper.service",
       "rm -f /etc/systemd/system/ntd.service /etc/sysusers.d/ntd.conf /etc/tmpfiles.d/ntd.conf",
       "rm -rf /opt/ntransformer", "systemctl daemon-reload"], stdout);
-    assert.ok(!commands.some((c) => c.includes("/etc/ntd") || c.includes("/var/lib/ntd")), `nothing of /etc/ntd or /var/lib/ntd is removed:\n${stdout}`);
-    assert.match(steps.at(-1) ?? "", /kept .*\/etc\/ntd\/helper\.json.*\/var\/lib\/ntd\/helper-journal/);
+    assert.ok(!commands.some((c) => /\/etc\/ntd|\/var\/lib\/(ntd|nt-nvme-helper)/.test(c)), `nothing of /etc/ntd, /var/lib/ntd or the journal is removed:\n${stdout}`);
+    assert.match(steps.at(-1) ?? "", /kept .*\/etc\/ntd\/helper\.json.*\/var\/lib\/nt-nvme-helper\/journal/);
     await assert.rejects(run("bash", [path.join(root, "scripts/install.sh"), "--dry-rn"]), { code: 2 });
   });
 });

@@ -29,7 +29,7 @@ describe("nt-nvme-helper binary and ntctl devices/bind/restore", () => {
     writeFileSync(path.join(etc, "helper.json"), JSON.stringify(fixture.config), { mode: 0o644 });
     socketPath = path.join(fixture.dir, "helper.sock");
     helper = spawn(process.execPath, [helperMain, "--socket", socketPath, "--config", path.join(etc, "helper.json"),
-      "--sysfs-root", fixture.sysfsRoot, "--proc-root", fixture.procRoot, "--journal", fixture.journalFile], { stdio: ["ignore", "ignore", "pipe"] });
+      "--sysfs-root", fixture.sysfsRoot, "--proc-root", fixture.procRoot, "--dev-root", fixture.devRoot, "--journal", fixture.journalFile], { stdio: ["ignore", "ignore", "pipe"] });
     await new Promise<void>((resolve, reject) => {
       let err = "";
       helper.stderr?.on("data", (chunk: Buffer) => {

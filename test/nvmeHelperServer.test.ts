@@ -1,17 +1,22 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, openSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, it } from "node:test";
 import { HelperClient } from "../ctl/helper/HelperClient.js";
 import { loadHelperConfig } from "../nvme-helper/config/loadHelperConfig.js";
 import { HelperServer } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
 import { NtError } from "../protocol/NtError.js";
-import { wireCodec } from "../protocol/wireCodec.js";
+import { decodeHelperPacket } from "../protocol/helper/decodeHelperPacket.js";
 import { encodeHelperPacket } from "../protocol/helper/encodeHelperPacket.js";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./support/makeHelperFixture.js";
-import { RawConnection } from "./support/RawConnection.js";
+import { RawHelperConnection } from "./support/RawHelperConnection.js";
+
+const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../nvme-helper/native/build/Release/nt_helper_socket.node");
+/** How many fds this process has open (client and helper share it here: a leaked fd shows). */
+const openFds = () => readdirSync("/proc/self/fd").length;
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -28,26 +33,23 @@ async function startHelper(allowedUids: number[] = []): Promise<string> {
   const socketPath = path.join(fixture.dir, "helper.sock");
   logLines = [];
   server = new HelperServer({ config: fixture.config, monitor: fixture.monitor(), credentialsOf: peerCredentials, log: (line) => logLines.push(line) });
-  await server.listen({ path: socketPath });
-  chmodSync(socketPath, 0o777);
+  await server.listen({ path: socketPath, mode: 0o777 });
   return socketPath;
 }
 
-/** Sends one status request as `uid` from a child process and returns the first message it got back. */
+/** Sends one status request as `uid` from a child process (the addon, no HelperClient) and returns the first message it got back. */
 function statusAs(uid: number, socketPath: string): Promise<unknown> {
-  const script = `const s=require("net").connect(${JSON.stringify(socketPath)});const c=[];` +
-    `s.on("data",(d)=>c.push(d));s.on("error",()=>{});s.on("close",()=>process.stdout.write(Buffer.concat(c).toString("hex")));` +
-    `s.write(Buffer.from(${JSON.stringify(encodeHelperPacket({ kind: "request", id: 1, verb: "status", params: {} }).toString("hex"))},"hex"));` +
-    `setTimeout(()=>s.end(),500);`;
+  const request = encodeHelperPacket({ kind: "request", id: 1, verb: "status", params: {} }).toString("hex");
+  const script = `const a=require(${JSON.stringify(addonPath)});const fd=a.connect(${JSON.stringify(socketPath)});` +
+    `a.send(fd,Buffer.from("${request}","hex"),[]);const end=Date.now()+3000;` +
+    `(function poll(){let p;try{p=a.recv(fd,4)}catch{return}if(p===undefined){if(Date.now()<end)setTimeout(poll,10);return}` +
+    `if(p)process.stdout.write(p.data.toString("hex"))})();`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", script], { uid, gid: uid, cwd: "/" });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => { out += chunk.toString(); });
     child.on("error", reject);
-    child.on("close", () => {
-      const bytes = Buffer.from(out, "hex");
-      resolve(bytes.length >= 4 ? wireCodec.unpack(bytes.subarray(4, 4 + bytes.readUInt32BE(0))) : undefined);
-    });
+    child.on("close", () => resolve(out === "" ? undefined : decodeHelperPacket(Buffer.from(out, "hex"))));
   });
 }
 
@@ -66,7 +68,7 @@ describe("nt-nvme-helper server", () => {
       assert.equal((await client.request("bind", { device: TEST_BDF })).device.driver, "vfio-pci");
       assert.equal((await client.request("restore", {})).devices[0]?.driver, "nvme");
       await assert.rejects(client.request("bind", { device: "0000:05:00.0" }), { code: "NT_E_DEVICE_NOT_ALLOWED" });
-      await assert.rejects(client.request("place", { device: TEST_BDF, name: "m" }), { code: "NT_E_UNSUPPORTED" });
+      await assert.rejects(client.request("place", { device: TEST_BDF, name: "m" }), { code: "NT_E_BAD_FD" }, "place without an fd");
     } finally {
       client.close();
     }
@@ -90,15 +92,20 @@ describe("nt-nvme-helper server", () => {
     assert.equal(answer.kind, "result");
   });
 
+  const request = (message: Record<string, unknown>) => encodeHelperPacket({ kind: "request", id: 1, ...message });
   const hostile: Array<[string, Buffer, string]> = [
-    ["an oversized length", Buffer.from([0, 0x10, 0, 1]), "NT_E_FRAME_TOO_LARGE"],
-    ["a zero length", Buffer.from([0, 0, 0, 0]), "NT_E_BAD_FRAME"],
-    ["a body that is not one msgpack value", Buffer.from([0, 0, 0, 1, 0x92]), "NT_E_BAD_FRAME"],
-    ["an unknown verb", encodeHelperPacket({ kind: "request", id: 1, verb: "write-sysfs", params: {} }), "NT_E_UNKNOWN_VERB"],
-    ["an inherited property as verb", encodeHelperPacket({ kind: "request", id: 1, verb: "constructor", params: {} }), "NT_E_UNKNOWN_VERB"],
-    ["an unknown field", encodeHelperPacket({ kind: "request", id: 1, verb: "status", params: {}, sudo: true }), "NT_E_BAD_REQUEST"],
-    ["an unknown param", encodeHelperPacket({ kind: "request", id: 1, verb: "bind", params: { device: TEST_BDF, path: "/dev/sda" } }), "NT_E_BAD_REQUEST"],
-    ["a path trick as device", encodeHelperPacket({ kind: "request", id: 1, verb: "bind", params: { device: "../../../../etc" } }), "NT_E_BAD_REQUEST"],
+    ["an oversized packet (MSG_TRUNC)", Buffer.alloc(100 * 1024, 0x91), "NT_E_FRAME_TOO_LARGE"],
+    ["a packet that is truncated msgpack", Buffer.from([0x92]), "NT_E_BAD_FRAME"],
+    ["a packet with bytes after its msgpack value", Buffer.concat([request({ verb: "status", params: {} }), Buffer.from([0])]), "NT_E_BAD_FRAME"],
+    ["garbage (a byte msgpack never uses)", Buffer.from([0xc1, 0xc1, 0xc1]), "NT_E_BAD_FRAME"],
+    ["a message that is not a map", encodeHelperPacket([1, 2, 3]), "NT_E_BAD_REQUEST"],
+    ["an unknown verb", request({ verb: "write-sysfs", params: {} }), "NT_E_UNKNOWN_VERB"],
+    ["an inherited property as verb", request({ verb: "constructor", params: {} }), "NT_E_UNKNOWN_VERB"],
+    ["an unknown field", request({ verb: "status", params: {}, sudo: true }), "NT_E_BAD_REQUEST"],
+    ["an unknown param", request({ verb: "bind", params: { device: TEST_BDF, path: "/dev/sda" } }), "NT_E_BAD_REQUEST"],
+    ["a path trick as device", request({ verb: "bind", params: { device: "../../../../etc" } }), "NT_E_BAD_REQUEST"],
+    ["a path trick as place name", request({ verb: "place", params: { device: TEST_BDF, name: "../../etc/passwd" } }), "NT_E_BAD_REQUEST"],
+    ["a path as place param", request({ verb: "place", params: { device: TEST_BDF, name: "m", path: "/root/m.gguf" } }), "NT_E_BAD_REQUEST"],
     ["an ntd hello", encodeHelperPacket({ kind: "hello", protocol: 1, client: "x" }), "NT_E_BAD_REQUEST"],
   ];
   for (const [what, bytes, code] of hostile) {
@@ -106,9 +113,10 @@ describe("nt-nvme-helper server", () => {
       fixture = makeHelperFixture();
       const socketPath = await startHelper();
       const bystander = await HelperClient.connect(socketPath);
-      const attacker = await RawConnection.open(socketPath);
+      const attacker = RawHelperConnection.open(socketPath);
       attacker.write(bytes);
-      const answer = await attacker.next() as { kind: string; id?: number; error: { code: string } };
+      const { message } = await attacker.next();
+      const answer = message as { kind: string; id?: number; error: { code: string } };
       assert.equal(answer.kind, "error");
       assert.equal(answer.id, undefined);
       assert.equal(answer.error.code, code);
@@ -116,24 +124,47 @@ describe("nt-nvme-helper server", () => {
       assert.equal((await bystander.request("status", {})).devices.length, 1, "other connections and the helper live on");
       bystander.close();
       assert.deepEqual(fixture.kernel.writes, []);
+      assert.match(logLines.join("\n"), new RegExp(`dropped connection uid=0 pid=${process.pid}: ${code}`));
+    });
+  }
+
+  const withFds: Array<[string, Record<string, unknown>, number, string]> = [
+    ["an fd with a verb that takes none", { verb: "status", params: {} }, 1, "NT_E_BAD_REQUEST"],
+    ["two fds with place", { verb: "place", params: { device: TEST_BDF, name: "m" } }, 2, "NT_E_BAD_FRAME"],
+    ["an fd with an unknown verb", { verb: "read-file", params: {} }, 1, "NT_E_UNKNOWN_VERB"],
+  ];
+  for (const [what, message, count, code] of withFds) {
+    it(`drops a connection that sends ${what} (${code}) and closes every fd it passed`, async () => {
+      fixture = makeHelperFixture();
+      const socketPath = await startHelper();
+      const attacker = RawHelperConnection.open(socketPath);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const before = openFds();
+      attacker.send({ kind: "request", id: 1, ...message }, Array.from({ length: count }, () => openSync(fixture.journalFile, "a")));
+      const { message: answer } = await attacker.next();
+      assert.equal((answer as { error: { code: string } }).error.code, code);
+      await attacker.closed;
+      assert.equal(openFds(), before - 2, "the helper kept none of the passed fds (and both ends of the connection are gone)");
     });
   }
 
   it("drops a connection that pipelines a second request before the first is answered", async () => {
     fixture = makeHelperFixture();
-    const attacker = await RawConnection.open(await startHelper());
-    const request = encodeHelperPacket({ kind: "request", id: 1, verb: "status", params: {} });
-    attacker.write(Buffer.concat([request, request]));
-    const frames = [await attacker.next(), await attacker.next().catch(() => undefined)];
-    assert.ok(frames.some((frame) => (frame as { error?: { code: string } }).error?.code === "NT_E_BUSY"));
+    const attacker = RawHelperConnection.open(await startHelper());
+    const status = request({ verb: "status", params: {} });
+    attacker.write(status);
+    attacker.write(status);
+    const first = await attacker.next();
+    const second = await attacker.next().catch(() => undefined);
+    assert.ok([first, second].some((frame) => (frame?.message as { error?: { code: string } } | undefined)?.error?.code === "NT_E_BUSY"));
     await attacker.closed;
   });
 
-  it("leaves nothing behind from a truncated frame: the peer hangs up, the helper serves the next one", async () => {
+  it("leaves nothing behind from a client that hangs up mid-request: the helper serves the next one", async () => {
     fixture = makeHelperFixture();
     const socketPath = await startHelper();
-    const attacker = await RawConnection.open(socketPath);
-    attacker.write(encodeHelperPacket({ kind: "request", id: 1, verb: "status", params: {} }).subarray(0, 7));
+    const attacker = RawHelperConnection.open(socketPath);
+    attacker.write(request({ verb: "status", params: {} }).subarray(0, 7));
     attacker.destroy();
     const client = await HelperClient.connect(socketPath);
     assert.equal((await client.request("status", {})).devices.length, 1);

@@ -2,15 +2,17 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import path from "node:path";
 import type { NvmeIdentity } from "../../protocol/helper/helperDeviceStatusSchema.js";
 
-/** A privileged change in progress: bind (nvme → vfio-pci) or restore (→ nvme). */
+/** A privileged change in progress: bind (nvme → vfio-pci), restore (→ nvme), or place (a GGUF into the image area). */
 export interface JournalBegin {
   type: "begin";
   txn: number;
-  op: "bind" | "restore";
+  op: "bind" | "restore" | "place";
   bdf: string;
   /** PCI vendor:device and NVMe identity verified before the change; how the device is recognised off nvme. */
   pciId: string;
   identity: NvmeIdentity;
+  /** For place: what is being written where (the area is the configured one, recorded to show what was touched). */
+  placement?: { name: string; ggufBytes: number; startLba: number; areaBytes: number };
 }
 
 /** The next write of transaction `txn` is about to happen. */

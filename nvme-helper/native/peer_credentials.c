@@ -8,16 +8,9 @@
 #include <sys/socket.h>
 #include <node_api.h>
 
-static napi_value throw_errno(napi_env env, const char* what, int err) {
-  char message[128];
-  strerror_r(err, message, sizeof message);
-  char text[192];
-  snprintf(text, sizeof text, "%s: %s", what, message);
-  napi_throw_error(env, "NT_E_IO", text);
-  return NULL;
-}
+#include "helper_socket.h"
 
-static napi_value peer_credentials(napi_env env, napi_callback_info info) {
+napi_value peer_credentials(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
@@ -32,7 +25,7 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
   struct ucred cred;
   socklen_t length = sizeof cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
-    return throw_errno(env, "getsockopt(SO_PEERCRED)", errno);
+    return throw_errno(env, "NT_E_IO", "getsockopt(SO_PEERCRED)", errno);
   }
   if (length != sizeof cred) {
     napi_throw_error(env, "NT_E_IO", "getsockopt(SO_PEERCRED) returned a short struct ucred");
@@ -47,11 +40,4 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "uid", uid);
   napi_set_named_property(env, result, "gid", gid);
   return result;
-}
-
-NAPI_MODULE_INIT() {
-  napi_value fn;
-  napi_create_function(env, "peerCredentials", NAPI_AUTO_LENGTH, peer_credentials, NULL, &fn);
-  napi_set_named_property(env, exports, "peerCredentials", fn);
-  return exports;
 }

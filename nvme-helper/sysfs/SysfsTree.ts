@@ -10,6 +10,8 @@ export interface NamespaceFacts {
   name: string;
   /** "major:minor" of the namespace and of each of its partitions (for the mount and swap checks). */
   devNumbers: string[];
+  /** "major:minor" of the namespace itself (its block device node must be this one), when sysfs shows it. */
+  devNumber: string | undefined;
   /** Names of block devices holding it or its partitions (dm-0, md127). */
   holders: string[];
 }
@@ -135,7 +137,7 @@ function readNamespace(dir: string, name: string): NamespaceFacts {
     .map((entry) => readText(path.join(entry, "dev"))).filter((dev): dev is string => dev !== undefined);
   const holders = [dir, ...partitions.map((partition) => path.join(dir, partition))]
     .flatMap((entry) => listNames(path.join(entry, "holders")));
-  return { name, devNumbers, holders };
+  return { name, devNumbers, devNumber: readText(path.join(dir, "dev")), holders };
 }
 
 function readText(file: string): string | undefined {

@@ -11,6 +11,22 @@ export const nvmeIdentitySchema = z.strictObject({
   nguid: z.string().optional(),
 });
 
+/**
+ * What the image header at the start of a device's image area says (nvme-helper/image): a VALID
+ * image was written and verified by read-back; an INVALID one was being placed when the helper
+ * stopped, or failed (its sha256 is then unknown).
+ */
+export const helperImageStatusSchema = z.strictObject({
+  state: z.enum(["valid", "invalid"]),
+  name: z.string(),
+  /** Bytes of GGUF the image holds (or was to hold, when invalid). */
+  sizeBytes: z.int().nonnegative(),
+  /** Hex SHA-256 of those bytes as read back; absent while invalid. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** When the placement finished (valid) or started (invalid), ms since the Unix epoch. */
+  placedAtMs: z.int().nonnegative(),
+});
+
 /** One allowlisted device as the helper sees it now (the `status` verb, and the result of bind/restore). */
 export const helperDeviceStatusSchema = z.strictObject({
   /** The device's PCI address. */
@@ -32,7 +48,14 @@ export const helperDeviceStatusSchema = z.strictObject({
   holders: z.array(z.string()),
   /** The area of the namespace reserved for the model image, from the helper's configuration. */
   imageArea: z.strictObject({ startLba: z.int().nonnegative(), sizeBytes: z.int().positive() }),
+  /**
+   * The image in that area, from its header: null when the area holds none (zeros, or data that
+   * is not ours); absent when the helper could not read it (no block device: off nvme, or not
+   * accessible).
+   */
+  image: helperImageStatusSchema.nullable().optional(),
 });
 
 export type NvmeIdentity = z.infer<typeof nvmeIdentitySchema>;
+export type HelperImageStatus = z.infer<typeof helperImageStatusSchema>;
 export type HelperDeviceStatus = z.infer<typeof helperDeviceStatusSchema>;

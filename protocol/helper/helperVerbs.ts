@@ -3,7 +3,7 @@ import { helperDeviceStatusSchema } from "./helperDeviceStatusSchema.js";
 import { pciAddressSchema } from "./pciAddressSchema.js";
 
 /** What a placed image is, as `place` writes it and `open-image` reports it. */
-const imageInfoSchema = z.strictObject({
+export const imageInfoSchema = z.strictObject({
   /** The name given at `place` time. */
   name: z.string(),
   /** Bytes of GGUF in the image (without the image header). */

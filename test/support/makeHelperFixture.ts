@@ -14,6 +14,8 @@ export interface HelperFixture {
   dir: string;
   sysfsRoot: string;
   procRoot: string;
+  /** Block device nodes (empty unless a test makes one): the helper never looks at the real /dev here. */
+  devRoot: string;
   journalFile: string;
   devices: FakePciDevice[];
   config: HelperConfig;
@@ -33,6 +35,8 @@ export function makeHelperFixture(devices: FakePciDevice[] = [{ bdf: TEST_BDF, s
   const sysfsRoot = path.join(dir, "sys");
   const procRoot = path.join(dir, "proc");
   mkdirSync(sysfsRoot);
+  const devRoot = path.join(dir, "dev");
+  mkdirSync(devRoot);
   mkdirSync(path.join(procRoot, "self"), { recursive: true });
   writeFileSync(path.join(procRoot, "self/mountinfo"), "22 1 0:21 / / rw - ext4 /dev/sda1 rw\n");
   writeFileSync(path.join(procRoot, "swaps"), "Filename\tType\tSize\tUsed\tPriority\n");
@@ -44,9 +48,9 @@ export function makeHelperFixture(devices: FakePciDevice[] = [{ bdf: TEST_BDF, s
   };
   const kernel = FakeKernelSysfs.create(sysfsRoot, devices);
   return {
-    dir, sysfsRoot, procRoot, journalFile, devices, config, kernel,
+    dir, sysfsRoot, procRoot, devRoot, journalFile, devices, config, kernel,
     monitor: (options = {}) => new HelperMonitor({
-      config, sysfs: kernel, journal: new UndoJournal(journalFile), procRoot, restoreTimeoutMs: 2000, ...options,
+      config, sysfs: kernel, journal: new UndoJournal(journalFile), procRoot, devRoot, restoreTimeoutMs: 2000, ...options,
     }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
