@@ -1,14 +1,17 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./makeHelperFixture.js";
+
+/** losetup lives in sbin, which a root shell's PATH has and a CI job's PATH may not. */
+const LOSETUP = ["/usr/sbin/losetup", "/sbin/losetup"].find((p) => existsSync(p)) ?? "losetup";
 
 /** Why loop-device tests cannot run here, or undefined when they can (root and a working losetup). */
 export function loopDevicesUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "needs root for losetup and mknod";
   try {
-    execFileSync("losetup", ["--version"], { stdio: "ignore" });
+    execFileSync(LOSETUP, ["--version"], { stdio: "ignore" });
   } catch {
     return "losetup is not installed";
   }
@@ -44,7 +47,7 @@ export function makeLoopHelperFixture(): LoopHelperFixture {
   fixture.config.devices[0]!.imageArea = { ...LOOP_AREA };
   const backing = path.join(fixture.dir, "namespace.img");
   execFileSync("truncate", ["-s", String(8 << 20), backing]);
-  const loopDevice = execFileSync("losetup", ["-f", "--show", backing], { encoding: "utf8" }).trim();
+  const loopDevice = execFileSync(LOSETUP, ["-f", "--show", backing], { encoding: "utf8" }).trim();
   const rdev = statSync(loopDevice).rdev;
   const major = (rdev >> 8) & 0xfff;
   const minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
@@ -71,7 +74,7 @@ export function makeLoopHelperFixture(): LoopHelperFixture {
     },
     removeAll: () => {
       try {
-        execFileSync("losetup", ["-d", loopDevice]);
+        execFileSync(LOSETUP, ["-d", loopDevice]);
       } finally {
         fixture.remove();
       }
