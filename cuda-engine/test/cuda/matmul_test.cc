@@ -12,6 +12,7 @@
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
+#include "gguf/ggml_type.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -134,7 +135,7 @@ TEST(CudaMatmul, MatrixVectorAgreesOnManyRowsAndLongRows) {
 TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
   NT_SKIP_WITHOUT_CUDA();
   const int64_t n = 256;
-  // 67 rows: one row per warp (two per CTA for Q4_K, Q5_K, Q6_K); 8205: four rows per warp (per CTA
+  // 67 rows: one row per warp (two per CTA for the formats with matvec_part); 8205: four rows per warp (per CTA
   // with one or two tokens for those) with a partial last warp (CTA).
   for (int64_t rows : {67, 8205})
   for (GgmlType type : cpu::test::supported_weight_types()) {
@@ -163,6 +164,62 @@ TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
         EXPECT_EQ(mismatches, 0) << type_name(type) << " with " << n_tokens << " tokens";
       }
     }
+  }
+}
+
+// The 32-element block formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) in the matrix-vector kernel on rows
+// of an odd number of blocks: row starts (and the tensor's end) at every alignment their 18-, 20-,
+// 22-, 24- and 34-byte blocks allow, several steps per slot with idle slots in the last, one row
+// and four rows per CTA, against the double reference; then one-hot activations bit for bit.
+TEST(CudaMatmul, MatrixVectorOnLegacyRowsOfAnOddBlockCount) {
+  NT_SKIP_WITHOUT_CUDA();
+  const int64_t n = 32 * 37;
+  for (int64_t rows : {67, 8197})
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    const auto layout = ggml_block_layout(static_cast<uint32_t>(type));
+    if (!layout || layout->block_elements != 32) continue;
+    std::mt19937 rng(static_cast<uint32_t>(type) + 4321);
+    const Matrix m = random_matrix(type, rows, n, rng);
+    for (int64_t n_tokens : {1, 2, 3, 8}) {
+      std::vector<float> x;
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const std::vector<float> row = cpu::test::random_activations(n, rng);
+        x.insert(x.end(), row.begin(), row.end());
+      }
+      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double dot = 0.0, magnitude = 0.0;
+          for (int64_t i = 0; i < n; ++i) {
+            const double p = double{m.weights[r * n + i]} * x[t * n + i];
+            dot += p;
+            magnitude += std::fabs(p);
+          }
+          const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
+          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
+          ASSERT_LE(error, tolerance) << type_name(type) << " " << rows << " x " << n << " row " << r << " token " << t
+                                      << " of " << n_tokens << ": gpu " << out[t * rows + r] << " reference " << dot;
+        }
+      }
+    }
+    // One-hot: element 0, the last element, and elements in both halves of blocks at both
+    // alignments; eight tokens, one hot element each.
+    const int64_t n_tokens = 8;
+    const int64_t hot[n_tokens] = {0, 5, 17, 32 + 3, 32 + 28, 32 * 18 + 11, 32 * 36 + 16, n - 1};
+    std::vector<float> x(n_tokens * n, 0.0f);
+    for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot[t]] = 1.0f;
+    const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+    int mismatches = 0;
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const float expected = m.weights[r * n + hot[t]];
+        if (out[t * rows + r] != expected && ++mismatches <= 3) {
+          ADD_FAILURE() << type_name(type) << " element " << hot[t] << " of row " << r << ": gpu " << out[t * rows + r]
+                        << ", cpu " << expected;
+        }
+      }
+    }
+    EXPECT_EQ(mismatches, 0) << type_name(type) << " " << rows << " rows";
   }
 }
 

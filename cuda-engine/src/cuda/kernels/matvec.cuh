@@ -4,8 +4,8 @@
 // Each part is multiplied with up to NT tokens' activations (float4 loads that hit L1/L2: all
 // rows read the same activations), accumulated in float and reduced across the warp.
 //
-// Super-block formats whose struct has matvec_part (Q4_K, Q5_K, Q6_K) take matvec_blocks_kernel
-// instead (below).
+// Formats whose struct has matvec_part (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) take
+// matvec_blocks_kernel instead (below); F32, F16, BF16, Q2_K and Q3_K stay on this one.
 #pragma once
 
 #include <type_traits>
@@ -90,11 +90,11 @@ void launch_matvec_nt(const MatmulArgs& a, cudaStream_t stream) {
   launch_matvec_rows<Q, NT, 1>(a, stream);
 }
 
-// Matrix-vector products for the formats with Q::matvec_part (Q4_K, Q5_K, Q6_K): a CTA of 128
-// threads computes kRows rows; its threads form 16 slots of Q::kMatvecLanes = 8 lanes, slot s takes
-// super-blocks s, s + 16, ... of every row (a 4096-wide row's 16 super-blocks take one step),
-// each lane its eighth of each (Q::matvec_part: one scale decode per sub-block, 16-byte or 4-byte
-// loads, activations loaded once for the kRows rows). Partial sums reduce across the warp by
+// Matrix-vector products for the formats with Q::matvec_part: a CTA of 128 threads computes kRows
+// rows; its threads form slots of Q::kMatvecLanes lanes (8 for the K-quants' super-blocks, 4 for
+// the 32-element legacy blocks), slot s takes blocks s, s + slots, ... of every row (a 4096-wide
+// K-quant row's 16 super-blocks take one step), each lane its part of each (Q::matvec_part: one
+// scale decode per sub-block, aligned loads, activations loaded once for the kRows rows). Partial sums reduce across the warp by
 // shuffles and across the four warps through shared memory in a fixed order: deterministic, no
 // atomics. Rows past the end repeat the last row (so every load is in bounds) and are not stored.
 constexpr int kBlocksMatvecThreads = 128;
