@@ -119,6 +119,18 @@ export interface NativeModelOptions {
    * the measured link speed a lie.
    */
   allowBufferedIo?: boolean;
+  /**
+   * Load from a GGUF image on a raw block device (the "raw" storage backend, DESIGN §2) instead of
+   * a file: the root helper's read-only (O_DIRECT) descriptor of the device (verb open-image), the
+   * byte offset where the GGUF starts in it (a multiple of 4096) and the GGUF's size in bytes. The
+   * `path` argument of loadModel then only names the model (in errors and status). The engine
+   * reads the header and resident tiers and streams tier C from its own dup of the descriptor:
+   * the caller keeps `fd`, must keep it open until the load settles, and may close it after. Each
+   * field must be a safe integer (fd >= 0, offset a multiple of 4096, size > 0), else the load is
+   * refused with NT_E_BAD_REQUEST naming it; an image that is not a GGUF or ends before its tensors
+   * fails with NT_E_BAD_GGUF, one that runs past the device's end with NT_E_IO. Default: none.
+   */
+  image?: { fd: number; offset: number; size: number };
 }
 
 /**
@@ -329,7 +341,8 @@ export interface EngineBinding {
   loadTokenizer(path: string): Promise<NativeTokenizer>;
   /**
    * Loads a GGUF model on the backend options.backend chooses, placing its weights in the three
-   * tiers within the budgets; onProgress gets (bytes read, total bytes).
+   * tiers within the budgets; onProgress gets (bytes read, total bytes). `path` is the GGUF file,
+   * or only the model's name when options.image gives a raw image's descriptor.
    */
   loadModel(path: string, options?: NativeModelOptions, onProgress?: (done: number, total: number) => void): Promise<NativeModel>;
   /** Lists compute devices; reports a missing driver or GPU as data. */

@@ -45,8 +45,23 @@ struct GgufFile {
 // count is checked against the bytes that remain before anything is allocated for it.
 GgufFile parse_gguf(const uint8_t* bytes, uint64_t size);
 
+// Thrown by parse_gguf_prefix when the header runs past the bytes in memory: read up to `needed`
+// (from the file's start) and parse again. Not an EngineError: it never leaves the reader.
+struct GgufPrefixShort {
+  uint64_t needed = 0;
+};
+
+// parse_gguf of a `size`-byte file of which only the first `available` bytes are in memory: the
+// same checks against the whole file, or GgufPrefixShort when the header needs more bytes.
+GgufFile parse_gguf_prefix(const uint8_t* bytes, uint64_t available, uint64_t size);
+
 // Maps the file read-only, parses it, unmaps it. Throws EngineError (NT_E_NOT_FOUND, NT_E_IO,
 // or the parser's codes).
 GgufFile read_gguf_file(const std::string& path);
+
+// Reads the GGUF image of `size` bytes at `offset` of fd (the raw backend's block device, DESIGN
+// §2), with pread: the fd may be O_DIRECT and is only borrowed. `label` names the image in errors.
+// Throws EngineError NT_E_IO (the fd is unreadable, the image runs past its end) or the parser's.
+GgufFile read_gguf_image(int fd, uint64_t offset, uint64_t size, const std::string& label);
 
 }  // namespace nt

@@ -258,8 +258,10 @@ void check_tensor_extents(const GgufFile& file) {
 
 }  // namespace
 
-GgufFile parse_gguf(const uint8_t* bytes, uint64_t size) {
-  ByteCursor in(bytes, size);
+GgufFile parse_gguf(const uint8_t* bytes, uint64_t size) { return parse_gguf_prefix(bytes, size, size); }
+
+GgufFile parse_gguf_prefix(const uint8_t* bytes, uint64_t available, uint64_t size) {
+  ByteCursor in(bytes, available, size);
   GgufFile file;
   file.file_bytes = size;
   uint64_t n_tensors = 0, n_kv = 0;

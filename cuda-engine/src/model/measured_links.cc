@@ -16,14 +16,24 @@ namespace {
 // 1.7 GB/s (more requests in flight over a long range). Cached per process, so paid once.
 constexpr uint64_t kMeasureBytes = 256ull << 20;
 
+// The device the bytes come from: a block device's own number for an image on one (st_rdev: its
+// st_dev is devtmpfs, shared by every device node), else the filesystem's.
+dev_t storage_device(const ModelSource& source) {
+  struct stat st {};
+  if (source.is_image()) {
+    if (::fstat(source.fd, &st) != 0) return 0;
+    return S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+  }
+  return ::stat(source.path.c_str(), &st) == 0 ? st.st_dev : 0;
+}
+
 }  // namespace
 
-LinkSpeeds measured_links(StreamDevice& device, DirectReader& reader, const std::string& path, uint64_t data_offset,
+LinkSpeeds measured_links(StreamDevice& device, DirectReader& reader, const ModelSource& source, uint64_t data_offset,
                           uint64_t data_bytes) {
   static std::mutex mutex;
   static std::map<std::pair<std::string, dev_t>, LinkSpeeds> cache;
-  struct stat st {};
-  const dev_t storage = ::stat(path.c_str(), &st) == 0 ? st.st_dev : 0;
+  const dev_t storage = storage_device(source);
   const auto key = std::make_pair(std::string(device.name()) + (reader.direct() ? "" : "/buffered"), storage);
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);

@@ -1,7 +1,12 @@
 #include "model/model.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "model/compute_target.h"
@@ -53,6 +58,34 @@ PlanBudgets resolve_budgets(const ModelOptions& o, const ComputeTarget& t, bool 
   return b;
 }
 
+// The helper places images at 4096-byte boundaries: O_DIRECT reads need that alignment on NVMe.
+constexpr uint64_t kImageAlignment = 4096;
+
+void check_source(const ModelSource& s) {
+  if (!s.is_image()) return;
+  const std::string what = "the image " + s.label;
+  if (s.fd < 0) throw EngineError("NT_E_BAD_REQUEST", what + " has no file descriptor (fd " + std::to_string(s.fd) + ")");
+  if (s.offset % kImageAlignment != 0) {
+    throw EngineError("NT_E_BAD_REQUEST", what + ": offset " + std::to_string(s.offset) + " is not a multiple of " +
+                                              std::to_string(kImageAlignment));
+  }
+  if (s.size == 0) throw EngineError("NT_E_BAD_REQUEST", what + ": size is 0");
+}
+
+// The header, from the file or from the image's bytes.
+GgufFile read_source_gguf(const ModelSource& s) {
+  return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
+}
+
+// The tier C reader. An image's reader owns a dup of the caller's fd, reading at the image's offset,
+// so tensor offsets stay GGUF-relative as for a file.
+std::unique_ptr<DirectReader> open_source_reader(const ModelSource& s, const DirectReaderOptions& options) {
+  if (!s.is_image()) return DirectReader::open(s.path, 0, options);
+  const int fd = ::fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) throw EngineError("NT_E_IO", "cannot use the descriptor for " + s.label + ": " + std::strerror(errno));
+  return DirectReader::adopt(fd, s.label, s.offset, options);
+}
+
 int32_t resolve_threads(int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
@@ -72,19 +105,24 @@ void Model::check_tokens(const std::vector<TokenId>& tokens) const {
 }
 
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& options, const LoadProgress& progress) {
+  return load(ModelSource::file(path), options, progress);
+}
+
+std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions& options, const LoadProgress& progress) {
   check_options(options);
+  check_source(source);
   std::unique_ptr<Model> m(new Model());
-  BoundWeights bound = m->read_header(path, options);
-  m->plan_placement(path, options, bound);
-  m->placed_ = place_weights(path, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
+  BoundWeights bound = m->read_header(source, options);
+  m->plan_placement(source, options, bound);
+  m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
   return m;
 }
 
 // The file's metadata, tokenizer and tensor table, checked before any weight is read.
-BoundWeights Model::read_header(const std::string& path, const ModelOptions& options) {
-  gguf_ = read_gguf_file(path);
+BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& options) {
+  gguf_ = read_source_gguf(source);
   hparams_ = read_hparams(gguf_);
   tokenizer_ = Tokenizer::from_gguf(gguf_);
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
@@ -98,16 +136,16 @@ BoundWeights Model::read_header(const std::string& path, const ModelOptions& opt
   return bound;
 }
 
-// Opens the device, measures the links (storage with the model file itself) and plans the tiers.
-void Model::plan_placement(const std::string& path, const ModelOptions& options, const BoundWeights& bound) {
+// Opens the device, measures the links (storage with the model's own bytes) and plans the tiers.
+void Model::plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound) {
   ComputeTarget target = open_compute_target(options.backend);
   fallback_reason_ = target.fallback_reason;
   device_ = std::move(target.device);
   DirectReaderOptions reader_options;
   reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
-  reader_ = DirectReader::open(path, 0, reader_options);
+  reader_ = open_source_reader(source, reader_options);
   const uint64_t data_bytes = gguf_.file_bytes - gguf_.data_offset;
-  const LinkSpeeds links = measured_links(*device_, *reader_, path, gguf_.data_offset, data_bytes);
+  const LinkSpeeds links = measured_links(*device_, *reader_, source, gguf_.data_offset, data_bytes);
   const bool cpu = std::string(device_->name()) == "cpu";
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
@@ -118,7 +156,7 @@ void Model::plan_placement(const std::string& path, const ModelOptions& options,
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
   } else if (!reader_->direct() && !options.allow_buffered_io) {
-    throw EngineError("NT_E_IO", "the filesystem of " + path + " refuses O_DIRECT, which tier C needs (" +
+    throw EngineError("NT_E_IO", "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +
                                      std::to_string(plan_.totals.c) +
                                      " bytes read every pass); allow buffered reads or raise the budgets");
   }

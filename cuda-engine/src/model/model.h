@@ -16,6 +16,7 @@
 #include "model/batch.h"
 #include "model/compute_backend.h"
 #include "model/hparams.h"
+#include "model/model_source.h"
 #include "model/placed_weights.h"
 #include "model/weight_source.h"
 #include "stream/stream_device.h"
@@ -42,7 +43,10 @@ struct ModelOptions {
 class Model {
  public:
   // Throws EngineError naming what is wrong or unsupported (architecture, tensor, type, file,
-  // backend, a budget too small for what must fit).
+  // backend, a budget too small for what must fit); NT_E_BAD_REQUEST for an image source whose fd,
+  // offset (a multiple of 4096) or size is unusable. The source's fd is only borrowed.
+  static std::unique_ptr<Model> load(const ModelSource& source, const ModelOptions& options,
+                                     const LoadProgress& progress);
   static std::unique_ptr<Model> load(const std::string& path, const ModelOptions& options, const LoadProgress& progress);
   ~Model();
 
@@ -79,8 +83,8 @@ class Model {
 
  private:
   Model() = default;
-  BoundWeights read_header(const std::string& path, const ModelOptions& options);
-  void plan_placement(const std::string& path, const ModelOptions& options, const BoundWeights& bound);
+  BoundWeights read_header(const ModelSource& source, const ModelOptions& options);
+  void plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound);
   void start_streaming(const ModelOptions& options);
   void forward_pass(const Batch& batch, std::vector<float>& logits);
   void set_failure(std::shared_ptr<const EngineError> failure);

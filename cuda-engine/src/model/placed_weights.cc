@@ -1,14 +1,11 @@
 #include "model/placed_weights.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include "engine_error.h"
+#include "io/image_reader.h"
 
 namespace nt {
 
@@ -33,42 +30,24 @@ Home home_of(const TensorPlacement& p) {
   return Home::Streamed;
 }
 
-class FileReader {
- public:
-  explicit FileReader(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) {
-      throw EngineError(errno == ENOENT ? "NT_E_NOT_FOUND" : "NT_E_IO", "cannot open " + path + ": " + std::strerror(errno));
-    }
-  }
-  ~FileReader() { ::close(fd_); }
-  void read(uint8_t* dst, uint64_t offset, uint64_t bytes) {
-    for (uint64_t done = 0; done < bytes;) {
-      const ssize_t got = ::pread(fd_, dst + done, bytes - done, static_cast<off_t>(offset + done));
-      if (got <= 0) {
-        throw EngineError("NT_E_IO", "reading the weights of " + path_ + " failed at byte " +
-                                         std::to_string(offset + done) + ": " + std::strerror(got < 0 ? errno : EIO));
-      }
-      done += static_cast<uint64_t>(got);
-    }
-  }
-
- private:
-  std::string path_;
-  int fd_;
-};
+// Load-time reads of the source: a file by path, an image through a dup of the borrowed fd.
+std::unique_ptr<ImageReader> open_source(const ModelSource& source) {
+  if (!source.is_image()) return ImageReader::open(source.path);
+  return ImageReader::borrow(source.fd, source.offset, source.size, source.label);
+}
 
 // Reads every resident tensor into its home, tier A through a pinned bounce buffer.
 class Loader {
  public:
-  Loader(const std::string& path, uint64_t data_offset, StreamDevice& device, uint64_t total,
+  Loader(const ModelSource& source, uint64_t data_offset, StreamDevice& device, uint64_t total,
          const LoadProgress& progress)
-      : file_(path), data_offset_(data_offset), device_(device), total_(total), progress_(progress) {}
+      : file_(open_source(source)), data_offset_(data_offset), device_(device), total_(total), progress_(progress) {}
   ~Loader() { device_.free_pinned(bounce_); }
 
   void to_host(uint8_t* dst, const GgufTensorInfo& t) {
     for (uint64_t done = 0; done < t.bytes; done += kBounceBytes) {
       const uint64_t n = std::min(kBounceBytes, t.bytes - done);
-      file_.read(dst + done, data_offset_ + t.offset + done, n);
+      file_->read(dst + done, data_offset_ + t.offset + done, n);
       advance(n);
     }
   }
@@ -76,7 +55,7 @@ class Loader {
     if (!bounce_) bounce_ = static_cast<uint8_t*>(device_.alloc_pinned(kBounceBytes));
     for (uint64_t done = 0; done < t.bytes; done += kBounceBytes) {
       const uint64_t n = std::min(kBounceBytes, t.bytes - done);
-      file_.read(bounce_, data_offset_ + t.offset + done, n);
+      file_->read(bounce_, data_offset_ + t.offset + done, n);
       device_.upload(dst + done, bounce_, n);
       advance(n);
     }
@@ -87,7 +66,7 @@ class Loader {
     done_ += n;
     if (progress_) progress_(done_, total_);
   }
-  FileReader file_;
+  std::unique_ptr<ImageReader> file_;
   uint64_t data_offset_;
   StreamDevice& device_;
   uint64_t total_, done_ = 0;
@@ -191,7 +170,7 @@ uint8_t* PlacedWeights::own_host(uint64_t bytes) {
   return static_cast<uint8_t*>(p);
 }
 
-std::unique_ptr<PlacedWeights> place_weights(const std::string& path, const GgufFile& file, BoundWeights bound,
+std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, const GgufFile& file, BoundWeights bound,
                                              const TierPlan& plan, StreamDevice& device,
                                              const LoadProgress& progress) {
   auto placed = std::make_unique<PlacedWeights>(device, bound.views);
@@ -199,7 +178,7 @@ std::unique_ptr<PlacedWeights> place_weights(const std::string& path, const Gguf
   const std::vector<Slot> slots = lay_out(plan, bound, sizes);
   uint8_t* device_base = sizes[0] ? placed->own_device(sizes[0]) : nullptr;
   uint8_t* host_base = sizes[1] ? placed->own_host(sizes[1]) : nullptr;
-  Loader loader(path, file.data_offset, device, resident_bytes(plan, bound), progress);
+  Loader loader(source, file.data_offset, device, resident_bytes(plan, bound), progress);
   for (size_t i = 0; i < bound.tensors.size(); ++i) {
     const BoundTensor& t = bound.tensors[i];
     if (slots[i].home == Home::Device) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/model_source.h"
 #include "model/weights.h"
 #include "stream/stream_device.h"
 #include "stream/weight_streamer.h"
@@ -52,10 +53,10 @@ class PlacedWeights {
   std::vector<void*> device_blocks_, pinned_blocks_, host_blocks_;
 };
 
-// Allocates tier A, tier B and the host-only tensors, reads their bytes from `path` (ordinary
-// reads: loading is not the hot path) and lists the streamed ones. Throws EngineError
+// Allocates tier A, tier B and the host-only tensors, reads their bytes from the source's file or
+// image (ordinary reads: loading is not the hot path) and lists the streamed ones. Throws EngineError
 // NT_E_OUT_OF_MEMORY / NT_E_IO naming what failed.
-std::unique_ptr<PlacedWeights> place_weights(const std::string& path, const GgufFile& file, BoundWeights bound,
+std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, const GgufFile& file, BoundWeights bound,
                                              const TierPlan& plan, StreamDevice& device,
                                              const LoadProgress& progress);
 

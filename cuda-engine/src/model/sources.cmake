@@ -17,4 +17,5 @@ set(NT_MODEL_TEST_SOURCES
   test/model/stop_matcher_test.cc
   test/model/model_test.cc
   test/model/tiered_model_test.cc
+  test/model/image_model_test.cc
 )

@@ -1,5 +1,6 @@
 // loadModel(path, options, onProgress?): reads the GGUF, checks it, loads the weights and starts
 // the generation loop on libuv's worker pool; progress reaches JS through a thread-safe function.
+#include <climits>
 #include <cmath>
 #include <optional>
 
@@ -26,24 +27,24 @@ using ProgressTsfn = Napi::TypedThreadSafeFunction<void, Progress, deliver_progr
 
 class LoadModelWorker : public Napi::AsyncWorker {
  public:
-  LoadModelWorker(Napi::Env env, std::string path, ModelOptions model_options, GenerationLoopOptions loop_options,
+  LoadModelWorker(Napi::Env env, ModelSource source, ModelOptions model_options, GenerationLoopOptions loop_options,
                   std::optional<ProgressTsfn> progress)
-      : Napi::AsyncWorker(env, "nt.loadModel"), path_(std::move(path)), model_options_(model_options),
+      : Napi::AsyncWorker(env, "nt.loadModel"), source_(std::move(source)), model_options_(model_options),
         loop_options_(loop_options), progress_(std::move(progress)), deferred_(env) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
       auto loaded = std::make_shared<LoadedModel>();
-      loaded->model = Model::load(path_, model_options_, [this](uint64_t done, uint64_t total) { report(done, total); });
+      loaded->model = Model::load(source_, model_options_, [this](uint64_t done, uint64_t total) { report(done, total); });
       loaded->loop = std::make_unique<GenerationLoop>(*loaded->model, loop_options_);
       loaded_ = std::move(loaded);
     } catch (const EngineError& e) {
       fail(e.code(), e.what());
     } catch (const std::bad_alloc&) {
-      fail("NT_E_OUT_OF_MEMORY", path_ + ": out of memory while loading");
+      fail("NT_E_OUT_OF_MEMORY", source_.name() + ": out of memory while loading");
     } catch (const std::exception& e) {
-      fail("NT_E_INTERNAL", path_ + ": " + e.what());
+      fail("NT_E_INTERNAL", source_.name() + ": " + e.what());
     }
     if (progress_) progress_->Release();
   }
@@ -66,7 +67,7 @@ class LoadModelWorker : public Napi::AsyncWorker {
     SetError(message);
   }
 
-  std::string path_;
+  ModelSource source_;  // an image's fd stays the caller's: the model dups what it keeps
   ModelOptions model_options_;
   GenerationLoopOptions loop_options_;
   std::optional<ProgressTsfn> progress_;
@@ -118,6 +119,40 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   return m;
 }
 
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: larger doubles skip integers
+constexpr uint64_t kImageAlignment = 4096;              // the helper places images on 4 KiB blocks
+
+[[noreturn]] void bad_image(Napi::Env env, const std::string& message) {
+  throw engine_error_to_js(env, "NT_E_BAD_REQUEST", message);
+}
+
+uint64_t image_field(Napi::Env env, const Napi::Object& image, const char* key) {
+  const Napi::Value v = image.Get(key);
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= kMaxSafeInteger) || std::floor(d) != d) {
+    bad_image(env, std::string("image.") + key + " must be a whole number >= 0");
+  }
+  return static_cast<uint64_t>(d);
+}
+
+// options.image (the raw backend, DESIGN §2): the helper's read-only fd of the block device, and
+// where the GGUF lies in it; `path` then only names the model. Without it, `path` is the file.
+ModelSource model_source_from_js(Napi::Env env, const std::string& path, const Napi::Object& options) {
+  const Napi::Value v = options.Get("image");
+  if (v.IsUndefined() || v.IsNull()) return ModelSource::file(path);
+  if (!v.IsObject() || v.IsArray()) bad_image(env, "image must be an object { fd, offset, size }");
+  const Napi::Object image = v.As<Napi::Object>();
+  const uint64_t fd = image_field(env, image, "fd");
+  if (fd > static_cast<uint64_t>(INT32_MAX)) bad_image(env, "image.fd " + std::to_string(fd) + " is not a descriptor");
+  const uint64_t offset = image_field(env, image, "offset");
+  if (offset % kImageAlignment != 0) {
+    bad_image(env, "image.offset " + std::to_string(offset) + " is not a multiple of " + std::to_string(kImageAlignment));
+  }
+  const uint64_t size = image_field(env, image, "size");
+  if (size == 0) bad_image(env, "image.size must be greater than 0");
+  return ModelSource::image(static_cast<int>(fd), offset, size, path);
+}
+
 }  // namespace
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
@@ -130,11 +165,12 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   loop_options.max_sequences = std::max(1, int_option(env, options, "maxSequences", loop_options.max_sequences));
   loop_options.n_batch = std::max(1, int_option(env, options, "nBatch", loop_options.n_batch));
   const ModelOptions model_options = model_options_from_js(env, options, loop_options);
+  ModelSource source = model_source_from_js(env, info[0].As<Napi::String>(), options);
   std::optional<ProgressTsfn> progress;
   if (info.Length() > 2 && info[2].IsFunction()) {
     progress = ProgressTsfn::New(env, info[2].As<Napi::Function>(), "nt.loadModel.progress", 0, 1);
   }
-  auto* worker = new LoadModelWorker(env, info[0].As<Napi::String>(), model_options, loop_options, std::move(progress));
+  auto* worker = new LoadModelWorker(env, std::move(source), model_options, loop_options, std::move(progress));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

@@ -3,6 +3,7 @@
 # the CUDA backend (src/cuda).
 set(NT_STREAM_SOURCES
   io/direct_reader.cc
+  io/image_reader.cc
   stream/cpu_stream_device.cc
   stream/weight_streamer.cc
   stream/measure_links.cc
