@@ -9,6 +9,7 @@ import { LiveConfig } from "./config/LiveConfig.js";
 import { parseDaemonArgs } from "./config/parseDaemonArgs.js";
 import { createLogger } from "./createLogger.js";
 import { DaemonServer } from "./DaemonServer.js";
+import { HelperImageSource } from "./storage/HelperImageSource.js";
 import { startHttpServer, type HttpServerHandle } from "./http/startHttpServer.js";
 import { ntdMetrics } from "./metrics/ntdMetrics.js";
 import { applySocketGroup } from "./service/applySocketGroup.js";
@@ -42,7 +43,11 @@ const modelLimits = (c: typeof config.current) => ({
 });
 const server = new DaemonServer({
   socketPath: socket, socketMode, logger,
-  models: { ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds) },
+  models: {
+    ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds),
+    // Read at each raw load, so a reloaded helperSocket applies to the next one.
+    rawImages: new HelperImageSource(() => config.current.helperSocket),
+  },
 });
 config.onChange((current) => {
   logger.level = current.logLevel;

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, afterEach, before, describe, it } from "node:test";
-import { HelperClient } from "../ctl/helper/HelperClient.js";
+import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { HelperServer } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
 import { helperSocketAddon } from "../protocol/helper/seqpacket/helperSocketAddon.js";

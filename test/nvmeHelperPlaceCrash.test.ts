@@ -4,7 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { HelperClient } from "../ctl/helper/HelperClient.js";
+import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { TEST_BDF } from "./support/makeHelperFixture.js";
 import { loopDevicesUnavailable, makeLoopHelperFixture, type LoopHelperFixture } from "./support/loopDeviceFixture.js";
 

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, openSync, readdirSync, writeFileSync }
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, it } from "node:test";
-import { HelperClient } from "../ctl/helper/HelperClient.js";
+import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { loadHelperConfig } from "../nvme-helper/config/loadHelperConfig.js";
 import { HelperServer } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";

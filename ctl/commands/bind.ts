@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { formatHelperDevices } from "../helper/formatHelperDevices.js";
-import { HelperClient } from "../helper/HelperClient.js";
+import { HelperClient } from "../../protocol/helper/HelperClient.js";
 import { helperSocketOption } from "../helper/helperSocketOption.js";
 
 interface BindArgs extends GlobalArgs {

@@ -12,6 +12,7 @@ import { formatPlacement } from "../status/formatPlacement.js";
 interface LoadCommandArgs extends GlobalArgs, LoadArgs {
   model: string;
   name?: string;
+  storage?: "file" | "raw";
 }
 
 /** `ntctl load <model>`: has the daemon load a model (progress on stderr when it is a terminal). */
@@ -19,14 +20,18 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
   command: "load <model>",
   describe: "Load a model into the daemon (a model already loaded is left as it is)",
   builder: (yargs) => (yargs as Argv<GlobalArgs>)
-    .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model" })
+    .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model (with --storage raw: a placed image's name)" })
+    .option("storage", {
+      choices: ["file", "raw"] as const,
+      describe: "Where the weights are read from: file (default), or raw: <model> names an image placed with `ntctl place` on a raw block device, opened by the daemon through nt-nvme-helper",
+    })
     .option("name", { type: "string", describe: "The name to load it under (default: the file name without .gguf)" })
     .options(loadOptions) as Argv<LoadCommandArgs>,
   handler: async (argv) => {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const loaded = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), name: argv.name, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
+        ...loadArgsOf(argv), name: argv.name, storage: argv.storage, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
       });
       process.stdout.write(`${argv.json ? JSON.stringify(loaded, null, 2) : describeLoad(loaded)}\n`);
     } finally {

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { formatBytes } from "../format/formatBytes.js";
-import { HelperClient } from "../helper/HelperClient.js";
+import { HelperClient } from "../../protocol/helper/HelperClient.js";
 import { helperSocketOption } from "../helper/helperSocketOption.js";
 
 interface PlaceArgs extends GlobalArgs {

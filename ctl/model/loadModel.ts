@@ -8,6 +8,11 @@ import { toModelReference } from "./toModelReference.js";
 export interface LoadModelOptions extends LoadArgs {
   /** The name to load the model under. Default: the daemon's choice (the file name without .gguf). */
   name?: string;
+  /**
+   * "raw": `argument` is the name of an image placed with `ntctl place`, read from its raw block
+   * device. Default "file": a path (or a loaded model's name).
+   */
+  storage?: "file" | "raw";
   /** Draw a progress bar on stderr while the daemon reads the weights. Default: when stderr is a terminal. */
   showProgress?: boolean;
   /** Aborting stops waiting (the daemon's load goes on). Default: none. */
@@ -24,7 +29,9 @@ export async function loadModel(client: NtClient, argument: string, options: Loa
   let started = false;
   try {
     return await client.request("load", {
-      model: toModelReference(argument), name: options.name, nCtx: options.ctxSize, threads: options.threads,
+      // storage is sent only for "raw", so a file load still works with a daemon that predates it.
+      model: options.storage === "raw" ? argument : toModelReference(argument),
+      ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name, nCtx: options.ctxSize, threads: options.threads,
       keepAlive: options.keepAlive, backend: options.backend, vramBudget: options.vramBudget,
       pinnedBudget: options.pinnedBudget, stagingSlots: options.stagingSlots,
     }, {

@@ -12,6 +12,7 @@ import { resolveDaemonConfig, type DaemonConfigSources } from "./resolveDaemonCo
 const LIVE_KEYS: ReadonlySet<keyof DaemonConfig> = new Set([
   "logLevel", "keepAlive", "maxLoadedModels", "queueLimit", "threads", "contextSize",
   "backend", "vramBudget", "pinnedBudget", "httpApiKey",
+  "helperSocket",
 ]);
 
 /** Keys whose values are never written to the log, not even on a reload that changes them. */

@@ -18,6 +18,7 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   vramBudget: "NT_VRAM_BUDGET",
   pinnedBudget: "NT_PINNED_BUDGET",
   httpApiKey: "NT_HTTP_API_KEY",
+  helperSocket: "NT_HELPER_SOCKET",
 };
 
 /** Keys whose schema wants a number (the others take strings, socketMode and keepAlive both). */

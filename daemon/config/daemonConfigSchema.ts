@@ -80,6 +80,8 @@ export const daemonConfigSchema = z.strictObject({
    * default): none. Visible ASCII only, as it travels in a header. Never logged.
    */
   httpApiKey: z.string().regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters (no spaces)"),
+  /** nt-nvme-helper's socket, asked for raw images (`load` with storage "raw"). */
+  helperSocket: z.string().min(1).max(107, "must fit a Unix socket address (107 bytes)"),
 });
 
 /** ntd's configuration as validated (socketMode a number, http normalised). */

@@ -8,6 +8,7 @@ import type { VerbHandler } from "./VerbHandler.js";
  */
 export const handleLoad: VerbHandler<"load"> = async (params, context, signal, emit) => {
   const model = await context.models.load(params.model, {
+    storage: params.storage,
     name: params.name,
     nCtx: params.nCtx,
     threads: params.threads,

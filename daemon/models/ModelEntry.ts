@@ -20,7 +20,7 @@ export type LoadProgressListener = (done: number, total: number) => void;
  */
 export class ModelEntry {
   readonly name: string;
-  /** The file's canonical absolute path: the registry's key. */
+  /** The file's canonical absolute path, or a raw image's "raw:<bdf>/<name>": the registry's key. */
   readonly path: string;
   /** Paths as requests gave them that resolved to this file (through symlinks), for lookups. */
   readonly aliases = new Set<string>();

@@ -1,3 +1,4 @@
+import { closeSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -8,6 +9,9 @@ import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import type { PlacementParams } from "../../protocol/verbs/placementParams.js";
+import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSocketPath.js";
+import { HelperImageSource } from "../storage/HelperImageSource.js";
+import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.js";
 import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
 import { modelStatusOf } from "./modelStatusOf.js";
@@ -51,6 +55,11 @@ export interface ModelRegistryOptions {
   defaultLoad?: DefaultLoadOptions;
   /** Told the name and duration in seconds of every successful load (the load-duration metric). */
   onLoaded?: (name: string, seconds: number) => void;
+  /**
+   * Where loads with storage "raw" find and open their images. Default: nt-nvme-helper at
+   * defaultHelperSocketPath() (ntd passes its helperSocket key).
+   */
+  rawImages?: RawImageSource;
 }
 
 /** What a load takes from the daemon's configuration when it does not say. */
@@ -61,7 +70,12 @@ export type DefaultLoadOptions = Pick<ModelLoadOptions, "nCtx" | "threads" | "ba
  * see placementParamsSchema) apply to a new load only: a model already held keeps its placement.
  */
 export interface ModelLoadOptions extends PlacementParams {
-  /** The name to load it under. Default: the file name without ".gguf". */
+  /**
+   * "file" (default): the reference is a file's path (or a loaded model's name); "raw": it is the
+   * name of an image placed on a raw block device, found and opened through `rawImages`.
+   */
+  storage?: "file" | "raw";
+  /** The name to load it under. Default: the file name without ".gguf"; for a raw image, its name. */
   name?: string;
   /** Context size per sequence. Default: the model's training context, at most 4096 (the engine's default). */
   nCtx?: number;
@@ -95,7 +109,8 @@ export interface ModelUseOptions {
 }
 
 /**
- * The models the daemon holds, keyed by canonical file path, each also found by its name. Loading
+ * The models the daemon holds, keyed by canonical file path (a raw image's by "raw:<bdf>/<name>"),
+ * each also found by its name. Loading
  * a file already held answers with it; concurrent loads of one file share one engine load. Each
  * model has a keep-alive timer that runs while no request is in flight and unloads it when it
  * fires; at most maxLoadedModels are held (the least recently used idle one makes room); each
@@ -111,6 +126,7 @@ export class ModelRegistry {
   #defaultLoad: DefaultLoadOptions;
   /** By canonical path, in the order the models were first asked for. */
   readonly #entries = new Map<string, ModelEntry>();
+  readonly #rawImages: RawImageSource;
   /** Set once the daemon stops: every later request fails with it. */
   #closed: NtError | undefined;
 
@@ -122,6 +138,7 @@ export class ModelRegistry {
     this.#maxSequences = positiveInt(options.maxSequences ?? 4, "maxSequences");
     this.#maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 16));
     this.#defaultLoad = options.defaultLoad ?? {};
+    this.#rawImages = options.rawImages ?? new HelperImageSource(() => defaultHelperSocketPath());
   }
 
   /**
@@ -150,14 +167,49 @@ export class ModelRegistry {
    */
   async load(reference: string, options: ModelLoadOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
+    if (options.storage === "raw") return this.#loadRawImage(reference, options);
     if (!isPathReference(reference)) {
+      const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
       const entry = this.#entryByName(reference);
       const model = await this.#await(entry, options);
       this.#use(entry, keepAliveMs);
       return model;
     }
     const file = await canonicalModelPath(reference);
+    return this.#loadKeyed(file, reference, path.basename(file).replace(/\.gguf$/i, ""), options);
+  }
+
+  /**
+   * A load with storage "raw": the image named `imageName` on the device the helper reports it
+   * on, keyed "raw:<bdf>/<name>" (never a file path, which starts with "/"). The engine gets the
+   * helper's fd with the image's offset and size; the fd is closed once the load settles.
+   */
+  async #loadRawImage(imageName: string, options: ModelLoadOptions): Promise<LoadedModel> {
+    if (isPathReference(imageName)) {
+      throw new NtError("NT_E_BAD_REQUEST", `with storage "raw" the model is the name of a placed image, not a path like ${imageName}`);
+    }
+    const { bdf } = await this.#rawImages.locate(imageName);
+    this.#assertOpen();
+    const open = async (): Promise<OpenedRawImage> => {
+      const image = await this.#rawImages.open(bdf);
+      if (image.name !== imageName) {
+        closeSync(image.fd);
+        throw new NtError("NT_E_MODEL_NOT_FOUND", `the image on ${bdf} is now ${image.name}, not ${imageName}; load it again`);
+      }
+      return image;
+    };
+    return this.#loadKeyed(`raw:${bdf}/${imageName}`, imageName, imageName, options, open);
+  }
+
+  /**
+   * Loads the model keyed `key` (a canonical file path, or a raw image's "raw:<bdf>/<name>"), or
+   * answers with the one held under that key; `reference` is what the request said (an alias).
+   * With `openImage`, the weights come from the raw image it opens; without, from the file `key`.
+   */
+  async #loadKeyed(key: string, reference: string, defaultName: string, options: ModelLoadOptions,
+    openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
+    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
+    const file = key;
     this.#assertOpen();
     // From here to the entry's creation nothing awaits, so concurrent loads see each other's
     // entries: one engine load per file, and the model count limit holds.
@@ -174,7 +226,7 @@ export class ModelRegistry {
       return model;
     }
     if (existing) this.#entries.delete(file); // failed before: this load replaces it
-    const name = options.name ?? path.basename(file).replace(/\.gguf$/i, "");
+    const name = options.name ?? defaultName;
     const taken = this.#findByName(name);
     if (taken?.state === "failed" && taken.unloaded) {
       // A failed model still being freed: its memory is freed before this load takes any.
@@ -194,7 +246,7 @@ export class ModelRegistry {
       return this.#loadNative(engine, name, file, options, onProgress, {
         onActivity: () => this.#onActivity(entry),
         onFailure: (failure) => this.#onModelFailure(entry, failure),
-      });
+      }, openImage);
     });
     entry.aliases.add(reference);
     this.#entries.set(file, entry);
@@ -357,13 +409,25 @@ export class ModelRegistry {
   }
 
   async #loadNative(engine: EngineBinding, name: string, file: string, options: ModelLoadOptions,
-    onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure">): Promise<LoadedModel> {
+    onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure">,
+    openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const native = await engine.loadModel(file, nativeLoadOptions(options, this.#defaultLoad, this.#maxSequences), onProgress)
-      .catch((err: unknown) => {
-        throw NtError.from(err);
-      });
+    const nativeOptions = nativeLoadOptions(options, this.#defaultLoad, this.#maxSequences);
+    const image = await openImage?.();
+    if (image) {
+      nativeOptions.image = { fd: image.fd, offset: image.offsetBytes, size: image.sizeBytes };
+      this.#logger.info(`${name}: image ${image.name} on ${image.bdf}, ${image.sizeBytes} bytes at offset ${image.offsetBytes}`);
+    }
+    let native;
+    try {
+      native = await engine.loadModel(file, nativeOptions, onProgress);
+    } catch (err) {
+      throw NtError.from(err);
+    } finally {
+      // The engine dups what it keeps; the helper's fd is ours to close once the load settles.
+      if (image) closeSync(image.fd);
+    }
     const model = new LoadedModel({
       name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs,
       maxInFlight: this.#maxSequences + this.#maxQueue, ...hooks,

@@ -15,8 +15,16 @@ import { placementParamsSchema } from "./placementParams.js";
  */
 export const loadVerb = {
   params: z.strictObject({
-    /** Absolute path of the .gguf file, or the name of a model already loaded. */
+    /**
+     * Absolute path of the .gguf file, or the name of a model already loaded; with storage "raw",
+     * the name of an image placed on an allowlisted device (`ntctl place`).
+     */
     model: modelReferenceSchema,
+    /**
+     * Where the weights are read from: "file" (default), the GGUF file at `model`; "raw", the
+     * image named `model` on a raw block device, opened through nt-nvme-helper.
+     */
+    storage: z.enum(["file", "raw"]).optional(),
     /** The name to load it under; default the file name without ".gguf". No "/" allowed. */
     name: z.string().min(1).max(256).regex(/^[^/]+$/, "a model name must not contain '/'").optional(),
     /** Context size per sequence, in tokens. Default: the model's training context, at most 4096. */
@@ -34,7 +42,7 @@ export const loadVerb = {
   result: z.strictObject({
     /** The name later requests may use. */
     name: z.string(),
-    /** The model file's canonical absolute path. */
+    /** The model file's canonical absolute path; for a raw image "raw:<bdf>/<image name>". */
     path: z.string(),
     info: modelInfoSchema,
   }),

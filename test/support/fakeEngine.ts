@@ -1,3 +1,4 @@
+import { readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type {
   EngineBinding, NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeModelOptions,
@@ -100,7 +101,9 @@ export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     loadModel: async (path, loadOptions = {}, onProgress) => {
       loadCalls.push(path);
       loadOptionsSeen.push(loadOptions);
-      const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+      // A raw image (storage "raw"): read at its offset from the caller's fd, which must be open now.
+      const { image } = loadOptions;
+      const bytes = image ? readImage(image) : await readFile(path).catch((err: NodeJS.ErrnoException) => {
         throw codedError(err.code === "ENOENT" ? "NT_E_NOT_FOUND" : "NT_E_IO", `cannot open ${path}: ${err.message}`);
       });
       const file = parseModelFile(bytes);
@@ -114,6 +117,16 @@ export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       return model;
     },
   };
+}
+
+function readImage({ fd, offset, size }: { fd: number; offset: number; size: number }): Buffer {
+  const bytes = Buffer.alloc(size);
+  try {
+    if (readSync(fd, bytes, 0, size, offset) !== size) throw new Error("short read");
+  } catch (err) {
+    throw codedError("NT_E_IO", `cannot read the image from fd ${fd}: ${(err as Error).message}`);
+  }
+  return bytes;
 }
 
 function parseModelFile(bytes: Buffer): FakeModelFile {

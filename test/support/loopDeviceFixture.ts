@@ -40,13 +40,16 @@ export interface LoopHelperFixture extends HelperFixture {
 /**
  * Builds the fake machine of makeHelperFixture, then puts a loop device behind its namespace: the
  * fake sysfs tree's nvme0n1/dev names the loop device's number and <devRoot>/nvme0n1 is a node
- * for it, which is all the helper uses to find the namespace's block device.
+ * for it, which is all the helper uses to find the namespace's block device. `areaBytes` sizes the
+ * image area (default LOOP_AREA's 4 MiB), the loop device growing with it.
  */
-export function makeLoopHelperFixture(): LoopHelperFixture {
+export function makeLoopHelperFixture(options: { areaBytes?: number } = {}): LoopHelperFixture {
   const fixture = makeHelperFixture();
-  fixture.config.devices[0]!.imageArea = { ...LOOP_AREA };
+  const area = { ...LOOP_AREA, sizeBytes: options.areaBytes ?? LOOP_AREA.sizeBytes };
+  fixture.config.devices[0]!.imageArea = area;
   const backing = path.join(fixture.dir, "namespace.img");
-  execFileSync("truncate", ["-s", String(8 << 20), backing]);
+  // 8 MiB for the default area: 1 MiB before it, 3 MiB after.
+  execFileSync("truncate", ["-s", String(area.startLba * 512 + area.sizeBytes + (3 << 20)), backing]);
   const loopDevice = execFileSync(LOSETUP, ["-f", "--show", backing], { encoding: "utf8" }).trim();
   const rdev = statSync(loopDevice).rdev;
   const major = (rdev >> 8) & 0xfff;

@@ -1,11 +1,11 @@
 import { closeSync } from "node:fs";
-import { NtError } from "../../protocol/NtError.js";
-import { parseMessage } from "../../protocol/parseMessage.js";
-import { decodeHelperPacket } from "../../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../../protocol/helper/encodeHelperPacket.js";
-import { helperResponseSchema } from "../../protocol/helper/helperResponseSchema.js";
-import { HELPER_VERBS, type HelperVerbName, type HelperVerbParams, type HelperVerbResult } from "../../protocol/helper/helperVerbs.js";
-import { SeqpacketConnection } from "../../protocol/helper/seqpacket/SeqpacketConnection.js";
+import { NtError } from "../NtError.js";
+import { parseMessage } from "../parseMessage.js";
+import { decodeHelperPacket } from "./decodeHelperPacket.js";
+import { encodeHelperPacket } from "./encodeHelperPacket.js";
+import { helperResponseSchema } from "./helperResponseSchema.js";
+import { HELPER_VERBS, type HelperVerbName, type HelperVerbParams, type HelperVerbResult } from "./helperVerbs.js";
+import { SeqpacketConnection } from "./seqpacket/SeqpacketConnection.js";
 
 /** A request in flight: what to do with its events and its end. */
 interface Waiter {
