@@ -52,6 +52,40 @@ std::vector<float> gpu_matmul(GgmlType type, const Matrix& m, const std::vector<
 
 std::string type_name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
 
+// n_tokens rows of n random activations, one after the other.
+std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
+  std::vector<float> x;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const std::vector<float> row = cpu::test::random_activations(n, rng);
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  return x;
+}
+
+// The GPU product of m (rows x n) with n_tokens random activation rows against a double-precision
+// reference on the exactly dequantized weights. The error is relative to sum |w x|: float
+// accumulation of n products is off by at most about n * 2^-24 of that sum. Fails at the first
+// error above `tolerance`; raises max_error to the largest seen.
+void expect_double_reference(GgmlType type, const Matrix& m, int64_t rows, int64_t n, int64_t n_tokens,
+                             double tolerance, std::mt19937& rng, double& max_error) {
+  const std::vector<float> x = random_tokens(n, n_tokens, rng);
+  const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) {
+      double dot = 0.0, magnitude = 0.0;
+      for (int64_t i = 0; i < n; ++i) {
+        const double p = double{m.weights[r * n + i]} * x[t * n + i];
+        dot += p;
+        magnitude += std::fabs(p);
+      }
+      const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
+      max_error = std::max(max_error, error);
+      ASSERT_LE(error, tolerance) << type_name(type) << " " << rows << " x " << n << " row " << r << " token " << t
+                                  << " of " << n_tokens << ": gpu " << out[t * rows + r] << " reference " << dot;
+    }
+  }
+}
+
 // Error relative to sum |w_i x_i|: float accumulation of n products is off by at most about
 // n * 2^-24 of that sum, so 3e-5 holds for n = 512 in the worst case and flags any wrong element.
 TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
@@ -62,26 +96,7 @@ TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
     const Matrix m = random_matrix(type, rows, n, rng);
     double max_error = 0.0;
     for (int64_t n_tokens : {1, 2, 3, 4, 5, 7, 8, 9, 17, 64, 65, 130}) {
-      std::vector<float> x;
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const std::vector<float> row = cpu::test::random_activations(n, rng);
-        x.insert(x.end(), row.begin(), row.end());
-      }
-      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        for (int64_t r = 0; r < rows; ++r) {
-          double dot = 0.0, magnitude = 0.0;
-          for (int64_t i = 0; i < n; ++i) {
-            const double p = double{m.weights[r * n + i]} * x[t * n + i];
-            dot += p;
-            magnitude += std::fabs(p);
-          }
-          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
-          max_error = std::max(max_error, error);
-          ASSERT_LE(error, 3e-5) << type_name(type) << " row " << r << " token " << t << " of " << n_tokens
-                                 << ": gpu " << out[t * rows + r] << " reference " << dot;
-        }
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_double_reference(type, m, rows, n, n_tokens, 3e-5, rng, max_error));
     }
     std::printf("  %-5s max error %.3g (relative to sum |w x|)\n", type_name(type).c_str(), max_error);
   }
@@ -103,27 +118,9 @@ TEST(CudaMatmul, MatrixVectorAgreesOnManyRowsAndLongRows) {
     const Matrix m = random_matrix(type, shape.rows, shape.n, rng);
     const int64_t rows = shape.rows, n = shape.n;
     for (int64_t n_tokens : shape.token_counts) {
-      std::vector<float> x;
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const std::vector<float> row = cpu::test::random_activations(n, rng);
-        x.insert(x.end(), row.begin(), row.end());
-      }
-      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        for (int64_t r = 0; r < rows; ++r) {
-          double dot = 0.0, magnitude = 0.0;
-          for (int64_t i = 0; i < n; ++i) {
-            const double p = double{m.weights[r * n + i]} * x[t * n + i];
-            dot += p;
-            magnitude += std::fabs(p);
-          }
-          // Float accumulation over n products: n * 2^-24 of sum |w x| in the worst case, as above.
-          const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
-          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
-          ASSERT_LE(error, tolerance) << type_name(type) << " " << rows << " x " << n << " row " << r << " token " << t
-                                      << " of " << n_tokens << ": gpu " << out[t * rows + r] << " reference " << dot;
-        }
-      }
+      double max_error = 0.0;
+      const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
+      ASSERT_NO_FATAL_FAILURE(expect_double_reference(type, m, rows, n, n_tokens, tolerance, rng, max_error));
     }
   }
 }
@@ -181,26 +178,9 @@ TEST(CudaMatmul, MatrixVectorOnLegacyRowsOfAnOddBlockCount) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 4321);
     const Matrix m = random_matrix(type, rows, n, rng);
     for (int64_t n_tokens : {1, 2, 3, 8}) {
-      std::vector<float> x;
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const std::vector<float> row = cpu::test::random_activations(n, rng);
-        x.insert(x.end(), row.begin(), row.end());
-      }
-      const std::vector<float> out = gpu_matmul(type, m, x, n_tokens);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        for (int64_t r = 0; r < rows; ++r) {
-          double dot = 0.0, magnitude = 0.0;
-          for (int64_t i = 0; i < n; ++i) {
-            const double p = double{m.weights[r * n + i]} * x[t * n + i];
-            dot += p;
-            magnitude += std::fabs(p);
-          }
-          const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
-          const double error = std::fabs(out[t * rows + r] - dot) / std::max(magnitude, 1e-30);
-          ASSERT_LE(error, tolerance) << type_name(type) << " " << rows << " x " << n << " row " << r << " token " << t
-                                      << " of " << n_tokens << ": gpu " << out[t * rows + r] << " reference " << dot;
-        }
-      }
+      double max_error = 0.0;
+      const double tolerance = std::max(3e-5, static_cast<double>(n) * 6e-8);
+      ASSERT_NO_FATAL_FAILURE(expect_double_reference(type, m, rows, n, n_tokens, tolerance, rng, max_error));
     }
     // One-hot: element 0, the last element, and elements in both halves of blocks at both
     // alignments; eight tokens, one hot element each.
