@@ -14,6 +14,7 @@
 
 #include "engine_error.h"
 #include "model/model.h"
+#include "model/stories_model.h"
 #include "test_data.h"
 
 namespace nt {
@@ -22,19 +23,8 @@ namespace {
 
 constexpr uint64_t kImageOffset = 8192;
 
-std::string stories_path() { return test::test_data_dir() + "/stories260K.gguf"; }
-
-ModelOptions cpu_options(int64_t vram, int64_t pinned, int32_t slots) {
-  ModelOptions o;
-  o.backend = "cpu";
-  o.threads = 2;
-  o.n_ctx = 128;
-  o.n_batch = 16;
-  o.vram_budget = vram;
-  o.pinned_budget = pinned;
-  o.staging_slots = slots;
-  return o;
-}
+using test::cpu_options;
+using test::stories_path;
 
 // junk, then the GGUF at kImageOffset, then more junk: a device holds more than one image.
 class ImageFile {

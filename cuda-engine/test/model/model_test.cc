@@ -10,6 +10,7 @@
 #include "engine/generation_loop.h"
 #include "engine_error.h"
 #include "gguf_test_writer.h"
+#include "model/stories_model.h"
 #include "test_data.h"
 #include "model/model.h"
 
@@ -17,7 +18,7 @@ namespace nt {
 
 namespace {
 
-std::string stories_path() { return test::test_data_dir() + "/stories260K.gguf"; }
+using test::stories_path;
 
 std::unique_ptr<Model> load_stories(int threads = 2) {
   ModelOptions options;

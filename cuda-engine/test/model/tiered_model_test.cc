@@ -10,24 +10,17 @@
 #include "device/device_report.h"
 #include "engine_error.h"
 #include "model/model.h"
+#include "model/stories_model.h"
 #include "test_data.h"
 
 namespace nt {
 
 namespace {
 
-std::string stories_path() { return test::test_data_dir() + "/stories260K.gguf"; }
+using test::stories_path;
 
 std::unique_ptr<Model> load(const std::string& path, int64_t vram, int64_t pinned, int32_t slots = 3) {
-  ModelOptions o;
-  o.backend = "cpu";
-  o.threads = 2;
-  o.n_ctx = 128;
-  o.n_batch = 16;
-  o.vram_budget = vram;
-  o.pinned_budget = pinned;
-  o.staging_slots = slots;
-  return Model::load(path, o, nullptr);
+  return Model::load(path, test::cpu_options(vram, pinned, slots), nullptr);
 }
 
 struct Sizes {
