@@ -74,22 +74,11 @@ class CudaBackend final : public ComputeBackend {
   }
 
  private:
-  ops::RopeParams rope_params(const WeightSource& w) const {
-    ops::RopeParams p;
-    p.head_dim = h_.head_dim;
-    p.rope_dim = h_.rope_dim;
-    p.theta_base = h_.rope_theta;
-    p.freq_scale = h_.rope_freq_scale;
-    p.freq_factors = w.rope_freqs().data ? reinterpret_cast<const float*>(w.rope_freqs().data) : nullptr;
-    p.mode = h_.rope_mode;
-    return p;
-  }
-
   // Fills the pinned staging area: embedding rows (dequantized here: the table stays in host
   // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
   int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
     const TensorView& embd = weights.tok_embd();
-    const ops::RopeParams rope = rope_params(weights);
+    const ops::RopeParams rope = ops::rope_params(h_, weights.rope_freqs());
     ops::RopeTable table;
     const int64_t pairs = h_.rope_dim / 2;
     int64_t kept = 0;

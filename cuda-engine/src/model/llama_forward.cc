@@ -30,17 +30,6 @@ void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float
   }
 }
 
-ops::RopeParams rope_params(const Hparams& h, const TensorView& rope_freqs) {
-  ops::RopeParams p;
-  p.head_dim = h.head_dim;
-  p.rope_dim = h.rope_dim;
-  p.theta_base = h.rope_theta;
-  p.freq_scale = h.rope_freq_scale;
-  p.freq_factors = rope_freqs.data ? f32(rope_freqs) : nullptr;
-  p.mode = h.rope_mode;
-  return p;
-}
-
 // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
 void project_qkv(const Hparams& h, const ops::RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
                  ForwardScratch& s, cpu::ThreadPool& pool) {
@@ -125,7 +114,7 @@ void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, Forwar
   int64_t n = static_cast<int64_t>(batch.size());
   resize_scratch(h, n, s);
   embed(w.tok_embd(), batch, h.n_embd, s.x.data());
-  const ops::RopeParams rope = rope_params(h, w.rope_freqs());
+  const ops::RopeParams rope = ops::rope_params(h, w.rope_freqs());
   for (int layer = 0; layer < h.n_layer; ++layer) {
     const LayerWeights l = w.begin_layer(layer);
     ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());

@@ -4,6 +4,17 @@
 
 namespace nt::ops {
 
+RopeParams rope_params(const Hparams& h, const TensorView& rope_freqs) {
+  RopeParams p;
+  p.head_dim = h.head_dim;
+  p.rope_dim = h.rope_dim;
+  p.theta_base = h.rope_theta;
+  p.freq_scale = h.rope_freq_scale;
+  p.freq_factors = rope_freqs.data ? reinterpret_cast<const float*>(rope_freqs.data) : nullptr;
+  p.mode = h.rope_mode;
+  return p;
+}
+
 void rope_table(int32_t pos, const RopeParams& p, RopeTable& table) {
   const int32_t pairs = p.rope_dim / 2;
   table.cos.resize(pairs);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "model/hparams.h"
+#include "tensor/tensor_view.h"
 
 namespace nt::ops {
 
@@ -15,6 +16,10 @@ struct RopeParams {
   const float* freq_factors = nullptr;  // Llama 3.1 rope_freqs: per-pair divisors of the angle
   RopeMode mode = RopeMode::Adjacent;
 };
+
+// A model's rope: its hyper-parameters and, when the model has one, Llama 3.1's rope_freqs.weight
+// (an F32 tensor in host memory; data == nullptr when absent). CPU and CUDA passes both use it.
+RopeParams rope_params(const Hparams& h, const TensorView& rope_freqs);
 
 // The cos and sin of every rotated pair at one position. Angles follow ggml's rope:
 // theta_i = pos * base^(-2i/rope_dim), built by repeated multiplication in float, divided by the
