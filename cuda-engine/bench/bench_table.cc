@@ -1,31 +1,20 @@
 #include "bench_table.h"
 
-#include <cstdarg>
 #include <string>
 
 #include "tier/bytes_text.h"
+#include "tier/printf_text.h"
 
 namespace nt::bench {
 
 namespace {
 
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-
-std::string format(const char* fmt, ...) {
-  char text[512];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(text, sizeof text, fmt, args);
-  va_end(args);
-  return text;
-}
-
 // "1.10 B", "15.03 M", as llama-bench prints parameter counts.
 std::string count_text(uint64_t n) {
-  if (n >= 1000000000ull) return format("%.2f B", n / 1e9);
-  if (n >= 1000000ull) return format("%.2f M", n / 1e6);
-  if (n >= 1000ull) return format("%.2f K", n / 1e3);
-  return format("%llu", static_cast<unsigned long long>(n));
+  if (n >= 1000000000ull) return printf_text("%.2f B", n / 1e9);
+  if (n >= 1000000ull) return printf_text("%.2f M", n / 1e6);
+  if (n >= 1000ull) return printf_text("%.2f K", n / 1e3);
+  return printf_text("%llu", static_cast<unsigned long long>(n));
 }
 
 std::string tiers_text(const TierBytes& t) {
@@ -33,16 +22,16 @@ std::string tiers_text(const TierBytes& t) {
 }
 
 std::string row(const ModelResult& m, const TestResult& t) {
-  const std::string bound = t.bound_tok_s > 0 ? format("%.2f", t.bound_tok_s) : "-";
-  const std::string ratio = t.bound_tok_s > 0 ? format("%.1f %%", 100.0 * t.ratio) : "-";
-  return format("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f ± %.2f | %s | %s |\n", m.name.c_str(),
+  const std::string bound = t.bound_tok_s > 0 ? printf_text("%.2f", t.bound_tok_s) : "-";
+  const std::string ratio = t.bound_tok_s > 0 ? printf_text("%.1f %%", 100.0 * t.ratio) : "-";
+  return printf_text("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f ± %.2f | %s | %s |\n", m.name.c_str(),
                 bytes_text(m.size_bytes).c_str(), count_text(m.params).c_str(),
-                (m.backend + (m.backend == "cpu" ? format(" (%d threads)", m.threads) : "")).c_str(),
+                (m.backend + (m.backend == "cpu" ? printf_text(" (%d threads)", m.threads) : "")).c_str(),
                 bytes_text(m.plan.vram_budget).c_str(), bytes_text(m.plan.pinned_budget).c_str(),
                 tiers_text(m.plan.totals).c_str(), t.name.c_str(), t.mean, t.sd, bound.c_str(), ratio.c_str());
 }
 
-std::string gbps(double value) { return value > 0 ? format("%.1f GB/s", value) : std::string("not measured"); }
+std::string gbps(double value) { return value > 0 ? printf_text("%.1f GB/s", value) : std::string("not measured"); }
 
 std::string links_line(const ModelResult& m) {
   const LinkSpeeds& s = m.links.speeds;
@@ -52,14 +41,14 @@ std::string links_line(const ModelResult& m) {
                                                    : "storage read " + gbps(s.storage_gbps) + " (buffered: O_DIRECT refused)";
   std::string source = m.links.remeasured ? "re-measured after the tests" : "measured at load";
   if (!m.links.remeasure_error.empty()) source += "; --measure-links failed: " + m.links.remeasure_error;
-  return format("%s: links (%s): pinned H2D %s, %s, VRAM %s\n", m.name.c_str(), source.c_str(),
+  return printf_text("%s: links (%s): pinned H2D %s, %s, VRAM %s\n", m.name.c_str(), source.c_str(),
                 gbps(s.h2d_gbps).c_str(), storage.c_str(), gbps(s.vram_gbps).c_str());
 }
 
 // The bound of DESIGN §3 with its terms, so a reader can check which link binds.
 std::string bound_line(const ModelResult& m) {
-  if (m.decode_bound_tok_s <= 0) return format("%s: no per-pass bytes, so no link bound\n", m.name.c_str());
-  return format("%s: bound tok/s <= 1000 / max(VRAM %.3f, H2D %.3f, storage %.3f ms per pass) = %.2f; "
+  if (m.decode_bound_tok_s <= 0) return printf_text("%s: no per-pass bytes, so no link bound\n", m.name.c_str());
+  return printf_text("%s: bound tok/s <= 1000 / max(VRAM %.3f, H2D %.3f, storage %.3f ms per pass) = %.2f; "
                 "S = %s streamed per pass; pp bound = tokens / passes x that (link bound: compute usually binds "
                 "first)\n",
                 m.name.c_str(), m.pass.vram_ms, m.pass.h2d_ms, m.pass.storage_ms, m.decode_bound_tok_s,
@@ -68,8 +57,8 @@ std::string bound_line(const ModelResult& m) {
 
 std::string stages_line(const ModelResult& m, const TestResult& t) {
   const StagesPerPass& s = t.stages;
-  if (s.passes == 0) return format("%s %s: no streamed passes (every weight resident)\n", m.name.c_str(), t.name.c_str());
-  return format("%s %s per pass: read %.3f ms, h2d %.3f ms, compute %.3f ms, stall %.3f ms; read %s, copied %s "
+  if (s.passes == 0) return printf_text("%s %s: no streamed passes (every weight resident)\n", m.name.c_str(), t.name.c_str());
+  return printf_text("%s %s per pass: read %.3f ms, h2d %.3f ms, compute %.3f ms, stall %.3f ms; read %s, copied %s "
                 "(%llu passes)\n",
                 m.name.c_str(), t.name.c_str(), s.read_ms, s.h2d_ms, s.compute_ms, s.stall_ms,
                 bytes_text(static_cast<uint64_t>(s.bytes_read)).c_str(),

@@ -1,24 +1,11 @@
 // The plan as the table printed on load and by `ntctl status`.
-#include <cstdarg>
-#include <cstdio>
-
 #include "tier/bytes_text.h"
+#include "tier/printf_text.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
 
 namespace {
-
-std::string printf_text(const char* format, ...) __attribute__((format(printf, 1, 2)));
-
-std::string printf_text(const char* format, ...) {
-  char text[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(text, sizeof text, format, args);
-  va_end(args);
-  return text;
-}
 
 // "A", "B+C", "A+B+C" ...; "-" for a row without bytes.
 std::string tier_mix(const TierBytes& b) {
