@@ -35,7 +35,7 @@ void check_options(const ModelOptions& o) {
 uint64_t host_only_bytes(const BoundWeights& bound) {
   uint64_t bytes = 0;
   for (const BoundTensor& t : bound.tensors) {
-    if (t.name == "token_embd.weight" || t.name == "rope_freqs.weight") bytes += t.info->bytes;
+    if (is_host_only(t)) bytes += t.info->bytes;
   }
   return bytes;
 }

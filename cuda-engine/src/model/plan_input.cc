@@ -19,14 +19,15 @@ uint64_t activation_bytes(const Hparams& h, int32_t n_vocab, int32_t n_batch) {
 
 }  // namespace
 
+bool is_host_only(const BoundTensor& tensor) {
+  return tensor.name == "token_embd.weight" || tensor.name == "rope_freqs.weight";
+}
+
 TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const PlanBudgets& budgets,
                          const LinkSpeeds& links) {
   TierPlanInput in;
   for (const BoundTensor& t : weights.tensors) {
-    // The embedding table needs one row per token and RoPE tables are built on the host: both
-    // stay in host memory. A tied head ("output") reads the same bytes every pass.
-    const bool host_only = t.name == "token_embd.weight" || t.name == "rope_freqs.weight";
-    in.tensors.push_back({t.name, t.info->bytes, t.layer, !host_only});
+    in.tensors.push_back({t.name, t.info->bytes, t.layer, !is_host_only(t)});
   }
   const uint64_t slack = kSlotSlackBytes * static_cast<uint64_t>(budgets.staging_slots);
   in.vram_budget = budgets.vram > slack ? budgets.vram - slack : 0;

@@ -19,6 +19,10 @@ struct PlanBudgets {
   int32_t staging_slots = 3;
 };
 
+// The token embedding needs one row per token and RoPE tables are built on the host: both stay in
+// host memory whatever the budgets. (A tied head, "output", reads the embedding every pass.)
+bool is_host_only(const BoundTensor& tensor);
+
 TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const PlanBudgets& budgets,
                          const LinkSpeeds& links);
 
