@@ -82,6 +82,7 @@ std::unique_ptr<ComputeBackend> make_compute_backend(StreamDevice& device, const
     return make_cuda_backend(h, n_vocab, *cuda, max_batch);
   }
 #else
+  (void)device;  // only a CUDA device needs these
   (void)n_vocab;
   (void)max_batch;
 #endif
