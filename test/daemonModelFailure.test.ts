@@ -3,11 +3,10 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { NtClient } from "../ctl/NtClient.js";
-import { DaemonServer } from "../daemon/DaemonServer.js";
+import type { NtClient } from "../ctl/NtClient.js";
 import { capturingLogger } from "./support/capturingLogger.js";
 import { fakeEngine, type FakeEngine, type FakeModelFile, type FakeNativeModel } from "./support/fakeEngine.js";
-import { makeSocketDir } from "./support/makeSocketDir.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 import { rejectionCode } from "./support/rejectionCode.js";
 
 const IO_ERROR = { code: "NT_E_IO", message: "reading blk.3 from the model file failed: Input/output error" };
@@ -24,9 +23,9 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
 }
 
 describe("a model the engine reports failed (fake engine)", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let engine: FakeEngine;
-  let server: DaemonServer;
   let client: NtClient;
   const log = capturingLogger();
   const file = async (name: string, content: FakeModelFile = { text: LONG_TEXT }): Promise<string> => {
@@ -44,18 +43,12 @@ describe("a model the engine reports failed (fake engine)", () => {
   const generate = (model: string) => client.request("generate", { model, prompt: "hi" });
 
   before(async () => {
-    dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 1 });
-    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine, logger: log.logger });
-    await server.start();
-    client = await NtClient.connect({ socketPath: dir.socketPath });
+    daemon = await startTestDaemon({ loadEngine: () => engine, logger: log.logger });
+    ({ dir, client } = daemon);
   });
 
-  after(async () => {
-    client.close();
-    await server.stop();
-    await dir.remove();
-  });
+  after(() => daemon.stop());
 
   it("fails the pass's requests with the engine's code, marks the model failed and frees it", async () => {
     const doomed = await file("doomed");

@@ -3,8 +3,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { NativePlacement } from "../cuda-engine/js/EngineBinding.js";
-import { NtClient } from "../ctl/NtClient.js";
-import { DaemonServer } from "../daemon/DaemonServer.js";
+import type { NtClient } from "../ctl/NtClient.js";
 import { DaemonMetrics } from "../daemon/metrics/DaemonMetrics.js";
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 import { NtError } from "../protocol/NtError.js";
@@ -12,6 +11,7 @@ import { capturingLogger } from "./support/capturingLogger.js";
 import { fakeEngine, type FakeEngine, type FakeModelFile } from "./support/fakeEngine.js";
 import { fakePlacement } from "./support/fakePlacement.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 
 const MiB = 2 ** 20;
 
@@ -22,9 +22,9 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe("the daemon and the three-tier placement (fake engine)", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let engine: FakeEngine;
-  let server: DaemonServer;
   let client: NtClient;
   const log = capturingLogger();
   const file = async (name: string, content: FakeModelFile): Promise<string> => {
@@ -34,21 +34,15 @@ describe("the daemon and the three-tier placement (fake engine)", () => {
   };
 
   before(async () => {
-    dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 1 });
-    server = new DaemonServer({
-      socketPath: dir.socketPath, loadEngine: () => engine, logger: log.logger,
+    daemon = await startTestDaemon({
+      loadEngine: () => engine, logger: log.logger,
       models: { defaultLoad: { backend: "auto", vramBudget: 8 * 2 ** 30 } },
     });
-    await server.start();
-    client = await NtClient.connect({ socketPath: dir.socketPath });
+    ({ dir, client } = daemon);
   });
 
-  after(async () => {
-    client.close();
-    await server.stop();
-    await dir.remove();
-  });
+  after(() => daemon.stop());
 
   it("passes load's backend, budgets and staging slots to the engine", async () => {
     const model = await file("asked", { tiers: true });

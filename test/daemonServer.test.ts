@@ -14,6 +14,7 @@ import { fakeEngine } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
 import { rejectionCode } from "./support/rejectionCode.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 
 const noEngine = () => {
   throw new NtError("NT_E_ENGINE_UNAVAILABLE", "no engine in this test");
@@ -37,22 +38,16 @@ function handFrame(body: Buffer, declaredLength = body.length): Buffer {
 }
 
 describe("DaemonServer without an engine", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
-  let server: DaemonServer;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let client: NtClient;
 
   before(async () => {
-    dir = await makeSocketDir();
-    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: noEngine });
-    await server.start();
-    client = await NtClient.connect({ socketPath: dir.socketPath });
+    daemon = await startTestDaemon({ loadEngine: noEngine });
+    ({ dir, client } = daemon);
   });
 
-  after(async () => {
-    client.close();
-    await server.stop();
-    await dir.remove();
-  });
+  after(() => daemon.stop());
 
   it("answers ping with pong and the daemon's clock", async () => {
     const before = Date.now();

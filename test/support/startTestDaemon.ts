@@ -1,0 +1,27 @@
+import { NtClient } from "../../ctl/NtClient.js";
+import { DaemonServer, type DaemonServerOptions } from "../../daemon/DaemonServer.js";
+import { makeSocketDir } from "./makeSocketDir.js";
+
+/** An in-process ntd on a temporary socket with one connected client, and how to take it down. */
+export interface TestDaemon {
+  dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  server: DaemonServer;
+  client: NtClient;
+  /** Closes the client, stops the daemon and removes the socket folder. */
+  stop(): Promise<void>;
+}
+
+export async function startTestDaemon(options: Omit<DaemonServerOptions, "socketPath">): Promise<TestDaemon> {
+  const dir = await makeSocketDir();
+  const server = new DaemonServer({ ...options, socketPath: dir.socketPath });
+  await server.start();
+  const client = await NtClient.connect({ socketPath: dir.socketPath });
+  return {
+    dir, server, client,
+    stop: async () => {
+      client.close();
+      await server.stop();
+      await dir.remove();
+    },
+  };
+}
