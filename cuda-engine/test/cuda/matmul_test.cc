@@ -164,6 +164,46 @@ TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
   }
 }
 
+// The super-block formats (Q2_K .. Q6_K) in the matrix-vector kernel with one-hot activations at
+// every element of two super-blocks (each lane, sub-block and quant bit position; for the 84- and
+// 110-byte blocks both alignments a row's blocks take), bit for bit against the CPU: one token and
+// two (four rows per CTA, 8205 rows), three and eight (two rows per CTA, the rolled loop, 67 rows).
+TEST(CudaMatmul, MatrixVectorOnSuperBlocksIsBitExactAtEveryElement) {
+  NT_SKIP_WITHOUT_CUDA();
+  const int64_t n = 512;
+  for (GgmlType type : cpu::test::supported_weight_types()) {
+    const auto layout = ggml_block_layout(static_cast<uint32_t>(type));
+    if (!layout || layout->block_elements != 256) continue;
+    for (int64_t rows : {8205, 67}) {
+      std::mt19937 rng(static_cast<uint32_t>(type) + 777);
+      const Matrix m = random_matrix(type, rows, n, rng);
+      const DeviceBuffer<uint8_t> w = to_device(m.bytes);
+      for (int64_t n_tokens : rows > 8192 ? std::vector<int64_t>{1, 2} : std::vector<int64_t>{3, 8}) {
+        int mismatches = 0;
+        for (int64_t first = 0; first < n; first += n_tokens) {
+          auto hot = [&](int64_t t) { return (first + t) % n; };
+          std::vector<float> x(n_tokens * n, 0.0f);
+          for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
+          const DeviceBuffer<float> xd = to_device(x);
+          DeviceBuffer<float> out_d(n_tokens * rows, "test output");
+          matmul(view_of(type, w, rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
+          const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
+          for (int64_t t = 0; t < n_tokens; ++t) {
+            for (int64_t r = 0; r < rows; ++r) {
+              const float expected = m.weights[r * n + hot(t)];
+              if (out[t * rows + r] != expected && ++mismatches <= 3) {
+                ADD_FAILURE() << type_name(type) << " element " << hot(t) << " of row " << r << " with " << n_tokens
+                              << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
+              }
+            }
+          }
+        }
+        EXPECT_EQ(mismatches, 0) << type_name(type) << " " << rows << " rows, " << n_tokens << " tokens";
+      }
+    }
+  }
+}
+
 // The 32-element block formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) in the matrix-vector kernel on rows
 // of an odd number of blocks: row starts (and the tensor's end) at every alignment their 18-, 20-,
 // 22-, 24- and 34-byte blocks allow, several steps per slot with idle slots in the last, one row
