@@ -39,6 +39,6 @@ m70=$(model 70b)
 run "4. 8B-shape q4_k_m, fully resident" -m "$m8" --backend cuda -p 512 -n 128 -r 3
 run "1 and 3. 70B-shape q4_k_m, 24 GiB VRAM, the rest pinned" \
   -m "$m70" --backend cuda --vram-budget 24GiB -p 512 -n 32 -r 3
-# --measure-links: the storage figure is measured again after the run, over 256 MiB reads.
+# --measure-links: the storage figure is measured again after the run, over 2 GiB of reads.
 run "2. 70B-shape q4_k_m, 24 GiB VRAM, 4 GiB pinned: >= 15 GB read from storage every token" \
   -m "$m70" --backend cuda --vram-budget 24GiB --pinned-budget 4GiB -p 0 -n 3 -r 3 --measure-links

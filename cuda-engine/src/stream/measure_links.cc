@@ -73,7 +73,9 @@ LinkSpeeds measure_links(StreamDevice& device, DirectReader* reader, uint64_t fi
   links.vram_gbps = measure_vram(device, options.bytes, options.repeats);
   links.h2d_gbps = measure_h2d(device, options.bytes, options.repeats);
   if (reader != nullptr && file_bytes != 0)
-    links.storage_gbps = measure_storage(device, *reader, file_offset, file_bytes, options.bytes, options.repeats);
+    links.storage_gbps = measure_storage(device, *reader, file_offset, file_bytes,
+                                         options.storage_bytes != 0 ? options.storage_bytes : options.bytes,
+                                         options.repeats);
   return links;
 }
 
