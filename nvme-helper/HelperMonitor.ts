@@ -379,7 +379,8 @@ export class HelperMonitor {
     const deadline = Date.now() + this.#restoreTimeoutMs;
     for (;;) {
       const now = this.#sysfs.readDevice(bdf);
-      if (now?.driver === "nvme" && now.namespaces.length > 0) break;
+      // A namespace's directory shows up a moment before its dev attribute (and devtmpfs's node).
+      if (now?.driver === "nvme" && now.namespaces.length > 0 && now.namespaces.every((ns) => ns.devNumber !== undefined)) break;
       if (Date.now() >= deadline) {
         this.#journal.end(txn, "failed");
         throw new NtError("NT_E_IO", `${bdf} is on ${now?.driver ?? "no driver"} with ${now?.namespaces.length ?? 0} ` +
