@@ -26,8 +26,12 @@ std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab) {
   return ids;
 }
 
-// One prompt through a fresh cache, n_batch tokens per pass; logits only after the last token.
-double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batch, std::vector<float>& logits) {
+// What a pass hands back: the top candidate and log-sum-exp of each row that wants logits, the
+// greedy next token as generation gets it (sampled on the device where the backend can).
+constexpr int32_t kGreedyCandidates = 1;
+
+// One prompt through a fresh cache, n_batch tokens per pass; the next token after the last.
+double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batch, PassOutput& out) {
   auto cache = model.new_cache();
   const int32_t n = static_cast<int32_t>(ids.size());
   const Clock::time_point start = Clock::now();
@@ -36,17 +40,17 @@ double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batc
     for (int32_t pos = first; pos < std::min(n, first + n_batch); ++pos) {
       batch.push_back({cache.get(), ids[static_cast<size_t>(pos)], pos, pos == n - 1});
     }
-    model.forward(batch, logits);
+    model.forward(batch, kGreedyCandidates, out);
   }
   return seconds_since(start);
 }
 
-// `count` single-token passes through a fresh cache, each wanting its logits (as decoding does).
-double time_generation(Model& model, const std::vector<int32_t>& ids, int32_t count, std::vector<float>& logits) {
+// `count` single-token passes through a fresh cache, each choosing its next token (as decoding does).
+double time_generation(Model& model, const std::vector<int32_t>& ids, int32_t count, PassOutput& out) {
   auto cache = model.new_cache();
   const Clock::time_point start = Clock::now();
   for (int32_t pos = 0; pos < count; ++pos) {
-    model.forward({{cache.get(), ids[static_cast<size_t>(pos)], pos, true}}, logits);
+    model.forward({{cache.get(), ids[static_cast<size_t>(pos)], pos, true}}, kGreedyCandidates, out);
   }
   return seconds_since(start);
 }
@@ -78,11 +82,11 @@ TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_
   r.tokens = tokens;
   r.passes_per_rep = (tokens + n_batch - 1) / n_batch;
   const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
-  std::vector<float> logits;
-  time_prompt(model, ids, n_batch, logits);  // warm-up: first-touch pages, caches, kernel loads
+  PassOutput out;
+  time_prompt(model, ids, n_batch, out);  // warm-up: first-touch pages, caches, kernel loads
   const StreamStats before = model.stream_stats();
   for (int32_t rep = 0; rep < repetitions; ++rep) {
-    r.tok_s.push_back(tokens / time_prompt(model, ids, n_batch, logits));
+    r.tok_s.push_back(tokens / time_prompt(model, ids, n_batch, out));
   }
   r.stages = stage_delta(before, model.stream_stats());
   summarize(r);
@@ -95,11 +99,11 @@ TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions
   r.tokens = tokens;
   r.passes_per_rep = tokens;
   const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
-  std::vector<float> logits;
-  time_generation(model, ids, 1, logits);  // warm-up: one pass
+  PassOutput out;
+  time_generation(model, ids, 1, out);  // warm-up: one pass (on CUDA it records the decode graph)
   const StreamStats before = model.stream_stats();
   for (int32_t rep = 0; rep < repetitions; ++rep) {
-    r.tok_s.push_back(tokens / time_generation(model, ids, tokens, logits));
+    r.tok_s.push_back(tokens / time_generation(model, ids, tokens, out));
   }
   r.stages = stage_delta(before, model.stream_stats());
   summarize(r);

@@ -2,10 +2,13 @@
 // per layer (norm → q,k,v → rope → attention → output → residual → norm → gate, up → swiglu →
 // down → residual) → norm → output head. Every kernel goes on the device's compute stream; a
 // layer's weights are only touched between its begin_layer and end_layer, and the pass
-// synchronises once, when the logits are on their way to the host.
+// synchronises once, when the logits (or only their top candidates) are on their way to the
+// host. A decode pass over resident weights replays a CUDA graph of all of this
+// (cuda/pass_graphs.h).
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "cpu/matmul.h"
@@ -13,7 +16,10 @@
 #include "cuda/kernels/attention.h"
 #include "cuda/kernels/matmul.h"
 #include "cuda/kernels/ops.h"
+#include "cuda/kernels/top_candidates.h"
 #include "cuda/pass_buffers.h"
+#include "cuda/pass_graphs.h"
+#include "cuda/side_stream.h"
 #include "engine_error.h"
 #include "ops/rope.h"
 
@@ -32,8 +38,9 @@ const float* f32(const TensorView& v, const char* what) {
 
 class CudaBackend final : public ComputeBackend {
  public:
-  CudaBackend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device, int32_t max_batch)
-      : h_(h), n_vocab_(n_vocab), device_(device), max_batch_(max_batch), buffers_(h, max_batch) {}
+  CudaBackend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device, int32_t max_batch, bool use_graphs)
+      : h_(h), n_vocab_(n_vocab), device_(device), max_batch_(max_batch), use_graphs_(use_graphs),
+        buffers_(h, n_vocab, max_batch) {}
 
   ~CudaBackend() override { device_.make_current(); }  // the buffers free on this device
 
@@ -61,13 +68,14 @@ class CudaBackend final : public ComputeBackend {
     return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k_ptr, v_ptr, release);
   }
 
-  void forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) override {
+  void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
     device_.make_current();
     const cudaStream_t stream = device_.compute_stream();
     try {
-      run_pass(batch, weights, stream, logits);
+      run_pass(batch, weights, candidates, stream, out);
     } catch (...) {
       // Work already queued may still read the pinned staging buffers the next pass refills.
+      side_.synchronize();
       cudaStreamSynchronize(stream);
       throw;
     }
@@ -105,18 +113,34 @@ class CudaBackend final : public ComputeBackend {
     return kept;
   }
 
-  void run_pass(const Batch& batch, WeightSource& weights, cudaStream_t stream, std::vector<float>& logits) {
-    int64_t n = static_cast<int64_t>(batch.size());
+  void run_pass(const Batch& batch, WeightSource& weights, int32_t candidates, cudaStream_t stream, PassOutput& out) {
+    const int64_t n = static_cast<int64_t>(batch.size());
     if (n > max_batch_) {
       throw EngineError("NT_E_INTERNAL", "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
                                              std::to_string(max_batch_));
     }
     const int64_t kept = stage_tokens(batch, weights);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
-    buffers_.upload(n, stream);
     int32_t max_n_past = 0;
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
+    const auto issue = [&] { issue_pass(n, kept, max_n_past, candidates, weights, stream); };
+    // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
+    if (use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
+      const cuda::PassShape shape{n, kept, cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
+                                  candidates, buffers_.logits()};
+      graphs_.run(shape, stream, issue);
+    } else {
+      issue();
+    }
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    read_results(std::min(kept, n), candidates, out);
+  }
 
+  // Everything a pass does on the device, from the upload of the staged tokens to the logits in
+  // pinned memory; nothing here may synchronise or allocate (it may be captured as a graph).
+  void issue_pass(int64_t n, int64_t kept, int32_t max_n_past, int32_t candidates, WeightSource& weights,
+                  cudaStream_t stream) {
+    buffers_.upload(n, stream);
     Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
     for (int layer = 0; layer < h_.n_layer; ++layer) {
       const LayerWeights l = weights.begin_layer(layer);
@@ -126,8 +150,7 @@ class CudaBackend final : public ComputeBackend {
       cuda::attention(a.q, buffers_.tokens, n, layer, shape, max_n_past, buffers_.attention_scratch,
                       buffers_.attention_slots, a.att, stream);
       if (layer == h_.n_layer - 1 && kept < n) n = keep_logit_rows(kept, a, stream);
-      cuda::matmul(l.wo, a.att, n, a.xb, stream);
-      cuda::add_in_place(a.x, a.xb, n * h_.n_embd, stream);
+      cuda::matmul_add(l.wo, a.att, n, a.x, stream);
       feed_forward(l, n, a, stream);
       weights.end_layer(layer);  // this layer's kernels are issued: its slot may be refilled behind them
     }
@@ -139,11 +162,37 @@ class CudaBackend final : public ComputeBackend {
     cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
     cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
     weights.end_output();
-    const uint64_t count = static_cast<uint64_t>(n) * n_vocab_;
-    CUDA_CHECK(cudaMemcpyAsync(buffers_.host_logits(), buffers_.logits(), count * sizeof(float),
+    if (n == 0) return;  // no row wants logits (a graph refuses an empty copy)
+    if (candidates > 0) return copy_top_candidates(n, candidates, stream);
+    CUDA_CHECK(cudaMemcpyAsync(buffers_.host_logits(), buffers_.logits(), static_cast<uint64_t>(n) * n_vocab_ * sizeof(float),
                                cudaMemcpyDeviceToHost, stream));
-    CUDA_CHECK(cudaStreamSynchronize(stream));
-    logits.assign(buffers_.host_logits(), buffers_.host_logits() + count);
+  }
+
+  // Each row's top candidates and log-sum-exp, computed on the device: only rows × (k pairs + 1
+  // float) cross to pinned memory, in one copy, instead of rows × n_vocab logits.
+  void copy_top_candidates(int64_t rows, int32_t k, cudaStream_t stream) {
+    const cuda::PassBuffers::CandidateSpace device = buffers_.candidates(rows, k);
+    cuda::top_candidates(buffers_.logits(), rows, n_vocab_, k, buffers_.top_scratch(), device.top, device.log_sum_exp,
+                         stream);
+    CUDA_CHECK(cudaMemcpyAsync(buffers_.host_candidates(rows, k).top, device.top, device.bytes, cudaMemcpyDeviceToHost,
+                               stream));
+  }
+
+  // What the synchronised pass left in pinned memory, into `out`.
+  void read_results(int64_t rows, int32_t candidates, PassOutput& out) const {
+    out.candidates = candidates;
+    out.rows.clear();
+    if (candidates == 0) {
+      out.logits.assign(buffers_.host_logits(), buffers_.host_logits() + static_cast<uint64_t>(rows) * n_vocab_);
+      return;
+    }
+    out.logits.clear();
+    const cuda::PassBuffers::CandidateSpace host = buffers_.host_candidates(rows, candidates);
+    out.rows.resize(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      out.rows[r].log_sum_exp = host.log_sum_exp[r];
+      out.rows[r].top.assign(host.top + r * candidates, host.top + (r + 1) * candidates);
+    }
   }
 
   // The buffers whose roles swap when rows are dropped (keep_logit_rows gathers out of place).
@@ -151,27 +200,32 @@ class CudaBackend final : public ComputeBackend {
     float *x, *xb, *q, *att;
   };
 
-  // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
+  // q, k, v projections, biases, rope, and the new keys and values into each token's cache. k and
+  // v (GQA: a quarter of q's rows or fewer) run beside q on the side stream.
   void project_qkv(const LayerWeights& l, int layer, int64_t n, const Activations& a, cudaStream_t stream) {
     const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim, kv_dim = h_.n_embd_kv();
+    const cudaStream_t side = side_.fork(stream);
+    cuda::matmul(l.wk, a.xb, n, buffers_.k, side);
+    cuda::matmul(l.wv, a.xb, n, buffers_.v, side);
+    if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, side);
+    if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, side);
     cuda::matmul(l.wq, a.xb, n, a.q, stream);
-    cuda::matmul(l.wk, a.xb, n, buffers_.k, stream);
-    cuda::matmul(l.wv, a.xb, n, buffers_.v, stream);
     if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, stream);
-    if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, stream);
-    if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, stream);
+    side_.join(stream);
     const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
     cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
     cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, n, layer, kv_dim, stream);
   }
 
+  // The down projection adds its product into x: the residual connection in its last store.
   void feed_forward(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t stream) {
     cuda::rms_norm(a.x, f32(l.ffn_norm, "ffn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+    const cudaStream_t side = side_.fork(stream);
+    cuda::matmul(l.w_up, a.xb, n, buffers_.up, side);
     cuda::matmul(l.w_gate, a.xb, n, buffers_.gate, stream);
-    cuda::matmul(l.w_up, a.xb, n, buffers_.up, stream);
+    side_.join(stream);
     cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
-    cuda::matmul(l.w_down, buffers_.gate, n, a.xb, stream);
-    cuda::add_in_place(a.x, a.xb, n * h_.n_embd, stream);
+    cuda::matmul_add(l.w_down, buffers_.gate, n, a.x, stream);
   }
 
   // After the last layer's attention only the rows that want logits matter (llama.cpp prunes
@@ -190,7 +244,10 @@ class CudaBackend final : public ComputeBackend {
   int32_t n_vocab_;
   CudaStreamDevice& device_;
   int32_t max_batch_;
+  bool use_graphs_;
   cuda::PassBuffers buffers_;
+  cuda::SideStream side_;
+  cuda::PassGraphs graphs_;  // declared after buffers_: destroyed first, while the memory they name exists
 };
 
 }  // namespace
@@ -199,7 +256,10 @@ std::unique_ptr<ComputeBackend> make_cuda_backend(const Hparams& h, int32_t n_vo
                                                   int32_t max_batch) {
   if (max_batch <= 0) throw EngineError("NT_E_INTERNAL", "the CUDA backend needs max_batch >= 1");
   device.make_current();  // the scratch buffers are allocated on the device's context
-  return std::make_unique<CudaBackend>(h, n_vocab, device, max_batch);
+  // NT_CUDA_GRAPHS=0 launches every kernel directly: for comparing the two in tests and benches.
+  const char* graphs = std::getenv("NT_CUDA_GRAPHS");
+  const bool use_graphs = graphs == nullptr || std::string(graphs) != "0";
+  return std::make_unique<CudaBackend>(h, n_vocab, device, max_batch, use_graphs);
 }
 
 }  // namespace nt

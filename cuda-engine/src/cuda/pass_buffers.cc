@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cuda/kernels/attention.h"
+#include "cuda/kernels/top_candidates.h"
 
 namespace nt::cuda {
 
@@ -11,9 +12,18 @@ namespace {
 // Offsets inside the shared allocations stay 256-byte aligned (float4 loads, coalescing).
 uint64_t aligned(uint64_t bytes) { return (bytes + 255) / 256 * 256; }
 
+// rows × k pairs, then rows floats (the space PassBuffers::candidates describes).
+PassBuffers::CandidateSpace candidate_space(uint8_t* base, int64_t rows, int32_t k) {
+  const uint64_t pairs = static_cast<uint64_t>(rows) * static_cast<uint64_t>(k);
+  Candidate* top = reinterpret_cast<Candidate*>(base);
+  const uint64_t bytes = pairs * sizeof(Candidate) + static_cast<uint64_t>(rows) * sizeof(float);
+  return {top, reinterpret_cast<float*>(top + pairs), bytes};
+}
+
 }  // namespace
 
-PassBuffers::PassBuffers(const Hparams& h, int32_t max_batch) : n_embd_(h.n_embd), max_batch_(max_batch) {
+PassBuffers::PassBuffers(const Hparams& h, int32_t n_vocab, int32_t max_batch)
+    : n_embd_(h.n_embd), max_batch_(max_batch) {
   const uint64_t b = static_cast<uint64_t>(std::max(max_batch, 1));
   const uint64_t q_dim = static_cast<uint64_t>(h.n_head) * h.head_dim, kv_dim = h.n_embd_kv();
   const uint64_t widths[] = {static_cast<uint64_t>(h.n_embd), std::max<uint64_t>(h.n_embd, q_dim), q_dim, kv_dim,
@@ -49,6 +59,19 @@ PassBuffers::PassBuffers(const Hparams& h, int32_t max_batch) : n_embd_(h.n_embd
 
   host_embd_ = PinnedBuffer<float>(b * h.n_embd, "embedding rows");
   host_embd = host_embd_.get();
+
+  top_scratch_ = DeviceBuffer<float>(top_candidates_scratch_floats(b, n_vocab), "top candidates' scratch");
+  const uint64_t candidate_bytes = b * (kMaxTopCandidates * sizeof(Candidate) + sizeof(float));
+  candidates_ = DeviceBuffer<uint8_t>(candidate_bytes, "top candidates");
+  host_candidates_ = PinnedBuffer<uint8_t>(candidate_bytes, "top candidates");
+}
+
+PassBuffers::CandidateSpace PassBuffers::candidates(int64_t rows, int32_t k) const {
+  return candidate_space(candidates_.get(), rows, k);
+}
+
+PassBuffers::CandidateSpace PassBuffers::host_candidates(int64_t rows, int32_t k) const {
+  return candidate_space(host_candidates_.get(), rows, k);
 }
 
 void PassBuffers::upload(int64_t n, cudaStream_t stream) {

@@ -1,6 +1,7 @@
 // Everything one CUDA forward pass works in, sized once for max_batch tokens: the activations in
 // VRAM, the per-token metadata (cache pointers, positions, RoPE tables, kept rows) staged in
-// pinned memory and uploaded in one copy, and the logits, which grow with the rows kept.
+// pinned memory and uploaded in one copy, the rows' top candidates and their scratch, and the
+// logits, which grow with the rows kept.
 #pragma once
 
 #include <cstdint>
@@ -8,12 +9,13 @@
 #include "cuda/device_buffer.h"
 #include "cuda/kernels/token_cache.h"
 #include "model/hparams.h"
+#include "sample/top_candidates.h"
 
 namespace nt::cuda {
 
 class PassBuffers {
  public:
-  PassBuffers(const Hparams& h, int32_t max_batch);
+  PassBuffers(const Hparams& h, int32_t n_vocab, int32_t max_batch);
 
   // Activations, max_batch rows each: x and xb of n_embd (xb also fits q_dim), q and att of
   // q_dim, k and v of kv_dim, gate and up of n_ff.
@@ -39,6 +41,18 @@ class PassBuffers {
   float* logits() const { return logits_.get(); }
   float* host_logits() const { return host_logits_.get(); }
 
+  // cuda::top_candidates for up to max_batch rows: its scratch, and where it puts rows × k pairs
+  // followed by the rows' log-sum-exps, packed alike on the device and in pinned memory so that
+  // one copy of `bytes` brings both to the host.
+  struct CandidateSpace {
+    Candidate* top;
+    float* log_sum_exp;
+    uint64_t bytes;
+  };
+  float* top_scratch() const { return top_scratch_.get(); }
+  CandidateSpace candidates(int64_t rows, int32_t k) const;
+  CandidateSpace host_candidates(int64_t rows, int32_t k) const;
+
  private:
   int64_t n_embd_;
   int32_t max_batch_;
@@ -49,6 +63,9 @@ class PassBuffers {
   DeviceBuffer<uint8_t> meta_;
   PinnedBuffer<uint8_t> host_meta_;
   PinnedBuffer<float> host_embd_;
+  DeviceBuffer<float> top_scratch_;
+  DeviceBuffer<uint8_t> candidates_;
+  PinnedBuffer<uint8_t> host_candidates_;
   DeviceBuffer<float> logits_;
   PinnedBuffer<float> host_logits_;
 };

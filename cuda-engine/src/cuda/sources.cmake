@@ -6,10 +6,13 @@ set(NT_CUDA_SOURCES
   cuda_stream_device.cc
   cuda_backend.cc
   pass_buffers.cc
+  pass_graphs.cc
+  side_stream.cc
   kernels/matmul.cu
   kernels/matmul_float.cu
   kernels/matmul_legacy.cu
   kernels/matmul_kquants.cu
+  kernels/matmul_ragged.cu
   kernels/rms_norm.cu
   kernels/rope.cu
   kernels/store_kv.cu
@@ -17,6 +20,7 @@ set(NT_CUDA_SOURCES
   kernels/swiglu.cu
   kernels/add_rows.cu
   kernels/gather_rows.cu
+  kernels/top_candidates.cu
 )
 set(NT_CUDA_TEST_SOURCES
   test/cuda/cuda_test_device.cc
@@ -24,4 +28,9 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/ops_test.cc
   test/cuda/attention_test.cc
   test/cuda/matmul_speed_test.cc
+  test/cuda/matvec_shapes_speed_test.cu
+  test/cuda/graph_replay_test.cc
+  test/cuda/matmul_add_test.cc
+  test/cuda/matmul_ragged_test.cc
+  test/cuda/top_candidates_test.cc
 )

@@ -17,6 +17,14 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
+// The chosen token's log-probability from the candidates: log softmax = logit - log Σ exp.
+float candidate_logprob(const TopCandidates& row, TokenId token) {
+  for (const Candidate& c : row.top) {
+    if (c.id == token) return c.logit - row.log_sum_exp;
+  }
+  throw EngineError("NT_E_INTERNAL", "the sampled token " + std::to_string(token) + " is not among the candidates");
+}
+
 }  // namespace
 
 struct GenerationLoop::Sequence {
@@ -148,13 +156,26 @@ Batch GenerationLoop::build_batch(std::vector<Sequence*>& with_logits) {
   return batch;
 }
 
-void GenerationLoop::after_pass(const std::vector<Sequence*>& with_logits, const std::vector<float>& logits) {
+// The candidates per row a pass should return: the most any sequence's sampler needs, or 0 (all
+// logits) when one of them needs the whole distribution.
+int32_t GenerationLoop::candidates_for(const std::vector<Sequence*>& with_logits) const {
+  if (!options_.sample_from_candidates) return 0;
+  int32_t most = 0;
+  for (const Sequence* seq : with_logits) {
+    const int32_t needed = seq->sampler.candidates_needed();
+    if (needed == 0) return 0;
+    most = std::max(most, needed);
+  }
+  return most;
+}
+
+void GenerationLoop::after_pass(const std::vector<Sequence*>& with_logits, const PassOutput& out) {
   const int32_t n_vocab = model_.n_vocab();
   const Tokenizer& tokenizer = model_.tokenizer();
   for (size_t i = 0; i < with_logits.size(); ++i) {
     Sequence& seq = *with_logits[i];
-    const float* row = logits.data() + i * static_cast<size_t>(n_vocab);
-    const TokenId token = seq.sampler.sample(row, seq.history);
+    const float* row = out.candidates > 0 ? nullptr : out.logits.data() + i * static_cast<size_t>(n_vocab);
+    const TokenId token = row ? seq.sampler.sample(row, seq.history) : seq.sampler.sample(out.rows[i]);
     if (seq.generated == 0) seq.first_token = Clock::now();
     seq.history.push_back(token);
     seq.generated += 1;
@@ -164,7 +185,7 @@ void GenerationLoop::after_pass(const std::vector<Sequence*>& with_logits, const
     }
     TokenEvent event;
     event.token = token;
-    event.logprob = token_logprob(row, n_vocab, token);
+    event.logprob = row ? token_logprob(row, n_vocab, token) : candidate_logprob(out.rows[i], token);
     event.text = seq.stops.push(seq.utf8.push(tokenizer.token_to_piece(token, false)));
     if (seq.callbacks.on_token) seq.callbacks.on_token(event);
     if (seq.stops.stopped()) {
@@ -204,7 +225,7 @@ void GenerationLoop::fail_all(const std::string& code, const std::string& messag
 }
 
 void GenerationLoop::run() {
-  std::vector<float> logits;
+  PassOutput out;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -217,8 +238,8 @@ void GenerationLoop::run() {
     const Batch batch = build_batch(with_logits);
     if (!batch.empty()) {
       try {
-        model_.forward(batch, logits);
-        after_pass(with_logits, logits);
+        model_.forward(batch, candidates_for(with_logits), out);
+        after_pass(with_logits, out);
       } catch (const EngineError& e) {
         fail_all(e.code(), e.what());
       } catch (const std::bad_alloc&) {

@@ -20,6 +20,11 @@ namespace nt {
 struct GenerationLoopOptions {
   int32_t max_sequences = 4;  // sequences in one pass; further requests wait their turn
   int32_t n_batch = 512;      // tokens in one pass at most (prompt chunks are cut to fit)
+  // When every row of a pass can be sampled from its top candidates (Sampler::candidates_needed),
+  // the backend returns only those and the log-sum-exp instead of all n_vocab logits per row
+  // (computed on the GPU with the CUDA backend). false: always the full logits (the tests compare
+  // the two paths; tokens and logprobs must agree).
+  bool sample_from_candidates = true;
 };
 
 class GenerationLoop {
@@ -46,7 +51,8 @@ class GenerationLoop {
   void admit_waiting();
   void drop_cancelled();
   Batch build_batch(std::vector<Sequence*>& with_logits);
-  void after_pass(const std::vector<Sequence*>& with_logits, const std::vector<float>& logits);
+  int32_t candidates_for(const std::vector<Sequence*>& with_logits) const;
+  void after_pass(const std::vector<Sequence*>& with_logits, const PassOutput& out);
   void finish(Sequence& seq, const std::string& reason, const std::string& code = "", const std::string& message = "");
   void fail_all(const std::string& code, const std::string& message);
 

@@ -8,6 +8,7 @@
 #include "model/batch.h"
 #include "model/hparams.h"
 #include "model/kv_cache.h"
+#include "model/pass_output.h"
 #include "model/weight_source.h"
 
 namespace nt {
@@ -23,10 +24,12 @@ class ComputeBackend {
   virtual std::unique_ptr<KvCache> new_cache(int32_t n_ctx) = 0;
 
   // One pass over a batch: writes each token's keys and values into its cache and, for the tokens
-  // that want them, n_vocab logits each into `logits` (host memory), in batch order. Returns when
-  // the logits are on the host. Throws EngineError (NT_E_CUDA failures as NT_E_INTERNAL naming
+  // that want logits, in batch order: with candidates == 0 their n_vocab logits each into
+  // out.logits; with 0 < candidates <= min(kMaxTopCandidates, n_vocab) each row's top candidates
+  // and log-sum-exp into out.rows, computed where the logits are (pass_output.h). Returns when
+  // the results are on the host. Throws EngineError (NT_E_CUDA failures as NT_E_INTERNAL naming
   // the call, NT_E_OUT_OF_MEMORY, NT_E_IO from the weight source).
-  virtual void forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) = 0;
+  virtual void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) = 0;
 };
 
 }  // namespace nt

@@ -1,5 +1,6 @@
 #include "model/cpu_backend.h"
 
+#include <algorithm>
 #include <new>
 
 #include "engine_error.h"
@@ -22,8 +23,17 @@ std::unique_ptr<KvCache> CpuBackend::new_cache(int32_t n_ctx) {
   });
 }
 
-void CpuBackend::forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) {
-  llama_forward(h_, weights, batch, scratch_, pool_, logits);
+void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) {
+  llama_forward(h_, weights, batch, scratch_, pool_, out.logits);
+  out.candidates = candidates;
+  out.rows.clear();
+  if (candidates <= 0) return;
+  const auto rows = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
+  if (rows == 0) return;
+  const size_t n_vocab = out.logits.size() / static_cast<size_t>(rows);
+  for (size_t i = 0; i < static_cast<size_t>(rows); ++i) {
+    out.rows.push_back(top_candidates(out.logits.data() + i * n_vocab, static_cast<int32_t>(n_vocab), candidates));
+  }
 }
 
 }  // namespace nt

@@ -15,7 +15,7 @@ class CpuBackend : public ComputeBackend {
   const char* name() const override { return "cpu"; }
   int threads() const { return pool_.size(); }
   std::unique_ptr<KvCache> new_cache(int32_t n_ctx) override;
-  void forward(const Batch& batch, WeightSource& weights, std::vector<float>& logits) override;
+  void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
 
  private:
   Hparams h_;

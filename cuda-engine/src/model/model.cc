@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <thread>
 
 #include "model/compute_target.h"
@@ -197,23 +198,39 @@ StreamStats Model::stream_stats() const {
 
 std::unique_ptr<KvCache> Model::new_cache() const { return backend_->new_cache(n_ctx_); }
 
-void Model::forward(const Batch& batch, std::vector<float>& logits) {
+void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
+  if (candidates < 0 || candidates > kMaxTopCandidates) {
+    throw EngineError("NT_E_INTERNAL", "a pass may return 0 to " + std::to_string(kMaxTopCandidates) +
+                                           " candidates per row, not " + std::to_string(candidates));
+  }
+  candidates = std::min(candidates, n_vocab());
   std::lock_guard<std::mutex> lock(forward_mutex_);
   if (const auto failed = failure()) throw *failed;
-  if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, logits);
-  std::vector<float> part;
-  logits.clear();
+  if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, candidates, out);
+  PassOutput part;
+  out.candidates = candidates;
+  out.logits.clear();
+  out.rows.clear();
   for (size_t start = 0; start < batch.size(); start += static_cast<size_t>(max_batch_)) {
     const size_t end = std::min(batch.size(), start + static_cast<size_t>(max_batch_));
-    forward_pass(Batch(batch.begin() + static_cast<std::ptrdiff_t>(start), batch.begin() + static_cast<std::ptrdiff_t>(end)), part);
-    logits.insert(logits.end(), part.begin(), part.end());
+    forward_pass(Batch(batch.begin() + static_cast<std::ptrdiff_t>(start), batch.begin() + static_cast<std::ptrdiff_t>(end)),
+                 candidates, part);
+    out.logits.insert(out.logits.end(), part.logits.begin(), part.logits.end());
+    std::move(part.rows.begin(), part.rows.end(), std::back_inserter(out.rows));
   }
 }
 
-void Model::forward_pass(const Batch& batch, std::vector<float>& logits) {
+void Model::forward(const Batch& batch, std::vector<float>& logits) {
+  PassOutput out;
+  out.logits.swap(logits);  // reuses the caller's capacity
+  forward(batch, 0, out);
+  logits.swap(out.logits);
+}
+
+void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out) {
   const auto start = std::chrono::steady_clock::now();
   try {
-    backend_->forward(batch, *source_, logits);
+    backend_->forward(batch, *source_, candidates, out);
   } catch (const EngineError& e) {
     // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
     set_failure(std::make_shared<const EngineError>(e.code(), std::string("the model failed: ") + e.what()));

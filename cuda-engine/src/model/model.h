@@ -17,6 +17,7 @@
 #include "model/compute_backend.h"
 #include "model/hparams.h"
 #include "model/model_source.h"
+#include "model/pass_output.h"
 #include "model/placed_weights.h"
 #include "model/weight_source.h"
 #include "stream/stream_device.h"
@@ -73,8 +74,13 @@ class Model {
   // Throws NT_E_BAD_REQUEST for an id outside the vocabulary.
   void check_tokens(const std::vector<TokenId>& tokens) const;
 
-  // One pass (several when the batch exceeds the load's n_batch); logits of the tokens that want
-  // them, n_vocab floats each, in batch order.
+  // One pass (several when the batch exceeds the load's n_batch). For the tokens that want logits,
+  // in batch order: with candidates == 0 all n_vocab logits of each in out.logits; with
+  // 0 < candidates <= kMaxTopCandidates each row's top min(candidates, n_vocab) candidates and
+  // log-sum-exp in out.rows (out.candidates says how many), computed by the backend where the
+  // logits are. Throws NT_E_INTERNAL for candidates outside [0, kMaxTopCandidates].
+  void forward(const Batch& batch, int32_t candidates, PassOutput& out);
+  // The same with all logits: n_vocab floats per token that wants them, in batch order.
   void forward(const Batch& batch, std::vector<float>& logits);
 
   // The logits after each of `tokens`, fed from position 0 through a fresh cache in batches of
@@ -86,7 +92,7 @@ class Model {
   BoundWeights read_header(const ModelSource& source, const ModelOptions& options);
   void plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound);
   void start_streaming(const ModelOptions& options);
-  void forward_pass(const Batch& batch, std::vector<float>& logits);
+  void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out);
   void set_failure(std::shared_ptr<const EngineError> failure);
 
   GgufFile gguf_;

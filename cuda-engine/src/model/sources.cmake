@@ -14,6 +14,7 @@ set(NT_MODEL_SOURCES
 set(NT_MODEL_TEST_SOURCES
   test/model/ops_test.cc
   test/model/sampler_test.cc
+  test/model/top_candidates_test.cc
   test/model/stop_matcher_test.cc
   test/model/model_test.cc
   test/model/tiered_model_test.cc

@@ -19,6 +19,7 @@ class StreamedWeights : public WeightSource {
   void end_layer(int layer) override;
   OutputWeights begin_output() override;
   void end_output() override;
+  bool resident() const override { return streamer_ == nullptr; }
 
  private:
   // Acquires the step's group (if any) and points its streamed views into the slot.

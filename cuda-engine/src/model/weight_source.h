@@ -29,6 +29,10 @@ class WeightSource {
   virtual void end_layer(int layer) = 0;
   virtual OutputWeights begin_output() = 0;
   virtual void end_output() = 0;
+
+  // True when nothing streams: every view begin_* returns is the same device address every pass
+  // and the brackets order nothing, so a backend may replay a recorded pass (cuda/pass_graphs.h).
+  virtual bool resident() const = 0;
 };
 
 }  // namespace nt

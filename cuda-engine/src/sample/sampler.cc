@@ -2,17 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <unordered_map>
+
+#include "engine_error.h"
 
 namespace nt {
 
 Sampler::Sampler(const SamplingParams& params, int32_t n_vocab)
     : params_(params), n_vocab_(n_vocab), rng_(params.seed) {}
 
+bool Sampler::penalties_active() const {
+  return params_.repeat_penalty != 1.0f || params_.frequency_penalty != 0.0f || params_.presence_penalty != 0.0f;
+}
+
 // llama.cpp's penalties sampler: a repeated token's logit is divided by repeat_penalty when
 // positive and multiplied when negative, then lowered by count × frequency + presence.
 void Sampler::apply_penalties(std::vector<Candidate>& c, const std::vector<int32_t>& recent) const {
-  if (params_.repeat_penalty == 1.0f && params_.frequency_penalty == 0.0f && params_.presence_penalty == 0.0f) return;
+  if (!penalties_active()) return;
   const size_t window = params_.penalty_last_n < 0 ? recent.size()
                                                    : std::min(recent.size(), static_cast<size_t>(params_.penalty_last_n));
   std::unordered_map<int32_t, int> counts;
@@ -27,8 +34,7 @@ void Sampler::apply_penalties(std::vector<Candidate>& c, const std::vector<int32
 
 void Sampler::keep_top_k(std::vector<Candidate>& c) const {
   const size_t k = params_.top_k <= 0 ? c.size() : std::min(c.size(), static_cast<size_t>(params_.top_k));
-  std::partial_sort(c.begin(), c.begin() + k, c.end(),
-                    [](const Candidate& a, const Candidate& b) { return a.logit > b.logit || (a.logit == b.logit && a.id < b.id); });
+  std::partial_sort(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(k), c.end(), ranks_before);
   c.resize(k);
 }
 
@@ -61,10 +67,34 @@ int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent)
   std::vector<Candidate> c(n_vocab_);
   for (int32_t i = 0; i < n_vocab_; ++i) c[i] = {i, logits[i]};
   apply_penalties(c, recent);
-  if (params_.temperature <= 0.0f) {
-    return std::max_element(c.begin(), c.end(), [](const Candidate& a, const Candidate& b) { return a.logit < b.logit; })->id;
-  }
+  // Greedy: the first-ranked token, i.e. the lowest id among equal maxima.
+  if (params_.temperature <= 0.0f) return std::min_element(c.begin(), c.end(), ranks_before)->id;
   keep_top_k(c);  // also sorts, which top-p and min-p rely on
+  return draw(c);
+}
+
+int32_t Sampler::candidates_needed() const {
+  if (penalties_active()) return 0;
+  if (params_.temperature <= 0.0f) return 1;
+  return params_.top_k > 0 && params_.top_k <= kMaxTopCandidates ? params_.top_k : 0;
+}
+
+int32_t Sampler::sample(const TopCandidates& candidates) {
+  const int32_t needed = candidates_needed();
+  if (needed == 0) throw EngineError("NT_E_INTERNAL", "this sampler needs all logits, not top candidates");
+  if (static_cast<int64_t>(candidates.top.size()) < std::min(needed, n_vocab_)) {
+    throw EngineError("NT_E_INTERNAL", "this sampler needs " + std::to_string(needed) + " candidates per row, not " +
+                                           std::to_string(candidates.top.size()));
+  }
+  if (params_.temperature <= 0.0f) return candidates.top.front().id;
+  // The same list keep_top_k leaves: the first top_k in ranks_before order.
+  std::vector<Candidate> c(candidates.top.begin(),
+                           candidates.top.begin() + std::min<std::ptrdiff_t>(needed, candidates.top.size()));
+  return draw(c);
+}
+
+// top-p, min-p, temperature and the draw, on what top-k left (sorted by ranks_before).
+int32_t Sampler::draw(std::vector<Candidate>& c) {
   keep_top_p(c);
   keep_min_p(c);
   const float max_logit = c.front().logit;
@@ -72,8 +102,8 @@ int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent)
   for (size_t i = 0; i < c.size(); ++i) {
     weights[i] = std::exp(static_cast<double>((c[i].logit - max_logit) / params_.temperature));
   }
-  std::discrete_distribution<size_t> draw(weights.begin(), weights.end());
-  return c[draw(rng_)].id;
+  std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+  return c[pick(rng_)].id;
 }
 
 float token_logprob(const float* logits, int32_t n_vocab, int32_t token) {

@@ -19,10 +19,13 @@ bool device_usable(std::string& reason);
 // The stream every test launches on (created on first use, device 0).
 cudaStream_t test_stream();
 
+// On the test stream and waited for: a plain cudaMemcpy from pageable memory may return before its
+// DMA lands, and the non-blocking test stream would not wait for it.
 template <typename T>
 DeviceBuffer<T> to_device(const std::vector<T>& host) {
   DeviceBuffer<T> d(host.size(), "a test buffer");
-  CUDA_CHECK(cudaMemcpy(d.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpyAsync(d.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, test_stream()));
+  CUDA_CHECK(cudaStreamSynchronize(test_stream()));
   return d;
 }
 

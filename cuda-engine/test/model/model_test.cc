@@ -29,6 +29,7 @@ std::unique_ptr<Model> load_stories(int threads = 2) {
 
 struct Outcome {
   std::vector<TokenId> tokens;
+  std::vector<float> logprobs;
   std::string text;
   DoneEvent done;
 };
@@ -40,6 +41,7 @@ std::future<Outcome> run(GenerationLoop& loop, GenerationRequest request, uint64
   GenerationCallbacks callbacks;
   callbacks.on_token = [outcome](const TokenEvent& e) {
     outcome->tokens.push_back(e.token);
+    outcome->logprobs.push_back(e.logprob);
     outcome->text += e.text;
   };
   callbacks.on_done = [outcome, promise](const DoneEvent& d) {
@@ -112,6 +114,68 @@ TEST(Model, SequencesSharingPassesGetTheTokensTheyWouldGetAlone) {
   auto b = run(loop, greedy(*m, "The dog ran to the park and", 24));
   EXPECT_EQ(a.get().tokens, alone_a.tokens);
   EXPECT_EQ(b.get().tokens, alone_b.tokens);
+}
+
+TEST(Model, SamplingFromTopCandidatesGivesTheTokensAndLogprobsOfAllLogits) {
+  REQUIRE_TEST_DATA();
+  auto m = load_stories();
+  GenerationRequest seeded = greedy(*m, "Once upon a time", 48);
+  seeded.sampling.temperature = 0.9f;
+  seeded.sampling.top_k = 40;
+  seeded.sampling.top_p = 0.9f;
+  seeded.sampling.min_p = 0.05f;
+  seeded.sampling.seed = 1234;
+  seeded.ignore_eos = true;
+  GenerationRequest argmax = greedy(*m, "The dog ran to the park and", 48);
+  argmax.ignore_eos = true;
+  GenerationLoopOptions all_logits;
+  all_logits.sample_from_candidates = false;
+  // One request at a time: every pass then holds the same tokens in both loops.
+  for (const GenerationRequest& request : {argmax, seeded}) {
+    GenerationLoop from_candidates(*m, {}), from_logits(*m, all_logits);
+    const Outcome a = run(from_candidates, request).get();
+    const Outcome b = run(from_logits, request).get();
+    ASSERT_EQ(a.tokens.size(), 48u);
+    EXPECT_EQ(a.tokens, b.tokens);
+    ASSERT_EQ(a.logprobs.size(), b.logprobs.size());
+    for (size_t i = 0; i < a.logprobs.size(); ++i) EXPECT_NEAR(a.logprobs[i], b.logprobs[i], 1e-5) << i;
+    EXPECT_EQ(a.text, b.text);
+  }
+}
+
+TEST(Model, APassSplitByTheBatchLimitReturnsEveryRowsTopCandidates) {
+  REQUIRE_TEST_DATA();
+  ModelOptions options = test::cpu_options(-1, -1);
+  options.n_batch = 16;
+  auto m = Model::load(stories_path(), options, nullptr);
+  const std::vector<TokenId> tokens = m->tokenizer().encode(
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.",
+      true, false);
+  ASSERT_GT(tokens.size(), 32u);
+  const auto batch_of = [&](KvCache* cache) {
+    Batch batch;
+    for (size_t i = 0; i < tokens.size(); ++i) batch.push_back({cache, tokens[i], static_cast<int32_t>(i), i % 3 != 1});
+    return batch;
+  };
+  auto cache = m->new_cache();
+  std::vector<float> logits;
+  m->forward(batch_of(cache.get()), logits);
+  cache = m->new_cache();
+  PassOutput out;
+  m->forward(batch_of(cache.get()), 40, out);
+  const size_t rows = logits.size() / 512;
+  EXPECT_EQ(out.candidates, 40);
+  ASSERT_EQ(out.rows.size(), rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const TopCandidates expected = top_candidates(logits.data() + r * 512, 512, 40);
+    ASSERT_EQ(out.rows[r].top.size(), 40u);
+    for (size_t i = 0; i < 40; ++i) {
+      ASSERT_EQ(out.rows[r].top[i].id, expected.top[i].id) << r << " " << i;
+      ASSERT_NEAR(out.rows[r].top[i].logit, expected.top[i].logit, 1e-4) << r << " " << i;
+    }
+    EXPECT_NEAR(out.rows[r].log_sum_exp, expected.log_sum_exp, 1e-4) << r;
+  }
+  EXPECT_THROW(m->forward(batch_of(cache.get()), kMaxTopCandidates + 1, out), EngineError);
 }
 
 TEST(Model, CancelEndsARequestWithItsReason) {

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
+#include "engine_error.h"
 #include "sample/sampler.h"
+#include "sample/top_candidates.h"
 
 namespace nt {
 
@@ -15,7 +18,90 @@ SamplingParams greedy() {
   return p;
 }
 
+// Logits with many ties (eighth steps) and a few -inf.
+std::vector<float> random_logits(int32_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::uniform_int_distribution<int> percent(0, 99);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = percent(rng) < 2 ? -INFINITY : std::round(normal(rng) * 8.0f) / 8.0f;
+  return v;
+}
+
+// Draws `draws` tokens from fresh random logits with two samplers of the same params and seed,
+// one given all logits and one the top candidates (exactly as many as it needs, or the most a
+// pass returns, as when a batch mixes samplers): the tokens must be the same.
+void expect_same_draws(const SamplingParams& p, int draws = 300) {
+  const int32_t n_vocab = 777;
+  Sampler full(p, n_vocab), from_top(p, n_vocab);
+  const int32_t needed = from_top.candidates_needed();
+  ASSERT_GT(needed, 0);
+  std::mt19937 rng(static_cast<uint32_t>(p.seed));
+  for (int i = 0; i < draws; ++i) {
+    const std::vector<float> logits = random_logits(n_vocab, rng);
+    const int32_t k = i % 2 == 0 ? needed : kMaxTopCandidates;
+    const int32_t expected = full.sample(logits.data(), {});
+    ASSERT_EQ(from_top.sample(top_candidates(logits.data(), n_vocab, k)), expected) << "draw " << i << ", k " << k;
+  }
+}
+
 }  // namespace
+
+TEST(Sampler, TopCandidatesGiveTheSameTokensAsAllLogits) {
+  SamplingParams g = greedy();
+  g.top_k = 0;  // greedy needs one candidate whatever top_k says
+  expect_same_draws(g);
+  uint64_t seed = 1;
+  for (const int32_t top_k : {1, 5, 40, 64}) {
+    for (const float top_p : {1.0f, 0.9f, 0.5f}) {
+      for (const float min_p : {0.0f, 0.05f}) {
+        for (const float temperature : {0.2f, 0.8f, 1.5f}) {
+          SamplingParams p;
+          p.top_k = top_k;
+          p.top_p = top_p;
+          p.min_p = min_p;
+          p.temperature = temperature;
+          p.seed = seed++;
+          SCOPED_TRACE(testing::Message() << "top_k " << top_k << ", top_p " << top_p << ", min_p " << min_p
+                                          << ", temperature " << temperature);
+          expect_same_draws(p);
+        }
+      }
+    }
+  }
+}
+
+TEST(Sampler, NeedsAllLogitsForPenaltiesAndWideOrNoTopK) {
+  SamplingParams p;
+  p.top_k = 40;
+  EXPECT_EQ(Sampler(p, 100).candidates_needed(), 40);
+  EXPECT_EQ(Sampler(greedy(), 100).candidates_needed(), 1);
+  p.top_k = kMaxTopCandidates;
+  EXPECT_EQ(Sampler(p, 100).candidates_needed(), kMaxTopCandidates);
+  p.top_k = kMaxTopCandidates + 1;
+  EXPECT_EQ(Sampler(p, 100).candidates_needed(), 0);
+  p.top_k = 0;
+  EXPECT_EQ(Sampler(p, 100).candidates_needed(), 0);
+  p.top_k = -1;
+  EXPECT_EQ(Sampler(p, 100).candidates_needed(), 0);
+  for (int which = 0; which < 3; ++which) {
+    SamplingParams penalised = which == 0 ? greedy() : SamplingParams{};
+    if (which == 0) penalised.repeat_penalty = 1.1f;
+    if (which == 1) penalised.frequency_penalty = 0.5f;
+    if (which == 2) penalised.presence_penalty = 0.5f;
+    EXPECT_EQ(Sampler(penalised, 100).candidates_needed(), 0) << which;
+  }
+}
+
+TEST(Sampler, RefusesTooFewCandidates) {
+  SamplingParams p;
+  p.top_k = 10;
+  Sampler s(p, 100);
+  const std::vector<float> logits(100, 0.0f);
+  EXPECT_THROW(s.sample(top_candidates(logits.data(), 100, 9)), EngineError);
+  p.top_k = 0;
+  Sampler all(p, 100);
+  EXPECT_THROW(all.sample(top_candidates(logits.data(), 100, 64)), EngineError);
+}
 
 TEST(Sampler, GreedyTakesTheArgmax) {
   Sampler s(greedy(), 4);

@@ -1,5 +1,5 @@
-// Residual connections and biases: elementwise adds, the second operand either a whole tensor or
-// one row repeated (a bias).
+// Biases: one row added to every row. (Residual connections are added by the products themselves:
+// matmul_add.)
 #include <algorithm>
 
 #include "cuda/cuda_check.h"
@@ -9,28 +9,21 @@ namespace nt::cuda {
 
 namespace {
 
-// x[i] += y[i % y_period]; y_period == count adds a whole tensor.
-__global__ void add_kernel(float* __restrict__ x, const float* __restrict__ y, int64_t count, int64_t y_period) {
+// x[i] += bias[i % n] for count elements.
+__global__ void add_bias_kernel(float* __restrict__ x, const float* __restrict__ bias, int64_t count, int64_t n) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x) {
-    x[i] += y[i % y_period];
+    x[i] += bias[i % n];
   }
-}
-
-void launch_add(float* x, const float* y, int64_t count, int64_t y_period, cudaStream_t stream) {
-  if (count <= 0) return;
-  const int64_t blocks = std::min<int64_t>((count + 255) / 256, 65535);
-  add_kernel<<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, y, count, y_period);
-  CUDA_CHECK_LAUNCH("add_kernel");
 }
 
 }  // namespace
 
-void add_in_place(float* x, const float* y, int64_t count, cudaStream_t stream) {
-  launch_add(x, y, count, count, stream);
-}
-
 void add_bias(float* rows, const float* bias, int64_t n_rows, int64_t n, cudaStream_t stream) {
-  launch_add(rows, bias, n_rows * n, n, stream);
+  const int64_t count = n_rows * n;
+  if (count <= 0) return;
+  const int64_t blocks = std::min<int64_t>((count + 255) / 256, 65535);
+  add_bias_kernel<<<static_cast<unsigned>(blocks), 256, 0, stream>>>(rows, bias, count, n);
+  CUDA_CHECK_LAUNCH("add_bias_kernel");
 }
 
 }  // namespace nt::cuda

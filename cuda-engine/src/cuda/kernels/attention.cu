@@ -145,6 +145,11 @@ void launch_chunks(const float* q, const TokenCache* tokens, int64_t n_tokens, i
 
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim) { return n_slots * (int64_t{head_dim} + 2); }
 
+int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots) {
+  const int64_t chunks = std::clamp<int64_t>((max_n_past + kPositionsPerChunk - 1) / kPositionsPerChunk, 1, kMaxChunks);
+  return static_cast<int32_t>(std::max<int64_t>(1, std::min(chunks, scratch_slots / (n_tokens * n_head))));
+}
+
 void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer, const AttentionShape& shape,
                int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream) {
   if (n_tokens <= 0) return;
@@ -156,9 +161,7 @@ void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32
   }
   const int64_t heads = n_tokens * shape.n_head;
   if (scratch_slots < heads) throw EngineError("NT_E_INTERNAL", "attention scratch too small for the pass");
-  int64_t n_chunks = std::clamp<int64_t>((max_n_past + kPositionsPerChunk - 1) / kPositionsPerChunk, 1, kMaxChunks);
-  n_chunks = std::min(n_chunks, scratch_slots / heads);
-  const int chunks = static_cast<int>(n_chunks);
+  const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
   if (shape.head_dim <= 32) {
     launch_chunks<1>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
   } else if (shape.head_dim <= 64) {

@@ -21,6 +21,10 @@ constexpr int32_t kAttentionMaxHeadDim = 256;
 // Floats of partial results that attention() may use for n_slots (token, head, chunk) triples.
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim);
 
+// How many chunks attention() splits each (token, head) into for this pass: the only launch
+// parameter of attention() that depends on the positions (pass_graphs.h keys on it).
+int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots);
+
 // q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's cache and position
 // (the keys and values of this layer at positions 0..pos must already be stored); max_n_past:
 // the largest pos + 1 in the pass; scratch: attention_scratch_floats(scratch_slots, head_dim)

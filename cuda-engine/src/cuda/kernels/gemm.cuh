@@ -58,7 +58,7 @@ __device__ inline void gemm_load_activations(const float* __restrict__ x, int64_
 template <class Q>
 __global__ void __launch_bounds__(gemm_tile::kThreads)
     gemm_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
-                const float* __restrict__ x, int64_t n_tokens, float* __restrict__ out) {
+                const float* __restrict__ x, int64_t n_tokens, float* __restrict__ out, bool accumulate) {
   using namespace gemm_tile;
   __shared__ __align__(16) float ws[kDepth][kRows];
   __shared__ __align__(16) float xs[kDepth][kTokens + kTokenPad];
@@ -99,7 +99,7 @@ __global__ void __launch_bounds__(gemm_tile::kThreads)
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
       const int64_t r = row0 + (i < 4 ? 4 * tx + i : 64 + 4 * tx + (i - 4));
-      if (r < rows) out[t * rows + r] = acc[i][j];
+      if (r < rows) out[t * rows + r] = accumulate ? out[t * rows + r] + acc[i][j] : acc[i][j];
     }
   }
 }
@@ -109,7 +109,7 @@ void launch_gemm(const MatmulArgs& a, cudaStream_t stream) {
   using namespace gemm_tile;
   const dim3 grid(static_cast<unsigned>((a.rows + kRows - 1) / kRows),
                   static_cast<unsigned>((a.n_tokens + kTokens - 1) / kTokens));
-  gemm_kernel<Q><<<grid, kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, a.x, a.n_tokens, a.out);
+  gemm_kernel<Q><<<grid, kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, a.x, a.n_tokens, a.out, a.accumulate);
   CUDA_CHECK_LAUNCH("gemm_kernel");
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cuda/kernels/matmul_args.h"
+#include "cuda/kernels/matmul_ragged.h"
 #include "cuda/quant/bf16.cuh"
 #include "cuda/quant/f16.cuh"
 #include "cuda/quant/f32.cuh"
@@ -47,12 +48,11 @@ void check_shape(const TensorView& w) {
   }
 }
 
-}  // namespace
-
-void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream) {
+void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, bool accumulate, cudaStream_t stream) {
   if (n_tokens <= 0 || w.rows() <= 0) return;
+  const MatmulArgs a{w.data, w.row_bytes(), w.rows(), w.ne[0], x, n_tokens, out, accumulate};
+  if (is_ragged(static_cast<GgmlType>(w.type), w.ne[0])) return launch_ragged(static_cast<GgmlType>(w.type), a, stream);
   check_shape(w);
-  const MatmulArgs a{w.data, w.row_bytes(), w.rows(), w.ne[0], x, n_tokens, out};
   switch (static_cast<GgmlType>(w.type)) {
     case GgmlType::F32: return launch<quant::F32>(a, stream);
     case GgmlType::F16: return launch<quant::F16>(a, stream);
@@ -70,6 +70,16 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, c
     default:
       throw EngineError("NT_E_UNSUPPORTED", "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
   }
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream) {
+  product(w, x, n_tokens, out, false, stream);
+}
+
+void matmul_add(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream) {
+  product(w, x, n_tokens, out, true, stream);
 }
 
 }  // namespace nt::cuda

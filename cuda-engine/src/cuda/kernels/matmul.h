@@ -14,9 +14,13 @@ namespace nt::cuda {
 
 // out[t * w.rows() + r] = dot(row r of w, x + t * w.ne[0]) for t < n_tokens, r < w.rows().
 // w.data, x and out are device pointers; w.data must be 16-byte aligned and w.ne[0] a multiple
-// of 8 and of the type's block. Throws EngineError NT_E_UNSUPPORTED for a type without a kernel,
+// of 8 and of the type's block (F32, F16 and BF16 rows may have any length: matmul_ragged.h). Throws EngineError NT_E_UNSUPPORTED for a type without a kernel,
 // NT_E_INTERNAL for a misaligned tensor or a failed launch.
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream);
+
+// out[t * w.rows() + r] += the same product: a residual connection in the product's last store,
+// with the float addition the CPU's residual add does (the sum rounds once, either way).
+void matmul_add(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream);
 
 // At most this many tokens go through the matrix-vector kernel; more through the GEMM.
 constexpr int64_t kMatvecMaxTokens = 8;

@@ -17,6 +17,7 @@ struct MatmulArgs {
   const float* x;  // n_tokens × n
   int64_t n_tokens;
   float* out;  // n_tokens × rows
+  bool accumulate;  // out += the product (a residual connection) instead of out = it
 };
 
 // Format Q is one of cuda/quant/*.cuh's structs.

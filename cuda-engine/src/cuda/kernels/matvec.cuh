@@ -4,8 +4,8 @@
 // Each part is multiplied with up to NT tokens' activations (float4 loads that hit L1/L2: all
 // rows read the same activations), accumulated in float and reduced across the warp.
 //
-// Formats whose struct has matvec_part (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) take
-// matvec_blocks_kernel instead (below); F32, F16, BF16, Q2_K and Q3_K stay on this one.
+// Formats whose struct has matvec_part (the quantized ones: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
+// Q3_K, Q4_K, Q5_K, Q6_K) take matvec_blocks_kernel instead (below); F32, F16 and BF16 stay on this one.
 #pragma once
 
 #include <type_traits>
@@ -23,7 +23,7 @@ constexpr int kMatvecWarpsPerBlock = 4;  // 128 threads keep many blocks residen
 template <class Q, int NT, int kRows>
 __global__ void __launch_bounds__(32 * kMatvecWarpsPerBlock)
     matvec_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
-                  const float* __restrict__ x, int n_tokens, float* __restrict__ out) {
+                  const float* __restrict__ x, int n_tokens, float* __restrict__ out, bool accumulate) {
   constexpr int kParts = Q::kBlockElements / 8;  // a power of two
   const int64_t row0 = (int64_t{blockIdx.x} * kMatvecWarpsPerBlock + threadIdx.x / 32) * kRows;
   const int lane = threadIdx.x % 32;
@@ -65,7 +65,10 @@ __global__ void __launch_bounds__(32 * kMatvecWarpsPerBlock)
       float s = acc[r][t];
 #pragma unroll
       for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xFFFFFFFFu, s, offset);
-      if (lane == 0 && t < n_tokens && row0 + r < rows) out[t * rows + row0 + r] = s;
+      if (lane == 0 && t < n_tokens && row0 + r < rows) {
+        float* dst = out + t * rows + row0 + r;
+        *dst = accumulate ? *dst + s : s;
+      }
     }
   }
 }
@@ -75,7 +78,7 @@ void launch_matvec_rows(const MatmulArgs& a, cudaStream_t stream) {
   constexpr int kRowsPerBlock = kMatvecWarpsPerBlock * kRows;
   const unsigned blocks = static_cast<unsigned>((a.rows + kRowsPerBlock - 1) / kRowsPerBlock);
   matvec_kernel<Q, NT, kRows><<<blocks, 32 * kMatvecWarpsPerBlock, 0, stream>>>(
-      a.w, a.row_bytes, a.rows, a.n, a.x, static_cast<int>(a.n_tokens), a.out);
+      a.w, a.row_bytes, a.rows, a.n, a.x, static_cast<int>(a.n_tokens), a.out, a.accumulate);
   CUDA_CHECK_LAUNCH("matvec_kernel");
 }
 
@@ -99,13 +102,13 @@ void launch_matvec_nt(const MatmulArgs& a, cudaStream_t stream) {
 // atomics. Rows past the end repeat the last row (so every load is in bounds) and are not stored.
 constexpr int kBlocksMatvecThreads = 128;
 
-template <class Q, int NT, int kRows>
-__global__ void __launch_bounds__(kBlocksMatvecThreads)
+template <class Q, int NT, int kRows, int kThreads = kBlocksMatvecThreads>
+__global__ void __launch_bounds__(kThreads)
     matvec_blocks_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
-                         const float* __restrict__ x, int n_tokens, float* __restrict__ out) {
+                         const float* __restrict__ x, int n_tokens, float* __restrict__ out, bool accumulate) {
   constexpr int kLanes = Q::kMatvecLanes;
-  constexpr int kSlots = kBlocksMatvecThreads / kLanes;
-  constexpr int kWarps = kBlocksMatvecThreads / 32;
+  constexpr int kSlots = kThreads / kLanes;
+  constexpr int kWarps = kThreads / 32;
   const int64_t row0 = int64_t{blockIdx.x} * kRows;
   const int part = threadIdx.x % kLanes;
   const int64_t n_blocks = n / Q::kBlockElements;
@@ -142,28 +145,36 @@ __global__ void __launch_bounds__(kBlocksMatvecThreads)
     }
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < kRows * NT; i += kBlocksMatvecThreads) {
+  for (int i = threadIdx.x; i < kRows * NT; i += kThreads) {
     const int r = i / NT, t = i % NT;
     if (t >= n_tokens || row0 + r >= rows) continue;
     float s = warp_sums[0][r][t];
 #pragma unroll
     for (int k = 1; k < kWarps; ++k) s += warp_sums[k][r][t];
-    out[t * rows + row0 + r] = s;
+    float* dst = out + t * rows + row0 + r;
+    *dst = accumulate ? *dst + s : s;
   }
 }
 
-template <class Q, int NT, int kRows>
+template <class Q, int NT, int kRows, int kThreads = kBlocksMatvecThreads>
 void launch_matvec_blocks_rows(const MatmulArgs& a, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>((a.rows + kRows - 1) / kRows);
-  matvec_blocks_kernel<Q, NT, kRows><<<blocks, kBlocksMatvecThreads, 0, stream>>>(
-      a.w, a.row_bytes, a.rows, a.n, a.x, static_cast<int>(a.n_tokens), a.out);
+  matvec_blocks_kernel<Q, NT, kRows, kThreads><<<blocks, kThreads, 0, stream>>>(
+      a.w, a.row_bytes, a.rows, a.n, a.x, static_cast<int>(a.n_tokens), a.out, a.accumulate);
   CUDA_CHECK_LAUNCH("matvec_blocks_kernel");
 }
 
 // Four rows per CTA share each activation load among more rows, but leave fewer CTAs: only for
-// large matrices and one or two tokens (more tokens need the registers for their sums).
+// large matrices and one or two tokens (more tokens need the registers for their sums). One token
+// of a K-quant (256-element super-blocks) on a 4096-row or larger matrix: four rows in CTAs of
+// 64 threads, which keep more CTAs resident per SM (measured cold on an H200, matrices of a Llama
+// 8B layer, test/cuda/matvec_shapes_speed_test.cu: Q4_K 4096 x 4096 0.98 -> 1.17 TB/s, 4096 x
+// 14336 1.39 -> 1.81, Q6_K 4096 x 4096 1.32 -> 1.45; the legacy 32-element formats lose with it).
 template <class Q, int NT>
 void launch_matvec_blocks(const MatmulArgs& a, cudaStream_t stream) {
+  if constexpr (NT == 1 && Q::kBlockElements == 256) {
+    if (a.rows >= 2048) return launch_matvec_blocks_rows<Q, NT, 4, 64>(a, stream);
+  }
   if constexpr (NT <= 2) {
     if (a.rows >= 8192) return launch_matvec_blocks_rows<Q, NT, 4>(a, stream);
   }

@@ -32,9 +32,6 @@ void store_kv(const float* k, const float* v, const TokenCache* tokens, int64_t 
 // ops::swiglu: gate[i] = silu(gate[i]) * up[i].
 void swiglu(float* gate, const float* up, int64_t count, cudaStream_t stream);
 
-// x[i] += y[i] (the residual connections).
-void add_in_place(float* x, const float* y, int64_t count, cudaStream_t stream);
-
 // rows[t * n + i] += bias[i] for n_rows rows (qwen2's Q, K and V biases).
 void add_bias(float* rows, const float* bias, int64_t n_rows, int64_t n, cudaStream_t stream);
 
