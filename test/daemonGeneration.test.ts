@@ -10,6 +10,7 @@ import type { GenerationStreamEvent } from "../protocol/verbs/generationStreamEv
 import { fakeEngine, type FakeEngine, type FakeModelFile, type FakeNativeModel } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 
 async function rejectionOf(promise: Promise<unknown>): Promise<NtError | string> {
   try {
@@ -37,9 +38,9 @@ async function until(condition: () => boolean, what: string, timeoutMs = 2000): 
 const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
 
 describe("ntd generation with a fake engine", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let engine: FakeEngine;
-  let server: DaemonServer;
   let client: NtClient;
   /** Writes a fake model file, has the daemon load it, and returns the engine's model. */
   const loadFake = async (name: string, content: FakeModelFile = {}): Promise<FakeNativeModel> => {
@@ -50,22 +51,16 @@ describe("ntd generation with a fake engine", () => {
   };
 
   before(async () => {
-    dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 10 });
     // More models than the default maximum (3) stay loaded here: these tests use them side by side.
-    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine, models: { maxLoadedModels: 16 } });
-    await server.start();
-    client = await NtClient.connect({ socketPath: dir.socketPath });
+    daemon = await startTestDaemon({ loadEngine: () => engine, models: { maxLoadedModels: 16 } });
+    ({ dir, client } = daemon);
     await loadFake("story", { text: "Once upon a time" });
     await loadFake("echo", { chatTemplate: CHATML });
     await loadFake("plain");
   });
 
-  after(async () => {
-    client.close();
-    await server.stop();
-    await dir.remove();
-  });
+  after(() => daemon.stop());
 
   it("streams progress events while loading, then answers with the model's name, path and facts", async () => {
     const file = path.join(dir.dir, "fresh.gguf");

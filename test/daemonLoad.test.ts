@@ -14,6 +14,7 @@ import { capturingLogger } from "./support/capturingLogger.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { RawConnection } from "./support/RawConnection.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 
 /** Polls until `condition` holds; fails the test after `timeoutMs`. */
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -84,34 +85,29 @@ const TEXT = "The quick brown fox jumps over the lazy dog";
 type Outcome = "result" | "NT_E_CANCELLED" | "NT_E_BUSY";
 
 describe("ntd under hostile and heavy load (fake engine, Unix socket)", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let engine: FakeEngine;
   let server: DaemonServer;
   let log: ReturnType<typeof capturingLogger>;
   let client: NtClient;
 
   before(async () => {
-    dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 2 });
     log = capturingLogger();
-    server = new DaemonServer({
-      socketPath: dir.socketPath, loadEngine: () => engine, logger: log.logger,
+    daemon = await startTestDaemon({
+      loadEngine: () => engine, logger: log.logger,
       // The idle connections must outlive their test here; the hello timeout has its own test below.
       helloTimeoutMs: 60_000,
       models: { maxSequences: 8, maxQueue: 96 },
-    });
-    await server.start();
-    client = await NtClient.connect({ socketPath: dir.socketPath, clientName: "daemonLoad.test" });
+    }, "daemonLoad.test");
+    ({ dir, server, client } = daemon);
     const file = path.join(dir.dir, "fox.gguf");
     await writeFile(file, JSON.stringify({ text: TEXT }));
     await client.request("load", { model: file });
   });
 
-  after(async () => {
-    client.close();
-    await server.stop();
-    await dir.remove();
-  });
+  after(() => daemon.stop());
 
   /**
    * 64 clients, each with 4 generate requests at once, every request with a seeded random fate:

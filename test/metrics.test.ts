@@ -3,11 +3,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { NtClient } from "../ctl/NtClient.js";
-import { DaemonServer } from "../daemon/DaemonServer.js";
+import type { NtClient } from "../ctl/NtClient.js";
+import type { DaemonServer } from "../daemon/DaemonServer.js";
 import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttpServer.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
-import { makeSocketDir } from "./support/makeSocketDir.js";
+import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
 
 /**
  * The value of one sample in Prometheus' text format: `name{labels}` exactly as given (labels in
@@ -19,7 +19,8 @@ function sample(text: string, series: string): number {
 }
 
 describe("ntd's Prometheus metrics", () => {
-  let dir: Awaited<ReturnType<typeof makeSocketDir>>;
+  let daemon: TestDaemon;
+  let dir: TestDaemon["dir"];
   let engine: FakeEngine;
   let server: DaemonServer;
   let http: HttpServerHandle;
@@ -33,12 +34,10 @@ describe("ntd's Prometheus metrics", () => {
   };
 
   before(async () => {
-    dir = await makeSocketDir();
     engine = fakeEngine({ tokenDelayMs: 2 });
-    server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine });
-    await server.start();
+    daemon = await startTestDaemon({ loadEngine: () => engine });
+    ({ dir, server, client } = daemon);
     http = await startHttpServer({ registry: server.models, listen: "127.0.0.1:0" });
-    client = await NtClient.connect({ socketPath: dir.socketPath });
     openai = new OpenAI({ baseURL: `${http.url}/v1`, apiKey: "not-checked", maxRetries: 0 });
     for (const name of ["metered", "other"]) {
       const file = path.join(dir.dir, `${name}.gguf`);
@@ -48,10 +47,8 @@ describe("ntd's Prometheus metrics", () => {
   });
 
   after(async () => {
-    client.close();
     await http.close();
-    await server.stop();
-    await dir.remove();
+    await daemon.stop();
   });
 
   it("counts an HTTP completion's request, prompt and generated tokens, and times it", async () => {

@@ -11,11 +11,12 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-export async function startTestDaemon(options: Omit<DaemonServerOptions, "socketPath">): Promise<TestDaemon> {
+/** `clientName`: what the client says in its hello (the daemon logs it). */
+export async function startTestDaemon(options: Omit<DaemonServerOptions, "socketPath">, clientName?: string): Promise<TestDaemon> {
   const dir = await makeSocketDir();
   const server = new DaemonServer({ ...options, socketPath: dir.socketPath });
   await server.start();
-  const client = await NtClient.connect({ socketPath: dir.socketPath });
+  const client = await NtClient.connect({ socketPath: dir.socketPath, ...(clientName === undefined ? {} : { clientName }) });
   return {
     dir, server, client,
     stop: async () => {
