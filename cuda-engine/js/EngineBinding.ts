@@ -185,6 +185,8 @@ export interface NativePlacement {
   stagingBytes: number;
   /** Buffers in the staging ring. */
   stagingSlots: number;
+  /** Bytes each ring slot takes off both budgets beyond its largest group (alignment, rounded-out reads). */
+  slotSlackBytes: number;
   /** Link speeds the cost model used, in GB/s (10^9 bytes per second), measured at load. */
   links: { vramGBps: number; h2dGBps: number; storageGBps: number };
   /** Expected milliseconds of one decode pass (one token of one sequence). */

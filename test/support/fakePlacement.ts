@@ -24,6 +24,7 @@ export function fakePlacement(): NativePlacement {
     activationBytes: 32 * MiB,
     stagingBytes: 192 * MiB,
     stagingSlots: 3,
+    slotSlackBytes: MiB,
     links: { vramGBps: 3000, h2dGBps: 25, storageGBps: 6.5 },
     passMs: 52,
     boundTokS: 19.2,

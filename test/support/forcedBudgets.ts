@@ -3,10 +3,6 @@ import type { NativePlacement } from "../../cuda-engine/js/EngineBinding.js";
 /** Which tiers a test wants the streamed part of a model in. */
 export type TierMix = "all-b" | "all-c" | "mixed";
 
-// The engine keeps this much per slot for alignment and rounded-out reads (kSlotSlackBytes in
-// cuda-engine/src/model/plan_input.h) and takes it off both budgets.
-const SLOT_SLACK = 1 << 20;
-
 /**
  * Budgets that make the planner stream, read off a resident load's placement: "VRAM" for the KV
  * cache, the activations and a ring of slots only, and pinned RAM for everything (all-b), for the
@@ -19,7 +15,7 @@ export function forcedBudgets(resident: NativePlacement, mix: TierMix, slots = 3
   const rowBytes = resident.rows.map((r) => r.bytes.a + r.bytes.b + r.bytes.c);
   const largest = Math.max(...rowBytes);
   const layer = Math.max(...resident.rows.filter((r) => r.layer >= 0).map((r) => r.bytes.a + r.bytes.b + r.bytes.c));
-  const ring = slots * (largest + SLOT_SLACK);
+  const ring = slots * (largest + resident.slotSlackBytes);
   const vramBudget = resident.kvBytes + resident.activationBytes + ring;
   const pinned = { "all-b": 1 << 30, "all-c": resident.hostOnlyBytes + ring, mixed: resident.hostOnlyBytes + ring + layer };
   return { vramBudget, pinnedBudget: pinned[mix] };

@@ -2,6 +2,8 @@
 // the `stages` of stats() in cuda-engine/js/EngineBinding.ts).
 #include "napi/js_values.h"
 
+#include "model/plan_input.h"
+
 namespace nt {
 
 namespace {
@@ -52,6 +54,7 @@ Napi::Object placement_to_js(Napi::Env env, const Model& model) {
   o.Set("activationBytes", static_cast<double>(p.activation_bytes));
   o.Set("stagingBytes", static_cast<double>(p.staging_bytes()));
   o.Set("stagingSlots", p.staging_slots);
+  o.Set("slotSlackBytes", static_cast<double>(kSlotSlackBytes));
   o.Set("links", links_to_js(env, p.links));
   o.Set("passMs", p.pass.ms());
   o.Set("boundTokS", p.bound_tok_s);

@@ -14,6 +14,7 @@
 
 #include "engine_error.h"
 #include "model/model.h"
+#include "model/plan_input.h"
 #include "model/stories_model.h"
 #include "test_data.h"
 
@@ -74,7 +75,7 @@ class ImageModel : public ::testing::Test {
     for (const PlanRow& r : p.rows) {
       if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
     }
-    const uint64_t mandatory = p.kv_bytes + p.activation_bytes + (1ull << 20) * 5;
+    const uint64_t mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * 5;
     return cpu_options(static_cast<int64_t>(mandatory + 5 * layer),
                        static_cast<int64_t>(p.host_only_bytes + (5ull << 20) + 5 * layer), 5);
   }

@@ -10,6 +10,7 @@
 #include "device/device_report.h"
 #include "engine_error.h"
 #include "model/model.h"
+#include "model/plan_input.h"
 #include "model/stories_model.h"
 #include "test_data.h"
 
@@ -33,7 +34,7 @@ struct Sizes {
 Sizes sizes_of(const Model& m, int32_t slots) {
   const TierPlan& p = m.plan();
   Sizes s;
-  s.mandatory = p.kv_bytes + p.activation_bytes + (1ull << 20) * slots;
+  s.mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * slots;
   for (const PlanRow& r : p.rows) {
     if (r.layer >= 0) s.layer = std::max(s.layer, r.bytes.a + r.bytes.b + r.bytes.c);
   }
