@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs ntransformer as a system service, from this checkout (built: `npm ci` builds the engine
-# addon and dist/). The built package is copied to /opt/ntransformer rather than run from the
+# Installs ntransformer as a system service, from this checkout (built: `npm ci` builds the native
+# addons and dist/). The built package is copied to /opt/ntransformer rather than run from the
 # checkout: ntd.service runs as user nt with ProtectHome=yes, which hides a checkout under /home,
 # and a copy cannot change under a running daemon when the checkout is rebuilt.
 #
@@ -19,9 +19,12 @@ set -euo pipefail
 readonly PREFIX=/opt/ntransformer
 readonly UNIT_DIR=/etc/systemd/system
 readonly BIN_DIR=/usr/local/bin
-# The helper's native addon (SO_PEERCRED, without which it refuses to start), relative to the
-# checkout and to $PREFIX alike: the helper looks for it there relative to dist/. Every *.node in
-# it is copied, so a renamed addon needs no change here.
+# The native addons, relative to the checkout and to $PREFIX alike: the code looks for each there
+# relative to dist/. Every *.node in each is copied, so a renamed addon needs no change here.
+# helper.sock's transport (SOCK_SEQPACKET, fd passing): ntd and ntctl use it as clients, so it
+# goes with every install.
+readonly SEQPACKET_ADDON_DIR=protocol/helper/seqpacket/native/build/Release
+# The helper's own (SO_PEERCRED, without which it refuses to start; O_DIRECT image writes).
 readonly HELPER_ADDON_DIR=nvme-helper/native/build/Release
 # systemd's fixed PATH for services (systemd.exec(5), "Environment variables in spawned
 # processes"); ExecStart's `/usr/bin/env node` looks for node there.
@@ -82,6 +85,8 @@ install_service() {
   for file in "${required[@]}"; do
     [[ -e "$checkout/$file" ]] || fail "$checkout/$file is missing: build first (npm ci)"
   done
+  local seqpacket_addons=("$checkout/$SEQPACKET_ADDON_DIR"/*.node)
+  [[ -e "${seqpacket_addons[0]}" ]] || fail "$checkout/$SEQPACKET_ADDON_DIR has no *.node: build first (npm ci)"
   local helper_addons=()
   if [[ "$with_helper" == true ]]; then
     helper_addons=("$checkout/$HELPER_ADDON_DIR"/*.node)
@@ -95,9 +100,10 @@ install_service() {
   step "copy the built package to $PREFIX"
   local staging="$PREFIX.new"
   run rm -rf "$staging"
-  run install -d -m 0755 "$staging" "$staging/cuda-engine/build/Release"
+  run install -d -m 0755 "$staging" "$staging/cuda-engine/build/Release" "$staging/$SEQPACKET_ADDON_DIR"
   run cp -a "$checkout/package.json" "$checkout/package-lock.json" "$checkout/README.md" "$checkout/dist" "$checkout/node_modules" "$staging/"
   run cp -a "$checkout/cuda-engine/build/Release/nt_engine.node" "$staging/cuda-engine/build/Release/"
+  run cp -a "${seqpacket_addons[@]}" "$staging/$SEQPACKET_ADDON_DIR/"
   if [[ "$with_helper" == true ]]; then
     run install -d -m 0755 "$staging/$HELPER_ADDON_DIR"
     run cp -a "${helper_addons[@]}" "$staging/$HELPER_ADDON_DIR/"

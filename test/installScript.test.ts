@@ -12,6 +12,8 @@ import { loadHelperConfig } from "../nvme-helper/config/loadHelperConfig.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
 const HELPER_CONFIG = "/etc/ntd/helper.json";
+/** The copy of helper.sock's transport addon, which ntd and ntctl load as the helper's clients. */
+const SEQPACKET_ADDON_COPY = /^cp -a .*\.node \/opt\/ntransformer\.new\/protocol\/helper\/seqpacket\/native\/build\/Release\/$/;
 
 /** Runs scripts/install.sh with `args` (always with --dry-run: these tests never change the host). */
 async function dryRun(...args: string[]): Promise<{ stdout: string; commands: string[]; steps: string[] }> {
@@ -56,6 +58,7 @@ describe("scripts/install.sh", () => {
     // Its native addon goes along: without SO_PEERCRED the helper refuses to start.
     assert.ok(commands.some((c) => /^cp -a .*\.node \/opt\/ntransformer\.new\/nvme-helper\/native\/build\/Release\/$/.test(c)),
       `the helper's addon is copied:\n${stdout}`);
+    assert.ok(commands.some((c) => SEQPACKET_ADDON_COPY.test(c)), `helper.sock's transport addon is copied:\n${stdout}`);
   });
 
   it("installs every unit in systemd/", async () => {
@@ -99,6 +102,8 @@ describe("scripts/install.sh", () => {
     const { stdout, commands } = await dryRun("--without-helper");
     assert.ok(commands.includes("systemctl restart ntd.service"), stdout);
     assert.doesNotMatch(stdout, /nt-nvme-helper|helper\.json|nvme-helper\/native/);
+    // Protocol's addon goes along all the same: it is how ntd and ntctl would reach a helper.
+    assert.ok(commands.some((c) => SEQPACKET_ADDON_COPY.test(c)), `helper.sock's transport addon is copied:\n${stdout}`);
   });
 
   it("--dry-run --uninstall removes ntd and the helper, keeps the allowlist and the journal, and refuses unknown arguments", async () => {

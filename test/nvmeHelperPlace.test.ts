@@ -9,7 +9,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { HelperServer } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
-import { helperSocketAddon } from "../protocol/helper/seqpacket/helperSocketAddon.js";
+import { helperNativeAddon } from "../nvme-helper/native/helperNativeAddon.js";
 import { TEST_BDF } from "./support/makeHelperFixture.js";
 import { LOOP_AREA, loopDevicesUnavailable, makeLoopHelperFixture, type LoopHelperFixture } from "./support/loopDeviceFixture.js";
 
@@ -27,7 +27,7 @@ let logLines: string[] = [];
 /** Reads `bytes` bytes at `offset` through an O_DIRECT fd (aligned buffer and length). */
 function readDirect(fd: number, offset: number, bytes: number): Buffer {
   const padded = Math.ceil(bytes / 4096) * 4096;
-  const buffer = helperSocketAddon().alignedBuffer(padded);
+  const buffer = helperNativeAddon().alignedBuffer(padded);
   assert.equal(readSync(fd, buffer, 0, padded, offset), padded);
   return Buffer.from(buffer.subarray(0, bytes));
 }

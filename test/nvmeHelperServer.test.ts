@@ -14,7 +14,7 @@ import { encodeHelperPacket } from "../protocol/helper/encodeHelperPacket.js";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./support/makeHelperFixture.js";
 import { RawHelperConnection } from "./support/RawHelperConnection.js";
 
-const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../nvme-helper/native/build/Release/nt_helper_socket.node");
+const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../protocol/helper/seqpacket/native/build/Release/nt_seqpacket.node");
 /** How many fds this process has open (client and helper share it here: a leaked fd shows). */
 const openFds = () => readdirSync("/proc/self/fd").length;
 

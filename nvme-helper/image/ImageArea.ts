@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, fdatasyncSync, fstatSync, lstatSync, openSync, read, readSync, write, writeSync, type Stats } from "node:fs";
 import { promisify } from "node:util";
 import { NtError } from "../../protocol/NtError.js";
-import { helperSocketAddon } from "../../protocol/helper/seqpacket/helperSocketAddon.js";
+import { helperNativeAddon } from "../native/helperNativeAddon.js";
 import { decodeAreaStart, encodeImageHeader, IMAGE_HEADER_BYTES, type AreaStart, type ImageHeader } from "./imageHeader.js";
 
 const readAsync = promisify(read);
@@ -75,7 +75,7 @@ export class ImageArea {
     }
     try {
       checkNode(fstatSync(fd), location);
-      const geometry = helperSocketAddon().blockDeviceGeometry(fd);
+      const geometry = helperNativeAddon().blockDeviceGeometry(fd);
       const startBytes = location.startLba * geometry.logicalBlockSize;
       if (startBytes % BLOCK !== 0) {
         throw new NtError("NT_E_UNSUPPORTED", `image area start ${startBytes} (LBA ${location.startLba}) is not 4096-byte aligned; O_DIRECT needs it`);
@@ -92,7 +92,7 @@ export class ImageArea {
 
   /** What the area's first block holds; when it is zero, the first MiB must be too, or it is foreign. */
   readStart(): AreaStart {
-    const scan = helperSocketAddon().alignedBuffer(Math.min(FOREIGN_SCAN_BYTES, this.sizeBytes));
+    const scan = helperNativeAddon().alignedBuffer(Math.min(FOREIGN_SCAN_BYTES, this.sizeBytes));
     this.#readFully(scan, this.startBytes);
     const start = decodeAreaStart(scan);
     if (start.kind === "zero" && !scan.every((byte) => byte === 0)) return { kind: "foreign" };
@@ -101,7 +101,7 @@ export class ImageArea {
 
   /** The header, if the area holds one of ours (valid or invalid). */
   readHeader(): ImageHeader | undefined {
-    const block = helperSocketAddon().alignedBuffer(IMAGE_HEADER_BYTES);
+    const block = helperNativeAddon().alignedBuffer(IMAGE_HEADER_BYTES);
     this.#readFully(block, this.startBytes);
     const start = decodeAreaStart(block);
     return start.kind === "image" ? start.header : undefined;
@@ -109,7 +109,7 @@ export class ImageArea {
 
   /** Writes the header block and makes it durable (fdatasync) before returning. */
   writeHeader(header: ImageHeader): void {
-    const block = helperSocketAddon().alignedBuffer(IMAGE_HEADER_BYTES);
+    const block = helperNativeAddon().alignedBuffer(IMAGE_HEADER_BYTES);
     encodeImageHeader(header, block);
     if (writeSync(this.fd, block, 0, IMAGE_HEADER_BYTES, this.startBytes) !== IMAGE_HEADER_BYTES) {
       throw new NtError("NT_E_IO", "short write of the image header");
@@ -123,7 +123,7 @@ export class ImageArea {
    * after each chunk with the bytes done so far. A source that ends early is NT_E_BAD_FD.
    */
   async writeData(sourceFd: number, bytes: number, afterChunk: (done: number) => void): Promise<string> {
-    const buffer = helperSocketAddon().alignedBuffer(CHUNK);
+    const buffer = helperNativeAddon().alignedBuffer(CHUNK);
     const hash = createHash("sha256");
     for (let done = 0; done < bytes;) {
       const want = Math.min(CHUNK, bytes - done);
@@ -151,7 +151,7 @@ export class ImageArea {
 
   /** SHA-256 of `bytes` GGUF bytes read back from the device (O_DIRECT: from the device, not a cache). */
   async hashData(bytes: number): Promise<string> {
-    const buffer = helperSocketAddon().alignedBuffer(CHUNK);
+    const buffer = helperNativeAddon().alignedBuffer(CHUNK);
     const hash = createHash("sha256");
     for (let done = 0; done < bytes;) {
       const want = Math.min(CHUNK, bytes - done);

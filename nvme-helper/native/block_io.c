@@ -3,13 +3,14 @@
 // 4096 on NVMe), and the geometry of a block device (ioctl BLKSSZGET, BLKGETSIZE64).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <node_api.h>
 
-#include "helper_socket.h"
+#include "helper_native.h"
 
 #define ALIGNMENT 4096
 
@@ -31,12 +32,16 @@ napi_value aligned_buffer(napi_env env, napi_callback_info info) {
     return NULL;
   }
   void* memory = NULL;
-  if (posix_memalign(&memory, ALIGNMENT, bytes) != 0) return throw_code(env, "NT_E_OUT_OF_MEMORY", "posix_memalign");
+  if (posix_memalign(&memory, ALIGNMENT, bytes) != 0) {
+    napi_throw_error(env, "NT_E_OUT_OF_MEMORY", "posix_memalign");
+    return NULL;
+  }
   memset(memory, 0, bytes);
   napi_value buffer;
   if (napi_create_external_buffer(env, bytes, memory, free_aligned, NULL, &buffer) != napi_ok) {
     free(memory);
-    return throw_code(env, "NT_E_OUT_OF_MEMORY", "napi_create_external_buffer");
+    napi_throw_error(env, "NT_E_OUT_OF_MEMORY", "napi_create_external_buffer");
+    return NULL;
   }
   return buffer;
 }
@@ -46,8 +51,11 @@ napi_value block_device_geometry(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd;
-  if (argc != 1 || !get_fd(env, argv[0], "blockDeviceGeometry", &fd)) return NULL;
+  int32_t fd = -1;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "blockDeviceGeometry(fd): fd must be a non-negative integer");
+    return NULL;
+  }
   int logical = 0;
   uint64_t size = 0;
   if (ioctl(fd, BLKSSZGET, &logical) != 0) return throw_errno(env, "NT_E_IO", "ioctl(BLKSSZGET)", errno);

@@ -3,12 +3,13 @@
 // the peer, which is why nt-nvme-helper authorises requests with them and with nothing else.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <node_api.h>
 
-#include "helper_socket.h"
+#include "helper_native.h"
 
 napi_value peer_credentials(napi_env env, napi_callback_info info) {
   size_t argc = 1;

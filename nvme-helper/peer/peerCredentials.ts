@@ -1,5 +1,5 @@
-import { helperSocketAddon } from "../../protocol/helper/seqpacket/helperSocketAddon.js";
 import type { SeqpacketConnection } from "../../protocol/helper/seqpacket/SeqpacketConnection.js";
+import { helperNativeAddon } from "../native/helperNativeAddon.js";
 
 /** Who is at the other end of a Unix socket, as the kernel recorded it at connect(). */
 export interface PeerCredentials {
@@ -13,10 +13,10 @@ export interface PeerCredentials {
  * Called at start so a helper without it refuses to run, rather than serve unchecked.
  */
 export function loadPeerCredentialsAddon(): void {
-  helperSocketAddon();
+  helperNativeAddon();
 }
 
 /** The peer's credentials of a connected helper.sock connection (SO_PEERCRED; unforgeable). */
 export function peerCredentials(connection: SeqpacketConnection): PeerCredentials {
-  return helperSocketAddon().peerCredentials(connection.fd);
+  return helperNativeAddon().peerCredentials(connection.fd);
 }

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of the QEMU guest that runHelperProof.sh boots (busybox, PID 1). Loads the drivers, mounts
 # the host's root (9p, read-only) at /host, and runs the guest program there with chroot, as root:
-# the host's node, this checkout's dist/ and native module, the guest's own /proc, /sys and /dev.
+# the host's node, this checkout's dist/ and native modules, the guest's own /proc, /sys and /dev.
 # The one writable place is the guest's /dev/shm (tmpfs): nothing is mounted over the host's /tmp
 # or /run, which may hold the checkout or node itself.
 # The program's lines and its NT-QEMU-RESULT marker go to the serial console; the host decides

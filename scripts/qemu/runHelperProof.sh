@@ -7,8 +7,10 @@
 #   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 420; a pass takes ≈ 70 s)
 #   NT_QEMU_CACHE    where fetchKernel.sh keeps the kernel
 #   NT_QEMU_KEEP=1   keep the work folder (console log, QEMU's stderr, disk images) after a pass
-# Needs `npm run build:ts` and the helper's native module built. Exit status: 0 pass, 1 fail,
-# 77 when QEMU or the kernel cannot be had here (the caller decides whether that is a skip).
+# Needs `npm run build:ts` and the helper's two native modules built (`npm run
+# build:seqpacket-native`, helper.sock's transport; `npm run build:helper-native`, its own).
+# Exit status: 0 pass, 1 fail, 77 when QEMU or the kernel cannot be had here (the caller decides
+# whether that is a skip).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,8 +39,12 @@ node=$(command -v node) || { echo "runHelperProof.sh: node is not on PATH" >&2; 
 node=$(readlink -f "$node")
 program="$repo/dist/test/qemu/guestHelperProof.js"
 [[ -f "$program" ]] || { echo "runHelperProof.sh: $program is missing; run npm run build:ts" >&2; exit 1; }
-addon="$repo/nvme-helper/native/build/Release/nt_helper_socket.node"
-[[ -f "$addon" ]] || { echo "runHelperProof.sh: $addon is missing; run npm run build:helper-native" >&2; exit 1; }
+# Fails unless the addon $1 is built; $2 is the npm script that builds it.
+require_addon() {
+  [[ -f "$1" ]] || { echo "runHelperProof.sh: $1 is missing; run npm run $2" >&2; exit 1; }
+}
+require_addon "$repo/protocol/helper/seqpacket/native/build/Release/nt_seqpacket.node" build:seqpacket-native
+require_addon "$repo/nvme-helper/native/build/Release/nt_helper_native.node" build:helper-native
 
 kernel=$(bash "$here/fetchKernel.sh") || exit $?
 

@@ -1,5 +1,5 @@
 import { NtError } from "../../NtError.js";
-import { helperSocketAddon, type HelperSocketAddon } from "./helperSocketAddon.js";
+import { seqpacketAddon, type SeqpacketAddon } from "./seqpacketAddon.js";
 
 const READABLE = 1;
 const WRITABLE = 2;
@@ -28,7 +28,7 @@ export interface SeqpacketHandlers {
  */
 export class SeqpacketConnection {
   readonly fd: number;
-  readonly #addon: HelperSocketAddon;
+  readonly #addon: SeqpacketAddon;
   readonly #poller: unknown;
   readonly #maxFds: number;
   readonly #outgoing: OutgoingPacket[] = [];
@@ -41,7 +41,7 @@ export class SeqpacketConnection {
    * start(handlers). `maxFds`: how many fds one incoming packet may carry (more is a bad packet).
    */
   constructor(fd: number, maxFds: number) {
-    this.#addon = helperSocketAddon();
+    this.#addon = seqpacketAddon();
     this.fd = fd;
     this.#maxFds = maxFds;
     this.#poller = this.#addon.pollerCreate(fd, (events) => this.#onReady(events));
@@ -49,7 +49,7 @@ export class SeqpacketConnection {
 
   /** Connects to a listening helper.sock; throws NT_E_DAEMON_UNREACHABLE. */
   static connect(socketPath: string, maxFds: number): SeqpacketConnection {
-    return new SeqpacketConnection(helperSocketAddon().connect(socketPath), maxFds);
+    return new SeqpacketConnection(seqpacketAddon().connect(socketPath), maxFds);
   }
 
   get closed(): boolean {

@@ -1,5 +1,5 @@
 import { NtError } from "../../NtError.js";
-import { helperSocketAddon, type HelperSocketAddon } from "./helperSocketAddon.js";
+import { seqpacketAddon, type SeqpacketAddon } from "./seqpacketAddon.js";
 import { SeqpacketConnection } from "./SeqpacketConnection.js";
 
 /**
@@ -8,14 +8,14 @@ import { SeqpacketConnection } from "./SeqpacketConnection.js";
  * over unread; its receiver decides what to do with it.
  */
 export class SeqpacketServer {
-  readonly #addon: HelperSocketAddon;
+  readonly #addon: SeqpacketAddon;
   readonly #fd: number;
   readonly #poller: unknown;
   readonly #maxFds: number;
   #closed = false;
 
   private constructor(fd: number, maxFds: number, onConnection: (connection: SeqpacketConnection) => void) {
-    this.#addon = helperSocketAddon();
+    this.#addon = seqpacketAddon();
     this.#fd = fd;
     this.#maxFds = maxFds;
     this.#poller = this.#addon.pollerCreate(fd, () => {
@@ -41,7 +41,7 @@ export class SeqpacketServer {
    */
   static listen(where: { path: string; mode?: number } | { fd: number }, maxFds: number,
     onConnection: (connection: SeqpacketConnection) => void): SeqpacketServer {
-    const addon = helperSocketAddon();
+    const addon = seqpacketAddon();
     let fd: number;
     if ("fd" in where) {
       addon.adopt(where.fd);

@@ -5,7 +5,7 @@
 #include <node_api.h>
 #include <uv.h>
 
-#include "helper_socket.h"
+#include "seqpacket.h"
 
 typedef struct {
   uv_poll_t handle;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
-#include "helper_socket.h"
+#include "seqpacket.h"
 
 /** The most fds one packet may carry, either way (the protocol uses one). */
 #define MAX_FDS 4

@@ -9,10 +9,8 @@ export interface ReceivedPacket {
   fds: number[];
 }
 
-/** The native half of helper.sock (nvme-helper/native, built by `npm run build:helper-native`). */
-export interface HelperSocketAddon {
-  /** SO_PEERCRED of a connected Unix socket: the peer's pid, uid, gid at connect(). */
-  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+/** The native half of helper.sock (./native, built by `npm run build:seqpacket-native`). */
+export interface SeqpacketAddon {
   /** socket(AF_UNIX, SOCK_SEQPACKET) + bind + chmod(mode) + listen; non-blocking. */
   listen(socketPath: string, mode: number, backlog: number): number;
   /** Takes an inherited listening socket after checking it is AF_UNIX SOCK_SEQPACKET (systemd). */
@@ -32,35 +30,31 @@ export interface HelperSocketAddon {
   pollerStart(poller: unknown, events: number): void;
   /** Stops and frees the handle; call exactly once, before closing its fd. */
   pollerClose(poller: unknown): void;
-  /** A zeroed Buffer at a 4096-byte aligned address (O_DIRECT); bytes a multiple of 4096. */
-  alignedBuffer(bytes: number): Buffer;
-  /** ioctl BLKSSZGET / BLKGETSIZE64 of an open block device. */
-  blockDeviceGeometry(fd: number): { logicalBlockSize: number; sizeBytes: number };
 }
 
-let addon: HelperSocketAddon | undefined;
+let addon: SeqpacketAddon | undefined;
 
 /**
  * The addon, loaded on first use, or NT_E_INTERNAL naming what was tried. Node cannot speak
  * SOCK_SEQPACKET nor pass fds (libuv reads Unix sockets with read(), dropping SCM_RIGHTS), so
- * neither the helper nor its clients work without it; the helper also needs it for SO_PEERCRED.
+ * neither the helper nor its clients (ntd, ntctl) can use helper.sock without it.
  */
-export function helperSocketAddon(): HelperSocketAddon {
+export function seqpacketAddon(): SeqpacketAddon {
   if (addon) return addon;
   const here = path.dirname(fileURLToPath(import.meta.url));
   const require = createRequire(import.meta.url);
   // From dist/protocol/helper/seqpacket/ and from protocol/helper/seqpacket/ (sources run directly).
-  const candidates = [path.resolve(here, "../../../../nvme-helper/native/build/Release/nt_helper_socket.node"),
-    path.resolve(here, "../../../nvme-helper/native/build/Release/nt_helper_socket.node")];
+  const candidates = [path.resolve(here, "../../../../protocol/helper/seqpacket/native/build/Release/nt_seqpacket.node"),
+    path.resolve(here, "native/build/Release/nt_seqpacket.node")];
   const errors: string[] = [];
   for (const candidate of candidates) {
     try {
-      addon = require(candidate) as HelperSocketAddon;
+      addon = require(candidate) as SeqpacketAddon;
       return addon;
     } catch (err) {
       errors.push(`${candidate}: ${(err as Error).message}`);
     }
   }
-  throw new NtError("NT_E_INTERNAL", `the helper socket addon is not built (npm run build:helper-native); ` +
-    `helper.sock needs it for SOCK_SEQPACKET, fd passing and SO_PEERCRED. Tried ${errors.join("; ")}`);
+  throw new NtError("NT_E_INTERNAL", `the seqpacket addon is not built (npm run build:seqpacket-native); ` +
+    `helper.sock needs it for SOCK_SEQPACKET and fd passing. Tried ${errors.join("; ")}`);
 }

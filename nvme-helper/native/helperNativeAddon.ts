@@ -1,0 +1,40 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { NtError } from "../../protocol/NtError.js";
+
+/** The helper's privileged primitives (this folder's C, built by `npm run build:helper-native`). */
+export interface HelperNativeAddon {
+  /** SO_PEERCRED of a connected Unix socket: the peer's pid, uid, gid at connect(). */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** A zeroed Buffer at a 4096-byte aligned address (O_DIRECT); bytes a multiple of 4096. */
+  alignedBuffer(bytes: number): Buffer;
+  /** ioctl BLKSSZGET / BLKGETSIZE64 of an open block device. */
+  blockDeviceGeometry(fd: number): { logicalBlockSize: number; sizeBytes: number };
+}
+
+let addon: HelperNativeAddon | undefined;
+
+/**
+ * The addon, loaded on first use, or NT_E_INTERNAL naming what was tried. The helper authorises
+ * every connection by SO_PEERCRED and writes images with O_DIRECT, neither of which Node can do.
+ */
+export function helperNativeAddon(): HelperNativeAddon {
+  if (addon) return addon;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const require = createRequire(import.meta.url);
+  // From dist/nvme-helper/native/ and from nvme-helper/native/ (sources run directly).
+  const candidates = [path.resolve(here, "../../../nvme-helper/native/build/Release/nt_helper_native.node"),
+    path.resolve(here, "build/Release/nt_helper_native.node")];
+  const errors: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      addon = require(candidate) as HelperNativeAddon;
+      return addon;
+    } catch (err) {
+      errors.push(`${candidate}: ${(err as Error).message}`);
+    }
+  }
+  throw new NtError("NT_E_INTERNAL", `the helper's native addon is not built (npm run build:helper-native); ` +
+    `the helper needs it for SO_PEERCRED and O_DIRECT image writes. Tried ${errors.join("; ")}`);
+}
