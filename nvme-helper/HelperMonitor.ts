@@ -1,16 +1,17 @@
-import { fstatSync, readSync } from "node:fs";
-import path from "node:path";
 import { NtError } from "../protocol/NtError.js";
-import type { HelperDeviceStatus, HelperImageStatus, NvmeIdentity } from "../protocol/helper/helperDeviceStatusSchema.js";
+import type { HelperDeviceStatus, NvmeIdentity } from "../protocol/helper/helperDeviceStatusSchema.js";
 import type { HelperVerbParams, HelperVerbResult } from "../protocol/helper/helperVerbs.js";
 import type { AllowedDevice, HelperConfig } from "./config/helperConfigSchema.js";
-import { identityMismatch } from "./identity/identityMismatch.js";
-import { checkGgufHeader, GGUF_HEAD_BYTES } from "./image/checkGgufHeader.js";
-import { ImageArea, type ImageAreaLocation } from "./image/ImageArea.js";
-import type { ImageHeader } from "./image/imageHeader.js";
+import { allowlistEntryOf } from "./device/allowlistEntryOf.js";
+import { checkDevice, type CheckedDevice } from "./device/checkDevice.js";
+import { describeDevice } from "./device/describeDevice.js";
+import { refuseIfInUse } from "./device/refuseIfInUse.js";
+import { openImageFd } from "./image/openImageFd.js";
+import { placeImage } from "./image/placeImage.js";
+import { repairPlacement } from "./image/repairPlacement.js";
 import type { JournalBegin, UndoJournal } from "./journal/UndoJournal.js";
-import { readBlockUsage } from "./proc/readBlockUsage.js";
-import type { PciDeviceFacts, SysfsTree } from "./sysfs/SysfsTree.js";
+import type { SysfsTree } from "./sysfs/SysfsTree.js";
+import type { VerbContext } from "./VerbContext.js";
 
 /** Options of a HelperMonitor. */
 export interface HelperMonitorOptions {
@@ -30,22 +31,14 @@ export interface HelperMonitorOptions {
   afterStep?: (step: string) => void;
 }
 
-const NVME_CLASS = "0x010802";
 const VFIO = "vfio-pci";
 
-/** A device that passed the allowlist and identity checks just now. */
-interface CheckedDevice {
-  allowed: AllowedDevice;
-  facts: PciDeviceFacts;
-  /** vendor:device, recorded in the journal so the device can be recognised while off nvme. */
-  pciId: string;
-  identity: NvmeIdentity;
-}
-
 /**
- * The privileged verbs, all here, each one method taking a request already validated against its
- * schema (protocol/helper/helperVerbs.ts) from an already-authorised peer. Every verb resolves its
- * device afresh (allowlist + identity) before acting; the caller serialises calls.
+ * The privileged verbs, all dispatched here, each one method taking a request already validated
+ * against its schema (protocol/helper/helperVerbs.ts) from an already-authorised peer. status, bind
+ * and restore are here in full; place and open-image are in image/, using what #verbContext lends.
+ * Every verb resolves its device afresh (allowlist + identity, device/checkDevice.ts) before
+ * acting; the caller serialises calls.
  */
 export class HelperMonitor {
   readonly #config: HelperConfig;
@@ -57,6 +50,8 @@ export class HelperMonitor {
   readonly #afterStep: (step: string) => void;
   /** PCI id and identity of each device last seen on nvme, by PCI address (from the journal at start). */
   readonly #lastVerified = new Map<string, { pciId: string; identity: NvmeIdentity }>();
+  /** What the verbs in their own files (place, open-image, the repair of a placement) may use of the above. */
+  readonly #verbContext: VerbContext;
 
   constructor(options: HelperMonitorOptions) {
     this.#config = options.config;
@@ -66,6 +61,12 @@ export class HelperMonitor {
     this.#devRoot = options.devRoot ?? "/dev";
     this.#restoreTimeoutMs = options.restoreTimeoutMs ?? 10_000;
     this.#afterStep = options.afterStep ?? (() => {});
+    this.#verbContext = {
+      journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot,
+      check: (bdf) => this.#check(bdf),
+      step: (txn, step, write) => this.#step(txn, step, write),
+      afterStep: this.#afterStep,
+    };
   }
 
   /**
@@ -87,7 +88,7 @@ export class HelperMonitor {
       if (ended.has(record.txn)) continue;
       if (record.op === "place") {
         try {
-          const outcome = await this.#repairPlace(record);
+          const outcome = await repairPlacement(this.#verbContext, record);
           this.#journal.end(record.txn, "repaired");
           repaired.push(`place of ${record.placement?.name ?? "?"} on ${record.bdf} (txn ${record.txn}): ${outcome}`);
         } catch (err) {
@@ -105,6 +106,8 @@ export class HelperMonitor {
     }));
     this.#journal.rewrite([...known.flatMap((begin) => [begin, { type: "end" as const, txn: begin.txn, outcome: "ok" as const }]),
       ...pending.map((record, index) => ({ ...record, txn: known.length + index + 1 }))]);
+    // Read back so the next transaction number follows the renumbered records, which can outnumber
+    // the old ones (a pending placement's device is also listed as known).
     this.#journal.read();
     return repaired;
   }
@@ -132,7 +135,7 @@ export class HelperMonitor {
       throw new NtError("NT_E_IOMMU_GROUP_SHARED", `IOMMU group ${facts.iommuGroup} of ${params.device} also holds ` +
         `${others.map(({ member, driver }) => `${member} (bound to ${driver})`).join(", ")}; VFIO takes whole groups`);
     }
-    this.#refuseIfInUse(params.device, facts);
+    refuseIfInUse(params.device, facts, this.#procRoot);
     const txn = this.#journal.begin({ op: "bind", bdf: params.device, pciId: device.pciId, identity: device.identity });
     try {
       await this.#step(txn, "bind:override", () => this.#sysfs.setDriverOverride(params.device, VFIO));
@@ -165,203 +168,17 @@ export class HelperMonitor {
       }
     }
     if (firstError !== undefined) throw firstError;
-    return { devices: targets.map((bdf) => this.#describe(this.#allowed(bdf))) };
+    return { devices: targets.map((bdf) => this.#describe(allowlistEntryOf(this.#config, bdf))) };
   }
 
-  /**
-   * `place`: writes the GGUF behind `fd` (opened read-only by the client; the helper never opens a
-   * client's path) into the device's image area, then reads it back. Order, each step durable
-   * before the next: journal begin → header INVALID → data (O_DIRECT) → fdatasync → read-back
-   * SHA-256 → header VALID → journal end. A crash anywhere leaves a journal entry that repair()
-   * resolves to "verified complete" or "INVALID", never a header claiming an unverified image.
-   * `fd` stays the caller's to close.
-   */
+  /** `place`: the GGUF behind `fd` into the device's image area, verified (image/placeImage.ts). */
   async place(params: HelperVerbParams<"place">, fd: number, onProgress: (done: number, total: number) => void): Promise<HelperVerbResult<"place">> {
-    const device = this.#check(params.device);
-    const ggufBytes = checkSourceFd(fd);
-    const location = this.#locate(device, params.device);
-    this.#refuseIfInUse(params.device, device.facts);
-    const area = ImageArea.open(location, "write");
-    try {
-      if (Math.ceil(ggufBytes / 4096) * 4096 > area.capacityBytes) {
-        throw new NtError("NT_E_IMAGE_TOO_LARGE", `the GGUF has ${ggufBytes} bytes; the image area of ${params.device} holds ${area.capacityBytes} after its header`);
-      }
-      const start = area.readStart();
-      if (start.kind === "foreign") {
-        throw new NtError("NT_E_FOREIGN_SIGNATURE", `the image area of ${params.device} (LBA ${device.allowed.imageArea.startLba}) holds data that is not an ntransformer image ` +
-          "(a filesystem, a partition table…); zero it by hand if it is really scratch space");
-      }
-      const txn = this.#journal.begin({
-        op: "place", bdf: params.device, pciId: device.pciId, identity: device.identity,
-        placement: { name: params.name, ggufBytes, startLba: device.allowed.imageArea.startLba, areaBytes: device.allowed.imageArea.sizeBytes },
-      });
-      const invalid: ImageHeader = { state: "invalid", name: params.name, ggufBytes, sha256: "", placedAtMs: Date.now() };
-      try {
-        await this.#step(txn, "place:header-invalid", async () => area.writeHeader(invalid));
-        this.#journal.step(txn, "place:write");
-        onProgress(0, ggufBytes);
-        let lastReport = Date.now();
-        let firstChunk = true;
-        const written = await area.writeData(fd, ggufBytes, (done) => {
-          if (firstChunk) this.#afterStep("place:write");
-          firstChunk = false;
-          if (done === ggufBytes || Date.now() - lastReport >= 100) {
-            lastReport = Date.now();
-            onProgress(done, ggufBytes);
-          }
-        });
-        await this.#step(txn, "place:sync", async () => area.sync());
-        this.#journal.step(txn, "place:verify");
-        const readBack = await area.hashData(ggufBytes);
-        this.#afterStep("place:verify");
-        if (readBack !== written) throw new NtError("NT_E_IO", `read-back SHA-256 ${readBack} differs from the ${written} written to ${params.device}`);
-        const valid: ImageHeader = { ...invalid, state: "valid", sha256: readBack, placedAtMs: Date.now() };
-        await this.#step(txn, "place:header-valid", async () => area.writeHeader(valid));
-        this.#journal.end(txn, "ok");
-        return { device: params.device, image: { name: valid.name, sizeBytes: ggufBytes, sha256: readBack, placedAtMs: valid.placedAtMs } };
-      } catch (err) {
-        // The header still says INVALID (or was never written over the old one); say so durably.
-        try {
-          area.writeHeader({ ...invalid, placedAtMs: Date.now() });
-          this.#journal.end(txn, "failed");
-        } catch {
-          // Left to repair() at the next start, from the open journal entry.
-        }
-        throw err;
-      }
-    } finally {
-      area.close();
-    }
+    return placeImage(this.#verbContext, params, fd, onProgress);
   }
 
-  /**
-   * `open-image`: a read-only O_DIRECT fd of the namespace's block device, for the engine to read
-   * a VALID image at `offsetBytes` (the caller sends it with SCM_RIGHTS, then closes its copy).
-   */
+  /** `open-image`: a read-only fd of the device holding a VALID image (image/openImageFd.ts). */
   openImage(params: HelperVerbParams<"open-image">): { result: HelperVerbResult<"open-image">; fd: number } {
-    const device = this.#check(params.device);
-    const area = ImageArea.open(this.#locate(device, params.device), "read");
-    try {
-      const header = area.readHeader();
-      if (header?.state !== "valid") {
-        throw new NtError("NT_E_NOT_FOUND", `${params.device} holds no valid image${header ? ` (${header.name} is marked INVALID: its placement did not finish)` : ""}`);
-      }
-      const result = {
-        device: params.device, offsetBytes: area.dataStartBytes,
-        image: { name: header.name, sizeBytes: header.ggufBytes, sha256: header.sha256, placedAtMs: header.placedAtMs },
-      };
-      return { result, fd: area.release() };
-    } finally {
-      area.close();
-    }
-  }
-
-  /**
-   * Resolves a placement a crash left open: a VALID header whose image reads back with its
-   * SHA-256 is kept ("verified complete"); any other header of ours becomes INVALID. An area
-   * without our header was never written (the header goes first), so it is left alone.
-   */
-  async #repairPlace(record: JournalBegin): Promise<string> {
-    const device = this.#check(record.bdf);
-    const area = ImageArea.open(this.#locate(device, record.bdf), "write");
-    try {
-      const start = area.readStart();
-      if (start.kind === "zero" || start.kind === "foreign") return "the area was not written";
-      if (start.kind === "image" && start.header.state === "valid" &&
-        await area.hashData(start.header.ggufBytes) === start.header.sha256) {
-        return `image ${start.header.name} verified complete`;
-      }
-      const name = start.kind === "image" ? start.header.name : record.placement?.name ?? "";
-      const ggufBytes = start.kind === "image" ? start.header.ggufBytes : record.placement?.ggufBytes ?? 0;
-      area.writeHeader({ state: "invalid", name, ggufBytes, sha256: "", placedAtMs: Date.now() });
-      return `image ${name} marked INVALID`;
-    } finally {
-      area.close();
-    }
-  }
-
-  /** The block device node of the device's first namespace and its image area. */
-  #locate(device: CheckedDevice, bdf: string): ImageAreaLocation {
-    const namespace = device.facts.driver === "nvme" ? device.facts.namespaces[0] : undefined;
-    if (!namespace?.devNumber) {
-      throw new NtError("NT_E_DEVICE_BUSY", `${bdf} has no block device (it is on ${device.facts.driver ?? "no driver"}, not nvme); restore it first`);
-    }
-    return {
-      devicePath: path.join(this.#devRoot, namespace.name), devNumber: namespace.devNumber,
-      startLba: device.allowed.imageArea.startLba, sizeBytes: device.allowed.imageArea.sizeBytes,
-    };
-  }
-
-  /** The image header of an allowlisted device on nvme, for status; undefined when it cannot be read. */
-  #imageStatus(allowed: AllowedDevice, facts: PciDeviceFacts): HelperImageStatus | null | undefined {
-    const namespace = facts.driver === "nvme" ? facts.namespaces[0] : undefined;
-    if (!namespace?.devNumber) return undefined;
-    let area: ImageArea;
-    try {
-      area = ImageArea.open({ devicePath: path.join(this.#devRoot, namespace.name), devNumber: namespace.devNumber, ...allowed.imageArea }, "read");
-    } catch {
-      return undefined;
-    }
-    try {
-      const header = area.readHeader();
-      if (!header) return null;
-      return {
-        state: header.state, name: header.name, sizeBytes: header.ggufBytes, placedAtMs: header.placedAtMs,
-        ...(header.state === "valid" ? { sha256: header.sha256 } : {}),
-      };
-    } catch {
-      return undefined;
-    } finally {
-      area.close();
-    }
-  }
-
-  /** The allowlist entry of `bdf`, or NT_E_DEVICE_NOT_ALLOWED. */
-  #allowed(bdf: string): AllowedDevice {
-    const allowed = this.#config.devices.find((device) => device.bdf === bdf);
-    if (!allowed) throw new NtError("NT_E_DEVICE_NOT_ALLOWED", `${bdf} is not in the helper's device allowlist`);
-    return allowed;
-  }
-
-  /**
-   * Allowlist + identity, read now. On nvme the serial/EUI/NGUID are compared with the allowlist;
-   * off nvme sysfs cannot show them, so the device must be the one last verified on nvme at this
-   * address (same vendor:device), or nothing may be done but restore.
-   */
-  #check(bdf: string): CheckedDevice {
-    const allowed = this.#allowed(bdf);
-    const facts = this.#sysfs.readDevice(bdf);
-    if (!facts) throw new NtError("NT_E_NOT_FOUND", `no PCI device at ${bdf}`);
-    const pciId = `${facts.vendor}:${facts.device}`;
-    if (facts.classCode !== NVME_CLASS) {
-      throw new NtError("NT_E_IDENTITY_MISMATCH", `${bdf} has PCI class ${facts.classCode}, not an NVMe controller (${NVME_CLASS})`);
-    }
-    if (facts.driver === "nvme") {
-      const why = identityMismatch(allowed, facts.identity);
-      if (why) throw new NtError("NT_E_IDENTITY_MISMATCH", `the device at ${bdf} is not the allowlisted one: ${why}`);
-      this.#lastVerified.set(bdf, { pciId, identity: facts.identity });
-      return { allowed, facts, pciId, identity: facts.identity };
-    }
-    const last = this.#lastVerified.get(bdf);
-    if (last && last.pciId !== pciId) {
-      throw new NtError("NT_E_IDENTITY_MISMATCH", `the device at ${bdf} is ${pciId}, but ${last.pciId} was verified there`);
-    }
-    return { allowed, facts, pciId, identity: last?.identity ?? {} };
-  }
-
-  #refuseIfInUse(bdf: string, facts: PciDeviceFacts): void {
-    const usage = readBlockUsage(this.#procRoot);
-    for (const namespace of facts.namespaces) {
-      if (namespace.holders.length > 0) {
-        throw new NtError("NT_E_DEVICE_BUSY", `${namespace.name} of ${bdf} is held by ${namespace.holders.join(", ")} (dm/md/LVM)`);
-      }
-      if (namespace.devNumbers.some((dev) => usage.mounted.has(dev))) {
-        throw new NtError("NT_E_DEVICE_BUSY", `${namespace.name} of ${bdf} (or a partition of it) is mounted`);
-      }
-      if ([...usage.swap].some((name) => name === namespace.name || name.startsWith(`${namespace.name}p`))) {
-        throw new NtError("NT_E_DEVICE_BUSY", `${namespace.name} of ${bdf} (or a partition of it) is used as swap`);
-      }
-    }
+    return openImageFd(this.#verbContext, params);
   }
 
   /** Moves one device back to nvme and waits for its block device; nothing to do when it is there. */
@@ -398,51 +215,13 @@ export class HelperMonitor {
     this.#afterStep(step);
   }
 
-  #describe(allowed: AllowedDevice): HelperDeviceStatus {
-    const facts = this.#sysfs.readDevice(allowed.bdf);
-    const onNvme = facts?.driver === "nvme";
-    return {
-      bdf: allowed.bdf,
-      driver: facts?.driver ?? null,
-      iommuGroup: facts?.iommuGroup ?? null,
-      identity: facts?.identity ?? {},
-      identityMatches: facts !== undefined && facts.classCode === NVME_CLASS &&
-        (onNvme ? identityMismatch(allowed, facts.identity) === undefined : this.#lastVerified.has(allowed.bdf)),
-      blockDevices: facts?.namespaces.map((namespace) => namespace.name) ?? [],
-      holders: facts?.namespaces.flatMap((namespace) => namespace.holders) ?? [],
-      imageArea: allowed.imageArea,
-      ...(() => {
-        const image = facts && identityMismatch(allowed, facts.identity) === undefined ? this.#imageStatus(allowed, facts) : undefined;
-        return image === undefined ? {} : { image };
-      })(),
-    };
+  /** Allowlist + identity of `bdf`, read now; a device verified on nvme is remembered in #lastVerified. */
+  #check(bdf: string): CheckedDevice {
+    return checkDevice(bdf, this.#config, this.#sysfs, this.#lastVerified);
   }
-}
 
-/**
- * The client's fd must be a regular file it opened for reading (fstat; a read of its head, which
- * fails with EBADF for a write-only or O_PATH fd): NT_E_BAD_FD otherwise. Then the bounded GGUF
- * check. Returns the file's size.
- */
-function checkSourceFd(fd: number): number {
-  let size: number;
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) {
-      throw new NtError("NT_E_BAD_FD", `the fd passed to place is ${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a pipe" :
-        stats.isSocket() ? "a socket" : stats.isBlockDevice() || stats.isCharacterDevice() ? "a device" : "not a regular file"}; it must be an open GGUF file`);
-    }
-    size = stats.size;
-  } catch (err) {
-    throw err instanceof NtError ? err : new NtError("NT_E_BAD_FD", `fstat of the fd passed to place failed: ${(err as Error).message}`);
+  /** `allowed` as it is now, for a verb's answer. */
+  #describe(allowed: AllowedDevice): HelperDeviceStatus {
+    return describeDevice(allowed, this.#sysfs, this.#lastVerified, this.#devRoot);
   }
-  const head = Buffer.alloc(GGUF_HEAD_BYTES);
-  let got: number;
-  try {
-    got = readSync(fd, head, 0, GGUF_HEAD_BYTES, 0);
-  } catch (err) {
-    throw new NtError("NT_E_BAD_FD", `the fd passed to place is not readable: ${(err as Error).message}`);
-  }
-  checkGgufHeader(head.subarray(0, got), size);
-  return size;
 }
