@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NtError } from "../../protocol/NtError.js";
+import { loadNativeAddon } from "../../protocol/loadNativeAddon.js";
 
 /** The helper's privileged primitives (this folder's C, built by `npm run build:helper-native`). */
 export interface HelperNativeAddon {
@@ -22,19 +21,11 @@ let addon: HelperNativeAddon | undefined;
 export function helperNativeAddon(): HelperNativeAddon {
   if (addon) return addon;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const require = createRequire(import.meta.url);
   // From dist/nvme-helper/native/ and from nvme-helper/native/ (sources run directly).
-  const candidates = [path.resolve(here, "../../../nvme-helper/native/build/Release/nt_helper_native.node"),
-    path.resolve(here, "build/Release/nt_helper_native.node")];
-  const errors: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      addon = require(candidate) as HelperNativeAddon;
-      return addon;
-    } catch (err) {
-      errors.push(`${candidate}: ${(err as Error).message}`);
-    }
-  }
-  throw new NtError("NT_E_INTERNAL", `the helper's native addon is not built (npm run build:helper-native); ` +
-    `the helper needs it for SO_PEERCRED and O_DIRECT image writes. Tried ${errors.join("; ")}`);
+  addon = loadNativeAddon<HelperNativeAddon>([
+    path.resolve(here, "../../../nvme-helper/native/build/Release/nt_helper_native.node"),
+    path.resolve(here, "build/Release/nt_helper_native.node"),
+  ], "the helper's native addon is not built (npm run build:helper-native); the helper needs it for SO_PEERCRED " +
+    "and O_DIRECT image writes");
+  return addon;
 }

@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NtError } from "../../NtError.js";
+import { loadNativeAddon } from "../../loadNativeAddon.js";
 
 /** One packet as recv() returns it: the bytes, and the fds that came with it (now the receiver's). */
 export interface ReceivedPacket {
@@ -42,19 +41,11 @@ let addon: SeqpacketAddon | undefined;
 export function seqpacketAddon(): SeqpacketAddon {
   if (addon) return addon;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const require = createRequire(import.meta.url);
   // From dist/protocol/helper/seqpacket/ and from protocol/helper/seqpacket/ (sources run directly).
-  const candidates = [path.resolve(here, "../../../../protocol/helper/seqpacket/native/build/Release/nt_seqpacket.node"),
-    path.resolve(here, "native/build/Release/nt_seqpacket.node")];
-  const errors: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      addon = require(candidate) as SeqpacketAddon;
-      return addon;
-    } catch (err) {
-      errors.push(`${candidate}: ${(err as Error).message}`);
-    }
-  }
-  throw new NtError("NT_E_INTERNAL", `the seqpacket addon is not built (npm run build:seqpacket-native); ` +
-    `helper.sock needs it for SOCK_SEQPACKET and fd passing. Tried ${errors.join("; ")}`);
+  addon = loadNativeAddon<SeqpacketAddon>([
+    path.resolve(here, "../../../../protocol/helper/seqpacket/native/build/Release/nt_seqpacket.node"),
+    path.resolve(here, "native/build/Release/nt_seqpacket.node"),
+  ], "the seqpacket addon is not built (npm run build:seqpacket-native); helper.sock needs it for SOCK_SEQPACKET " +
+    "and fd passing");
+  return addon;
 }
