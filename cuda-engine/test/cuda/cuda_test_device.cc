@@ -28,4 +28,20 @@ cudaStream_t test_stream() {
   return stream;
 }
 
+float time_ms(const std::function<void()>& run, int reps) {
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  run();  // warm-up
+  CUDA_CHECK(cudaEventRecord(start, test_stream()));
+  for (int i = 0; i < reps; ++i) run();
+  CUDA_CHECK(cudaEventRecord(stop, test_stream()));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms / reps;
+}
+
 }  // namespace nt::cuda::test

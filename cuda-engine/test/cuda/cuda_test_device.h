@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "cuda/cuda_check.h"
 #include "cuda/device_buffer.h"
+#include "gguf/ggml_type.h"
+#include "tensor/tensor_view.h"
 
 namespace nt::cuda::test {
 
@@ -18,6 +21,20 @@ bool device_usable(std::string& reason);
 
 // The stream every test launches on (created on first use, device 0).
 cudaStream_t test_stream();
+
+// Milliseconds per call of `run` (which launches on the test stream): one untimed call, then the
+// mean of `reps`, timed with events on the stream.
+float time_ms(const std::function<void()>& run, int reps);
+
+// rows × n elements of `type` (GGUF blocks) at device address `data`, as the matmul takes them.
+inline TensorView device_view(GgmlType type, const uint8_t* data, int64_t rows, int64_t n) {
+  TensorView w;
+  w.data = data;
+  w.type = static_cast<uint32_t>(type);
+  w.ne[0] = n;
+  w.ne[1] = rows;
+  return w;
+}
 
 // On the test stream and waited for: a plain cudaMemcpy from pageable memory may return before its
 // DMA lands, and the non-blocking test stream would not wait for it.

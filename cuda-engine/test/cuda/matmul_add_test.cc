@@ -25,11 +25,7 @@ TEST(CudaMatmulAdd, AddsTheProductIntoTheResidualExactly) {
       bytes.insert(bytes.end(), row.begin(), row.end());
     }
     const DeviceBuffer<uint8_t> w = to_device(bytes);
-    TensorView view;
-    view.data = w.get();
-    view.type = static_cast<uint32_t>(type);
-    view.ne[0] = n;
-    view.ne[1] = rows;
+    const TensorView view = device_view(type, w.get(), rows, n);
     for (const int64_t n_tokens : {int64_t{1}, int64_t{3}, int64_t{8}, int64_t{37}}) {
       std::vector<float> x, residual;
       for (int64_t t = 0; t < n_tokens; ++t) {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <functional>
 #include <random>
 #include <vector>
 
@@ -14,22 +13,6 @@
 
 namespace nt::cuda::test {
 namespace {
-
-float time_ms(const std::function<void()>& run, int reps) {
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
-  run();  // warm-up
-  CUDA_CHECK(cudaEventRecord(start, test_stream()));
-  for (int i = 0; i < reps; ++i) run();
-  CUDA_CHECK(cudaEventRecord(stop, test_stream()));
-  CUDA_CHECK(cudaEventSynchronize(stop));
-  float ms = 0;
-  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return ms / reps;
-}
 
 TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
   NT_SKIP_WITHOUT_CUDA();
@@ -42,11 +25,7 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     bytes.reserve(row.size() * rows);
     for (int64_t r = 0; r < rows; ++r) bytes.insert(bytes.end(), row.begin(), row.end());
     const DeviceBuffer<uint8_t> w = to_device(bytes);
-    TensorView view;
-    view.data = w.get();
-    view.type = static_cast<uint32_t>(type);
-    view.ne[0] = n;
-    view.ne[1] = rows;
+    const TensorView view = device_view(type, w.get(), rows, n);
     const int64_t max_tokens = 512;
     const std::vector<float> x = cpu::test::random_activations(n * max_tokens, rng);
     const DeviceBuffer<float> xd = to_device(x);

@@ -33,20 +33,11 @@ Matrix random_matrix(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) 
   return m;
 }
 
-TensorView view_of(GgmlType type, const DeviceBuffer<uint8_t>& bytes, int64_t rows, int64_t n) {
-  TensorView w;
-  w.data = bytes.get();
-  w.type = static_cast<uint32_t>(type);
-  w.ne[0] = n;
-  w.ne[1] = rows;
-  return w;
-}
-
 std::vector<float> gpu_matmul(GgmlType type, const Matrix& m, const std::vector<float>& x, int64_t n_tokens) {
   const DeviceBuffer<uint8_t> w = to_device(m.bytes);
   const DeviceBuffer<float> xd = to_device(x);
   DeviceBuffer<float> out(n_tokens * m.rows, "test output");
-  matmul(view_of(type, w, m.rows, m.n), xd.get(), n_tokens, out.get(), test_stream());
+  matmul(device_view(type, w.get(), m.rows, m.n), xd.get(), n_tokens, out.get(), test_stream());
   return to_host(out.get(), n_tokens * m.rows);
 }
 
@@ -146,7 +137,7 @@ TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
         for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
         const DeviceBuffer<float> xd = to_device(x);
         DeviceBuffer<float> out_d(n_tokens * rows, "test output");
-        matmul(view_of(type, w, rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
+        matmul(device_view(type, w.get(), rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
         const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
         int mismatches = 0;
         for (int64_t t = 0; t < n_tokens; ++t) {
@@ -186,7 +177,7 @@ TEST(CudaMatmul, MatrixVectorOnSuperBlocksIsBitExactAtEveryElement) {
           for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
           const DeviceBuffer<float> xd = to_device(x);
           DeviceBuffer<float> out_d(n_tokens * rows, "test output");
-          matmul(view_of(type, w, rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
+          matmul(device_view(type, w.get(), rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
           const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
           for (int64_t t = 0; t < n_tokens; ++t) {
             for (int64_t r = 0; r < rows; ++r) {
@@ -247,7 +238,7 @@ TEST(CudaMatmul, RefusesAMisalignedTensor) {
   NT_SKIP_WITHOUT_CUDA();
   DeviceBuffer<uint8_t> bytes(4096, "test weights");
   DeviceBuffer<float> x(256, "x"), out(16, "out");
-  TensorView w = view_of(GgmlType::Q4_K, bytes, 1, 256);
+  TensorView w = device_view(GgmlType::Q4_K, bytes.get(), 1, 256);
   w.data += 2;
   try {
     matmul(w, x.get(), 1, out.get(), test_stream());

@@ -24,23 +24,12 @@ namespace {
 
 constexpr uint64_t kColdBytes = 1ull << 30;  // 20x the L2
 
-// GB/s of `launch(copy)` over the cycled copies (one warm-up round first).
+// GB/s of `launch(copy)` over the cycled copies (one untimed round first).
 double cold_gbps(uint64_t matrix_bytes, int copies, const std::function<void(int)>& launch) {
-  for (int c = 0; c < copies; ++c) launch(c);
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
-  const int rounds = 3;
-  CUDA_CHECK(cudaEventRecord(start, test_stream()));
-  for (int r = 0; r < rounds; ++r)
+  const float ms = time_ms([&] {
     for (int c = 0; c < copies; ++c) launch(c);
-  CUDA_CHECK(cudaEventRecord(stop, test_stream()));
-  CUDA_CHECK(cudaEventSynchronize(stop));
-  float ms = 0;
-  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return static_cast<double>(matrix_bytes) * copies * rounds / (ms * 1e6);
+  }, 3);
+  return static_cast<double>(matrix_bytes) * copies / (ms * 1e6);
 }
 
 template <class Q>
@@ -58,15 +47,10 @@ void report(GgmlType type, int64_t rows, int64_t n) {
   const auto args = [&](int c) {
     return MatmulArgs{w.get() + c * matrix_bytes, row.size(), rows, n, x.get(), 1, out.get(), false};
   };
-  TensorView view;
-  view.type = static_cast<uint32_t>(type);
-  view.ne[0] = n;
-  view.ne[1] = rows;
-  std::printf("  %-5s %5lld x %5lld %5.1f MB: matmul %5.0f", ggml_type_name(view.type).c_str(),
+  std::printf("  %-5s %5lld x %5lld %5.1f MB: matmul %5.0f", ggml_type_name(static_cast<uint32_t>(type)).c_str(),
               static_cast<long long>(rows), static_cast<long long>(n), matrix_bytes / 1e6,
               cold_gbps(matrix_bytes, copies, [&](int c) {
-                view.data = w.get() + c * matrix_bytes;
-                matmul(view, x.get(), 1, out.get(), test_stream());
+                matmul(device_view(type, w.get() + c * matrix_bytes, rows, n), x.get(), 1, out.get(), test_stream());
               }));
   const auto variant = [&](const char* name, void (*launch)(const MatmulArgs&, cudaStream_t)) {
     std::printf("  %s %5.0f", name, cold_gbps(matrix_bytes, copies, [&](int c) { launch(args(c), test_stream()); }));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine_error.h"
+#include "model/tied_logits.h"
 #include "sample/sampler.h"
 #include "sample/top_candidates.h"
 
@@ -18,15 +19,6 @@ SamplingParams greedy() {
   return p;
 }
 
-// Logits with many ties (eighth steps) and a few -inf.
-std::vector<float> random_logits(int32_t n, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 2.0f);
-  std::uniform_int_distribution<int> percent(0, 99);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = percent(rng) < 2 ? -INFINITY : std::round(normal(rng) * 8.0f) / 8.0f;
-  return v;
-}
-
 // Draws `draws` tokens from fresh random logits with two samplers of the same params and seed,
 // one given all logits and one the top candidates (exactly as many as it needs, or the most a
 // pass returns, as when a batch mixes samplers): the tokens must be the same.
@@ -37,7 +29,7 @@ void expect_same_draws(const SamplingParams& p, int draws = 300) {
   ASSERT_GT(needed, 0);
   std::mt19937 rng(static_cast<uint32_t>(p.seed));
   for (int i = 0; i < draws; ++i) {
-    const std::vector<float> logits = random_logits(n_vocab, rng);
+    const std::vector<float> logits = test::tied_logits(n_vocab, rng);
     const int32_t k = i % 2 == 0 ? needed : kMaxTopCandidates;
     const int32_t expected = full.sample(logits.data(), {});
     ASSERT_EQ(from_top.sample(top_candidates(logits.data(), n_vocab, k)), expected) << "draw " << i << ", k " << k;

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "model/tied_logits.h"
 #include "sample/sampler.h"
 #include "sample/top_candidates.h"
 
@@ -16,15 +17,6 @@ namespace nt {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-// Logits on a grid of quarter steps (so many are equal), some of them -inf.
-std::vector<float> tied_logits(int32_t n, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 3.0f);
-  std::uniform_int_distribution<int> percent(0, 99);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = percent(rng) < 3 ? -kInf : std::round(normal(rng) * 4.0f) / 4.0f;
-  return v;
-}
 
 // The whole row sorted by (logit descending, id ascending), written without ranks_before.
 std::vector<Candidate> sorted_row(const std::vector<float>& logits) {
@@ -49,7 +41,7 @@ void expect_top(const TopCandidates& got, const std::vector<Candidate>& sorted, 
 TEST(TopCandidates, MatchAFullSortWithTiesAndInfinities) {
   std::mt19937 rng(11);
   for (const int32_t n_vocab : {1, 7, 1000, 32003, 128257}) {
-    const std::vector<float> logits = tied_logits(n_vocab, rng);
+    const std::vector<float> logits = test::tied_logits(n_vocab, rng);
     const std::vector<Candidate> sorted = sorted_row(logits);
     for (const int32_t k : {1, 40, 64}) {
       SCOPED_TRACE(testing::Message() << "n_vocab " << n_vocab << ", k " << k);
@@ -61,7 +53,7 @@ TEST(TopCandidates, MatchAFullSortWithTiesAndInfinities) {
 TEST(TopCandidates, LogSumExpGivesTokenLogprobs) {
   std::mt19937 rng(12);
   for (const int32_t n_vocab : {5, 4099, 128256}) {
-    const std::vector<float> logits = tied_logits(n_vocab, rng);
+    const std::vector<float> logits = test::tied_logits(n_vocab, rng);
     const TopCandidates top = top_candidates(logits.data(), n_vocab, 64);
     double sum = 0.0;  // log Σ exp in double, shifted by the max as token_logprob shifts it
     const float max_logit = *std::max_element(logits.begin(), logits.end());
