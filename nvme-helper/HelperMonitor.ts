@@ -146,9 +146,17 @@ export class HelperMonitor {
       const driver = this.#sysfs.driverOf(params.device);
       if (driver !== VFIO) throw new NtError("NT_E_IO", `${params.device} is on ${driver ?? "no driver"} after the probe, not ${VFIO}`);
     } catch (err) {
-      await this.#restoreOne(params.device);
+      const error = NtError.from(err);
+      try {
+        await this.#restoreOne(params.device);
+      } catch (restoreError) {
+        // The bind stays open in the journal, so the next start's repair tries the restore again;
+        // the client learns why the bind failed, not only why the rollback did.
+        throw new NtError(error.code, `${error.message}; putting it back on nvme failed too ` +
+          `(${NtError.from(restoreError).message}); the helper retries that when it next starts`);
+      }
       this.#journal.end(txn, "failed");
-      throw err;
+      throw error;
     }
     this.#journal.end(txn, "ok");
     return { device: this.#describe(device.allowed) };

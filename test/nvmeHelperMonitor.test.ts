@@ -162,4 +162,24 @@ describe("nt-nvme-helper refusals, each with its own code and no write", () => {
     assert.equal(await codeOf(() => monitor.bind({ device: TEST_BDF })), "NT_E_IO");
     assert.equal(fixture.monitor().status({}).devices[0]?.driver, "nvme");
   });
+
+  it("reports the bind's failure when the rollback fails too, and leaves the bind for the next start to repair", async () => {
+    fixture = makeHelperFixture();
+    const monitor = fixture.monitor({ restoreTimeoutMs: 100 });
+    const probe = fixture.kernel.probe.bind(fixture.kernel);
+    fixture.kernel.probe = async (bdf) => {
+      fixture.kernel.probe = probe;
+      fixture.kernel.writes.push(`drivers_probe=${bdf}`);
+    };
+    // The rollback's probe brings nvme back only after the restore has given up.
+    fixture.kernel.nvmeProbeDelayMs = 300;
+    const failure = await monitor.bind({ device: TEST_BDF }).then(() => undefined, (err: unknown) => err);
+    assert.ok(failure instanceof NtError);
+    assert.equal(failure.code, "NT_E_IO");
+    assert.match(failure.message, /after the probe, not vfio-pci; putting it back on nvme failed too \(.*block devices 100 ms after the probe/);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const repaired = await fixture.monitor().repair();
+    assert.equal(repaired.length, 1);
+    assert.match(repaired[0] ?? "", new RegExp(`^bind of ${TEST_BDF}`));
+  });
 });

@@ -54,6 +54,11 @@ export class ImageArea {
     return this.sizeBytes - IMAGE_HEADER_BYTES;
   }
 
+  /** Whether `bytes` of GGUF, written in whole O_DIRECT blocks, fit after the header. */
+  fits(bytes: number): boolean {
+    return Math.ceil(bytes / BLOCK) * BLOCK <= this.capacityBytes;
+  }
+
   static open(location: ImageAreaLocation, mode: "read" | "write"): ImageArea {
     const flags = (mode === "write" ? constants.O_RDWR | constants.O_EXCL : constants.O_RDONLY) | constants.O_DIRECT | constants.O_NOFOLLOW;
     // Checked before open (a symlink or a character device must not even be opened: O_DIRECT on

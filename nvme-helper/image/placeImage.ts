@@ -61,7 +61,7 @@ export async function placeImage(context: VerbContext, params: HelperVerbParams<
 
 /** NT_E_IMAGE_TOO_LARGE when the GGUF does not fit after the header; NT_E_FOREIGN_SIGNATURE when the area holds something not ours. */
 function refuseUnfitArea(area: ImageArea, device: CheckedDevice, bdf: string, ggufBytes: number): void {
-  if (Math.ceil(ggufBytes / 4096) * 4096 > area.capacityBytes) {
+  if (!area.fits(ggufBytes)) {
     throw new NtError("NT_E_IMAGE_TOO_LARGE", `the GGUF has ${ggufBytes} bytes; the image area of ${bdf} holds ${area.capacityBytes} after its header`);
   }
   const start = area.readStart();
