@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, it } from "node:test";
+import { UndoJournal } from "../nvme-helper/journal/UndoJournal.js";
 import { FakeKernelSysfs } from "./support/FakeKernelSysfs.js";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./support/makeHelperFixture.js";
 
@@ -59,6 +60,31 @@ describe("nt-nvme-helper undo journal", () => {
     assert.equal(afterRestart.status({}).devices[0]?.identityMatches, true);
     await afterRestart.restore({});
     assert.equal(afterRestart.status({}).devices[0]?.driver, "nvme");
+  });
+
+  it("keeps a placement it cannot repair yet open, and numbers later transactions past it", async () => {
+    fixture = makeHelperFixture();
+    // A placement a crash left open (the journal's only record), then the device went to
+    // vfio-pci by other means: the repair at start cannot open its image area and keeps it open.
+    const facts = fixture.kernel.readDevice(TEST_BDF)!;
+    new UndoJournal(fixture.journalFile).begin({
+      op: "place", bdf: TEST_BDF, pciId: `${facts.vendor}:${facts.device}`, identity: facts.identity,
+      placement: { name: "m", ggufBytes: 4096, startLba: 2048, areaBytes: 1 << 22 },
+    });
+    await fixture.kernel.setDriverOverride(TEST_BDF, "vfio-pci");
+    await fixture.kernel.unbind(TEST_BDF, "nvme");
+    await fixture.kernel.probe(TEST_BDF);
+    await fixture.kernel.setDriverOverride(TEST_BDF, null);
+    const monitor = fixture.monitor();
+    const first = await monitor.repair();
+    assert.equal(first.length, 1);
+    assert.match(first[0] ?? "", /^place on .* NOT repaired yet/);
+    // The compaction renumbered the journal (the device's identity first, then the placement): a
+    // new transaction that reused the placement's number would close it with its own end.
+    await monitor.restore({ device: TEST_BDF });
+    const second = await fixture.monitor().repair();
+    assert.equal(second.length, 1, `the placement is still open at the next start: ${second.join("; ")}`);
+    assert.match(second[0] ?? "", /^place /);
   });
 
   it("ignores a torn last line (a crash mid-append announced nothing)", async () => {
