@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -116,6 +117,31 @@ TEST(CudaMatmul, MatrixVectorAgreesOnManyRowsAndLongRows) {
   }
 }
 
+// The product of m with n_tokens one-hot rows (token t's 1 at element hot(t)) on the GPU, against
+// the CPU's dequantized weights bit for bit; reports the first three mismatches and returns how
+// many there were.
+int one_hot_mismatches(GgmlType type, const Matrix& m, const DeviceBuffer<uint8_t>& w, int64_t n_tokens,
+                       const std::function<int64_t(int64_t)>& hot) {
+  const int64_t rows = m.rows, n = m.n;
+  std::vector<float> x(n_tokens * n, 0.0f);
+  for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
+  const DeviceBuffer<float> xd = to_device(x);
+  DeviceBuffer<float> out_d(n_tokens * rows, "test output");
+  matmul(device_view(type, w.get(), rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
+  const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
+  int mismatches = 0;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float expected = m.weights[r * n + hot(t)];
+      if (out[t * rows + r] != expected && ++mismatches <= 3) {
+        ADD_FAILURE() << type_name(type) << " element " << hot(t) << " of row " << r << " with " << n_tokens
+                      << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
+      }
+    }
+  }
+  return mismatches;
+}
+
 // With one-hot activations each output is a single dequantized weight, which must equal the CPU's
 // bit for bit (the kernels round as cpu::dequantize_row does), in both kernels. Hot elements
 // (k * 37) % n for k = 0..7 (every sub-block, low and high nibbles), spread over the tokens of
@@ -132,23 +158,7 @@ TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
     const DeviceBuffer<uint8_t> w = to_device(m.bytes);
     for (int64_t n_tokens : {int64_t{1}, int64_t{2}, int64_t{8}, n}) {
       for (int64_t first = 0; first < 8; first += n_tokens) {
-        auto hot = [&](int64_t t) { return ((first + t) * 37) % n; };
-        std::vector<float> x(n_tokens * n, 0.0f);
-        for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
-        const DeviceBuffer<float> xd = to_device(x);
-        DeviceBuffer<float> out_d(n_tokens * rows, "test output");
-        matmul(device_view(type, w.get(), rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
-        const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
-        int mismatches = 0;
-        for (int64_t t = 0; t < n_tokens; ++t) {
-          for (int64_t r = 0; r < rows; ++r) {
-            const float expected = m.weights[r * n + hot(t)];
-            if (out[t * rows + r] != expected && ++mismatches <= 3) {
-              ADD_FAILURE() << type_name(type) << " element " << hot(t) << " of row " << r << " with " << n_tokens
-                            << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
-            }
-          }
-        }
+        const int mismatches = one_hot_mismatches(type, m, w, n_tokens, [&](int64_t t) { return ((first + t) * 37) % n; });
         EXPECT_EQ(mismatches, 0) << type_name(type) << " with " << n_tokens << " tokens";
       }
     }
@@ -172,22 +182,7 @@ TEST(CudaMatmul, MatrixVectorOnSuperBlocksIsBitExactAtEveryElement) {
       for (int64_t n_tokens : rows > 8192 ? std::vector<int64_t>{1, 2} : std::vector<int64_t>{3, 8}) {
         int mismatches = 0;
         for (int64_t first = 0; first < n; first += n_tokens) {
-          auto hot = [&](int64_t t) { return (first + t) % n; };
-          std::vector<float> x(n_tokens * n, 0.0f);
-          for (int64_t t = 0; t < n_tokens; ++t) x[t * n + hot(t)] = 1.0f;
-          const DeviceBuffer<float> xd = to_device(x);
-          DeviceBuffer<float> out_d(n_tokens * rows, "test output");
-          matmul(device_view(type, w.get(), rows, n), xd.get(), n_tokens, out_d.get(), test_stream());
-          const std::vector<float> out = to_host(out_d.get(), n_tokens * rows);
-          for (int64_t t = 0; t < n_tokens; ++t) {
-            for (int64_t r = 0; r < rows; ++r) {
-              const float expected = m.weights[r * n + hot(t)];
-              if (out[t * rows + r] != expected && ++mismatches <= 3) {
-                ADD_FAILURE() << type_name(type) << " element " << hot(t) << " of row " << r << " with " << n_tokens
-                              << " tokens: gpu " << out[t * rows + r] << ", cpu " << expected;
-              }
-            }
-          }
+          mismatches += one_hot_mismatches(type, m, w, n_tokens, [&](int64_t t) { return (first + t) % n; });
         }
         EXPECT_EQ(mismatches, 0) << type_name(type) << " " << rows << " rows, " << n_tokens << " tokens";
       }
