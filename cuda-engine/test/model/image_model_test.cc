@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "engine_error.h"
+#include "error_code_of.h"
 #include "model/model.h"
 #include "model/plan_input.h"
 #include "model/stories_model.h"
@@ -50,12 +51,7 @@ class ImageFile {
 };
 
 std::string load_error(const ModelSource& source) {
-  try {
-    Model::load(source, cpu_options(-1, -1, 3), nullptr);
-  } catch (const EngineError& e) {
-    return e.code();
-  }
-  return "none";
+  return test::error_code_of([&] { Model::load(source, cpu_options(-1, -1, 3), nullptr); });
 }
 
 class ImageModel : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine_error.h"
+#include "error_code_of.h"
 #include "io/direct_reader.h"
 #include "stream/stream_test_file.h"
 
@@ -18,6 +19,7 @@ namespace {
 
 using test::AlignedBuffer;
 using test::PatternFile;
+using test::error_code_of;
 using test::pattern_bytes;
 
 // Buffered fallback allowed: the tests check the bytes, on whatever filesystem TMPDIR is.
@@ -27,15 +29,6 @@ DirectReaderOptions small_requests() {
   o.request_bytes = 16 << 10;
   o.allow_buffered = true;
   return o;
-}
-
-std::string code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const EngineError& e) {
-    return e.code();
-  }
-  return "no error";
 }
 
 void expect_pattern(const uint8_t* got, uint64_t offset, uint64_t bytes) {
@@ -103,15 +96,15 @@ TEST(DirectReaderTest, RefusesUnalignedRequests) {
   auto reader = DirectReader::open(file.path(), 0, small_requests());
   AlignedBuffer buf(64 * 1024);
   const uint64_t a = reader->alignment();
-  EXPECT_EQ(code_of([&] { reader->read(buf.data(), 100, a); }), "NT_E_INTERNAL");
-  EXPECT_EQ(code_of([&] { reader->read(buf.data(), 0, a + 100); }), "NT_E_INTERNAL");
-  EXPECT_EQ(code_of([&] { reader->read(buf.data() + 8, 0, a); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data(), 100, a); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data(), 0, a + 100); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data() + 8, 0, a); }), "NT_E_INTERNAL");
   reader->read(buf.data(), a, a);  // still usable
   expect_pattern(buf.data(), a, a);
 }
 
 TEST(DirectReaderTest, MissingFileIsNotFound) {
-  EXPECT_EQ(code_of([] { DirectReader::open("/nonexistent/nt/model.gguf", 0, small_requests()); }),
+  EXPECT_EQ(error_code_of([] { DirectReader::open("/nonexistent/nt/model.gguf", 0, small_requests()); }),
             "NT_E_NOT_FOUND");
 }
 
@@ -119,8 +112,8 @@ TEST(DirectReaderTest, ReadPastTheEndIsAnIoError) {
   PatternFile file(8 * 4096 + 10);
   auto reader = DirectReader::open(file.path(), 0, small_requests());
   AlignedBuffer buf(4 * 4096);
-  EXPECT_EQ(code_of([&] { reader->read(buf.data(), 8 * 4096, 2 * 4096); }), "NT_E_IO");
-  EXPECT_EQ(code_of([&] { reader->read(buf.data(), 16 * 4096, 4096); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data(), 8 * 4096, 2 * 4096); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data(), 16 * 4096, 4096); }), "NT_E_IO");
 }
 
 TEST(DirectReaderTest, FileTruncatedUnderTheReaderIsAShortReadError) {
@@ -128,7 +121,7 @@ TEST(DirectReaderTest, FileTruncatedUnderTheReaderIsAShortReadError) {
   auto reader = DirectReader::open(file.path(), 0, small_requests());
   ASSERT_EQ(::truncate(file.path().c_str(), 10 * 4096 + 5), 0);
   AlignedBuffer buf(32 * 4096);
-  EXPECT_EQ(code_of([&] { reader->read(buf.data(), 0, 32 * 4096); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { reader->read(buf.data(), 0, 32 * 4096); }), "NT_E_IO");
   reader->read(buf.data(), 4096, 4096);  // what is still there reads fine
   expect_pattern(buf.data(), 4096, 4096);
 }
@@ -144,8 +137,8 @@ TEST(DirectReaderTest, AdoptsAReadableDescriptorAndRefusesOthers) {
 
   const int write_only = ::open(file.path().c_str(), O_WRONLY | O_CLOEXEC);
   ASSERT_GE(write_only, 0);
-  EXPECT_EQ(code_of([&] { DirectReader::adopt(write_only, "write-only fd", 0, small_requests()); }), "NT_E_IO");
-  EXPECT_EQ(code_of([&] { DirectReader::adopt(-1, "no fd", 0, small_requests()); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { DirectReader::adopt(write_only, "write-only fd", 0, small_requests()); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { DirectReader::adopt(-1, "no fd", 0, small_requests()); }), "NT_E_IO");
 }
 
 TEST(DirectReaderTest, AlignedRangeRoundsOut) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine_error.h"
+#include "error_code_of.h"
 #include "stream/cpu_stream_device.h"
 #include "stream/stream_test_file.h"
 #include "stream/weight_streamer.h"
@@ -18,16 +19,8 @@ namespace nt {
 namespace {
 
 using test::PatternFile;
+using test::error_code_of;
 using test::pattern_bytes;
-
-std::string code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const EngineError& e) {
-    return e.code();
-  }
-  return "no error";
-}
 
 // Seven groups like a model's: C-only, B-only and mixed, with odd sizes and unaligned offsets.
 // Tier-B tensors get their own pinned pattern (offset by 1 << 40, so it is no file range).
@@ -150,18 +143,18 @@ TEST(WeightStreamerTest, IoErrorMidStreamReachesAcquireAndStays) {
     EXPECT_EQ(wrong_tensors(streamer.groups()[g], streamer.acquire(g)), 0);
     streamer.release(g);
   }
-  EXPECT_EQ(code_of([&] { streamer.acquire(3); }), "NT_E_IO");
-  EXPECT_EQ(code_of([&] { streamer.acquire(3); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(3); }), "NT_E_IO");
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(3); }), "NT_E_IO");
 }
 
 TEST(WeightStreamerTest, RefusesOutOfOrderAcquireAndRelease) {
   Fixture f;
   CpuStreamDevice device;
   WeightStreamer streamer(device, f.reader.get(), f.groups, with_slots(3));
-  EXPECT_EQ(code_of([&] { streamer.acquire(1); }), "NT_E_INTERNAL");
-  EXPECT_EQ(code_of([&] { streamer.release(0); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(1); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { streamer.release(0); }), "NT_E_INTERNAL");
   streamer.acquire(0);
-  EXPECT_EQ(code_of([&] { streamer.release(1); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { streamer.release(1); }), "NT_E_INTERNAL");
   streamer.release(0);
   EXPECT_EQ(wrong_tensors(streamer.groups()[1], streamer.acquire(1)), 0);  // not failed by the refusals
   streamer.release(1);
@@ -174,18 +167,18 @@ TEST(WeightStreamerTest, RefusesHoldingEverySlot) {
   streamer.acquire(0);
   streamer.acquire(1);
   streamer.acquire(2);
-  EXPECT_EQ(code_of([&] { streamer.acquire(3); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(3); }), "NT_E_INTERNAL");
 }
 
 TEST(WeightStreamerTest, RefusesBadConfigurations) {
   Fixture f;
   CpuStreamDevice device;
-  EXPECT_EQ(code_of([&] { WeightStreamer(device, f.reader.get(), f.groups, with_slots(2)); }), "NT_E_BAD_REQUEST");
-  EXPECT_EQ(code_of([&] { WeightStreamer(device, nullptr, f.groups, with_slots(3)); }), "NT_E_BAD_REQUEST");
+  EXPECT_EQ(error_code_of([&] { WeightStreamer(device, f.reader.get(), f.groups, with_slots(2)); }), "NT_E_BAD_REQUEST");
+  EXPECT_EQ(error_code_of([&] { WeightStreamer(device, nullptr, f.groups, with_slots(3)); }), "NT_E_BAD_REQUEST");
   std::vector<StreamGroup> empty_group(1);
-  EXPECT_EQ(code_of([&] { WeightStreamer(device, nullptr, empty_group, with_slots(3)); }), "NT_E_BAD_REQUEST");
+  EXPECT_EQ(error_code_of([&] { WeightStreamer(device, nullptr, empty_group, with_slots(3)); }), "NT_E_BAD_REQUEST");
   WeightStreamer none(device, nullptr, {}, with_slots(3));
-  EXPECT_EQ(code_of([&] { none.acquire(0); }), "NT_E_INTERNAL");
+  EXPECT_EQ(error_code_of([&] { none.acquire(0); }), "NT_E_INTERNAL");
 }
 
 TEST(WeightStreamerTest, DestructorDoesNotHangWhenComputeStopsMidCycle) {
