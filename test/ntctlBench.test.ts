@@ -1,28 +1,18 @@
 // `ntctl bench` end to end, as a user runs it: the offline verb loads the engine in its own process
 // (no daemon) and measures a generated model on the CPU backend, resident and with forced tiers.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { BenchModel, BenchReport } from "../ctl/bench/BenchReport.js";
 import { randomLlamaWriter } from "../scripts/gguf/randomLlamaWriter.js";
 import { forcedBudgets } from "./support/forcedBudgets.js";
+import { runNtctl } from "./support/runNtctl.js";
 
-const ntctlMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../ctl/main.js");
 
-interface Run { code: number; stdout: string; stderr: string }
-
-function ntctl(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ntctlMain, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** ntctl with these arguments (runNtctl). */
+const ntctl = (...args: string[]) => runNtctl(args);
 
 const SMALL = ["-p", "16", "-n", "4", "-r", "2", "--backend", "cpu", "-t", "2"];
 

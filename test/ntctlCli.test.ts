@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { DaemonServer } from "../daemon/DaemonServer.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { VERBS } from "../protocol/verbs.js";
 import { fakeEngine } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl } from "./support/runNtctl.js";
 
-const ntctlMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../ctl/main.js");
 
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs ntctl asynchronously: the daemon under test lives in this process and must keep serving. */
-function ntctl(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** ntctl with these arguments (runNtctl). */
+const ntctl = (...args: string[]) => runNtctl(args);
 
 describe("ntctl against a running daemon", () => {
   let dir: Awaited<ReturnType<typeof makeSocketDir>>;

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { formatModelTable } from "../ctl/status/formatModelTable.js";
 import { formatPlacement } from "../ctl/status/formatPlacement.js";
 import { formatStages } from "../ctl/status/formatStages.js";
@@ -13,20 +11,11 @@ import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
 import { fakePlacement } from "./support/fakePlacement.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl } from "./support/runNtctl.js";
 
-const ntctlMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../ctl/main.js");
 
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs ntctl asynchronously: the daemon under test lives in this process and must keep serving. */
-function ntctl(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** ntctl with these arguments (runNtctl). */
+const ntctl = (...args: string[]) => runNtctl(args);
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,26 +9,13 @@ import type { NtClient } from "../ctl/NtClient.js";
 import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
 import type { FakeModelFile } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl } from "./support/runNtctl.js";
 import { waitForDaemon } from "./support/waitForDaemon.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ntdMain = path.resolve(here, "../daemon/main.js");
-const ntctlMain = path.resolve(here, "../ctl/main.js");
 const fakeAddon = path.resolve(here, "support/fakeEngineAddon.js");
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs ntctl as a child process (stdin closed), collecting its output and exit status. */
-async function ntctl(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => { stdout += text; });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => { stderr += text; });
-  child.stdin.end();
-  const [code] = await once(child, "close") as [number | null];
-  return { code, stdout, stderr };
-}
 
 /** The lines of `ntctl ps` as cells (columns are separated by two or more spaces). */
 function psRows(stdout: string): string[][] {
@@ -79,11 +65,11 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
   });
 
   it("ps lists a model loaded with --keep-alive 10m: size, context, idle, and when it is unloaded", async () => {
-    const load = await ntctl([...sock(), "load", models.steady!, "--keep-alive", "10m"]);
+    const load = await runNtctl([...sock(), "load", models.steady!, "--keep-alive", "10m"]);
     assert.equal(load.code, 0, load.stderr);
-    const run = await ntctl([...sock(), "run", "steady", "hi"]);
+    const run = await runNtctl([...sock(), "run", "steady", "hi"]);
     assert.equal(run.code, 0, run.stderr);
-    const ps = await ntctl([...sock(), "ps"]);
+    const ps = await runNtctl([...sock(), "ps"]);
     assert.equal(ps.code, 0, ps.stderr);
     const [header] = psRows(ps.stdout);
     assert.deepEqual(header,
@@ -98,31 +84,31 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
   });
 
   it("ps shows the backend and the weights per tier of a model the engine placed", async () => {
-    const load = await ntctl([...sock(), "load", models.tiered!, "--backend", "cpu", "--vram-budget", "1GiB"]);
+    const load = await runNtctl([...sock(), "load", models.tiered!, "--backend", "cpu", "--vram-budget", "1GiB"]);
     assert.equal(load.code, 0, load.stderr);
     assert.match(load.stdout, /^loaded tiered: llama on cpu, /);
     assert.match(load.stdout, /\nLAYER {3}TIER {4}BYTES {5}MS\/PASS\nblk\.0 /, "the engine's placement table");
     assert.match(load.stdout, /blk\.1 {3}split/);
-    const row = psRow((await ntctl([...sock(), "ps"])).stdout, "tiered");
+    const row = psRow((await runNtctl([...sock(), "ps"])).stdout, "tiered");
     assert.deepEqual([row?.BACKEND, row?.VRAM, row?.PINNED, row?.STREAMED], ["cpu", "640 MiB", "256 MiB", "256 MiB"]);
   });
 
   it("status prints the placement table and the stage timers of a placed model", async () => {
-    assert.equal((await ntctl([...sock(), "run", "tiered", "hi"])).code, 0);
-    const status = await ntctl([...sock(), "status"]);
+    assert.equal((await runNtctl([...sock(), "run", "tiered", "hi"])).code, 0);
+    const status = await runNtctl([...sock(), "status"]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /model {3}tiered loaded: llama, cpu, context 128/);
     assert.match(status.stdout, /\n {8}output {2}vram {4}128 MiB/, "the table, indented under the model");
     assert.match(status.stdout,
       /stages {2}2 passes; per pass: read 40\.00 ms, h2d 20\.00 ms, compute 10\.00 ms, stall 30\.00 ms; 512 MiB read, 1\.00 GiB copied/);
-    const json = JSON.parse((await ntctl([...sock(), "status", "--json"])).stdout) as { models: ModelStatus[] };
+    const json = JSON.parse((await runNtctl([...sock(), "status", "--json"])).stdout) as { models: ModelStatus[] };
     const tiered = json.models.find((m) => m.name === "tiered");
     assert.equal(tiered?.placement?.rows.length, 3);
     assert.equal(tiered?.stages?.passes, 2);
   });
 
   it("ps --json prints the models with state, keepAliveSeconds and expiresAt", async () => {
-    const ps = await ntctl([...sock(), "ps", "--json"]);
+    const ps = await runNtctl([...sock(), "ps", "--json"]);
     assert.equal(ps.code, 0, ps.stderr);
     const { models: listed } = JSON.parse(ps.stdout) as { models: ModelStatus[] };
     const steady = listed.find((m) => m.name === "steady");
@@ -132,19 +118,19 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
   });
 
   it("a failed load shows as failed with its code in ps and status, until unloaded", async () => {
-    const load = await ntctl([...sock(), "load", models.exotic!, "--json"]);
+    const load = await runNtctl([...sock(), "load", models.exotic!, "--json"]);
     assert.equal(load.code, 6);
-    const ps = await ntctl([...sock(), "ps"]);
+    const ps = await runNtctl([...sock(), "ps"]);
     const row = psRows(ps.stdout).find((r) => r[0] === "exotic");
     assert.deepEqual(row?.slice(0, 2), ["exotic", "failed (NT_E_UNSUPPORTED)"]);
-    const status = await ntctl([...sock(), "status"]);
+    const status = await runNtctl([...sock(), "status"]);
     assert.match(status.stdout, /exotic failed \(NT_E_UNSUPPORTED\): architecture mamba is not supported/);
-    assert.equal((await ntctl([...sock(), "unload", "exotic"])).code, 0);
+    assert.equal((await runNtctl([...sock(), "unload", "exotic"])).code, 0);
     assert.equal(await statusOf("exotic"), undefined);
   });
 
   it("run --keep-alive 0 unloads the model as soon as the generation ends", async () => {
-    const run = await ntctl([...sock(), "run", models.oneshot!, "hi", "--keep-alive", "0"]);
+    const run = await runNtctl([...sock(), "run", models.oneshot!, "hi", "--keep-alive", "0"]);
     assert.equal(run.code, 0, run.stderr);
     const deadline = Date.now() + 3000;
     while ((await statusOf("oneshot")) !== undefined) {
@@ -154,22 +140,22 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
   });
 
   it("load --keep-alive -1 keeps the model forever", async () => {
-    const load = await ntctl([...sock(), "load", "steady", "--keep-alive=-1"]);
+    const load = await runNtctl([...sock(), "load", "steady", "--keep-alive=-1"]);
     assert.equal(load.code, 0, load.stderr);
-    assert.equal(psRow((await ntctl([...sock(), "ps"])).stdout, "steady")?.UNTIL, "forever");
+    assert.equal(psRow((await runNtctl([...sock(), "ps"])).stdout, "steady")?.UNTIL, "forever");
   });
 
   it("stop cancels the model's requests in flight (ACTIVE in ps meanwhile), and the model stays loaded", async () => {
-    assert.equal((await ntctl([...sock(), "load", models.slow!])).code, 0);
-    const running = ntctl([...sock(), "run", "slow", "x", "--json"]);
+    assert.equal((await runNtctl([...sock(), "load", models.slow!])).code, 0);
+    const running = runNtctl([...sock(), "run", "slow", "x", "--json"]);
     const deadline = Date.now() + 3000;
     while (((await statusOf("slow"))?.active ?? 0) === 0) {
       assert.ok(Date.now() < deadline, "the generation did not start");
       await sleep(20);
     }
-    const row = psRow((await ntctl([...sock(), "ps"])).stdout, "slow");
+    const row = psRow((await runNtctl([...sock(), "ps"])).stdout, "slow");
     assert.deepEqual([row?.ACTIVE, row?.UNTIL], ["1", "after its requests"]);
-    const stop = await ntctl([...sock(), "stop", "slow", "--json"]);
+    const stop = await runNtctl([...sock(), "stop", "slow", "--json"]);
     assert.equal(stop.code, 0, stop.stderr);
     assert.deepEqual(JSON.parse(stop.stdout), { name: "slow", cancelled: 1 });
     const run = await running;

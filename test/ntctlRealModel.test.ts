@@ -9,11 +9,11 @@ import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import type { NtClient } from "../ctl/NtClient.js";
 import { findTestData } from "./support/findTestData.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl } from "./support/runNtctl.js";
 import { waitForDaemon } from "./support/waitForDaemon.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ntdMain = path.resolve(here, "../daemon/main.js");
-const ntctlMain = path.resolve(here, "../ctl/main.js");
 const generateModel = path.resolve(here, "../scripts/generateModel.js");
 
 /** Why the real engine cannot run here, or undefined when it can (the addon loads and can load models). */
@@ -25,21 +25,6 @@ function engineMissing(): string | undefined {
   }
 }
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-async function ntctl(args: string[], onFirstOutput?: (child: ChildProcess) => void): Promise<Run> {
-  const child = spawn(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    if (stdout === "" && text !== "") onFirstOutput?.(child);
-    stdout += text;
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => { stderr += text; });
-  child.stdin.end();
-  const [code] = await once(child, "close") as [number | null];
-  return { code, stdout, stderr };
-}
 
 const stories = findTestData("stories260K.gguf");
 const missing = engineMissing();
@@ -69,7 +54,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
   });
 
   it("continues \"Once upon a time\" with stories260K greedily into a coherent story, BOS first", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
-    const run = await ntctl([...sock(), "run", stories!, "Once upon a time", "-n", "32", "--temperature", "0", "--json"]);
+    const run = await runNtctl([...sock(), "run", stories!, "Once upon a time", "-n", "32", "--temperature", "0", "--json"]);
     assert.equal(run.code, 0, run.stderr + log);
     const output = JSON.parse(run.stdout) as { prompt_tokens: number[]; tokens: number[]; text: string; reason: string };
     assert.equal(output.prompt_tokens[0], 1, "BOS");
@@ -80,7 +65,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
   });
 
   it("streams the same text without --json, and the name works once loaded", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
-    const run = await ntctl([...sock(), "run", "stories260K", "Once upon a time", "-n", "12", "--temperature", "0"]);
+    const run = await runNtctl([...sock(), "run", "stories260K", "Once upon a time", "-n", "12", "--temperature", "0"]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^, there was a little girl named Lily\.[^\n]*\n$/);
   });
@@ -88,10 +73,10 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
   it("generates from a random-weight tiny model, and Ctrl-C cancels a long generation in the engine", async () => {
     const file = path.join(dir.dir, "tiny-random.gguf");
     await promisify(execFile)(process.execPath, [generateModel, "--out", file, "--shape", "tiny"]);
-    const short = await ntctl([...sock(), "run", file, "Hello", "-n", "8", "--json"]);
+    const short = await runNtctl([...sock(), "run", file, "Hello", "-n", "8", "--json"]);
     assert.equal(short.code, 0, short.stderr);
     assert.equal((JSON.parse(short.stdout) as { tokens: number[] }).tokens.length, 8);
-    const long = await ntctl([...sock(), "run", "tiny-random", "Hello", "--ignore-eos"], (child) => child.kill("SIGINT"));
+    const long = await runNtctl([...sock(), "run", "tiny-random", "Hello", "--ignore-eos"], { onFirstOutput: (child) => child.kill("SIGINT") });
     assert.equal(long.code, 130, long.stderr);
     const deadline = Date.now() + 3000;
     for (;;) {
@@ -103,7 +88,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
   });
 
   it("refuses a prompt longer than the context with the engine's NT_E_BAD_REQUEST", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
-    const run = await ntctl([...sock(), "run", stories!, "Once upon a time, ".repeat(500), "--json"]);
+    const run = await runNtctl([...sock(), "run", stories!, "Once upon a time, ".repeat(500), "--json"]);
     assert.equal(run.code, 2, run.stderr);
     const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
     assert.equal(error.code, "NT_E_BAD_REQUEST");

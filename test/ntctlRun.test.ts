@@ -9,37 +9,13 @@ import type { NtClient } from "../ctl/NtClient.js";
 import { NtError } from "../protocol/NtError.js";
 import type { FakeModelFile } from "./support/fakeEngine.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl, type NtctlRun } from "./support/runNtctl.js";
 import { waitForDaemon } from "./support/waitForDaemon.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ntdMain = path.resolve(here, "../daemon/main.js");
-const ntctlMain = path.resolve(here, "../ctl/main.js");
 const fakeAddon = path.resolve(here, "support/fakeEngineAddon.js");
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-/** Options of one ntctl run. */
-interface NtctlOptions {
-  /** Written to stdin, which is then closed; default: stdin closed at once (not a terminal). */
-  input?: string;
-  /** Called with the child when stdout first receives text (to send it a signal mid-stream). */
-  onFirstOutput?: (child: ChildProcess) => void;
-}
-
-/** Runs ntctl as a child process, collecting its output and exit status. */
-async function ntctl(args: string[], options: NtctlOptions = {}): Promise<Run> {
-  const child = spawn(process.execPath, [ntctlMain, ...args], { env: { ...process.env, NT_SOCKET: "" } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    if (stdout === "" && text !== "") options.onFirstOutput?.(child);
-    stdout += text;
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => { stderr += text; });
-  child.stdin.end(options.input ?? "");
-  const [code, signal] = await once(child, "close") as [number | null, NodeJS.Signals | null];
-  return { code, signal, stdout, stderr };
-}
 
 /** Starts ntd as a child process with the fake engine addon; its log is kept for assertion messages. */
 function startNtd(socketPath: string, tokenDelayMs: number): { child: ChildProcess; log: () => string } {
@@ -52,7 +28,7 @@ function startNtd(socketPath: string, tokenDelayMs: number): { child: ChildProce
   return { child, log: () => log };
 }
 
-function errorCodeOf(run: Run): string | undefined {
+function errorCodeOf(run: NtctlRun): string | undefined {
   return (JSON.parse(run.stdout) as { error?: { code: string } }).error?.code;
 }
 
@@ -87,19 +63,19 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   });
 
   it("run loads the model, prints the generated text and a newline, and exits 0", async () => {
-    const run = await ntctl([...sock(), "run", models.echo!, "abc"]);
+    const run = await runNtctl([...sock(), "run", models.echo!, "abc"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, " cba.\n");
   });
 
   it("run finds a loaded model by its name", async () => {
-    const run = await ntctl([...sock(), "run", "echo", "hey"]);
+    const run = await runNtctl([...sock(), "run", "echo", "hey"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, " yeh.\n");
   });
 
   it("run --json prints one object: prompt_tokens with BOS, tokens, text, reason, timings", async () => {
-    const run = await ntctl([...sock(), "run", models.echo!, "abc", "-n", "3", "--temperature", "0", "--json"]);
+    const run = await runNtctl([...sock(), "run", models.echo!, "abc", "-n", "3", "--temperature", "0", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const output = JSON.parse(run.stdout) as Record<string, unknown> & { timings: Record<string, number> };
     assert.deepEqual(output.prompt_tokens, [1, 3 + 0x61, 3 + 0x62, 3 + 0x63]);
@@ -112,13 +88,13 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   });
 
   it("run reads the prompt from stdin when none is given, dropping the trailing newline", async () => {
-    const run = await ntctl([...sock(), "run", models.echo!], { input: "xyz\n" });
+    const run = await runNtctl([...sock(), "run", models.echo!], { input: "xyz\n" });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, " zyx.\n");
   });
 
   it("run passes repeated --stop options", async () => {
-    const run = await ntctl([...sock(), "run", models.echo!, "--stop", "q", "--stop", "c", "abcdef"]);
+    const run = await runNtctl([...sock(), "run", models.echo!, "--stop", "q", "--stop", "c", "abcdef"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, " fed\n");
   });
@@ -126,7 +102,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   it("run prints text as it is generated, not all at the end", async () => {
     const started = Date.now();
     let firstOutputAt = 0;
-    const run = await ntctl([...sock(), "run", models.echo!, "abcdefghijklmnopqrst"], {
+    const run = await runNtctl([...sock(), "run", models.echo!, "abcdefghijklmnopqrst"], {
       onFirstOutput: () => { firstOutputAt = Date.now(); },
     });
     assert.equal(run.code, 0, run.stderr);
@@ -135,7 +111,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   });
 
   it("Ctrl-C during run cancels the request in the daemon and exits 130", async () => {
-    const run = await ntctl([...sock(), "run", models.slow!, "go"], { onFirstOutput: (child) => child.kill("SIGINT") });
+    const run = await runNtctl([...sock(), "run", models.slow!, "go"], { onFirstOutput: (child) => child.kill("SIGINT") });
     assert.equal(run.code, 130, run.stderr);
     assert.match(run.stderr, /NT_E_CANCELLED/);
     assert.ok(run.stdout.length < 100, "stopped early");
@@ -149,28 +125,28 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   });
 
   it("run exits 2 with NT_E_BAD_REQUEST for -n 0", async () => {
-    const run = await ntctl([...sock(), "run", models.echo!, "x", "-n", "0", "--json"]);
+    const run = await runNtctl([...sock(), "run", models.echo!, "x", "-n", "0", "--json"]);
     assert.equal(run.code, 2);
     assert.equal(errorCodeOf(run), "NT_E_BAD_REQUEST");
   });
 
   it("run exits 4 with NT_E_NOT_FOUND for a missing file, NT_E_MODEL_NOT_FOUND for an unknown name", async () => {
-    const missing = await ntctl([...sock(), "run", path.join(dir.dir, "missing.gguf"), "x", "--json"]);
+    const missing = await runNtctl([...sock(), "run", path.join(dir.dir, "missing.gguf"), "x", "--json"]);
     assert.equal(missing.code, 4);
     assert.equal(errorCodeOf(missing), "NT_E_NOT_FOUND");
-    const unknown = await ntctl([...sock(), "run", "nobody", "x", "--json"]);
+    const unknown = await runNtctl([...sock(), "run", "nobody", "x", "--json"]);
     assert.equal(unknown.code, 4);
     assert.equal(errorCodeOf(unknown), "NT_E_MODEL_NOT_FOUND");
   });
 
   it("run exits 6 with the engine's NT_E_UNSUPPORTED message", async () => {
-    const run = await ntctl([...sock(), "run", models.exotic!, "x"]);
+    const run = await runNtctl([...sock(), "run", models.exotic!, "x"]);
     assert.equal(run.code, 6);
     assert.match(run.stderr, /mamba.*\[NT_E_UNSUPPORTED\]/);
   });
 
   it("chat reads one message per line from a pipe and keeps the conversation", async () => {
-    const run = await ntctl([...sock(), "chat", models.chatty!, "--system", "Be brief", "--json"], { input: "hi\nhow are you\n" });
+    const run = await runNtctl([...sock(), "chat", models.chatty!, "--system", "Be brief", "--json"], { input: "hi\nhow are you\n" });
     assert.equal(run.code, 0, run.stderr);
     const answers = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { text: string; prompt_tokens: number[] });
     assert.deepEqual(answers.map((a) => a.text), ["OK", "OK"]);
@@ -182,13 +158,13 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   });
 
   it("chat streams the answers as text, one per line, and stops at /exit", async () => {
-    const run = await ntctl([...sock(), "chat", "chatty"], { input: "one\n\n/exit\nnever sent\n" });
+    const run = await runNtctl([...sock(), "chat", "chatty"], { input: "one\n\n/exit\nnever sent\n" });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, "OK\n");
   });
 
   it("chat exits 6 with NT_E_UNSUPPORTED for a model without a chat template", async () => {
-    const run = await ntctl([...sock(), "chat", models.plain!, "--json"], { input: "hi\n" });
+    const run = await runNtctl([...sock(), "chat", models.plain!, "--json"], { input: "hi\n" });
     assert.equal(run.code, 6);
     assert.equal(errorCodeOf(run), "NT_E_UNSUPPORTED");
   });
@@ -196,18 +172,18 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
   it("load, status and unload manage models by path and name", async () => {
     const file = path.join(dir.dir, "managed.gguf");
     await writeFile(file, "{}");
-    const load = await ntctl([...sock(), "load", file, "--name", "mine", "--ctx-size", "64", "--json"]);
+    const load = await runNtctl([...sock(), "load", file, "--name", "mine", "--ctx-size", "64", "--json"]);
     assert.equal(load.code, 0, load.stderr);
     const loaded = JSON.parse(load.stdout) as { name: string; info: { nCtx: number } };
     assert.deepEqual([loaded.name, loaded.info.nCtx], ["mine", 64]);
-    const status = await ntctl([...sock(), "status"]);
+    const status = await runNtctl([...sock(), "status"]);
     assert.match(status.stdout, /^model {3}mine loaded: llama, context 64/m);
-    const statusJson = JSON.parse((await ntctl([...sock(), "status", "--json"])).stdout) as { models: { name: string }[] };
+    const statusJson = JSON.parse((await runNtctl([...sock(), "status", "--json"])).stdout) as { models: { name: string }[] };
     assert.ok(statusJson.models.some((m) => m.name === "mine"));
-    const unload = await ntctl([...sock(), "unload", "mine"]);
+    const unload = await runNtctl([...sock(), "unload", "mine"]);
     assert.equal(unload.code, 0, unload.stderr);
     assert.equal(unload.stdout, "unloaded mine\n");
-    const again = await ntctl([...sock(), "unload", file, "--json"]);
+    const again = await runNtctl([...sock(), "unload", file, "--json"]);
     assert.equal(again.code, 4);
     assert.equal(errorCodeOf(again), "NT_E_MODEL_NOT_FOUND");
   });
@@ -232,7 +208,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
 describe("ntctl without a daemon", () => {
   it("run exits 3 and says how to start ntd", async () => {
     const dir = await makeSocketDir();
-    const run = await ntctl(["--socket", dir.socketPath, "run", "some-model", "hello"]);
+    const run = await runNtctl(["--socket", dir.socketPath, "run", "some-model", "hello"]);
     assert.equal(run.code, 3);
     assert.match(run.stderr, /ntd --socket .*\[NT_E_DAEMON_UNREACHABLE\]/);
     await dir.remove();
