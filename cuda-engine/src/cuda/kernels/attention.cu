@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cuda/cuda_check.h"
+#include "cuda/kernels/warp_sum.cuh"
 #include "engine_error.h"
 
 namespace nt::cuda {
@@ -59,8 +60,7 @@ __global__ void __launch_bounds__(32 * kWarps)
     for (int i = 0; i < kDimsPerLane; ++i) {
       if (d0 + i < s.head_dim) dot = fmaf(qr[i], kj[d0 + i], dot);
     }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) dot += __shfl_xor_sync(0xFFFFFFFFu, dot, offset);
+    dot = warp_sum(dot);
     const float score = dot * scale;
     const float m_new = fmaxf(m, score);
     const float correction = expf(m - m_new);  // 0 on the first position (m = -inf)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cuda/cuda_check.h"
+#include "cuda/kernels/warp_sum.cuh"
 #include "cuda/quant/block_bytes.cuh"
 #include "engine_error.h"
 
@@ -36,7 +37,7 @@ __global__ void __launch_bounds__(32 * kWarps)
   const float* xt = x + t * n;
   float s = 0.0f;
   for (int64_t i = lane; i < n; i += 32) s = fmaf(element<kType>(wr, i), xt[i], s);
-  for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xFFFFFFFFu, s, offset);
+  s = warp_sum(s);
   if (lane == 0) {
     float* dst = out + t * rows + row;
     *dst = accumulate ? *dst + s : s;

@@ -12,6 +12,7 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/matmul_args.h"
+#include "cuda/kernels/warp_sum.cuh"
 
 namespace nt::cuda {
 
@@ -62,9 +63,7 @@ __global__ void __launch_bounds__(32 * kMatvecWarpsPerBlock)
   for (int r = 0; r < kRows; ++r) {
 #pragma unroll
     for (int t = 0; t < NT; ++t) {
-      float s = acc[r][t];
-#pragma unroll
-      for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xFFFFFFFFu, s, offset);
+      const float s = warp_sum(acc[r][t]);
       if (lane == 0 && t < n_tokens && row0 + r < rows) {
         float* dst = out + t * rows + row0 + r;
         *dst = accumulate ? *dst + s : s;
@@ -138,9 +137,7 @@ __global__ void __launch_bounds__(kThreads)
   for (int r = 0; r < kRows; ++r) {
 #pragma unroll
     for (int t = 0; t < NT; ++t) {
-      float s = acc[r][t];
-#pragma unroll
-      for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xFFFFFFFFu, s, offset);
+      const float s = warp_sum(acc[r][t]);
       if (lane == 0) warp_sums[warp][r][t] = s;
     }
   }

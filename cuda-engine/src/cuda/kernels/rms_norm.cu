@@ -2,6 +2,7 @@
 // and the weight with the CPU's roundings (no fused multiply-add).
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/ops.h"
+#include "cuda/kernels/warp_sum.cuh"
 
 namespace nt::cuda {
 
@@ -16,7 +17,7 @@ __global__ void __launch_bounds__(kThreads)
   float* dst = out + blockIdx.x * n;
   double sum = 0.0;
   for (int64_t i = threadIdx.x; i < n; i += kThreads) sum += static_cast<double>(row[i]) * row[i];
-  for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xFFFFFFFFu, sum, offset);
+  sum = warp_sum(sum);
   __shared__ double warp_sums[kThreads / 32];
   __shared__ float scale;
   if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = sum;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "cuda/cuda_check.h"
+#include "cuda/kernels/warp_sum.cuh"
 
 namespace nt::cuda {
 
@@ -89,7 +90,7 @@ __device__ void bitonic_sort(float* logit, int32_t* id, int32_t n) {
 __device__ double block_sum(double x) {
   __shared__ double warp_sums[kMaxThreads / 32];
   __shared__ double total;
-  for (int offset = 16; offset > 0; offset /= 2) x += __shfl_xor_sync(0xFFFFFFFFu, x, offset);
+  x = warp_sum(x);
   if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = x;
   __syncthreads();
   if (threadIdx.x == 0) {
