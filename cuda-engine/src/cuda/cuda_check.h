@@ -12,9 +12,13 @@
 
 namespace nt::cuda {
 
+// "cudaErrorName: description", for messages.
+inline std::string error_text(cudaError_t err) { return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err); }
+
 inline void check(cudaError_t err, const char* call) {
   if (err == cudaSuccess) return;
-  throw EngineError("NT_E_INTERNAL", std::string(call) + " failed: " + cudaGetErrorString(err));
+  cudaGetLastError();  // clear a non-sticky error so the next call starts clean
+  throw EngineError("NT_E_INTERNAL", std::string(call) + " failed: " + error_text(err));
 }
 
 // cudaMalloc that throws NT_E_OUT_OF_MEMORY with the size (what: what the memory is for).

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/cuda_check.h"
 #include "engine_error.h"
 
 namespace nt {
@@ -13,20 +14,15 @@ namespace {
 
 constexpr size_t kPageBytes = 4096;
 
-std::string cuda_text(cudaError_t err) { return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err); }
-
-void check(cudaError_t err, const char* call) {
-  if (err == cudaSuccess) return;
-  cudaGetLastError();  // clear a non-sticky error so the next call starts clean
-  throw EngineError("NT_E_INTERNAL", std::string(call) + " failed: " + cuda_text(err));
-}
+using cuda::check;
+using cuda::error_text;
 
 void check_alloc(cudaError_t err, const char* call, uint64_t bytes, const char* kind) {
   if (err == cudaSuccess) return;
   cudaGetLastError();
   if (err == cudaErrorMemoryAllocation)
     throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes of " + kind +
-                                                " (" + call + ": " + cuda_text(err) + ")");
+                                                " (" + call + ": " + error_text(err) + ")");
   check(err, call);
 }
 
@@ -105,7 +101,7 @@ CudaStreamDevice::CudaStreamDevice(int ordinal) : state_(std::make_unique<State>
   auto no_device = [&](cudaError_t err, const char* call) {
     cudaGetLastError();
     throw EngineError("NT_E_NO_DEVICE", "CUDA device " + std::to_string(ordinal) + " is unusable: " + call +
-                                            " failed: " + cuda_text(err));
+                                            " failed: " + error_text(err));
   };
   cudaError_t err = cudaSetDevice(ordinal);
   if (err != cudaSuccess) no_device(err, "cudaSetDevice");
