@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sample_stats.h"
@@ -74,40 +77,40 @@ void summarize(TestResult& r) {
   r.sd = sd_of(r.tok_s);
 }
 
-}  // namespace
-
-TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions) {
+// One untimed warm-up, then `repetitions` timed runs, each `tokens` / seconds, and the stage
+// timers' change over the timed runs.
+TestResult run_timed(Model& model, std::string name, int32_t tokens, int32_t passes_per_rep, int32_t repetitions,
+                     const std::function<void()>& warm_up, const std::function<double()>& timed_run) {
   TestResult r;
-  r.name = "pp" + std::to_string(tokens);
+  r.name = std::move(name);
   r.tokens = tokens;
-  r.passes_per_rep = (tokens + n_batch - 1) / n_batch;
-  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
-  PassOutput out;
-  time_prompt(model, ids, n_batch, out);  // warm-up: first-touch pages, caches, kernel loads
+  r.passes_per_rep = passes_per_rep;
+  warm_up();
   const StreamStats before = model.stream_stats();
-  for (int32_t rep = 0; rep < repetitions; ++rep) {
-    r.tok_s.push_back(tokens / time_prompt(model, ids, n_batch, out));
-  }
+  for (int32_t rep = 0; rep < repetitions; ++rep) r.tok_s.push_back(tokens / timed_run());
   r.stages = stage_delta(before, model.stream_stats());
   summarize(r);
   return r;
 }
 
-TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions) {
-  TestResult r;
-  r.name = "tg" + std::to_string(tokens);
-  r.tokens = tokens;
-  r.passes_per_rep = tokens;
+}  // namespace
+
+TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions) {
   const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
   PassOutput out;
-  time_generation(model, ids, 1, out);  // warm-up: one pass (on CUDA it records the decode graph)
-  const StreamStats before = model.stream_stats();
-  for (int32_t rep = 0; rep < repetitions; ++rep) {
-    r.tok_s.push_back(tokens / time_generation(model, ids, tokens, out));
-  }
-  r.stages = stage_delta(before, model.stream_stats());
-  summarize(r);
-  return r;
+  const auto prompt = [&] { return time_prompt(model, ids, n_batch, out); };
+  // Warm-up: first-touch pages, caches, kernel loads.
+  return run_timed(model, "pp" + std::to_string(tokens), tokens, (tokens + n_batch - 1) / n_batch, repetitions,
+                   [&] { prompt(); }, prompt);
+}
+
+TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions) {
+  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
+  PassOutput out;
+  // Warm-up: one pass (on CUDA it records the decode graph).
+  return run_timed(model, "tg" + std::to_string(tokens), tokens, tokens, repetitions,
+                   [&] { time_generation(model, ids, 1, out); },
+                   [&] { return time_generation(model, ids, tokens, out); });
 }
 
 }  // namespace nt::bench
