@@ -10,7 +10,7 @@ import { locateImageArea } from "./locateImageArea.js";
  */
 export function openImageFd(context: VerbContext, params: HelperVerbParams<"open-image">): { result: HelperVerbResult<"open-image">; fd: number } {
   const device = context.check(params.device);
-  const area = ImageArea.open(locateImageArea(device, params.device, context.devRoot), "read");
+  const area = ImageArea.open(locateImageArea(device.allowed, device.facts, context.devRoot), "read");
   try {
     const header = area.readHeader();
     if (header?.state !== "valid") {

@@ -20,7 +20,7 @@ export async function placeImage(context: VerbContext, params: HelperVerbParams<
   onProgress: (done: number, total: number) => void): Promise<HelperVerbResult<"place">> {
   const device = context.check(params.device);
   const ggufBytes = checkSourceFd(fd);
-  const location = locateImageArea(device, params.device, context.devRoot);
+  const location = locateImageArea(device.allowed, device.facts, context.devRoot);
   refuseIfInUse(params.device, device.facts, context.procRoot);
   const area = ImageArea.open(location, "write");
   try {

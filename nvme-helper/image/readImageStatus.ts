@@ -1,19 +1,17 @@
-import path from "node:path";
 import type { HelperImageStatus } from "../../protocol/helper/helperDeviceStatusSchema.js";
 import type { AllowedDevice } from "../config/helperConfigSchema.js";
 import type { PciDeviceFacts } from "../sysfs/SysfsTree.js";
 import { ImageArea } from "./ImageArea.js";
+import { locateImageArea } from "./locateImageArea.js";
 
 /**
  * The image header of an allowlisted device on nvme, for status: null when the area holds no
  * header of ours, undefined when it cannot be read (off nvme, no block device, busy, unreadable).
  */
 export function readImageStatus(allowed: AllowedDevice, facts: PciDeviceFacts, devRoot: string): HelperImageStatus | null | undefined {
-  const namespace = facts.driver === "nvme" ? facts.namespaces[0] : undefined;
-  if (!namespace?.devNumber) return undefined;
   let area: ImageArea;
   try {
-    area = ImageArea.open({ devicePath: path.join(devRoot, namespace.name), devNumber: namespace.devNumber, ...allowed.imageArea }, "read");
+    area = ImageArea.open(locateImageArea(allowed, facts, devRoot), "read");
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@ import { locateImageArea } from "./locateImageArea.js";
  */
 export async function repairPlacement(context: VerbContext, record: JournalBegin): Promise<string> {
   const device = context.check(record.bdf);
-  const area = ImageArea.open(locateImageArea(device, record.bdf, context.devRoot), "write");
+  const area = ImageArea.open(locateImageArea(device.allowed, device.facts, context.devRoot), "write");
   try {
     const start = area.readStart();
     if (start.kind === "zero" || start.kind === "foreign") return "the area was not written";
