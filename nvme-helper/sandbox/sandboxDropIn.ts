@@ -1,0 +1,39 @@
+import { NtError } from "../../protocol/NtError.js";
+import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import type { HelperConfig } from "../config/helperConfigSchema.js";
+import { namespaceLinkPath } from "./namespaceLinkPath.js";
+
+/** Where install.sh and nt-nvme-helper-sandbox put the drop-in, beside the installed unit. */
+export const SANDBOX_DROP_IN = "/etc/systemd/system/nt-nvme-helper.service.d/allowlist.conf";
+
+/**
+ * The allowlist's part of nt-nvme-helper.service's sandbox, as a systemd drop-in: for each
+ * allowlisted device, its driver_override made writable (bind and restore write it) and the block
+ * device of its namespace 1 allowed (place, open-image and status open it). The unit itself holds
+ * everything that does not depend on the allowlist (systemd/nt-nvme-helper.service).
+ *
+ * Only PCI addresses go into the file, each checked again here against the canonical pattern: a
+ * line break or a "%" in a value would add a directive or a systemd specifier. `source` (the
+ * configuration's path) appears only JSON-quoted, in a comment.
+ */
+export function sandboxDropIn(config: HelperConfig, source: string): string {
+  const lines = [
+    `# Written by nt-nvme-helper-sandbox from ${JSON.stringify(source)}: the device allowlist's part of`,
+    "# nt-nvme-helper.service's sandbox (systemd/README.md). Do not edit; after changing the allowlist, run",
+    "# nt-nvme-helper-sandbox again, then systemctl daemon-reload: the helper applies both at its next start.",
+    "[Service]",
+  ];
+  if (config.devices.length === 0) lines.push("# No device is allowlisted: no driver_override is writable and no block device is allowed.");
+  for (const { bdf } of config.devices) {
+    if (!pciAddressSchema.safeParse(bdf).success) {
+      throw new NtError("NT_E_BAD_REQUEST", `refusing to write ${JSON.stringify(bdf)} into a unit file: not a canonical PCI address such as 0000:01:00.0`);
+    }
+    lines.push(
+      `# ${bdf}: bind and restore write its driver_override; its namespace 1 holds the image area.`,
+      // "-": a device that is away when the helper starts must not stop the helper from starting.
+      `ReadWritePaths=-/sys/bus/pci/devices/${bdf}/driver_override`,
+      `DeviceAllow=${namespaceLinkPath(bdf)} rw`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
