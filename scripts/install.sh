@@ -5,11 +5,13 @@
 # and a copy cannot change under a running daemon when the checkout is rebuilt.
 #
 #   sudo scripts/install.sh              install (or upgrade), create user/group nt, enable + start ntd,
-#                                        and the root helper nt-nvme-helper (socket-activated)
+#                                        and the root helper nt-nvme-helper (socket-activated), with
+#                                        its sandbox's drop-in written from the allowlist
 #   sudo scripts/install.sh --without-helper   the same without the root helper (removing one
 #                                        installed before): models are then read from files only
-#   sudo scripts/install.sh --uninstall  stop, disable and remove ntd and the helper; keeps user nt,
-#                                        /etc/ntd (helper.json: the device allowlist), /var/lib/ntd
+#   sudo scripts/install.sh --uninstall  stop, disable and remove ntd and the helper (its drop-in too);
+#                                        keeps user nt, /etc/ntd (helper.json: the device allowlist),
+#                                        /var/lib/ntd
 #   scripts/install.sh --dry-run [...]   print every step and change nothing (needs no root)
 #
 # Every step is printed before it runs. Commands run as argument vectors ("$@"), never as strings
@@ -19,6 +21,8 @@ set -euo pipefail
 readonly PREFIX=/opt/ntransformer
 readonly UNIT_DIR=/etc/systemd/system
 readonly BIN_DIR=/usr/local/bin
+# Root's tools: nt-nvme-helper-sandbox (below).
+readonly SBIN_DIR=/usr/local/sbin
 # The native addons, relative to the checkout and to $PREFIX alike: the code looks for each there
 # relative to dist/. Every *.node in each is copied, so a renamed addon needs no change here.
 # helper.sock's transport (SOCK_SEQPACKET, fd passing): ntd and ntctl use it as clients, so it
@@ -32,8 +36,15 @@ readonly SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 # The root helper's configuration, as its unit passes it (--config); the helper refuses to start
 # without it, and refuses one that anyone but root could have written (THREAT_MODEL.md).
 readonly HELPER_CONFIG=/etc/ntd/helper.json
-# Its undo journal (--journal in the unit; StateDirectory=ntd there creates the folder).
+# Its undo journal (--journal in the unit; StateDirectory=nt-nvme-helper there creates the folder).
 readonly HELPER_JOURNAL=/var/lib/nt-nvme-helper/journal
+# The allowlist's part of the helper's sandbox (each device's driver_override and block device),
+# written by nt-nvme-helper-sandbox from $HELPER_CONFIG (systemd/README.md).
+readonly HELPER_DROP_IN_DIR=$UNIT_DIR/nt-nvme-helper.service.d
+readonly HELPER_DROP_IN=$HELPER_DROP_IN_DIR/allowlist.conf
+readonly HELPER_SANDBOX_TOOL=dist/nvme-helper/sandbox/main.js
+# The helper's socket folder, root's (tmpfiles.d/nt-nvme-helper.conf).
+readonly HELPER_RUN_DIR=/run/nt-nvme-helper
 
 checkout="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dry_run=false
@@ -81,7 +92,7 @@ preflight() {
 install_service() {
   step "check the build in $checkout"
   local required=(package.json dist/daemon/main.js dist/ctl/main.js node_modules cuda-engine/build/Release/nt_engine.node)
-  if [[ "$with_helper" == true ]]; then required+=(dist/nvme-helper/main.js); fi
+  if [[ "$with_helper" == true ]]; then required+=(dist/nvme-helper/main.js "$HELPER_SANDBOX_TOOL"); fi
   for file in "${required[@]}"; do
     [[ -e "$checkout/$file" ]] || fail "$checkout/$file is missing: build first (npm ci)"
   done
@@ -111,6 +122,7 @@ install_service() {
   # The dev tools (TypeScript, ESLint) are not needed at run time.
   run npm prune --omit=dev --no-audit --no-fund --prefix "$staging"
   run chmod 0755 "$staging/dist/daemon/main.js" "$staging/dist/ctl/main.js"
+  if [[ "$with_helper" == true ]]; then run chmod 0755 "$staging/$HELPER_SANDBOX_TOOL"; fi
   run rm -rf "$PREFIX.old"
   if [[ -e "$PREFIX" ]]; then run mv "$PREFIX" "$PREFIX.old"; fi
   run mv "$staging" "$PREFIX"
@@ -134,33 +146,43 @@ install_service() {
   run install -d -m 0755 /etc/ntd
 
   if [[ "$with_helper" == true ]]; then
-    install_helper_files
+    install_helper_files "$node"
   elif [[ -e "$UNIT_DIR/nt-nvme-helper.socket" ]]; then
     # It would run from the $PREFIX just replaced, which has no helper addon now.
     remove_helper
   fi
 
-  step "enable and start ntd"
+  step "make systemd read the units"
   run systemctl daemon-reload
+  # The helper's socket first: ntd may use it as soon as it starts (a load from a placed image).
+  if [[ "$with_helper" == true ]]; then start_helper_socket; fi
+
+  step "enable and start ntd"
   run systemctl enable ntd.service
   run systemctl restart ntd.service
 
-  # After ntd's restart, not before: stopping ntd removes /run/ntd (its RuntimeDirectory=), and
-  # with it a helper.sock created earlier.
-  if [[ "$with_helper" == true ]]; then start_helper_socket; fi
-
   step "done: add users to group nt (usermod -aG nt NAME) so they may use ntctl; logs: journalctl -u ntd"
   if [[ "$with_helper" == true ]]; then
-    step "the helper touches no device until you allowlist one in $HELPER_CONFIG (nvme-helper/THREAT_MODEL.md); logs: journalctl -u nt-nvme-helper"
+    step "the helper touches no device until you allowlist one in $HELPER_CONFIG (nvme-helper/THREAT_MODEL.md) and run nt-nvme-helper-sandbox and systemctl daemon-reload; logs: journalctl -u nt-nvme-helper"
   fi
 }
 
+# $1: the node that runs the services (install_service found it on systemd's PATH).
 install_helper_files() {
-  step "install the root helper's units (nt-nvme-helper.socket, nt-nvme-helper.service)"
+  step "install the root helper's units (nt-nvme-helper.socket, nt-nvme-helper.service) and its tmpfiles.d file"
   run install -D -m 0644 "$checkout/systemd/nt-nvme-helper.socket" "$UNIT_DIR/nt-nvme-helper.socket"
   run install -D -m 0644 "$checkout/systemd/nt-nvme-helper.service" "$UNIT_DIR/nt-nvme-helper.service"
+  run install -D -m 0644 "$checkout/systemd/tmpfiles.d/nt-nvme-helper.conf" /etc/tmpfiles.d/nt-nvme-helper.conf
 
-  # Never overwritten: it holds the administrator's device allowlist.
+  step "create $HELPER_RUN_DIR (root:nt, 0750), the socket's folder"
+  run systemd-tmpfiles --create /etc/tmpfiles.d/nt-nvme-helper.conf
+
+  write_helper_config
+  write_helper_sandbox "$1"
+}
+
+# Never overwrites $HELPER_CONFIG: it holds the administrator's device allowlist.
+write_helper_config() {
   if [[ -e "$HELPER_CONFIG" || -L "$HELPER_CONFIG" ]]; then
     step "keep the existing $HELPER_CONFIG"
     return
@@ -180,6 +202,15 @@ install_helper_files() {
   run_with_input "$config" install -m 0600 -o root -g root /dev/stdin "$HELPER_CONFIG"
 }
 
+# The drop-in is made from the allowlist as it is now (an upgrade keeps the administrator's), by the
+# tool just installed, which reads and checks $HELPER_CONFIG exactly as the helper does.
+write_helper_sandbox() {
+  local node="$1"
+  step "write $HELPER_DROP_IN from $HELPER_CONFIG; link nt-nvme-helper-sandbox into $SBIN_DIR (run it again after changing the allowlist)"
+  run "$node" "$PREFIX/$HELPER_SANDBOX_TOOL" --config "$HELPER_CONFIG" --output "$HELPER_DROP_IN"
+  run ln -sfn "$PREFIX/$HELPER_SANDBOX_TOOL" "$SBIN_DIR/nt-nvme-helper-sandbox"
+}
+
 start_helper_socket() {
   step "enable and start nt-nvme-helper.socket (the service starts on the first connection)"
   # Only the socket is enabled (the service's [Install] is just Also= the socket): systemd starts
@@ -197,7 +228,11 @@ remove_helper() {
   if [[ "$dry_run" == true ]] || systemctl cat nt-nvme-helper.socket >/dev/null 2>&1; then
     run systemctl disable --now nt-nvme-helper.socket nt-nvme-helper.service
   fi
-  run rm -f "$UNIT_DIR/nt-nvme-helper.socket" "$UNIT_DIR/nt-nvme-helper.service"
+  run rm -f "$UNIT_DIR/nt-nvme-helper.socket" "$UNIT_DIR/nt-nvme-helper.service" "$HELPER_DROP_IN" \
+    /etc/tmpfiles.d/nt-nvme-helper.conf "$SBIN_DIR/nt-nvme-helper-sandbox"
+  # The drop-in folder only if nothing else is in it: other drop-ins there are the administrator's.
+  if [[ "$dry_run" == true || -d "$HELPER_DROP_IN_DIR" ]]; then run rmdir --ignore-fail-on-non-empty "$HELPER_DROP_IN_DIR"; fi
+  run rm -rf "$HELPER_RUN_DIR"
 }
 
 uninstall_service() {

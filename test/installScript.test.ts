@@ -12,6 +12,9 @@ import { loadHelperConfig } from "../nvme-helper/config/loadHelperConfig.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
 const HELPER_CONFIG = "/etc/ntd/helper.json";
+/** The helper's sandbox drop-in, written by the installed nt-nvme-helper-sandbox from helper.json. */
+const DROP_IN = "/etc/systemd/system/nt-nvme-helper.service.d/allowlist.conf";
+const WRITE_DROP_IN = new RegExp(`^\\S*node /opt/ntransformer/dist/nvme-helper/sandbox/main\\.js --config ${HELPER_CONFIG} --output ${DROP_IN}$`);
 /** The copy of helper.sock's transport addon, which ntd and ntctl load as the helper's clients. */
 const SEQPACKET_ADDON_COPY = /^cp -a .*\.node \/opt\/ntransformer\.new\/protocol\/helper\/seqpacket\/native\/build\/Release\/$/;
 
@@ -26,12 +29,13 @@ async function dryRun(...args: string[]): Promise<{ stdout: string; commands: st
   };
 }
 
-/** Fails unless each of `prefixes` starts a command after the one that matched the previous prefix. */
-function assertInOrder(commands: string[], prefixes: string[], stdout: string): void {
+/** Fails unless each of `expected` (a prefix, or a pattern) matches a command after the one that matched the one before. */
+function assertInOrder(commands: string[], expected: Array<string | RegExp>, stdout: string): void {
   let at = -1;
-  for (const prefix of prefixes) {
-    const index = commands.findIndex((command, i) => i > at && command.startsWith(prefix));
-    assert.ok(index > at, `"${prefix}" comes after the steps before it:\n${stdout}`);
+  for (const step of expected) {
+    const matches = (command: string) => typeof step === "string" ? command.startsWith(step) : step.test(command);
+    const index = commands.findIndex((command, i) => i > at && matches(command));
+    assert.ok(index > at, `"${step}" comes after the steps before it:\n${stdout}`);
     at = index;
   }
 }
@@ -47,9 +51,14 @@ describe("scripts/install.sh", () => {
       "install -D -m 0644", "systemd-sysusers /etc/sysusers.d/ntd.conf", "systemd-tmpfiles --create /etc/tmpfiles.d/ntd.conf",
       `install -D -m 0644 ${root}/systemd/nt-nvme-helper.socket /etc/systemd/system/nt-nvme-helper.socket`,
       `install -D -m 0644 ${root}/systemd/nt-nvme-helper.service /etc/systemd/system/nt-nvme-helper.service`,
-      "systemctl daemon-reload", "systemctl enable ntd.service", "systemctl restart ntd.service",
-      // After ntd's restart: stopping ntd removes /run/ntd (RuntimeDirectory=), helper.sock with it.
-      "systemctl stop nt-nvme-helper.service", "systemctl enable nt-nvme-helper.socket", "systemctl restart nt-nvme-helper.socket"],
+      // The socket's folder, root's, before the socket is started in it.
+      "systemd-tmpfiles --create /etc/tmpfiles.d/nt-nvme-helper.conf",
+      // The drop-in from the allowlist (after helper.json exists), before systemd reads the units.
+      WRITE_DROP_IN, "ln -sfn /opt/ntransformer/dist/nvme-helper/sandbox/main.js /usr/local/sbin/nt-nvme-helper-sandbox",
+      "systemctl daemon-reload",
+      // The helper's socket before ntd, which may use it as soon as it starts.
+      "systemctl stop nt-nvme-helper.service", "systemctl enable nt-nvme-helper.socket", "systemctl restart nt-nvme-helper.socket",
+      "systemctl enable ntd.service", "systemctl restart ntd.service"],
     stdout);
     assert.ok(steps.length >= 8, "each step is announced");
     // The service is socket-activated: enabled or started on its own, it would bypass the socket's mode and group.
@@ -61,13 +70,29 @@ describe("scripts/install.sh", () => {
     assert.ok(commands.some((c) => SEQPACKET_ADDON_COPY.test(c)), `helper.sock's transport addon is copied:\n${stdout}`);
   });
 
-  it("installs every unit in systemd/", async () => {
+  it("installs every unit and every tmpfiles.d file in systemd/, and makes each tmpfiles.d file's folders", async () => {
     const { commands } = await dryRun();
     const units = (await readdir(path.join(root, "systemd"))).filter((name) => /\.(service|socket)$/.test(name));
     assert.ok(units.length >= 3);
     for (const unit of units) {
       assert.ok(commands.includes(`install -D -m 0644 ${root}/systemd/${unit} /etc/systemd/system/${unit}`), `${unit} is installed`);
     }
+    const tmpfiles = await readdir(path.join(root, "systemd/tmpfiles.d"));
+    assert.ok(tmpfiles.length >= 2);
+    for (const file of tmpfiles) {
+      assert.ok(commands.includes(`install -D -m 0644 ${root}/systemd/tmpfiles.d/${file} /etc/tmpfiles.d/${file}`), `${file} is installed`);
+      assert.ok(commands.includes(`systemd-tmpfiles --create /etc/tmpfiles.d/${file}`), `${file}'s folders are made`);
+    }
+  });
+
+  it("runs the sandbox tool that the build holds, with the node that runs the services", async () => {
+    const { stdout, commands } = await dryRun();
+    const write = commands.find((command) => WRITE_DROP_IN.test(command));
+    assert.ok(write, `the drop-in is written:\n${stdout}`);
+    assert.ok(existsSync(path.join(root, "dist/nvme-helper/sandbox/main.js")), "install.sh names the built tool");
+    const node = write.split(" ")[0] ?? "";
+    assert.ok(stdout.includes(`node for the service: ${node} (`), `it is the node the services run with:\n${stdout}`);
+    assert.ok(commands.includes("chmod 0755 /opt/ntransformer.new/dist/nvme-helper/sandbox/main.js"), `the linked tool is executable:\n${stdout}`);
   });
 
   it(`writes a ${HELPER_CONFIG} the helper accepts: root's alone (0600), allowing uid nt, allowlisting no device — unless one exists`,
@@ -110,7 +135,10 @@ describe("scripts/install.sh", () => {
     const { stdout, commands, steps } = await dryRun("--uninstall");
     assertInOrder(commands, ["systemctl disable --now ntd.service",
       "systemctl disable --now nt-nvme-helper.socket nt-nvme-helper.service",
-      "rm -f /etc/systemd/system/nt-nvme-helper.socket /etc/systemd/system/nt-nvme-helper.service",
+      `rm -f /etc/systemd/system/nt-nvme-helper.socket /etc/systemd/system/nt-nvme-helper.service ${DROP_IN} /etc/tmpfiles.d/nt-nvme-helper.conf /usr/local/sbin/nt-nvme-helper-sandbox`,
+      // Other drop-ins there are the administrator's: the folder goes only if empty.
+      "rmdir --ignore-fail-on-non-empty /etc/systemd/system/nt-nvme-helper.service.d",
+      "rm -rf /run/nt-nvme-helper",
       "rm -f /etc/systemd/system/ntd.service /etc/sysusers.d/ntd.conf /etc/tmpfiles.d/ntd.conf",
       "rm -rf /opt/ntransformer", "systemctl daemon-reload"], stdout);
     assert.ok(!commands.some((c) => /\/etc\/ntd|\/var\/lib\/(ntd|nt-nvme-helper)/.test(c)), `nothing of /etc/ntd, /var/lib/ntd or the journal is removed:\n${stdout}`);
