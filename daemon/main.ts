@@ -25,7 +25,7 @@ const config = await LiveConfig.load({ configPath, flags }).catch((err: unknown)
   process.stderr.write(`ntd: bad configuration: ${error.message} [${error.code}]\n`);
   process.exit(EXIT_BAD_CONFIG);
 });
-const { socket, socketMode, socketGroup, logLevel, logFormat, http } = config.current;
+const { socket, socketMode, socketGroup, logLevel, logFormat, http, socketFrameTimeout, socketBufferLimit } = config.current;
 const logger = createLogger({ level: logLevel, format: chooseLogFormat(logFormat) });
 config.logger = logger;
 /**
@@ -42,7 +42,7 @@ const modelLimits = (c: typeof config.current) => ({
   },
 });
 const server = new DaemonServer({
-  socketPath: socket, socketMode, logger,
+  socketPath: socket, socketMode, logger, frameTimeoutMs: socketFrameTimeout * 1000, frameBufferLimit: socketBufferLimit,
   models: {
     ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds),
     // Read at each raw load, so a reloaded helperSocket applies to the next one.

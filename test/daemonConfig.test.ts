@@ -93,6 +93,23 @@ describe("daemon configuration", () => {
     assert.equal(args.flags.logLevel, undefined, "an option left out overrides nothing");
   });
 
+  it("reads the socket's frame limits; refuses a buffer limit below one frame and a timeout below a second", async () => {
+    assert.equal(DEFAULT_DAEMON_CONFIG.socketFrameTimeout, 30);
+    assert.equal(DEFAULT_DAEMON_CONFIG.socketBufferLimit, 64 * 2 ** 20);
+    const config = await resolveDaemonConfig({ env: { NT_SOCKET_FRAME_TIMEOUT: "5", NT_SOCKET_BUFFER_LIMIT: "256MiB" } });
+    assert.deepEqual([config.socketFrameTimeout, config.socketBufferLimit], [5, 256 * 2 ** 20]);
+    await rejectsNaming(resolveDaemonConfig({ env: { NT_SOCKET_BUFFER_LIMIT: "8MiB" } }), "NT_E_BAD_REQUEST", "NT_SOCKET_BUFFER_LIMIT");
+    await rejectsNaming(resolveDaemonConfig({ env: {}, flags: { socketFrameTimeout: 0 } }), "NT_E_BAD_REQUEST", "--socket-frame-timeout");
+  });
+
+  it("reload leaves the socket limits for a restart", async () => {
+    await writeFile(file, JSON.stringify({}));
+    const live = await LiveConfig.load({ configPath: file, env: {} });
+    await writeFile(file, JSON.stringify({ socketBufferLimit: "128MiB" }));
+    const result = await live.reload();
+    assert.deepEqual(result.needRestart, ["socketBufferLimit"]);
+  });
+
   it("reload applies live keys, keeps restart-only keys, and leaves a bad file without effect", async () => {
     await writeFile(file, JSON.stringify({ logLevel: "info", keepAlive: "5m" }));
     const live = await LiveConfig.load({ configPath: file, env: { NT_QUEUE_LIMIT: "5" } });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_FRAME_BYTES } from "../../protocol/maxFrameBytes.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
 import { LOG_LEVELS } from "../logLevels.js";
@@ -41,6 +42,21 @@ const budgetSchema = z.union([z.number(), z.string()]).transform((value, ctx) =>
 });
 
 /**
+ * socketBufferLimit: a size as budgets are written, at least one frame of the largest size (a
+ * smaller limit would refuse honest frames that the protocol allows, whatever the load).
+ */
+const frameBufferLimitSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  try {
+    const bytes = parseByteSize(value, "the limit");
+    if (bytes >= MAX_FRAME_BYTES) return bytes;
+    ctx.addIssue({ code: "custom", message: `${value} is below the largest frame, ${MAX_FRAME_BYTES} bytes (16MiB)` });
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+  return z.NEVER;
+});
+
+/**
  * ntd's configuration, every key. Sources, each overriding the one before: the defaults
  * (DEFAULT_DAEMON_CONFIG), the JSON file (/etc/ntd/config.json or `--config`), the environment
  * (NT_*), the command line. Strict: an unknown key is an error naming it, so a typo is never
@@ -80,6 +96,10 @@ export const daemonConfigSchema = z.strictObject({
    * default): none. Visible ASCII only, as it travels in a header. Never logged.
    */
   httpApiKey: z.string().regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters (no spaces)"),
+  /** How long a frame on ntd.sock may take from its first byte to its last, in seconds; then the connection is dropped. */
+  socketFrameTimeout: z.number().int().min(1),
+  /** The most bytes all ntd.sock connections together may hold for frames not yet complete, in bytes. */
+  socketBufferLimit: frameBufferLimitSchema,
   /** nt-nvme-helper's socket, asked for raw images (`load` with storage "raw"). */
   helperSocket: z.string().min(1).max(107, "must fit a Unix socket address (107 bytes)"),
 });
