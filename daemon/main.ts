@@ -85,9 +85,11 @@ try {
   if (http !== "") {
     // Not fatal: the socket is ntd's own interface, and a taken port (a second ntd on the default
     // 11435) must not take it down; the error says what to change.
-    // The key is read per request, so SIGHUP can rotate it without a restart.
+    // The key and the allowed hosts and origins are read per request, so SIGHUP applies them
+    // without a restart.
     httpServer = await startHttpServer({
       registry: server.models, logger, listen: http, apiKey: () => config.current.httpApiKey,
+      allowedHosts: () => config.current.httpAllowedHosts, allowedOrigins: () => config.current.httpAllowedOrigins,
     }).catch((err: unknown) => {
       logger.error(`no HTTP API: ${NtError.from(err).message} (set http to another HOST:PORT, or "off")`);
       return undefined;

@@ -18,6 +18,8 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   vramBudget: "NT_VRAM_BUDGET",
   pinnedBudget: "NT_PINNED_BUDGET",
   httpApiKey: "NT_HTTP_API_KEY",
+  httpAllowedHosts: "NT_HTTP_ALLOWED_HOSTS",
+  httpAllowedOrigins: "NT_HTTP_ALLOWED_ORIGINS",
   socketFrameTimeout: "NT_SOCKET_FRAME_TIMEOUT",
   socketBufferLimit: "NT_SOCKET_BUFFER_LIMIT",
   helperSocket: "NT_HELPER_SOCKET",

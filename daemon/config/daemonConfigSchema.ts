@@ -57,6 +57,42 @@ const frameBufferLimitSchema = z.union([z.number(), z.string()]).transform((valu
 });
 
 /**
+ * A list of entries: a JSON array of strings, or one string of comma-separated entries (as the
+ * environment and flags give it). Each entry is trimmed and passed through `normalise`, which
+ * returns its canonical form or undefined for an invalid one; blank entries are dropped.
+ */
+function listSchema(normalise: (entry: string) => string | undefined, expected: string) {
+  return z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+    const entries = (typeof value === "string" ? value.split(",") : value).map((entry) => entry.trim()).filter(Boolean);
+    const normalised: string[] = [];
+    for (const entry of entries) {
+      const canonical = normalise(entry);
+      if (canonical === undefined) ctx.addIssue({ code: "custom", message: `"${entry}" is not ${expected}` });
+      else normalised.push(canonical);
+    }
+    return normalised;
+  });
+}
+
+/** A Host name as the Host header carries it: a name, an IPv4 address or a bracketed IPv6 one, with or without a port. */
+const HOST_ENTRY = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(?::\d{1,5})?$/i;
+
+/**
+ * An origin: http(s)://host[:port], nothing after but an optional "/"; normalised as browsers
+ * send it in Origin (lower case, no default port, no "/").
+ */
+function normaliseOrigin(entry: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  return bare && (url.protocol === "http:" || url.protocol === "https:") ? url.origin : undefined;
+}
+
+/**
  * ntd's configuration, every key. Sources, each overriding the one before: the defaults
  * (DEFAULT_DAEMON_CONFIG), the JSON file (/etc/ntd/config.json or `--config`), the environment
  * (NT_*), the command line. Strict: an unknown key is an error naming it, so a typo is never
@@ -96,6 +132,17 @@ export const daemonConfigSchema = z.strictObject({
    * default): none. Visible ASCII only, as it travels in a header. Never logged.
    */
   httpApiKey: z.string().regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters (no spaces)"),
+  /**
+   * Host names the HTTP API answers besides loopback ones (localhost, 127.0.0.0/8, [::1]) and its
+   * listen address: "name" on any port, "name:port" on that one. Others get 403 (DNS rebinding).
+   */
+  httpAllowedHosts: listSchema((entry) => HOST_ENTRY.test(entry) ? entry.toLowerCase() : undefined,
+    'a host name or address, optionally with ":port"'),
+  /**
+   * Web origins ("https://chat.example") whose pages may call the HTTP API (CORS); a request
+   * with any other Origin gets 403.
+   */
+  httpAllowedOrigins: listSchema(normaliseOrigin, 'an origin such as "http://localhost:3000"'),
   /** How long a frame on ntd.sock may take from its first byte to its last, in seconds; then the connection is dropped. */
   socketFrameTimeout: z.number().int().min(1),
   /** The most bytes all ntd.sock connections together may hold for frames not yet complete, in bytes. */
