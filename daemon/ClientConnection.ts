@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "winston";
 import { clientFrameSchema, type RequestFrame } from "../protocol/clientFrames.js";
 import { encodeFrame } from "../protocol/encodeFrame.js";
-import { FrameDecoder } from "../protocol/FrameDecoder.js";
+import { FrameDecoder, type FrameMemoryBudget } from "../protocol/FrameDecoder.js";
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
 import { parseMessage } from "../protocol/parseMessage.js";
@@ -25,7 +25,22 @@ export interface ClientConnectionOptions {
    * NT_E_BAD_REQUEST. Default 10000.
    */
   helloTimeoutMs?: number;
+  /**
+   * How long a frame may take from its first byte to its last, in ms; then the connection is
+   * dropped with NT_E_BAD_FRAME, so a peer cannot hold a half-sent frame's memory for ever.
+   * Default 30000.
+   */
+  frameTimeoutMs?: number;
+  /**
+   * Where the memory of partly received frames is accounted, shared by all connections; a frame
+   * it refuses drops this connection with its error (NT_E_BUSY). Default: none (one frame per
+   * connection, MAX_FRAME_BYTES, is then the only bound).
+   */
+  frameBudget?: FrameMemoryBudget;
 }
+
+/** How long a dropped connection may take to take its last error frame before it is cut. */
+const DROP_GRACE_MS = 1000;
 
 /**
  * One client on ntd.sock: handshake, then requests answered in any order by id. Anything that
@@ -35,17 +50,20 @@ export interface ClientConnectionOptions {
 export class ClientConnection {
   readonly #socket: Socket;
   readonly #options: ClientConnectionOptions;
-  readonly #decoder = new FrameDecoder();
+  readonly #decoder: FrameDecoder;
   /** Requests being served, by id; aborting a controller tells its handler to stop. */
   readonly #inFlight = new Map<number, AbortController>();
   #greeted = false;
   #dropping = false;
   /** Drops a connection that never says hello: otherwise it would hold a socket (a descriptor) forever. */
   #helloTimer: NodeJS.Timeout | undefined;
+  /** Runs from the first byte of a frame until the frame is complete (frameTimeoutMs). */
+  #frameTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, options: ClientConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
+    this.#decoder = new FrameDecoder({ budget: options.frameBudget });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     // Resets by a departing client are routine; 'close' follows and cleans up.
     socket.on("error", (err) => options.logger.debug(`${options.label}: socket error: ${err.message}`));
@@ -77,14 +95,40 @@ export class ClientConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#dropping) return;
+    let completed = 0;
     try {
       for (const message of this.#decoder.push(chunk)) {
+        completed++;
         this.#onMessage(message);
         if (this.#dropping) return;
       }
     } catch (err) {
-      this.#drop(NtError.from(err));
+      return this.#drop(NtError.from(err));
     }
+    this.#watchFrame(completed > 0);
+  }
+
+  /**
+   * Starts the frame timer when a frame has begun and none was running, and stops it when no frame
+   * is pending; a completed frame restarts it for the next one already begun.
+   */
+  #watchFrame(frameCompleted: boolean): void {
+    const pending = this.#decoder.pendingBytes > 0;
+    if (frameCompleted || !pending) this.#stopFrameTimer();
+    if (!pending || this.#frameTimer !== undefined) return;
+    const frameTimeoutMs = this.#options.frameTimeoutMs ?? 30_000;
+    this.#frameTimer = setTimeout(() => {
+      const { declaredBytes, pendingBytes } = this.#decoder;
+      const size = declaredBytes === undefined ? "a frame header" : `a frame of ${declaredBytes} bytes`;
+      this.#drop(new NtError("NT_E_BAD_FRAME",
+        `${size} was not complete within ${frameTimeoutMs} ms (${pendingBytes} bytes of it received)`));
+    }, frameTimeoutMs);
+    this.#frameTimer.unref();
+  }
+
+  #stopFrameTimer(): void {
+    clearTimeout(this.#frameTimer);
+    this.#frameTimer = undefined;
   }
 
   #onMessage(message: unknown): void {
@@ -163,17 +207,26 @@ export class ClientConnection {
     }
   }
 
-  /** Answers garbage with one id-less error frame, then closes the connection. */
+  /**
+   * Answers garbage with one id-less error frame, then closes the connection. The frame being
+   * received is freed at once, not when the peer gets round to closing; a peer that does not take
+   * the error frame within DROP_GRACE_MS is cut.
+   */
   #drop(error: NtError): void {
     clearTimeout(this.#helloTimer);
+    this.#stopFrameTimer();
     this.#options.logger.warn(`${this.#options.label}: dropping connection: ${error.message} [${error.code}]`);
     this.#dropping = true;
+    this.#decoder.dispose();
     this.#abortAll();
     this.#socket.end(encodeFrame({ kind: "error", error: error.toWire() }), () => this.#socket.destroy());
+    setTimeout(() => this.#socket.destroy(), DROP_GRACE_MS).unref();
   }
 
   #onClose(): void {
     clearTimeout(this.#helloTimer);
+    this.#stopFrameTimer();
+    this.#decoder.dispose();
     this.#abortAll();
     this.#options.logger.debug(`${this.#options.label}: closed`);
   }

@@ -7,6 +7,8 @@ import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import { NtError } from "../protocol/NtError.js";
 import { claimSocketPath } from "./claimSocketPath.js";
 import { ClientConnection } from "./ClientConnection.js";
+import { FrameBufferBudget } from "./FrameBufferBudget.js";
+import { FRAME_BUFFER_LIMIT } from "./frameBufferLimit.js";
 import type { DaemonContext } from "./DaemonContext.js";
 import { LISTEN_BACKLOG } from "./listenBacklog.js";
 import { ModelRegistry, type ModelRegistryOptions } from "./models/ModelRegistry.js";
@@ -32,6 +34,17 @@ export interface DaemonServerOptions {
   /** How long a new connection may take to send its hello before it is dropped, in ms. Default 10000. */
   helloTimeoutMs?: number;
   /**
+   * How long a frame may take from its first byte to its last before its connection is dropped
+   * (NT_E_BAD_FRAME), in ms. Default 30000 (config key socketFrameTimeout).
+   */
+  frameTimeoutMs?: number;
+  /**
+   * The most bytes all connections together may hold for frames not yet complete; the connection
+   * whose frame would pass it is dropped with NT_E_BUSY. Default FRAME_BUFFER_LIMIT, 64 MiB
+   * (config key socketBufferLimit).
+   */
+  frameBufferLimit?: number;
+  /**
    * The model lifecycle's limits: defaultKeepAlive ("5m"), maxLoadedModels (3), maxSequences (4),
    * maxQueue (16), cancelGraceMs (5000); see ModelRegistryOptions. Default: those defaults.
    */
@@ -47,6 +60,7 @@ export class DaemonServer {
   readonly #logger: Logger;
   readonly #connections = new Set<ClientConnection>();
   readonly #models: ModelRegistry;
+  readonly #frameBudget: FrameBufferBudget;
   #server: net.Server | undefined;
   #state: "new" | "started" | "stopped" = "new";
   #connectionCount = 0;
@@ -54,12 +68,18 @@ export class DaemonServer {
   constructor(options: DaemonServerOptions) {
     this.#options = options;
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
+    this.#frameBudget = new FrameBufferBudget(options.frameBufferLimit ?? FRAME_BUFFER_LIMIT);
     this.#models = new ModelRegistry({ ...options.models, loadEngine: options.loadEngine ?? loadEngine, logger: this.#logger });
   }
 
   /** The models this daemon holds. */
   get models(): ModelRegistry {
     return this.#models;
+  }
+
+  /** Bytes the connections hold now for frames they have not finished receiving (tests compare it; see frameBufferLimit). */
+  get bufferedFrameBytes(): number {
+    return this.#frameBudget.usedBytes;
   }
 
   /** The socket path this server listens on. */
@@ -123,7 +143,8 @@ export class DaemonServer {
   #accept(socket: net.Socket, context: DaemonContext): void {
     const connection = new ClientConnection(socket, {
       label: `conn#${++this.#connectionCount}`, context, logger: this.#logger,
-      helloTimeoutMs: this.#options.helloTimeoutMs,
+      helloTimeoutMs: this.#options.helloTimeoutMs, frameTimeoutMs: this.#options.frameTimeoutMs,
+      frameBudget: this.#frameBudget,
     });
     this.#connections.add(connection);
     socket.on("close", () => this.#connections.delete(connection));

@@ -25,7 +25,7 @@ const config = await LiveConfig.load({ configPath, flags }).catch((err: unknown)
   process.stderr.write(`ntd: bad configuration: ${error.message} [${error.code}]\n`);
   process.exit(EXIT_BAD_CONFIG);
 });
-const { socket, socketMode, socketGroup, logLevel, logFormat, http } = config.current;
+const { socket, socketMode, socketGroup, logLevel, logFormat, http, socketFrameTimeout, socketBufferLimit } = config.current;
 const logger = createLogger({ level: logLevel, format: chooseLogFormat(logFormat) });
 config.logger = logger;
 /**
@@ -42,7 +42,7 @@ const modelLimits = (c: typeof config.current) => ({
   },
 });
 const server = new DaemonServer({
-  socketPath: socket, socketMode, logger,
+  socketPath: socket, socketMode, logger, frameTimeoutMs: socketFrameTimeout * 1000, frameBufferLimit: socketBufferLimit,
   models: {
     ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds),
     // Read at each raw load, so a reloaded helperSocket applies to the next one.
@@ -85,9 +85,11 @@ try {
   if (http !== "") {
     // Not fatal: the socket is ntd's own interface, and a taken port (a second ntd on the default
     // 11435) must not take it down; the error says what to change.
-    // The key is read per request, so SIGHUP can rotate it without a restart.
+    // The key and the allowed hosts and origins are read per request, so SIGHUP applies them
+    // without a restart.
     httpServer = await startHttpServer({
       registry: server.models, logger, listen: http, apiKey: () => config.current.httpApiKey,
+      allowedHosts: () => config.current.httpAllowedHosts, allowedOrigins: () => config.current.httpAllowedOrigins,
     }).catch((err: unknown) => {
       logger.error(`no HTTP API: ${NtError.from(err).message} (set http to another HOST:PORT, or "off")`);
       return undefined;

@@ -58,6 +58,11 @@ export const NT_ERROR_CODES = [
   "NT_E_IOMMU_GROUP_SHARED",
   /** ntd's HTTP API: the request lacks the configured API key (`Authorization: Bearer <key>`), or gives another. */
   "NT_E_UNAUTHORIZED",
+  /**
+   * ntd's HTTP API: the request's Host or Origin is not this server's (a web page's, or a name
+   * re-pointed at loopback: DNS rebinding); httpAllowedHosts / httpAllowedOrigins admit others.
+   */
+  "NT_E_FORBIDDEN",
 ] as const;
 
 /** One of the stable error codes. */

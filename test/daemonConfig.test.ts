@@ -93,6 +93,47 @@ describe("daemon configuration", () => {
     assert.equal(args.flags.logLevel, undefined, "an option left out overrides nothing");
   });
 
+  it("reads the HTTP allow-lists as a JSON array or comma-separated, normalised, with none by default", async () => {
+    assert.deepEqual(DEFAULT_DAEMON_CONFIG.httpAllowedHosts, []);
+    assert.deepEqual(DEFAULT_DAEMON_CONFIG.httpAllowedOrigins, []);
+    await writeFile(file, JSON.stringify({ httpAllowedHosts: ["NTD.lan", "[::1]:8080", "10.0.0.5"], httpAllowedOrigins: ["HTTP://Chat.Example:80"] }));
+    const fromFile = await resolveDaemonConfig({ configPath: file, env: {} });
+    assert.deepEqual(fromFile.httpAllowedHosts, ["ntd.lan", "[::1]:8080", "10.0.0.5"]);
+    assert.deepEqual(fromFile.httpAllowedOrigins, ["http://chat.example"], "as browsers send it: lower case, no default port");
+    const fromEnv = await resolveDaemonConfig({ env: { NT_HTTP_ALLOWED_HOSTS: "a.lan, b.lan:81,", NT_HTTP_ALLOWED_ORIGINS: "https://x.example:8443,http://localhost:3000/" } });
+    assert.deepEqual(fromEnv.httpAllowedHosts, ["a.lan", "b.lan:81"]);
+    assert.deepEqual(fromEnv.httpAllowedOrigins, ["https://x.example:8443", "http://localhost:3000"]);
+    const args = await parseDaemonArgs(["node", "ntd", "--http-allowed-hosts", "c.lan", "--http-allowed-origins", "http://localhost:3000"]);
+    const fromFlags = await resolveDaemonConfig({ env: {}, flags: args.flags });
+    assert.deepEqual([fromFlags.httpAllowedHosts, fromFlags.httpAllowedOrigins], [["c.lan"], ["http://localhost:3000"]]);
+  });
+
+  it("refuses a malformed allowed host or origin, naming the key", async () => {
+    await rejectsNaming(resolveDaemonConfig({ env: { NT_HTTP_ALLOWED_HOSTS: "ok.lan,http://bad.lan" } }), "NT_E_BAD_REQUEST", "NT_HTTP_ALLOWED_HOSTS");
+    for (const origin of ["chat.example", "http://chat.example/app", "http://chat.example?x", "ftp://chat.example", "null", "*"]) {
+      await rejectsNaming(resolveDaemonConfig({ env: {}, flags: { httpAllowedOrigins: [origin] } }), "NT_E_BAD_REQUEST", "--http-allowed-origins");
+    }
+  });
+
+  it("reads the socket's frame limits; refuses a buffer limit below one frame and a timeout below a second", async () => {
+    assert.equal(DEFAULT_DAEMON_CONFIG.socketFrameTimeout, 30);
+    assert.equal(DEFAULT_DAEMON_CONFIG.socketBufferLimit, 64 * 2 ** 20);
+    const config = await resolveDaemonConfig({ env: { NT_SOCKET_FRAME_TIMEOUT: "5", NT_SOCKET_BUFFER_LIMIT: "256MiB" } });
+    assert.deepEqual([config.socketFrameTimeout, config.socketBufferLimit], [5, 256 * 2 ** 20]);
+    await rejectsNaming(resolveDaemonConfig({ env: { NT_SOCKET_BUFFER_LIMIT: "8MiB" } }), "NT_E_BAD_REQUEST", "NT_SOCKET_BUFFER_LIMIT");
+    await rejectsNaming(resolveDaemonConfig({ env: {}, flags: { socketFrameTimeout: 0 } }), "NT_E_BAD_REQUEST", "--socket-frame-timeout");
+  });
+
+  it("reload applies new allowed hosts and origins at once; the socket limits need a restart", async () => {
+    await writeFile(file, JSON.stringify({}));
+    const live = await LiveConfig.load({ configPath: file, env: {} });
+    await writeFile(file, JSON.stringify({ httpAllowedHosts: ["ntd.lan"], httpAllowedOrigins: ["http://localhost:3000"], socketBufferLimit: "128MiB" }));
+    const result = await live.reload();
+    assert.deepEqual(result.applied.sort(), ["httpAllowedHosts", "httpAllowedOrigins"]);
+    assert.deepEqual(result.needRestart, ["socketBufferLimit"]);
+    assert.deepEqual(live.current.httpAllowedHosts, ["ntd.lan"]);
+  });
+
   it("reload applies live keys, keeps restart-only keys, and leaves a bad file without effect", async () => {
     await writeFile(file, JSON.stringify({ logLevel: "info", keepAlive: "5m" }));
     const live = await LiveConfig.load({ configPath: file, env: { NT_QUEUE_LIMIT: "5" } });

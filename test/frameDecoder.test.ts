@@ -25,6 +25,13 @@ function rawFrame(body: Buffer, declaredLength = body.length): Buffer {
   return Buffer.concat([header, body]);
 }
 
+/** A copy of `bytes` in memory of its own, as each socket read delivers its chunk. */
+function ownChunk(bytes: Buffer): Buffer {
+  const chunk = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(chunk);
+  return chunk;
+}
+
 function assertNtError(fn: () => unknown, code: string): void {
   assert.throws(fn, (err: unknown) => err instanceof NtError && err.code === code);
 }
@@ -105,13 +112,97 @@ describe("FrameDecoder", () => {
     assertNtError(() => [...decoder.push(encodeFrame("later"))], "NT_E_BAD_FRAME");
   });
 
-  it("keeps a partial frame pending until the rest arrives", () => {
+  it("keeps a partial frame pending, header included, until the rest arrives", () => {
     const decoder = new FrameDecoder();
     const frame = encodeFrame({ kind: "cancel", id: 1 });
     assert.deepEqual([...decoder.push(frame.subarray(0, 6))], []);
-    assert.equal(decoder.pendingBytes, 2);
+    assert.equal(decoder.pendingBytes, 6);
+    assert.equal(decoder.declaredBytes, frame.length - 4);
     assert.deepEqual([...decoder.push(frame.subarray(6))], [{ kind: "cancel", id: 1 }]);
     assert.equal(decoder.pendingBytes, 0);
+  });
+
+  it("holds a body arriving in pieces in one buffer of at most twice what arrived, and frees it once decoded", () => {
+    const decoder = new FrameDecoder();
+    const big = { kind: "event", id: 1, event: { text: "y".repeat(1024 * 1024) } };
+    const frame = encodeFrame(big);
+    // The last chunk completes the frame and starts the next one: what stays must be those few
+    // bytes, not the megabyte they arrived with.
+    const stream = Buffer.concat([frame, encodeFrame("next").subarray(0, 3)]);
+    const seen: unknown[] = [];
+    for (let at = 0; at < stream.length; at += 65_536) {
+      seen.push(...decoder.push(ownChunk(stream.subarray(at, at + 65_536))));
+      if (seen.length === 0) {
+        assert.ok(decoder.retainedBytes <= Math.max(2 * decoder.pendingBytes, 65_536), `${decoder.retainedBytes} held for ${decoder.pendingBytes}`);
+      }
+    }
+    assert.deepEqual(seen, [big]);
+    assert.equal(decoder.pendingBytes, 3);
+    assert.equal(decoder.retainedBytes, 0);
+  });
+
+  it("decodes a body sent one byte at a time, holding at most twice what arrived", () => {
+    const decoder = new FrameDecoder();
+    const message = { kind: "event", id: 1, event: { text: "z".repeat(200_000) } };
+    const frame = encodeFrame(message);
+    const seen: unknown[] = [];
+    for (let at = 0; at < frame.length; at++) {
+      seen.push(...decoder.push(frame.subarray(at, at + 1)));
+      if (at % 10_007 === 0) assert.ok(decoder.retainedBytes <= Math.max(2 * decoder.pendingBytes, 65_536));
+    }
+    assert.deepEqual(seen, [message]);
+    assert.equal(decoder.retainedBytes, 0);
+  });
+
+  it("reserves the body's memory from its budget before allocating, and returns all of it", () => {
+    let reserved = 0;
+    let peak = 0;
+    const budget = {
+      reserve: (bytes: number) => { reserved += bytes; peak = Math.max(peak, reserved); },
+      release: (bytes: number) => { reserved -= bytes; },
+    };
+    const decoder = new FrameDecoder({ budget });
+    const frame = encodeFrame({ kind: "event", id: 1, event: { text: "w".repeat(3 * 1024 * 1024) } });
+    for (let at = 0; at < frame.length; at += 65_536) {
+      decodeAll([frame.subarray(at, at + 65_536)], decoder);
+      assert.equal(reserved, decoder.retainedBytes, `at ${at}`);
+    }
+    assert.equal(reserved, 0);
+    assert.equal(peak, frame.length - 4, "the last growth stops at the declared length");
+    assert.deepEqual(decodeAll([encodeFrame("small")], decoder), ["small"]);
+    assert.equal(peak, frame.length - 4, "a body that arrives whole is decoded where it lies");
+  });
+
+  it("fails with the budget's error when it refuses, and holds nothing afterwards", () => {
+    let reserved = 0;
+    const budget = {
+      reserve: (bytes: number) => {
+        if (reserved + bytes > 100_000) throw new NtError("NT_E_BUSY", "over the test's budget");
+        reserved += bytes;
+      },
+      release: (bytes: number) => { reserved -= bytes; },
+    };
+    const decoder = new FrameDecoder({ budget });
+    const frame = encodeFrame("v".repeat(300_000));
+    assertNtError(() => {
+      for (let at = 0; at < frame.length; at += 65_536) decodeAll([frame.subarray(at, at + 65_536)], decoder);
+    }, "NT_E_BUSY");
+    assert.equal(reserved, 0);
+    assert.equal(decoder.retainedBytes, 0);
+    assertNtError(() => [...decoder.push(encodeFrame("later"))], "NT_E_BUSY");
+  });
+
+  it("returns what it holds when disposed, and refuses bytes afterwards", () => {
+    let reserved = 0;
+    const decoder = new FrameDecoder({ budget: { reserve: (b) => { reserved += b; }, release: (b) => { reserved -= b; } } });
+    const frame = encodeFrame("u".repeat(500_000));
+    decodeAll([frame.subarray(0, 200_000)], decoder);
+    assert.equal(reserved, 200_000 - 4, "the body received so far");
+    decoder.dispose();
+    decoder.dispose();
+    assert.equal(reserved, 0);
+    assert.equal(decoder.pendingBytes, 0);
+    assertNtError(() => [...decoder.push(frame.subarray(200_000))], "NT_E_INTERNAL");
   });
 
   it("decodes 64-bit integers within ±2^53 as numbers and beyond as bigint", () => {

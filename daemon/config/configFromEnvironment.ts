@@ -18,11 +18,15 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   vramBudget: "NT_VRAM_BUDGET",
   pinnedBudget: "NT_PINNED_BUDGET",
   httpApiKey: "NT_HTTP_API_KEY",
+  httpAllowedHosts: "NT_HTTP_ALLOWED_HOSTS",
+  httpAllowedOrigins: "NT_HTTP_ALLOWED_ORIGINS",
+  socketFrameTimeout: "NT_SOCKET_FRAME_TIMEOUT",
+  socketBufferLimit: "NT_SOCKET_BUFFER_LIMIT",
   helperSocket: "NT_HELPER_SOCKET",
 };
 
 /** Keys whose schema wants a number (the others take strings, socketMode and keepAlive both). */
-const NUMERIC_KEYS = new Set(["maxLoadedModels", "queueLimit", "threads", "contextSize"]);
+const NUMERIC_KEYS = new Set(["maxLoadedModels", "queueLimit", "threads", "contextSize", "socketFrameTimeout"]);
 
 /**
  * The configuration the NT_* environment variables give. An empty variable counts as unset (as

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_FRAME_BYTES } from "../../protocol/maxFrameBytes.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
 import { LOG_LEVELS } from "../logLevels.js";
@@ -41,6 +42,57 @@ const budgetSchema = z.union([z.number(), z.string()]).transform((value, ctx) =>
 });
 
 /**
+ * socketBufferLimit: a size as budgets are written, at least one frame of the largest size (a
+ * smaller limit would refuse honest frames that the protocol allows, whatever the load).
+ */
+const frameBufferLimitSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  try {
+    const bytes = parseByteSize(value, "the limit");
+    if (bytes >= MAX_FRAME_BYTES) return bytes;
+    ctx.addIssue({ code: "custom", message: `${value} is below the largest frame, ${MAX_FRAME_BYTES} bytes (16MiB)` });
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+  return z.NEVER;
+});
+
+/**
+ * A list of entries: a JSON array of strings, or one string of comma-separated entries (as the
+ * environment and flags give it). Each entry is trimmed and passed through `normalise`, which
+ * returns its canonical form or undefined for an invalid one; blank entries are dropped.
+ */
+function listSchema(normalise: (entry: string) => string | undefined, expected: string) {
+  return z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+    const entries = (typeof value === "string" ? value.split(",") : value).map((entry) => entry.trim()).filter(Boolean);
+    const normalised: string[] = [];
+    for (const entry of entries) {
+      const canonical = normalise(entry);
+      if (canonical === undefined) ctx.addIssue({ code: "custom", message: `"${entry}" is not ${expected}` });
+      else normalised.push(canonical);
+    }
+    return normalised;
+  });
+}
+
+/** A Host name as the Host header carries it: a name, an IPv4 address or a bracketed IPv6 one, with or without a port. */
+const HOST_ENTRY = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(?::\d{1,5})?$/i;
+
+/**
+ * An origin: http(s)://host[:port], nothing after but an optional "/"; normalised as browsers
+ * send it in Origin (lower case, no default port, no "/").
+ */
+function normaliseOrigin(entry: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  return bare && (url.protocol === "http:" || url.protocol === "https:") ? url.origin : undefined;
+}
+
+/**
  * ntd's configuration, every key. Sources, each overriding the one before: the defaults
  * (DEFAULT_DAEMON_CONFIG), the JSON file (/etc/ntd/config.json or `--config`), the environment
  * (NT_*), the command line. Strict: an unknown key is an error naming it, so a typo is never
@@ -80,6 +132,21 @@ export const daemonConfigSchema = z.strictObject({
    * default): none. Visible ASCII only, as it travels in a header. Never logged.
    */
   httpApiKey: z.string().regex(/^[\x21-\x7e]*$/, "must be visible ASCII characters (no spaces)"),
+  /**
+   * Host names the HTTP API answers besides loopback ones (localhost, 127.0.0.0/8, [::1]) and its
+   * listen address: "name" on any port, "name:port" on that one. Others get 403 (DNS rebinding).
+   */
+  httpAllowedHosts: listSchema((entry) => HOST_ENTRY.test(entry) ? entry.toLowerCase() : undefined,
+    'a host name or address, optionally with ":port"'),
+  /**
+   * Web origins ("https://chat.example") whose pages may call the HTTP API (CORS); a request
+   * with any other Origin gets 403.
+   */
+  httpAllowedOrigins: listSchema(normaliseOrigin, 'an origin such as "http://localhost:3000"'),
+  /** How long a frame on ntd.sock may take from its first byte to its last, in seconds; then the connection is dropped. */
+  socketFrameTimeout: z.number().int().min(1),
+  /** The most bytes all ntd.sock connections together may hold for frames not yet complete, in bytes. */
+  socketBufferLimit: frameBufferLimitSchema,
   /** nt-nvme-helper's socket, asked for raw images (`load` with storage "raw"). */
   helperSocket: z.string().min(1).max(107, "must fit a Unix socket address (107 bytes)"),
 });

@@ -1,3 +1,4 @@
+import { FRAME_BUFFER_LIMIT } from "../frameBufferLimit.js";
 import type { DaemonConfig } from "./daemonConfigSchema.js";
 
 /**
@@ -36,6 +37,14 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   pinnedBudget: "auto",
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
+  /** None: loopback names and the listen address only. */
+  httpAllowedHosts: [],
+  /** None: no web page may call the API (requests without an Origin, from programs, are not affected). */
+  httpAllowedOrigins: [],
+  /** A 16 MiB frame crosses a Unix socket in milliseconds; 30 s only ends peers that stall mid-frame. */
+  socketFrameTimeout: 30,
+  /** FRAME_BUFFER_LIMIT (64 MiB): four frames of the largest size. */
+  socketBufferLimit: FRAME_BUFFER_LIMIT,
   /** The path nt-nvme-helper.socket creates (as defaultHelperSocketPath, without its variable). */
   helperSocket: "/run/ntd/helper.sock",
 });

@@ -40,6 +40,10 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
+    .option("http-allowed-hosts", { type: "string", describe: "Host names the HTTP API answers besides loopback, comma-separated (name or name:port; default: none)" })
+    .option("http-allowed-origins", { type: "string", describe: "Web origins whose pages may call the HTTP API, comma-separated (e.g. http://localhost:3000; default: none)" })
+    .option("socket-frame-timeout", { type: "number", describe: "Seconds a frame on the socket may take from first byte to last before the connection is dropped (30)" })
+    .option("socket-buffer-limit", { type: "string", describe: 'Memory all socket connections together may hold for unfinished frames ("64MiB"; at least 16MiB)' })
     .option("helper-socket", { type: "string", describe: "nt-nvme-helper's socket, for loads of raw images (/run/ntd/helper.sock)" })
     .strict()
     .version(packageVersion())
@@ -63,6 +67,10 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
       vramBudget: args.vramBudget,
       pinnedBudget: args.pinnedBudget,
       httpApiKey: args.httpApiKey,
+      httpAllowedHosts: args.httpAllowedHosts,
+      httpAllowedOrigins: args.httpAllowedOrigins,
+      socketFrameTimeout: args.socketFrameTimeout,
+      socketBufferLimit: args.socketBufferLimit,
       helperSocket: args.helperSocket,
     },
   };

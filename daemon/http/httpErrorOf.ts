@@ -46,11 +46,13 @@ const HTTP_ERRORS: Record<NtErrorCode, { status: number; type: string }> = {
   NT_E_IOMMU_GROUP_SHARED: { status: 500, type: "server_error" },
   // As OpenAI answers a missing or wrong key (401, invalid_request_error); the client must fix its key.
   NT_E_UNAUTHORIZED: { status: 401, type: "invalid_request_error" },
+  // A Host or Origin this server does not answer (a web page's): no key makes it acceptable.
+  NT_E_FORBIDDEN: { status: 403, type: "invalid_request_error" },
 };
 
 /**
  * Anything thrown, as an HTTP error in OpenAI's shape; `code` is our stable NT_E_* code, unchanged
- * (DESIGN §5). `status` overrides the table where HTTP is more precise than our codes (405).
+ * (DESIGN §5). `status` overrides the table where HTTP is more precise than our codes (405, 415).
  */
 export function httpErrorOf(err: unknown, status?: number): HttpError {
   const error = NtError.from(err);

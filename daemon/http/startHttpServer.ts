@@ -7,9 +7,13 @@ import { ntdMetrics } from "../metrics/ntdMetrics.js";
 import { LISTEN_BACKLOG } from "../listenBacklog.js";
 import type { ModelRegistry } from "../models/ModelRegistry.js";
 import type { HttpExchange } from "./HttpExchange.js";
+import { answerPreflight } from "./answerPreflight.js";
 import { assertApiKey } from "./assertApiKey.js";
+import { checkRequestHost } from "./checkRequestHost.js";
+import { checkRequestOrigin } from "./checkRequestOrigin.js";
 import { httpErrorOf } from "./httpErrorOf.js";
 import { httpRoutes } from "./httpRoutes.js";
+import { jsonContentTypeProblem } from "./jsonContentTypeProblem.js";
 import { parseListenAddress, type ListenAddress } from "./parseListenAddress.js";
 import { sendJson } from "./sendJson.js";
 
@@ -35,6 +39,26 @@ export interface HttpServerOptions {
    * no key. Default: none.
    */
   apiKey?: string | (() => string);
+  /**
+   * Host names answered besides loopback ones and the listen address ("name": any port,
+   * "name:port": that one); any other Host is 403, on every route (DNS rebinding). A function is
+   * asked per request. Default: none.
+   */
+  allowedHosts?: readonly string[] | (() => readonly string[]);
+  /**
+   * Origins (as browsers send them: "http://localhost:3000") whose pages may call the API; they
+   * get CORS headers and preflight answers. A request with any other Origin but the server's own
+   * is 403. A function is asked per request. Default: none.
+   */
+  allowedOrigins?: readonly string[] | (() => readonly string[]);
+}
+
+/** What serve() needs besides the request: the exchange's shared part and the access rules. */
+interface ServeContext extends Pick<HttpExchange, "registry" | "logger" | "metrics" | "maxBodyBytes"> {
+  listen: ListenAddress;
+  apiKey: () => string;
+  allowedHosts: () => readonly string[];
+  allowedOrigins: () => readonly string[];
 }
 
 /** A running HTTP server. */
@@ -53,16 +77,22 @@ export interface HttpServerHandle {
 /**
  * Starts ntd's HTTP server: the OpenAI-compatible API (/v1/models, /v1/chat/completions,
  * /v1/completions), /health and /metrics, all but /health behind the API key when one is set.
- * Plain node:http: five routes need no framework.
+ * Every route, /health included, answers only requests for this server's Host and without a
+ * foreign Origin, and POST bodies must be application/json: a web page the user visits must not
+ * drive the API (cross-origin POSTs) nor read it (DNS rebinding). Plain node:http: five routes
+ * need no framework.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { host, port } = parseListenAddress(options.listen);
   const logger = options.logger ?? winston.createLogger({ silent: true });
   const metrics = options.metrics ?? ntdMetrics;
-  const { apiKey = "" } = options;
-  const shared = {
-    registry: options.registry, logger, metrics, maxBodyBytes: options.maxBodyBytes ?? 4 * 2 ** 20,
+  const { apiKey = "", allowedHosts = [], allowedOrigins = [] } = options;
+  const listen = { host, port };
+  const shared: ServeContext = {
+    registry: options.registry, logger, metrics, maxBodyBytes: options.maxBodyBytes ?? 4 * 2 ** 20, listen,
     apiKey: typeof apiKey === "function" ? apiKey : () => apiKey,
+    allowedHosts: typeof allowedHosts === "function" ? allowedHosts : () => allowedHosts,
+    allowedOrigins: typeof allowedOrigins === "function" ? allowedOrigins : () => allowedOrigins,
   };
   const server = http.createServer((req, res) => void serve(req, res, shared));
   await new Promise<void>((resolve, reject) => {
@@ -73,6 +103,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.on("error", (err) => logger.error(`HTTP server error: ${err.message}`));
   const unwatch = metrics.watchModels(() => options.registry.list());
   const bound = server.address() as AddressInfo;
+  // Port 0 asked the system for one: the Host check must know the port clients were given.
+  listen.port = bound.port;
   const address = { host, port: bound.port };
   let closed: Promise<void> | undefined;
   return {
@@ -89,9 +121,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 }
 
-/** Serves one request: routes it, answers errors in OpenAI's shape, counts and logs it. */
-async function serve(req: IncomingMessage, res: ServerResponse,
-  shared: Pick<HttpExchange, "registry" | "logger" | "metrics" | "maxBodyBytes"> & { apiKey: () => string }): Promise<void> {
+/** Serves one request: checks and routes it, answers errors in OpenAI's shape, counts and logs it. */
+async function serve(req: IncomingMessage, res: ServerResponse, shared: ServeContext): Promise<void> {
   const started = performance.now();
   const client = new AbortController();
   // 'close' before the answer is complete means the client left (or the server is closing).
@@ -101,18 +132,31 @@ async function serve(req: IncomingMessage, res: ServerResponse,
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const methods = Object.hasOwn(httpRoutes, path) ? httpRoutes[path] : undefined;
   let code = "ok";
-  const { apiKey, ...exchange } = shared;
+  const { apiKey, listen, allowedHosts, allowedOrigins, ...exchange } = shared;
+  /** Answers a client mistake that HTTP names more precisely than its code (405, 415). */
+  const refuse = (status: number, error: NtError) => {
+    code = error.code;
+    sendJson(res, status, httpErrorOf(error, status).body);
+  };
   try {
+    // Host and Origin first, on every route: a rebinding page could read /health too.
+    checkRequestHost(req, listen, allowedHosts());
+    const corsOrigin = checkRequestOrigin(req, listen, allowedHosts(), allowedOrigins());
+    if (corsOrigin !== undefined) {
+      res.setHeader("Access-Control-Allow-Origin", corsOrigin);
+      res.setHeader("Vary", "Origin");
+      if (req.method === "OPTIONS" && methods) return answerPreflight(req, res, Object.keys(methods));
+    }
     // /health stays open: load balancers and systemd-style probes carry no key.
     if (path !== "/health") assertApiKey(req, apiKey());
     if (!methods) throw new NtError("NT_E_NOT_FOUND", `no route ${path}; routes: ${Object.keys(httpRoutes).join(", ")}`);
     const route = methods[req.method ?? ""];
     if (!route) {
       res.setHeader("Allow", Object.keys(methods).join(", "));
-      code = "NT_E_BAD_REQUEST";
-      const { body } = httpErrorOf(new NtError("NT_E_BAD_REQUEST", `${path} takes ${Object.keys(methods).join(", ")}, not ${req.method}`));
-      return sendJson(res, 405, body);
+      return refuse(405, new NtError("NT_E_BAD_REQUEST", `${path} takes ${Object.keys(methods).join(", ")}, not ${req.method}`));
     }
+    const contentTypeProblem = req.method === "POST" ? jsonContentTypeProblem(req.headers["content-type"]) : undefined;
+    if (contentTypeProblem !== undefined) return refuse(415, new NtError("NT_E_BAD_REQUEST", contentTypeProblem));
     await route({ ...exchange, req, res, signal: client.signal });
   } catch (err) {
     const error = NtError.from(err);
