@@ -53,6 +53,18 @@ function statusAs(uid: number, socketPath: string): Promise<unknown> {
   });
 }
 
+/**
+ * {kind: "request", id: 1, verb: "restore", params: {device: <ext 0>}}, written by hand: no plain
+ * encoder writes an extension, and msgpackr would decode this one to `undefined` — a restore of
+ * every device.
+ */
+function restoreWithExtZeroDevice(): Buffer {
+  const head = encodeHelperPacket({ kind: "request", id: 1, verb: "restore" });
+  assert.equal(head[0], 0x83, "a fixmap of 3");
+  const str = (text: string) => Buffer.concat([Buffer.from([0xa0 | text.length]), Buffer.from(text)]);
+  return Buffer.concat([Buffer.from([0x84]), head.subarray(1), str("params"), Buffer.from([0x81]), str("device"), Buffer.from([0xd4, 0x00, 0x00])]);
+}
+
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -98,6 +110,9 @@ describe("nt-nvme-helper server", () => {
     ["a packet that is truncated msgpack", Buffer.from([0x92]), "NT_E_BAD_FRAME"],
     ["a packet with bytes after its msgpack value", Buffer.concat([request({ verb: "status", params: {} }), Buffer.from([0])]), "NT_E_BAD_FRAME"],
     ["garbage (a byte msgpack never uses)", Buffer.from([0xc1, 0xc1, 0xc1]), "NT_E_BAD_FRAME"],
+    ["a lone 0xc1 (msgpackr decodes it to an object)", Buffer.from([0xc1]), "NT_E_BAD_FRAME"],
+    ["a msgpack extension (a timestamp msgpackr decodes to a Date)", Buffer.from([0xd6, 0xff, 0, 0, 0, 1]), "NT_E_BAD_FRAME"],
+    ["a restore whose device is ext 0 (msgpackr: undefined, which the optional field accepts)", restoreWithExtZeroDevice(), "NT_E_BAD_FRAME"],
     ["a message that is not a map", encodeHelperPacket([1, 2, 3]), "NT_E_BAD_REQUEST"],
     ["an unknown verb", request({ verb: "write-sysfs", params: {} }), "NT_E_UNKNOWN_VERB"],
     ["an inherited property as verb", request({ verb: "constructor", params: {} }), "NT_E_UNKNOWN_VERB"],
