@@ -120,6 +120,9 @@ describe("nt-nvme-helper server", () => {
     ["an unknown param", request({ verb: "bind", params: { device: TEST_BDF, path: "/dev/sda" } }), "NT_E_BAD_REQUEST"],
     ["a path trick as device", request({ verb: "bind", params: { device: "../../../../etc" } }), "NT_E_BAD_REQUEST"],
     ["a path trick as place name", request({ verb: "place", params: { device: TEST_BDF, name: "../../etc/passwd" } }), "NT_E_BAD_REQUEST"],
+    ["\"..\" as place name", request({ verb: "place", params: { device: TEST_BDF, name: ".." } }), "NT_E_BAD_REQUEST"],
+    ["\".\" as place name", request({ verb: "place", params: { device: TEST_BDF, name: "." } }), "NT_E_BAD_REQUEST"],
+    ["an option-like place name", request({ verb: "place", params: { device: TEST_BDF, name: "-rf" } }), "NT_E_BAD_REQUEST"],
     ["a path as place param", request({ verb: "place", params: { device: TEST_BDF, name: "m", path: "/root/m.gguf" } }), "NT_E_BAD_REQUEST"],
     ["an ntd hello", encodeHelperPacket({ kind: "hello", protocol: 1, client: "x" }), "NT_E_BAD_REQUEST"],
   ];
