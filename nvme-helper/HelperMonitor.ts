@@ -25,6 +25,11 @@ export interface HelperMonitorOptions {
   /** How long restore waits for the nvme driver and a block device to appear, in ms. Default 10000. */
   restoreTimeoutMs?: number;
   /**
+   * How long `place` waits for the client's GGUF fd to answer fstat and the read of its head, in
+   * ms; a FUSE file that never answers then costs that request NT_E_BAD_FD. Default 10000.
+   */
+  clientFdTimeoutMs?: number;
+  /**
    * Test hook, called after each privileged write ("bind:unbind", …, "place:header-invalid",
    * "place:write" (first chunk), "place:sync", "place:verify", "place:header-valid"); a crash test kills the process here.
    */
@@ -62,7 +67,7 @@ export class HelperMonitor {
     this.#restoreTimeoutMs = options.restoreTimeoutMs ?? 10_000;
     this.#afterStep = options.afterStep ?? (() => {});
     this.#verbContext = {
-      journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot,
+      journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot, clientFdTimeoutMs: options.clientFdTimeoutMs ?? 10_000,
       check: (bdf) => this.#check(bdf),
       step: (txn, step, write) => this.#step(txn, step, write),
       afterStep: this.#afterStep,
