@@ -77,34 +77,37 @@ export class HelperMonitor {
   /**
    * Run once at start, before serving: every transaction a crash left without an end is undone by
    * a restore (the client that asked for a bind is gone with the crash, so the safe state is the
-   * kernel's own driver), then the journal is compacted to what identifies the devices.
+   * kernel's own driver), then the journal is compacted to what identifies the devices. Returns
+   * one log line per thing done or left. Nothing here stops the helper from starting: a journal
+   * line that is not a valid record is set aside (<journal>.quarantine), and a transaction whose
+   * device cannot be repaired now (gone, not allowlisted, another disk) stays open for the next
+   * start without holding up the others.
    */
   async repair(): Promise<string[]> {
-    const records = this.#journal.read();
+    const { records, rejected } = this.#journal.read();
+    const notes: string[] = [];
+    if (rejected.length > 0) {
+      const quarantine = this.#journal.quarantine(rejected);
+      for (const bad of rejected) notes.push(`journal line ${bad.line} set aside in ${quarantine}: ${bad.reason}`);
+    }
     const ended = new Set(records.filter((record) => record.type === "end").map((record) => record.txn));
-    const repaired: string[] = [];
-    /** Placements that could not be repaired now (device away): kept open, tried again at the next start. */
-    const pending: JournalBegin[] = [];
-    for (const record of records) {
-      if (record.type !== "begin") continue;
+    const begins = records.filter((record) => record.type === "begin");
+    for (const record of begins) {
       // Only a record carrying an identity was verified on nvme; a restore of a device never seen
       // on nvme records none, and must not make it "known".
       if (Object.keys(record.identity).length > 0) this.#lastVerified.set(record.bdf, { pciId: record.pciId, identity: record.identity });
-      if (ended.has(record.txn)) continue;
-      if (record.op === "place") {
-        try {
-          const outcome = await repairPlacement(this.#verbContext, record);
-          this.#journal.end(record.txn, "repaired");
-          repaired.push(`place of ${record.placement?.name ?? "?"} on ${record.bdf} (txn ${record.txn}): ${outcome}`);
-        } catch (err) {
-          pending.push(record);
-          repaired.push(`place on ${record.bdf} (txn ${record.txn}) NOT repaired yet: ${NtError.from(err).code} ${(err as Error).message}`);
-        }
-        continue;
+    }
+    /** Transactions that could not be repaired now: kept open, tried again at the next start. */
+    const pending: JournalBegin[] = [];
+    for (const record of begins.filter((begin) => !ended.has(begin.txn))) {
+      try {
+        notes.push(`repaired after a crash: ${await this.#repairOne(record)}`);
+        this.#journal.end(record.txn, "repaired");
+      } catch (err) {
+        pending.push(record);
+        const error = NtError.from(err);
+        notes.push(`NOT repaired after a crash, left for the next start: ${record.op} of ${record.bdf} (txn ${record.txn}): ${error.code} ${error.message}`);
       }
-      await this.#restoreOne(record.bdf);
-      this.#journal.end(record.txn, "repaired");
-      repaired.push(`${record.op} of ${record.bdf} (txn ${record.txn}) (restored to nvme)`);
     }
     const known: JournalBegin[] = [...this.#lastVerified].map(([bdf, seen], index) => ({
       type: "begin" as const, txn: index + 1, op: "restore" as const, bdf, ...seen,
@@ -114,7 +117,18 @@ export class HelperMonitor {
     // Read back so the next transaction number follows the renumbered records, which can outnumber
     // the old ones (a pending placement's device is also listed as known).
     this.#journal.read();
-    return repaired;
+    return notes;
+  }
+
+  /** Undoes one transaction a crash left open; returns what was done. */
+  async #repairOne(record: JournalBegin): Promise<string> {
+    if (record.op === "place") {
+      return `place of ${record.placement?.name ?? "?"} on ${record.bdf} (txn ${record.txn}): ${await repairPlacement(this.#verbContext, record)}`;
+    }
+    // As the restore verb does: only an allowlisted device that is still the one verified there.
+    this.#check(record.bdf);
+    await this.#restoreOne(record.bdf);
+    return `${record.op} of ${record.bdf} (txn ${record.txn}) (restored to nvme)`;
   }
 
   /** `status`: every allowlisted device as it is now (never refused for a mismatch: it reports it). */

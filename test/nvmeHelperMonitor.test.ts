@@ -180,6 +180,6 @@ describe("nt-nvme-helper refusals, each with its own code and no write", () => {
     await new Promise((resolve) => setTimeout(resolve, 350));
     const repaired = await fixture.monitor().repair();
     assert.equal(repaired.length, 1);
-    assert.match(repaired[0] ?? "", new RegExp(`^bind of ${TEST_BDF}`));
+    assert.match(repaired[0] ?? "", new RegExp(`^repaired after a crash: bind of ${TEST_BDF}`));
   });
 });
