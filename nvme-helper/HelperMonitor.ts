@@ -4,6 +4,7 @@ import type { HelperVerbParams, HelperVerbResult } from "../protocol/helper/help
 import type { AllowedDevice, HelperConfig } from "./config/helperConfigSchema.js";
 import { allowlistEntryOf } from "./device/allowlistEntryOf.js";
 import { checkDevice, type CheckedDevice } from "./device/checkDevice.js";
+import { claimNamespaces, type NamespaceClaim } from "./device/claimNamespaces.js";
 import { describeDevice } from "./device/describeDevice.js";
 import { refuseIfInUse } from "./device/refuseIfInUse.js";
 import { openImageFd } from "./image/openImageFd.js";
@@ -136,7 +137,11 @@ export class HelperMonitor {
     return { devices: this.#config.devices.map((allowed) => this.#describe(allowed)) };
   }
 
-  /** `bind`: nvme → vfio-pci, after checking the IOMMU group and that nothing uses the disk. */
+  /**
+   * `bind`: nvme → vfio-pci, after checking the IOMMU group and that nothing uses the disk: its
+   * namespaces are opened exclusively (the kernel's answer covers every mount namespace) as well
+   * as checked against /proc (holders, mounts, swap).
+   */
   async bind(params: HelperVerbParams<"bind">): Promise<HelperVerbResult<"bind">> {
     const device = this.#check(params.device);
     const { facts } = device;
@@ -154,20 +159,39 @@ export class HelperMonitor {
       throw new NtError("NT_E_IOMMU_GROUP_SHARED", `IOMMU group ${facts.iommuGroup} of ${params.device} also holds ` +
         `${others.map(({ member, driver }) => `${member} (bound to ${driver})`).join(", ")}; VFIO takes whole groups`);
     }
-    refuseIfInUse(params.device, facts, this.#procRoot);
-    const txn = this.#journal.begin({ op: "bind", bdf: params.device, pciId: device.pciId, identity: device.identity });
+    // Claimed before the in-use check and held through the unbind, so nothing can mount or claim
+    // the disk in between (device/claimNamespaces.ts).
+    const claim = claimNamespaces(params.device, facts, this.#devRoot);
     try {
-      await this.#step(txn, "bind:override", () => this.#sysfs.setDriverOverride(params.device, VFIO));
-      await this.#step(txn, "bind:unbind", () => this.#sysfs.unbind(params.device, "nvme"));
-      await this.#step(txn, "bind:probe", () => this.#sysfs.probe(params.device));
+      refuseIfInUse(params.device, facts, this.#procRoot);
+      await this.#moveToVfio(params.device, device, claim);
+    } finally {
+      claim.release();
+    }
+    return { device: this.#describe(device.allowed) };
+  }
+
+  /**
+   * bind's driver move, each step journalled: override → unbind → probe → clear the override →
+   * verify; any failure rolls the device back to nvme. `claim` is released once the unbind has
+   * removed the block devices it holds (and before a rollback's probe brings them back).
+   */
+  async #moveToVfio(bdf: string, device: CheckedDevice, claim: NamespaceClaim): Promise<void> {
+    const txn = this.#journal.begin({ op: "bind", bdf, pciId: device.pciId, identity: device.identity });
+    try {
+      await this.#step(txn, "bind:override", () => this.#sysfs.setDriverOverride(bdf, VFIO));
+      await this.#step(txn, "bind:unbind", () => this.#sysfs.unbind(bdf, "nvme"));
+      claim.release();
+      await this.#step(txn, "bind:probe", () => this.#sysfs.probe(bdf));
       // Cleared at once, so no later probe (a rescan, a restore) sends the device to vfio-pci again.
-      await this.#step(txn, "bind:clear-override", () => this.#sysfs.setDriverOverride(params.device, null));
-      const driver = this.#sysfs.driverOf(params.device);
-      if (driver !== VFIO) throw new NtError("NT_E_IO", `${params.device} is on ${driver ?? "no driver"} after the probe, not ${VFIO}`);
+      await this.#step(txn, "bind:clear-override", () => this.#sysfs.setDriverOverride(bdf, null));
+      const driver = this.#sysfs.driverOf(bdf);
+      if (driver !== VFIO) throw new NtError("NT_E_IO", `${bdf} is on ${driver ?? "no driver"} after the probe, not ${VFIO}`);
     } catch (err) {
+      claim.release();
       const error = NtError.from(err);
       try {
-        await this.#restoreOne(params.device);
+        await this.#restoreOne(bdf);
       } catch (restoreError) {
         // The bind stays open in the journal, so the next start's repair tries the restore again;
         // the client learns why the bind failed, not only why the rollback did.
@@ -178,7 +202,6 @@ export class HelperMonitor {
       throw error;
     }
     this.#journal.end(txn, "ok");
-    return { device: this.#describe(device.allowed) };
   }
 
   /** `restore`: back to nvme, for one device or every allowlisted one; doing it twice is harmless. */
