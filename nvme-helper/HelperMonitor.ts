@@ -4,6 +4,7 @@ import type { HelperVerbParams, HelperVerbResult } from "../protocol/helper/help
 import type { AllowedDevice, HelperConfig } from "./config/helperConfigSchema.js";
 import { allowlistEntryOf } from "./device/allowlistEntryOf.js";
 import { checkDevice, type CheckedDevice } from "./device/checkDevice.js";
+import { claimNamespaces, type NamespaceClaim } from "./device/claimNamespaces.js";
 import { describeDevice } from "./device/describeDevice.js";
 import { refuseIfInUse } from "./device/refuseIfInUse.js";
 import { openImageFd } from "./image/openImageFd.js";
@@ -24,6 +25,11 @@ export interface HelperMonitorOptions {
   devRoot?: string;
   /** How long restore waits for the nvme driver and a block device to appear, in ms. Default 10000. */
   restoreTimeoutMs?: number;
+  /**
+   * How long `place` waits for the client's GGUF fd to answer fstat and the read of its head, in
+   * ms; a FUSE file that never answers then costs that request NT_E_BAD_FD. Default 10000.
+   */
+  clientFdTimeoutMs?: number;
   /**
    * Test hook, called after each privileged write ("bind:unbind", …, "place:header-invalid",
    * "place:write" (first chunk), "place:sync", "place:verify", "place:header-valid"); a crash test kills the process here.
@@ -62,7 +68,7 @@ export class HelperMonitor {
     this.#restoreTimeoutMs = options.restoreTimeoutMs ?? 10_000;
     this.#afterStep = options.afterStep ?? (() => {});
     this.#verbContext = {
-      journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot,
+      journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot, clientFdTimeoutMs: options.clientFdTimeoutMs ?? 10_000,
       check: (bdf) => this.#check(bdf),
       step: (txn, step, write) => this.#step(txn, step, write),
       afterStep: this.#afterStep,
@@ -72,34 +78,37 @@ export class HelperMonitor {
   /**
    * Run once at start, before serving: every transaction a crash left without an end is undone by
    * a restore (the client that asked for a bind is gone with the crash, so the safe state is the
-   * kernel's own driver), then the journal is compacted to what identifies the devices.
+   * kernel's own driver), then the journal is compacted to what identifies the devices. Returns
+   * one log line per thing done or left. Nothing here stops the helper from starting: a journal
+   * line that is not a valid record is set aside (<journal>.quarantine), and a transaction whose
+   * device cannot be repaired now (gone, not allowlisted, another disk) stays open for the next
+   * start without holding up the others.
    */
   async repair(): Promise<string[]> {
-    const records = this.#journal.read();
+    const { records, rejected } = this.#journal.read();
+    const notes: string[] = [];
+    if (rejected.length > 0) {
+      const quarantine = this.#journal.quarantine(rejected);
+      for (const bad of rejected) notes.push(`journal line ${bad.line} set aside in ${quarantine}: ${bad.reason}`);
+    }
     const ended = new Set(records.filter((record) => record.type === "end").map((record) => record.txn));
-    const repaired: string[] = [];
-    /** Placements that could not be repaired now (device away): kept open, tried again at the next start. */
-    const pending: JournalBegin[] = [];
-    for (const record of records) {
-      if (record.type !== "begin") continue;
+    const begins = records.filter((record) => record.type === "begin");
+    for (const record of begins) {
       // Only a record carrying an identity was verified on nvme; a restore of a device never seen
       // on nvme records none, and must not make it "known".
       if (Object.keys(record.identity).length > 0) this.#lastVerified.set(record.bdf, { pciId: record.pciId, identity: record.identity });
-      if (ended.has(record.txn)) continue;
-      if (record.op === "place") {
-        try {
-          const outcome = await repairPlacement(this.#verbContext, record);
-          this.#journal.end(record.txn, "repaired");
-          repaired.push(`place of ${record.placement?.name ?? "?"} on ${record.bdf} (txn ${record.txn}): ${outcome}`);
-        } catch (err) {
-          pending.push(record);
-          repaired.push(`place on ${record.bdf} (txn ${record.txn}) NOT repaired yet: ${NtError.from(err).code} ${(err as Error).message}`);
-        }
-        continue;
+    }
+    /** Transactions that could not be repaired now: kept open, tried again at the next start. */
+    const pending: JournalBegin[] = [];
+    for (const record of begins.filter((begin) => !ended.has(begin.txn))) {
+      try {
+        notes.push(`repaired after a crash: ${await this.#repairOne(record)}`);
+        this.#journal.end(record.txn, "repaired");
+      } catch (err) {
+        pending.push(record);
+        const error = NtError.from(err);
+        notes.push(`NOT repaired after a crash, left for the next start: ${record.op} of ${record.bdf} (txn ${record.txn}): ${error.code} ${error.message}`);
       }
-      await this.#restoreOne(record.bdf);
-      this.#journal.end(record.txn, "repaired");
-      repaired.push(`${record.op} of ${record.bdf} (txn ${record.txn}) (restored to nvme)`);
     }
     const known: JournalBegin[] = [...this.#lastVerified].map(([bdf, seen], index) => ({
       type: "begin" as const, txn: index + 1, op: "restore" as const, bdf, ...seen,
@@ -109,7 +118,18 @@ export class HelperMonitor {
     // Read back so the next transaction number follows the renumbered records, which can outnumber
     // the old ones (a pending placement's device is also listed as known).
     this.#journal.read();
-    return repaired;
+    return notes;
+  }
+
+  /** Undoes one transaction a crash left open; returns what was done. */
+  async #repairOne(record: JournalBegin): Promise<string> {
+    if (record.op === "place") {
+      return `place of ${record.placement?.name ?? "?"} on ${record.bdf} (txn ${record.txn}): ${await repairPlacement(this.#verbContext, record)}`;
+    }
+    // As the restore verb does: only an allowlisted device that is still the one verified there.
+    this.#check(record.bdf);
+    await this.#restoreOne(record.bdf);
+    return `${record.op} of ${record.bdf} (txn ${record.txn}) (restored to nvme)`;
   }
 
   /** `status`: every allowlisted device as it is now (never refused for a mismatch: it reports it). */
@@ -117,7 +137,11 @@ export class HelperMonitor {
     return { devices: this.#config.devices.map((allowed) => this.#describe(allowed)) };
   }
 
-  /** `bind`: nvme → vfio-pci, after checking the IOMMU group and that nothing uses the disk. */
+  /**
+   * `bind`: nvme → vfio-pci, after checking the IOMMU group and that nothing uses the disk: its
+   * namespaces are opened exclusively (the kernel's answer covers every mount namespace) as well
+   * as checked against /proc (holders, mounts, swap).
+   */
   async bind(params: HelperVerbParams<"bind">): Promise<HelperVerbResult<"bind">> {
     const device = this.#check(params.device);
     const { facts } = device;
@@ -135,20 +159,39 @@ export class HelperMonitor {
       throw new NtError("NT_E_IOMMU_GROUP_SHARED", `IOMMU group ${facts.iommuGroup} of ${params.device} also holds ` +
         `${others.map(({ member, driver }) => `${member} (bound to ${driver})`).join(", ")}; VFIO takes whole groups`);
     }
-    refuseIfInUse(params.device, facts, this.#procRoot);
-    const txn = this.#journal.begin({ op: "bind", bdf: params.device, pciId: device.pciId, identity: device.identity });
+    // Claimed before the in-use check and held through the unbind, so nothing can mount or claim
+    // the disk in between (device/claimNamespaces.ts).
+    const claim = claimNamespaces(params.device, facts, this.#devRoot);
     try {
-      await this.#step(txn, "bind:override", () => this.#sysfs.setDriverOverride(params.device, VFIO));
-      await this.#step(txn, "bind:unbind", () => this.#sysfs.unbind(params.device, "nvme"));
-      await this.#step(txn, "bind:probe", () => this.#sysfs.probe(params.device));
+      refuseIfInUse(params.device, facts, this.#procRoot);
+      await this.#moveToVfio(params.device, device, claim);
+    } finally {
+      claim.release();
+    }
+    return { device: this.#describe(device.allowed) };
+  }
+
+  /**
+   * bind's driver move, each step journalled: override → unbind → probe → clear the override →
+   * verify; any failure rolls the device back to nvme. `claim` is released once the unbind has
+   * removed the block devices it holds (and before a rollback's probe brings them back).
+   */
+  async #moveToVfio(bdf: string, device: CheckedDevice, claim: NamespaceClaim): Promise<void> {
+    const txn = this.#journal.begin({ op: "bind", bdf, pciId: device.pciId, identity: device.identity });
+    try {
+      await this.#step(txn, "bind:override", () => this.#sysfs.setDriverOverride(bdf, VFIO));
+      await this.#step(txn, "bind:unbind", () => this.#sysfs.unbind(bdf, "nvme"));
+      claim.release();
+      await this.#step(txn, "bind:probe", () => this.#sysfs.probe(bdf));
       // Cleared at once, so no later probe (a rescan, a restore) sends the device to vfio-pci again.
-      await this.#step(txn, "bind:clear-override", () => this.#sysfs.setDriverOverride(params.device, null));
-      const driver = this.#sysfs.driverOf(params.device);
-      if (driver !== VFIO) throw new NtError("NT_E_IO", `${params.device} is on ${driver ?? "no driver"} after the probe, not ${VFIO}`);
+      await this.#step(txn, "bind:clear-override", () => this.#sysfs.setDriverOverride(bdf, null));
+      const driver = this.#sysfs.driverOf(bdf);
+      if (driver !== VFIO) throw new NtError("NT_E_IO", `${bdf} is on ${driver ?? "no driver"} after the probe, not ${VFIO}`);
     } catch (err) {
+      claim.release();
       const error = NtError.from(err);
       try {
-        await this.#restoreOne(params.device);
+        await this.#restoreOne(bdf);
       } catch (restoreError) {
         // The bind stays open in the journal, so the next start's repair tries the restore again;
         // the client learns why the bind failed, not only why the rollback did.
@@ -159,7 +202,6 @@ export class HelperMonitor {
       throw error;
     }
     this.#journal.end(txn, "ok");
-    return { device: this.#describe(device.allowed) };
   }
 
   /** `restore`: back to nvme, for one device or every allowlisted one; doing it twice is harmless. */

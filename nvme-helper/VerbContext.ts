@@ -12,6 +12,8 @@ export interface VerbContext {
   readonly devRoot: string;
   /** Where mounts and swaps are read (self/mountinfo, swaps). */
   readonly procRoot: string;
+  /** How long a client's fd (place's GGUF) may take to answer fstat and the read of its head, in ms. */
+  readonly clientFdTimeoutMs: number;
   /** Allowlist + identity of `bdf`, read now (device/checkDevice.ts). */
   check(bdf: string): CheckedDevice;
   /** Journals a step, does it, then gives the crash hook its chance. */

@@ -59,7 +59,7 @@ try {
     config, sysfs, journal: new UndoJournal(values.journal), procRoot: values["proc-root"],
     devRoot: values["dev-root"], afterStep: crashHook(process.env.NT_HELPER_TEST_CRASH_AT),
   });
-  for (const repaired of await monitor.repair()) process.stderr.write(`repaired after a crash: ${repaired}\n`);
+  for (const note of await monitor.repair()) process.stderr.write(`nt-nvme-helper: ${note}\n`);
   const server = new HelperServer({
     config, monitor: lifetime?.watch(monitor) ?? monitor,
     credentialsOf: (connection) => {

@@ -1,4 +1,5 @@
 import { Packr, Unpackr, type Options } from "msgpackr";
+import { checkPlainMsgpack } from "./checkPlainMsgpack.js";
 
 /** msgpackr 2.1 implements these options, but its typings do not declare them (yet). */
 type UndeclaredOptions = { skipValues?: unknown[]; int64AsType?: "auto" };
@@ -31,8 +32,12 @@ export const wireCodec = {
   pack(message: unknown): Buffer {
     return packr.pack(message);
   },
-  /** Decodes exactly one message; throws if `body` is not one complete msgpack value. */
+  /**
+   * Decodes exactly one message; throws if `body` is not one complete value of plain msgpack
+   * (an extension type, which msgpackr would turn into a Date, a bigint, undefined…, included).
+   */
   unpack(body: Buffer): unknown {
+    checkPlainMsgpack(body);
     return unpackr.unpack(body);
   },
 };

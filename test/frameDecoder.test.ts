@@ -95,6 +95,13 @@ describe("FrameDecoder", () => {
     ["bytes after the msgpack value", Buffer.from([0x01, 0x02])],
     ["an unknown msgpack extension", Buffer.from([0xd4, 0x05, 0x00])],
     ["a string shorter than it declares", Buffer.from([0xa5, 0x61])],
+    // Extensions msgpackr itself knows, so they decoded before plain msgpack was enforced.
+    ["a timestamp extension (msgpackr: a Date)", Buffer.from([0xd6, 0xff, 0, 0, 0, 1])],
+    ["an ext 0 inside a map (msgpackr: undefined)", Buffer.from([0x81, 0xa1, 0x61, 0xd4, 0x00, 0x00])],
+    ["a bigint extension", Buffer.from([0xd4, 0x42, 0x05])],
+    ["an ext 8 carrying a bigint", Buffer.from([0xc7, 0x01, 0x42, 0x05])],
+    ["the never-used byte 0xc1", Buffer.from([0xc1])],
+    ["an array declaring more items than bytes follow", Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01])],
   ] as const) {
     it(`refuses a body that is ${name}`, () => {
       assertNtError(() => decodeAll([rawFrame(body)]), "NT_E_BAD_FRAME");
@@ -209,6 +216,15 @@ describe("FrameDecoder", () => {
     const uint64Five = Buffer.from([0xcf, 0, 0, 0, 0, 0, 0, 0, 5]);
     const uint64Huge = Buffer.from([0xcf, 0xff, 0, 0, 0, 0, 0, 0, 0]);
     assert.deepEqual(decodeAll([rawFrame(uint64Five), rawFrame(uint64Huge)]), [5, 0xff00000000000000n]);
+  });
+
+  it("decodes every plain msgpack type: nil, booleans, integers of each width, floats, strings, binary, arrays, maps", () => {
+    const plain = {
+      nil: null, yes: true, no: false, small: [0, 64, 127, -1, -32], int8: -100, uint8: 200, int16: -30_000, uint16: 60_000,
+      int32: -2_000_000_000, uint32: 4_000_000_000, big: 2 ** 40, negativeBig: -(2 ** 40), float: 0.5, double: 1.1,
+      text: "x".repeat(300), longText: "y".repeat(70_000), bytes: Buffer.from([1, 2, 3]), nested: { list: [[], {}, [{ a: [1] }]] },
+    };
+    assert.deepEqual(decodeAll([encodeFrame(plain)]), [plain]);
   });
 
   it("refuses to encode a message above the cap", () => {

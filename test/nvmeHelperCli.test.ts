@@ -64,6 +64,31 @@ describe("nt-nvme-helper binary and ntctl devices/bind/restore", () => {
     assert.match(run.stdout, new RegExp(`^${TEST_BDF}  nvme  group 1  serial=S1 eui64=e1  nvme0n1\\n$`));
   });
 
+  it("the helper starts on a journal it can use only in part: a bad line set aside, a gone device's bind left open, both logged", async () => {
+    const gone = "0000:02:00.0";
+    const etc = path.join(fixture.dir, "etc-gone");
+    mkdirSync(etc, { mode: 0o755 });
+    const config = path.join(etc, "helper.json");
+    writeFileSync(config, JSON.stringify({ ...fixture.config, devices: [...fixture.config.devices,
+      { bdf: gone, serial: "S2", imageArea: { startLba: 2048, sizeBytes: 1 << 30 } }] }), { mode: 0o644 });
+    const journal = path.join(fixture.dir, "journal-gone");
+    writeFileSync(journal, `null\n${JSON.stringify({ type: "begin", txn: 1, op: "bind", bdf: gone, pciId: "0x144d:0xa808", identity: { serial: "S2" } })}\n`);
+    const started = spawn(process.execPath, [helperMain, "--socket", path.join(fixture.dir, "gone.sock"), "--config", config,
+      "--sysfs-root", fixture.sysfsRoot, "--proc-root", fixture.procRoot, "--dev-root", fixture.devRoot, "--journal", journal], { stdio: ["ignore", "ignore", "pipe"] });
+    const stderr = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      started.stderr?.on("data", (chunk: Buffer) => {
+        err += chunk.toString();
+        if (err.includes("serving")) resolve(err);
+      });
+      started.once("exit", (code) => reject(new Error(`helper exited ${code}: ${err}`)));
+    });
+    started.kill();
+    assert.match(stderr, /nt-nvme-helper: journal line 1 set aside in .*journal-gone\.quarantine: not a journal record/);
+    assert.match(stderr, new RegExp(`nt-nvme-helper: NOT repaired after a crash, left for the next start: bind of ${gone} \\(txn 1\\): NT_E_NOT_FOUND`));
+    assert.match(stderr, /serving 2 allowlisted devices/);
+  });
+
   it("the helper refuses to start with a world-writable configuration", () => {
     const config = path.join(fixture.dir, "etc", "helper.json");
     chmodSync(config, 0o666);

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { NtError } from "../protocol/NtError.js";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./support/makeHelperFixture.js";
+import { skipWithoutLoopDevices } from "./support/skipWithoutLoopDevices.js";
+
+/** bind opens the namespace's block device O_EXCL, so every fixture namespace is a loop device. */
+const skip = skipWithoutLoopDevices("bind claims the namespace's block device, a loop device in these tests");
 
 async function codeOf(work: () => unknown): Promise<string> {
   try {
@@ -17,7 +22,7 @@ async function codeOf(work: () => unknown): Promise<string> {
 let fixture: HelperFixture;
 afterEach(() => fixture.remove());
 
-describe("nt-nvme-helper bind and restore on a fake sysfs tree", () => {
+describe("nt-nvme-helper bind and restore on a fake sysfs tree", { skip }, () => {
   it("binds with driver_override, unbind, drivers_probe, clear override — in that order, and never new_id", async () => {
     fixture = makeHelperFixture();
     const { device } = await fixture.monitor().bind({ device: TEST_BDF });
@@ -28,6 +33,24 @@ describe("nt-nvme-helper bind and restore on a fake sysfs tree", () => {
     assert.equal(device.driver, "vfio-pci");
     assert.deepEqual(device.blockDevices, []);
     assert.equal(device.identityMatches, true, "identity remembered from when it was on nvme");
+  });
+
+  it("holds the namespace exclusively from the in-use check through the unbind, and lets go before the probe", async () => {
+    fixture = makeHelperFixture();
+    const { loopDevice } = fixture.namespaces.get(TEST_BDF)!;
+    const claimed: Record<string, boolean> = {};
+    await fixture.monitor({
+      afterStep: (step) => {
+        try {
+          closeSync(openSync(loopDevice, constants.O_RDONLY | constants.O_EXCL));
+          claimed[step] = false;
+        } catch (err) {
+          assert.equal((err as NodeJS.ErrnoException).code, "EBUSY");
+          claimed[step] = true;
+        }
+      },
+    }).bind({ device: TEST_BDF });
+    assert.deepEqual(claimed, { "bind:override": true, "bind:unbind": true, "bind:probe": false, "bind:clear-override": false });
   });
 
   it("restores to nvme: clear override, unbind vfio-pci, probe; the block device is back", async () => {
@@ -86,7 +109,7 @@ describe("nt-nvme-helper bind and restore on a fake sysfs tree", () => {
   });
 });
 
-describe("nt-nvme-helper refusals, each with its own code and no write", () => {
+describe("nt-nvme-helper refusals, each with its own code and no write", { skip }, () => {
   it("refuses a device that is not allowlisted: NT_E_DEVICE_NOT_ALLOWED", async () => {
     fixture = makeHelperFixture([{ bdf: TEST_BDF, serial: "S1" }, { bdf: "0000:02:00.0", serial: "S2", iommuGroup: "2", index: 1 }]);
     assert.equal(await codeOf(() => fixture.monitor().bind({ device: "0000:02:00.0" })), "NT_E_DEVICE_NOT_ALLOWED");
@@ -134,7 +157,8 @@ describe("nt-nvme-helper refusals, each with its own code and no write", () => {
     fixture.remove();
 
     fixture = makeHelperFixture();
-    writeFileSync(path.join(fixture.procRoot, "self/mountinfo"), "30 1 259:0 / /data rw - xfs /dev/nvme0n1 rw\n");
+    const devNumber = fixture.kernel.readDevice(TEST_BDF)?.namespaces[0]?.devNumber;
+    writeFileSync(path.join(fixture.procRoot, "self/mountinfo"), `30 1 ${devNumber} / /data rw - xfs /dev/nvme0n1 rw\n`);
     assert.equal(await codeOf(() => fixture.monitor().bind({ device: TEST_BDF })), "NT_E_DEVICE_BUSY");
     fixture.remove();
 
@@ -142,6 +166,48 @@ describe("nt-nvme-helper refusals, each with its own code and no write", () => {
     writeFileSync(path.join(fixture.procRoot, "swaps"), "Filename Type Size Used Priority\n/dev/nvme0n1p2 partition 1 0 -2\n");
     assert.equal(await codeOf(() => fixture.monitor().bind({ device: TEST_BDF })), "NT_E_DEVICE_BUSY");
     assert.deepEqual(fixture.kernel.writes, []);
+  });
+
+  it("refuses bind while a namespace is open O_EXCL elsewhere (NT_E_DEVICE_BUSY), touching neither driver nor journal", async () => {
+    fixture = makeHelperFixture();
+    const hold = openSync(fixture.namespaces.get(TEST_BDF)!.loopDevice, constants.O_RDONLY | constants.O_EXCL);
+    try {
+      assert.equal(await codeOf(() => fixture.monitor().bind({ device: TEST_BDF })), "NT_E_DEVICE_BUSY");
+    } finally {
+      closeSync(hold);
+    }
+    assert.deepEqual(fixture.kernel.writes, []);
+    assert.equal(existsSync(fixture.journalFile), false, "no transaction began");
+    assert.equal((await fixture.monitor().bind({ device: TEST_BDF })).device.driver, "vfio-pci", "once let go, it binds");
+  });
+
+  it("refuses bind while a namespace is mounted in another mount namespace, which the helper's /proc cannot show: NT_E_DEVICE_BUSY", async (t) => {
+    fixture = makeHelperFixture();
+    const { loopDevice } = fixture.namespaces.get(TEST_BDF)!;
+    try {
+      execFileSync("mke2fs", ["-q", "-F", loopDevice], { stdio: "ignore" });
+    } catch (err) {
+      t.skip(`mke2fs (e2fsprogs) cannot make the filesystem to mount: ${(err as Error).message}`);
+      return;
+    }
+    const mountPoint = path.join(fixture.dir, "mnt");
+    mkdirSync(mountPoint);
+    // A private mount namespace of its own, as a container or a service with PrivateMounts= has.
+    const holder = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", 'mount -o ro "$1" "$2" && echo mounted && exec sleep 60',
+      "sh", loopDevice, mountPoint], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise((resolve) => holder.once("close", resolve));
+    try {
+      const mounted = await new Promise<boolean>((resolve) => {
+        holder.stdout.on("data", (chunk: Buffer) => resolve(chunk.toString().includes("mounted")));
+        holder.once("close", () => resolve(false));
+      });
+      assert.ok(mounted, "the filesystem was mounted in the other namespace");
+      assert.equal(await codeOf(() => fixture.monitor().bind({ device: TEST_BDF })), "NT_E_DEVICE_BUSY");
+      assert.deepEqual(fixture.kernel.writes, []);
+    } finally {
+      holder.kill("SIGKILL");
+      await exited;
+    }
   });
 
   it("refuses bind of a device bound to some other driver: NT_E_DEVICE_BUSY", async () => {
@@ -180,6 +246,6 @@ describe("nt-nvme-helper refusals, each with its own code and no write", () => {
     await new Promise((resolve) => setTimeout(resolve, 350));
     const repaired = await fixture.monitor().repair();
     assert.equal(repaired.length, 1);
-    assert.match(repaired[0] ?? "", new RegExp(`^bind of ${TEST_BDF}`));
+    assert.match(repaired[0] ?? "", new RegExp(`^repaired after a crash: bind of ${TEST_BDF}`));
   });
 });

@@ -115,6 +115,10 @@ describe("nt-nvme-helper place and open-image on a loop device", { skip }, () =>
     const devices = await run(process.execPath, [ntctlMain, "devices", "--helper-socket", socketPath]);
     assert.match(devices.stdout, new RegExp(`image cli 70000 bytes sha256 ${image.sha256}`));
     await assert.rejects(run(process.execPath, [ntctlMain, "place", path.join(fixture.dir, "missing.gguf"), "--device", TEST_BDF, "--helper-socket", socketPath]), { code: 6 });
+    // A dot file's default name must not start with "." (the helper refuses ".", ".." and hidden names).
+    const dotted = fixture.makeGguf(".hidden.gguf", 8192);
+    const placedDotted = await run(process.execPath, [ntctlMain, "place", dotted.file, "--device", TEST_BDF, "--json", "--helper-socket", socketPath]);
+    assert.equal((JSON.parse(placedDotted.stdout) as { image: { name: string } }).image.name, "_hidden");
   });
 
   it("places again over its own image (our header is not a foreign signature)", async () => {

@@ -58,8 +58,11 @@ export const placeCommand: CommandModule<GlobalArgs, PlaceArgs> = {
   },
 };
 
-/** "models/llama-7b.Q4_K_M.gguf" → "llama-7b.Q4_K_M", with anything the helper's name rule refuses replaced by "_". */
+/**
+ * "models/llama-7b.Q4_K_M.gguf" → "llama-7b.Q4_K_M", with anything the helper's name rule
+ * (imageNameSchema) refuses replaced by "_": another character, or a leading "." or "-".
+ */
 function defaultName(file: string): string {
   const base = file.split("/").pop() ?? file;
-  return base.replace(/\.gguf$/i, "").replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 128) || "model";
+  return base.replace(/\.gguf$/i, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[.-]/, "_").slice(0, 128) || "model";
 }

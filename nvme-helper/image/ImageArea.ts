@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, constants, fdatasyncSync, fstatSync, lstatSync, openSync, read, readSync, write, writeSync, type Stats } from "node:fs";
+import { closeSync, constants, fdatasyncSync, read, readSync, write, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { NtError } from "../../protocol/NtError.js";
+import { openNamespaceNode } from "../device/openNamespaceNode.js";
 import { helperNativeAddon } from "../native/helperNativeAddon.js";
 import { decodeAreaStart, encodeImageHeader, IMAGE_HEADER_BYTES, type AreaStart, type ImageHeader } from "./imageHeader.js";
 
@@ -60,26 +61,9 @@ export class ImageArea {
   }
 
   static open(location: ImageAreaLocation, mode: "read" | "write"): ImageArea {
-    const flags = (mode === "write" ? constants.O_RDWR | constants.O_EXCL : constants.O_RDONLY) | constants.O_DIRECT | constants.O_NOFOLLOW;
-    // Checked before open (a symlink or a character device must not even be opened: O_DIRECT on
-    // some of them is EINVAL, others have open side effects) and again after, on the fd itself.
-    let node: Stats;
+    const flags = (mode === "write" ? constants.O_RDWR | constants.O_EXCL : constants.O_RDONLY) | constants.O_DIRECT;
+    const fd = openNamespaceNode(location.devicePath, location.devNumber, flags);
     try {
-      node = lstatSync(location.devicePath);
-    } catch (err) {
-      throw new NtError("NT_E_IO", `no block device node ${location.devicePath}: ${(err as Error).message}`, { cause: err });
-    }
-    checkNode(node, location);
-    let fd: number;
-    try {
-      fd = openSync(location.devicePath, flags);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EBUSY") throw new NtError("NT_E_DEVICE_BUSY", `${location.devicePath} is in use (mounted, swap, or claimed by dm/md): the kernel refused an exclusive open`);
-      throw new NtError("NT_E_IO", `cannot open ${location.devicePath}: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      checkNode(fstatSync(fd), location);
       const geometry = helperNativeAddon().blockDeviceGeometry(fd);
       const startBytes = location.startLba * geometry.logicalBlockSize;
       if (startBytes % BLOCK !== 0) {
@@ -185,22 +169,4 @@ export class ImageArea {
     const bytesRead = readSync(this.fd, buffer, 0, buffer.length, position);
     if (bytesRead !== buffer.length) throw new NtError("NT_E_IO", `short read of the image area at ${position}`);
   }
-}
-
-/** The node must be the namespace's block device: a block device (not a symlink) with sysfs's major:minor. */
-function checkNode(stats: Stats, location: ImageAreaLocation): void {
-  const seen = `${devMajor(stats.rdev)}:${devMinor(stats.rdev)}`;
-  if (!stats.isBlockDevice() || seen !== location.devNumber) {
-    throw new NtError("NT_E_IDENTITY_MISMATCH", `${location.devicePath} is ${stats.isBlockDevice() ? `block device ${seen}` :
-      stats.isSymbolicLink() ? "a symlink" : "not a block device"}; sysfs says the namespace is block device ${location.devNumber}`);
-  }
-}
-
-/** glibc's major()/minor() of a dev_t (sys/sysmacros.h). */
-function devMajor(dev: number): number {
-  return Number(((BigInt(dev) >> 8n) & 0xfffn) | ((BigInt(dev) >> 32n) & ~0xfffn));
-}
-
-function devMinor(dev: number): number {
-  return Number((BigInt(dev) & 0xffn) | ((BigInt(dev) >> 12n) & ~0xffn));
 }

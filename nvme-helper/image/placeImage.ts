@@ -19,7 +19,7 @@ import { locateImageArea } from "./locateImageArea.js";
 export async function placeImage(context: VerbContext, params: HelperVerbParams<"place">, fd: number,
   onProgress: (done: number, total: number) => void): Promise<HelperVerbResult<"place">> {
   const device = context.check(params.device);
-  const ggufBytes = checkSourceFd(fd);
+  const ggufBytes = await checkSourceFd(fd, context.clientFdTimeoutMs);
   const location = locateImageArea(device.allowed, device.facts, context.devRoot);
   refuseIfInUse(params.device, device.facts, context.procRoot);
   const area = ImageArea.open(location, "write");

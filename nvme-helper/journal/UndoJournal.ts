@@ -1,35 +1,28 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import type { NvmeIdentity } from "../../protocol/helper/helperDeviceStatusSchema.js";
+import { NtError } from "../../protocol/NtError.js";
+import { journalRecordSchema, type JournalBegin, type JournalEnd, type JournalRecord } from "./journalRecordSchema.js";
 
-/** A privileged change in progress: bind (nvme → vfio-pci), restore (→ nvme), or place (a GGUF into the image area). */
-export interface JournalBegin {
-  type: "begin";
-  txn: number;
-  op: "bind" | "restore" | "place";
-  bdf: string;
-  /** PCI vendor:device and NVMe identity verified before the change; how the device is recognised off nvme. */
-  pciId: string;
-  identity: NvmeIdentity;
-  /** For place: what is being written where (the area is the configured one, recorded to show what was touched). */
-  placement?: { name: string; ggufBytes: number; startLba: number; areaBytes: number };
+export type { JournalBegin, JournalEnd, JournalRecord, JournalStep } from "./journalRecordSchema.js";
+
+/** A journal line that was not a valid record in its place, with why (1-based line number). */
+export interface RejectedLine {
+  line: number;
+  reason: string;
+  text: string;
 }
 
-/** The next write of transaction `txn` is about to happen. */
-export interface JournalStep {
-  type: "step";
-  txn: number;
-  step: string;
+/** What read() found: the valid records, oldest first, and the lines it set apart. */
+export interface JournalContents {
+  records: JournalRecord[];
+  rejected: RejectedLine[];
 }
 
-/** Transaction `txn` finished (ok or failed and rolled back) or was repaired at start. */
-export interface JournalEnd {
-  type: "end";
-  txn: number;
-  outcome: "ok" | "failed" | "repaired";
-}
-
-export type JournalRecord = JournalBegin | JournalStep | JournalEnd;
+/**
+ * Opened never through a symlink (O_NOFOLLOW): the journal's folder is root's, but the helper
+ * writes as root, so a link there must not redirect a write.
+ */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /**
  * The undo journal: one JSON record per line, each written and fsynced *before* the change it
@@ -45,27 +38,58 @@ export class UndoJournal {
     this.file = path.resolve(file);
   }
 
-  /** All records, oldest first; [] when the journal does not exist yet. */
-  read(): JournalRecord[] {
+  /**
+   * The valid records, oldest first ([] when the journal does not exist yet), and every other
+   * line: not JSON, not a record (journalRecordSchema), or out of place — a second begin of a
+   * transaction, a step or an end of one never begun, a second end. A torn last line (no newline:
+   * a crash mid-append, which announced nothing) is neither. Transaction numbers continue after
+   * the valid records' only.
+   */
+  read(): JournalContents {
     let text: string;
     try {
-      text = readFileSync(this.file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
-    }
-    const records: JournalRecord[] = [];
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
+      const fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
-        records.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        // Only the last line can be torn; anything after it was never written.
-        break;
+        text = readFileSync(fd, "utf8");
+      } finally {
+        closeSync(fd);
       }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { records: [], rejected: [] };
+      throw new NtError("NT_E_IO", `cannot read the journal ${this.file}: ${(err as Error).message}`, { cause: err });
     }
-    for (const record of records) this.#nextTxn = Math.max(this.#nextTxn, record.txn + 1);
-    return records;
+    const lines = text.split("\n");
+    // Every record ends with a newline; what follows the last one is a torn append (or nothing).
+    lines.pop();
+    const records: JournalRecord[] = [];
+    const rejected: RejectedLine[] = [];
+    const begun = new Set<number>();
+    const ended = new Set<number>();
+    lines.forEach((line, index) => {
+      if (line === "") return;
+      const outcome = checkLine(line, begun, ended);
+      if (typeof outcome === "string") rejected.push({ line: index + 1, reason: outcome, text: line });
+      else records.push(outcome);
+    });
+    this.#nextTxn = records.reduce((next, record) => Math.max(next, record.txn + 1), 1);
+    return { records, rejected };
+  }
+
+  /**
+   * Keeps `rejected` lines in <journal>.quarantine (appended, one JSON object per line, with
+   * why and when), so a rewrite of the journal can drop them without losing them.
+   */
+  quarantine(rejected: RejectedLine[]): string {
+    const file = `${this.file}.quarantine`;
+    const fd = openSync(file, APPEND, 0o600);
+    try {
+      const atMs = Date.now();
+      writeSync(fd, rejected.map((bad) => `${JSON.stringify({ atMs, ...bad })}\n`).join(""));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return file;
   }
 
   /** Starts a transaction and returns its number (durable on return). */
@@ -90,7 +114,13 @@ export class UndoJournal {
    */
   rewrite(records: JournalRecord[]): void {
     const temporary = `${this.file}.tmp`;
-    const fd = openSync(temporary, "w", 0o600);
+    // A file (or a link) left there is removed, not followed: O_EXCL|O_NOFOLLOW creates anew.
+    try {
+      unlinkSync(temporary);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
       fsyncSync(fd);
@@ -102,7 +132,7 @@ export class UndoJournal {
   }
 
   #append(record: JournalRecord): void {
-    const fd = openSync(this.file, "a", 0o600);
+    const fd = openSync(this.file, APPEND, 0o600);
     try {
       writeSync(fd, `${JSON.stringify(record)}\n`);
       fsyncSync(fd);
@@ -120,4 +150,26 @@ function syncFolder(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The record `line` holds, or why it is refused; `begun` and `ended` track the transactions so far. */
+function checkLine(line: string, begun: Set<number>, ended: Set<number>): JournalRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return "not JSON";
+  }
+  const parsed = journalRecordSchema.safeParse(value);
+  if (!parsed.success) return `not a journal record: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "record"}: ${issue.message}`).join("; ")}`;
+  const record = parsed.data;
+  if (record.type === "begin") {
+    if (begun.has(record.txn)) return `a second begin of transaction ${record.txn}`;
+    begun.add(record.txn);
+    return record;
+  }
+  if (!begun.has(record.txn)) return `a ${record.type} of transaction ${record.txn}, which never began`;
+  if (ended.has(record.txn)) return `a ${record.type} of transaction ${record.txn}, which had ended`;
+  if (record.type === "end") ended.add(record.txn);
+  return record;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { helperDeviceStatusSchema } from "./helperDeviceStatusSchema.js";
+import { imageNameSchema } from "./imageNameSchema.js";
 import { pciAddressSchema } from "./pciAddressSchema.js";
 
 /** What a placed image is, as `place` writes it and `open-image` reports it. */
@@ -32,8 +33,8 @@ export const HELPER_VERBS = {
   place: {
     params: z.strictObject({
       device: pciAddressSchema,
-      /** A label stored in the image header, shown by `status`. */
-      name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be 1-128 of A-Z a-z 0-9 . _ -"),
+      /** A label stored in the image header, shown by `status` (imageNameSchema: a plain name, never "." or ".."). */
+      name: imageNameSchema,
     }),
     event: z.strictObject({ type: z.literal("progress"), done: z.int().nonnegative(), total: z.int().nonnegative() }),
     result: z.strictObject({ device: pciAddressSchema, image: imageInfoSchema }),

@@ -5,6 +5,7 @@
 // "ok NAME" or "not ok NAME: WHY", then "NT-QEMU-RESULT pass" or "NT-QEMU-RESULT fail": the host
 // decides from that line alone. Not a *.test.js file: it would touch the machine's real devices.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
@@ -84,6 +85,19 @@ await check("status reports nvme, the serial, the block device and the IOMMU gro
   assert.equal(device.identityMatches, true);
   assert.deepEqual(device.blockDevices, kernel.namespaces.map((namespace) => namespace.name));
   assert.equal(device.iommuGroup, kernel.iommuGroup);
+}));
+
+// The guest kernel has no filesystem module to mount the namespace with; an exclusive open is the
+// same claim the kernel makes for a mount, and the helper's /proc shows neither in another namespace.
+await check("bind is refused (NT_E_DEVICE_BUSY) while a process in another mount namespace holds the namespace exclusively; nothing moves", () => withClient(async (client) => {
+  const namespace = expectOnNvme(bdf, serial);
+  const holder = await holdExclusively(`/dev/${namespace}`);
+  try {
+    assert.equal(await rejectionCode(request(client.request("bind", { device: bdf }))), "NT_E_DEVICE_BUSY");
+    assert.equal(expectOnNvme(bdf, serial), namespace);
+  } finally {
+    await holder.release();
+  }
 }));
 
 await check("bind moves the controller to vfio-pci: /dev/vfio/<group> appears, driver_override is cleared, the block device is gone", () => withClient(async (client) => {
@@ -237,6 +251,30 @@ function expectOnVfio(device: string, formerNamespace?: string): void {
   assert.equal(kernel.controller, null, `${device} still shows an nvme controller`);
   assert.ok(kernel.iommuGroup !== null && vfioGroupNodeExists(kernel.iommuGroup), `/dev/vfio/${kernel.iommuGroup} is not there`);
   if (formerNamespace) assert.equal(blockNodeNumber(`/dev/${formerNamespace}`), undefined, `/dev/${formerNamespace} is still there`);
+}
+
+/**
+ * Opens `node` O_EXCL from a process in a mount namespace of its own (unshare), as a container's
+ * mount would claim it; release() ends that process, and with it the claim.
+ */
+async function holdExclusively(node: string): Promise<{ release: () => Promise<void> }> {
+  const script = "const fs=require('fs');fs.openSync(process.argv[1],fs.constants.O_RDONLY|fs.constants.O_EXCL);" +
+    "process.stdout.write('held\\n');process.stdin.resume();process.stdin.on('end',()=>process.exit(0));";
+  const child = spawn("unshare", ["--mount", "--propagation", "private", process.execPath, "-e", script, node], { stdio: ["pipe", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  const held = await withTimeout(new Promise<boolean>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => resolve(chunk.toString().includes("held")));
+    child.once("close", () => resolve(false));
+  }), 30_000, "the exclusive holder");
+  if (!held) throw new Error(`could not hold ${node} exclusively: ${stderr}`);
+  return {
+    release: async () => {
+      child.stdin.end();
+      await withTimeout(exited, 30_000, "the exclusive holder's exit");
+    },
+  };
 }
 
 /** Both patterns read back from the namespace's block device. */

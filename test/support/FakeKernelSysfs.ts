@@ -19,6 +19,8 @@ export interface FakePciDevice {
   nguid?: string;
   /** Controller and namespace numbering: nvme<index>, nvme<index>n1. Default 0. */
   index?: number;
+  /** "major:minor" sysfs shows for the namespace (the fixture's loop device). Default "259:<index>". */
+  namespaceDevNumber?: string;
 }
 
 /**
@@ -139,7 +141,7 @@ export class FakeKernelSysfs extends SysfsTree {
     writeFileSync(path.join(controller, "serial"), `${device.serial ?? ""}\n`);
     if (device.eui64) writeFileSync(path.join(namespace, "eui"), `${device.eui64}\n`);
     if (device.nguid) writeFileSync(path.join(namespace, "nguid"), `${device.nguid}\n`);
-    writeFileSync(path.join(namespace, "dev"), `259:${index}\n`);
+    writeFileSync(path.join(namespace, "dev"), `${device.namespaceDevNumber ?? `259:${index}`}\n`);
   }
 
   #device(bdf: string): FakePciDevice {

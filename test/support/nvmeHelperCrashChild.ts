@@ -12,6 +12,7 @@ interface CrashPlan {
   config: HelperConfig;
   journal: string;
   procRoot: string;
+  devRoot: string;
   verb: "bind" | "restore";
   device: string;
   crashAfter: string;
@@ -23,6 +24,7 @@ const monitor = new HelperMonitor({
   sysfs: FakeKernelSysfs.reopen(plan.root, plan.devices),
   journal: new UndoJournal(plan.journal),
   procRoot: plan.procRoot,
+  devRoot: plan.devRoot,
   afterStep: (step) => {
     if (step === plan.crashAfter) process.kill(process.pid, "SIGKILL");
   },
