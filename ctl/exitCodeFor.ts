@@ -10,7 +10,8 @@ import type { NtErrorCode } from "../protocol/errorCodes.js";
  *   4  not found (a model, or a request id)
  *   5  busy (retry later)
  *   6  bad or unsupported GGUF file, an image too large for its area, or an I/O error
- *   7  refused by policy: nt-nvme-helper's (peer, allowlist, device identity, IOMMU, foreign data), or a missing or wrong HTTP API key
+ *   7  refused by policy: nt-nvme-helper's (peer, allowlist, device identity, IOMMU, foreign data), a missing or wrong
+ *      HTTP API key, or ntctl's own (helper.sock served by a process that is not root)
  *
  * A Record, so a code added to errorCodes.ts without an exit status here does not compile.
  */
@@ -42,6 +43,7 @@ const EXIT_CODES: Record<NtErrorCode, number> = {
   NT_E_NO_IOMMU: 7,
   NT_E_IOMMU_GROUP_SHARED: 7,
   NT_E_UNAUTHORIZED: 7,
+  NT_E_HELPER_NOT_ROOT: 7,
 };
 
 /** The exit status ntctl ends with after an error of this code (table above). */

@@ -58,6 +58,11 @@ export const NT_ERROR_CODES = [
   "NT_E_IOMMU_GROUP_SHARED",
   /** ntd's HTTP API: the request lacks the configured API key (`Authorization: Bearer <key>`), or gives another. */
   "NT_E_UNAUTHORIZED",
+  /**
+   * A helper client (ntctl, ntd): the process listening on helper.sock is not root (SO_PEERCRED), so
+   * it is not nt-nvme-helper; nothing was sent to it. The message names the socket and the uid found.
+   */
+  "NT_E_HELPER_NOT_ROOT",
 ] as const;
 
 /** One of the stable error codes. */

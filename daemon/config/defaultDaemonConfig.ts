@@ -37,5 +37,5 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** The path nt-nvme-helper.socket creates (as defaultHelperSocketPath, without its variable). */
-  helperSocket: "/run/ntd/helper.sock",
+  helperSocket: "/run/nt-nvme-helper/helper.sock",
 });

@@ -40,7 +40,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
-    .option("helper-socket", { type: "string", describe: "nt-nvme-helper's socket, for loads of raw images (/run/ntd/helper.sock)" })
+    .option("helper-socket", { type: "string", describe: "nt-nvme-helper's socket, for loads of raw images (/run/nt-nvme-helper/helper.sock)" })
     .strict()
     .version(packageVersion())
     .help()
