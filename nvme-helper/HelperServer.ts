@@ -54,7 +54,7 @@ export class HelperServer {
    * (systemd socket activation passes fd 3, a ListenSequentialPacket= socket).
    */
   async listen(where: { path: string; mode?: number } | { fd: number }): Promise<void> {
-    this.#server = SeqpacketServer.listen(where, MAX_FDS_PER_PACKET, (connection) => this.#accept(connection));
+    this.#server = SeqpacketServer.listen(where, { maxFds: MAX_FDS_PER_PACKET, log: this.#log }, (connection) => this.#accept(connection));
   }
 
   /** Stops listening and cuts every open connection. */

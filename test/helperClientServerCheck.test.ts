@@ -27,7 +27,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function listenHere(socketPath: string) {
   const seen = { connections: 0, packets: 0, fds: 0 };
   const connections: SeqpacketConnection[] = [];
-  const server = SeqpacketServer.listen({ path: socketPath }, 4, (connection) => {
+  const server = SeqpacketServer.listen({ path: socketPath }, { maxFds: 4 }, (connection) => {
     seen.connections++;
     connections.push(connection);
     connection.start({ packet: (_data, fds) => { seen.packets++; seen.fds += fds.length; }, badPacket: () => {}, close: () => {} });

@@ -10,7 +10,7 @@ import { SeqpacketServer } from "../../protocol/helper/seqpacket/SeqpacketServer
 const socketPath = process.argv[2];
 if (!socketPath) throw new Error("usage: impostorHelperChild SOCKET");
 const seen = { connections: 0, packets: 0, fds: 0 };
-const server = SeqpacketServer.listen({ path: socketPath, mode: 0o777 }, 4, (connection) => {
+const server = SeqpacketServer.listen({ path: socketPath, mode: 0o777 }, { maxFds: 4 }, (connection) => {
   seen.connections++;
   connection.start({
     packet: (data, fds) => {
