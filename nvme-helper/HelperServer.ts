@@ -236,7 +236,7 @@ export class HelperServer {
           if (fd === undefined) throw new NtError("NT_E_BAD_FD", "place needs the GGUF as an open read-only fd passed with SCM_RIGHTS; none came");
           const placed = await monitor.place(params, fd, (done, total) => {
             if (!peer.connection.closed) peer.connection.send(encodeHelperPacket({ kind: "event", id: request.id, event: { type: "progress", done, total } }));
-          });
+          }, peer.hangUp.signal);
           detail = ` name=${placed.image.name} bytes=${placed.image.sizeBytes} sha256=${placed.image.sha256}`;
           result = placed;
           break;
