@@ -3,13 +3,14 @@
 // served first), and a request whose client hung up is skipped.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, it } from "node:test";
 import { helperLimitsSchema, type HelperLimits } from "../nvme-helper/config/helperLimitsSchema.js";
 import { HelperServer, type HelperServerOptions } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
+import { rateLimitedLog } from "../nvme-helper/rateLimitedLog.js";
 import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { makeHelperFixture, TEST_BDF, type HelperFixture } from "./support/makeHelperFixture.js";
 import { RawHelperConnection } from "./support/RawHelperConnection.js";
@@ -118,6 +119,28 @@ describe("nt-nvme-helper limits", () => {
       }
     });
   }
+
+  it("lets at most 32 refused connections linger: a peer reconnecting in a loop cannot hold the helper's fds", { skip: needsRoot }, async () => {
+    const socketPath = await startHelper({ maxConnectionsPerUid: 1 });
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    const peers = peersAsNobody(socketPath, Array.from({ length: 60 }, () => null));
+    await peers.until("59 refusals", (lines) => lines.filter((line) => line.message?.error?.code === "NT_E_BUSY").length === 59);
+    // This process is the helper: its end of each connection still open is one fd (the peer's ends
+    // are in the child); the child's stdin, stdout and stderr pipes are three more.
+    const held = openFds() - before;
+    assert.ok(held <= 1 + 32 + 3, `the helper holds ${held} fds for 1 admitted and 59 refused connections`);
+  });
+
+  it("logs at most 10 refusal lines a second; the next line says how many were left out", async () => {
+    const lines: string[] = [];
+    const log = rateLimitedLog((line) => lines.push(line), 10);
+    for (let i = 0; i < 25; i++) log(`refused ${i}`);
+    assert.deepEqual(lines, Array.from({ length: 10 }, (_, i) => `refused ${i}`));
+    await sleep(1050);
+    log("refused again");
+    assert.equal(lines.at(-1), "refused again (15 similar lines left out before this one)");
+  });
 
   it("closes a connection idle for limits.idleTimeoutMs with NT_E_TIMEOUT; each answer restarts the clock", async () => {
     const socketPath = await startHelper({ idleTimeoutMs: 300 });
