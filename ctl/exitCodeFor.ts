@@ -8,9 +8,10 @@ import type { NtErrorCode } from "../protocol/errorCodes.js";
  *   2  bad usage or a request the daemon refused as malformed (fix the command line, or ntctl/ntd versions)
  *   3  daemon unreachable (start it: `ntd --socket PATH`, or check --socket)
  *   4  not found (a model, or a request id)
- *   5  busy (retry later)
+ *   5  busy, or a connection closed for idling (retry later)
  *   6  bad or unsupported GGUF file, an image too large for its area, or an I/O error
- *   7  refused by policy: nt-nvme-helper's (peer, allowlist, device identity, IOMMU, foreign data), or a missing or wrong HTTP API key, or a Host or Origin the HTTP API refuses
+ *   7  refused by policy: nt-nvme-helper's (peer, allowlist, device identity, IOMMU, foreign data), a missing or wrong
+ *      HTTP API key, a Host or Origin the HTTP API refuses, or ntctl's own (helper.sock served by a process that is not root)
  *
  * A Record, so a code added to errorCodes.ts without an exit status here does not compile.
  */
@@ -43,6 +44,8 @@ const EXIT_CODES: Record<NtErrorCode, number> = {
   NT_E_IOMMU_GROUP_SHARED: 7,
   NT_E_UNAUTHORIZED: 7,
   NT_E_FORBIDDEN: 7,
+  NT_E_HELPER_NOT_ROOT: 7,
+  NT_E_TIMEOUT: 5,
 };
 
 /** The exit status ntctl ends with after an error of this code (table above). */

@@ -221,9 +221,13 @@ export class HelperMonitor {
     return { devices: targets.map((bdf) => this.#describe(allowlistEntryOf(this.#config, bdf))) };
   }
 
-  /** `place`: the GGUF behind `fd` into the device's image area, verified (image/placeImage.ts). */
-  async place(params: HelperVerbParams<"place">, fd: number, onProgress: (done: number, total: number) => void): Promise<HelperVerbResult<"place">> {
-    return placeImage(this.#verbContext, params, fd, onProgress);
+  /**
+   * `place`: the GGUF behind `fd` into the device's image area, verified (image/placeImage.ts);
+   * stopped (NT_E_CANCELLED, the image left INVALID) once `signal` aborts: its client hung up.
+   */
+  async place(params: HelperVerbParams<"place">, fd: number, onProgress: (done: number, total: number) => void,
+    signal?: AbortSignal): Promise<HelperVerbResult<"place">> {
+    return placeImage(this.#verbContext, params, fd, onProgress, signal);
   }
 
   /** `open-image`: a read-only fd of the device holding a VALID image (image/openImageFd.ts). */

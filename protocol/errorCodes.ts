@@ -63,6 +63,13 @@ export const NT_ERROR_CODES = [
    * re-pointed at loopback: DNS rebinding); httpAllowedHosts / httpAllowedOrigins admit others.
    */
   "NT_E_FORBIDDEN",
+  /**
+   * A helper client (ntctl, ntd): the process listening on helper.sock is not root (SO_PEERCRED), so
+   * it is not nt-nvme-helper; nothing was sent to it. The message names the socket and the uid found.
+   */
+  "NT_E_HELPER_NOT_ROOT",
+  /** A connection stayed idle past the server's limit (nt-nvme-helper's limits.idleTimeoutMs) and was closed. */
+  "NT_E_TIMEOUT",
 ] as const;
 
 /** One of the stable error codes. */

@@ -5,5 +5,5 @@ import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSock
 export const helperSocketOption = {
   type: "string" as const,
   default: defaultHelperSocketPath(),
-  describe: "nt-nvme-helper's Unix socket (default: $NT_HELPER_SOCKET, else /run/ntd/helper.sock)",
+  describe: "nt-nvme-helper's Unix socket (default: $NT_HELPER_SOCKET, else /run/nt-nvme-helper/helper.sock)",
 } satisfies Options;

@@ -46,5 +46,5 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   /** FRAME_BUFFER_LIMIT (64 MiB): four frames of the largest size. */
   socketBufferLimit: FRAME_BUFFER_LIMIT,
   /** The path nt-nvme-helper.socket creates (as defaultHelperSocketPath, without its variable). */
-  helperSocket: "/run/ntd/helper.sock",
+  helperSocket: "/run/nt-nvme-helper/helper.sock",
 });

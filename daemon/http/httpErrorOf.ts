@@ -44,6 +44,9 @@ const HTTP_ERRORS: Record<NtErrorCode, { status: number; type: string }> = {
   NT_E_BAD_FD: { status: 500, type: "server_error" },
   NT_E_NO_IOMMU: { status: 500, type: "server_error" },
   NT_E_IOMMU_GROUP_SHARED: { status: 500, type: "server_error" },
+  // ntd's helper client found helper.sock served by a non-root process (an impostor): an admin's problem.
+  NT_E_HELPER_NOT_ROOT: { status: 500, type: "server_error" },
+  NT_E_TIMEOUT: { status: 503, type: "server_error" },
   // As OpenAI answers a missing or wrong key (401, invalid_request_error); the client must fix its key.
   NT_E_UNAUTHORIZED: { status: 401, type: "invalid_request_error" },
   // A Host or Origin this server does not answer (a web page's): no key makes it acceptable.

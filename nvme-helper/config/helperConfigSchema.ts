@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import { helperLimitsSchema } from "./helperLimitsSchema.js";
 
 /** One device the helper may touch: where it is (PCI address) *and* what it is (NVMe identity). */
 const allowedDeviceSchema = z.strictObject({
@@ -31,6 +32,8 @@ export const helperConfigSchema = z.strictObject({
   devices: z.array(allowedDeviceSchema).refine(
     (devices) => new Set(devices.map((device) => device.bdf)).size === devices.length,
     "a PCI address appears twice in devices"),
+  /** Bounds on connections, idle time and queued requests per peer (helperLimitsSchema.ts); absent: every default. */
+  limits: helperLimitsSchema.optional(),
 });
 
 export type HelperConfig = z.infer<typeof helperConfigSchema>;

@@ -14,10 +14,12 @@ import { locateImageArea } from "./locateImageArea.js";
  * before the next: journal begin → header INVALID → data (O_DIRECT) → fdatasync → read-back
  * SHA-256 → header VALID → journal end. A crash anywhere leaves a journal entry that repair()
  * resolves to "verified complete" or "INVALID", never a header claiming an unverified image.
- * `fd` stays the caller's to close.
+ * Once `signal` aborts (the client hung up: nobody would learn the outcome) it stops after the
+ * chunk being written, or before the read-back, with NT_E_CANCELLED, through the same path as a
+ * failure: header INVALID, journal end. `fd` stays the caller's to close.
  */
 export async function placeImage(context: VerbContext, params: HelperVerbParams<"place">, fd: number,
-  onProgress: (done: number, total: number) => void): Promise<HelperVerbResult<"place">> {
+  onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<HelperVerbResult<"place">> {
   const device = context.check(params.device);
   const ggufBytes = await checkSourceFd(fd, context.clientFdTimeoutMs);
   const location = locateImageArea(device.allowed, device.facts, context.devRoot);
@@ -30,12 +32,23 @@ export async function placeImage(context: VerbContext, params: HelperVerbParams<
       placement: { name: params.name, ggufBytes, startLba: device.allowed.imageArea.startLba, areaBytes: device.allowed.imageArea.sizeBytes },
     });
     const invalid: ImageHeader = { state: "invalid", name: params.name, ggufBytes, sha256: "", placedAtMs: Date.now() };
+    const stopIfHungUp = (done: number) => {
+      if (signal?.aborted) {
+        throw new NtError("NT_E_CANCELLED", `the client hung up: place of ${params.name} on ${params.device} stopped after ` +
+          `${done} of ${ggufBytes} bytes; the image stays INVALID`);
+      }
+    };
     try {
       await context.step(txn, "place:header-invalid", async () => area.writeHeader(invalid));
       context.journal.step(txn, "place:write");
       onProgress(0, ggufBytes);
-      const written = await area.writeData(fd, ggufBytes, reportChunks(ggufBytes, onProgress, () => context.afterStep("place:write")));
+      const report = reportChunks(ggufBytes, onProgress, () => context.afterStep("place:write"));
+      const written = await area.writeData(fd, ggufBytes, (done) => {
+        report(done);
+        stopIfHungUp(done);
+      });
       await context.step(txn, "place:sync", async () => area.sync());
+      stopIfHungUp(ggufBytes);
       context.journal.step(txn, "place:verify");
       const readBack = await area.hashData(ggufBytes);
       context.afterStep("place:verify");

@@ -26,6 +26,16 @@ export interface HelperRequestOptions {
   onEvent?: (event: unknown) => void;
 }
 
+/** Options of HelperClient.connect. */
+export interface HelperClientOptions {
+  /**
+   * The uid the listening process must have (SO_PEERCRED), else NT_E_HELPER_NOT_ROOT before anything
+   * is sent. Default 0: nt-nvme-helper runs as root. Only tests, which run a helper as their own
+   * uid, pass another; ntctl and ntd never do (no option or variable reaches it).
+   */
+  expectedServerUid?: number;
+}
+
 /**
  * A connection to nt-nvme-helper over helper.sock (SOCK_SEQPACKET, one msgpack message per
  * packet, fds as SCM_RIGHTS): one request at a time, each answered by a result or an error, with
@@ -49,15 +59,28 @@ export class HelperClient {
     });
   }
 
-  /** Connects; rejects with NT_E_DAEMON_UNREACHABLE when nothing listens there. */
-  static async connect(socketPath: string): Promise<HelperClient> {
+  /**
+   * Connects, then checks with SO_PEERCRED that root listens there before anything is sent: the
+   * socket's folder may be writable by someone else (it was, see nvme-helper/THREAT_MODEL.md), and an
+   * impostor would get root's fds and forge answers. Rejects with NT_E_DAEMON_UNREACHABLE when
+   * nothing listens, NT_E_HELPER_NOT_ROOT when another uid does.
+   */
+  static async connect(socketPath: string, options: HelperClientOptions = {}): Promise<HelperClient> {
+    let connection: SeqpacketConnection;
     try {
       // One fd at most in an answer (open-image's).
-      return new HelperClient(SeqpacketConnection.connect(socketPath, 1), socketPath);
+      connection = SeqpacketConnection.connect(socketPath, 1);
     } catch (err) {
       throw new NtError("NT_E_DAEMON_UNREACHABLE",
         `cannot reach nt-nvme-helper at ${socketPath}: ${(err as Error).message} (is nt-nvme-helper.socket running? see --helper-socket)`, { cause: err });
     }
+    try {
+      checkServerUid(connection, socketPath, options.expectedServerUid ?? 0);
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+    return new HelperClient(connection, socketPath);
   }
 
   /** Sends one request and returns its validated result, or rejects with the helper's error. */
@@ -149,4 +172,14 @@ export class HelperClient {
     this.#waiter = undefined;
     waiter?.reject(this.#failure);
   }
+}
+
+/** NT_E_HELPER_NOT_ROOT unless the socket's listener (SO_PEERCRED: its uid at listen()) is `expected`. */
+function checkServerUid(connection: SeqpacketConnection, socketPath: string, expected: number): void {
+  const server = connection.peerCredentials();
+  if (server.uid === expected) return;
+  const wanted = expected === 0 ? "root (uid 0), as nt-nvme-helper does" : `uid ${expected}`;
+  throw new NtError("NT_E_HELPER_NOT_ROOT", `${socketPath} is served by uid ${server.uid} (pid ${server.pid}), not by ${wanted}: ` +
+    "nothing was sent to it. Another process holds the helper's socket path; check who owns its folder " +
+    "(nt-nvme-helper.socket makes /run/nt-nvme-helper, root:nt 0750)");
 }

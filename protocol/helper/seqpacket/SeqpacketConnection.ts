@@ -1,5 +1,5 @@
 import { NtError } from "../../NtError.js";
-import { seqpacketAddon, type SeqpacketAddon } from "./seqpacketAddon.js";
+import { seqpacketAddon, type SeqpacketAddon, type SocketPeer } from "./seqpacketAddon.js";
 
 const READABLE = 1;
 const WRITABLE = 2;
@@ -54,6 +54,14 @@ export class SeqpacketConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * The peer's credentials (SO_PEERCRED), recorded by the kernel when the connection was made: a
+   * client learns who listens — for a socket systemd made, systemd's (root) — before it sends anything.
+   */
+  peerCredentials(): SocketPeer {
+    return this.#addon.peerCredentials(this.fd);
   }
 
   /** Starts delivering packets to `handlers`. */

@@ -8,6 +8,13 @@ export interface ReceivedPacket {
   fds: number[];
 }
 
+/** Who is at the other end of a connected Unix socket, as the kernel recorded it (SO_PEERCRED). */
+export interface SocketPeer {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 /** The native half of helper.sock (./native, built by `npm run build:seqpacket-native`). */
 export interface SeqpacketAddon {
   /** socket(AF_UNIX, SOCK_SEQPACKET) + bind + chmod(mode) + listen; non-blocking. */
@@ -18,6 +25,11 @@ export interface SeqpacketAddon {
   accept(fd: number): number;
   /** A connected, non-blocking client socket; throws NT_E_DAEMON_UNREACHABLE. */
   connect(socketPath: string): number;
+  /**
+   * SO_PEERCRED of a connected socket: the peer's credentials at its connect() — for a client, the
+   * listener's at listen(). Unforgeable by the peer; throws NT_E_IO.
+   */
+  peerCredentials(fd: number): SocketPeer;
   /** One packet; undefined when none waits, null at end of stream; throws on a bad packet (its fds closed). */
   recv(fd: number, maxFds: number): ReceivedPacket | null | undefined;
   /** Queues one packet with `fds` (SCM_RIGHTS); false when the socket is full. */

@@ -44,6 +44,7 @@ NAPI_MODULE_INIT() {
     {"adopt", seqpacket_adopt},
     {"accept", seqpacket_accept},
     {"connect", seqpacket_connect},
+    {"peerCredentials", seqpacket_peer_credentials},
     {"recv", seqpacket_recv},
     {"send", seqpacket_send},
     {"close", close_fd},

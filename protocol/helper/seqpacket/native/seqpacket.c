@@ -136,6 +136,30 @@ napi_value seqpacket_connect(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// peerCredentials(fd) -> {pid, uid, gid}: SO_PEERCRED, what the kernel recorded of the peer (its
+// connect(), or for a client the listener's listen()); nothing the peer says can change it. The
+// helper's clients ask it before sending anything: a socket path can be taken over, a uid cannot.
+napi_value seqpacket_peer_credentials(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc != 1 || !get_fd(env, argv[0], "peerCredentials", &fd)) return NULL;
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return throw_errno(env, "NT_E_IO", "getsockopt(SO_PEERCRED)", errno);
+  if (length != sizeof credentials) return throw_code(env, "NT_E_IO", "getsockopt(SO_PEERCRED) returned a short struct ucred");
+  napi_value result, pid, uid, gid;
+  napi_create_object(env, &result);
+  napi_create_int32(env, credentials.pid, &pid);
+  napi_create_uint32(env, credentials.uid, &uid);
+  napi_create_uint32(env, credentials.gid, &gid);
+  napi_set_named_property(env, result, "pid", pid);
+  napi_set_named_property(env, result, "uid", uid);
+  napi_set_named_property(env, result, "gid", gid);
+  return result;
+}
+
 static void close_all(const int* fds, size_t count) {
   for (size_t i = 0; i < count; i++) close(fds[i]);
 }

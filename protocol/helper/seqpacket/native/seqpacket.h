@@ -14,6 +14,7 @@ napi_value seqpacket_listen(napi_env env, napi_callback_info info);
 napi_value seqpacket_adopt(napi_env env, napi_callback_info info);
 napi_value seqpacket_accept(napi_env env, napi_callback_info info);
 napi_value seqpacket_connect(napi_env env, napi_callback_info info);
+napi_value seqpacket_peer_credentials(napi_env env, napi_callback_info info);
 napi_value seqpacket_recv(napi_env env, napi_callback_info info);
 napi_value seqpacket_send(napi_env env, napi_callback_info info);
 napi_value close_fd(napi_env env, napi_callback_info info);
