@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cpu/quant/type_table.h"
-#include "engine_error.h"
 #include "gguf/ggml_type.h"
 
 namespace nt::cpu {

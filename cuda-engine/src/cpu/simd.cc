@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt::cpu {
 

@@ -1,4 +1,4 @@
-// The llama-family forward pass on the GPU, step for step as model/llama_forward.cc: embed →
+// The llama-family forward pass on the GPU, step for step as cpu/llama_forward.cc: embed →
 // per layer (norm → q,k,v → rope → attention → output → residual → norm → gate, up → swiglu →
 // down → residual) → norm → output head. Every kernel goes on the device's compute stream; a
 // layer's weights are only touched between its begin_layer and end_layer, and the pass
@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/engine_error.h"
 #include "cpu/matmul.h"
+#include "cpu/ops/rope.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/attention.h"
 #include "cuda/kernels/matmul.h"
@@ -20,8 +22,6 @@
 #include "cuda/pass_buffers.h"
 #include "cuda/pass_graphs.h"
 #include "cuda/side_stream.h"
-#include "engine_error.h"
-#include "ops/rope.h"
 
 namespace nt {
 

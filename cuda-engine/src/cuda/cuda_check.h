@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt::cuda {
 

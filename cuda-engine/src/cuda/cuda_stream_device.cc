@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
-#include "engine_error.h"
 
 namespace nt {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/engine_error.h"
 #include "engine/stop_matcher.h"
-#include "engine_error.h"
 #include "sample/sampler.h"
 
 namespace nt {

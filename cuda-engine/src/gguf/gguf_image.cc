@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "io/image_reader.h"
 

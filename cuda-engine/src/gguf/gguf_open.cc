@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 
 namespace nt {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

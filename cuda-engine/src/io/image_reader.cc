@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "backend/stream_device.h"
 #include "io/direct_reader.h"
-#include "model/model_source.h"
-#include "stream/stream_device.h"
+#include "io/model_source.h"
 #include "tier/tier_plan.h"
 
 namespace nt {

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <thread>
 
-#include "model/compute_target.h"
+#include "backend/compute_target.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
 #include "model/streamed_weights.h"

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "io/image_reader.h"
 
 namespace nt {

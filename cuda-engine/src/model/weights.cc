@@ -2,7 +2,7 @@
 
 #include <unordered_map>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/hparams.h"
 #include "gguf/gguf_file.h"
-#include "model/hparams.h"
 #include "tensor/tensor_view.h"
 
 namespace nt {

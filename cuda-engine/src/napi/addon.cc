@@ -3,8 +3,8 @@
 // rejected promise or a thrown JS error with a stable code, never an abort.
 #include <napi.h>
 
-#include "device/device_report.h"
-#include "engine_error.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "napi/js_values.h"
 #include "napi/addon_data.h"

@@ -3,8 +3,8 @@
 
 #include <napi.h>
 
-#include "device/device_report.h"
-#include "engine_error.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "model/model.h"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <optional>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "napi/js_values.h"
 #include "napi/model_handle.h"
 

@@ -1,6 +1,6 @@
 #include "napi/model_handle.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "napi/addon_data.h"
 #include "napi/generation_request_from_js.h"
 #include "napi/js_values.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
+#include "backend/stream_device.h"
 #include "io/direct_reader.h"
-#include "stream/stream_device.h"
 #include "tier/tier_plan.h"
 
 namespace nt {

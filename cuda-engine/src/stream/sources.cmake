@@ -1,10 +1,8 @@
-# Streaming pipeline: O_DIRECT reads (src/io), the device interface's CPU side, the weight
-# streamer's rings and threads, and link-speed measurement. The CUDA StreamDevice is listed with
-# the CUDA backend (src/cuda).
+# Streaming pipeline: O_DIRECT reads (src/io), the weight streamer's rings and threads, and
+# link-speed measurement. Each backend's StreamDevice is listed with the backend (src/cpu, src/cuda).
 set(NT_STREAM_SOURCES
   io/direct_reader.cc
   io/image_reader.cc
-  stream/cpu_stream_device.cc
   stream/weight_streamer.cc
   stream/measure_links.cc
 )

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/stream_device.h"
 #include "io/direct_reader.h"
-#include "stream/stream_device.h"
 
 namespace nt {
 

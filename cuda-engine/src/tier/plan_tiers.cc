@@ -18,8 +18,8 @@
 #include <cmath>
 #include <set>
 
-#include "engine_error.h"
-#include "tier/bytes_text.h"
+#include "core/bytes_text.h"
+#include "core/engine_error.h"
 #include "tier/tier_plan.h"
 
 namespace nt {

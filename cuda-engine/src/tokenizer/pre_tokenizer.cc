@@ -1,6 +1,6 @@
 #include "tokenizer/pre_tokenizer.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/pattern_words.h"
 #include "tokenizer/word_scanners.h"
 

@@ -4,7 +4,7 @@
 #include <queue>
 #include <utility>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/symbol_chain.h"
 
 namespace nt {

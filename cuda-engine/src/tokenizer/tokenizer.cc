@@ -1,6 +1,6 @@
 #include "tokenizer/tokenizer.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/metadata.h"
 #include "tokenizer/spm_tokenizer.h"

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cpu/matmul.h"
-#include "engine_error.h"
 #include "gguf/ggml_type.h"
 
 namespace nt::cpu {

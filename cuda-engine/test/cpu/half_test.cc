@@ -1,4 +1,4 @@
-#include "cpu/half.h"
+#include "quant/half.h"
 
 #include <gtest/gtest.h>
 

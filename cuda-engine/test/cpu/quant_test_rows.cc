@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "cpu/half.h"
+#include "quant/half.h"
 
 namespace nt::cpu::test {
 

@@ -1,4 +1,4 @@
-// The GPU's small ops against src/ops: RMSNorm, RoPE (both pairings, Llama 3.1 frequency
+// The GPU's small ops against src/cpu/ops: RMSNorm, RoPE (both pairings, Llama 3.1 frequency
 // factors), SwiGLU, biases, the KV store and the row gather.
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <random>
 #include <vector>
 
+#include "cpu/ops/rms_norm.h"
+#include "cpu/ops/rope.h"
+#include "cpu/ops/swiglu.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/ops.h"
-#include "ops/rms_norm.h"
-#include "ops/rope.h"
-#include "ops/swiglu.h"
 
 namespace nt::cuda::test {
 namespace {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "engine/generation_loop.h"
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf_test_writer.h"
 #include "model/stories_model.h"
 #include "test_data.h"

@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "error_code_of.h"
 #include "io/direct_reader.h"
 #include "stream/stream_test_file.h"

@@ -1,8 +1,8 @@
 // BF16 weights. The activation row is rounded to bf16 too (BF16's vec_dot_type is BF16) and the
 // rows are dotted in f32 as ggml_vec_dot_bf16 does (ggml-cpu/vec.cpp).
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

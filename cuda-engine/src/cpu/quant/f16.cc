@@ -1,8 +1,8 @@
 // F16 weights. ggml rounds the activation row to f16 too (F16's vec_dot_type is F16) and dots
 // the two f16 rows in f32 (ggml_vec_dot_f16, ggml-cpu/vec.cpp).
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -3,8 +3,8 @@
 // block struct and quant_at; the AVX2 kernels stay in the formats' own files.
 #pragma once
 
-#include "cpu/half.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

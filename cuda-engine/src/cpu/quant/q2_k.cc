@@ -3,9 +3,9 @@
 // d * scale * q - dmin * min with q in 0..3. The 2-bit q are packed per 128-element half:
 // byte l of the half's 32 holds elements l, l + 32, l + 64, l + 96 in bits 0-1, 2-3, 4-5, 6-7.
 // Dotted against Q8_K activations.
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

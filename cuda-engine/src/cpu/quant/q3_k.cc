@@ -4,9 +4,9 @@
 // clear. The 16 scales are packed into 12 bytes: see unpack_scales. Dotted against Q8_K.
 #include <cstring>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -1,9 +1,9 @@
 // Q4_0: 32 weights as 4-bit q in 0..15 with one f16 scale; weight = (q - 8) * d (block_q4_0).
 // Byte j holds element j in its low nibble and element j + 16 in its high nibble.
 // Dotted against Q8_0 activations.
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -3,9 +3,9 @@
 // turns the offset's contribution m * sum(a) into one multiply.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -2,10 +2,10 @@
 // d * scale * q - dmin * min with q in 0..15 and a 6-bit scale and min per sub-block (packed
 // as unpack_k4_scales in quants.h says). Each 64 elements share 32 bytes: elements 0-31 in the
 // low nibbles, 32-63 in the high ones. Dotted against Q8_K activations.
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/k4_scalar.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -3,9 +3,9 @@
 // Dotted against Q8_0 activations.
 #include <cstring>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -3,9 +3,9 @@
 // bits (64 bytes: elements 0-31 and 64-95 in low/high nibbles of bytes 0-31, elements 32-63 and
 // 96-127 in those of bytes 32-63) and qh the high 2 bits (byte l: elements l, l + 32, l + 64,
 // l + 96 in bits 0-1, 2-3, 4-5, 6-7). Dotted against Q8_K activations.
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

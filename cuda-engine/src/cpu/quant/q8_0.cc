@@ -2,9 +2,9 @@
 // activation format that Q4_0, Q5_0 and Q8_0 weights dot against.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

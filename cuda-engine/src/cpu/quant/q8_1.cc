@@ -2,9 +2,9 @@
 // Q5_1 weights dot against, whose per-block offset m then contributes m * s.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 

@@ -11,9 +11,9 @@
 #include <cmath>
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/warp_sum.cuh"
-#include "engine_error.h"
 
 namespace nt::cuda {
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/matmul_ragged.h"
 #include "cuda/quant/bf16.cuh"
@@ -19,7 +20,6 @@
 #include "cuda/quant/q5_k.cuh"
 #include "cuda/quant/q6_k.cuh"
 #include "cuda/quant/q8_0.cuh"
-#include "engine_error.h"
 #include "gguf/ggml_type.h"
 
 namespace nt::cuda {

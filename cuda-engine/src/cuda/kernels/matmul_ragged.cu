@@ -6,10 +6,10 @@
 
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/warp_sum.cuh"
 #include "cuda/quant/block_bytes.cuh"
-#include "engine_error.h"
 
 namespace nt::cuda {
 

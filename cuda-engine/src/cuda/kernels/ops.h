@@ -1,5 +1,5 @@
 // The forward pass's small GPU ops, each in its own .cu file named for what it computes, each the
-// counterpart of a CPU op in src/ops (or of a step of model/llama_forward.cc) with the same float
+// counterpart of a CPU op in src/cpu/ops (or of a step of cpu/llama_forward.cc) with the same float
 // math where the CPU's is fixed. All pointers are device pointers; every launch goes on `stream`
 // and throws EngineError NT_E_INTERNAL when it fails.
 #pragma once
@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
+#include "backend/hparams.h"
 #include "cuda/kernels/token_cache.h"
-#include "model/hparams.h"
 
 namespace nt::cuda {
 

@@ -3,10 +3,10 @@
 #include <cmath>
 #include <vector>
 
-#include "ops/attention.h"
-#include "ops/rms_norm.h"
-#include "ops/rope.h"
-#include "ops/swiglu.h"
+#include "cpu/ops/attention.h"
+#include "cpu/ops/rms_norm.h"
+#include "cpu/ops/rope.h"
+#include "cpu/ops/swiglu.h"
 
 namespace nt::ops {
 

@@ -1,10 +1,10 @@
-// The CPU compute backend: llama_forward (model/llama_forward.h) on a thread pool, KV caches in
+// The CPU compute backend: llama_forward (cpu/llama_forward.h) on a thread pool, KV caches in
 // host memory. The reference every other backend is compared with.
 #pragma once
 
+#include "backend/compute_backend.h"
+#include "cpu/llama_forward.h"
 #include "cpu/thread_pool.h"
-#include "model/compute_backend.h"
-#include "model/llama_forward.h"
 
 namespace nt {
 

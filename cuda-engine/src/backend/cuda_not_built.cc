@@ -1,6 +1,6 @@
 // The CUDA side of the device report for builds without nvcc (WITH_CUDA=OFF or AUTO without a
 // CUDA compiler): the CPU backend is all there is, and the report says so.
-#include "device/device_report.h"
+#include "backend/device_report.h"
 
 namespace nt {
 

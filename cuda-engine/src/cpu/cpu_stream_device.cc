@@ -1,10 +1,10 @@
-#include "stream/cpu_stream_device.h"
+#include "cpu/cpu_stream_device.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

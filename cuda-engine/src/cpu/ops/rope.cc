@@ -1,4 +1,4 @@
-#include "ops/rope.h"
+#include "cpu/ops/rope.h"
 
 #include <cmath>
 

@@ -2,11 +2,11 @@
 
 #include <vector>
 
+#include "backend/batch.h"
+#include "backend/hparams.h"
+#include "backend/weight_source.h"
+#include "cpu/ops/rope.h"
 #include "cpu/thread_pool.h"
-#include "model/batch.h"
-#include "model/hparams.h"
-#include "model/weight_source.h"
-#include "ops/rope.h"
 
 namespace nt {
 

@@ -5,11 +5,11 @@
 #include <memory>
 #include <vector>
 
-#include "model/batch.h"
-#include "model/hparams.h"
-#include "model/kv_cache.h"
-#include "model/pass_output.h"
-#include "model/weight_source.h"
+#include "backend/batch.h"
+#include "backend/hparams.h"
+#include "backend/kv_cache.h"
+#include "backend/pass_output.h"
+#include "backend/weight_source.h"
 
 namespace nt {
 

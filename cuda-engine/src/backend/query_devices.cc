@@ -1,4 +1,4 @@
-#include "device/device_report.h"
+#include "backend/device_report.h"
 
 namespace nt {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/hparams.h"
+#include "backend/hparams.h"
 #include "tensor/tensor_view.h"
 
 namespace nt::ops {

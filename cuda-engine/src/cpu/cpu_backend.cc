@@ -1,9 +1,9 @@
-#include "model/cpu_backend.h"
+#include "cpu/cpu_backend.h"
 
 #include <algorithm>
 #include <new>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

@@ -1,4 +1,4 @@
-#include "ops/attention.h"
+#include "cpu/ops/attention.h"
 
 #include <cmath>
 

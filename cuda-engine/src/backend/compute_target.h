@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "model/compute_backend.h"
-#include "stream/stream_device.h"
+#include "backend/compute_backend.h"
+#include "backend/stream_device.h"
 
 namespace nt {
 

@@ -1,6 +1,6 @@
-#include "model/hparams.h"
+#include "backend/hparams.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

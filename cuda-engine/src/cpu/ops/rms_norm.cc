@@ -1,4 +1,4 @@
-#include "ops/rms_norm.h"
+#include "cpu/ops/rms_norm.h"
 
 #include <cmath>
 

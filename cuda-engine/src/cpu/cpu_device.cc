@@ -4,7 +4,7 @@
 #include <string>
 #include <thread>
 
-#include "device/device_report.h"
+#include "backend/device_report.h"
 
 namespace nt {
 

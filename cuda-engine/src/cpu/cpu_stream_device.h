@@ -3,7 +3,7 @@
 // nothing (DESIGN §4). It lets CI run the whole streaming pipeline, tier C from disk included.
 #pragma once
 
-#include "stream/stream_device.h"
+#include "backend/stream_device.h"
 
 namespace nt {
 

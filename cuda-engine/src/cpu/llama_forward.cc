@@ -1,13 +1,13 @@
 // Reads as the math does: embed → per layer (norm → q,k,v → rope → attention → output → residual
-// → norm → gate, up → swiglu → down → residual) → norm → output head. Ops are in src/ops, matrix
-// products in src/cpu/matmul.
-#include "model/llama_forward.h"
+// → norm → gate, up → swiglu → down → residual) → norm → output head. Ops are in src/cpu/ops,
+// matrix products in src/cpu/matmul.
+#include "cpu/llama_forward.h"
 
 #include "cpu/matmul.h"
-#include "ops/attention.h"
-#include "ops/rms_norm.h"
-#include "ops/rope.h"
-#include "ops/swiglu.h"
+#include "cpu/ops/attention.h"
+#include "cpu/ops/rms_norm.h"
+#include "cpu/ops/rope.h"
+#include "cpu/ops/swiglu.h"
 
 namespace nt {
 

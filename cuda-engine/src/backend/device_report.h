@@ -37,7 +37,7 @@ DeviceReport query_devices();
 DeviceInfo query_cpu_device();
 
 // Appends the usable CUDA devices to `out` and says why there are none, if so. Implemented by
-// cuda/cuda_devices.cc when the CUDA backend is built, by device/cuda_not_built.cc otherwise.
+// cuda/cuda_devices.cc when the CUDA backend is built, by backend/cuda_not_built.cc otherwise.
 CudaStatus query_cuda_devices(std::vector<DeviceInfo>& out);
 
 }  // namespace nt

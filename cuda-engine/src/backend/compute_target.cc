@@ -1,12 +1,12 @@
-#include "model/compute_target.h"
+#include "backend/compute_target.h"
 
 #include <fstream>
 #include <sstream>
 
-#include "device/device_report.h"
-#include "engine_error.h"
-#include "model/cpu_backend.h"
-#include "stream/cpu_stream_device.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
+#include "cpu/cpu_backend.h"
+#include "cpu/cpu_stream_device.h"
 #if NT_WITH_CUDA
 #include <cuda_runtime_api.h>
 

@@ -1,4 +1,4 @@
-#include "tier/bytes_text.h"
+#include "core/bytes_text.h"
 
 #include <cstdio>
 

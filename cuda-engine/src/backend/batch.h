@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/kv_cache.h"
+#include "backend/kv_cache.h"
 
 namespace nt {
 

@@ -1,4 +1,4 @@
-#include "tier/printf_text.h"
+#include "core/printf_text.h"
 
 #include <cstdarg>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "ops/swiglu.h"
+#include "cpu/ops/swiglu.h"
 
 #include <cmath>
 
