@@ -40,9 +40,7 @@ set(NT_CPU_SOURCES
 
 set(NT_CPU_TEST_SOURCES
   test/cpu/quant_test_rows.cc
-  test/cpu/half_test.cc
   test/cpu/thread_pool_test.cc
-  test/cpu/dequantize_test.cc
   test/cpu/activation_quantize_test.cc
   test/cpu/vec_dot_test.cc
   test/cpu/matmul_test.cc
