@@ -8,6 +8,7 @@
 #include "cpu/ops/rms_norm.h"
 #include "cpu/ops/rope.h"
 #include "cpu/ops/swiglu.h"
+#include "quant/dequantize.h"
 
 namespace nt {
 
@@ -26,7 +27,7 @@ void add_bias(float* rows, const TensorView& bias, int64_t n_rows, int64_t n) {
 
 void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float* x) {
   for (size_t t = 0; t < batch.size(); ++t) {
-    cpu::dequantize_row(tok_embd.type, tok_embd.row(batch[t].token), x + t * n_embd, n_embd);
+    quant::dequantize_row(tok_embd.type, tok_embd.row(batch[t].token), x + t * n_embd, n_embd);
   }
 }
 

@@ -82,10 +82,4 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, T
   });
 }
 
-void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n) {
-  const quant::TypeKernels& kernels = kernels_for(type, SimdLevel::kScalar);
-  check_whole_blocks(type, n, static_cast<int>(ggml_block_layout(type)->block_elements));
-  kernels.dequantize(src, dst, n);
-}
-
 }  // namespace nt::cpu

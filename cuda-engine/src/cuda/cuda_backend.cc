@@ -12,7 +12,6 @@
 #include <string>
 
 #include "core/engine_error.h"
-#include "cpu/matmul.h"
 #include "cpu/ops/rope.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/attention.h"
@@ -22,6 +21,7 @@
 #include "cuda/pass_buffers.h"
 #include "cuda/pass_graphs.h"
 #include "cuda/side_stream.h"
+#include "quant/dequantize.h"
 
 namespace nt {
 
@@ -98,7 +98,7 @@ class CudaBackend final : public ComputeBackend {
       if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
         throw EngineError("NT_E_INTERNAL", "token position " + std::to_string(b.pos) + " is outside its KV cache");
       }
-      cpu::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
+      quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
       cuda::TokenCache& tc = buffers_.host_tokens[t];
       tc.k = b.cache->k(0, 0);
       tc.v = b.cache->v(0, 0);

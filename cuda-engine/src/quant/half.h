@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace nt::cpu {
+namespace nt::quant {
 
 inline uint32_t float_bits(float f) {
   uint32_t u;
@@ -69,4 +69,4 @@ inline uint16_t fp32_to_bf16(float f) {
   return static_cast<uint16_t>((x + (0x7FFF + ((x >> 16) & 1))) >> 16);
 }
 
-}  // namespace nt::cpu
+}  // namespace nt::quant

@@ -7,6 +7,10 @@
 
 namespace nt::cpu::test {
 
+using nt::quant::fp16_to_fp32;
+using nt::quant::fp32_to_bf16;
+using nt::quant::fp32_to_fp16;
+
 namespace {
 
 struct ScaleFields {

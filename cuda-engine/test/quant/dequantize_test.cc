@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "core/engine_error.h"
-#include "cpu/matmul.h"
 #include "gguf/ggml_type.h"
+#include "quant/dequantize.h"
 
-namespace nt::cpu {
+namespace nt::quant {
 namespace {
 
 std::vector<float> dequantize(GgmlType type, const std::vector<uint8_t>& bytes, int64_t n) {
@@ -222,4 +222,4 @@ TEST(Dequantize, RefusesTypesItCannotComputeWith) {
 }
 
 }  // namespace
-}  // namespace nt::cpu
+}  // namespace nt::quant

@@ -12,7 +12,7 @@
 #include <immintrin.h>
 #endif
 
-namespace nt::cpu {
+namespace nt::quant {
 namespace {
 
 TEST(Half, ConvertsKnownF16BitPatterns) {
@@ -75,7 +75,7 @@ TEST(Half, RoundTripsEveryF16Value) {
 __attribute__((target("f16c"))) uint16_t f16c_convert(float f) { return _cvtss_sh(f, 0); }
 
 TEST(Half, MatchesTheF16cInstructionOnRandomFloats) {
-  if (!cpu_has_avx2()) GTEST_SKIP() << "no F16C on this CPU";
+  if (!cpu::cpu_has_avx2()) GTEST_SKIP() << "no F16C on this CPU";
   std::mt19937 rng(7);
   std::uniform_int_distribution<uint32_t> bits;
   for (int i = 0; i < 2000000; ++i) {
@@ -108,4 +108,4 @@ TEST(Half, RoundsBf16TiesToEvenAndKeepsNaNsQuiet) {
 }
 
 }  // namespace
-}  // namespace nt::cpu
+}  // namespace nt::quant

@@ -15,10 +15,6 @@ void quantize_row_bf16(const float* x, uint8_t* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_bf16(x[i]);
 }
 
-void dequantize_row_bf16(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(halves(src)[i]);
-}
-
 // ggml's scalar build adds the f32 products in double.
 float vec_dot_bf16(int64_t n, const uint8_t* w, const uint8_t* act) {
   const uint16_t* x = halves(w);
