@@ -1,5 +1,5 @@
 // Where a forward pass runs: the CPU (reference and fallback) or a CUDA device. Both compute the
-// same llama-family graph (llama_forward.h) over weights reached through a WeightSource.
+// same llama-family graph (cpu/llama_forward.h) over weights reached through a WeightSource.
 #pragma once
 
 #include <memory>

@@ -1,18 +1,13 @@
-// Hyper-parameters of a llama-family model, read from GGUF metadata under the architecture's
-// prefix ("llama.block_count", "qwen2.embedding_length", ...), with llama.cpp's defaults.
+// Hyper-parameters of a llama-family model, with llama.cpp's defaults: the shape every compute
+// backend is built for. model/read_hparams.h reads them from GGUF metadata.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "gguf/gguf_file.h"
+#include "backend/rope_table.h"
 
 namespace nt {
-
-// How RoPE pairs the dimensions of a head: llama GGUFs store Q/K permuted for adjacent pairs
-// (x[2i], x[2i+1]) — llama.cpp's LLAMA_ROPE_TYPE_NORM; qwen2 keeps the Hugging Face layout,
-// rotating x[i] with x[i + d/2] — LLAMA_ROPE_TYPE_NEOX.
-enum class RopeMode { Adjacent, HalfSplit };
 
 struct Hparams {
   std::string arch;       // "llama" or "qwen2"
@@ -33,9 +28,5 @@ struct Hparams {
 
   int32_t n_embd_kv() const { return n_head_kv * head_dim; }
 };
-
-// Reads and checks the hyper-parameters; throws EngineError NT_E_UNSUPPORTED for an architecture
-// other than llama/qwen2 (naming it), NT_E_BAD_GGUF for missing or inconsistent keys.
-Hparams read_hparams(const GgufFile& file);
 
 }  // namespace nt

@@ -4,9 +4,17 @@
 // device's memory (VRAM on CUDA); host views point into host memory.
 #pragma once
 
-#include "model/weights.h"
+#include "tensor/tensor_view.h"
 
 namespace nt {
+
+// One layer's tensors as the forward pass sees them (model/weights.h binds them by llama.cpp's
+// names).
+struct LayerWeights {
+  TensorView attn_norm, wq, wk, wv, wo;
+  TensorView bq, bk, bv;  // qwen2 only; data == nullptr otherwise
+  TensorView ffn_norm, w_gate, w_up, w_down;
+};
 
 struct OutputWeights {
   TensorView output_norm;  // [n_embd]

@@ -32,7 +32,7 @@ void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float
 }
 
 // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
-void project_qkv(const Hparams& h, const ops::RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
+void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
                  ForwardScratch& s, cpu::ThreadPool& pool) {
   const int64_t n = static_cast<int64_t>(batch.size());
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim, kv_dim = h.n_embd_kv();
@@ -43,7 +43,7 @@ void project_qkv(const Hparams& h, const ops::RopeParams& rope, const LayerWeigh
   add_bias(s.k.data(), l.bk, n, kv_dim);
   add_bias(s.v.data(), l.bv, n, kv_dim);
   for (int64_t t = 0; t < n; ++t) {
-    ops::rope_table(batch[t].pos, rope, s.rope);
+    rope_table(batch[t].pos, rope, s.rope);
     ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
     ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
     KvCache& cache = *batch[t].cache;
@@ -115,7 +115,7 @@ void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, Forwar
   int64_t n = static_cast<int64_t>(batch.size());
   resize_scratch(h, n, s);
   embed(w.tok_embd(), batch, h.n_embd, s.x.data());
-  const ops::RopeParams rope = ops::rope_params(h, w.rope_freqs());
+  const RopeParams rope = rope_params(h, w.rope_freqs());
   for (int layer = 0; layer < h.n_layer; ++layer) {
     const LayerWeights l = w.begin_layer(layer);
     ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());

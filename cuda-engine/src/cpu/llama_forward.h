@@ -4,8 +4,8 @@
 
 #include "backend/batch.h"
 #include "backend/hparams.h"
+#include "backend/rope_table.h"
 #include "backend/weight_source.h"
-#include "cpu/ops/rope.h"
 #include "cpu/thread_pool.h"
 
 namespace nt {
@@ -14,7 +14,7 @@ namespace nt {
 struct ForwardScratch {
   std::vector<float> x, xb, q, k, v, att, ffn_gate, ffn_up, logits_in;
   std::vector<float> scores;  // per worker: one row of attention scores
-  ops::RopeTable rope;        // the current token's rotation, shared by its query and key heads
+  RopeTable rope;             // the current token's rotation, shared by its query and key heads
 };
 
 // One forward pass of a llama-family transformer (llama, and qwen2 — the same graph with QKV

@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "backend/rope_table.h"
 #include "core/engine_error.h"
-#include "cpu/ops/rope.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/attention.h"
 #include "cuda/kernels/matmul.h"
@@ -86,8 +86,8 @@ class CudaBackend final : public ComputeBackend {
   // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
   int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
     const TensorView& embd = weights.tok_embd();
-    const ops::RopeParams rope = ops::rope_params(h_, weights.rope_freqs());
-    ops::RopeTable table;
+    const RopeParams rope = rope_params(h_, weights.rope_freqs());
+    RopeTable table;
     const int64_t pairs = h_.rope_dim / 2;
     int64_t kept = 0;
     for (size_t t = 0; t < batch.size(); ++t) {
@@ -104,7 +104,7 @@ class CudaBackend final : public ComputeBackend {
       tc.v = b.cache->v(0, 0);
       tc.layer_stride = static_cast<int64_t>(b.cache->n_ctx()) * b.cache->stride();
       tc.pos = b.pos;
-      ops::rope_table(b.pos, rope, table);
+      rope_table(b.pos, rope, table);
       float* dst = buffers_.host_rope + t * buffers_.rope_stride();
       std::copy_n(table.cos.data(), pairs, dst);
       std::copy_n(table.sin.data(), pairs, dst + pairs);

@@ -13,6 +13,7 @@
 #include "backend/compute_target.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
+#include "model/read_hparams.h"
 #include "model/streamed_weights.h"
 
 namespace nt {

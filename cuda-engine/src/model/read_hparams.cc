@@ -1,4 +1,4 @@
-#include "backend/hparams.h"
+#include "model/read_hparams.h"
 
 #include "core/engine_error.h"
 

@@ -1,4 +1,5 @@
-# Model: hyper-parameters from GGUF, weights, KV cache, the forward pass per architecture.
+# Model: hyper-parameters and weights from GGUF, their placement in the tiers, and Model, which
+# loads them and runs passes on a compute backend.
 set(NT_MODEL_SOURCES
   read_hparams.cc
   weights.cc

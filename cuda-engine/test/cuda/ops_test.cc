@@ -47,7 +47,7 @@ void check_rope(RopeMode mode, bool freq_factors, int32_t rope_dim) {
     for (size_t i = 0; i < f.size(); ++i) f[i] = 1.0f + static_cast<float>(i % 7);
     return f;
   }();
-  ops::RopeParams p;
+  RopeParams p;
   p.head_dim = head_dim;
   p.rope_dim = rope_dim;
   p.theta_base = 500000.0f;
@@ -59,9 +59,9 @@ void check_rope(RopeMode mode, bool freq_factors, int32_t rope_dim) {
   std::vector<float> k = normal_floats(n_tokens * n_head_kv * head_dim, rng);
   const DeviceBuffer<float> qd = to_device(q), kd = to_device(k);
   std::vector<float> tables;
-  ops::RopeTable table;
+  RopeTable table;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    ops::rope_table(positions[t], p, table);
+    rope_table(positions[t], p, table);
     tables.insert(tables.end(), table.cos.begin(), table.cos.end());
     tables.insert(tables.end(), table.sin.begin(), table.sin.end());
     ops::rope(q.data() + t * n_head * head_dim, n_head, table, p);

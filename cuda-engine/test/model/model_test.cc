@@ -13,6 +13,7 @@
 #include "model/stories_model.h"
 #include "test_data.h"
 #include "model/model.h"
+#include "model/read_hparams.h"
 
 namespace nt {
 

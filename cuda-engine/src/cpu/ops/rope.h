@@ -1,35 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
-#include "backend/hparams.h"
-#include "tensor/tensor_view.h"
+#include "backend/rope_table.h"
 
 namespace nt::ops {
 
-struct RopeParams {
-  int32_t head_dim = 0;
-  int32_t rope_dim = 0;        // the first rope_dim dimensions of each head rotate; the rest pass
-  float theta_base = 10000.0f;
-  float freq_scale = 1.0f;     // linear scaling: positions are multiplied by this
-  const float* freq_factors = nullptr;  // Llama 3.1 rope_freqs: per-pair divisors of the angle
-  RopeMode mode = RopeMode::Adjacent;
-};
-
-// A model's rope: its hyper-parameters and, when the model has one, Llama 3.1's rope_freqs.weight
-// (an F32 tensor in host memory; data == nullptr when absent). CPU and CUDA passes both use it.
-RopeParams rope_params(const Hparams& h, const TensorView& rope_freqs);
-
-// The cos and sin of every rotated pair at one position. Angles follow ggml's rope:
-// theta_i = pos * base^(-2i/rope_dim), built by repeated multiplication in float, divided by the
-// frequency factor, times freq_scale. One table serves a token's query and key heads.
-struct RopeTable {
-  std::vector<float> cos, sin;
-};
-void rope_table(int32_t pos, const RopeParams& p, RopeTable& table);
-
-// Rotates n_heads heads of head_dim floats in place with a table made for their position.
+// Rotates n_heads heads of head_dim floats in place with a table made for their position
+// (rope_table, backend/rope_table.h).
 void rope(float* heads, int32_t n_heads, const RopeTable& table, const RopeParams& p);
 
 }  // namespace nt::ops

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "backend/hparams.h"
+#include "backend/rope_table.h"
 #include "cuda/kernels/token_cache.h"
 
 namespace nt::cuda {
@@ -18,7 +18,7 @@ void rms_norm(const float* x, const float* weight, int64_t n_tokens, int64_t n, 
               cudaStream_t stream);
 
 // ops::rope on the q heads and k heads of each token, with per-token tables made on the host by
-// ops::rope_table: cos_sin holds, per token, rope_dim / 2 cosines then rope_dim / 2 sines.
+// rope_table (backend/rope_table.h): cos_sin holds, per token, rope_dim / 2 cosines then rope_dim / 2 sines.
 struct RopeShape {
   int32_t n_head, n_head_kv, head_dim, rope_dim;
   RopeMode mode;
