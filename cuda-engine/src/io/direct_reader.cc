@@ -266,11 +266,4 @@ bool DirectReader::direct() const { return state_->direct; }
 
 void DirectReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) { state_->read(dst, offset, bytes); }
 
-void DirectReader::aligned_range(uint64_t offset, uint64_t bytes, uint64_t& aligned_offset,
-                                 uint64_t& aligned_bytes) const {
-  const uint64_t a = state_->alignment;
-  aligned_offset = offset / a * a;
-  aligned_bytes = round_up(offset + bytes, a) - aligned_offset;
-}
-
 }  // namespace nt

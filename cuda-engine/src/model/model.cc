@@ -1,16 +1,12 @@
 #include "model/model.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <iterator>
 #include <thread>
 
 #include "backend/compute_target.h"
+#include "io/open_storage_reader.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
 #include "model/read_hparams.h"
@@ -79,15 +75,6 @@ GgufFile read_source_gguf(const ModelSource& s) {
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
 }
 
-// The tier C reader. An image's reader owns a dup of the caller's fd, reading at the image's offset,
-// so tensor offsets stay GGUF-relative as for a file.
-std::unique_ptr<DirectReader> open_source_reader(const ModelSource& s, const DirectReaderOptions& options) {
-  if (!s.is_image()) return DirectReader::open(s.path, 0, options);
-  const int fd = ::fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) throw EngineError("NT_E_IO", "cannot use the descriptor for " + s.label + ": " + std::strerror(errno));
-  return DirectReader::adopt(fd, s.label, s.offset, options);
-}
-
 int32_t resolve_threads(int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
@@ -145,7 +132,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   device_ = std::move(target.device);
   DirectReaderOptions reader_options;
   reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
-  reader_ = open_source_reader(source, reader_options);
+  reader_ = open_storage_reader(source, reader_options);
   const uint64_t data_bytes = gguf_.file_bytes - gguf_.data_offset;
   const LinkSpeeds links = measured_links(*device_, *reader_, source, gguf_.data_offset, data_bytes);
   const bool cpu = std::string(device_->name()) == "cpu";

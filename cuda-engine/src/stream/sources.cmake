@@ -1,6 +1,8 @@
 # Streaming pipeline: O_DIRECT reads (src/io), the weight streamer's rings and threads, and
 # link-speed measurement. Each backend's StreamDevice is listed with the backend (src/cpu, src/cuda).
 set(NT_STREAM_SOURCES
+  io/storage_reader.cc
+  io/open_storage_reader.cc
   io/direct_reader.cc
   io/image_reader.cc
   stream/weight_streamer.cc

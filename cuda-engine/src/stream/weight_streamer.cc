@@ -43,7 +43,7 @@ struct StorageRange {
 //   acquire s needs  copy_issued > s
 struct WeightStreamer::State {
   StreamDevice& device;
-  DirectReader* reader;
+  StorageReader* reader;
   std::vector<StreamGroup> groups;
   std::vector<StorageRange> ranges;  // per group
   uint64_t slots = 0;
@@ -71,7 +71,7 @@ struct WeightStreamer::State {
   std::thread read_thread;
   std::thread copy_thread;
 
-  State(StreamDevice& d, DirectReader* r, std::vector<StreamGroup> g) : device(d), reader(r), groups(std::move(g)) {}
+  State(StreamDevice& d, StorageReader* r, std::vector<StreamGroup> g) : device(d), reader(r), groups(std::move(g)) {}
   ~State();
 
   void validate_and_lay_out();
@@ -247,7 +247,7 @@ void WeightStreamer::State::copy_step(uint64_t s) {
   read_wake.notify_all();
 }
 
-WeightStreamer::WeightStreamer(StreamDevice& device, DirectReader* reader, std::vector<StreamGroup> groups,
+WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std::vector<StreamGroup> groups,
                                const StreamerOptions& options)
     : state_(std::make_unique<State>(device, reader, std::move(groups))) {
   if (options.slots < 3)

@@ -13,6 +13,7 @@
 
 #include "core/engine_error.h"
 #include "cuda/cuda_stream_device.h"
+#include "io/direct_reader.h"
 #include "stream/stream_test_file.h"
 #include "stream/weight_streamer.h"
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cpu/cpu_stream_device.h"
+#include "io/direct_reader.h"
 #include "stream/measure_links.h"
 #include "stream/stream_test_file.h"
 

@@ -11,6 +11,7 @@
 #include "core/engine_error.h"
 #include "cpu/cpu_stream_device.h"
 #include "error_code_of.h"
+#include "io/direct_reader.h"
 #include "stream/stream_test_file.h"
 #include "stream/weight_streamer.h"
 
