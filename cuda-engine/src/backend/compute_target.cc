@@ -36,7 +36,7 @@ ComputeTarget cuda_target(int ordinal, uint64_t host_bytes) {
   auto device = std::make_unique<CudaStreamDevice>(ordinal);
   size_t free_bytes = 0, total_bytes = 0;
   if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
-    throw EngineError("NT_E_NO_DEVICE", "cannot read the free memory of CUDA device " + std::to_string(ordinal));
+    throw EngineError(NT_E_NO_DEVICE, "cannot read the free memory of CUDA device " + std::to_string(ordinal));
   }
   t.device = std::move(device);
   t.device_free_bytes = free_bytes;
@@ -58,13 +58,13 @@ ComputeTarget cpu_target(uint64_t host_bytes, std::string reason) {
 
 ComputeTarget open_compute_target(const std::string& backend) {
   if (backend != "auto" && backend != "cpu" && backend != "cuda") {
-    throw EngineError("NT_E_BAD_REQUEST", "unknown backend '" + backend + "' (auto, cpu or cuda)");
+    throw EngineError(NT_E_BAD_REQUEST, "unknown backend '" + backend + "' (auto, cpu or cuda)");
   }
   const uint64_t host_bytes = host_available_bytes();
   if (backend == "cpu") return cpu_target(host_bytes, "");
   const DeviceReport report = query_devices();
   if (!report.cuda.available) {
-    if (backend == "cuda") throw EngineError("NT_E_NO_DEVICE", "the CUDA backend is unavailable: " + report.cuda.reason);
+    if (backend == "cuda") throw EngineError(NT_E_NO_DEVICE, "the CUDA backend is unavailable: " + report.cuda.reason);
     return cpu_target(host_bytes, report.cuda.reason);
   }
 #if NT_WITH_CUDA
@@ -72,7 +72,7 @@ ComputeTarget open_compute_target(const std::string& backend) {
     if (d.backend == "cuda") return cuda_target(d.index, host_bytes);
   }
 #endif
-  throw EngineError("NT_E_NO_DEVICE", "no usable CUDA device");
+  throw EngineError(NT_E_NO_DEVICE, "no usable CUDA device");
 }
 
 std::unique_ptr<ComputeBackend> make_compute_backend(StreamDevice& device, const Hparams& h, int32_t n_vocab,

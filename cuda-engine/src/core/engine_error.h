@@ -1,4 +1,4 @@
-// The one error type engine code throws. Its code is one of protocol/errorCodes.ts
+// The one error type engine code throws. Its code is one of core/error_code.h's closed set
 // (NT_E_BAD_GGUF, NT_E_UNSUPPORTED, NT_E_IO, ...) and travels unchanged to JS, where tests and
 // ntctl act on the code, never on the message text. Engine code never aborts the process: the
 // N-API layer turns every EngineError into a rejected promise.
@@ -7,21 +7,23 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/error_code.h"
+
 namespace nt {
 
 class EngineError : public std::runtime_error {
  public:
-  EngineError(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
+  EngineError(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
 
-  const std::string& code() const { return code_; }
+  ErrorCode error_code() const { return code_; }
+  std::string code() const { return error_code_name(code_); }  // "NT_E_IO", as JS sees it
 
  private:
-  std::string code_;
+  ErrorCode code_;
 };
 
 inline EngineError bad_gguf(const std::string& message) {
-  return EngineError("NT_E_BAD_GGUF", message);
+  return EngineError(NT_E_BAD_GGUF, message);
 }
 
 }  // namespace nt

@@ -14,8 +14,8 @@ std::unique_ptr<KvCache> CpuBackend::new_cache(int32_t n_ctx) {
   if (!k || !v) {
     delete[] k;
     delete[] v;
-    throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate a KV cache of " +
-                                                std::to_string(2 * floats * sizeof(float)) + " bytes");
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache of " +
+                                              std::to_string(2 * floats * sizeof(float)) + " bytes");
   }
   return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k, v, [k, v] {
     delete[] k;

@@ -19,7 +19,7 @@ void* aligned_alloc_or_throw(uint64_t bytes, const char* kind) {
   // posix_memalign(0) may return nullptr; a distinct block keeps "nullptr = failed" unambiguous.
   const size_t n = bytes == 0 ? 1 : static_cast<size_t>(bytes);
   if (::posix_memalign(&p, kAlignment, n) != 0 || p == nullptr)
-    throw EngineError("NT_E_OUT_OF_MEMORY",
+    throw EngineError(NT_E_OUT_OF_MEMORY,
                       std::string("cannot allocate ") + std::to_string(bytes) + " bytes of " + kind + " memory");
   return p;
 }

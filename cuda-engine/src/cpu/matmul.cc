@@ -22,7 +22,7 @@ constexpr int64_t kTokenTile = 8;
 const quant::TypeKernels& kernels_for(uint32_t type, SimdLevel level) {
   const quant::TypeKernels* kernels = quant::type_kernels(type, level);
   if (!kernels) {
-    throw EngineError("NT_E_UNSUPPORTED",
+    throw EngineError(NT_E_UNSUPPORTED,
                       "the CPU backend cannot compute with tensor type " + ggml_type_name(type));
   }
   return *kernels;
@@ -31,9 +31,9 @@ const quant::TypeKernels& kernels_for(uint32_t type, SimdLevel level) {
 // ggml requires whole blocks per row; so do the kernels.
 void check_whole_blocks(uint32_t type, int64_t n, int block_elements) {
   if (n <= 0 || n % block_elements != 0) {
-    throw EngineError("NT_E_INTERNAL", "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
-                                           " elements is not a whole number of " +
-                                           std::to_string(block_elements) + "-element blocks");
+    throw EngineError(NT_E_INTERNAL, "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
+                                         " elements is not a whole number of " +
+                                         std::to_string(block_elements) + "-element blocks");
   }
 }
 

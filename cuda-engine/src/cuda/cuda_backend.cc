@@ -30,8 +30,8 @@ namespace {
 // Norm weights and biases are F32 tensors (the loader checks types); the kernels read them as floats.
 const float* f32(const TensorView& v, const char* what) {
   if (v.type != static_cast<uint32_t>(GgmlType::F32)) {
-    throw EngineError("NT_E_UNSUPPORTED", std::string("the CUDA backend needs ") + what + " in F32, not " +
-                                              ggml_type_name(v.type));
+    throw EngineError(NT_E_UNSUPPORTED, std::string("the CUDA backend needs ") + what + " in F32, not " +
+                                            ggml_type_name(v.type));
   }
   return reinterpret_cast<const float*>(v.data);
 }
@@ -93,10 +93,10 @@ class CudaBackend final : public ComputeBackend {
     for (size_t t = 0; t < batch.size(); ++t) {
       const BatchToken& b = batch[t];
       if (b.token < 0 || b.token >= embd.ne[1]) {
-        throw EngineError("NT_E_BAD_REQUEST", "token id " + std::to_string(b.token) + " is outside the vocabulary");
+        throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(b.token) + " is outside the vocabulary");
       }
       if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
-        throw EngineError("NT_E_INTERNAL", "token position " + std::to_string(b.pos) + " is outside its KV cache");
+        throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
       }
       quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
       cuda::TokenCache& tc = buffers_.host_tokens[t];
@@ -116,8 +116,8 @@ class CudaBackend final : public ComputeBackend {
   void run_pass(const Batch& batch, WeightSource& weights, int32_t candidates, cudaStream_t stream, PassOutput& out) {
     const int64_t n = static_cast<int64_t>(batch.size());
     if (n > max_batch_) {
-      throw EngineError("NT_E_INTERNAL", "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
-                                             std::to_string(max_batch_));
+      throw EngineError(NT_E_INTERNAL, "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
+                                           std::to_string(max_batch_));
     }
     const int64_t kept = stage_tokens(batch, weights);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
@@ -156,8 +156,8 @@ class CudaBackend final : public ComputeBackend {
     }
     const OutputWeights o = weights.begin_output();
     if (o.output.rows() != n_vocab_) {
-      throw EngineError("NT_E_INTERNAL", "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
-                                             std::to_string(n_vocab_));
+      throw EngineError(NT_E_INTERNAL, "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
+                                           std::to_string(n_vocab_));
     }
     cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
     cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
@@ -254,7 +254,7 @@ class CudaBackend final : public ComputeBackend {
 
 std::unique_ptr<ComputeBackend> make_cuda_backend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device,
                                                   int32_t max_batch) {
-  if (max_batch <= 0) throw EngineError("NT_E_INTERNAL", "the CUDA backend needs max_batch >= 1");
+  if (max_batch <= 0) throw EngineError(NT_E_INTERNAL, "the CUDA backend needs max_batch >= 1");
   device.make_current();  // the scratch buffers are allocated on the device's context
   // NT_CUDA_GRAPHS=0 launches every kernel directly: for comparing the two in tests and benches.
   const char* graphs = std::getenv("NT_CUDA_GRAPHS");

@@ -49,7 +49,7 @@ Hparams read_hparams(const GgufFile& file) {
   Hparams h;
   h.arch = arch->as_string();
   if (h.arch != "llama" && h.arch != "qwen2") {
-    throw EngineError("NT_E_UNSUPPORTED", "architecture '" + h.arch + "' is not supported (llama, qwen2)");
+    throw EngineError(NT_E_UNSUPPORTED, "architecture '" + h.arch + "' is not supported (llama, qwen2)");
   }
   const std::string& a = h.arch;
   h.n_ctx_train = read_int(file, a, "context_length", -1);
@@ -66,7 +66,7 @@ Hparams read_hparams(const GgufFile& file) {
   if (scaling && scaling->is_string() && scaling->as_string() == "linear") {
     h.rope_freq_scale = 1.0f / read_float(file, a, "rope.scaling.factor", 1.0f);
   } else if (scaling && scaling->is_string() && scaling->as_string() != "none") {
-    throw EngineError("NT_E_UNSUPPORTED", "rope scaling '" + scaling->as_string() + "' is not supported (none, linear, llama3 via rope_freqs)");
+    throw EngineError(NT_E_UNSUPPORTED, "rope scaling '" + scaling->as_string() + "' is not supported (none, linear, llama3 via rope_freqs)");
   }
   h.rope_mode = a == "qwen2" ? RopeMode::HalfSplit : RopeMode::Adjacent;
   h.qkv_bias = a == "qwen2";

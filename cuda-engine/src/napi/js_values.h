@@ -16,6 +16,6 @@ Napi::Object placement_to_js(Napi::Env env, const Model& model);
 Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& stats);
 
 // A JS Error whose `code` property carries the EngineError code (NT_E_...).
-Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message);
+Napi::Error engine_error_to_js(Napi::Env env, ErrorCode code, const std::string& message);
 
 }  // namespace nt

@@ -61,14 +61,14 @@ DequantizeFn dequantizer(uint32_t type) {
 void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n) {
   const DequantizeFn dequantize = dequantizer(type);
   if (!dequantize) {
-    throw EngineError("NT_E_UNSUPPORTED", "the engine cannot compute with tensor type " + ggml_type_name(type));
+    throw EngineError(NT_E_UNSUPPORTED, "the engine cannot compute with tensor type " + ggml_type_name(type));
   }
   // ggml requires whole blocks per row; so do the kernels.
   const int64_t block_elements = ggml_block_layout(type)->block_elements;
   if (n <= 0 || n % block_elements != 0) {
-    throw EngineError("NT_E_INTERNAL", "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
-                                           " elements is not a whole number of " +
-                                           std::to_string(block_elements) + "-element blocks");
+    throw EngineError(NT_E_INTERNAL, "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
+                                         " elements is not a whole number of " +
+                                         std::to_string(block_elements) + "-element blocks");
   }
   dequantize(src, dst, n);
 }
