@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The engine's native checks: a CPU-only build (the addon variant for machines without nvcc) with
-# its C++ unit tests under ctest, then the GGUF reader's libFuzzer target for a bounded time.
+# its C++ unit tests under ctest, which also prove that the layering holds (ctest -L layers: a
+# wrong #include fails to compile; ARCHITECTURE.md, "Engine"), then the GGUF reader's libFuzzer
+# target for a bounded time.
 #   NT_FUZZ_SECONDS  fuzzing time (default 60 under CI=true, else 15; 0 skips fuzzing locally)
 set -euo pipefail
 cd "$(dirname "$0")/.."

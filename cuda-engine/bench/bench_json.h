@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/device_report.h"
 #include "bench_result.h"
-#include "device/device_report.h"
 
 namespace nt::bench {
 

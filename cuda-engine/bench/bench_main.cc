@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "backend/device_report.h"
 #include "bench_args.h"
 #include "bench_json.h"
 #include "bench_model.h"
 #include "bench_table.h"
-#include "device/device_report.h"
+#include "core/engine_error.h"
 #include "device_report_text.h"
-#include "engine_error.h"
 
 namespace {
 

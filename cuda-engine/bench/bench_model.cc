@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "link_bound.h"
 #include "model/model.h"
 #include "remeasure_links.h"

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "tier/bytes_text.h"
-#include "tier/printf_text.h"
+#include "core/bytes_text.h"
+#include "core/printf_text.h"
 
 namespace nt::bench {
 

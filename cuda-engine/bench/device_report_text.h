@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "device/device_report.h"
+#include "backend/device_report.h"
 
 namespace nt::bench {
 

@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "cpu/cpu_stream_device.h"
 #include "io/direct_reader.h"
-#include "stream/cpu_stream_device.h"
 #include "stream/measure_links.h"
 #if NT_WITH_CUDA
 #include "cuda/cuda_stream_device.h"

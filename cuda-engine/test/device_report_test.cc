@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "device/device_report.h"
+#include "backend/device_report.h"
 
 namespace nt {
 

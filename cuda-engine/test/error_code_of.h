@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt::test {
 

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "gguf_test_writer.h"
 

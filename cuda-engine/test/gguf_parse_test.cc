@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/ggml_type.h"
 #include "gguf/gguf_file.h"
 #include "gguf_test_writer.h"

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <random>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "test_data.h"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cpu/quant/type_table.h"
-#include "engine_error.h"
 #include "gguf/ggml_type.h"
 
 namespace nt::cpu {
@@ -22,7 +22,7 @@ constexpr int64_t kTokenTile = 8;
 const quant::TypeKernels& kernels_for(uint32_t type, SimdLevel level) {
   const quant::TypeKernels* kernels = quant::type_kernels(type, level);
   if (!kernels) {
-    throw EngineError("NT_E_UNSUPPORTED",
+    throw EngineError(NT_E_UNSUPPORTED,
                       "the CPU backend cannot compute with tensor type " + ggml_type_name(type));
   }
   return *kernels;
@@ -31,9 +31,9 @@ const quant::TypeKernels& kernels_for(uint32_t type, SimdLevel level) {
 // ggml requires whole blocks per row; so do the kernels.
 void check_whole_blocks(uint32_t type, int64_t n, int block_elements) {
   if (n <= 0 || n % block_elements != 0) {
-    throw EngineError("NT_E_INTERNAL", "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
-                                           " elements is not a whole number of " +
-                                           std::to_string(block_elements) + "-element blocks");
+    throw EngineError(NT_E_INTERNAL, "a " + ggml_type_name(type) + " row of " + std::to_string(n) +
+                                         " elements is not a whole number of " +
+                                         std::to_string(block_elements) + "-element blocks");
   }
 }
 
@@ -80,12 +80,6 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, T
       }
     }
   });
-}
-
-void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n) {
-  const quant::TypeKernels& kernels = kernels_for(type, SimdLevel::kScalar);
-  check_whole_blocks(type, n, static_cast<int>(ggml_block_layout(type)->block_elements));
-  kernels.dequantize(src, dst, n);
 }
 
 }  // namespace nt::cpu

@@ -21,7 +21,4 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, T
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool,
             SimdLevel level);
 
-// Expands n elements (a multiple of the type's block size) of quantized data to floats.
-void dequantize_row(uint32_t type, const uint8_t* src, float* dst, int64_t n);
-
 }  // namespace nt::cpu

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt::cpu {
 
@@ -51,12 +51,12 @@ SimdLevel level_from_environment() {
   if (wanted == "scalar") return SimdLevel::kScalar;
   if (wanted == "avx2") {
     if (!cpu_has_avx2()) {
-      throw EngineError("NT_E_UNSUPPORTED",
+      throw EngineError(NT_E_UNSUPPORTED,
                         "NT_CPU_SIMD=avx2, but this CPU lacks AVX2, FMA or F16C");
     }
     return SimdLevel::kAvx2;
   }
-  throw EngineError("NT_E_UNSUPPORTED",
+  throw EngineError(NT_E_UNSUPPORTED,
                     "NT_CPU_SIMD=" + wanted + " is not one of scalar, avx2, auto");
 }
 

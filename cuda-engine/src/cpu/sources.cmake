@@ -1,5 +1,6 @@
-# CPU backend: quantized matrix products, thread pool, elementwise ops.
-set(NT_CPU_SOURCES
+# CPU backend: quantized matrix products and the thread pool (the kernels), the forward pass and
+# its ops, the CPU's StreamDevice and its entry in the device report.
+set(NT_CPU_KERNEL_SOURCES
   simd.cc
   thread_pool.cc
   matmul.cc
@@ -22,16 +23,26 @@ set(NT_CPU_SOURCES
 )
 # The kernels spell out each fused multiply-add they mean (where ggml's x86 build has one); no
 # other a * b + c may be fused, or results would change with the compiler (GCC fuses by default).
-set(NT_CPU_EXACT_FLOAT_SOURCES ${NT_CPU_SOURCES})
+set(NT_CPU_EXACT_FLOAT_SOURCES ${NT_CPU_KERNEL_SOURCES})
 list(TRANSFORM NT_CPU_EXACT_FLOAT_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
 set_source_files_properties(${NT_CPU_EXACT_FLOAT_SOURCES} PROPERTIES COMPILE_OPTIONS -ffp-contract=off)
+set(NT_CPU_SOURCES
+  ${NT_CPU_KERNEL_SOURCES}
+  ops/rms_norm.cc
+  ops/rope.cc
+  ops/attention.cc
+  ops/swiglu.cc
+  llama_forward.cc
+  cpu_backend.cc
+  cpu_stream_device.cc
+  cpu_device.cc
+)
 
 set(NT_CPU_TEST_SOURCES
   test/cpu/quant_test_rows.cc
-  test/cpu/half_test.cc
   test/cpu/thread_pool_test.cc
-  test/cpu/dequantize_test.cc
   test/cpu/activation_quantize_test.cc
   test/cpu/vec_dot_test.cc
   test/cpu/matmul_test.cc
+  test/cpu/ops_test.cc
 )

@@ -1,4 +1,4 @@
-// The llama-family forward pass on the GPU, step for step as model/llama_forward.cc: embed →
+// The llama-family forward pass on the GPU, step for step as cpu/llama_forward.cc: embed →
 // per layer (norm → q,k,v → rope → attention → output → residual → norm → gate, up → swiglu →
 // down → residual) → norm → output head. Every kernel goes on the device's compute stream; a
 // layer's weights are only touched between its begin_layer and end_layer, and the pass
@@ -11,7 +11,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "cpu/matmul.h"
+#include "backend/rope_table.h"
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/attention.h"
 #include "cuda/kernels/matmul.h"
@@ -20,8 +21,7 @@
 #include "cuda/pass_buffers.h"
 #include "cuda/pass_graphs.h"
 #include "cuda/side_stream.h"
-#include "engine_error.h"
-#include "ops/rope.h"
+#include "quant/dequantize.h"
 
 namespace nt {
 
@@ -30,8 +30,8 @@ namespace {
 // Norm weights and biases are F32 tensors (the loader checks types); the kernels read them as floats.
 const float* f32(const TensorView& v, const char* what) {
   if (v.type != static_cast<uint32_t>(GgmlType::F32)) {
-    throw EngineError("NT_E_UNSUPPORTED", std::string("the CUDA backend needs ") + what + " in F32, not " +
-                                              ggml_type_name(v.type));
+    throw EngineError(NT_E_UNSUPPORTED, std::string("the CUDA backend needs ") + what + " in F32, not " +
+                                            ggml_type_name(v.type));
   }
   return reinterpret_cast<const float*>(v.data);
 }
@@ -86,25 +86,25 @@ class CudaBackend final : public ComputeBackend {
   // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
   int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
     const TensorView& embd = weights.tok_embd();
-    const ops::RopeParams rope = ops::rope_params(h_, weights.rope_freqs());
-    ops::RopeTable table;
+    const RopeParams rope = rope_params(h_, weights.rope_freqs());
+    RopeTable table;
     const int64_t pairs = h_.rope_dim / 2;
     int64_t kept = 0;
     for (size_t t = 0; t < batch.size(); ++t) {
       const BatchToken& b = batch[t];
       if (b.token < 0 || b.token >= embd.ne[1]) {
-        throw EngineError("NT_E_BAD_REQUEST", "token id " + std::to_string(b.token) + " is outside the vocabulary");
+        throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(b.token) + " is outside the vocabulary");
       }
       if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
-        throw EngineError("NT_E_INTERNAL", "token position " + std::to_string(b.pos) + " is outside its KV cache");
+        throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
       }
-      cpu::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
+      quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
       cuda::TokenCache& tc = buffers_.host_tokens[t];
       tc.k = b.cache->k(0, 0);
       tc.v = b.cache->v(0, 0);
       tc.layer_stride = static_cast<int64_t>(b.cache->n_ctx()) * b.cache->stride();
       tc.pos = b.pos;
-      ops::rope_table(b.pos, rope, table);
+      rope_table(b.pos, rope, table);
       float* dst = buffers_.host_rope + t * buffers_.rope_stride();
       std::copy_n(table.cos.data(), pairs, dst);
       std::copy_n(table.sin.data(), pairs, dst + pairs);
@@ -116,8 +116,8 @@ class CudaBackend final : public ComputeBackend {
   void run_pass(const Batch& batch, WeightSource& weights, int32_t candidates, cudaStream_t stream, PassOutput& out) {
     const int64_t n = static_cast<int64_t>(batch.size());
     if (n > max_batch_) {
-      throw EngineError("NT_E_INTERNAL", "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
-                                             std::to_string(max_batch_));
+      throw EngineError(NT_E_INTERNAL, "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
+                                           std::to_string(max_batch_));
     }
     const int64_t kept = stage_tokens(batch, weights);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
@@ -156,8 +156,8 @@ class CudaBackend final : public ComputeBackend {
     }
     const OutputWeights o = weights.begin_output();
     if (o.output.rows() != n_vocab_) {
-      throw EngineError("NT_E_INTERNAL", "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
-                                             std::to_string(n_vocab_));
+      throw EngineError(NT_E_INTERNAL, "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
+                                           std::to_string(n_vocab_));
     }
     cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
     cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
@@ -254,7 +254,7 @@ class CudaBackend final : public ComputeBackend {
 
 std::unique_ptr<ComputeBackend> make_cuda_backend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device,
                                                   int32_t max_batch) {
-  if (max_batch <= 0) throw EngineError("NT_E_INTERNAL", "the CUDA backend needs max_batch >= 1");
+  if (max_batch <= 0) throw EngineError(NT_E_INTERNAL, "the CUDA backend needs max_batch >= 1");
   device.make_current();  // the scratch buffers are allocated on the device's context
   // NT_CUDA_GRAPHS=0 launches every kernel directly: for comparing the two in tests and benches.
   const char* graphs = std::getenv("NT_CUDA_GRAPHS");

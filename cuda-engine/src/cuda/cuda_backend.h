@@ -1,4 +1,4 @@
-// The CUDA compute backend: the llama-family forward pass of model/llama_forward.h with kernels
+// The CUDA compute backend: the llama-family forward pass of cpu/llama_forward.h with kernels
 // that dequantize every supported weight type on the fly, on the compute stream of a
 // CudaStreamDevice (whose copy stream the weight streamer fills slots on). Only compiled with the
 // CUDA backend (NT_WITH_CUDA).
@@ -6,8 +6,8 @@
 
 #include <memory>
 
+#include "backend/compute_backend.h"
 #include "cuda/cuda_stream_device.h"
-#include "model/compute_backend.h"
 
 namespace nt {
 

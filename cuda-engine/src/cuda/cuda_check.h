@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt::cuda {
 
@@ -18,7 +18,7 @@ inline std::string error_text(cudaError_t err) { return std::string(cudaGetError
 inline void check(cudaError_t err, const char* call) {
   if (err == cudaSuccess) return;
   cudaGetLastError();  // clear a non-sticky error so the next call starts clean
-  throw EngineError("NT_E_INTERNAL", std::string(call) + " failed: " + error_text(err));
+  throw EngineError(NT_E_INTERNAL, std::string(call) + " failed: " + error_text(err));
 }
 
 // cudaMalloc that throws NT_E_OUT_OF_MEMORY with the size (what: what the memory is for).
@@ -27,8 +27,8 @@ inline void* device_alloc(uint64_t bytes, const char* what) {
   const cudaError_t err = cudaMalloc(&p, bytes == 0 ? 1 : bytes);
   if (err != cudaSuccess) {
     cudaGetLastError();  // an allocation failure is not sticky, but clear it for the next check
-    throw EngineError("NT_E_OUT_OF_MEMORY", std::string("cannot allocate ") + std::to_string(bytes) +
-                                                " bytes of GPU memory for " + what + ": " + cudaGetErrorString(err));
+    throw EngineError(NT_E_OUT_OF_MEMORY, std::string("cannot allocate ") + std::to_string(bytes) +
+                                              " bytes of GPU memory for " + what + ": " + cudaGetErrorString(err));
   }
   return p;
 }
@@ -38,9 +38,9 @@ inline void* pinned_alloc(uint64_t bytes, const char* what) {
   const cudaError_t err = cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocDefault);
   if (err != cudaSuccess) {
     cudaGetLastError();
-    throw EngineError("NT_E_OUT_OF_MEMORY", std::string("cannot allocate ") + std::to_string(bytes) +
-                                                " bytes of pinned host memory for " + what + ": " +
-                                                cudaGetErrorString(err));
+    throw EngineError(NT_E_OUT_OF_MEMORY, std::string("cannot allocate ") + std::to_string(bytes) +
+                                              " bytes of pinned host memory for " + what + ": " +
+                                              cudaGetErrorString(err));
   }
   return p;
 }

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "backend/device_report.h"
 #include "cuda/probe_kernel.h"
-#include "device/device_report.h"
 
 namespace nt {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
-#include "engine_error.h"
 
 namespace nt {
 
@@ -21,8 +21,8 @@ void check_alloc(cudaError_t err, const char* call, uint64_t bytes, const char* 
   if (err == cudaSuccess) return;
   cudaGetLastError();
   if (err == cudaErrorMemoryAllocation)
-    throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes of " + kind +
-                                                " (" + call + ": " + error_text(err) + ")");
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) + " bytes of " + kind +
+                                              " (" + call + ": " + error_text(err) + ")");
   check(err, call);
 }
 
@@ -100,8 +100,8 @@ CudaStreamDevice::CudaStreamDevice(int ordinal) : state_(std::make_unique<State>
   state_->ordinal = ordinal;
   auto no_device = [&](cudaError_t err, const char* call) {
     cudaGetLastError();
-    throw EngineError("NT_E_NO_DEVICE", "CUDA device " + std::to_string(ordinal) + " is unusable: " + call +
-                                            " failed: " + error_text(err));
+    throw EngineError(NT_E_NO_DEVICE, "CUDA device " + std::to_string(ordinal) + " is unusable: " + call +
+                                          " failed: " + error_text(err));
   };
   cudaError_t err = cudaSetDevice(ordinal);
   if (err != cudaSuccess) no_device(err, "cudaSetDevice");
@@ -144,7 +144,7 @@ void* CudaStreamDevice::alloc_pinned(uint64_t bytes) {
   make_current();
   void* p = nullptr;
   if (posix_memalign(&p, kPageBytes, bytes == 0 ? 1 : bytes) != 0 || p == nullptr)
-    throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes of pinned host memory");
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) + " bytes of pinned host memory");
   const cudaError_t err = cudaHostRegister(p, bytes == 0 ? 1 : bytes, cudaHostRegisterPortable);
   if (err != cudaSuccess) {
     std::free(p);

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "stream/stream_device.h"
+#include "backend/stream_device.h"
 
 namespace nt {
 

@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
+#include "backend/hparams.h"
 #include "cuda/device_buffer.h"
 #include "cuda/kernels/token_cache.h"
-#include "model/hparams.h"
 #include "sample/top_candidates.h"
 
 namespace nt::cuda {

@@ -40,7 +40,7 @@ struct DoneEvent {
   std::string reason;
   std::string text_tail;  // text held back for stop-string matching and released at the end
   Timings timings;
-  std::string code;
+  std::string code;  // the error's code (error_code_name) when there is one; else empty
   std::string message;
 };
 

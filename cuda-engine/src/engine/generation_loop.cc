@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/engine_error.h"
 #include "engine/stop_matcher.h"
-#include "engine_error.h"
 #include "sample/sampler.h"
 
 namespace nt {
@@ -22,7 +22,7 @@ float candidate_logprob(const TopCandidates& row, TokenId token) {
   for (const Candidate& c : row.top) {
     if (c.id == token) return c.logit - row.log_sum_exp;
   }
-  throw EngineError("NT_E_INTERNAL", "the sampled token " + std::to_string(token) + " is not among the candidates");
+  throw EngineError(NT_E_INTERNAL, "the sampled token " + std::to_string(token) + " is not among the candidates");
 }
 
 }  // namespace
@@ -61,15 +61,15 @@ GenerationLoop::~GenerationLoop() {
 
 uint64_t GenerationLoop::submit(GenerationRequest request, GenerationCallbacks callbacks) {
   const int32_t n_ctx = model_.n_ctx();
-  if (request.prompt.empty()) throw EngineError("NT_E_BAD_REQUEST", "the prompt is empty");
+  if (request.prompt.empty()) throw EngineError(NT_E_BAD_REQUEST, "the prompt is empty");
   if (static_cast<int64_t>(request.prompt.size()) >= n_ctx) {
-    throw EngineError("NT_E_BAD_REQUEST", "the prompt has " + std::to_string(request.prompt.size()) +
-                                              " tokens, which does not fit the context of " + std::to_string(n_ctx) +
-                                              " tokens (leave room for at least one generated token)");
+    throw EngineError(NT_E_BAD_REQUEST, "the prompt has " + std::to_string(request.prompt.size()) +
+                                            " tokens, which does not fit the context of " + std::to_string(n_ctx) +
+                                            " tokens (leave room for at least one generated token)");
   }
   if (request.max_tokens == 0 || request.max_tokens < -1) {
-    throw EngineError("NT_E_BAD_REQUEST", "the number of tokens to generate must be positive (or -1 for no limit), got " +
-                                              std::to_string(request.max_tokens));
+    throw EngineError(NT_E_BAD_REQUEST, "the number of tokens to generate must be positive (or -1 for no limit), got " +
+                                            std::to_string(request.max_tokens));
   }
   model_.check_tokens(request.prompt);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -198,11 +198,11 @@ void GenerationLoop::after_pass(const std::vector<Sequence*>& with_logits, const
   }
 }
 
-void GenerationLoop::finish(Sequence& seq, const std::string& reason, const std::string& code,
+void GenerationLoop::finish(Sequence& seq, const std::string& reason, std::optional<ErrorCode> code,
                             const std::string& message) {
   DoneEvent done;
   done.reason = reason;
-  done.code = code;
+  if (code) done.code = error_code_name(*code);
   done.message = message;
   if (!seq.stops.stopped() && reason != "error") done.text_tail = seq.stops.held() + seq.utf8.flush();
   const Clock::time_point now = Clock::now();
@@ -218,7 +218,7 @@ void GenerationLoop::finish(Sequence& seq, const std::string& reason, const std:
   }
 }
 
-void GenerationLoop::fail_all(const std::string& code, const std::string& message) {
+void GenerationLoop::fail_all(ErrorCode code, const std::string& message) {
   for (auto& seq : running_) {
     if (seq) finish(*seq, "error", code, message);
   }
@@ -241,11 +241,11 @@ void GenerationLoop::run() {
         model_.forward(batch, candidates_for(with_logits), out);
         after_pass(with_logits, out);
       } catch (const EngineError& e) {
-        fail_all(e.code(), e.what());
+        fail_all(e.error_code(), e.what());
       } catch (const std::bad_alloc&) {
-        fail_all("NT_E_OUT_OF_MEMORY", "out of memory during a forward pass");
+        fail_all(NT_E_OUT_OF_MEMORY, "out of memory during a forward pass");
       } catch (const std::exception& e) {
-        fail_all("NT_E_INTERNAL", e.what());
+        fail_all(NT_E_INTERNAL, e.what());
       }
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -256,7 +256,7 @@ void GenerationLoop::run() {
   for (auto& seq : waiting_) running_.push_back(std::move(seq));
   waiting_.clear();
   for (auto& seq : running_) {
-    if (seq) finish(*seq, "cancelled", "NT_E_CANCELLED", "the engine is shutting down");
+    if (seq) finish(*seq, "cancelled", NT_E_CANCELLED, "the engine is shutting down");
   }
 }
 

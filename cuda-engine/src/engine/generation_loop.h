@@ -9,9 +9,11 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
+#include "core/error_code.h"
 #include "engine/generation.h"
 #include "model/model.h"
 
@@ -53,8 +55,10 @@ class GenerationLoop {
   Batch build_batch(std::vector<Sequence*>& with_logits);
   int32_t candidates_for(const std::vector<Sequence*>& with_logits) const;
   void after_pass(const std::vector<Sequence*>& with_logits, const PassOutput& out);
-  void finish(Sequence& seq, const std::string& reason, const std::string& code = "", const std::string& message = "");
-  void fail_all(const std::string& code, const std::string& message);
+  // code and message only with reason "error" or a cancellation's.
+  void finish(Sequence& seq, const std::string& reason, std::optional<ErrorCode> code = std::nullopt,
+              const std::string& message = "");
+  void fail_all(ErrorCode code, const std::string& message);
 
   Model& model_;
   GenerationLoopOptions options_;

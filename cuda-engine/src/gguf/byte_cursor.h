@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 
 namespace nt {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "io/image_reader.h"
 
@@ -36,7 +36,7 @@ GgufFile read_gguf_image(int fd, uint64_t offset, uint64_t size, const std::stri
         throw bad_gguf(label + ": the GGUF header needs more than " + std::to_string(kMaxHeaderBytes) + " bytes");
       }
     } catch (const EngineError& e) {
-      throw EngineError(e.code(), label + ": " + e.what());
+      throw EngineError(e.error_code(), label + ": " + e.what());
     }
   }
 }

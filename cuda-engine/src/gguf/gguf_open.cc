@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 
 namespace nt {
@@ -17,7 +17,7 @@ namespace nt {
 namespace {
 
 EngineError open_error(const std::string& path, int err) {
-  const std::string code = err == ENOENT ? "NT_E_NOT_FOUND" : "NT_E_IO";
+  const ErrorCode code = err == ENOENT ? NT_E_NOT_FOUND : NT_E_IO;
   return EngineError(code, "cannot open " + path + ": " + std::strerror(err));
 }
 
@@ -34,7 +34,7 @@ class ReadOnlyMapping {
     }
     if (!S_ISREG(st.st_mode)) {
       ::close(fd);
-      throw EngineError("NT_E_IO", "cannot read " + path + ": not a regular file");
+      throw EngineError(NT_E_IO, "cannot read " + path + ": not a regular file");
     }
     size_ = static_cast<uint64_t>(st.st_size);
     if (size_ > 0) {
@@ -42,7 +42,7 @@ class ReadOnlyMapping {
       if (p == MAP_FAILED) {
         const int err = errno;
         ::close(fd);
-        throw EngineError("NT_E_IO", "cannot map " + path + ": " + std::strerror(err));
+        throw EngineError(NT_E_IO, "cannot map " + path + ": " + std::strerror(err));
       }
       bytes_ = static_cast<const uint8_t*>(p);
     }
@@ -69,7 +69,7 @@ GgufFile read_gguf_file(const std::string& path) {
   try {
     return parse_gguf(mapping.bytes(), mapping.size());
   } catch (const EngineError& e) {
-    throw EngineError(e.code(), path + ": " + e.what());
+    throw EngineError(e.error_code(), path + ": " + e.what());
   }
 }
 

@@ -122,10 +122,10 @@ void read_header(ByteCursor& in, GgufFile& file, uint64_t& n_tensors, uint64_t& 
   file.version = in.read<uint32_t>("version");
   const uint32_t swapped = byteswap32(file.version);
   if (swapped >= 1 && swapped <= 3) {
-    throw EngineError("NT_E_UNSUPPORTED", "big-endian GGUF files are not supported");
+    throw EngineError(NT_E_UNSUPPORTED, "big-endian GGUF files are not supported");
   }
   if (file.version == 1) {
-    throw EngineError("NT_E_UNSUPPORTED", "GGUF version 1 is not supported (only versions 2 and 3)");
+    throw EngineError(NT_E_UNSUPPORTED, "GGUF version 1 is not supported (only versions 2 and 3)");
   }
   if (file.version != 2 && file.version != 3) {
     throw bad_gguf("unknown GGUF version " + std::to_string(file.version) + " (this engine reads 2 and 3)");
@@ -155,7 +155,7 @@ void read_metadata(ByteCursor& in, GgufFile& file, uint64_t n_kv) {
       const std::string which = entry.key.empty() || !is_valid_utf8(entry.key)
                                     ? "metadata entry " + std::to_string(i)
                                     : "metadata key " + quoted(entry.key);
-      throw EngineError(e.code(), which + ": " + e.what());
+      throw EngineError(e.error_code(), which + ": " + e.what());
     }
     file.metadata.push_back(std::move(entry));
   }
@@ -191,8 +191,8 @@ void read_tensor_shape_and_type(ByteCursor& in, GgufTensorInfo& t) {
   t.type = in.read<uint32_t>("tensor type");
   const auto layout = ggml_block_layout(t.type);
   if (!layout) {
-    throw EngineError("NT_E_UNSUPPORTED", "has type " + ggml_type_name(t.type) +
-                                              ", which this engine does not support");
+    throw EngineError(NT_E_UNSUPPORTED, "has type " + ggml_type_name(t.type) +
+                                            ", which this engine does not support");
   }
   if (t.ne[0] % layout->block_elements != 0) {
     throw bad_gguf("row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
@@ -223,7 +223,7 @@ void read_tensor_infos(ByteCursor& in, GgufFile& file, uint64_t n_tensors) {
       const std::string which = t.name.empty() || !is_valid_utf8(t.name)
                                     ? "tensor entry " + std::to_string(i)
                                     : "tensor " + quoted(t.name);
-      throw EngineError(e.code(), which + " " + e.what());
+      throw EngineError(e.error_code(), which + " " + e.what());
     }
     file.tensors.push_back(std::move(t));
   }

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -32,7 +32,7 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-[[noreturn]] void throw_io(const std::string& message) { throw EngineError("NT_E_IO", message); }
+[[noreturn]] void throw_io(const std::string& message) { throw EngineError(NT_E_IO, message); }
 
 // The refusal message when O_DIRECT is not available and buffered reads were not allowed.
 [[noreturn]] void throw_no_direct(const std::string& what) {
@@ -166,9 +166,9 @@ struct DirectReader::State {
 
   void check_request(const uint8_t* dst, uint64_t offset, uint64_t bytes) const {
     if (reinterpret_cast<uintptr_t>(dst) % alignment != 0 || offset % alignment != 0 || bytes % alignment != 0)
-      throw EngineError("NT_E_INTERNAL", "read of " + what + " at offset " + std::to_string(offset) + " (" +
-                                             std::to_string(bytes) + " bytes) is not aligned to " +
-                                             std::to_string(alignment) + " bytes");
+      throw EngineError(NT_E_INTERNAL, "read of " + what + " at offset " + std::to_string(offset) + " (" +
+                                           std::to_string(bytes) + " bytes) is not aligned to " +
+                                           std::to_string(alignment) + " bytes");
     // Only the padding of the file's last block may lie past its end: a GGUF's last tensor often
     // ends mid-block, and callers round its range out.
     const uint64_t end = base_offset + offset + bytes;
@@ -208,7 +208,7 @@ std::unique_ptr<DirectReader> DirectReader::open(const std::string& path, uint64
   }
   if (fd < 0) {
     const int err = errno;
-    throw EngineError(err == ENOENT || err == ENOTDIR ? "NT_E_NOT_FOUND" : "NT_E_IO",
+    throw EngineError(err == ENOENT || err == ENOTDIR ? NT_E_NOT_FOUND : NT_E_IO,
                       "cannot open " + path + ": " + errno_text(err));
   }
   return std::unique_ptr<DirectReader>(new DirectReader(State::create(fd, path, base_offset, direct, options)));
@@ -250,9 +250,9 @@ std::unique_ptr<DirectReader::State> DirectReader::State::create(int fd, const s
   state->alignment = facts.alignment;
   state->file_size = facts.size;
   if (base_offset % state->alignment != 0)
-    throw EngineError("NT_E_BAD_REQUEST", "the image offset " + std::to_string(base_offset) + " in " + what +
-                                              " is not aligned to " + std::to_string(state->alignment) +
-                                              " bytes");
+    throw EngineError(NT_E_BAD_REQUEST, "the image offset " + std::to_string(base_offset) + " in " + what +
+                                            " is not aligned to " + std::to_string(state->alignment) +
+                                            " bytes");
   state->request_bytes = std::max(state->alignment, round_up(options.request_bytes, state->alignment));
   state->start(options.io_threads);
   return state;
@@ -265,12 +265,5 @@ uint64_t DirectReader::alignment() const { return state_->alignment; }
 bool DirectReader::direct() const { return state_->direct; }
 
 void DirectReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) { state_->read(dst, offset, bytes); }
-
-void DirectReader::aligned_range(uint64_t offset, uint64_t bytes, uint64_t& aligned_offset,
-                                 uint64_t& aligned_bytes) const {
-  const uint64_t a = state_->alignment;
-  aligned_offset = offset / a * a;
-  aligned_bytes = round_up(offset + bytes, a) - aligned_offset;
-}
 
 }  // namespace nt

@@ -1,6 +1,7 @@
-// Reads byte ranges of a model file (or of a block device at an image offset) straight into
-// pinned buffers with O_DIRECT: aligned offsets, lengths and buffers, several requests in flight
-// on a small pool of I/O threads, never through the page cache or mmap (DESIGN §2, tier C).
+// The `file` and `raw` storage readers (io/storage_reader.h): byte ranges of a model file (or of
+// a block device at an image offset) read straight into pinned buffers with O_DIRECT: aligned
+// offsets, lengths and buffers, several requests in flight on a small pool of I/O threads, never
+// through the page cache or mmap (DESIGN §2, tier C).
 //
 // A filesystem that refuses O_DIRECT (tmpfs, some overlays) is not silently read through the page
 // cache: open() fails with NT_E_IO saying so, unless allow_buffered is set, in which case the
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "io/storage_reader.h"
+
 namespace nt {
 
 struct DirectReaderOptions {
@@ -19,7 +22,7 @@ struct DirectReaderOptions {
   bool allow_buffered = false;             // fall back to buffered reads where O_DIRECT is refused
 };
 
-class DirectReader {
+class DirectReader : public StorageReader {
  public:
   // Opens `path` read-only. base_offset is added to every read (a raw image's start on a block
   // device; 0 for a file). Throws EngineError NT_E_NOT_FOUND / NT_E_IO naming the path and errno.
@@ -29,14 +32,12 @@ class DirectReader {
   // when it throws (the fd is then closed). Sets O_DIRECT on it where it lacks it.
   static std::unique_ptr<DirectReader> adopt(int fd, const std::string& what, uint64_t base_offset,
                                              const DirectReaderOptions& options);
-  ~DirectReader();
+  ~DirectReader() override;
   DirectReader(const DirectReader&) = delete;
   DirectReader& operator=(const DirectReader&) = delete;
 
-  // The alignment offsets, sizes and buffers must have (the device's logical block size, at
-  // least 512, normally 4096).
-  uint64_t alignment() const;
-  bool direct() const;
+  uint64_t alignment() const override;
+  bool direct() const override;
 
   // Reads [offset, offset + bytes) of the file into dst, which must be aligned to alignment(), as
   // must offset and bytes (callers round the range out). Splits the range into request_bytes
@@ -44,10 +45,7 @@ class DirectReader {
   // Throws EngineError NT_E_IO naming the file, the offset and errno (short reads included), and
   // NT_E_INTERNAL for a misaligned request. The range may run into the padding of the file's last
   // block (a last tensor ending mid-block, rounded out): those bytes read as zeros.
-  void read(uint8_t* dst, uint64_t offset, uint64_t bytes);
-
-  // Rounds [offset, offset + bytes) out to alignment(): the range read() accepts.
-  void aligned_range(uint64_t offset, uint64_t bytes, uint64_t& aligned_offset, uint64_t& aligned_bytes) const;
+  void read(uint8_t* dst, uint64_t offset, uint64_t bytes) override;
 
  private:
   struct State;

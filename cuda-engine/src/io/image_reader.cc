@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -24,7 +24,7 @@ constexpr uint64_t kBounceBytes = 4ull << 20;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-[[noreturn]] void throw_io(const std::string& message) { throw EngineError("NT_E_IO", message); }
+[[noreturn]] void throw_io(const std::string& message) { throw EngineError(NT_E_IO, message); }
 
 // Bytes readable from offset 0: a regular file's length, a block device's capacity.
 uint64_t readable_bytes(int fd, const std::string& what) {
@@ -54,7 +54,7 @@ std::unique_ptr<ImageReader> ImageReader::borrow(int fd, uint64_t base, uint64_t
 std::unique_ptr<ImageReader> ImageReader::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw EngineError(errno == ENOENT ? "NT_E_NOT_FOUND" : "NT_E_IO", "cannot open " + path + ": " + errno_text(errno));
+    throw EngineError(errno == ENOENT ? NT_E_NOT_FOUND : NT_E_IO, "cannot open " + path + ": " + errno_text(errno));
   }
   std::unique_ptr<ImageReader> reader(new ImageReader(fd, 0, 0, path));
   reader->size_ = readable_bytes(fd, path);
@@ -75,7 +75,7 @@ void ImageReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) {
              " run past the end of the image (" + std::to_string(size_) + " bytes)");
   }
   if (!bounce_) bounce_ = static_cast<uint8_t*>(std::aligned_alloc(kAlign, kBounceBytes));
-  if (!bounce_) throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate a read buffer for " + what_);
+  if (!bounce_) throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a read buffer for " + what_);
   for (uint64_t done = 0; done < bytes;) {
     const uint64_t absolute = base_ + offset + done;
     const uint64_t start = absolute / kAlign * kAlign;

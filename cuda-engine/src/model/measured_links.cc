@@ -29,7 +29,7 @@ dev_t storage_device(const ModelSource& source) {
 
 }  // namespace
 
-LinkSpeeds measured_links(StreamDevice& device, DirectReader& reader, const ModelSource& source, uint64_t data_offset,
+LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const ModelSource& source, uint64_t data_offset,
                           uint64_t data_bytes) {
   static std::mutex mutex;
   static std::map<std::pair<std::string, dev_t>, LinkSpeeds> cache;

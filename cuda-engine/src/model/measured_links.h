@@ -4,16 +4,16 @@
 
 #include <string>
 
-#include "io/direct_reader.h"
-#include "model/model_source.h"
-#include "stream/stream_device.h"
+#include "backend/stream_device.h"
+#include "io/model_source.h"
+#include "io/storage_reader.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
 
 // `source` is the model's file or image: the storage device holding it (a file's filesystem, an
 // image's block device) is part of the key; reader reads it.
-LinkSpeeds measured_links(StreamDevice& device, DirectReader& reader, const ModelSource& source, uint64_t data_offset,
+LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const ModelSource& source, uint64_t data_offset,
                           uint64_t data_bytes);
 
 }  // namespace nt

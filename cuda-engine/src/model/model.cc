@@ -1,18 +1,15 @@
 #include "model/model.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <iterator>
 #include <thread>
 
-#include "model/compute_target.h"
+#include "backend/compute_target.h"
+#include "io/open_storage_reader.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
+#include "model/read_hparams.h"
 #include "model/streamed_weights.h"
 
 namespace nt {
@@ -25,11 +22,11 @@ constexpr uint64_t kGiB = 1ull << 30;
 uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 void check_options(const ModelOptions& o) {
-  if (o.n_ctx < 0) throw EngineError("NT_E_BAD_REQUEST", "context size must be positive");
-  if (o.n_sequences < 1) throw EngineError("NT_E_BAD_REQUEST", "the number of sequences must be at least 1");
-  if (o.n_batch < 1) throw EngineError("NT_E_BAD_REQUEST", "the batch size must be at least 1");
+  if (o.n_ctx < 0) throw EngineError(NT_E_BAD_REQUEST, "context size must be positive");
+  if (o.n_sequences < 1) throw EngineError(NT_E_BAD_REQUEST, "the number of sequences must be at least 1");
+  if (o.n_batch < 1) throw EngineError(NT_E_BAD_REQUEST, "the batch size must be at least 1");
   if (o.staging_slots < 3) {
-    throw EngineError("NT_E_BAD_REQUEST", "the staging ring needs at least 3 slots, got " + std::to_string(o.staging_slots));
+    throw EngineError(NT_E_BAD_REQUEST, "the staging ring needs at least 3 slots, got " + std::to_string(o.staging_slots));
   }
 }
 
@@ -65,26 +62,17 @@ constexpr uint64_t kImageAlignment = 4096;
 void check_source(const ModelSource& s) {
   if (!s.is_image()) return;
   const std::string what = "the image " + s.label;
-  if (s.fd < 0) throw EngineError("NT_E_BAD_REQUEST", what + " has no file descriptor (fd " + std::to_string(s.fd) + ")");
+  if (s.fd < 0) throw EngineError(NT_E_BAD_REQUEST, what + " has no file descriptor (fd " + std::to_string(s.fd) + ")");
   if (s.offset % kImageAlignment != 0) {
-    throw EngineError("NT_E_BAD_REQUEST", what + ": offset " + std::to_string(s.offset) + " is not a multiple of " +
-                                              std::to_string(kImageAlignment));
+    throw EngineError(NT_E_BAD_REQUEST, what + ": offset " + std::to_string(s.offset) + " is not a multiple of " +
+                                            std::to_string(kImageAlignment));
   }
-  if (s.size == 0) throw EngineError("NT_E_BAD_REQUEST", what + ": size is 0");
+  if (s.size == 0) throw EngineError(NT_E_BAD_REQUEST, what + ": size is 0");
 }
 
 // The header, from the file or from the image's bytes.
 GgufFile read_source_gguf(const ModelSource& s) {
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
-}
-
-// The tier C reader. An image's reader owns a dup of the caller's fd, reading at the image's offset,
-// so tensor offsets stay GGUF-relative as for a file.
-std::unique_ptr<DirectReader> open_source_reader(const ModelSource& s, const DirectReaderOptions& options) {
-  if (!s.is_image()) return DirectReader::open(s.path, 0, options);
-  const int fd = ::fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) throw EngineError("NT_E_IO", "cannot use the descriptor for " + s.label + ": " + std::strerror(errno));
-  return DirectReader::adopt(fd, s.label, s.offset, options);
 }
 
 int32_t resolve_threads(int32_t threads) {
@@ -99,8 +87,8 @@ Model::~Model() = default;
 void Model::check_tokens(const std::vector<TokenId>& tokens) const {
   for (TokenId t : tokens) {
     if (t < 0 || t >= n_vocab()) {
-      throw EngineError("NT_E_BAD_REQUEST", "token id " + std::to_string(t) + " is outside the vocabulary (0.." +
-                                                std::to_string(n_vocab() - 1) + ")");
+      throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(t) + " is outside the vocabulary (0.." +
+                                              std::to_string(n_vocab() - 1) + ")");
     }
   }
 }
@@ -144,7 +132,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   device_ = std::move(target.device);
   DirectReaderOptions reader_options;
   reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
-  reader_ = open_source_reader(source, reader_options);
+  reader_ = open_storage_reader(source, reader_options);
   const uint64_t data_bytes = gguf_.file_bytes - gguf_.data_offset;
   const LinkSpeeds links = measured_links(*device_, *reader_, source, gguf_.data_offset, data_bytes);
   const bool cpu = std::string(device_->name()) == "cpu";
@@ -157,9 +145,9 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
   } else if (!reader_->direct() && !options.allow_buffered_io) {
-    throw EngineError("NT_E_IO", "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +
-                                     std::to_string(plan_.totals.c) +
-                                     " bytes read every pass); allow buffered reads or raise the budgets");
+    throw EngineError(NT_E_IO, "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +
+                                   std::to_string(plan_.totals.c) +
+                                   " bytes read every pass); allow buffered reads or raise the budgets");
   }
 }
 
@@ -200,8 +188,8 @@ std::unique_ptr<KvCache> Model::new_cache() const { return backend_->new_cache(n
 
 void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
   if (candidates < 0 || candidates > kMaxTopCandidates) {
-    throw EngineError("NT_E_INTERNAL", "a pass may return 0 to " + std::to_string(kMaxTopCandidates) +
-                                           " candidates per row, not " + std::to_string(candidates));
+    throw EngineError(NT_E_INTERNAL, "a pass may return 0 to " + std::to_string(kMaxTopCandidates) +
+                                         " candidates per row, not " + std::to_string(candidates));
   }
   candidates = std::min(candidates, n_vocab());
   std::lock_guard<std::mutex> lock(forward_mutex_);
@@ -233,11 +221,11 @@ void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out
     backend_->forward(batch, *source_, candidates, out);
   } catch (const EngineError& e) {
     // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
-    set_failure(std::make_shared<const EngineError>(e.code(), std::string("the model failed: ") + e.what()));
+    set_failure(std::make_shared<const EngineError>(e.error_code(), std::string("the model failed: ") + e.what()));
     throw;
   } catch (const std::exception& e) {
-    set_failure(std::make_shared<const EngineError>("NT_E_INTERNAL", std::string("the model failed: ") + e.what()));
-    throw EngineError("NT_E_INTERNAL", e.what());
+    set_failure(std::make_shared<const EngineError>(NT_E_INTERNAL, std::string("the model failed: ") + e.what()));
+    throw EngineError(NT_E_INTERNAL, e.what());
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (streamer_) {
@@ -251,10 +239,10 @@ void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out
 
 std::vector<float> Model::evaluate(const std::vector<TokenId>& tokens, int32_t n_batch) {
   check_tokens(tokens);
-  if (tokens.empty()) throw EngineError("NT_E_BAD_REQUEST", "no tokens to evaluate");
+  if (tokens.empty()) throw EngineError(NT_E_BAD_REQUEST, "no tokens to evaluate");
   if (static_cast<int64_t>(tokens.size()) > n_ctx_) {
-    throw EngineError("NT_E_BAD_REQUEST", std::to_string(tokens.size()) + " tokens do not fit the context of " +
-                                              std::to_string(n_ctx_));
+    throw EngineError(NT_E_BAD_REQUEST, std::to_string(tokens.size()) + " tokens do not fit the context of " +
+                                            std::to_string(n_ctx_));
   }
   auto cache = new_cache();
   std::vector<float> all, logits;

@@ -10,17 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "engine_error.h"
+#include "backend/batch.h"
+#include "backend/compute_backend.h"
+#include "backend/hparams.h"
+#include "backend/pass_output.h"
+#include "backend/stream_device.h"
+#include "backend/weight_source.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
-#include "io/direct_reader.h"
-#include "model/batch.h"
-#include "model/compute_backend.h"
-#include "model/hparams.h"
-#include "model/model_source.h"
-#include "model/pass_output.h"
+#include "io/model_source.h"
+#include "io/storage_reader.h"
 #include "model/placed_weights.h"
-#include "model/weight_source.h"
-#include "stream/stream_device.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
 #include "tokenizer/tokenizer.h"
@@ -104,7 +104,7 @@ class Model {
   TierPlan plan_;
   // Declared in the order they depend on each other, so they are destroyed in reverse.
   std::unique_ptr<StreamDevice> device_;
-  std::unique_ptr<DirectReader> reader_;
+  std::unique_ptr<StorageReader> reader_;
   std::unique_ptr<PlacedWeights> placed_;
   std::unique_ptr<WeightStreamer> streamer_;
   std::unique_ptr<WeightSource> source_;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "io/image_reader.h"
 
 namespace nt {
@@ -164,7 +164,7 @@ uint8_t* PlacedWeights::own_pinned(uint64_t bytes) {
 uint8_t* PlacedWeights::own_host(uint64_t bytes) {
   void* p = nullptr;
   if (posix_memalign(&p, kTensorAlignment, bytes ? bytes : 1) != 0) {
-    throw EngineError("NT_E_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes of host memory for the weights");
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) + " bytes of host memory for the weights");
   }
   host_blocks_.push_back(p);
   return static_cast<uint8_t*>(p);

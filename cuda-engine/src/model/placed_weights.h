@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "model/model_source.h"
+#include "backend/stream_device.h"
+#include "io/model_source.h"
 #include "model/weights.h"
-#include "stream/stream_device.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "model/kv_cache.h"
+#include "backend/kv_cache.h"
 
 namespace nt {
 

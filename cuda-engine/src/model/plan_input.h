@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "model/hparams.h"
+#include "backend/hparams.h"
 #include "model/weights.h"
 #include "tier/tier_plan.h"
 

@@ -1,18 +1,15 @@
-# Model: hyper-parameters from GGUF, weights, KV cache, the forward pass per architecture.
+# Model: hyper-parameters and weights from GGUF, their placement in the tiers, and Model, which
+# loads them and runs passes on a compute backend.
 set(NT_MODEL_SOURCES
-  hparams.cc
+  read_hparams.cc
   weights.cc
   plan_input.cc
   placed_weights.cc
   streamed_weights.cc
   measured_links.cc
-  llama_forward.cc
-  cpu_backend.cc
-  compute_target.cc
   model.cc
 )
 set(NT_MODEL_TEST_SOURCES
-  test/model/ops_test.cc
   test/model/sampler_test.cc
   test/model/top_candidates_test.cc
   test/model/stop_matcher_test.cc

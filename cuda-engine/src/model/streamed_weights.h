@@ -2,8 +2,8 @@
 // from the slot the WeightStreamer filled for their step.
 #pragma once
 
+#include "backend/weight_source.h"
 #include "model/placed_weights.h"
-#include "model/weight_source.h"
 #include "stream/weight_streamer.h"
 
 namespace nt {

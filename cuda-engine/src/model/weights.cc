@@ -2,7 +2,7 @@
 
 #include <unordered_map>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -54,8 +54,8 @@ TensorView view_of(const GgufTensorInfo& t) {
 void require_f32(const TensorIndex& index, const std::string& name) {
   const GgufTensorInfo* t = index.find(name);
   if (t && t->type != static_cast<uint32_t>(GgmlType::F32)) {
-    throw EngineError("NT_E_UNSUPPORTED", "tensor '" + name + "' has type " + ggml_type_name(t->type) +
-                                              ", but norms, biases and rope factors must be F32");
+    throw EngineError(NT_E_UNSUPPORTED, "tensor '" + name + "' has type " + ggml_type_name(t->type) +
+                                            ", but norms, biases and rope factors must be F32");
   }
 }
 

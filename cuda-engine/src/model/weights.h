@@ -1,6 +1,6 @@
 // The tensors of a llama-family model, looked up by llama.cpp's names and checked (name, type,
 // shape) before a byte is read. Where each tensor's bytes live is the placement's business
-// (model/place_weights.h): binding takes the address of each tensor from the caller, and a
+// (model/placed_weights.h): binding takes the address of each tensor from the caller, and a
 // tensor streamed each pass has none until the forward pass asks for its layer.
 #pragma once
 
@@ -9,17 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "backend/hparams.h"
+#include "backend/weight_source.h"
 #include "gguf/gguf_file.h"
-#include "model/hparams.h"
 #include "tensor/tensor_view.h"
 
 namespace nt {
-
-struct LayerWeights {
-  TensorView attn_norm, wq, wk, wv, wo;
-  TensorView bq, bk, bv;  // qwen2 only; data == nullptr otherwise
-  TensorView ffn_norm, w_gate, w_up, w_down;
-};
 
 struct ModelWeights {
   TensorView tok_embd;     // [n_embd, n_vocab]

@@ -3,8 +3,8 @@
 // rejected promise or a thrown JS error with a stable code, never an abort.
 #include <napi.h>
 
-#include "device/device_report.h"
-#include "engine_error.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "napi/js_values.h"
 #include "napi/addon_data.h"
@@ -26,13 +26,13 @@ class ReadGgufWorker : public Napi::AsyncWorker {
     try {
       file_ = read_gguf_file(path_);
     } catch (const EngineError& e) {
-      code_ = e.code();
+      code_ = e.error_code();
       SetError(e.what());
     } catch (const std::bad_alloc&) {
-      code_ = "NT_E_OUT_OF_MEMORY";
+      code_ = NT_E_OUT_OF_MEMORY;
       SetError(path_ + ": out of memory while reading the GGUF header");
     } catch (const std::exception& e) {
-      code_ = "NT_E_INTERNAL";
+      code_ = NT_E_INTERNAL;
       SetError(path_ + ": " + e.what());
     }
   }
@@ -47,13 +47,13 @@ class ReadGgufWorker : public Napi::AsyncWorker {
   std::string path_;
   Napi::Promise::Deferred deferred_;
   GgufFile file_;
-  std::string code_;
+  ErrorCode code_ = NT_E_INTERNAL;
 };
 
 Napi::Value ReadGguf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "readGguf(path): path must be a string");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "readGguf(path): path must be a string");
   }
   auto* worker = new ReadGgufWorker(env, info[0].As<Napi::String>());
   Napi::Promise promise = worker->promise();

@@ -37,9 +37,9 @@ Napi::Object device_report_to_js(Napi::Env env, const DeviceReport& report) {
   return out;
 }
 
-Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message) {
+Napi::Error engine_error_to_js(Napi::Env env, ErrorCode code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", code);
+  error.Set("code", error_code_name(code));
   return error;
 }
 

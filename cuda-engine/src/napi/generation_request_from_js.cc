@@ -9,7 +9,7 @@ namespace nt {
 namespace {
 
 Napi::Error bad_request(Napi::Env env, const std::string& message) {
-  return engine_error_to_js(env, "NT_E_BAD_REQUEST", message);
+  return engine_error_to_js(env, NT_E_BAD_REQUEST, message);
 }
 
 double number_or(Napi::Env env, const Napi::Object& o, const char* key, double fallback) {

@@ -3,8 +3,8 @@
 
 #include <napi.h>
 
-#include "device/device_report.h"
-#include "engine_error.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "model/model.h"
 
@@ -16,6 +16,6 @@ Napi::Object placement_to_js(Napi::Env env, const Model& model);
 Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& stats);
 
 // A JS Error whose `code` property carries the EngineError code (NT_E_...).
-Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message);
+Napi::Error engine_error_to_js(Napi::Env env, ErrorCode code, const std::string& message);
 
 }  // namespace nt

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <optional>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "napi/js_values.h"
 #include "napi/model_handle.h"
 
@@ -40,11 +40,11 @@ class LoadModelWorker : public Napi::AsyncWorker {
       loaded->loop = std::make_unique<GenerationLoop>(*loaded->model, loop_options_);
       loaded_ = std::move(loaded);
     } catch (const EngineError& e) {
-      fail(e.code(), e.what());
+      fail(e.error_code(), e.what());
     } catch (const std::bad_alloc&) {
-      fail("NT_E_OUT_OF_MEMORY", source_.name() + ": out of memory while loading");
+      fail(NT_E_OUT_OF_MEMORY, source_.name() + ": out of memory while loading");
     } catch (const std::exception& e) {
-      fail("NT_E_INTERNAL", source_.name() + ": " + e.what());
+      fail(NT_E_INTERNAL, source_.name() + ": " + e.what());
     }
     if (progress_) progress_->Release();
   }
@@ -62,7 +62,7 @@ class LoadModelWorker : public Napi::AsyncWorker {
     last_percent_ = percent;
     progress_->NonBlockingCall(new Progress{static_cast<double>(done), static_cast<double>(total)});
   }
-  void fail(const std::string& code, const std::string& message) {
+  void fail(ErrorCode code, const std::string& message) {
     code_ = code;
     SetError(message);
   }
@@ -73,7 +73,7 @@ class LoadModelWorker : public Napi::AsyncWorker {
   std::optional<ProgressTsfn> progress_;
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<LoadedModel> loaded_;
-  std::string code_;
+  ErrorCode code_ = NT_E_INTERNAL;
   int last_percent_ = -1;
 };
 
@@ -81,7 +81,7 @@ int32_t int_option(Napi::Env env, const Napi::Object& o, const char* key, int32_
   const Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return fallback;
   if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a number");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, std::string(key) + " must be a number");
   }
   return v.As<Napi::Number>().Int32Value();
 }
@@ -92,7 +92,7 @@ int64_t bytes_option(Napi::Env env, const Napi::Object& o, const char* key) {
   if (v.IsUndefined() || v.IsNull()) return -1;
   const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
   if (!(d >= 0 && d <= 9007199254740991.0) || std::floor(d) != d) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a whole number of bytes >= 0");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, std::string(key) + " must be a whole number of bytes >= 0");
   }
   return static_cast<int64_t>(d);
 }
@@ -100,7 +100,7 @@ int64_t bytes_option(Napi::Env env, const Napi::Object& o, const char* key) {
 std::string string_option(Napi::Env env, const Napi::Object& o, const char* key, const std::string& fallback) {
   const Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return fallback;
-  if (!v.IsString()) throw engine_error_to_js(env, "NT_E_BAD_REQUEST", std::string(key) + " must be a string");
+  if (!v.IsString()) throw engine_error_to_js(env, NT_E_BAD_REQUEST, std::string(key) + " must be a string");
   return v.As<Napi::String>();
 }
 
@@ -123,7 +123,7 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: larger doub
 constexpr uint64_t kImageAlignment = 4096;              // the helper places images on 4 KiB blocks
 
 [[noreturn]] void bad_image(Napi::Env env, const std::string& message) {
-  throw engine_error_to_js(env, "NT_E_BAD_REQUEST", message);
+  throw engine_error_to_js(env, NT_E_BAD_REQUEST, message);
 }
 
 uint64_t image_field(Napi::Env env, const Napi::Object& image, const char* key) {
@@ -158,7 +158,7 @@ ModelSource model_source_from_js(Napi::Env env, const std::string& path, const N
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "loadModel(path, options, onProgress): path must be a string");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "loadModel(path, options, onProgress): path must be a string");
   }
   const Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   GenerationLoopOptions loop_options;

@@ -1,6 +1,6 @@
 #include "napi/model_handle.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "napi/addon_data.h"
 #include "napi/generation_request_from_js.h"
 #include "napi/js_values.h"
@@ -60,10 +60,10 @@ class EvaluateWorker : public Napi::AsyncWorker {
     try {
       logits_ = loaded_->model->evaluate(tokens_, n_batch_);
     } catch (const EngineError& e) {
-      code_ = e.code();
+      code_ = e.error_code();
       SetError(e.what());
     } catch (const std::bad_alloc&) {
-      code_ = "NT_E_OUT_OF_MEMORY";
+      code_ = NT_E_OUT_OF_MEMORY;
       SetError("out of memory while evaluating");
     }
   }
@@ -82,7 +82,7 @@ class EvaluateWorker : public Napi::AsyncWorker {
   int32_t n_batch_;
   Napi::Promise::Deferred deferred_;
   std::vector<float> logits_;
-  std::string code_;
+  ErrorCode code_ = NT_E_INTERNAL;
 };
 
 // Frees the model on a worker thread: joining the loop and releasing gigabytes can take a while.
@@ -124,7 +124,7 @@ Napi::Object ModelHandle::wrap(Napi::Env env, std::shared_ptr<LoadedModel> loade
 ModelHandle::ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
 
 LoadedModel& ModelHandle::loaded(Napi::Env env) {
-  if (!loaded_ || !loaded_->model) throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "the model was disposed");
+  if (!loaded_ || !loaded_->model) throw engine_error_to_js(env, NT_E_BAD_REQUEST, "the model was disposed");
   return *loaded_;
 }
 
@@ -166,7 +166,7 @@ Napi::Value ModelHandle::detokenize(const Napi::CallbackInfo& info) {
 Napi::Value ModelHandle::generate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "generate(request, onEvent): bad arguments");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "generate(request, onEvent): bad arguments");
   }
   LoadedModel& l = loaded(env);
   GenerationRequest request = generation_request_from_js(env, info[0].As<Napi::Object>());
@@ -182,13 +182,13 @@ Napi::Value ModelHandle::generate(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, static_cast<double>(l.loop->submit(std::move(request), std::move(callbacks))));
   } catch (const EngineError& e) {
     tsfn->Release();
-    throw engine_error_to_js(env, e.code(), e.what());
+    throw engine_error_to_js(env, e.error_code(), e.what());
   }
 }
 
 Napi::Value ModelHandle::cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "cancel(id): id must be a number");
+  if (info.Length() < 1 || !info[0].IsNumber()) throw engine_error_to_js(env, NT_E_BAD_REQUEST, "cancel(id): id must be a number");
   if (!loaded_ || !loaded_->loop) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, loaded_->loop->cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
 }

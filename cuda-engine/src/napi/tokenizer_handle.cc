@@ -1,6 +1,6 @@
 #include "napi/tokenizer_handle.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "napi/addon_data.h"
 #include "napi/generation_request_from_js.h"
@@ -20,10 +20,10 @@ class LoadTokenizerWorker : public Napi::AsyncWorker {
     try {
       tokenizer_ = Tokenizer::from_gguf(read_gguf_file(path_));
     } catch (const EngineError& e) {
-      code_ = e.code();
+      code_ = e.error_code();
       SetError(path_ + ": " + e.what());
     } catch (const std::bad_alloc&) {
-      code_ = "NT_E_OUT_OF_MEMORY";
+      code_ = NT_E_OUT_OF_MEMORY;
       SetError(path_ + ": out of memory while reading the vocabulary");
     }
   }
@@ -36,21 +36,21 @@ class LoadTokenizerWorker : public Napi::AsyncWorker {
   std::string path_;
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<Tokenizer> tokenizer_;
-  std::string code_;
+  ErrorCode code_ = NT_E_INTERNAL;
 };
 
 }  // namespace
 
 Napi::Value tokenize_to_js(const Napi::CallbackInfo& info, const Tokenizer& tokenizer) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "tokenize(text): text must be a string");
+  if (info.Length() < 1 || !info[0].IsString()) throw engine_error_to_js(env, NT_E_BAD_REQUEST, "tokenize(text): text must be a string");
   const bool add_special = info.Length() > 1 && info[1].ToBoolean();
   const bool parse_special = info.Length() > 2 && info[2].ToBoolean();
   std::vector<TokenId> ids;
   try {
     ids = tokenizer.encode(info[0].As<Napi::String>().Utf8Value(), add_special, parse_special);
   } catch (const EngineError& e) {
-    throw engine_error_to_js(env, e.code(), e.what());
+    throw engine_error_to_js(env, e.error_code(), e.what());
   }
   Napi::Int32Array out = Napi::Int32Array::New(env, ids.size());
   std::copy(ids.begin(), ids.end(), out.Data());
@@ -63,7 +63,7 @@ Napi::Value detokenize_to_js(const Napi::CallbackInfo& info, const Tokenizer& to
   const bool render_special = info.Length() > 1 && info[1].ToBoolean();
   for (TokenId id : ids) {
     if (id < 0 || id >= tokenizer.n_vocab()) {
-      throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "token id " + std::to_string(id) + " is outside the vocabulary");
+      throw engine_error_to_js(env, NT_E_BAD_REQUEST, "token id " + std::to_string(id) + " is outside the vocabulary");
     }
   }
   Utf8Stream text;
@@ -86,19 +86,19 @@ Napi::Object TokenizerHandle::wrap(Napi::Env env, std::shared_ptr<Tokenizer> tok
 TokenizerHandle::TokenizerHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TokenizerHandle>(info) {}
 
 Napi::Value TokenizerHandle::tokenize(const Napi::CallbackInfo& info) {
-  if (!tokenizer_) throw engine_error_to_js(info.Env(), "NT_E_BAD_REQUEST", "this tokenizer was not loaded");
+  if (!tokenizer_) throw engine_error_to_js(info.Env(), NT_E_BAD_REQUEST, "this tokenizer was not loaded");
   return tokenize_to_js(info, *tokenizer_);
 }
 
 Napi::Value TokenizerHandle::detokenize(const Napi::CallbackInfo& info) {
-  if (!tokenizer_) throw engine_error_to_js(info.Env(), "NT_E_BAD_REQUEST", "this tokenizer was not loaded");
+  if (!tokenizer_) throw engine_error_to_js(info.Env(), NT_E_BAD_REQUEST, "this tokenizer was not loaded");
   return detokenize_to_js(info, *tokenizer_);
 }
 
 Napi::Value LoadTokenizer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    throw engine_error_to_js(env, "NT_E_BAD_REQUEST", "loadTokenizer(path): path must be a string");
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "loadTokenizer(path): path must be a string");
   }
   auto* worker = new LoadTokenizerWorker(env, info[0].As<Napi::String>());
   Napi::Promise promise = worker->promise();

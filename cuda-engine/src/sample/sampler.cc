@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -81,10 +81,10 @@ int32_t Sampler::candidates_needed() const {
 
 int32_t Sampler::sample(const TopCandidates& candidates) {
   const int32_t needed = candidates_needed();
-  if (needed == 0) throw EngineError("NT_E_INTERNAL", "this sampler needs all logits, not top candidates");
+  if (needed == 0) throw EngineError(NT_E_INTERNAL, "this sampler needs all logits, not top candidates");
   if (static_cast<int64_t>(candidates.top.size()) < std::min(needed, n_vocab_)) {
-    throw EngineError("NT_E_INTERNAL", "this sampler needs " + std::to_string(needed) + " candidates per row, not " +
-                                           std::to_string(candidates.top.size()));
+    throw EngineError(NT_E_INTERNAL, "this sampler needs " + std::to_string(needed) + " candidates per row, not " +
+                                         std::to_string(candidates.top.size()));
   }
   if (params_.temperature <= 0.0f) return candidates.top.front().id;
   // The same list keep_top_k leaves: the first top_k in ranks_before order.

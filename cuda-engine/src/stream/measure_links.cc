@@ -53,7 +53,7 @@ double measure_h2d(StreamDevice& device, uint64_t bytes, int repeats) {
 }
 
 // Reads the start of the tensor data itself: the same file, filesystem and device as tier C.
-double measure_storage(StreamDevice& device, DirectReader& reader, uint64_t file_offset, uint64_t file_bytes,
+double measure_storage(StreamDevice& device, StorageReader& reader, uint64_t file_offset, uint64_t file_bytes,
                        uint64_t bytes, int repeats) {
   const uint64_t a = reader.alignment();
   const uint64_t offset = file_offset / a * a;
@@ -66,7 +66,7 @@ double measure_storage(StreamDevice& device, DirectReader& reader, uint64_t file
 
 }  // namespace
 
-LinkSpeeds measure_links(StreamDevice& device, DirectReader* reader, uint64_t file_offset, uint64_t file_bytes,
+LinkSpeeds measure_links(StreamDevice& device, StorageReader* reader, uint64_t file_offset, uint64_t file_bytes,
                          const LinkMeasureOptions& options) {
   LinkSpeeds links;
   if (options.bytes == 0) return links;

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "io/direct_reader.h"
-#include "stream/stream_device.h"
+#include "backend/stream_device.h"
+#include "io/storage_reader.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
@@ -22,7 +22,7 @@ struct LinkMeasureOptions {
 // Each figure in GB/s (1e9 B/s). storage is measured by reading up to `storage_bytes` (or
 // `bytes`) of the reader's file from `file_offset` (the tensor data section); with no reader it
 // is left 0.
-LinkSpeeds measure_links(StreamDevice& device, DirectReader* reader, uint64_t file_offset, uint64_t file_bytes,
+LinkSpeeds measure_links(StreamDevice& device, StorageReader* reader, uint64_t file_offset, uint64_t file_bytes,
                          const LinkMeasureOptions& options);
 
 }  // namespace nt

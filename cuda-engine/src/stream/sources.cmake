@@ -1,12 +1,8 @@
-# Streaming pipeline: O_DIRECT reads (src/io), the device interface's CPU side, the weight
-# streamer's rings and threads, and link-speed measurement. The CUDA StreamDevice is listed with
-# the CUDA backend (src/cuda).
+# Streaming pipeline: the weight streamer's rings and threads, and link-speed measurement. Storage
+# is src/io's; each backend's StreamDevice is listed with the backend (src/cpu, src/cuda).
 set(NT_STREAM_SOURCES
-  io/direct_reader.cc
-  io/image_reader.cc
-  stream/cpu_stream_device.cc
-  stream/weight_streamer.cc
-  stream/measure_links.cc
+  weight_streamer.cc
+  measure_links.cc
 )
 set(NT_STREAM_TEST_SOURCES
   test/stream/stream_test_file.cc

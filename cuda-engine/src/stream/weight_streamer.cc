@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -23,7 +23,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-[[noreturn]] void internal(const std::string& message) { throw EngineError("NT_E_INTERNAL", message); }
+[[noreturn]] void internal(const std::string& message) { throw EngineError(NT_E_INTERNAL, message); }
 
 // The file range a group reads each pass: its tier-C tensors' span, rounded out for O_DIRECT.
 struct StorageRange {
@@ -43,7 +43,7 @@ struct StorageRange {
 //   acquire s needs  copy_issued > s
 struct WeightStreamer::State {
   StreamDevice& device;
-  DirectReader* reader;
+  StorageReader* reader;
   std::vector<StreamGroup> groups;
   std::vector<StorageRange> ranges;  // per group
   uint64_t slots = 0;
@@ -71,7 +71,7 @@ struct WeightStreamer::State {
   std::thread read_thread;
   std::thread copy_thread;
 
-  State(StreamDevice& d, DirectReader* r, std::vector<StreamGroup> g) : device(d), reader(r), groups(std::move(g)) {}
+  State(StreamDevice& d, StorageReader* r, std::vector<StreamGroup> g) : device(d), reader(r), groups(std::move(g)) {}
   ~State();
 
   void validate_and_lay_out();
@@ -86,15 +86,15 @@ struct WeightStreamer::State {
 
 void WeightStreamer::State::validate_and_lay_out() {
   for (StreamGroup& group : groups) {
-    if (group.tensors.empty()) throw EngineError("NT_E_BAD_REQUEST", "stream group " + group.name + " has no tensors");
+    if (group.tensors.empty()) throw EngineError(NT_E_BAD_REQUEST, "stream group " + group.name + " has no tensors");
     uint64_t end = 0;
     uint64_t lo = UINT64_MAX, hi = 0;
     bool has_storage = false;
     for (StreamedTensor& t : group.tensors) {
       if (!t.from_storage && t.pinned == nullptr && t.bytes != 0)
-        throw EngineError("NT_E_BAD_REQUEST", "tensor " + t.name + " is streamed from pinned memory it does not have");
+        throw EngineError(NT_E_BAD_REQUEST, "tensor " + t.name + " is streamed from pinned memory it does not have");
       if (t.from_storage && reader == nullptr)
-        throw EngineError("NT_E_BAD_REQUEST", "tensor " + t.name + " is streamed from storage, but no reader is open");
+        throw EngineError(NT_E_BAD_REQUEST, "tensor " + t.name + " is streamed from storage, but no reader is open");
       t.slot_offset = round_up(end, kSlotAlignment);
       end = t.slot_offset + t.bytes;
       if (t.from_storage) {
@@ -247,12 +247,12 @@ void WeightStreamer::State::copy_step(uint64_t s) {
   read_wake.notify_all();
 }
 
-WeightStreamer::WeightStreamer(StreamDevice& device, DirectReader* reader, std::vector<StreamGroup> groups,
+WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std::vector<StreamGroup> groups,
                                const StreamerOptions& options)
     : state_(std::make_unique<State>(device, reader, std::move(groups))) {
   if (options.slots < 3)
-    throw EngineError("NT_E_BAD_REQUEST", "the weight streamer needs at least 3 slots (got " +
-                                              std::to_string(options.slots) + ")");
+    throw EngineError(NT_E_BAD_REQUEST, "the weight streamer needs at least 3 slots (got " +
+                                            std::to_string(options.slots) + ")");
   state_->slots = static_cast<uint64_t>(options.slots);
   state_->validate_and_lay_out();
   state_->allocate_rings();  // a throw here frees what was allocated: ~State runs

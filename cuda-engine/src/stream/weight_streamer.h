@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "io/direct_reader.h"
-#include "stream/stream_device.h"
+#include "backend/stream_device.h"
+#include "io/storage_reader.h"
 
 namespace nt {
 
@@ -55,7 +55,7 @@ class WeightStreamer {
   // pinned staging of the largest rounded-out tier-C range) and starts the threads, which begin
   // filling the first slots at once. `reader` may be null when no group has tier-C tensors.
   // Throws EngineError NT_E_OUT_OF_MEMORY / NT_E_BAD_REQUEST (fewer than 3 slots).
-  WeightStreamer(StreamDevice& device, DirectReader* reader, std::vector<StreamGroup> groups,
+  WeightStreamer(StreamDevice& device, StorageReader* reader, std::vector<StreamGroup> groups,
                  const StreamerOptions& options);
   ~WeightStreamer();  // stops and joins the threads, frees the rings
   WeightStreamer(const WeightStreamer&) = delete;

@@ -1,6 +1,6 @@
 // The plan as the table printed on load and by `ntctl status`.
-#include "tier/bytes_text.h"
-#include "tier/printf_text.h"
+#include "core/bytes_text.h"
+#include "core/printf_text.h"
 #include "tier/tier_plan.h"
 
 namespace nt {

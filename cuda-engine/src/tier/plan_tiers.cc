@@ -18,8 +18,8 @@
 #include <cmath>
 #include <set>
 
-#include "engine_error.h"
-#include "tier/bytes_text.h"
+#include "core/bytes_text.h"
+#include "core/engine_error.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
@@ -52,21 +52,21 @@ struct Shape {
 using Tiers = std::vector<Tier>;  // one per unit
 
 [[noreturn]] void out_of_memory(const std::string& message) {
-  throw EngineError("NT_E_OUT_OF_MEMORY", message);
+  throw EngineError(NT_E_OUT_OF_MEMORY, message);
 }
 
 void check_input(const TierPlanInput& in) {
   auto positive = [](double v) { return std::isfinite(v) && v > 0; };
   if (in.staging_slots < 3) {
-    throw EngineError("NT_E_BAD_REQUEST", "the staging ring needs at least 3 slots, got " +
-                                              std::to_string(in.staging_slots));
+    throw EngineError(NT_E_BAD_REQUEST, "the staging ring needs at least 3 slots, got " +
+                                            std::to_string(in.staging_slots));
   }
   if (in.n_sequences < 1) {
-    throw EngineError("NT_E_BAD_REQUEST", "the plan needs at least one sequence");
+    throw EngineError(NT_E_BAD_REQUEST, "the plan needs at least one sequence");
   }
   if (!positive(in.links.vram_gbps) || !positive(in.links.h2d_gbps) ||
       !positive(in.links.storage_gbps)) {
-    throw EngineError("NT_E_BAD_REQUEST", "link speeds must be positive GB/s");
+    throw EngineError(NT_E_BAD_REQUEST, "link speeds must be positive GB/s");
   }
 }
 

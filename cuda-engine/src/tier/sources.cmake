@@ -1,7 +1,5 @@
 # Tier planner: which tensors stay in VRAM (A), in pinned host RAM (B), or stream from storage (C).
 set(NT_TIER_SOURCES
-  bytes_text.cc
-  printf_text.cc
   plan_tiers.cc
   format_tier_plan.cc
 )

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/bpe_merges.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/code_points.h"

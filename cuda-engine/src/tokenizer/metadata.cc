@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 

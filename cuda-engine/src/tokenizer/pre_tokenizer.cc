@@ -1,6 +1,6 @@
 #include "tokenizer/pre_tokenizer.h"
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/pattern_words.h"
 #include "tokenizer/word_scanners.h"
 
@@ -34,7 +34,7 @@ PreTokenizerConfig pre_tokenizer_config(const std::string& name) {
   for (const NamedPreTokenizer& known : kPreTokenizers) {
     if (name == known.name) return known.config;
   }
-  throw EngineError("NT_E_UNSUPPORTED", "pre-tokenizer '" + name + "' (tokenizer.ggml.pre) is not supported");
+  throw EngineError(NT_E_UNSUPPORTED, "pre-tokenizer '" + name + "' (tokenizer.ggml.pre) is not supported");
 }
 
 Segments split_words(PreTokenizer kind, const std::vector<uint32_t>& text) {

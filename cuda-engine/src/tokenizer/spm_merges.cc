@@ -4,7 +4,7 @@
 #include <queue>
 #include <utility>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/symbol_chain.h"
 
 namespace nt {
@@ -85,7 +85,7 @@ class SpmSession {
     if (id < 0) id = vocab_.find(std::string(1, static_cast<char>(byte)));
     if (id < 0) id = vocab_.unk;
     if (id < 0) {
-      throw EngineError("NT_E_UNSUPPORTED", "the vocabulary has no token for byte " + hex + " and no unknown token");
+      throw EngineError(NT_E_UNSUPPORTED, "the vocabulary has no token for byte " + hex + " and no unknown token");
     }
     return id;
   }

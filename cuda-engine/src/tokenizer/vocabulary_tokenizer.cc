@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 
 namespace nt {
 
@@ -26,8 +26,8 @@ bool VocabularyTokenizer::is_end_of_generation(TokenId id) const {
 
 std::string VocabularyTokenizer::token_to_piece(TokenId id, bool render_special) const {
   if (!vocab_.contains(id)) {
-    throw EngineError("NT_E_BAD_REQUEST", "token id " + std::to_string(id) + " is outside the vocabulary of " +
-                                              std::to_string(vocab_.size()) + " tokens");
+    throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(id) + " is outside the vocabulary of " +
+                                            std::to_string(vocab_.size()) + " tokens");
   }
   const VocabToken& token = vocab_.tokens[id];
   if (!render_special && (token.attrs & (kAttrUnknown | kAttrControl))) return "";

@@ -7,10 +7,10 @@
 #include <random>
 #include <vector>
 
-#include "cpu/half.h"
 #include "cpu/quant/quants.h"
 #include "cpu/quant_test_rows.h"
 #include "cpu/simd.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/engine_error.h"
 #include "cpu/quant/type_table.h"
 #include "cpu/quant_test_rows.h"
-#include "engine_error.h"
 
 namespace nt::cpu {
 namespace {

@@ -3,9 +3,13 @@
 #include <cmath>
 #include <cstring>
 
-#include "cpu/half.h"
+#include "quant/half.h"
 
 namespace nt::cpu::test {
+
+using nt::quant::fp16_to_fp32;
+using nt::quant::fp32_to_bf16;
+using nt::quant::fp32_to_fp16;
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <random>
 #include <vector>
 
+#include "cpu/ops/attention.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/attention.h"
-#include "ops/attention.h"
 
 namespace nt::cuda::test {
 namespace {

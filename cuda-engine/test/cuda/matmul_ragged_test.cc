@@ -7,11 +7,11 @@
 #include <random>
 #include <vector>
 
-#include "cpu/matmul.h"
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
 #include "gguf/ggml_type.h"
+#include "quant/dequantize.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -26,7 +26,7 @@ TEST(CudaMatmulRagged, MultipliesRowsOfAnyLength) {
       std::vector<float> weights(static_cast<size_t>(rows * n));
       for (int64_t r = 0; r < rows; ++r) {
         const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
-        cpu::dequantize_row(static_cast<uint32_t>(type), row.data(), weights.data() + r * n, n);
+        nt::quant::dequantize_row(static_cast<uint32_t>(type), row.data(), weights.data() + r * n, n);
         bytes.insert(bytes.end(), row.begin(), row.end());
       }
       const DeviceBuffer<uint8_t> w = to_device(bytes);

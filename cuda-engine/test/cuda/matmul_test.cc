@@ -9,11 +9,11 @@
 #include <random>
 #include <vector>
 
-#include "cpu/matmul.h"
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
 #include "gguf/ggml_type.h"
+#include "quant/dequantize.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -28,7 +28,7 @@ Matrix random_matrix(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) 
   Matrix m{{}, std::vector<float>(rows * n), rows, n};
   for (int64_t r = 0; r < rows; ++r) {
     const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
-    cpu::dequantize_row(static_cast<uint32_t>(type), row.data(), m.weights.data() + r * n, n);
+    nt::quant::dequantize_row(static_cast<uint32_t>(type), row.data(), m.weights.data() + r * n, n);
     m.bytes.insert(m.bytes.end(), row.begin(), row.end());
   }
   return m;
@@ -143,7 +143,7 @@ int one_hot_mismatches(GgmlType type, const Matrix& m, const DeviceBuffer<uint8_
 }
 
 // With one-hot activations each output is a single dequantized weight, which must equal the CPU's
-// bit for bit (the kernels round as cpu::dequantize_row does), in both kernels. Hot elements
+// bit for bit (the kernels round as quant::dequantize_row does), in both kernels. Hot elements
 // (k * 37) % n for k = 0..7 (every sub-block, low and high nibbles), spread over the tokens of
 // each call: 1, 2 and 8 tokens (the matrix-vector kernel's variants), n (the GEMM).
 TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {

@@ -1,4 +1,4 @@
-// The GPU's small ops against src/ops: RMSNorm, RoPE (both pairings, Llama 3.1 frequency
+// The GPU's small ops against src/cpu/ops: RMSNorm, RoPE (both pairings, Llama 3.1 frequency
 // factors), SwiGLU, biases, the KV store and the row gather.
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <random>
 #include <vector>
 
+#include "cpu/ops/rms_norm.h"
+#include "cpu/ops/rope.h"
+#include "cpu/ops/swiglu.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/ops.h"
-#include "ops/rms_norm.h"
-#include "ops/rope.h"
-#include "ops/swiglu.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -47,7 +47,7 @@ void check_rope(RopeMode mode, bool freq_factors, int32_t rope_dim) {
     for (size_t i = 0; i < f.size(); ++i) f[i] = 1.0f + static_cast<float>(i % 7);
     return f;
   }();
-  ops::RopeParams p;
+  RopeParams p;
   p.head_dim = head_dim;
   p.rope_dim = rope_dim;
   p.theta_base = 500000.0f;
@@ -59,9 +59,9 @@ void check_rope(RopeMode mode, bool freq_factors, int32_t rope_dim) {
   std::vector<float> k = normal_floats(n_tokens * n_head_kv * head_dim, rng);
   const DeviceBuffer<float> qd = to_device(q), kd = to_device(k);
   std::vector<float> tables;
-  ops::RopeTable table;
+  RopeTable table;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    ops::rope_table(positions[t], p, table);
+    rope_table(positions[t], p, table);
     tables.insert(tables.end(), table.cos.begin(), table.cos.end());
     tables.insert(tables.end(), table.sin.begin(), table.sin.end());
     ops::rope(q.data() + t * n_head * head_dim, n_head, table, p);

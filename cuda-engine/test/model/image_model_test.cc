@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "error_code_of.h"
 #include "model/model.h"
 #include "model/plan_input.h"

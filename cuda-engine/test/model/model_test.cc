@@ -8,11 +8,12 @@
 #include <thread>
 
 #include "engine/generation_loop.h"
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf_test_writer.h"
 #include "model/stories_model.h"
 #include "test_data.h"
 #include "model/model.h"
+#include "model/read_hparams.h"
 
 namespace nt {
 

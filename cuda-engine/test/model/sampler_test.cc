@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "model/tied_logits.h"
 #include "sample/sampler.h"
 #include "sample/top_candidates.h"

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "device/device_report.h"
-#include "engine_error.h"
+#include "backend/device_report.h"
+#include "core/engine_error.h"
 #include "model/model.h"
 #include "model/plan_input.h"
 #include "model/stories_model.h"

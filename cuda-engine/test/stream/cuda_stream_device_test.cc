@@ -11,8 +11,9 @@
 #include <cstring>
 #include <thread>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_stream_device.h"
-#include "engine_error.h"
+#include "io/direct_reader.h"
 #include "stream/stream_test_file.h"
 #include "stream/weight_streamer.h"
 

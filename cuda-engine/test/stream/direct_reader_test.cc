@@ -1,5 +1,6 @@
 // DirectReader: exact bytes across request pieces and from several threads at once, aligned
-// requests only, and I/O failures reported as EngineError codes in the caller.
+// requests only, and I/O failures reported as EngineError codes in the caller; and the storage
+// reader open_storage_reader gives a model's file or image.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,9 +9,10 @@
 #include <random>
 #include <thread>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "error_code_of.h"
 #include "io/direct_reader.h"
+#include "io/open_storage_reader.h"
 #include "stream/stream_test_file.h"
 
 namespace nt {
@@ -139,6 +141,23 @@ TEST(DirectReaderTest, AdoptsAReadableDescriptorAndRefusesOthers) {
   ASSERT_GE(write_only, 0);
   EXPECT_EQ(error_code_of([&] { DirectReader::adopt(write_only, "write-only fd", 0, small_requests()); }), "NT_E_IO");
   EXPECT_EQ(error_code_of([&] { DirectReader::adopt(-1, "no fd", 0, small_requests()); }), "NT_E_IO");
+}
+
+TEST(DirectReaderTest, OpensTheStorageReaderOfAFileOrOfAnImageAtItsOffset) {
+  PatternFile file(64 * 1024);
+  AlignedBuffer buf(8192);
+  auto from_file = open_storage_reader(ModelSource::file(file.path()), small_requests());
+  from_file->read(buf.data(), 8192, 8192);
+  expect_pattern(buf.data(), 8192, 8192);
+
+  const int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  auto from_image = open_storage_reader(ModelSource::image(fd, 4096, 60 * 1024, "test image"), small_requests());
+  ::close(fd);  // only borrowed: the reader reads its own dup
+  from_image->read(buf.data(), 4096, 8192);  // offsets are the image's: it starts at byte 4096
+  expect_pattern(buf.data(), 8192, 8192);
+  EXPECT_EQ(error_code_of([] { open_storage_reader(ModelSource::image(-1, 0, 4096, "no fd"), small_requests()); }),
+            "NT_E_IO");
 }
 
 TEST(DirectReaderTest, AlignedRangeRoundsOut) {

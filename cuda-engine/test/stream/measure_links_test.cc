@@ -2,7 +2,8 @@
 // "vram" and "h2d" here), storage is measured only with a reader and a range to read.
 #include <gtest/gtest.h>
 
-#include "stream/cpu_stream_device.h"
+#include "cpu/cpu_stream_device.h"
+#include "io/direct_reader.h"
 #include "stream/measure_links.h"
 #include "stream/stream_test_file.h"
 

@@ -8,9 +8,10 @@
 #include <mutex>
 #include <thread>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
+#include "cpu/cpu_stream_device.h"
 #include "error_code_of.h"
-#include "stream/cpu_stream_device.h"
+#include "io/direct_reader.h"
 #include "stream/stream_test_file.h"
 #include "stream/weight_streamer.h"
 

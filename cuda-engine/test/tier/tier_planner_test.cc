@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tier/tier_plan.h"
 
 namespace nt {

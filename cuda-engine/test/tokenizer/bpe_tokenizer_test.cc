@@ -1,7 +1,7 @@
 // Byte-level BPE tokenizers on small vocabularies built here, and on GPT-2's.
 #include <gtest/gtest.h>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/test_vocab.h"
 #include "tokenizer/tokenizer.h"
 

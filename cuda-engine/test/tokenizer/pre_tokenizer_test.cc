@@ -2,7 +2,7 @@
 // against the regexes themselves (ECMAScript semantics, as llama.cpp's std::regex runs them).
 #include <gtest/gtest.h>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/code_points.h"
 #include "tokenizer/pre_tokenizer.h"
 

@@ -1,7 +1,7 @@
 // SentencePiece tokenizers on real vocabularies: stories260K (512 tokens) and Llama 2's.
 #include <gtest/gtest.h>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "tokenizer/test_vocab.h"
 #include "tokenizer/tokenizer.h"
 

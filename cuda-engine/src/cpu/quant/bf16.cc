@@ -1,8 +1,8 @@
 // BF16 weights. The activation row is rounded to bf16 too (BF16's vec_dot_type is BF16) and the
 // rows are dotted in f32 as ggml_vec_dot_bf16 does (ggml-cpu/vec.cpp).
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
@@ -13,10 +13,6 @@ const uint16_t* halves(const uint8_t* p) { return reinterpret_cast<const uint16_
 void quantize_row_bf16(const float* x, uint8_t* dst, int64_t n) {
   uint16_t* y = reinterpret_cast<uint16_t*>(dst);
   for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_bf16(x[i]);
-}
-
-void dequantize_row_bf16(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(halves(src)[i]);
 }
 
 // ggml's scalar build adds the f32 products in double.

@@ -1,8 +1,8 @@
 // F16 weights. ggml rounds the activation row to f16 too (F16's vec_dot_type is F16) and dots
 // the two f16 rows in f32 (ggml_vec_dot_f16, ggml-cpu/vec.cpp).
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
@@ -13,10 +13,6 @@ const uint16_t* halves(const uint8_t* p) { return reinterpret_cast<const uint16_
 void quantize_row_f16(const float* x, uint8_t* dst, int64_t n) {
   uint16_t* y = reinterpret_cast<uint16_t*>(dst);
   for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
-}
-
-void dequantize_row_f16(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = fp16_to_fp32(halves(src)[i]);
 }
 
 // ggml's scalar build adds the f32 products in double.

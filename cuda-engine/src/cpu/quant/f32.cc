@@ -9,8 +9,6 @@ namespace nt::cpu::quant {
 
 void quantize_row_f32(const float* x, uint8_t* dst, int64_t n) { std::memcpy(dst, x, n * 4); }
 
-void dequantize_row_f32(const uint8_t* src, float* dst, int64_t n) { std::memcpy(dst, src, n * 4); }
-
 // ggml's scalar build adds the f32 products in double.
 float vec_dot_f32(int64_t n, const uint8_t* w, const uint8_t* act) {
   const float* x = reinterpret_cast<const float*>(w);

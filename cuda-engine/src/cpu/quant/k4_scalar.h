@@ -1,30 +1,12 @@
-// The scalar loops Q4_K and Q5_K share: both scale 8 sub-blocks of 32 by a 6-bit scale and min
-// (unpack_k4_scales) and differ only in how an element's q is stored. Each format passes its own
-// block struct and quant_at; the AVX2 kernels stay in the formats' own files.
+// The scalar dot product Q4_K and Q5_K share: both scale 8 sub-blocks of 32 by a 6-bit scale and
+// min (unpack_k4_scales) and differ only in how an element's q is stored. Each format passes its
+// own block struct and quant_at (quant/blocks.h); the AVX2 kernels stay in the formats' own files.
 #pragma once
 
-#include "cpu/half.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
-
-// weight = d * scale * q - dmin * min, per sub-block.
-template <typename Block, int (*QuantAt)(const Block&, int)>
-void dequantize_row_k4(const uint8_t* src, float* dst, int64_t n) {
-  const Block* blocks = reinterpret_cast<const Block*>(src);
-  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
-    const Block& block = blocks[b];
-    const float d = fp16_to_fp32(block.d);
-    const float dmin = fp16_to_fp32(block.dmin);
-    uint8_t scales[8], mins[8];
-    unpack_k4_scales(block.scales, scales, mins);
-    for (int s = 0; s < 8; ++s) {
-      const float scale = d * scales[s];
-      const float min = dmin * mins[s];
-      for (int e = 32 * s; e < 32 * s + 32; ++e) dst[e] = scale * QuantAt(block, e) - min;
-    }
-  }
-}
 
 // ggml's generic ggml_vec_dot_q4_K_q8_K / q5_K_q8_K: 8 integer lanes (lane = element index mod
 // 8) and 8 float accumulators across blocks; the min terms (from the activation's group sums) are

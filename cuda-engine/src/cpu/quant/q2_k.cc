@@ -1,44 +1,13 @@
-// Q2_K: super-blocks of 256 weights in 16 groups of 16 (block_q2_K). Each group has a 4-bit
-// scale and a 4-bit min (byte scales[g]: scale low nibble, min high nibble); weight =
-// d * scale * q - dmin * min with q in 0..3. The 2-bit q are packed per 128-element half:
-// byte l of the half's 32 holds elements l, l + 32, l + 64, l + 96 in bits 0-1, 2-3, 4-5, 6-7.
-// Dotted against Q8_K activations.
-#include "cpu/half.h"
+// Q2_K weights (quant/blocks.h) dotted against Q8_K activations.
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ2_K {
-  uint8_t scales[kBlockK / 16];
-  uint8_t qs[kBlockK / 4];
-  uint16_t d;
-  uint16_t dmin;
-};
-static_assert(sizeof(BlockQ2_K) == 84, "block_q2_K is 84 bytes");
-
 const BlockQ2_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ2_K*>(p); }
-
-// Element e's 2-bit q.
-inline int quant_at(const BlockQ2_K& block, int e) {
-  const int half = e / 128, shift = 2 * ((e % 128) / 32), l = e % 32;
-  return (block.qs[32 * half + l] >> shift) & 3;
-}
 }  // namespace
-
-void dequantize_row_q2_k(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
-    const BlockQ2_K& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    const float dmin = fp16_to_fp32(block.dmin);
-    for (int g = 0; g < 16; ++g) {
-      const float scale = d * (block.scales[g] & 0xF);
-      const float min = dmin * (block.scales[g] >> 4);
-      for (int e = 16 * g; e < 16 * g + 16; ++e) dst[e] = scale * quant_at(block, e) - min;
-    }
-  }
-}
 
 // ggml's generic ggml_vec_dot_q2_K_q8_K: integer sums per block, the min term from the
 // activation's group sums.

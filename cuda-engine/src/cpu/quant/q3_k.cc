@@ -1,57 +1,15 @@
-// Q3_K: super-blocks of 256 weights in 16 groups of 16 (block_q3_K); weight = d * (scale - 32)
-// * q, with q in -4..3 and a 6-bit scale per group. q's low 2 bits are packed like Q2_K's; its
-// high bit for element e is bit (e / 32) of hmask[e % 32], and q = low - 4 where that bit is
-// clear. The 16 scales are packed into 12 bytes: see unpack_scales. Dotted against Q8_K.
+// Q3_K weights (quant/blocks.h) dotted against Q8_K activations.
 #include <cstring>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ3_K {
-  uint8_t hmask[kBlockK / 8];
-  uint8_t qs[kBlockK / 4];
-  uint8_t scales[12];
-  uint16_t d;
-};
-static_assert(sizeof(BlockQ3_K) == 110, "block_q3_K is 110 bytes");
-
 const BlockQ3_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ3_K*>(p); }
-
-// Scale g (0..15), minus its offset 32: low 4 bits from the low (g < 8) or high (g >= 8) nibble
-// of byte g % 8, high 2 bits from bits 2 * (g / 4) of byte 8 + g % 4.
-void unpack_scales(const uint8_t packed[12], int scales[16]) {
-  for (int g = 0; g < 16; ++g) {
-    const int low = g < 8 ? packed[g] & 0xF : packed[g - 8] >> 4;
-    const int high = (packed[8 + g % 4] >> (2 * (g / 4))) & 3;
-    scales[g] = (low | (high << 4)) - 32;
-  }
-}
-
-// Element e's q in -4..3.
-inline int quant_at(const BlockQ3_K& block, int e) {
-  const int half = e / 128, j = (e % 128) / 32, l = e % 32;
-  const int low = (block.qs[32 * half + l] >> (2 * j)) & 3;
-  const bool high = block.hmask[l] & (1 << (e / 32));
-  return high ? low : low - 4;
-}
 }  // namespace
-
-void dequantize_row_q3_k(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
-    const BlockQ3_K& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    int scales[16];
-    unpack_scales(block.scales, scales);
-    for (int g = 0; g < 16; ++g) {
-      const float scale = d * scales[g];
-      for (int e = 16 * g; e < 16 * g + 16; ++e) dst[e] = scale * quant_at(block, e);
-    }
-  }
-}
 
 // ggml's generic ggml_vec_dot_q3_K_q8_K keeps 8 integer lanes (lane = element index mod 8) and
 // 8 float accumulators across blocks, added up at the end.
@@ -61,7 +19,7 @@ float vec_dot_q3_k(int64_t n, const uint8_t* w, const uint8_t* act) {
   for (int64_t b = 0; b < n / kBlockK; ++b) {
     const BlockQ3_K& x = blocks(w)[b];
     int scales[16];
-    unpack_scales(x.scales, scales);
+    unpack_q3_k_scales(x.scales, scales);
     int32_t lane_sums[8] = {};
     for (int e = 0; e < kBlockK; ++e) lane_sums[e % 8] += scales[e / 16] * (y[b].qs[e] * quant_at(x, e));
     const float d = fp16_to_fp32(x.d) * y[b].d;
@@ -79,7 +37,7 @@ NT_TARGET_AVX2 float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_
   for (int64_t b = 0; b < n / kBlockK; ++b) {
     const BlockQ3_K& x = blocks(w)[b];
     int scales[16];
-    unpack_scales(x.scales, scales);
+    unpack_q3_k_scales(x.scales, scales);
     const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.hmask));
     __m256i sumi = _mm256_setzero_si256();
     for (int half = 0; half < 2; ++half) {

@@ -1,32 +1,13 @@
-// Q4_0: 32 weights as 4-bit q in 0..15 with one f16 scale; weight = (q - 8) * d (block_q4_0).
-// Byte j holds element j in its low nibble and element j + 16 in its high nibble.
-// Dotted against Q8_0 activations.
-#include "cpu/half.h"
+// Q4_0 weights (quant/blocks.h) dotted against Q8_0 activations.
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ4_0 {
-  uint16_t d;
-  uint8_t qs[kBlock32 / 2];
-};
-static_assert(sizeof(BlockQ4_0) == 18, "block_q4_0 is 18 bytes");
-
 const BlockQ4_0* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_0*>(p); }
 }  // namespace
-
-void dequantize_row_q4_0(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
-    const BlockQ4_0& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    for (int j = 0; j < kBlock32 / 2; ++j) {
-      dst[j] = ((block.qs[j] & 0xF) - 8) * d;
-      dst[j + 16] = ((block.qs[j] >> 4) - 8) * d;
-    }
-  }
-}
 
 float vec_dot_q4_0(int64_t n, const uint8_t* w, const uint8_t* act) {
   const BlockQ8_0* y = reinterpret_cast<const BlockQ8_0*>(act);

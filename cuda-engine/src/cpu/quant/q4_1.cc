@@ -1,36 +1,16 @@
-// Q4_1: 32 weights as 4-bit q in 0..15 with an f16 scale d and offset m; weight = q * d + m
-// (block_q4_1). Nibbles as in Q4_0. Dotted against Q8_1 activations, whose s = d_a * sum(q_a)
-// turns the offset's contribution m * sum(a) into one multiply.
+// Q4_1 weights (quant/blocks.h) dotted against Q8_1 activations, whose s = d_a * sum(q_a) turns
+// the offset's contribution m * sum(a) into one multiply.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ4_1 {
-  uint16_t d;
-  uint16_t m;
-  uint8_t qs[kBlock32 / 2];
-};
-static_assert(sizeof(BlockQ4_1) == 20, "block_q4_1 is 20 bytes");
-
 const BlockQ4_1* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_1*>(p); }
 }  // namespace
-
-void dequantize_row_q4_1(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
-    const BlockQ4_1& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    const float m = fp16_to_fp32(block.m);
-    for (int j = 0; j < kBlock32 / 2; ++j) {
-      dst[j] = (block.qs[j] & 0xF) * d + m;
-      dst[j + 16] = (block.qs[j] >> 4) * d + m;
-    }
-  }
-}
 
 float vec_dot_q4_1(int64_t n, const uint8_t* w, const uint8_t* act) {
   const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);

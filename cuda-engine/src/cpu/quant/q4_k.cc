@@ -1,35 +1,14 @@
-// Q4_K: super-blocks of 256 weights in 8 sub-blocks of 32 (block_q4_K); weight =
-// d * scale * q - dmin * min with q in 0..15 and a 6-bit scale and min per sub-block (packed
-// as unpack_k4_scales in quants.h says). Each 64 elements share 32 bytes: elements 0-31 in the
-// low nibbles, 32-63 in the high ones. Dotted against Q8_K activations.
-#include "cpu/half.h"
+// Q4_K weights (quant/blocks.h) dotted against Q8_K activations.
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/k4_scalar.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ4_K {
-  uint16_t d;
-  uint16_t dmin;
-  uint8_t scales[12];
-  uint8_t qs[kBlockK / 2];
-};
-static_assert(sizeof(BlockQ4_K) == 144, "block_q4_K is 144 bytes");
-
 const BlockQ4_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ4_K*>(p); }
-
-// Element e's q in 0..15.
-inline int quant_at(const BlockQ4_K& block, int e) {
-  const uint8_t byte = block.qs[32 * (e / 64) + e % 32];
-  return (e % 64) < 32 ? byte & 0xF : byte >> 4;
-}
 }  // namespace
-
-void dequantize_row_q4_k(const uint8_t* src, float* dst, int64_t n) {
-  dequantize_row_k4<BlockQ4_K, quant_at>(src, dst, n);
-}
 
 float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act) {
   return vec_dot_k4<BlockQ4_K, quant_at>(n, w, act);

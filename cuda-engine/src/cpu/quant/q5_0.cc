@@ -1,45 +1,13 @@
-// Q5_0: 32 weights as 5-bit q in 0..31 with one f16 scale; weight = (q - 16) * d (block_q5_0).
-// The low 4 bits are nibbles as in Q4_0; bit j of the 32-bit qh is element j's fifth bit.
-// Dotted against Q8_0 activations.
-#include <cstring>
-
-#include "cpu/half.h"
+// Q5_0 weights (quant/blocks.h) dotted against Q8_0 activations.
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ5_0 {
-  uint16_t d;
-  uint8_t qh[4];
-  uint8_t qs[kBlock32 / 2];
-};
-static_assert(sizeof(BlockQ5_0) == 22, "block_q5_0 is 22 bytes");
-
 const BlockQ5_0* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ5_0*>(p); }
-
-// Elements j and j + 16, each in -16..15.
-inline void weights_at(const BlockQ5_0& block, int j, int& low, int& high) {
-  uint32_t qh;
-  std::memcpy(&qh, block.qh, sizeof qh);
-  low = ((block.qs[j] & 0xF) | (((qh >> j) & 1) << 4)) - 16;
-  high = ((block.qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16;
-}
 }  // namespace
-
-void dequantize_row_q5_0(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
-    const BlockQ5_0& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    for (int j = 0; j < kBlock32 / 2; ++j) {
-      int low, high;
-      weights_at(block, j, low, high);
-      dst[j] = low * d;
-      dst[j + 16] = high * d;
-    }
-  }
-}
 
 float vec_dot_q5_0(int64_t n, const uint8_t* w, const uint8_t* act) {
   const BlockQ8_0* y = reinterpret_cast<const BlockQ8_0*>(act);

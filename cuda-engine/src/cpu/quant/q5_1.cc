@@ -1,47 +1,15 @@
-// Q5_1: 32 weights as 5-bit q in 0..31 with an f16 scale d and offset m; weight = q * d + m
-// (block_q5_1). Bits as in Q5_0. Dotted against Q8_1 activations (see q4_1.cc for why).
+// Q5_1 weights (quant/blocks.h) dotted against Q8_1 activations (see q4_1.cc for why).
 #include <cmath>
-#include <cstring>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ5_1 {
-  uint16_t d;
-  uint16_t m;
-  uint8_t qh[4];
-  uint8_t qs[kBlock32 / 2];
-};
-static_assert(sizeof(BlockQ5_1) == 24, "block_q5_1 is 24 bytes");
-
 const BlockQ5_1* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ5_1*>(p); }
-
-// Elements j and j + 16, each in 0..31.
-inline void weights_at(const BlockQ5_1& block, int j, int& low, int& high) {
-  uint32_t qh;
-  std::memcpy(&qh, block.qh, sizeof qh);
-  low = (block.qs[j] & 0xF) | (((qh >> j) & 1) << 4);
-  high = (block.qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
-}
 }  // namespace
-
-void dequantize_row_q5_1(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock32; ++b, dst += kBlock32) {
-    const BlockQ5_1& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    const float m = fp16_to_fp32(block.m);
-    for (int j = 0; j < kBlock32 / 2; ++j) {
-      int low, high;
-      weights_at(block, j, low, high);
-      dst[j] = low * d + m;
-      dst[j + 16] = high * d + m;
-    }
-  }
-}
 
 float vec_dot_q5_1(int64_t n, const uint8_t* w, const uint8_t* act) {
   const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);

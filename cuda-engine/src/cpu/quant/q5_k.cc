@@ -1,39 +1,17 @@
-// Q5_K: Q4_K with a fifth bit (block_q5_K); weight = d * scale * q - dmin * min with q in 0..31.
-// The low 4 bits are packed as in Q4_K; element e's fifth bit is bit (e / 32) of qh[e % 32].
-// Dotted against Q8_K activations.
+// Q5_K weights (quant/blocks.h) dotted against Q8_K activations.
 #include <cmath>
 #include <cstring>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/k4_scalar.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ5_K {
-  uint16_t d;
-  uint16_t dmin;
-  uint8_t scales[12];
-  uint8_t qh[kBlockK / 8];
-  uint8_t qs[kBlockK / 2];
-};
-static_assert(sizeof(BlockQ5_K) == 176, "block_q5_K is 176 bytes");
-
 const BlockQ5_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ5_K*>(p); }
-
-// Element e's q in 0..31.
-inline int quant_at(const BlockQ5_K& block, int e) {
-  const uint8_t byte = block.qs[32 * (e / 64) + e % 32];
-  const int low = (e % 64) < 32 ? byte & 0xF : byte >> 4;
-  return low + ((block.qh[e % 32] >> (e / 32)) & 1) * 16;
-}
 }  // namespace
-
-void dequantize_row_q5_k(const uint8_t* src, float* dst, int64_t n) {
-  dequantize_row_k4<BlockQ5_K, quant_at>(src, dst, n);
-}
 
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act) {
   return vec_dot_k4<BlockQ5_K, quant_at>(n, w, act);

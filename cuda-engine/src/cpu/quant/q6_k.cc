@@ -1,45 +1,13 @@
-// Q6_K: super-blocks of 256 weights in 16 groups of 16 (block_q6_K); weight = d * scale * (q - 32)
-// with q in 0..63 and a signed 8-bit scale per group. Per 128-element half, ql holds the low 4
-// bits (64 bytes: elements 0-31 and 64-95 in low/high nibbles of bytes 0-31, elements 32-63 and
-// 96-127 in those of bytes 32-63) and qh the high 2 bits (byte l: elements l, l + 32, l + 64,
-// l + 96 in bits 0-1, 2-3, 4-5, 6-7). Dotted against Q8_K activations.
-#include "cpu/half.h"
+// Q6_K weights (quant/blocks.h) dotted against Q8_K activations.
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
-struct BlockQ6_K {
-  uint8_t ql[kBlockK / 2];
-  uint8_t qh[kBlockK / 4];
-  int8_t scales[kBlockK / 16];
-  uint16_t d;
-};
-static_assert(sizeof(BlockQ6_K) == 210, "block_q6_K is 210 bytes");
-
 const BlockQ6_K* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ6_K*>(p); }
-
-// Element e's q - 32, in -32..31.
-inline int quant_at(const BlockQ6_K& block, int e) {
-  const int half = e / 128, j = (e % 128) / 32, l = e % 32;
-  const uint8_t low_byte = block.ql[64 * half + 32 * (j % 2) + l];
-  const int low = j < 2 ? low_byte & 0xF : low_byte >> 4;
-  const int high = (block.qh[32 * half + l] >> (2 * j)) & 3;
-  return (low | (high << 4)) - 32;
-}
 }  // namespace
-
-void dequantize_row_q6_k(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlockK; ++b, dst += kBlockK) {
-    const BlockQ6_K& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    for (int g = 0; g < 16; ++g) {
-      const float scale = d * block.scales[g];
-      for (int e = 16 * g; e < 16 * g + 16; ++e) dst[e] = scale * quant_at(block, e);
-    }
-  }
-}
 
 // ggml's generic ggml_vec_dot_q6_K_q8_K: 8 integer lanes (lane = element index mod 8) and 8
 // float accumulators across blocks, added up at the end.

@@ -1,24 +1,16 @@
-// Q8_0: 32 int8 values and one f16 scale (block_q8_0). It is both a weight format and the
-// activation format that Q4_0, Q5_0 and Q8_0 weights dot against.
+// Q8_0 (quant/blocks.h), both a weight format and the activation format that Q4_0, Q5_0 and
+// Q8_0 weights dot against: its quantizers and its dot product.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
 namespace {
 const BlockQ8_0* blocks(const uint8_t* p) { return reinterpret_cast<const BlockQ8_0*>(p); }
 }  // namespace
-
-void dequantize_row_q8_0(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock32; ++b) {
-    const BlockQ8_0& block = blocks(src)[b];
-    const float d = fp16_to_fp32(block.d);
-    for (int j = 0; j < kBlock32; ++j) dst[b * kBlock32 + j] = block.qs[j] * d;
-  }
-}
 
 // ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = roundf(x / d) (halves away from zero).
 void quantize_row_q8_0(const float* x, uint8_t* dst, int64_t n) {

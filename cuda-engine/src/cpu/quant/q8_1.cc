@@ -1,10 +1,10 @@
-// Q8_1: Q8_0 plus s = d * sum(qs) (block_q8_1). Only an activation format: the one Q4_1 and
-// Q5_1 weights dot against, whose per-block offset m then contributes m * s.
+// Q8_1 (quant/blocks.h): only an activation format, the one Q4_1 and Q5_1 weights dot against,
+// whose per-block offset m then contributes m * s. Its quantizers.
 #include <cmath>
 
-#include "cpu/half.h"
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
+#include "quant/half.h"
 
 namespace nt::cpu::quant {
 
@@ -23,14 +23,6 @@ void quantize_row_q8_1(const float* x, uint8_t* dst, int64_t n) {
     }
     out[b].d = fp32_to_fp16(d);
     out[b].s = fp32_to_fp16(sum * d);
-  }
-}
-
-void dequantize_row_q8_1(const uint8_t* src, float* dst, int64_t n) {
-  const BlockQ8_1* in = reinterpret_cast<const BlockQ8_1*>(src);
-  for (int64_t b = 0; b < n / kBlock32; ++b) {
-    const float d = fp16_to_fp32(in[b].d);
-    for (int j = 0; j < kBlock32; ++j) dst[b * kBlock32 + j] = in[b].qs[j] * d;
   }
 }
 

@@ -1,5 +1,5 @@
-// Q8_K: 256 int8 values, an f32 scale and sums of 16 (block_q8_K). Only an activation format:
-// the one all K-quant weights dot against. ggml uses the same reference quantizer on every CPU.
+// Q8_K (quant/blocks.h): only an activation format, the one all K-quant weights dot against. Its
+// quantizers; ggml uses the same reference quantizer on every CPU.
 #include <cmath>
 #include <cstring>
 
@@ -56,13 +56,6 @@ void quantize_row_q8_k(const float* x, uint8_t* dst, int64_t n) {
     }
     fill_group_sums(block);
     block.d = 1.0f / iscale;
-  }
-}
-
-void dequantize_row_q8_k(const uint8_t* src, float* dst, int64_t n) {
-  const BlockQ8_K* in = reinterpret_cast<const BlockQ8_K*>(src);
-  for (int64_t b = 0; b < n / kBlockK; ++b) {
-    for (int j = 0; j < kBlockK; ++j) dst[b * kBlockK + j] = in[b].qs[j] * in[b].d;
   }
 }
 

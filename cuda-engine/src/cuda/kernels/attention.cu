@@ -11,9 +11,9 @@
 #include <cmath>
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/warp_sum.cuh"
-#include "engine_error.h"
 
 namespace nt::cuda {
 
@@ -155,12 +155,12 @@ void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32
   if (n_tokens <= 0) return;
   if (shape.head_dim <= 0 || shape.head_dim > kAttentionMaxHeadDim || shape.n_head_kv <= 0 ||
       shape.n_head % shape.n_head_kv != 0) {
-    throw EngineError("NT_E_UNSUPPORTED", "the CUDA attention supports head_dim 1.." +
-                                              std::to_string(kAttentionMaxHeadDim) + " and n_head a multiple of " +
-                                              "n_head_kv; got head_dim " + std::to_string(shape.head_dim));
+    throw EngineError(NT_E_UNSUPPORTED, "the CUDA attention supports head_dim 1.." +
+                                            std::to_string(kAttentionMaxHeadDim) + " and n_head a multiple of " +
+                                            "n_head_kv; got head_dim " + std::to_string(shape.head_dim));
   }
   const int64_t heads = n_tokens * shape.n_head;
-  if (scratch_slots < heads) throw EngineError("NT_E_INTERNAL", "attention scratch too small for the pass");
+  if (scratch_slots < heads) throw EngineError(NT_E_INTERNAL, "attention scratch too small for the pass");
   const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
   if (shape.head_dim <= 32) {
     launch_chunks<1>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);

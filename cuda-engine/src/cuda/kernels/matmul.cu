@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/matmul_ragged.h"
 #include "cuda/quant/bf16.cuh"
@@ -19,7 +20,6 @@
 #include "cuda/quant/q5_k.cuh"
 #include "cuda/quant/q6_k.cuh"
 #include "cuda/quant/q8_0.cuh"
-#include "engine_error.h"
 #include "gguf/ggml_type.h"
 
 namespace nt::cuda {
@@ -39,12 +39,12 @@ void check_shape(const TensorView& w) {
   const auto layout = ggml_block_layout(w.type);
   const int64_t n = w.ne[0];
   if (!layout || n <= 0 || n % 8 != 0 || n % layout->block_elements != 0) {
-    throw EngineError("NT_E_INTERNAL", "the CUDA matmul needs rows of whole blocks and a multiple of 8 elements; got " +
-                                           std::to_string(n) + " elements of " + ggml_type_name(w.type));
+    throw EngineError(NT_E_INTERNAL, "the CUDA matmul needs rows of whole blocks and a multiple of 8 elements; got " +
+                                         std::to_string(n) + " elements of " + ggml_type_name(w.type));
   }
   if (reinterpret_cast<uintptr_t>(w.data) % 16 != 0) {
-    throw EngineError("NT_E_INTERNAL", "a " + ggml_type_name(w.type) +
-                                           " weight tensor in GPU memory is not 16-byte aligned");
+    throw EngineError(NT_E_INTERNAL, "a " + ggml_type_name(w.type) +
+                                         " weight tensor in GPU memory is not 16-byte aligned");
   }
 }
 
@@ -68,7 +68,7 @@ void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, 
     case GgmlType::Q5_K: return launch<quant::Q5_K>(a, stream);
     case GgmlType::Q6_K: return launch<quant::Q6_K>(a, stream);
     default:
-      throw EngineError("NT_E_UNSUPPORTED", "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
+      throw EngineError(NT_E_UNSUPPORTED, "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
   }
 }
 

@@ -1,5 +1,5 @@
 // Matrix products on the GPU straight from GGUF blocks: each kernel dequantizes weights on the fly
-// (cuda/quant/*.cuh, the same float math as cpu::dequantize_row) and multiplies them with float
+// (cuda/quant/*.cuh, the same float math as quant::dequantize_row) and multiplies them with float
 // activations, accumulating in float. Few tokens (decode) take a matrix-vector kernel that reads
 // each weight byte once at memory speed; more (prefill, batches) a tiled GEMM.
 #pragma once

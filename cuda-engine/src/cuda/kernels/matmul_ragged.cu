@@ -6,10 +6,10 @@
 
 #include <string>
 
+#include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/warp_sum.cuh"
 #include "cuda/quant/block_bytes.cuh"
-#include "engine_error.h"
 
 namespace nt::cuda {
 
@@ -59,13 +59,13 @@ bool is_ragged(GgmlType type, int64_t n) {
 }
 
 void launch_ragged(GgmlType type, const MatmulArgs& a, cudaStream_t stream) {
-  if (a.n_tokens > 65535) throw EngineError("NT_E_INTERNAL", "a ragged product of more than 65535 tokens");
+  if (a.n_tokens > 65535) throw EngineError(NT_E_INTERNAL, "a ragged product of more than 65535 tokens");
   switch (type) {
     case GgmlType::F32: return launch<GgmlType::F32>(a, stream);
     case GgmlType::F16: return launch<GgmlType::F16>(a, stream);
     case GgmlType::BF16: return launch<GgmlType::BF16>(a, stream);
     default:
-      throw EngineError("NT_E_INTERNAL", "no ragged product for " + ggml_type_name(static_cast<uint32_t>(type)));
+      throw EngineError(NT_E_INTERNAL, "no ragged product for " + ggml_type_name(static_cast<uint32_t>(type)));
   }
 }
 

@@ -1,5 +1,5 @@
 // The forward pass's small GPU ops, each in its own .cu file named for what it computes, each the
-// counterpart of a CPU op in src/ops (or of a step of model/llama_forward.cc) with the same float
+// counterpart of a CPU op in src/cpu/ops (or of a step of cpu/llama_forward.cc) with the same float
 // math where the CPU's is fixed. All pointers are device pointers; every launch goes on `stream`
 // and throws EngineError NT_E_INTERNAL when it fails.
 #pragma once
@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
+#include "backend/rope_table.h"
 #include "cuda/kernels/token_cache.h"
-#include "model/hparams.h"
 
 namespace nt::cuda {
 
@@ -18,7 +18,7 @@ void rms_norm(const float* x, const float* weight, int64_t n_tokens, int64_t n, 
               cudaStream_t stream);
 
 // ops::rope on the q heads and k heads of each token, with per-token tables made on the host by
-// ops::rope_table: cos_sin holds, per token, rope_dim / 2 cosines then rope_dim / 2 sines.
+// rope_table (backend/rope_table.h): cos_sin holds, per token, rope_dim / 2 cosines then rope_dim / 2 sines.
 struct RopeShape {
   int32_t n_head, n_head_kv, head_dim, rope_dim;
   RopeMode mode;

@@ -1,6 +1,6 @@
 // One block per token, one thread per (head, rotated pair) of its q and k heads. The tables come
-// from ops::rope_table on the host, and the rotation rounds as ops::rope does (no fused
-// multiply-add), so rotated heads equal the CPU's bit for bit.
+// from rope_table (backend/rope_table.h) on the host, and the rotation rounds as ops::rope does
+// (no fused multiply-add), so rotated heads equal the CPU's bit for bit.
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/ops.h"
 

@@ -186,13 +186,13 @@ void top_candidates(const float* logits, int64_t rows, int64_t n_vocab, int32_t 
                     float* log_sum_exp, cudaStream_t stream) {
   if (rows <= 0) return;
   if (n_vocab > kTopCandidatesMaxVocab) {
-    throw EngineError("NT_E_UNSUPPORTED", "a vocabulary of " + std::to_string(n_vocab) +
-                                              " tokens is more than top_candidates handles (" +
-                                              std::to_string(kTopCandidatesMaxVocab) + ")");
+    throw EngineError(NT_E_UNSUPPORTED, "a vocabulary of " + std::to_string(n_vocab) +
+                                            " tokens is more than top_candidates handles (" +
+                                            std::to_string(kTopCandidatesMaxVocab) + ")");
   }
   if (k < 1 || k > kMaxTopCandidates || k > n_vocab) {
-    throw EngineError("NT_E_INTERNAL", "top_candidates cannot keep " + std::to_string(k) + " of " +
-                                           std::to_string(n_vocab) + " logits");
+    throw EngineError(NT_E_INTERNAL, "top_candidates cannot keep " + std::to_string(k) + " of " +
+                                         std::to_string(n_vocab) + " logits");
   }
   const int32_t size = segment_size(n_vocab), segments = segment_count(n_vocab);
   const int32_t merged = next_power_of_two(segments * k);

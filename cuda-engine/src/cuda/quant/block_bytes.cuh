@@ -46,7 +46,7 @@ __device__ __forceinline__ uint32_t byte_at(uint2 bytes, int i) {
   return ((i < 4 ? bytes.x : bytes.y) >> (8 * (i & 3))) & 0xFFu;
 }
 
-// f16 and bf16 widen exactly, so these equal the CPU's fp16_to_fp32 / bf16_to_fp32 bit for bit.
+// f16 and bf16 widen exactly, so these equal quant/half.h's fp16_to_fp32 / bf16_to_fp32 bit for bit.
 __device__ __forceinline__ float f16_at(const uint8_t* p) {
   return __half2float(__ushort_as_half(*reinterpret_cast<const uint16_t*>(p)));
 }
@@ -92,7 +92,7 @@ __device__ __forceinline__ uint32_t spread_bits4(uint32_t h) { return (h * 0x002
 // and e1 + k (e0, e1 multiples of 4), d[r] the scale, m[r] the offset (kOffset: Q4_1, Q5_1).
 // acc[r][t] += d * sum(q x) (+ m * sum(x)), rounded so that with one-hot x it equals the CPU's
 // q * d (+ m) bit for bit: sum(q x) = q and sum(x) = 1 exactly, then one rounded multiply (fmaf
-// onto an accumulator that is still +-0) or __fmul_rn, __fmul_rn, __fadd_rn as cpu/quant/q4_1.cc.
+// onto an accumulator that is still +-0) or __fmul_rn, __fmul_rn, __fadd_rn as quant/dequantize.cc.
 template <int NT, int kRows, bool kOffset>
 __device__ __forceinline__ void legacy_matvec_dot(const float (&q)[kRows][8], const float (&d)[kRows],
                                                   const float (&m)[kRows], int e0, int e1,

@@ -1,5 +1,5 @@
 // The 6-bit scales and mins that Q4_K and Q5_K share (ggml's get_scale_min_k4), one pair per
-// 32-element sub-block, as cpu/quant/quants.h's unpack_k4_scales: sub-blocks 0-3 use the low 6
+// 32-element sub-block, as quant/blocks.h's unpack_k4_scales: sub-blocks 0-3 use the low 6
 // bits of bytes 0-3 (scales) and 4-7 (mins); sub-blocks 4-7 take their low 4 bits from bytes
 // 8-11 and their top 2 bits from the top 2 bits of bytes 0-3 (scales) and 4-7 (mins).
 #pragma once

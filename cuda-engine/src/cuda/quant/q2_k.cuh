@@ -1,9 +1,10 @@
 // Q2_K (ggml block_q2_K, 84 bytes): 16 scale bytes (low nibble scale, high nibble min, one per 16
 // elements), 64 bytes of 2-bit quants, f16 d, f16 dmin. Element e is bits 2 * ((e % 128) / 32)
-// of qs[32 * (e / 128) + e % 32]; weight = (d * scale) * q - dmin * min, as cpu/quant/q2_k.cc.
+// of qs[32 * (e / 128) + e % 32]; weight = (d * scale) * q - dmin * min, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -105,5 +106,6 @@ struct Q2_K {
     }
   }
 };
+static_assert(Q2_K::kBlockBytes == sizeof(::nt::quant::BlockQ2_K), "Q2_K's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

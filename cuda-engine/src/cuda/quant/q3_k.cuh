@@ -1,9 +1,10 @@
 // Q3_K (ggml block_q3_K, 110 bytes): 32 bytes hmask, 64 bytes of 2-bit quants, 12 bytes of
 // packed 6-bit scales (offset 32), f16 d. Element e: low bits as Q2_K's, high bit e / 32 of
-// hmask[e % 32] (clear means subtract 4); weight = (d * scale) * q, as cpu/quant/q3_k.cc.
+// hmask[e % 32] (clear means subtract 4); weight = (d * scale) * q, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -131,5 +132,6 @@ struct Q3_K {
     }
   }
 };
+static_assert(Q3_K::kBlockBytes == sizeof(::nt::quant::BlockQ3_K), "Q3_K's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

@@ -1,8 +1,9 @@
 // Q4_0 (ggml block_q4_0, 18 bytes): f16 d, 16 bytes of nibbles; element j is the low nibble of
-// byte j, element j + 16 the high one; weight = (q - 8) * d, as cpu/quant/q4_0.cc.
+// byte j, element j + 16 the high one; weight = (q - 8) * d, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -39,5 +40,6 @@ struct Q4_0 {
     legacy_matvec_dot<NT, kRows, false>(q, d, d, 4 * part, 16 + 4 * part, x, acc);
   }
 };
+static_assert(Q4_0::kBlockBytes == sizeof(::nt::quant::BlockQ4_0), "Q4_0's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

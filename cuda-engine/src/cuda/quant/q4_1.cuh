@@ -1,9 +1,10 @@
 // Q4_1 (ggml block_q4_1, 20 bytes): f16 d, f16 m, 16 bytes of nibbles laid out as Q4_0's;
-// weight = q * d + m, rounded after the multiply and after the add as cpu/quant/q4_1.cc (which
+// weight = q * d + m, rounded after the multiply and after the add as quant/dequantize.cc (which
 // is built without FMA contraction), hence the explicit _rn intrinsics.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -43,5 +44,6 @@ struct Q4_1 {
     legacy_matvec_dot<NT, kRows, true>(q, d, m, 4 * part, 16 + 4 * part, x, acc);
   }
 };
+static_assert(Q4_1::kBlockBytes == sizeof(::nt::quant::BlockQ4_1), "Q4_1's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

@@ -1,10 +1,11 @@
 // Q4_K (ggml block_q4_K, 144 bytes): f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128
 // bytes of nibbles; element e is the low (e % 64 < 32) or high nibble of qs[32 * (e / 64) + e % 32];
-// weight = (d * scale) * q - dmin * min per 32-element sub-block, as cpu/quant/k4_scalar.h.
+// weight = (d * scale) * q - dmin * min per 32-element sub-block, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
 #include "cuda/quant/k4_scales.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -34,5 +35,6 @@ struct Q4_K {
     k4_matvec_part<NT, kRows, false>(block, 16, part, x, acc);
   }
 };
+static_assert(Q4_K::kBlockBytes == sizeof(::nt::quant::BlockQ4_K), "Q4_K's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

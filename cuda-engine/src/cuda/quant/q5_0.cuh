@@ -1,8 +1,9 @@
 // Q5_0 (ggml block_q5_0, 22 bytes): f16 d, 32 high bits qh, 16 bytes of nibbles as Q4_0; element
-// e's fifth bit is bit e of qh; weight = (q - 16) * d, as cpu/quant/q5_0.cc.
+// e's fifth bit is bit e of qh; weight = (q - 16) * d, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -46,5 +47,6 @@ struct Q5_0 {
     legacy_matvec_dot<NT, kRows, false>(q, d, d, 4 * part, 16 + 4 * part, x, acc);
   }
 };
+static_assert(Q5_0::kBlockBytes == sizeof(::nt::quant::BlockQ5_0), "Q5_0's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

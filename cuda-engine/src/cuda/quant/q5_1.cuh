@@ -1,8 +1,9 @@
 // Q5_1 (ggml block_q5_1, 24 bytes): f16 d, f16 m, 32 high bits qh, 16 bytes of nibbles;
-// weight = q * d + m with q in 0..31, rounded as cpu/quant/q5_1.cc (no contraction).
+// weight = q * d + m with q in 0..31, rounded as quant/dequantize.cc (no contraction).
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -49,5 +50,6 @@ struct Q5_1 {
     legacy_matvec_dot<NT, kRows, true>(q, d, m, 4 * part, 16 + 4 * part, x, acc);
   }
 };
+static_assert(Q5_1::kBlockBytes == sizeof(::nt::quant::BlockQ5_1), "Q5_1's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

@@ -1,10 +1,11 @@
 // Q5_K (ggml block_q5_K, 176 bytes): f16 d, f16 dmin, 12 bytes of scales and mins as Q4_K, 32
 // bytes qh, 128 bytes of nibbles as Q4_K; element e's fifth bit is bit e / 32 of qh[e % 32];
-// weight = (d * scale) * q - dmin * min, as cpu/quant/k4_scalar.h.
+// weight = (d * scale) * q - dmin * min, as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
 #include "cuda/quant/k4_scales.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -37,5 +38,6 @@ struct Q5_K {
     k4_matvec_part<NT, kRows, true>(block, 48, part, x, acc);
   }
 };
+static_assert(Q5_K::kBlockBytes == sizeof(::nt::quant::BlockQ5_K), "Q5_K's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

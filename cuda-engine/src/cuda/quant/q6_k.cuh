@@ -1,10 +1,11 @@
 // Q6_K (ggml block_q6_K, 210 bytes): 128 bytes ql (low nibbles), 64 bytes qh (2 high bits), 16
 // signed scales (one per 16 elements), f16 d. Element e (half = e / 128, j = (e % 128) / 32,
 // l = e % 32): low nibble of ql[64 * half + 32 * (j % 2) + l] (j < 2) or its high nibble,
-// high bits 2j of qh[32 * half + l]; weight = (d * scale) * (q - 32), as cpu/quant/q6_k.cc.
+// high bits 2j of qh[32 * half + l]; weight = (d * scale) * (q - 32), as quant/dequantize.cc.
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -97,5 +98,6 @@ struct Q6_K {
     }
   }
 };
+static_assert(Q6_K::kBlockBytes == sizeof(::nt::quant::BlockQ6_K), "Q6_K's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cuda/quant/block_bytes.cuh"
+#include "quant/blocks.h"
 
 namespace nt::cuda::quant {
 
@@ -37,5 +38,6 @@ struct Q8_0 {
     legacy_matvec_dot<NT, kRows, false>(q, d, d, 8 * part, 8 * part + 4, x, acc);
   }
 };
+static_assert(Q8_0::kBlockBytes == sizeof(::nt::quant::BlockQ8_0), "Q8_0's layout is quant/blocks.h's");
 
 }  // namespace nt::cuda::quant

@@ -1,0 +1,35 @@
+// Where a forward pass runs: the CPU (reference and fallback) or a CUDA device. Both compute the
+// same llama-family graph (cpu/llama_forward.h) over weights reached through a WeightSource.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend/batch.h"
+#include "backend/hparams.h"
+#include "backend/kv_cache.h"
+#include "backend/pass_output.h"
+#include "backend/weight_source.h"
+
+namespace nt {
+
+class ComputeBackend {
+ public:
+  virtual ~ComputeBackend() = default;
+
+  virtual const char* name() const = 0;  // "cpu" or "cuda"
+
+  // One sequence's keys and values for n_ctx positions, in this backend's memory. Throws
+  // EngineError NT_E_OUT_OF_MEMORY.
+  virtual std::unique_ptr<KvCache> new_cache(int32_t n_ctx) = 0;
+
+  // One pass over a batch: writes each token's keys and values into its cache and, for the tokens
+  // that want logits, in batch order: with candidates == 0 their n_vocab logits each into
+  // out.logits; with 0 < candidates <= min(kMaxTopCandidates, n_vocab) each row's top candidates
+  // and log-sum-exp into out.rows, computed where the logits are (pass_output.h). Returns when
+  // the results are on the host. Throws EngineError (NT_E_CUDA failures as NT_E_INTERNAL naming
+  // the call, NT_E_OUT_OF_MEMORY, NT_E_IO from the weight source).
+  virtual void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) = 0;
+};
+
+}  // namespace nt

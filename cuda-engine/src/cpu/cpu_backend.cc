@@ -1,0 +1,39 @@
+#include "cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <new>
+
+#include "core/engine_error.h"
+
+namespace nt {
+
+std::unique_ptr<KvCache> CpuBackend::new_cache(int32_t n_ctx) {
+  const uint64_t floats = KvCache::floats(h_.n_layer, n_ctx, h_.n_embd_kv());
+  float* k = new (std::nothrow) float[floats]();
+  float* v = new (std::nothrow) float[floats]();
+  if (!k || !v) {
+    delete[] k;
+    delete[] v;
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache of " +
+                                              std::to_string(2 * floats * sizeof(float)) + " bytes");
+  }
+  return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k, v, [k, v] {
+    delete[] k;
+    delete[] v;
+  });
+}
+
+void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) {
+  llama_forward(h_, weights, batch, scratch_, pool_, out.logits);
+  out.candidates = candidates;
+  out.rows.clear();
+  if (candidates <= 0) return;
+  const auto rows = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
+  if (rows == 0) return;
+  const size_t n_vocab = out.logits.size() / static_cast<size_t>(rows);
+  for (size_t i = 0; i < static_cast<size_t>(rows); ++i) {
+    out.rows.push_back(top_candidates(out.logits.data() + i * n_vocab, static_cast<int32_t>(n_vocab), candidates));
+  }
+}
+
+}  // namespace nt

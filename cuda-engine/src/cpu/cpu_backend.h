@@ -1,0 +1,26 @@
+// The CPU compute backend: llama_forward (cpu/llama_forward.h) on a thread pool, KV caches in
+// host memory. The reference every other backend is compared with.
+#pragma once
+
+#include "backend/compute_backend.h"
+#include "cpu/llama_forward.h"
+#include "cpu/thread_pool.h"
+
+namespace nt {
+
+class CpuBackend : public ComputeBackend {
+ public:
+  CpuBackend(const Hparams& h, int threads) : h_(h), pool_(threads) {}
+
+  const char* name() const override { return "cpu"; }
+  int threads() const { return pool_.size(); }
+  std::unique_ptr<KvCache> new_cache(int32_t n_ctx) override;
+  void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
+
+ private:
+  Hparams h_;
+  cpu::ThreadPool pool_;
+  ForwardScratch scratch_;
+};
+
+}  // namespace nt

@@ -1,0 +1,137 @@
+// Reads as the math does: embed → per layer (norm → q,k,v → rope → attention → output → residual
+// → norm → gate, up → swiglu → down → residual) → norm → output head. Ops are in src/cpu/ops,
+// matrix products in src/cpu/matmul.
+#include "cpu/llama_forward.h"
+
+#include "cpu/matmul.h"
+#include "cpu/ops/attention.h"
+#include "cpu/ops/rms_norm.h"
+#include "cpu/ops/rope.h"
+#include "cpu/ops/swiglu.h"
+#include "quant/dequantize.h"
+
+namespace nt {
+
+namespace {
+
+const float* f32(const TensorView& v) { return reinterpret_cast<const float*>(v.data); }
+
+void add_rows(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+void add_bias(float* rows, const TensorView& bias, int64_t n_rows, int64_t n) {
+  if (!bias.data) return;
+  for (int64_t r = 0; r < n_rows; ++r) add_rows(rows + r * n, f32(bias), n);
+}
+
+void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float* x) {
+  for (size_t t = 0; t < batch.size(); ++t) {
+    quant::dequantize_row(tok_embd.type, tok_embd.row(batch[t].token), x + t * n_embd, n_embd);
+  }
+}
+
+// q, k, v projections, biases, rope, and the new keys and values into each token's cache.
+void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
+                 ForwardScratch& s, cpu::ThreadPool& pool) {
+  const int64_t n = static_cast<int64_t>(batch.size());
+  const int64_t q_dim = int64_t{h.n_head} * h.head_dim, kv_dim = h.n_embd_kv();
+  cpu::matmul(l.wq, s.xb.data(), n, s.q.data(), pool);
+  cpu::matmul(l.wk, s.xb.data(), n, s.k.data(), pool);
+  cpu::matmul(l.wv, s.xb.data(), n, s.v.data(), pool);
+  add_bias(s.q.data(), l.bq, n, q_dim);
+  add_bias(s.k.data(), l.bk, n, kv_dim);
+  add_bias(s.v.data(), l.bv, n, kv_dim);
+  for (int64_t t = 0; t < n; ++t) {
+    rope_table(batch[t].pos, rope, s.rope);
+    ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
+    ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
+    KvCache& cache = *batch[t].cache;
+    std::copy_n(s.k.data() + t * kv_dim, kv_dim, cache.k(layer, batch[t].pos));
+    std::copy_n(s.v.data() + t * kv_dim, kv_dim, cache.v(layer, batch[t].pos));
+  }
+}
+
+void attend(const Hparams& h, int layer, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool) {
+  const int64_t n = static_cast<int64_t>(batch.size());
+  const int32_t group = h.n_head / h.n_head_kv;
+  const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
+  int32_t max_ctx = 0;
+  for (const auto& b : batch) max_ctx = std::max(max_ctx, b.pos + 1);
+  s.scores.resize(static_cast<size_t>(pool.size()) * max_ctx);
+  pool.parallel_for(n * h.n_head, [&](int64_t begin, int64_t end, int worker) {
+    float* scores = s.scores.data() + static_cast<size_t>(worker) * max_ctx;
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t t = i / h.n_head;
+      const int32_t head = static_cast<int32_t>(i % h.n_head);
+      KvCache& cache = *batch[t].cache;
+      const int64_t kv_offset = static_cast<int64_t>(head / group) * h.head_dim;
+      ops::attention_head(s.q.data() + t * q_dim + int64_t{head} * h.head_dim, cache.k(layer, 0) + kv_offset,
+                          cache.v(layer, 0) + kv_offset, cache.stride(), batch[t].pos + 1, h.head_dim, scores,
+                          s.att.data() + t * q_dim + int64_t{head} * h.head_dim);
+    }
+  });
+}
+
+void feed_forward(const Hparams& h, const LayerWeights& l, int64_t n, ForwardScratch& s, cpu::ThreadPool& pool) {
+  ops::rms_norm(s.x.data(), f32(l.ffn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  cpu::matmul(l.w_gate, s.xb.data(), n, s.ffn_gate.data(), pool);
+  cpu::matmul(l.w_up, s.xb.data(), n, s.ffn_up.data(), pool);
+  ops::swiglu(s.ffn_gate.data(), s.ffn_up.data(), n * h.n_ff);
+  cpu::matmul(l.w_down, s.ffn_gate.data(), n, s.xb.data(), pool);
+  add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
+}
+
+// After the last layer's attention only the rows that want logits matter (llama.cpp prunes them
+// the same way), so a prompt's feed-forward runs for its final token alone.
+int64_t keep_logit_rows(const Hparams& h, const Batch& batch, ForwardScratch& s) {
+  const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
+  int64_t kept = 0;
+  for (size_t t = 0; t < batch.size(); ++t) {
+    if (!batch[t].want_logits) continue;
+    std::copy_n(s.x.data() + t * h.n_embd, h.n_embd, s.x.data() + kept * h.n_embd);
+    std::copy_n(s.att.data() + t * q_dim, q_dim, s.att.data() + kept * q_dim);
+    ++kept;
+  }
+  return kept;
+}
+
+void resize_scratch(const Hparams& h, int64_t n, ForwardScratch& s) {
+  const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
+  s.x.resize(n * h.n_embd);
+  s.xb.resize(n * std::max<int64_t>(h.n_embd, q_dim));
+  s.q.resize(n * q_dim);
+  s.att.resize(n * q_dim);
+  s.k.resize(n * h.n_embd_kv());
+  s.v.resize(n * h.n_embd_kv());
+  s.ffn_gate.resize(n * h.n_ff);
+  s.ffn_up.resize(n * h.n_ff);
+}
+
+}  // namespace
+
+void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool,
+                   std::vector<float>& logits) {
+  int64_t n = static_cast<int64_t>(batch.size());
+  resize_scratch(h, n, s);
+  embed(w.tok_embd(), batch, h.n_embd, s.x.data());
+  const RopeParams rope = rope_params(h, w.rope_freqs());
+  for (int layer = 0; layer < h.n_layer; ++layer) {
+    const LayerWeights l = w.begin_layer(layer);
+    ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+    project_qkv(h, rope, l, layer, batch, s, pool);
+    attend(h, layer, batch, s, pool);
+    if (layer == h.n_layer - 1) n = keep_logit_rows(h, batch, s);
+    cpu::matmul(l.wo, s.att.data(), n, s.xb.data(), pool);
+    add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
+    feed_forward(h, l, n, s, pool);
+    w.end_layer(layer);
+  }
+  const OutputWeights out = w.begin_output();
+  ops::rms_norm(s.x.data(), f32(out.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  logits.resize(static_cast<size_t>(n) * out.output.ne[1]);
+  cpu::matmul(out.output, s.xb.data(), n, logits.data(), pool);
+  w.end_output();
+}
+
+}  // namespace nt

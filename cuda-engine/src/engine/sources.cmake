@@ -1,0 +1,5 @@
+# The generation loop (continuous batching over a loaded model) and stop strings.
+set(NT_ENGINE_SOURCES
+  stop_matcher.cc
+  generation_loop.cc
+)
