@@ -1,12 +1,12 @@
 import net from "node:net";
 import type { z } from "zod";
-import { encodeFrame } from "../protocol/encodeFrame.js";
 import { FrameDecoder } from "../protocol/FrameDecoder.js";
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protocol/serverFrames.js";
+import { encodeFrame } from "../protocol/transport.js";
 import { VERBS, type VerbEvent, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
 import { NtStream } from "./NtStream.js";
 import { unreachableError } from "./unreachableError.js";
