@@ -1,6 +1,5 @@
 import type { NativeModel, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
-import { NtError } from "../../protocol/NtError.js";
-import { isNtErrorCode } from "../../protocol/isNtErrorCode.js";
+import { NtError, isNtErrorCode } from "../../protocol/NtError.js";
 
 /**
  * Runs one greedy generation of exactly maxTokens tokens (end-of-generation ignored, as

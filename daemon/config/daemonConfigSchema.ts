@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { MAX_FRAME_BYTES } from "../../protocol/maxFrameBytes.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
+import { MAX_FRAME_BYTES } from "../../protocol/transport.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
 import { LOG_LEVELS } from "../logLevels.js";
 import { LOG_FORMATS } from "./logFormats.js";
