@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { NtError } from "../../protocol/NtError.js";
-import { isAllowedHost } from "./isAllowedHost.js";
 import type { ListenAddress } from "./parseListenAddress.js";
+import { isAllowedHost } from "./requestChecks.js";
 
 /**
  * Refuses, with NT_E_FORBIDDEN (403), a request whose Host header names anything but this server

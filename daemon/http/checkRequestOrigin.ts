@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { NtError } from "../../protocol/NtError.js";
-import { isAllowedHost } from "./isAllowedHost.js";
 import type { ListenAddress } from "./parseListenAddress.js";
+import { isAllowedHost } from "./requestChecks.js";
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { "http:": "80", "https:": "443" };
 
