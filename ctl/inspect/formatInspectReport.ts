@@ -1,4 +1,4 @@
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 import { formatColumns } from "../format/formatColumns.js";
 import type { InspectReport, InspectValue, TokenizerSummary } from "./InspectReport.js";
 

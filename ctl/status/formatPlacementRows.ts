@@ -1,5 +1,5 @@
 import type { PlacementRow } from "../../protocol/verbs/modelPlacement.js";
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 import { formatColumns } from "../format/formatColumns.js";
 
 /**

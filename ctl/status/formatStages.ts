@@ -1,5 +1,5 @@
 import type { StreamStages } from "../../protocol/verbs/streamStages.js";
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 
 /**
  * The streaming stages in one line: passes, time per pass in each stage (the stages overlap; a
