@@ -1,7 +1,6 @@
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import type { TierBytes } from "../../protocol/verbs/tierBytes.js";
-import { formatBytes } from "../format.js";
-import { formatColumns } from "../format/formatColumns.js";
+import { formatBytes, formatColumns } from "../format.js";
 import { formatModelState } from "./formatModelState.js";
 import { formatUntil } from "./formatUntil.js";
 

@@ -1,8 +1,7 @@
 import type { EngineDevice, EngineReport } from "../../protocol/verbs/engineInfo.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import type { VerbResult } from "../../protocol/verbs.js";
-import { formatBytes } from "../format.js";
-import { formatDuration } from "../format/formatDuration.js";
+import { formatBytes, formatDuration } from "../format.js";
 import { formatModelState } from "./formatModelState.js";
 import { formatPlacement } from "./formatPlacement.js";
 import { formatStages } from "./formatStages.js";

@@ -1,5 +1,5 @@
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
-import { formatDuration } from "../format/formatDuration.js";
+import { formatDuration } from "../format.js";
 
 /**
  * When a model's keep-alive unloads it, as `ollama ps` says it: "in 4m 59s", "forever", or why no
