@@ -1,6 +1,6 @@
 import readline from "node:readline";
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
-import { generationJson } from "../generate/generationJson.js";
+import { generationJson } from "../generate/generationOutput.js";
 import type { SamplingArgs } from "../generate/SamplingArgs.js";
 import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
 import type { NtClient } from "../NtClient.js";

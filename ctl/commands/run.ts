@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import { formatTimings } from "../generate/formatTimings.js";
-import { generationJson } from "../generate/generationJson.js";
+import { generationJson } from "../generate/generationOutput.js";
 import type { SamplingArgs } from "../generate/SamplingArgs.js";
 import { samplingOptions } from "../generate/samplingOptions.js";
 import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
