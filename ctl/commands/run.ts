@@ -1,10 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
-import { formatTimings } from "../generate/formatTimings.js";
-import { generationJson } from "../generate/generationOutput.js";
-import type { SamplingArgs } from "../generate/SamplingArgs.js";
-import { samplingOptions } from "../generate/samplingOptions.js";
-import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
+import { formatTimings, generationJson } from "../generate/generationOutput.js";
+import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { interruptSignal } from "../interruptSignal.js";
 import type { LoadArgs } from "../model/LoadArgs.js";
