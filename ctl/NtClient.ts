@@ -9,7 +9,6 @@ import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protoc
 import { encodeFrame } from "../protocol/transport.js";
 import { VERBS, type VerbEvent, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
 import { NtStream } from "./NtStream.js";
-import { unreachableError } from "./unreachableError.js";
 
 /** Options of NtClient.connect. */
 export interface NtClientOptions {
@@ -262,5 +261,24 @@ export class NtClient {
     this.#helloWaiter?.reject(error);
     this.#helloWaiter = undefined;
     this.#socket.destroy();
+  }
+}
+
+/**
+ * The error for a daemon that cannot be reached (or was lost): names the socket and, when nothing
+ * listens there, says how to start one.
+ */
+function unreachableError(socketPath: string, err: NodeJS.ErrnoException): NtError {
+  const options = { cause: err };
+  switch (err.code) {
+    case "ENOENT":
+    case "ECONNREFUSED":
+      return new NtError("NT_E_DAEMON_UNREACHABLE",
+        `no daemon is listening at ${socketPath} (${err.code}); start one with "ntd --socket ${socketPath}"`, options);
+    case "EACCES":
+      return new NtError("NT_E_DAEMON_UNREACHABLE",
+        `permission denied on ${socketPath}; ask to be added to the daemon's group`, options);
+    default:
+      return new NtError("NT_E_DAEMON_UNREACHABLE", `cannot talk to the daemon at ${socketPath}: ${err.message}`, options);
   }
 }
