@@ -1,5 +1,5 @@
 import { assertLittleEndianHost } from "./assertLittleEndianHost.js";
-import { f32BitsToHalf } from "./f32BitsToHalf.js";
+import { f32BitsToHalf } from "./floatEncoding.js";
 
 /** The float tensor types whose elements are plain IEEE-style numbers. */
 export type FloatTensorType = "F32" | "F16" | "BF16";

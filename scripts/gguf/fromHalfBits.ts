@@ -1,4 +1,4 @@
-import type { HalfFloatFormat } from "./f32BitsToHalf.js";
+import type { HalfFloatFormat } from "./floatEncoding.js";
 
 const f32 = new Float32Array(1);
 const f32Bits = new Uint32Array(f32.buffer);

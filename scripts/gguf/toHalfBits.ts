@@ -1,4 +1,4 @@
-import { f32BitsToHalf, type HalfFloatFormat } from "./f32BitsToHalf.js";
+import { f32BitsToHalf, type HalfFloatFormat } from "./floatEncoding.js";
 
 const f32 = new Float32Array(1);
 const f32Bits = new Int32Array(f32.buffer);
