@@ -1,15 +1,14 @@
 import net from "node:net";
 import type { z } from "zod";
-import { encodeFrame } from "../protocol/encodeFrame.js";
 import { FrameDecoder } from "../protocol/FrameDecoder.js";
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema, type ServerFrame, type ServerHello } from "../protocol/serverFrames.js";
+import { encodeFrame } from "../protocol/transport.js";
 import { VERBS, type VerbEvent, type VerbName, type VerbParams, type VerbResult } from "../protocol/verbs.js";
 import { NtStream } from "./NtStream.js";
-import { unreachableError } from "./unreachableError.js";
 
 /** Options of NtClient.connect. */
 export interface NtClientOptions {
@@ -262,5 +261,24 @@ export class NtClient {
     this.#helloWaiter?.reject(error);
     this.#helloWaiter = undefined;
     this.#socket.destroy();
+  }
+}
+
+/**
+ * The error for a daemon that cannot be reached (or was lost): names the socket and, when nothing
+ * listens there, says how to start one.
+ */
+function unreachableError(socketPath: string, err: NodeJS.ErrnoException): NtError {
+  const options = { cause: err };
+  switch (err.code) {
+    case "ENOENT":
+    case "ECONNREFUSED":
+      return new NtError("NT_E_DAEMON_UNREACHABLE",
+        `no daemon is listening at ${socketPath} (${err.code}); start one with "ntd --socket ${socketPath}"`, options);
+    case "EACCES":
+      return new NtError("NT_E_DAEMON_UNREACHABLE",
+        `permission denied on ${socketPath}; ask to be added to the daemon's group`, options);
+    default:
+      return new NtError("NT_E_DAEMON_UNREACHABLE", `cannot talk to the daemon at ${socketPath}: ${err.message}`, options);
   }
 }

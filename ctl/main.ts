@@ -3,9 +3,9 @@
 // commandList.ts); this file declares the global options and turns errors into exit statuses.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { defaultSocketPath } from "../protocol/defaultSocketPath.js";
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
+import { defaultSocketPath } from "../protocol/transport.js";
 import { commandList } from "./commandList.js";
 import { reportError } from "./reportError.js";
 

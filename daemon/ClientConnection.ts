@@ -1,13 +1,13 @@
 import type { Socket } from "node:net";
 import type { Logger } from "winston";
 import { clientFrameSchema, type RequestFrame } from "../protocol/clientFrames.js";
-import { encodeFrame } from "../protocol/encodeFrame.js";
 import { FrameDecoder, type FrameMemoryBudget } from "../protocol/FrameDecoder.js";
 import { NtError } from "../protocol/NtError.js";
 import { packageVersion } from "../protocol/packageVersion.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import type { ServerFrame } from "../protocol/serverFrames.js";
+import { encodeFrame } from "../protocol/transport.js";
 import type { DaemonContext } from "./DaemonContext.js";
 import { dispatchRequest } from "./dispatchRequest.js";
 import { readClientHello } from "./readClientHello.js";

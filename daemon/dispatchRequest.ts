@@ -1,8 +1,7 @@
 import type { RequestFrame } from "../protocol/clientFrames.js";
-import { isVerbName } from "../protocol/isVerbName.js";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
-import { VERBS, type VerbName } from "../protocol/verbs.js";
+import { VERBS, type VerbName, isVerbName } from "../protocol/verbs.js";
 import type { DaemonContext } from "./DaemonContext.js";
 import type { VerbHandler } from "./handlers/VerbHandler.js";
 import { verbHandlers } from "./handlers/verbHandlers.js";

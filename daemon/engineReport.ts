@@ -1,8 +1,7 @@
 import type { EngineBinding, EngineDevice as AddonDevice } from "../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../protocol/NtError.js";
-import type { EngineDevice, EngineReport } from "../protocol/verbs/engineInfo.js";
+import type { EngineBuildInfo, EngineDevice, EngineReport } from "../protocol/verbs/engineInfo.js";
 import type { WireError } from "../protocol/serverFrames.js";
-import { engineBuildInfo } from "./engineBuildInfo.js";
 
 /**
  * The engine part of `status`: its build and devices, or — when the addon cannot be loaded or
@@ -23,6 +22,12 @@ export function engineReport(loadEngine: () => EngineBinding): EngineReport | { 
   } catch (err) {
     return { error: NtError.from(err).toWire() };
   }
+}
+
+/** The engine's build facts in wire form: the protocol's fields, copied by name. */
+export function engineBuildInfo(engine: EngineBinding): EngineBuildInfo {
+  const { version, cuda, cudaArchitectures, simd } = engine.buildInfo();
+  return { version, cuda, cudaArchitectures, simd };
 }
 
 function toWireDevice(d: AddonDevice): EngineDevice {

@@ -7,13 +7,12 @@ import { packageVersion } from "../protocol/packageVersion.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { LiveConfig } from "./config/LiveConfig.js";
 import { parseDaemonArgs } from "./config/parseDaemonArgs.js";
-import { createLogger } from "./createLogger.js";
 import { DaemonServer } from "./DaemonServer.js";
+import { chooseLogFormat, createLogger } from "./logging.js";
 import { HelperImageSource } from "./storage/HelperImageSource.js";
 import { startHttpServer, type HttpServerHandle } from "./http/startHttpServer.js";
 import { ntdMetrics } from "./metrics/ntdMetrics.js";
 import { applySocketGroup } from "./service/applySocketGroup.js";
-import { chooseLogFormat } from "./service/chooseLogFormat.js";
 import { ServiceNotifier } from "./service/ServiceNotifier.js";
 
 /** sysexits.h EX_CONFIG; ntd.service's RestartPreventExitStatus=78 stops a restart loop on a bad file. */

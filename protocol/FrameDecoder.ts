@@ -1,8 +1,6 @@
-import { MAX_FRAME_BYTES } from "./maxFrameBytes.js";
 import { NtError } from "./NtError.js";
+import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from "./transport.js";
 import { wireCodec } from "./wireCodec.js";
-
-const HEADER_BYTES = 4;
 
 /**
  * The first allocation for a body that arrives in pieces (or the body's size, if smaller): one
@@ -46,7 +44,7 @@ export class FrameDecoder {
   readonly #budget: FrameMemoryBudget | undefined;
   /** Chunks pushed but not yet decoded (a caller that stops iterating leaves the rest here). */
   #queue: Buffer[] = [];
-  readonly #header = Buffer.alloc(HEADER_BYTES);
+  readonly #header = Buffer.alloc(FRAME_HEADER_BYTES);
   #headerBytes = 0;
   /** Body length of the frame being received, once its header is complete. */
   #bodyBytes: number | undefined;
@@ -74,7 +72,7 @@ export class FrameDecoder {
    * first byte to its last (a peer that closes with some is truncated).
    */
   get pendingBytes(): number {
-    const header = this.#bodyBytes === undefined ? this.#headerBytes : HEADER_BYTES;
+    const header = this.#bodyBytes === undefined ? this.#headerBytes : FRAME_HEADER_BYTES;
     return header + this.#receivedBytes + this.#queue.reduce((sum, chunk) => sum + chunk.length, 0);
   }
 
@@ -112,9 +110,9 @@ export class FrameDecoder {
   /** Takes bytes from the start of `chunk`: the header, then the body; returns how many, and the body once it is complete. */
   #consume(chunk: Buffer): { used: number; body?: Buffer } {
     if (this.#bodyBytes === undefined) {
-      const used = chunk.copy(this.#header, this.#headerBytes, 0, HEADER_BYTES - this.#headerBytes);
+      const used = chunk.copy(this.#header, this.#headerBytes, 0, FRAME_HEADER_BYTES - this.#headerBytes);
       this.#headerBytes += used;
-      if (this.#headerBytes === HEADER_BYTES) {
+      if (this.#headerBytes === FRAME_HEADER_BYTES) {
         this.#bodyBytes = this.#readLength(this.#header);
         this.#headerBytes = 0;
       }

@@ -1,5 +1,4 @@
-import type { NtErrorCode } from "./errorCodes.js";
-import { isNtErrorCode } from "./isNtErrorCode.js";
+import { NT_ERROR_CODES, type NtErrorCode } from "./errorCodes.js";
 
 /**
  * The one error type of the project. `code` is stable and is what programs (and tests) act on;
@@ -46,4 +45,11 @@ function codeOf(err: Error): NtErrorCode {
   const { code, syscall } = err as { code?: unknown; syscall?: unknown };
   if (isNtErrorCode(code)) return code;
   return typeof syscall === "string" ? "NT_E_IO" : "NT_E_INTERNAL";
+}
+
+const KNOWN_CODES: ReadonlySet<unknown> = new Set(NT_ERROR_CODES);
+
+/** Whether a value is one of the stable error codes (codes arrive from the wire and the addon as plain strings). */
+export function isNtErrorCode(value: unknown): value is NtErrorCode {
+  return KNOWN_CODES.has(value);
 }

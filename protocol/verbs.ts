@@ -33,3 +33,8 @@ export type VerbParams<V extends VerbName> = z.infer<(typeof VERBS)[V]["params"]
 export type VerbResult<V extends VerbName> = z.infer<(typeof VERBS)[V]["result"]>;
 /** The events a verb streams before its result; never for a verb that streams none. */
 export type VerbEvent<V extends VerbName> = (typeof VERBS)[V] extends { event: infer S extends z.ZodType } ? z.infer<S> : never;
+
+/** Whether a string names a verb; own keys only, so "constructor" or "__proto__" are not verbs. */
+export function isVerbName(name: string): name is VerbName {
+  return Object.hasOwn(VERBS, name);
+}

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeFrame } from "../protocol/encodeFrame.js";
 import { FrameDecoder } from "../protocol/FrameDecoder.js";
-import { MAX_FRAME_BYTES } from "../protocol/maxFrameBytes.js";
 import { NtError } from "../protocol/NtError.js";
+import { encodeFrame, MAX_FRAME_BYTES } from "../protocol/transport.js";
 
 const messages: unknown[] = [
   { kind: "hello", protocol: 1, client: "test" },

@@ -2,8 +2,7 @@
 // BPE tokenizer needs every merge to join two tokens into a third, and every byte to be a token.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { gpt2ByteChars } from "../scripts/gguf/gpt2ByteChars.js";
-import { syntheticBpeVocab } from "../scripts/gguf/syntheticBpeVocab.js";
+import { gpt2ByteChars, syntheticBpeVocab } from "../scripts/gguf/syntheticBpeVocab.js";
 
 const chatMl = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 

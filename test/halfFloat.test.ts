@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeFloats } from "../scripts/gguf/encodeFloats.js";
-import { fromHalfBits } from "../scripts/gguf/fromHalfBits.js";
-import { toHalfBits } from "../scripts/gguf/toHalfBits.js";
+import { encodeFloats, fromHalfBits, toHalfBits } from "../scripts/gguf/floatEncoding.js";
 
 const f16 = (x: number) => toHalfBits(x, "f16");
 const bf16 = (x: number) => toHalfBits(x, "bf16");

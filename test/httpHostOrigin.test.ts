@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { isAllowedHost } from "../daemon/http/isAllowedHost.js";
+import { isAllowedHost } from "../daemon/http/requestChecks.js";
 import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttpServer.js";
 import { DaemonMetrics } from "../daemon/metrics/DaemonMetrics.js";
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";

@@ -6,12 +6,11 @@ import { dispatchRequest } from "../daemon/dispatchRequest.js";
 import { readClientHello } from "../daemon/readClientHello.js";
 import { clientFrameSchema } from "../protocol/clientFrames.js";
 import { NT_ERROR_CODES } from "../protocol/errorCodes.js";
-import { isVerbName } from "../protocol/isVerbName.js";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
 import { serverFrameSchema } from "../protocol/serverFrames.js";
-import { VERBS } from "../protocol/verbs.js";
+import { VERBS, isVerbName } from "../protocol/verbs.js";
 import type { DaemonContext } from "../daemon/DaemonContext.js";
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 

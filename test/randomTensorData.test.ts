@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fromHalfBits } from "../scripts/gguf/fromHalfBits.js";
+import { fromHalfBits } from "../scripts/gguf/floatEncoding.js";
 import { ggmlTypes, type SupportedGgmlTypeName } from "../scripts/gguf/ggmlTypes.js";
 import { randomTensorData, type RandomTensorDataOptions } from "../scripts/gguf/randomTensorData.js";
 

@@ -4,8 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { ServiceNotifier } from "../daemon/service/ServiceNotifier.js";
-import { serviceStatusText } from "../daemon/service/serviceStatusText.js";
+import { ServiceNotifier, serviceStatusText } from "../daemon/service/ServiceNotifier.js";
 import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
 
 /**

@@ -1,8 +1,7 @@
-import type { EngineBinding, NativeModel, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
+import type { EngineBinding, GgufHeader, NativeModel, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { BenchOptions } from "./BenchOptions.js";
 import type { BenchModel } from "./BenchReport.js";
-import { countParams } from "./countParams.js";
 import { runBenchTest, type BenchTestSpec } from "./runBenchTest.js";
 
 /**
@@ -71,4 +70,9 @@ function testSpecs(model: NativeModel, p: number, n: number): BenchTestSpec[] {
       tokensPerSecond: (t: NativeTimings) => (t.predictedN / (t.promptMs + t.predictedMs)) * 1000,
     },
   ];
+}
+
+/** Parameters of a model: every tensor's element count (the product of its shape), summed, as llama-bench counts them. */
+function countParams(header: GgufHeader): number {
+  return header.tensors.reduce((sum, tensor) => sum + tensor.shape.reduce((n, d) => n * d, 1), 0);
 }

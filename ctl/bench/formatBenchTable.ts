@@ -1,5 +1,5 @@
 import path from "node:path";
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 import type { BenchModel, BenchTest } from "./BenchReport.js";
 
 const HEADER = "| model | size | params | backend | vram budget | pinned budget | tiers A/B/C | test | t/s | bound t/s | ratio |\n"

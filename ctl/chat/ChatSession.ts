@@ -1,8 +1,7 @@
 import readline from "node:readline";
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
-import { generationJson } from "../generate/generationJson.js";
-import type { SamplingArgs } from "../generate/SamplingArgs.js";
-import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
+import { generationJson } from "../generate/generationOutput.js";
+import { samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { NtClient } from "../NtClient.js";
 
 /** Lines that end the conversation, as Ollama's REPL knows them. */

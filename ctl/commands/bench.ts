@@ -1,11 +1,11 @@
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { loadEngine } from "../../cuda-engine/js/loadEngine.js";
+import { NtError } from "../../protocol/NtError.js";
 import type { BenchOptions } from "../bench/BenchOptions.js";
 import type { BenchModel, BenchReport } from "../bench/BenchReport.js";
 import { benchModel } from "../bench/benchModel.js";
 import { formatBenchTable } from "../bench/formatBenchTable.js";
-import { positiveIntegerOption } from "../bench/positiveIntegerOption.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { placementOptions } from "../model/placementOptions.js";
 
@@ -64,3 +64,18 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
     process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchTable(models));
   },
 };
+
+/**
+ * A yargs coerce function for a count flag (-p, -n, -r, -t): a whole number ≥ 1, else a usage
+ * error (NT_E_BAD_REQUEST, exit 2) naming the flag. Repeating the flag keeps the last.
+ */
+function positiveIntegerOption(flag: string): (value: unknown) => number {
+  return (value) => {
+    const last = [value].flat().at(-1);
+    const n = typeof last === "number" ? last : Number(String(last ?? "").trim() || Number.NaN);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new NtError("NT_E_BAD_REQUEST", `${flag} must be a whole number of at least 1, not ${String(last)} (see "ntctl --help")`);
+    }
+    return n;
+  };
+}

@@ -1,8 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import { ChatSession } from "../chat/ChatSession.js";
-import type { SamplingArgs } from "../generate/SamplingArgs.js";
-import { samplingOptions } from "../generate/samplingOptions.js";
+import { samplingOptions, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import type { LoadArgs } from "../model/LoadArgs.js";
 import { loadArgsOf } from "../model/loadArgsOf.js";

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
 import type { VerbResult } from "../../protocol/verbs.js";
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import type { LoadArgs } from "../model/LoadArgs.js";
 import { loadArgsOf } from "../model/loadArgsOf.js";

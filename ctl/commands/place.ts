@@ -2,8 +2,8 @@ import { openSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
+import { formatBytes } from "../format.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import { formatBytes } from "../format/formatBytes.js";
 import { HelperClient } from "../../protocol/helper/HelperClient.js";
 import { helperSocketOption } from "../helper/helperSocketOption.js";
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { NtClient } from "../NtClient.js";
-import { formatModelTable } from "../status/formatModelTable.js";
+import { formatModelTable } from "../status/formatStatus.js";
 
 /** `ntctl ps`: the models the daemon holds, as a table (like `ollama ps`); `status` has the rest. */
 export const psCommand: CommandModule<GlobalArgs, GlobalArgs> = {

@@ -1,18 +1,13 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
-import { formatTimings } from "../generate/formatTimings.js";
-import { generationJson } from "../generate/generationJson.js";
-import type { SamplingArgs } from "../generate/SamplingArgs.js";
-import { samplingOptions } from "../generate/samplingOptions.js";
-import { samplingParamsFrom } from "../generate/samplingParamsFrom.js";
+import { formatTimings, generationJson } from "../generate/generationOutput.js";
+import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import { interruptSignal } from "../interruptSignal.js";
 import type { LoadArgs } from "../model/LoadArgs.js";
 import { loadArgsOf } from "../model/loadArgsOf.js";
 import { loadModel } from "../model/loadModel.js";
 import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
-import { readStdin } from "../readStdin.js";
 import { reportError } from "../reportError.js";
 
 interface RunArgs extends GlobalArgs, SamplingArgs, LoadArgs {
@@ -84,4 +79,31 @@ async function promptOf(argument: string | undefined): Promise<string> {
     throw new NtError("NT_E_BAD_REQUEST", 'no prompt: give one after the model, or pipe it in (echo "..." | ntctl run MODEL)');
   }
   return (await readStdin()).replace(/\r?\n$/, "");
+}
+
+/** All of stdin as UTF-8 text. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** What interruptSignal returns. */
+interface InterruptSignal {
+  /** Aborts on the first SIGINT (Ctrl-C). */
+  signal: AbortSignal;
+  /** Stops listening; a later Ctrl-C ends the process as usual. */
+  dispose(): void;
+}
+
+/**
+ * Turns the first Ctrl-C into an abort, so a command can cancel its request in the daemon and exit
+ * 130 (128 + SIGINT, as shells report it) instead of dying with the request still running. A second
+ * Ctrl-C, once this one is handled, ends the process as usual.
+ */
+function interruptSignal(): InterruptSignal {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  return { signal: controller.signal, dispose: () => process.off("SIGINT", onSigint) };
 }

@@ -1,4 +1,5 @@
 import type { Options } from "yargs";
+import type { SamplingParams } from "../../protocol/verbs/samplingParams.js";
 
 /**
  * The sampling options of `ntctl run` and `chat`, named as llama.cpp's tools name them. Absent ones
@@ -23,3 +24,16 @@ export const samplingOptions = {
     describe: "Stop before this text (repeatable)",
   },
 } as const satisfies Record<string, Options>;
+
+/**
+ * The parsed sampling options (see samplingOptions): the protocol's sampling fields that ntctl
+ * has a flag for. Each absent one means the engine's default.
+ */
+export type SamplingArgs = Omit<SamplingParams, "penaltyLastN">;
+
+/** The protocol's sampling fields from the command line's, copied by name (yargs adds aliases and more). */
+export function samplingParamsFrom(args: SamplingArgs): SamplingParams {
+  const { maxTokens, temperature, seed, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, stop,
+    ignoreEos } = args;
+  return { maxTokens, temperature, seed, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, stop, ignoreEos };
+}

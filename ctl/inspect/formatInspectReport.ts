@@ -1,5 +1,4 @@
-import { formatBytes } from "../format/formatBytes.js";
-import { formatColumns } from "../format/formatColumns.js";
+import { formatBytes, formatColumns } from "../format.js";
 import type { InspectReport, InspectValue, TokenizerSummary } from "./InspectReport.js";
 
 /** llama.cpp writes 0xFFFFFFFF (LLAMA_TOKEN_NULL as u32) for a special token the model lacks. */

@@ -1,5 +1,5 @@
 import type { GgufHeader, GgufMetadataEntry, GgufTensorInfo, GgufValue } from "../../cuda-engine/js/EngineBinding.js";
-import { shortestFloat32 } from "../format/shortestFloat32.js";
+import { shortestFloat32 } from "../format.js";
 import type { InspectReport, InspectValue, LayerTotal, TokenizerSummary, TypeTotal } from "./InspectReport.js";
 
 /** Arrays longer than this are summarised (length and the first few items), not printed whole. */

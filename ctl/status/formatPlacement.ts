@@ -1,5 +1,5 @@
 import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
-import { formatBytes } from "../format/formatBytes.js";
+import { formatBytes } from "../format.js";
 import { formatPlacementRows } from "./formatPlacementRows.js";
 
 /**

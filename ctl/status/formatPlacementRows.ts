@@ -1,6 +1,5 @@
 import type { PlacementRow } from "../../protocol/verbs/modelPlacement.js";
-import { formatBytes } from "../format/formatBytes.js";
-import { formatColumns } from "../format/formatColumns.js";
+import { formatBytes, formatColumns } from "../format.js";
 
 /**
  * A placement table built from its rows, for an engine that sends no text of its own: per layer

@@ -1,12 +1,11 @@
+// The daemon's state for people: `ntctl status` (formatStatus) and `ntctl ps` (formatModelTable).
 import type { EngineDevice, EngineReport } from "../../protocol/verbs/engineInfo.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
+import type { StreamStages } from "../../protocol/verbs/streamStages.js";
+import type { TierBytes } from "../../protocol/verbs/tierBytes.js";
 import type { VerbResult } from "../../protocol/verbs.js";
-import { formatBytes } from "../format/formatBytes.js";
-import { formatDuration } from "../format/formatDuration.js";
-import { formatModelState } from "./formatModelState.js";
+import { formatBytes, formatColumns, formatDuration } from "../format.js";
 import { formatPlacement } from "./formatPlacement.js";
-import { formatStages } from "./formatStages.js";
-import { formatUntil } from "./formatUntil.js";
 
 /**
  * The human form of `ntctl status`: "label  value" lines, one per model and per device; under
@@ -77,4 +76,71 @@ function describeDevice(d: EngineDevice): string {
   const memory = `${formatBytes(d.totalBytes)} (${formatBytes(d.freeBytes)} free)`;
   const compute = d.backend === "cuda" ? `compute ${d.computeCapability ?? "?"}, ${d.cores} SMs` : `${d.cores} threads`;
   return `${d.backend}:${d.index} ${d.name}, ${memory}, ${compute}`;
+}
+
+/**
+ * The streaming stages in one line: passes, time per pass in each stage (the stages overlap; a
+ * large stall means the link, not compute, sets the speed), and the bytes moved since the load.
+ */
+export function formatStages(stages: StreamStages): string {
+  const moved = `${formatBytes(stages.bytesRead)} read, ${formatBytes(stages.bytesCopied)} copied`;
+  if (!stages.perPass) return `${stages.passes} passes, ${moved}`;
+  const { readMs, h2dMs, computeMs, stallMs } = stages.perPass;
+  return `${stages.passes} passes; per pass: read ${ms(readMs)}, h2d ${ms(h2dMs)}, compute ${ms(computeMs)}, `
+    + `stall ${ms(stallMs)}; ${moved}`;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(2)} ms`;
+}
+
+/**
+ * The models as `ntctl ps` prints them, one row each, like `ollama ps`: MODEL, STATE, BACKEND,
+ * weights per tier (VRAM resident, PINNED copied from pinned RAM each pass, STREAMED read from
+ * storage each pass), CONTEXT, ACTIVE, QUEUED, TG t/s (generation speed of the last request) and
+ * UNTIL (when the keep-alive unloads it). "-" where the daemon does not say (not loaded, or an
+ * engine that reports no placement). `now` is Date.now() ms.
+ */
+export function formatModelTable(models: readonly ModelStatus[], now: number): string {
+  const header = ["MODEL", "STATE", "BACKEND", "VRAM", "PINNED", "STREAMED", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"];
+  const rows = models.map((m) => [
+    m.name,
+    formatModelState(m),
+    m.backend ?? "-",
+    tierBytes(m, "vram"),
+    tierBytes(m, "pinned"),
+    tierBytes(m, "streamed"),
+    m.nCtx === undefined ? "-" : String(m.nCtx),
+    String(m.active),
+    String(m.queued),
+    m.lastTimings ? m.lastTimings.predicted_per_second.toFixed(2) : "-",
+    formatUntil(m, now),
+  ]);
+  const right = "right" as const;
+  return formatColumns(header, rows, ["left", "left", "left", right, right, right, right, right, right, right, "left"]);
+}
+
+function tierBytes(model: ModelStatus, tier: keyof TierBytes): string {
+  return model.placement ? formatBytes(model.placement.bytes[tier]) : "-";
+}
+
+/** A model's state in a word or two: "loaded", "loading 43%", "failed (NT_E_UNSUPPORTED)". */
+function formatModelState(model: ModelStatus): string {
+  if (model.state === "loading" && model.progress && model.progress.total > 0) {
+    return `loading ${Math.floor((100 * model.progress.done) / model.progress.total)}%`;
+  }
+  if (model.state === "failed") return `failed (${model.error?.code ?? "no code"})`;
+  return model.state;
+}
+
+/**
+ * When a model's keep-alive unloads it, as `ollama ps` says it: "in 4m 59s", "forever", or why no
+ * timer runs ("after its requests" while busy; "-" unless loaded). `now` is Date.now() ms.
+ */
+function formatUntil(model: ModelStatus, now: number): string {
+  if (model.state !== "loaded") return "-";
+  if (model.expiresAt === null) return "forever";
+  if (model.expiresAt === undefined) return "after its requests";
+  const seconds = Math.max(0, (model.expiresAt - now) / 1000);
+  return seconds < 1 ? "now" : `in ${formatDuration(seconds)}`;
 }

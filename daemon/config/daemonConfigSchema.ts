@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { MAX_FRAME_BYTES } from "../../protocol/maxFrameBytes.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
+import { MAX_FRAME_BYTES } from "../../protocol/transport.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
-import { LOG_LEVELS } from "../logLevels.js";
-import { LOG_FORMATS } from "./logFormats.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../logging.js";
 
 /** Permission bits as an octal string ("0660", "660") or a number (JSON has no octal literals). */
 const fileModeSchema = z.union([

@@ -1,4 +1,4 @@
-import { FRAME_BUFFER_LIMIT } from "../frameBufferLimit.js";
+import { FRAME_BUFFER_LIMIT } from "../FrameBufferBudget.js";
 import type { DaemonConfig } from "./daemonConfigSchema.js";
 
 /**

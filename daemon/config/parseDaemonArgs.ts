@@ -1,10 +1,9 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { packageVersion } from "../../protocol/packageVersion.js";
-import { LOG_LEVELS } from "../logLevels.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../logging.js";
 import type { DaemonConfigInput } from "./daemonConfigSchema.js";
-import { LOG_FORMATS } from "./logFormats.js";
-import { DEFAULT_CONFIG_PATH } from "./readConfigFile.js";
+import { DEFAULT_CONFIG_PATH } from "./resolveDaemonConfig.js";
 
 /** ntd's command line: the configuration file to read, and the keys given as flags. */
 export interface DaemonArgs {

@@ -1,11 +1,10 @@
-import type { NativeGenerateRequest } from "../../cuda-engine/js/EngineBinding.js";
+import type { NativeGenerateRequest, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { GenerationEvent } from "../../protocol/verbs/generationEvent.js";
 import type { GenerationResult } from "../../protocol/verbs/generationResult.js";
 import type { SamplingParams } from "../../protocol/verbs/samplingParams.js";
 import { ntdMetrics } from "../metrics/ntdMetrics.js";
 import type { LoadedModel } from "../models/LoadedModel.js";
-import { wireTimings } from "./wireTimings.js";
 
 /**
  * Generates from prompt token ids, handing each token to `emit` as the engine produces it (nothing
@@ -51,4 +50,13 @@ function nativeRequest(promptTokens: readonly number[], sampling: SamplingParams
   };
   const given = Object.entries(fields).filter(([, value]) => value !== undefined);
   return { prompt: Int32Array.from(promptTokens), ...Object.fromEntries(given) };
+}
+
+/** llama-server's timing fields; a rate over zero time is reported as 0, not Infinity (which JSON cannot carry). */
+export function wireTimings(t: NativeTimings): GenerationResult["timings"] {
+  const rate = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
+  return {
+    prompt_n: t.promptN, prompt_ms: t.promptMs, prompt_per_second: rate(t.promptN, t.promptMs),
+    predicted_n: t.predictedN, predicted_ms: t.predictedMs, predicted_per_second: rate(t.predictedN, t.predictedMs),
+  };
 }

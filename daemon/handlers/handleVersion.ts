@@ -1,7 +1,7 @@
 import { packageVersion } from "../../protocol/packageVersion.js";
 import { PROTOCOL_VERSION } from "../../protocol/protocolVersion.js";
 import type { EngineBuildInfo } from "../../protocol/verbs/engineInfo.js";
-import { engineBuildInfo } from "../engineBuildInfo.js";
+import { engineBuildInfo } from "../engineReport.js";
 import type { VerbHandler } from "./VerbHandler.js";
 
 /** `version`: the daemon's, protocol's, Node's and engine's versions; engine null when it cannot load. */

@@ -19,3 +19,10 @@ export interface HttpExchange {
 
 /** Serves one route: writes the answer, or throws (an NtError) for the server to answer in OpenAI's error shape. */
 export type HttpRoute = (exchange: HttpExchange) => Promise<void>;
+
+/** Answers with one JSON document. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}

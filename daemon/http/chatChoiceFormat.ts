@@ -1,4 +1,4 @@
-import type { OpenAiChoiceFormat } from "./OpenAiChoiceFormat.js";
+import type { OpenAiChoiceFormat } from "./serveGeneration.js";
 
 /** Choices of /v1/chat/completions: a message, streamed as deltas (the first one names the role). */
 export const chatChoiceFormat: OpenAiChoiceFormat = {

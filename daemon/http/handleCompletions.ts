@@ -1,11 +1,30 @@
+import { z } from "zod";
 import { parseMessage } from "../../protocol/parseMessage.js";
-import { completionRequestSchema } from "./completionRequestSchema.js";
+import { tokenIdSchema } from "../../protocol/verbs/tokenId.js";
 import { getLoadedModel } from "./getLoadedModel.js";
 import type { HttpRoute } from "./HttpExchange.js";
+import { openAiSamplingFields } from "./openAiSamplingFields.js";
 import { readJsonBody } from "./readJsonBody.js";
 import { samplingOf } from "./samplingOf.js";
-import { serveGeneration } from "./serveGeneration.js";
-import { textChoiceFormat } from "./textChoiceFormat.js";
+import { serveGeneration, type OpenAiChoiceFormat } from "./serveGeneration.js";
+
+/**
+ * The body of POST /v1/completions. The prompt is one string (or an array holding one), or token
+ * ids; batches of prompts are refused, since each would be a generation of its own.
+ */
+const completionRequestSchema = z.object({
+  ...openAiSamplingFields,
+  prompt: z.union([z.string(), z.tuple([z.string()]), z.array(tokenIdSchema).min(1)]),
+});
+
+/** Choices of /v1/completions: plain text, streamed piece by piece. */
+const textChoiceFormat: OpenAiChoiceFormat = {
+  object: "text_completion",
+  chunkObject: "text_completion",
+  idPrefix: "cmpl-",
+  choice: (text, finishReason) => ({ index: 0, text, logprobs: null, finish_reason: finishReason }),
+  chunkChoice: (text, finishReason) => ({ index: 0, text: text ?? "", logprobs: null, finish_reason: finishReason }),
+};
 
 /**
  * POST /v1/completions: continues the prompt. Text is tokenized as the `generate` verb does by

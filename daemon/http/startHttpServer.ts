@@ -6,16 +6,11 @@ import type { DaemonMetrics } from "../metrics/DaemonMetrics.js";
 import { ntdMetrics } from "../metrics/ntdMetrics.js";
 import { LISTEN_BACKLOG } from "../listenBacklog.js";
 import type { ModelRegistry } from "../models/ModelRegistry.js";
-import type { HttpExchange } from "./HttpExchange.js";
-import { answerPreflight } from "./answerPreflight.js";
-import { assertApiKey } from "./assertApiKey.js";
-import { checkRequestHost } from "./checkRequestHost.js";
-import { checkRequestOrigin } from "./checkRequestOrigin.js";
+import { sendJson, type HttpExchange } from "./HttpExchange.js";
 import { httpErrorOf } from "./httpErrorOf.js";
 import { httpRoutes } from "./httpRoutes.js";
-import { jsonContentTypeProblem } from "./jsonContentTypeProblem.js";
 import { parseListenAddress, type ListenAddress } from "./parseListenAddress.js";
-import { sendJson } from "./sendJson.js";
+import { answerPreflight, assertApiKey, checkRequestHost, checkRequestOrigin, jsonContentTypeProblem } from "./requestChecks.js";
 
 /** Options of startHttpServer. */
 export interface HttpServerOptions {

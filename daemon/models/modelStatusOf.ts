@@ -1,5 +1,5 @@
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
-import { wireTimings } from "../generation/wireTimings.js";
+import { wireTimings } from "../generation/runGeneration.js";
 import type { ModelEntry } from "./ModelEntry.js";
 import { streamStagesOf } from "./streamStagesOf.js";
 

@@ -1,10 +1,8 @@
-import { assertLittleEndianHost } from "./assertLittleEndianHost.js";
-import { encodeFloats } from "./encodeFloats.js";
+import { assertLittleEndianHost, encodeFloats, toHalfBits } from "./floatEncoding.js";
 import { GgufWriteError } from "./GgufWriteError.js";
 import { ggmlTypes, type GgmlTypeInfo, type SupportedGgmlTypeName } from "./ggmlTypes.js";
 import { Mulberry32 } from "./Mulberry32.js";
 import { tensorByteSize } from "./tensorByteSize.js";
-import { toHalfBits } from "./toHalfBits.js";
 
 /** What to generate; see {@link randomTensorData}. */
 export interface RandomTensorDataOptions {

@@ -1,7 +1,7 @@
 import net from "node:net";
-import { encodeFrame } from "../../protocol/encodeFrame.js";
 import { FrameDecoder } from "../../protocol/FrameDecoder.js";
 import { PROTOCOL_VERSION } from "../../protocol/protocolVersion.js";
+import { encodeFrame } from "../../protocol/transport.js";
 
 /**
  * A bare socket client for tests that need to send what NtClient never would (garbage, frames
