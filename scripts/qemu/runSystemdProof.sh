@@ -6,8 +6,8 @@
 # then ntd's Type=notify start, the helper's socket activation, its sandbox as the kernel enforces
 # it, bind and restore through it, a clean stop, and systemd-analyze security's scores. Nothing on
 # the host is modified. Facts relied on: ../shared/qemu-vfio-testing.md.
-#   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 1500; a pass took 820 s on
-#                    two cores busy with other work, most of it node starting under emulation)
+#   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 1500; a full run took
+#                    376 s on two cores, 825 s with them busy with other work: mostly node under TCG)
 #   NT_QEMU_CACHE    where fetchKernel.sh keeps the kernel
 #   NT_QEMU_KEEP=1   keep the work folder (console log, QEMU's stderr, disk images) after a pass
 # Needs the build scripts/install.sh installs (`npm ci`: dist/, the engine and the helper's native
