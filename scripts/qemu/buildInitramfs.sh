@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Builds the QEMU guest's initramfs: static busybox, guestInit.sh as /init, the kernel modules of
 # guestModules.txt in their load order, the command the guest runs (chrooted into the host's
-# root; see guestInit.sh) and files for it.
-#   buildInitramfs.sh KERNEL_DIR OUTPUT.cpio [--file FILE]... PROGRAM [ARG...]
-# KERNEL_DIR is fetchKernel.sh's output; PROGRAM and its arguments are paths and words as the host
-# sees them (the guest mounts the host's root), one argument per line in /nt/argv. Each FILE goes
-# to /nt/files, which the program sees as /dev/shm/nt-files/<name> (a file the host writes after
-# boot is not guaranteed to reach the guest through 9p's cache; these are in the initramfs).
+# root; see guestInit.sh) and files for it. With --systemd, guestSystemd/ and CHECKOUT_TAR go along
+# to /nt/systemd and the guest boots systemd instead, which runs the command as a service, with the
+# tar's contents at /nt-qemu/checkout (guestSystemd/root.sh).
+#   buildInitramfs.sh KERNEL_DIR OUTPUT.cpio [--systemd CHECKOUT_TAR] [--file FILE]... PROGRAM [ARG...]
+# KERNEL_DIR is fetchKernel.sh's output; PROGRAM and its arguments are paths and words as the guest
+# sees them (the host's root, and /nt-qemu with --systemd), one argument per line in /nt/argv. Each FILE goes
+# to /nt/files, which the program sees as /dev/shm/nt-files/<name> (/nt-qemu/files/<name> with
+# --systemd; a file the host writes after boot is not guaranteed to reach the guest through 9p's
+# cache; these are in the initramfs).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-usage="usage: buildInitramfs.sh KERNEL_DIR OUTPUT.cpio [--file FILE]... PROGRAM [ARG...]"
+usage="usage: buildInitramfs.sh KERNEL_DIR OUTPUT.cpio [--systemd CHECKOUT_TAR] [--file FILE]... PROGRAM [ARG...]"
 (($# >= 3)) || { echo "$usage" >&2; exit 2; }
 kernel=$1
 output=$2
 shift 2
+checkout_tar=""
+if [[ "${1:-}" == "--systemd" ]]; then
+  (($# >= 2)) || { echo "$usage" >&2; exit 2; }
+  checkout_tar=$2
+  shift 2
+fi
 files=()
 while [[ "${1:-}" == "--file" ]]; do
   (($# >= 2)) || { echo "$usage" >&2; exit 2; }
@@ -38,6 +47,10 @@ chmod 0755 "$root"
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/nt-modules" "$root/nt/files"
 cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$here/guestInit.sh" "$root/init"
+if [[ -n "$checkout_tar" ]]; then
+  cp -r "$here/guestSystemd" "$root/nt/systemd"
+  cp "$checkout_tar" "$root/nt/systemd/checkout.tar"
+fi
 
 # Each module after the modules its own modinfo says it depends on; a new dependency in a later
 # Debian kernel fails here, by name, rather than as an insmod error in the guest.

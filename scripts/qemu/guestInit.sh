@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of the QEMU guest that runHelperProof.sh boots (busybox, PID 1). Loads the drivers, mounts
-# the host's root (9p, read-only) at /host, and runs the guest program there with chroot, as root:
+# the host's root (9p, read-only) at /host, and runs the guest program there with chroot, as root
+# (runSystemdProof.sh's guest boots systemd there instead: guestSystemd/root.sh):
 # the host's node, this checkout's dist/ and native modules, the guest's own /proc, /sys and /dev.
 # The one writable place is the guest's /dev/shm (tmpfs): nothing is mounted over the host's /tmp
 # or /run, which may hold the checkout or node itself.
@@ -32,6 +33,8 @@ dmesg -n 1
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose host /host ||
   fail "mounting the host's root over 9p failed"
+# buildInitramfs.sh --systemd: systemd as PID 1 runs the program; root.sh never returns.
+if [ -f /nt/systemd/root.sh ]; then . /nt/systemd/root.sh; fi
 mount --bind /proc /host/proc || fail "binding /proc failed"
 mount --bind /sys /host/sys || fail "binding /sys failed"
 mount --bind /dev /host/dev || fail "binding /dev failed"

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { HelperClient } from "../../protocol/helper/HelperClient.js";
 import type { HelperConfig } from "../../nvme-helper/config/helperConfigSchema.js";
 import { rejectionCode } from "../support/rejectionCode.js";
+import { GuestChecks } from "./GuestChecks.js";
 import { GuestHelperProcess, withTimeout } from "./GuestHelperProcess.js";
 import { HELPER_CRASH_STEPS } from "./helperCrashSteps.js";
 import { blockNodeNumber, readKernelDevice, vfioGroupNodeExists } from "./readKernelDevice.js";
@@ -43,11 +44,10 @@ const journal = path.join(state, "journal");
 const config = writeConfig("etc", serial);
 const wrongSerialConfig = writeConfig("etc-wrong-serial", `${serial}-NOT`);
 
-let failures = 0;
-let checks = 0;
 /** The helper running now, stopped after a failed check so the next one starts clean. */
 let running: GuestHelperProcess | undefined;
-const started = Date.now();
+const checks = new GuestChecks(stopHelper);
+const check = checks.check.bind(checks);
 
 await check("the allowlisted controller is on nvme at boot with its serial, its block device, and an IOMMU group of its own", async () => {
   const namespace = await waitForNvme(bdf, serial, 60_000);
@@ -190,25 +190,7 @@ for (const { step, verb, left: expectedLeft } of HELPER_CRASH_STEPS) {
 }
 
 await stopHelper().catch(() => {});
-process.stdout.write(`guest: ${checks} checks, ${failures} failed, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-process.stdout.write(`NT-QEMU-RESULT ${failures === 0 && checks > 0 ? "pass" : "fail"}\n`);
-// Exit now: a handle left open by a failed check must not keep the guest up until the host's timeout.
-process.exit(failures === 0 ? 0 : 1);
-
-/** Runs one check and prints its line; a failure stops the helper so the next check starts clean. */
-async function check(name: string, body: () => Promise<void> | void): Promise<void> {
-  checks += 1;
-  const t0 = Date.now();
-  try {
-    await body();
-    process.stdout.write(`ok ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-  } catch (err) {
-    failures += 1;
-    const why = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " | ").slice(0, 800);
-    process.stdout.write(`not ok ${name}: ${why}\n`);
-    await stopHelper().catch(() => {});
-  }
-}
+checks.finish();
 
 async function stopHelper(): Promise<void> {
   const helper = running;
