@@ -33,7 +33,7 @@ export const chatCommand: CommandModule<GlobalArgs, ChatArgs> = {
     try {
       const interactive = process.stdin.isTTY === true;
       const model = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
+        load: loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
       });
       if (model.info.chatFormat === undefined) {
         throw new NtError("NT_E_UNSUPPORTED", `model ${model.name} has no chat template ntd can apply `

@@ -31,7 +31,7 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const loaded = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), name: argv.name, storage: argv.storage, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
+        load: loadArgsOf(argv), name: argv.name, storage: argv.storage, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
       });
       process.stdout.write(`${argv.json ? JSON.stringify(loaded, null, 2) : describeLoad(loaded)}\n`);
     } finally {

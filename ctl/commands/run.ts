@@ -47,7 +47,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     let printedText = false;
     try {
       const model = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
+        load: loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
       });
       // The keep-alive goes with the generation, not the load: "--keep-alive 0" would unload the
       // model between the two requests; the daemon restarts the timer from it when the request ends.

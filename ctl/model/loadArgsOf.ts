@@ -1,11 +1,12 @@
+import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { LoadArgs } from "./LoadArgs.js";
 
 /**
- * The parsed load options that shape a load: everything in LoadArgs but the keep-alive, which
- * `run` and `chat` send with each generation instead (so "--keep-alive 0" does not unload the
- * model between the load and the generation).
+ * The protocol's load options from the parsed flags: the one place ntctl's flag names meet the
+ * wire's. The keep-alive is not among them: `run` and `chat` send it with each generation instead
+ * (so "--keep-alive 0" does not unload the model between the load and the generation).
  */
-export function loadArgsOf(argv: LoadArgs): Omit<LoadArgs, "keepAlive"> {
+export function loadArgsOf(argv: LoadArgs): LoadOptions {
   const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots } = argv;
-  return { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots };
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots };
 }

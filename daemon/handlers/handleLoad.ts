@@ -3,22 +3,11 @@ import { percentProgress } from "./percentProgress.js";
 import type { VerbHandler } from "./VerbHandler.js";
 
 /**
- * `load`: loads a model with the placement asked for (or finds it loaded, taking the keep-alive
+ * `load`: loads a model with the options asked for (or finds it loaded, taking the keep-alive
  * given), sending a progress event each time another whole percent of its weights has been read.
+ * The request's options go to the registry as they came.
  */
-export const handleLoad: VerbHandler<"load"> = async (params, context, signal, emit) => {
-  const model = await context.models.load(params.model, {
-    storage: params.storage,
-    name: params.name,
-    nCtx: params.nCtx,
-    threads: params.threads,
-    keepAlive: params.keepAlive,
-    backend: params.backend,
-    vramBudget: params.vramBudget,
-    pinnedBudget: params.pinnedBudget,
-    stagingSlots: params.stagingSlots,
-    signal,
-    onProgress: percentProgress(emit),
-  });
+export const handleLoad: VerbHandler<"load"> = async ({ model: reference, ...options }, context, signal, emit) => {
+  const model = await context.models.load(reference, { ...options, signal, onProgress: percentProgress(emit) });
   return { name: model.name, path: model.path, info: modelInfoOf(model) };
 };

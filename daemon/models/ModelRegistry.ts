@@ -8,7 +8,7 @@ import { NtError } from "../../protocol/NtError.js";
 import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
-import type { PlacementParams } from "../../protocol/verbs/placementParams.js";
+import { LOAD_OPTION_KEYS, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSocketPath.js";
 import { HelperImageSource } from "../storage/HelperImageSource.js";
 import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.js";
@@ -48,11 +48,11 @@ export interface ModelRegistryOptions {
    */
   maxQueue?: number;
   /**
-   * Context size, threads, backend and budgets for loads that do not give their own (the daemon's
-   * configuration keys contextSize, threads, backend, vramBudget, pinnedBudget). Default: none,
-   * so the engine's defaults apply.
+   * Load options for loads that do not give their own (from the daemon's configuration keys
+   * contextSize, threads, backend, vramBudget, pinnedBudget). Default: none, so the engine's
+   * defaults apply.
    */
-  defaultLoad?: DefaultLoadOptions;
+  defaultLoad?: LoadOptions;
   /** Told the name and duration in seconds of every successful load (the load-duration metric). */
   onLoaded?: (name: string, seconds: number) => void;
   /**
@@ -62,14 +62,11 @@ export interface ModelRegistryOptions {
   rawImages?: RawImageSource;
 }
 
-/** What a load takes from the daemon's configuration when it does not say. */
-export type DefaultLoadOptions = Pick<ModelLoadOptions, "nCtx" | "threads" | "backend" | "vramBudget" | "pinnedBudget">;
-
 /**
- * Options of one load. The placement options (backend, vramBudget, pinnedBudget, stagingSlots;
- * see placementParamsSchema) apply to a new load only: a model already held keeps its placement.
+ * Options of one load: the protocol's load options (loadOptionsSchema), which apply to a new load
+ * only (a model already held keeps its placement), and how this caller finds and waits for it.
  */
-export interface ModelLoadOptions extends PlacementParams {
+export interface ModelLoadOptions extends LoadOptions {
   /**
    * "file" (default): the reference is a file's path (or a loaded model's name); "raw": it is the
    * name of an image placed on a raw block device, found and opened through `rawImages`.
@@ -77,10 +74,6 @@ export interface ModelLoadOptions extends PlacementParams {
   storage?: "file" | "raw";
   /** The name to load it under. Default: the file name without ".gguf"; for a raw image, its name. */
   name?: string;
-  /** Context size per sequence. Default: the model's training context, at most 4096 (the engine's default). */
-  nCtx?: number;
-  /** CPU threads of the forward pass. Default: one per hardware thread (the engine's default). */
-  threads?: number;
   /**
    * How long the model stays loaded once idle; replaces the keep-alive of a model already held.
    * Default: the registry's defaultKeepAlive for a new load; unchanged for a model already held.
@@ -123,7 +116,7 @@ export class ModelRegistry {
   #maxLoadedModels: number;
   readonly #maxSequences: number;
   #maxQueue: number;
-  #defaultLoad: DefaultLoadOptions;
+  #defaultLoad: LoadOptions;
   /** By canonical path, in the order the models were first asked for. */
   readonly #entries = new Map<string, ModelEntry>();
   readonly #rawImages: RawImageSource;
@@ -494,20 +487,17 @@ export class ModelRegistry {
 }
 
 /**
- * The engine's options for one load: the load's own, else the daemon's defaults. Absent ones are
- * left out rather than passed as undefined, so the engine applies its own defaults.
+ * The engine's options for one load: each load option the load's own, else the daemon's default,
+ * passed on unchanged. Absent ones are left out rather than passed as undefined, so the engine
+ * applies its own defaults.
  */
-function nativeLoadOptions(options: ModelLoadOptions, defaults: DefaultLoadOptions, maxSequences: number): NativeModelOptions {
-  const chosen: NativeModelOptions = {
-    nCtx: options.nCtx ?? defaults.nCtx,
-    threads: options.threads ?? defaults.threads,
-    maxSequences,
-    backend: options.backend ?? defaults.backend,
-    vramBudget: options.vramBudget ?? defaults.vramBudget,
-    pinnedBudget: options.pinnedBudget ?? defaults.pinnedBudget,
-    stagingSlots: options.stagingSlots,
-  };
-  return Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
+function nativeLoadOptions(options: ModelLoadOptions, defaults: LoadOptions, maxSequences: number): NativeModelOptions {
+  const chosen: NativeModelOptions = { maxSequences };
+  for (const key of LOAD_OPTION_KEYS) {
+    const value = options[key] ?? defaults[key];
+    if (value !== undefined) Object.assign(chosen, { [key]: value });
+  }
+  return chosen;
 }
 
 /** A reference with a "/" is a path; names cannot contain one (the load schema refuses it). */
