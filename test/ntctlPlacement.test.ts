@@ -6,7 +6,7 @@ import { formatModelTable } from "../ctl/status/formatModelTable.js";
 import { formatPlacement } from "../ctl/status/formatPlacement.js";
 import { formatStages } from "../ctl/status/formatStages.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
-import { placementOf } from "../daemon/models/placementOf.js";
+import { placementOf } from "../daemon/models/wireForms.js";
 import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
 import { fakePlacement } from "./support/fakePlacement.js";

@@ -7,7 +7,7 @@ import { benchModel } from "../bench/benchModel.js";
 import { formatBenchTable } from "../bench/formatBenchTable.js";
 import { positiveIntegerOption } from "../bench/positiveIntegerOption.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import { placementOptions } from "../model/placementOptions.js";
+import { placementOptions } from "../model/loadFlags.js";
 
 interface BenchArgs extends GlobalArgs {
   files: string[];

@@ -4,10 +4,8 @@ import { ChatSession } from "../chat/ChatSession.js";
 import type { SamplingArgs } from "../generate/SamplingArgs.js";
 import { samplingOptions } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import type { LoadArgs } from "../model/LoadArgs.js";
-import { loadArgsOf } from "../model/loadArgsOf.js";
+import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
 import { loadModel } from "../model/loadModel.js";
-import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
 
 interface ChatArgs extends GlobalArgs, SamplingArgs, LoadArgs {
@@ -33,7 +31,7 @@ export const chatCommand: CommandModule<GlobalArgs, ChatArgs> = {
     try {
       const interactive = process.stdin.isTTY === true;
       const model = await loadModel(client, argv.model, {
-        load: loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
+        load: loadOptionsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
       });
       if (model.info.chatFormat === undefined) {
         throw new NtError("NT_E_UNSUPPORTED", `model ${model.name} has no chat template ntd can apply `

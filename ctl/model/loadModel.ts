@@ -7,7 +7,7 @@ import { toModelReference } from "./toModelReference.js";
 
 /** Options of loadModel. */
 export interface LoadModelOptions {
-  /** The load options, sent as they are (loadArgsOf makes them from the flags). Default: none, the daemon's. */
+  /** The load options, sent as they are (loadOptionsOf makes them from the flags). Default: none, the daemon's. */
   load?: LoadOptions;
   /** How long the daemon keeps the model loaded once idle (see LoadArgs.keepAlive). Default: the daemon's. */
   keepAlive?: KeepAlive;

@@ -3,7 +3,7 @@ import type {
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
-import { placementOf } from "./placementOf.js";
+import { placementOf } from "./wireForms.js";
 
 /** The end of a generation that finished normally. */
 export type NativeGenerationEnd = Extract<NativeGenerateEvent, { type: "done" }> & { reason: "stop" | "length" | "context" };

@@ -12,7 +12,7 @@ import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.j
 import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
 import { ModelScheduler } from "./ModelScheduler.js";
-import { modelStatusOf } from "./modelStatusOf.js";
+import { modelStatusOf } from "./wireForms.js";
 import { ModelTable } from "./ModelTable.js";
 import { resolveModelSource, type ModelSource } from "./resolveModelSource.js";
 
