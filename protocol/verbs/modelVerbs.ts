@@ -5,6 +5,8 @@ import { loadProgressEventSchema } from "./loadProgressEvent.js";
 import { modelInfoSchema } from "./modelInfo.js";
 import { modelReferenceSchema } from "./modelReference.js";
 
+// The verbs of a model's residency: load it, unload it, cancel its requests.
+
 /**
  * `load`: loads a GGUF model, streaming `progress` events, and answers with its name and facts.
  * A model already loaded from the same file (or under the given name) is answered at once,
@@ -42,5 +44,37 @@ export const loadVerb = {
     /** The model file's canonical absolute path; for a raw image "raw:<bdf>/<image name>". */
     path: z.string(),
     info: modelInfoSchema,
+  }),
+};
+
+/**
+ * `unload`: frees a model. Its requests in flight end with NT_E_CANCELLED; a model still loading
+ * is unloaded once its load ends.
+ */
+export const unloadVerb = {
+  params: z.strictObject({
+    /** The model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+  }),
+  result: z.strictObject({
+    /** The name the model had. */
+    name: z.string(),
+  }),
+};
+
+/**
+ * `cancelAll`: cancels every `generate` and `chat` request in flight for one model (from any
+ * client); each ends with NT_E_CANCELLED. The model stays loaded. What `ntctl stop` sends.
+ */
+export const cancelAllVerb = {
+  params: z.strictObject({
+    /** The model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+  }),
+  result: z.strictObject({
+    /** The model's name. */
+    name: z.string(),
+    /** How many requests were cancelled. */
+    cancelled: z.int().nonnegative(),
   }),
 };
