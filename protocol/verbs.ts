@@ -1,14 +1,10 @@
 import type { z } from "zod";
-import { cancelAllVerb } from "./verbs/cancelAllVerb.js";
 import { chatVerb } from "./verbs/chatVerb.js";
-import { detokenizeVerb } from "./verbs/detokenizeVerb.js";
+import { pingVerb, versionVerb } from "./verbs/daemonVerbs.js";
 import { generateVerb } from "./verbs/generateVerb.js";
-import { loadVerb } from "./verbs/loadVerb.js";
-import { pingVerb } from "./verbs/pingVerb.js";
+import { cancelAllVerb, loadVerb, unloadVerb } from "./verbs/modelVerbs.js";
 import { statusVerb } from "./verbs/statusVerb.js";
-import { tokenizeVerb } from "./verbs/tokenizeVerb.js";
-import { unloadVerb } from "./verbs/unloadVerb.js";
-import { versionVerb } from "./verbs/versionVerb.js";
+import { detokenizeVerb, tokenizeVerb } from "./verbs/tokenizerVerbs.js";
 
 /**
  * Every verb of ntd.sock: its name → the schemas of its params, its result and, for a verb that

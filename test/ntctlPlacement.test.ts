@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { formatPlacement } from "../ctl/status/formatPlacement.js";
 import { formatModelTable, formatStages } from "../ctl/status/formatStatus.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
-import { placementOf } from "../daemon/models/placementOf.js";
+import { placementOf } from "../daemon/models/wireForms.js";
 import type { ModelStatus } from "../protocol/verbs/modelStatus.js";
 import { fakeEngine, type FakeEngine } from "./support/fakeEngine.js";
 import { fakePlacement } from "./support/fakePlacement.js";

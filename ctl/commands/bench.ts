@@ -7,7 +7,7 @@ import type { BenchModel, BenchReport } from "../bench/BenchReport.js";
 import { benchModel } from "../bench/benchModel.js";
 import { formatBenchTable } from "../bench/formatBenchTable.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import { placementOptions } from "../model/placementOptions.js";
+import { placementOptions } from "../model/loadFlags.js";
 
 interface BenchArgs extends GlobalArgs {
   files: string[];

@@ -3,10 +3,8 @@ import { NtError } from "../../protocol/NtError.js";
 import { ChatSession } from "../chat/ChatSession.js";
 import { samplingOptions, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import type { LoadArgs } from "../model/LoadArgs.js";
-import { loadArgsOf } from "../model/loadArgsOf.js";
+import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
 import { loadModel } from "../model/loadModel.js";
-import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
 
 interface ChatArgs extends GlobalArgs, SamplingArgs, LoadArgs {
@@ -32,7 +30,7 @@ export const chatCommand: CommandModule<GlobalArgs, ChatArgs> = {
     try {
       const interactive = process.stdin.isTTY === true;
       const model = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
+        load: loadOptionsOf(argv), showProgress: !argv.json && process.stderr.isTTY,
       });
       if (model.info.chatFormat === undefined) {
         throw new NtError("NT_E_UNSUPPORTED", `model ${model.name} has no chat template ntd can apply `

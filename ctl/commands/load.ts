@@ -2,10 +2,8 @@ import type { Argv, CommandModule } from "yargs";
 import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes } from "../format.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import type { LoadArgs } from "../model/LoadArgs.js";
-import { loadArgsOf } from "../model/loadArgsOf.js";
+import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
 import { loadModel } from "../model/loadModel.js";
-import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
 import { formatPlacement } from "../status/formatPlacement.js";
 
@@ -31,7 +29,7 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const loaded = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), name: argv.name, storage: argv.storage, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
+        load: loadOptionsOf(argv), name: argv.name, storage: argv.storage, keepAlive: argv.keepAlive, showProgress: !argv.json && process.stderr.isTTY,
       });
       process.stdout.write(`${argv.json ? JSON.stringify(loaded, null, 2) : describeLoad(loaded)}\n`);
     } finally {

@@ -3,10 +3,8 @@ import { NtError } from "../../protocol/NtError.js";
 import { formatTimings, generationJson } from "../generate/generationOutput.js";
 import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
-import type { LoadArgs } from "../model/LoadArgs.js";
-import { loadArgsOf } from "../model/loadArgsOf.js";
+import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
 import { loadModel } from "../model/loadModel.js";
-import { loadOptions } from "../model/loadOptions.js";
 import { NtClient } from "../NtClient.js";
 import { reportError } from "../reportError.js";
 
@@ -42,7 +40,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     let printedText = false;
     try {
       const model = await loadModel(client, argv.model, {
-        ...loadArgsOf(argv), showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
+        load: loadOptionsOf(argv), showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
       });
       // The keep-alive goes with the generation, not the load: "--keep-alive 0" would unload the
       // model between the two requests; the daemon restarts the timer from it when the request ends.

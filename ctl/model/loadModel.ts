@@ -1,11 +1,16 @@
 import { SingleBar } from "cli-progress";
+import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
+import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { VerbResult } from "../../protocol/verbs.js";
 import type { NtClient } from "../NtClient.js";
-import type { LoadArgs } from "./LoadArgs.js";
 import { toModelReference } from "./toModelReference.js";
 
 /** Options of loadModel. */
-export interface LoadModelOptions extends LoadArgs {
+export interface LoadModelOptions {
+  /** The load options, sent as they are (loadOptionsOf makes them from the flags). Default: none, the daemon's. */
+  load?: LoadOptions;
+  /** How long the daemon keeps the model loaded once idle (see LoadArgs.keepAlive). Default: the daemon's. */
+  keepAlive?: KeepAlive;
   /** The name to load the model under. Default: the daemon's choice (the file name without .gguf). */
   name?: string;
   /**
@@ -31,9 +36,8 @@ export async function loadModel(client: NtClient, argument: string, options: Loa
     return await client.request("load", {
       // storage is sent only for "raw", so a file load still works with a daemon that predates it.
       model: options.storage === "raw" ? argument : toModelReference(argument),
-      ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name, nCtx: options.ctxSize, threads: options.threads,
-      keepAlive: options.keepAlive, backend: options.backend, vramBudget: options.vramBudget,
-      pinnedBudget: options.pinnedBudget, stagingSlots: options.stagingSlots,
+      ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name,
+      keepAlive: options.keepAlive, ...options.load,
     }, {
       signal,
       onEvent: ({ done, total }) => {

@@ -2,6 +2,7 @@
  * The shape of the native addon (cuda-engine/src/napi). Every function that touches a file or a
  * device is asynchronous so the JS event loop is never blocked by engine work (DESIGN §4).
  */
+import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
 /** One compute device the engine can use. */
 export interface EngineDevice {
@@ -80,39 +81,17 @@ export interface GgufHeader {
   tensors: GgufTensorInfo[];
 }
 
-/** Options of {@link EngineBinding.loadModel}. */
-export interface NativeModelOptions {
-  /** Context size per sequence in tokens. Default: the model's training context, at most 4096. */
-  nCtx?: number;
-  /** CPU threads for the forward pass. Default: one per hardware thread. */
-  threads?: number;
+/**
+ * Options of {@link EngineBinding.loadModel}: the protocol's load options (loadOptionsSchema,
+ * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots), which
+ * the N-API layer converts once to the engine's ModelOptions, plus what only the daemon or
+ * nt-bench decides. A backend other than "auto", "cpu" or "cuda" is refused with NT_E_BAD_REQUEST.
+ */
+export interface NativeModelOptions extends LoadOptions {
   /** Sequences that share one forward pass (continuous batching); more requests wait. Default 4. */
   maxSequences?: number;
   /** Tokens in one forward pass at most; longer prompts are processed in chunks. Default 512. */
   nBatch?: number;
-  /**
-   * Which backend runs the forward pass. "auto" (the default): CUDA when a usable device exists,
-   * else the CPU. "cuda" without a usable GPU fails with NT_E_NO_DEVICE; any other value with
-   * NT_E_BAD_REQUEST.
-   */
-  backend?: "auto" | "cpu" | "cuda";
-  /**
-   * Bytes of device memory the model may take: resident weights (tier A), the KV cache,
-   * activations and the VRAM slots streamed layers are copied into. On the CPU backend the
-   * "device memory" is a budgeted host region, so the same plan runs there. Default: the device's
-   * free memory minus a safety margin. Weights that do not fit are streamed each pass.
-   */
-  vramBudget?: number;
-  /**
-   * Bytes of pinned host RAM the model may take: weights kept there and copied each pass (tier B)
-   * plus the staging ring that storage reads land in. Default: the engine's choice from physical RAM.
-   */
-  pinnedBudget?: number;
-  /**
-   * Pinned staging buffers in the ring between storage reads and device copies: prefetch depth + 1,
-   * at least 3 (one being read, one being copied, one being computed on). Default 3.
-   */
-  stagingSlots?: number;
   /**
    * Let streamed (tier C) reads fall back to buffered I/O where O_DIRECT is refused (tmpfs, some
    * network filesystems) instead of failing the load. Default false: page-cache reads would make

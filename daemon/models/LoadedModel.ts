@@ -3,7 +3,7 @@ import type {
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
-import { placementOf } from "./placementOf.js";
+import { placementOf } from "./wireForms.js";
 
 /** The end of a generation that finished normally. */
 export type NativeGenerationEnd = Extract<NativeGenerateEvent, { type: "done" }> & { reason: "stop" | "length" | "context" };
@@ -25,10 +25,11 @@ export interface LoadedModelOptions {
    */
   cancelGraceMs?: number;
   /**
-   * Generations in flight at most (running plus waiting in the engine's queue); one more is
-   * refused at once with NT_E_BUSY. Default: no limit.
+   * Asked before each generation with the number already in flight (running plus waiting in the
+   * engine's queue); throws (NT_E_BUSY) to refuse it. The registry's ModelScheduler decides.
+   * Default: every generation is taken.
    */
-  maxInFlight?: number;
+  admit?: (inFlight: number) => void;
   /**
    * Called after each generation starts and after each ends (however it ends), with the number
    * still in flight; the registry restarts keep-alive timers from it. Default: nothing.
@@ -70,8 +71,7 @@ export class LoadedModel {
   readonly placementError: NtError | undefined;
   readonly #native: NativeModel;
   readonly #cancelGraceMs: number;
-  /** Generations in flight at most; the registry lowers or raises it when the limits are reloaded. */
-  maxInFlight: number;
+  readonly #admit: (inFlight: number) => void;
   readonly #onActivity: (inFlight: number) => void;
   readonly #onFailure: (failure: NtError) => void;
   #failureReported = false;
@@ -85,7 +85,7 @@ export class LoadedModel {
     this.path = options.path;
     this.#native = options.native;
     this.#cancelGraceMs = options.cancelGraceMs ?? 5000;
-    this.maxInFlight = options.maxInFlight ?? Infinity;
+    this.#admit = options.admit ?? (() => {});
     this.#onActivity = options.onActivity ?? (() => {});
     this.#onFailure = options.onFailure ?? (() => {});
     this.info = wrapped(() => options.native.info());
@@ -155,10 +155,11 @@ export class LoadedModel {
     signal: AbortSignal): Promise<NativeGenerationEnd> {
     this.#assertUsable();
     if (signal.aborted) return Promise.reject(new NtError("NT_E_CANCELLED", "the request was cancelled before it started"));
-    if (this.#running.size >= this.maxInFlight) {
-      // Refused before the engine sees it: a client should retry later rather than wait unboundedly.
-      return Promise.reject(new NtError("NT_E_BUSY",
-        `model ${this.name} has ${this.#running.size} requests in flight, its limit (running plus queued); try again later`));
+    try {
+      // Refused before the engine sees it.
+      this.#admit(this.#running.size);
+    } catch (err) {
+      return Promise.reject(NtError.from(err));
     }
     return new Promise((resolve, reject) => {
       let id: number | undefined;

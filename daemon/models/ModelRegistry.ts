@@ -1,20 +1,20 @@
 import { closeSync } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import winston, { type Logger } from "winston";
 import type { EngineBinding, NativeModelOptions } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
-import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
+import { LOAD_OPTION_KEYS, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
-import type { PlacementParams } from "../../protocol/verbs/placementParams.js";
 import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSocketPath.js";
 import { HelperImageSource } from "../storage/HelperImageSource.js";
 import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.js";
 import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
-import { modelStatusOf } from "./modelStatusOf.js";
+import { ModelScheduler } from "./ModelScheduler.js";
+import { modelStatusOf } from "./wireForms.js";
+import { ModelTable } from "./ModelTable.js";
+import { resolveModelSource, type ModelSource } from "./resolveModelSource.js";
 
 /** Options of a ModelRegistry. */
 export interface ModelRegistryOptions {
@@ -48,11 +48,11 @@ export interface ModelRegistryOptions {
    */
   maxQueue?: number;
   /**
-   * Context size, threads, backend and budgets for loads that do not give their own (the daemon's
-   * configuration keys contextSize, threads, backend, vramBudget, pinnedBudget). Default: none,
-   * so the engine's defaults apply.
+   * Load options for loads that do not give their own (from the daemon's configuration keys
+   * contextSize, threads, backend, vramBudget, pinnedBudget). Default: none, so the engine's
+   * defaults apply.
    */
-  defaultLoad?: DefaultLoadOptions;
+  defaultLoad?: LoadOptions;
   /** Told the name and duration in seconds of every successful load (the load-duration metric). */
   onLoaded?: (name: string, seconds: number) => void;
   /**
@@ -62,14 +62,11 @@ export interface ModelRegistryOptions {
   rawImages?: RawImageSource;
 }
 
-/** What a load takes from the daemon's configuration when it does not say. */
-export type DefaultLoadOptions = Pick<ModelLoadOptions, "nCtx" | "threads" | "backend" | "vramBudget" | "pinnedBudget">;
-
 /**
- * Options of one load. The placement options (backend, vramBudget, pinnedBudget, stagingSlots;
- * see placementParamsSchema) apply to a new load only: a model already held keeps its placement.
+ * Options of one load: the protocol's load options (loadOptionsSchema), which apply to a new load
+ * only (a model already held keeps its placement), and how this caller finds and waits for it.
  */
-export interface ModelLoadOptions extends PlacementParams {
+export interface ModelLoadOptions extends LoadOptions {
   /**
    * "file" (default): the reference is a file's path (or a loaded model's name); "raw": it is the
    * name of an image placed on a raw block device, found and opened through `rawImages`.
@@ -77,10 +74,6 @@ export interface ModelLoadOptions extends PlacementParams {
   storage?: "file" | "raw";
   /** The name to load it under. Default: the file name without ".gguf"; for a raw image, its name. */
   name?: string;
-  /** Context size per sequence. Default: the model's training context, at most 4096 (the engine's default). */
-  nCtx?: number;
-  /** CPU threads of the forward pass. Default: one per hardware thread (the engine's default). */
-  threads?: number;
   /**
    * How long the model stays loaded once idle; replaces the keep-alive of a model already held.
    * Default: the registry's defaultKeepAlive for a new load; unchanged for a model already held.
@@ -109,23 +102,16 @@ export interface ModelUseOptions {
 }
 
 /**
- * The models the daemon holds, keyed by canonical file path (a raw image's by "raw:<bdf>/<name>"),
- * each also found by its name. Loading
- * a file already held answers with it; concurrent loads of one file share one engine load. Each
- * model has a keep-alive timer that runs while no request is in flight and unloads it when it
- * fires; at most maxLoadedModels are held (the least recently used idle one makes room); each
- * model takes at most maxSequences + maxQueue requests at once.
+ * The models the daemon holds: loads them (one engine load per file, shared by concurrent loads
+ * of it), finds them for requests (ModelTable) and lists them. When models are evicted, expire or
+ * are refused is ModelScheduler's, which it asks at each load, lookup and request.
  */
 export class ModelRegistry {
   readonly #options: ModelRegistryOptions;
   readonly #logger: Logger;
-  #defaultKeepAliveMs: number;
-  #maxLoadedModels: number;
-  readonly #maxSequences: number;
-  #maxQueue: number;
-  #defaultLoad: DefaultLoadOptions;
-  /** By canonical path, in the order the models were first asked for. */
-  readonly #entries = new Map<string, ModelEntry>();
+  readonly #table = new ModelTable();
+  readonly #scheduler: ModelScheduler;
+  #defaultLoad: LoadOptions;
   readonly #rawImages: RawImageSource;
   /** Set once the daemon stops: every later request fails with it. */
   #closed: NtError | undefined;
@@ -133,30 +119,18 @@ export class ModelRegistry {
   constructor(options: ModelRegistryOptions) {
     this.#options = options;
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
-    this.#defaultKeepAliveMs = parseKeepAlive(options.defaultKeepAlive ?? "5m");
-    this.#maxLoadedModels = positiveInt(options.maxLoadedModels ?? 3, "maxLoadedModels");
-    this.#maxSequences = positiveInt(options.maxSequences ?? 4, "maxSequences");
-    this.#maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 16));
+    this.#scheduler = new ModelScheduler(this.#table, this.#logger, options);
     this.#defaultLoad = options.defaultLoad ?? {};
     this.#rawImages = options.rawImages ?? new HelperImageSource(() => defaultHelperSocketPath());
   }
 
   /**
-   * Applies reloaded limits (SIGHUP): the default keep-alive applies to later loads (models held
-   * keep theirs), the model count to later loads (nothing is unloaded to meet a lower one), and
-   * the queue limit at once to every model, the default context size, threads, backend and budgets to later loads.
-   * Fields left out keep their value.
+   * Applies reloaded limits (SIGHUP): the residency limits as ModelScheduler.configure says, and
+   * the default load options to later loads. Fields left out keep their value.
    */
   configure(limits: Pick<ModelRegistryOptions, "defaultKeepAlive" | "maxLoadedModels" | "maxQueue" | "defaultLoad">): void {
     if (limits.defaultLoad !== undefined) this.#defaultLoad = limits.defaultLoad;
-    if (limits.defaultKeepAlive !== undefined) this.#defaultKeepAliveMs = parseKeepAlive(limits.defaultKeepAlive);
-    if (limits.maxLoadedModels !== undefined) this.#maxLoadedModels = positiveInt(limits.maxLoadedModels, "maxLoadedModels");
-    if (limits.maxQueue !== undefined) {
-      this.#maxQueue = Math.max(0, Math.floor(limits.maxQueue));
-      for (const entry of this.#entries.values()) {
-        if (entry.model) entry.model.maxInFlight = this.#maxSequences + this.#maxQueue;
-      }
-    }
+    this.#scheduler.configure(limits);
   }
 
   /**
@@ -167,53 +141,28 @@ export class ModelRegistry {
    */
   async load(reference: string, options: ModelLoadOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    if (options.storage === "raw") return this.#loadRawImage(reference, options);
-    if (!isPathReference(reference)) {
-      const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
-      const entry = this.#entryByName(reference);
+    if (options.storage !== "raw" && !ModelTable.isPath(reference)) {
+      const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
+      const entry = this.#table.usable(reference);
       const model = await this.#await(entry, options);
-      this.#use(entry, keepAliveMs);
+      this.#scheduler.use(entry, keepAliveMs);
       return model;
     }
-    const file = await canonicalModelPath(reference);
-    return this.#loadKeyed(file, reference, path.basename(file).replace(/\.gguf$/i, ""), options);
+    const source = await resolveModelSource(reference, options.storage, this.#rawImages);
+    return this.#loadKeyed(source, reference, options);
   }
 
   /**
-   * A load with storage "raw": the image named `imageName` on the device the helper reports it
-   * on, keyed "raw:<bdf>/<name>" (never a file path, which starts with "/"). The engine gets the
-   * helper's fd with the image's offset and size; the fd is closed once the load settles.
+   * Loads the model of `source`, or answers with the one held under its key; `reference` is what
+   * the request said (an alias).
    */
-  async #loadRawImage(imageName: string, options: ModelLoadOptions): Promise<LoadedModel> {
-    if (isPathReference(imageName)) {
-      throw new NtError("NT_E_BAD_REQUEST", `with storage "raw" the model is the name of a placed image, not a path like ${imageName}`);
-    }
-    const { bdf } = await this.#rawImages.locate(imageName);
-    this.#assertOpen();
-    const open = async (): Promise<OpenedRawImage> => {
-      const image = await this.#rawImages.open(bdf);
-      if (image.name !== imageName) {
-        closeSync(image.fd);
-        throw new NtError("NT_E_MODEL_NOT_FOUND", `the image on ${bdf} is now ${image.name}, not ${imageName}; load it again`);
-      }
-      return image;
-    };
-    return this.#loadKeyed(`raw:${bdf}/${imageName}`, imageName, imageName, options, open);
-  }
-
-  /**
-   * Loads the model keyed `key` (a canonical file path, or a raw image's "raw:<bdf>/<name>"), or
-   * answers with the one held under that key; `reference` is what the request said (an alias).
-   * With `openImage`, the weights come from the raw image it opens; without, from the file `key`.
-   */
-  async #loadKeyed(key: string, reference: string, defaultName: string, options: ModelLoadOptions,
-    openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
-    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
-    const file = key;
+  async #loadKeyed(source: ModelSource, reference: string, options: ModelLoadOptions): Promise<LoadedModel> {
+    const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
+    const file = source.key;
     this.#assertOpen();
     // From here to the entry's creation nothing awaits, so concurrent loads see each other's
     // entries: one engine load per file, and the model count limit holds.
-    const existing = this.#entries.get(file);
+    const existing = this.#table.get(file);
     if (existing?.unloaded) {
       // Being unloaded: load it afresh once that is over.
       await existing.unloaded.catch(() => {});
@@ -222,35 +171,36 @@ export class ModelRegistry {
     if (existing && existing.state !== "failed") {
       existing.aliases.add(reference);
       const model = await this.#await(existing, options);
-      this.#use(existing, keepAliveMs);
+      this.#scheduler.use(existing, keepAliveMs);
       return model;
     }
-    if (existing) this.#entries.delete(file); // failed before: this load replaces it
-    const name = options.name ?? defaultName;
-    const taken = this.#findByName(name);
+    if (existing) this.#table.remove(existing); // failed before: this load replaces it
+    const name = options.name ?? source.defaultName;
+    const taken = this.#table.findByName(name);
     if (taken?.state === "failed" && taken.unloaded) {
       // A failed model still being freed: its memory is freed before this load takes any.
       await taken.unloaded;
       return this.load(reference, options);
     }
-    if (taken?.state === "failed") this.#entries.delete(taken.path);
+    if (taken?.state === "failed") this.#table.remove(taken);
     else if (taken) {
       throw new NtError("NT_E_BAD_REQUEST",
         `the name ${name} is taken by the model loaded from ${taken.path}; load ${file} under another name`);
     }
     const engine = this.#options.loadEngine();
-    const evicted = this.#makeRoom(name);
-    const entry: ModelEntry = new ModelEntry(name, file, keepAliveMs ?? this.#defaultKeepAliveMs, async (onProgress) => {
+    const evicted = this.#scheduler.makeRoom(name);
+    const entry: ModelEntry = new ModelEntry(name, file, this.#scheduler.initialKeepAliveMs(options.keepAlive), async (onProgress) => {
       // The evicted model's memory is freed before this one's is taken.
       await evicted?.unloaded?.catch(() => {});
       return this.#loadNative(engine, name, file, options, onProgress, {
-        onActivity: () => this.#onActivity(entry),
-        onFailure: (failure) => this.#onModelFailure(entry, failure),
-      }, openImage);
+        onActivity: () => this.#scheduler.onActivity(entry),
+        onFailure: (failure) => this.#scheduler.onModelFailure(entry, failure),
+        admit: (inFlight) => this.#scheduler.admit(name, inFlight),
+      }, source.openImage);
     });
     entry.aliases.add(reference);
-    this.#entries.set(file, entry);
-    entry.ready.then(() => this.#onActivity(entry), (err: unknown) => {
+    this.#table.add(entry);
+    entry.ready.then(() => this.#scheduler.onActivity(entry), (err: unknown) => {
       this.#logger.warn(`loading ${name} from ${file} failed: ${NtError.from(err).message}`);
     });
     return this.#await(entry, options);
@@ -263,15 +213,15 @@ export class ModelRegistry {
    */
   async get(reference: string, signal?: AbortSignal, options: ModelUseOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    const keepAliveMs = options.keepAlive === undefined ? undefined : parseKeepAlive(options.keepAlive);
-    const entry = this.#find(reference);
-    if ((!entry || entry.state === "failed") && options.autoLoad && isPathReference(reference)) {
+    const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
+    const entry = this.#table.find(reference);
+    if ((!entry || entry.state === "failed") && options.autoLoad && ModelTable.isPath(reference)) {
       return this.load(reference, { keepAlive: options.keepAlive, onProgress: options.onProgress, signal });
     }
-    if (!entry) throw notLoaded(reference);
-    if (entry.state === "failed") throw failedModel(entry);
+    if (!entry) throw ModelTable.notLoaded(reference);
+    if (entry.state === "failed") throw ModelTable.failed(entry);
     const model = await this.#await(entry, { signal, onProgress: options.onProgress });
-    this.#use(entry, keepAliveMs);
+    this.#scheduler.use(entry, keepAliveMs);
     return model;
   }
 
@@ -281,13 +231,9 @@ export class ModelRegistry {
    * its memory is freed, for a model that failed after loading). Returns the model's name.
    */
   async unload(reference: string, reason?: NtError): Promise<string> {
-    const entry = this.#find(reference);
-    if (!entry) throw notLoaded(reference);
-    if (entry.state === "failed") {
-      await this.#unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
-      return entry.name;
-    }
-    await this.#unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
+    const entry = this.#table.find(reference);
+    if (!entry) throw ModelTable.notLoaded(reference);
+    await this.#scheduler.unload(entry, reason ?? new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded`));
     return entry.name;
   }
 
@@ -296,8 +242,8 @@ export class ModelRegistry {
    * stays loaded. Returns its name and how many were cancelled.
    */
   cancelAll(reference: string): { name: string; cancelled: number } {
-    const entry = this.#find(reference);
-    if (!entry || entry.state === "failed") throw entry ? failedModel(entry) : notLoaded(reference);
+    const entry = this.#table.find(reference);
+    if (!entry || entry.state === "failed") throw entry ? ModelTable.failed(entry) : ModelTable.notLoaded(reference);
     const cancelled = entry.model?.cancelAll(new NtError("NT_E_CANCELLED", `the requests of model ${entry.name} were cancelled`)) ?? 0;
     if (cancelled > 0) this.#logger.info(`cancelled ${cancelled} requests of ${entry.name}`);
     return { name: entry.name, cancelled };
@@ -305,7 +251,7 @@ export class ModelRegistry {
 
   /** Every model held (and every failed load not yet cleared), as `status` lists them. */
   list(): ModelStatus[] {
-    return [...this.#entries.values()].map(modelStatusOf);
+    return this.#table.values().map(modelStatusOf);
   }
 
   /**
@@ -314,106 +260,16 @@ export class ModelRegistry {
    */
   async close(reason: NtError): Promise<void> {
     this.#closed ??= reason;
-    await Promise.all([...this.#entries.values()].map((entry) => this.#unload(entry, reason)));
-    this.#entries.clear();
-  }
-
-  #unload(entry: ModelEntry, reason: NtError): Promise<void> {
-    if (entry.state === "failed") {
-      // Nothing is held, or the failed model is being freed already: the entry just goes.
-      if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
-      return entry.unloaded ?? Promise.resolve();
-    }
-    entry.cancelExpiry();
-    // Said at once for a loaded model, so `status` right after an unload request shows it.
-    if (entry.state === "loaded") entry.state = "unloading";
-    entry.unloaded ??= (async () => {
-      const model = await entry.ready.catch(() => undefined);
-      if (!model) {
-        // The load failed after the unload was asked for: nothing is held, and the failure is
-        // not kept (the caller wanted the model gone, and a later load must not find this entry).
-        if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
-        return;
-      }
-      entry.state = "unloading";
-      entry.cancelExpiry();
-      try {
-        await model.dispose(reason);
-        this.#logger.info(`unloaded ${entry.name}`);
-      } finally {
-        if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
-      }
-    })();
-    return entry.unloaded;
-  }
-
-  /**
-   * Makes room for one more model under maxLoadedModels: starts unloading the least recently used
-   * loaded model with no request in flight, and returns it (the new load awaits its end), or
-   * nothing when there is room. NT_E_BUSY when every model held is loading or busy.
-   */
-  #makeRoom(forName: string): ModelEntry | undefined {
-    const held = [...this.#entries.values()].filter((e) => !e.unloaded && (e.state === "loading" || e.state === "loaded"));
-    if (held.length < this.#maxLoadedModels) return undefined;
-    const idle = held.filter((e) => e.state === "loaded" && e.model?.inFlight === 0)
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    const victim = idle[0];
-    if (!victim) {
-      throw new NtError("NT_E_BUSY", `cannot load ${forName}: ntd holds ${held.length} models (its maximum) and `
-        + "every one is loading or has requests in flight; try again later, or unload one");
-    }
-    this.#logger.info(`unloading ${victim.name}, the least recently used idle model, to make room for ${forName}`);
-    void this.#unload(victim, new NtError("NT_E_CANCELLED", `model ${victim.name} was unloaded to make room for ${forName}`))
-      .catch((err: unknown) => this.#logger.error(`unloading ${victim.name} failed: ${NtError.from(err).message}`));
-    return victim;
-  }
-
-  /**
-   * The engine reports the loaded model failed (a forward pass hit an I/O, CUDA or memory error;
-   * it computes nothing more): the entry turns "failed" as a failed load does, so status says why
-   * and the next load of the file starts afresh; the model's other requests end with the same
-   * error and its memory is freed. Other models are untouched.
-   */
-  #onModelFailure(entry: ModelEntry, failure: NtError): void {
-    const { model } = entry;
-    // Being unloaded already (which frees it), or the entry now holds another model.
-    if (entry.state !== "loaded" || entry.unloaded || !model || model.disposed) return;
-    this.#logger.error(`model ${entry.name} failed: ${failure.message} [${failure.code}]`);
-    const freed = model.dispose(failure).then(
-      () => void this.#logger.info(`freed failed model ${entry.name}`),
-      (err: unknown) => void this.#logger.error(`freeing failed model ${entry.name} failed: ${NtError.from(err).message}`));
-    entry.markFailed(failure, freed);
-  }
-
-  /** A use of the model (a generation started or ended, a lookup): restarts or stops its keep-alive timer. */
-  #onActivity(entry: ModelEntry): void {
-    entry.lastUsed = performance.now();
-    const { model } = entry;
-    if (entry.state !== "loaded" || entry.unloaded || !model) return;
-    if (model.inFlight > 0) entry.cancelExpiry();
-    else entry.scheduleExpiry(() => this.#expire(entry));
-  }
-
-  /** A load or lookup of a model held: takes the caller's keep-alive, if it gave one, and counts as a use. */
-  #use(entry: ModelEntry, keepAliveMs: number | undefined): void {
-    if (keepAliveMs !== undefined) entry.keepAliveMs = keepAliveMs;
-    this.#onActivity(entry);
-  }
-
-  /** The keep-alive timer fired: unloads the model unless a request started since. */
-  #expire(entry: ModelEntry): void {
-    if (entry.state !== "loaded" || entry.unloaded || (entry.model?.inFlight ?? 0) > 0) return;
-    this.#logger.info(`unloading ${entry.name}: idle for its keep-alive`);
-    this.#unload(entry, new NtError("NT_E_CANCELLED", `model ${entry.name} was unloaded: its keep-alive expired`))
-      .catch((err: unknown) => this.#logger.error(`unloading ${entry.name} failed: ${NtError.from(err).message}`));
+    await Promise.all(this.#table.values().map((entry) => this.#scheduler.unload(entry, reason)));
+    this.#table.clear();
   }
 
   async #loadNative(engine: EngineBinding, name: string, file: string, options: ModelLoadOptions,
-    onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure">,
+    onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure" | "admit">,
     openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const nativeOptions = nativeLoadOptions(options, this.#defaultLoad, this.#maxSequences);
+    const nativeOptions = nativeLoadOptions(options, this.#defaultLoad, this.#scheduler.maxSequences);
     const image = await openImage?.();
     if (image) {
       nativeOptions.image = { fd: image.fd, offset: image.offsetBytes, size: image.sizeBytes };
@@ -428,10 +284,7 @@ export class ModelRegistry {
       // The engine dups what it keeps; the helper's fd is ours to close once the load settles.
       if (image) closeSync(image.fd);
     }
-    const model = new LoadedModel({
-      name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs,
-      maxInFlight: this.#maxSequences + this.#maxQueue, ...hooks,
-    });
+    const model = new LoadedModel({ name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs, ...hooks });
     const { architecture, nCtx, weightBytes } = model.info;
     const seconds = (performance.now() - started) / 1000;
     this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights`
@@ -467,90 +320,21 @@ export class ModelRegistry {
     }
   }
 
-  #find(reference: string): ModelEntry | undefined {
-    return isPathReference(reference) ? this.#findByPath(reference) : this.#findByName(reference);
-  }
-
-  #entryByName(name: string): ModelEntry {
-    const entry = this.#findByName(name);
-    if (!entry) throw notLoaded(name);
-    if (entry.state === "failed") throw failedModel(entry);
-    return entry;
-  }
-
-  #findByName(name: string): ModelEntry | undefined {
-    for (const entry of this.#entries.values()) if (entry.name === name) return entry;
-    return undefined;
-  }
-
-  #findByPath(reference: string): ModelEntry | undefined {
-    for (const entry of this.#entries.values()) if (entry.aliases.has(reference)) return entry;
-    return undefined;
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw this.#closed;
   }
 }
 
 /**
- * The engine's options for one load: the load's own, else the daemon's defaults. Absent ones are
- * left out rather than passed as undefined, so the engine applies its own defaults.
+ * The engine's options for one load: each load option the load's own, else the daemon's default,
+ * passed on unchanged. Absent ones are left out rather than passed as undefined, so the engine
+ * applies its own defaults.
  */
-function nativeLoadOptions(options: ModelLoadOptions, defaults: DefaultLoadOptions, maxSequences: number): NativeModelOptions {
-  const chosen: NativeModelOptions = {
-    nCtx: options.nCtx ?? defaults.nCtx,
-    threads: options.threads ?? defaults.threads,
-    maxSequences,
-    backend: options.backend ?? defaults.backend,
-    vramBudget: options.vramBudget ?? defaults.vramBudget,
-    pinnedBudget: options.pinnedBudget ?? defaults.pinnedBudget,
-    stagingSlots: options.stagingSlots,
-  };
-  return Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
-}
-
-/** A reference with a "/" is a path; names cannot contain one (the load schema refuses it). */
-function isPathReference(reference: string): boolean {
-  return reference.includes("/");
-}
-
-/**
- * A lookup of a model whose load failed, or that failed once loaded: not found (nothing is held
- * to compute with), saying why; status shows the failure's code.
- */
-function failedModel(entry: ModelEntry): NtError {
-  const what = entry.failedAfterLoad ? "it failed" : "its load failed";
-  return new NtError("NT_E_MODEL_NOT_FOUND",
-    `model ${entry.name} is not loaded: ${what} (${entry.error?.code ?? "?"}: ${entry.error?.message ?? "no message"}); load it again`);
-}
-
-function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new NtError("NT_E_BAD_REQUEST", `${what} must be a positive integer, not ${value}`);
-  return value;
-}
-
-function notLoaded(reference: string): NtError {
-  return new NtError("NT_E_MODEL_NOT_FOUND", isPathReference(reference)
-    ? `no model is loaded from ${reference}; load it first`
-    : `no model named ${reference} is loaded; load it first (by its path)`);
-}
-
-/**
- * The canonical path of a model file (symlinks resolved, so one file is one model). Checked here
- * rather than left to the engine, so a missing file is NT_E_NOT_FOUND whatever the engine says.
- */
-async function canonicalModelPath(reference: string): Promise<string> {
-  if (!path.isAbsolute(reference)) {
-    throw new NtError("NT_E_BAD_REQUEST", `model path ${reference} is relative; the daemon needs an absolute path`);
+function nativeLoadOptions(options: ModelLoadOptions, defaults: LoadOptions, maxSequences: number): NativeModelOptions {
+  const chosen: NativeModelOptions = { maxSequences };
+  for (const key of LOAD_OPTION_KEYS) {
+    const value = options[key] ?? defaults[key];
+    if (value !== undefined) Object.assign(chosen, { [key]: value });
   }
-  try {
-    const file = await realpath(reference);
-    if (!(await stat(file)).isFile()) throw new NtError("NT_E_BAD_REQUEST", `${reference} is not a file`);
-    return file;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new NtError("NT_E_NOT_FOUND", `no model file at ${reference}`, { cause: err });
-    throw NtError.from(err);
-  }
+  return chosen;
 }

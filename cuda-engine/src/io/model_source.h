@@ -10,11 +10,15 @@
 
 namespace nt {
 
+// The helper places images at 4096-byte boundaries: O_DIRECT reads need offsets aligned to the
+// logical block size, 512 or 4096 on NVMe namespaces, so 4096 satisfies both.
+constexpr uint64_t kImageAlignment = 4096;
+
 struct ModelSource {
   bool from_image = false;
   std::string path;     // file: the GGUF file
   int fd = -1;          // image: the block device (or any file) holding the image; borrowed
-  uint64_t offset = 0;  // image: where the GGUF starts in fd, a multiple of 4096
+  uint64_t offset = 0;  // image: where the GGUF starts in fd, a multiple of kImageAlignment
   uint64_t size = 0;    // image: the GGUF's length in bytes
   std::string label;    // image: its name in errors and status (the model's name)
 

@@ -25,9 +25,7 @@ void check_options(const ModelOptions& o) {
   if (o.n_ctx < 0) throw EngineError(NT_E_BAD_REQUEST, "context size must be positive");
   if (o.n_sequences < 1) throw EngineError(NT_E_BAD_REQUEST, "the number of sequences must be at least 1");
   if (o.n_batch < 1) throw EngineError(NT_E_BAD_REQUEST, "the batch size must be at least 1");
-  if (o.staging_slots < 3) {
-    throw EngineError(NT_E_BAD_REQUEST, "the staging ring needs at least 3 slots, got " + std::to_string(o.staging_slots));
-  }
+  // staging_slots is checked by the planner (kMinStagingSlots), before the streamer is made.
 }
 
 uint64_t host_only_bytes(const BoundWeights& bound) {
@@ -55,9 +53,6 @@ PlanBudgets resolve_budgets(const ModelOptions& o, const ComputeTarget& t, bool 
   b.staging_slots = o.staging_slots;
   return b;
 }
-
-// The helper places images at 4096-byte boundaries: O_DIRECT reads need that alignment on NVMe.
-constexpr uint64_t kImageAlignment = 4096;
 
 void check_source(const ModelSource& s) {
   if (!s.is_image()) return;
@@ -139,9 +134,6 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
   plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
-  // The planner saw the budgets less the ring's slack (plan_input.h); report what the user gave.
-  plan_.vram_budget = budgets.vram;
-  plan_.pinned_budget = budgets.pinned;
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
   } else if (!reader_->direct() && !options.allow_buffered_io) {

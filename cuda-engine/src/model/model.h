@@ -37,7 +37,7 @@ struct ModelOptions {
                                  // host memory minus a margin
   int32_t n_sequences = 1;       // KV caches the plan budgets (the generation loop's max sequences)
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
-  int32_t staging_slots = 3;     // ring size of device slots and staging buffers (prefetch depth + 1)
+  int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
 };
 

@@ -37,9 +37,9 @@ TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const Pl
   for (const BoundTensor& t : weights.tensors) {
     in.tensors.push_back({t.name, t.info->bytes, t.layer, !is_host_only(t)});
   }
-  const uint64_t slack = kSlotSlackBytes * static_cast<uint64_t>(budgets.staging_slots);
-  in.vram_budget = budgets.vram > slack ? budgets.vram - slack : 0;
-  in.pinned_budget = budgets.pinned > slack ? budgets.pinned - slack : 0;
+  in.vram_budget = budgets.vram;
+  in.pinned_budget = budgets.pinned;
+  in.slot_slack_bytes = kSlotSlackBytes;
   in.kv_bytes_per_sequence = 2 * KvCache::floats(h.n_layer, budgets.n_ctx, h.n_embd_kv()) * sizeof(float);
   in.n_sequences = budgets.n_sequences;
   in.activation_bytes = activation_bytes(h, weights.views.n_vocab, budgets.n_batch);

@@ -16,7 +16,7 @@ struct PlanBudgets {
   int32_t n_ctx = 0;
   int32_t n_sequences = 1;
   int32_t n_batch = 512;
-  int32_t staging_slots = 3;
+  int32_t staging_slots = kMinStagingSlots;
 };
 
 // The token embedding needs one row per token and RoPE tables are built on the host: both stay in

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/engine_error.h"
+#include "io/model_source.h"
 #include "napi/js_values.h"
 #include "napi/model_handle.h"
 
@@ -104,6 +105,8 @@ std::string string_option(Napi::Env env, const Napi::Object& o, const char* key,
   return v.As<Napi::String>();
 }
 
+// The protocol's load options (protocol/verbs/loadOptions.ts, their one definition, passed through
+// unchanged by the daemon), converted once to the engine's ModelOptions.
 ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, const GenerationLoopOptions& loop) {
   ModelOptions m;
   m.n_ctx = int_option(env, options, "nCtx", 0);
@@ -120,7 +123,6 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
 }
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: larger doubles skip integers
-constexpr uint64_t kImageAlignment = 4096;              // the helper places images on 4 KiB blocks
 
 [[noreturn]] void bad_image(Napi::Env env, const std::string& message) {
   throw engine_error_to_js(env, NT_E_BAD_REQUEST, message);

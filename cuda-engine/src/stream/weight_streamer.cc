@@ -250,9 +250,10 @@ void WeightStreamer::State::copy_step(uint64_t s) {
 WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std::vector<StreamGroup> groups,
                                const StreamerOptions& options)
     : state_(std::make_unique<State>(device, reader, std::move(groups))) {
-  if (options.slots < 3)
-    throw EngineError(NT_E_BAD_REQUEST, "the weight streamer needs at least 3 slots (got " +
-                                            std::to_string(options.slots) + ")");
+  // Users' values are checked by the planner; this guards the ring's invariant for direct callers.
+  if (options.slots < kMinStagingSlots)
+    throw EngineError(NT_E_BAD_REQUEST, "the weight streamer needs at least " + std::to_string(kMinStagingSlots) +
+                                            " slots (got " + std::to_string(options.slots) + ")");
   state_->slots = static_cast<uint64_t>(options.slots);
   state_->validate_and_lay_out();
   state_->allocate_rings();  // a throw here frees what was allocated: ~State runs

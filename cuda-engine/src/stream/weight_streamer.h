@@ -14,6 +14,7 @@
 
 #include "backend/stream_device.h"
 #include "io/storage_reader.h"
+#include "tier/tier_plan.h"
 
 namespace nt {
 
@@ -35,7 +36,7 @@ struct StreamGroup {
 };
 
 struct StreamerOptions {
-  int slots = 3;  // VRAM slots and pinned staging buffers; >= 3 (read, copy, compute at once)
+  int slots = kMinStagingSlots;  // VRAM slots and pinned staging buffers (read, copy, compute at once)
 };
 
 // Cumulative host-side figures since load (the device's own stage times are added in).

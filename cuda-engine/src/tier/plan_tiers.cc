@@ -57,9 +57,9 @@ using Tiers = std::vector<Tier>;  // one per unit
 
 void check_input(const TierPlanInput& in) {
   auto positive = [](double v) { return std::isfinite(v) && v > 0; };
-  if (in.staging_slots < 3) {
-    throw EngineError(NT_E_BAD_REQUEST, "the staging ring needs at least 3 slots, got " +
-                                            std::to_string(in.staging_slots));
+  if (in.staging_slots < kMinStagingSlots) {
+    throw EngineError(NT_E_BAD_REQUEST, "the staging ring needs at least " + std::to_string(kMinStagingSlots) +
+                                            " slots, got " + std::to_string(in.staging_slots));
   }
   if (in.n_sequences < 1) {
     throw EngineError(NT_E_BAD_REQUEST, "the plan needs at least one sequence");
@@ -209,20 +209,26 @@ struct Budgets {
   uint64_t slots = 0;
 };
 
+// The slots' slack comes off both budgets first; the plan still reports the budgets as given.
 Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
+  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
+  const uint64_t slack = in.slot_slack_bytes * slots;
+  const uint64_t vram = in.vram_budget > slack ? in.vram_budget - slack : 0;
+  const uint64_t pinned = in.pinned_budget > slack ? in.pinned_budget - slack : 0;
   const uint64_t kv = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
-  if (kv + in.activation_bytes > in.vram_budget) {
+  if (kv + in.activation_bytes > vram) {
     out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " is too small for the KV cache (" +
                   bytes_text(kv) + ", " + std::to_string(in.n_sequences) +
-                  " sequences) and the activations (" + bytes_text(in.activation_bytes) + ")");
+                  " sequences) and the activations (" + bytes_text(in.activation_bytes) + ")" +
+                  (slack > 0 ? " beside the staging slots' slack (" + bytes_text(slack) + ")" : ""));
   }
-  if (s.host_only_bytes > in.pinned_budget) {
+  if (s.host_only_bytes > pinned) {
     out_of_memory("pinned budget " + bytes_text(in.pinned_budget) +
                   " is too small for the host-resident tensors (" +
-                  in.tensors[s.host_only.front()].name + ", " + bytes_text(s.host_only_bytes) + ")");
+                  in.tensors[s.host_only.front()].name + ", " + bytes_text(s.host_only_bytes) + ")" +
+                  (slack > 0 ? " beside the staging slots' slack (" + bytes_text(slack) + ")" : ""));
   }
-  return {in.vram_budget - kv - in.activation_bytes, in.pinned_budget - s.host_only_bytes,
-          static_cast<uint64_t>(in.staging_slots)};
+  return {vram - kv - in.activation_bytes, pinned - s.host_only_bytes, slots};
 }
 
 std::string slots_text(const Shape& s, uint64_t slots, std::pair<uint64_t, size_t> largest) {

@@ -44,14 +44,19 @@ struct LinkSpeeds {
   double storage_gbps = 0;  // O_DIRECT read into pinned memory
 };
 
+// The staging ring's least size: one buffer being read, one being copied, one being computed on
+// (DESIGN §2). The one place the engine checks it is the planner (check_input in plan_tiers.cc).
+constexpr int32_t kMinStagingSlots = 3;
+
 struct TierPlanInput {
   std::vector<TierTensor> tensors;
-  uint64_t vram_budget = 0;
+  uint64_t vram_budget = 0;    // the budgets as given (or resolved): the plan reports these
   uint64_t pinned_budget = 0;
   uint64_t kv_bytes_per_sequence = 0;  // budgeted first, in VRAM
   int32_t n_sequences = 1;
   uint64_t activation_bytes = 0;       // activations and scratch, budgeted first, in VRAM
-  int32_t staging_slots = 3;           // N >= 3: the ring of DESIGN §2
+  int32_t staging_slots = kMinStagingSlots;  // N >= kMinStagingSlots: the ring of DESIGN §2
+  uint64_t slot_slack_bytes = 0;       // per slot, taken off both budgets beyond its group bytes
   LinkSpeeds links;
 };
 

@@ -192,6 +192,23 @@ TEST(TierPlanner, BadInputsAreBadRequests) {
   EXPECT_THROW(plan_tiers(in), EngineError);
 }
 
+// The ring's slack per slot comes off both budgets inside the planner, which reports the budgets
+// as given (the model no longer writes them back over a plan made with smaller ones).
+TEST(TierPlanner, ReportsTheBudgetsAsGivenAndKeepsTheSlotsSlackFree) {
+  TierPlanInput in = shape_70b();
+  in.slot_slack_bytes = 64 * kMiB;
+  const TierPlan p = plan_tiers(in);
+  EXPECT_EQ(p.vram_budget, in.vram_budget);
+  EXPECT_EQ(p.pinned_budget, in.pinned_budget);
+  const uint64_t slack = in.slot_slack_bytes * static_cast<uint64_t>(in.staging_slots);
+  EXPECT_LE(p.vram_used + slack, in.vram_budget);
+  EXPECT_LE(p.pinned_used + slack, in.pinned_budget);
+  // A budget that only the slack overflows is too small, and the message says so.
+  in.vram_budget = in.kv_bytes_per_sequence * 2 + in.activation_bytes + slack - 1;
+  const std::string message = oom_message(in);
+  EXPECT_NE(message.find("slack"), std::string::npos) << message;
+}
+
 TEST(TierPlanner, MoreVramNeverSlowsThePass) {
   for (uint64_t pinned : {64 * kGiB, 5 * kGiB}) {
     TierPlanInput in = shape_70b();

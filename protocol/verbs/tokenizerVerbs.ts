@@ -2,6 +2,8 @@ import { z } from "zod";
 import { modelReferenceSchema } from "./modelReference.js";
 import { tokenIdSchema } from "./tokenId.js";
 
+// The verbs that use a loaded model's tokenizer alone: text ↔ token ids.
+
 /** `tokenize`: text → token ids with a loaded model's tokenizer. */
 export const tokenizeVerb = {
   params: z.strictObject({
@@ -15,5 +17,18 @@ export const tokenizeVerb = {
   }),
   result: z.strictObject({
     tokens: z.array(tokenIdSchema),
+  }),
+};
+
+/** `detokenize`: token ids → text with a loaded model's vocabulary; special tokens render as nothing. */
+export const detokenizeVerb = {
+  params: z.strictObject({
+    /** A loaded model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+    /** Ids below the model's nVocab (others: NT_E_BAD_REQUEST). */
+    tokens: z.array(tokenIdSchema),
+  }),
+  result: z.strictObject({
+    text: z.string(),
   }),
 };

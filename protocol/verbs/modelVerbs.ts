@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { keepAliveSchema } from "./keepAlive.js";
+import { loadOptionsSchema } from "./loadOptions.js";
 import { loadProgressEventSchema } from "./loadProgressEvent.js";
 import { modelInfoSchema } from "./modelInfo.js";
 import { modelReferenceSchema } from "./modelReference.js";
-import { placementParamsSchema } from "./placementParams.js";
+
+// The verbs of a model's residency: load it, unload it, cancel its requests.
 
 /**
  * `load`: loads a GGUF model, streaming `progress` events, and answers with its name and facts.
@@ -11,7 +13,8 @@ import { placementParamsSchema } from "./placementParams.js";
  * unchanged except for its keep-alive, which `keepAlive` replaces; concurrent loads of one file
  * share one load. When the daemon already holds its maximum of models, the least recently used
  * idle one is unloaded first; when all of them are busy, the load fails with NT_E_BUSY. The
- * placement options apply to a new load only (a model held keeps its placement until unloaded).
+ * load options (loadOptionsSchema) apply to a new load only (a model held keeps its placement
+ * until unloaded).
  */
 export const loadVerb = {
   params: z.strictObject({
@@ -27,16 +30,12 @@ export const loadVerb = {
     storage: z.enum(["file", "raw"]).optional(),
     /** The name to load it under; default the file name without ".gguf". No "/" allowed. */
     name: z.string().min(1).max(256).regex(/^[^/]+$/, "a model name must not contain '/'").optional(),
-    /** Context size per sequence, in tokens. Default: the model's training context, at most 4096. */
-    nCtx: z.int().positive().optional(),
-    /** CPU threads of the forward pass. Default: one per hardware thread. */
-    threads: z.int().positive().optional(),
     /**
      * How long the model stays loaded once idle (see keepAliveSchema): 0 unloads it as soon as it
      * is idle, negative never. Default: the daemon's configured default (5 minutes unless set).
      */
     keepAlive: keepAliveSchema.optional(),
-    ...placementParamsSchema.shape,
+    ...loadOptionsSchema.shape,
   }),
   event: loadProgressEventSchema,
   result: z.strictObject({
@@ -45,5 +44,37 @@ export const loadVerb = {
     /** The model file's canonical absolute path; for a raw image "raw:<bdf>/<image name>". */
     path: z.string(),
     info: modelInfoSchema,
+  }),
+};
+
+/**
+ * `unload`: frees a model. Its requests in flight end with NT_E_CANCELLED; a model still loading
+ * is unloaded once its load ends.
+ */
+export const unloadVerb = {
+  params: z.strictObject({
+    /** The model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+  }),
+  result: z.strictObject({
+    /** The name the model had. */
+    name: z.string(),
+  }),
+};
+
+/**
+ * `cancelAll`: cancels every `generate` and `chat` request in flight for one model (from any
+ * client); each ends with NT_E_CANCELLED. The model stays loaded. What `ntctl stop` sends.
+ */
+export const cancelAllVerb = {
+  params: z.strictObject({
+    /** The model's name, or the absolute path it was loaded from. */
+    model: modelReferenceSchema,
+  }),
+  result: z.strictObject({
+    /** The model's name. */
+    name: z.string(),
+    /** How many requests were cancelled. */
+    cancelled: z.int().nonnegative(),
   }),
 };

@@ -1,6 +1,18 @@
 import { z } from "zod";
 import { engineBuildInfoSchema } from "./engineInfo.js";
 
+// The verbs about the daemon itself rather than a model.
+
+/** `ping`: proves the daemon is alive and answering; takes nothing. */
+export const pingVerb = {
+  params: z.strictObject({}),
+  result: z.strictObject({
+    pong: z.literal(true),
+    /** The daemon's clock, ms since the Unix epoch. */
+    time: z.int().nonnegative(),
+  }),
+};
+
 /** `version`: the versions of the daemon, its protocol, Node and the engine. */
 export const versionVerb = {
   params: z.strictObject({}),

@@ -1,0 +1,93 @@
+import type { Options } from "yargs";
+import { NtError } from "../../protocol/NtError.js";
+import { parseByteSize } from "../../protocol/parseByteSize.js";
+import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
+
+// ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones),
+// and the one place their names meet the protocol's load options (loadOptionsOf).
+
+/** The parsed load flags; each absent one is the daemon's default. */
+export interface LoadArgs {
+  /** Context size per sequence, in tokens, when the model is loaded by this command. Default: the engine's. */
+  ctxSize?: number;
+  /** CPU threads, when the model is loaded by this command. Default: the engine's. */
+  threads?: number;
+  /**
+   * How long the daemon keeps the model loaded once idle: "10m", "30s", "1h", seconds, 0 (unload
+   * when idle) or negative (never). Default: the model's current keep-alive, else the daemon's default.
+   */
+  keepAlive?: string;
+  /** The backend, when the model is loaded by this command: "cuda", "cpu" or "auto". Default: the daemon's. */
+  backend?: "auto" | "cpu" | "cuda";
+  /** Device memory budget in bytes (parsed from "24GiB" and the like), when loaded by this command. Default: the daemon's. */
+  vramBudget?: number;
+  /** Pinned host memory budget in bytes, when loaded by this command. Default: the daemon's. */
+  pinnedBudget?: number;
+  /** Staging ring buffers (≥ 3), when loaded by this command. Default: the engine's, 3. */
+  stagingSlots?: number;
+}
+
+/**
+ * The protocol's load options from the parsed flags. The keep-alive is not among them: `run` and
+ * `chat` send it with each generation instead (so "--keep-alive 0" does not unload the model
+ * between the load and the generation).
+ */
+export function loadOptionsOf(argv: LoadArgs): LoadOptions {
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots };
+}
+
+/**
+ * A yargs coerce function for a size flag: "24GiB", "512MiB", "1.5GB" or bytes → bytes. A bad
+ * size is a usage error (NT_E_BAD_REQUEST, exit 2) naming the flag. Repeating the flag keeps the last.
+ */
+function byteSizeOption(flag: string): (value: string | string[]) => number {
+  return (value) => {
+    const last = [value].flat().at(-1) ?? "";
+    try {
+      return parseByteSize(last, flag);
+    } catch (err) {
+      throw new NtError("NT_E_BAD_REQUEST", `${NtError.from(err).message} (see "ntctl --help")`);
+    }
+  };
+}
+
+/**
+ * The yargs declarations of where a load puts the weights (backend, budgets, staging ring), for
+ * the verbs that load: `load`, `run` and `chat` through the daemon (`when` = ", if this loads the
+ * model") and `bench` in-process (`when` = "").
+ */
+export function placementOptions(when: string) {
+  return {
+    backend: {
+      choices: ["auto", "cpu", "cuda"] as const,
+      describe: `Backend${when}: cuda, cpu, or auto = CUDA when usable (default: auto)`,
+    },
+    "vram-budget": {
+      type: "string", requiresArg: true, coerce: byteSizeOption("--vram-budget"),
+      describe: `Device memory the model may take${when}: "24GiB", "1.5GB", bytes (default: free memory less a margin)`,
+    },
+    "pinned-budget": {
+      type: "string", requiresArg: true, coerce: byteSizeOption("--pinned-budget"),
+      describe: `Pinned host RAM for weights copied each pass and staging${when}: "64GiB", bytes (default: the engine's)`,
+    },
+    "staging-slots": {
+      type: "number", requiresArg: true,
+      describe: `Staging buffers between storage reads and device copies (>= 3; prefetch depth + 1)${when} (default 3)`,
+    },
+  } as const satisfies Record<string, Options>;
+}
+
+/** The yargs declarations behind LoadArgs; they only matter when the command is what loads the model. */
+export const loadOptions = {
+  "ctx-size": {
+    type: "number", alias: "c",
+    describe: "Context size in tokens, if this loads the model (default: the model's, at most 4096)",
+  },
+  threads: { type: "number", alias: "t", describe: "CPU threads, if this loads the model (default: all)" },
+  "keep-alive": {
+    type: "string",
+    describe: 'How long the model stays loaded once idle: "10m", "30s", "1h", seconds, 0 = unload when done, -1 = never (default: the daemon\'s, 5m)',
+  },
+  ...placementOptions(", if this loads the model"),
+} as const satisfies Record<string, Options>;

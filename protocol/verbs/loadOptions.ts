@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/** The staging ring's least size: one buffer being read, one being copied, one being computed on (DESIGN §2). */
+export const MIN_STAGING_SLOTS = 3;
+
+/** A byte budget on the wire: a non-negative integer that a double carries exactly. */
+const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The options that shape one load of a model: the one list of them, with their limits and
+ * defaults. ntctl builds it from its flags, the daemon fills what is absent from its configuration
+ * and passes it to the engine unchanged, and the engine's N-API layer converts it once
+ * (cuda-engine/src/napi/load_model.cc). Every field is optional; an absent one takes the daemon's
+ * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget),
+ * else the engine's. They apply to a new load only: a model already held keeps its placement.
+ */
+export const loadOptionsSchema = z.strictObject({
+  /** Context size per sequence, in tokens. Default: the model's training context, at most 4096. */
+  nCtx: z.int().positive().optional(),
+  /** CPU threads of the forward pass. Default: one per hardware thread. */
+  threads: z.int().positive().optional(),
+  /**
+   * "cuda", "cpu", or "auto" (CUDA when a usable GPU exists, else the CPU). "cuda" without a
+   * usable GPU fails with NT_E_NO_DEVICE. Default "auto".
+   */
+  backend: z.enum(["auto", "cpu", "cuda"]).optional(),
+  /**
+   * Bytes of device memory the model may take (resident weights, KV cache, activations, the
+   * slots streamed layers land in); on the CPU backend, a host region standing in for it.
+   * Weights that do not fit are streamed each pass. Default: the device's free memory minus a margin.
+   */
+  vramBudget: budgetSchema.optional(),
+  /**
+   * Bytes of pinned host RAM for weights copied each pass and the staging ring. Default: the
+   * engine's choice from physical RAM.
+   */
+  pinnedBudget: budgetSchema.optional(),
+  /**
+   * Pinned staging buffers between storage reads and device copies: prefetch depth + 1, at least
+   * MIN_STAGING_SLOTS. Default MIN_STAGING_SLOTS.
+   */
+  stagingSlots: z.int().min(MIN_STAGING_SLOTS).optional(),
+});
+
+export type LoadOptions = z.infer<typeof loadOptionsSchema>;
+
+/** The names of the load options, in the schema's order. */
+export const LOAD_OPTION_KEYS = loadOptionsSchema.keyof().options;
