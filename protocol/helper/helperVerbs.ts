@@ -64,3 +64,5 @@ export const HELPER_VERBS = {
 export type HelperVerbName = keyof typeof HELPER_VERBS;
 export type HelperVerbParams<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["params"]>;
 export type HelperVerbResult<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["result"]>;
+/** The events a verb sends before its result (place's progress); `never` for a verb that sends none. */
+export type HelperVerbEvent<V extends HelperVerbName> = (typeof HELPER_VERBS)[V] extends { event: infer E extends z.ZodType } ? z.infer<E> : never;
