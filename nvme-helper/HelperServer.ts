@@ -1,11 +1,8 @@
 import { closeSync } from "node:fs";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
-import { decodeHelperPacket } from "../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../protocol/helper/encodeHelperPacket.js";
-import { helperRequestSchema, type HelperRequest } from "../protocol/helper/helperRequestSchema.js";
-import type { HelperVerbName, HelperVerbParams } from "../protocol/helper/helperVerbs.js";
-import { isHelperVerbName } from "../protocol/helper/isHelperVerbName.js";
+import { decodeHelperPacket, encodeHelperPacket, type HelperRequest, helperRequestSchema } from "../protocol/helper/helperPackets.js";
+import { type HelperVerbName, type HelperVerbParams, isHelperVerbName } from "../protocol/helper/helperVerbs.js";
 import type { SeqpacketConnection } from "../protocol/helper/seqpacket/SeqpacketConnection.js";
 import { SeqpacketServer } from "../protocol/helper/seqpacket/SeqpacketServer.js";
 import type { HelperConfig } from "./config/helperConfigSchema.js";

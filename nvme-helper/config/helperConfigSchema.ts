@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import { pciAddressSchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
 import { helperLimitsSchema } from "./helperLimitsSchema.js";
 
 /** One device the helper may touch: where it is (PCI address) *and* what it is (NVMe identity). */

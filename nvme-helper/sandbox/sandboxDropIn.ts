@@ -1,5 +1,5 @@
 import { NtError } from "../../protocol/NtError.js";
-import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import { pciAddressSchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
 import type { HelperConfig } from "../config/helperConfigSchema.js";
 import { namespaceLinkPath } from "./namespaceLinkPath.js";
 
