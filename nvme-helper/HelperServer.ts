@@ -5,8 +5,7 @@ import { decodeHelperPacket, encodeHelperPacket, type HelperRequest, helperReque
 import { type HelperVerbName, type HelperVerbParams, isHelperVerbName } from "../protocol/helper/helperVerbs.js";
 import type { SeqpacketConnection } from "../protocol/helper/seqpacket/SeqpacketConnection.js";
 import { SeqpacketServer } from "../protocol/helper/seqpacket/SeqpacketServer.js";
-import type { HelperConfig } from "./config/helperConfigSchema.js";
-import { helperLimitsSchema, type HelperLimits } from "./config/helperLimitsSchema.js";
+import { type HelperConfig, type HelperLimits, helperLimitsSchema } from "./config/helperConfigSchema.js";
 import { HelperRequestQueue } from "./HelperRequestQueue.js";
 import { HELPER_VERB_TABLE, type HelperVerbEntry, type HelperVerbMonitor } from "./helperVerbTable.js";
 import type { PeerCredentials } from "./peer/peerCredentials.js";
@@ -68,7 +67,7 @@ interface Peer {
  * Requests of all connections run one after another (HelperRequestQueue), so two clients cannot
  * interleave the steps of a driver move or a placement.
  *
- * Bounded against a peer that wants to deny service (config `limits`, helperLimitsSchema.ts): so
+ * Bounded against a peer that wants to deny service (config `limits`, helperLimitsSchema in config/helperConfigSchema.ts): so
  * many connections per uid and in all (root exempt: NT_E_BUSY beyond), so many requests queued,
  * idle connections closed (NT_E_TIMEOUT), a request whose client hung up skipped, a running place
  * stopped, and the listener paused when out of fds (SeqpacketServer).
