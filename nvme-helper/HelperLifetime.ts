@@ -7,7 +7,7 @@ export interface HelperLifetimeOptions {
   /** "major:minor" of the device's namespace now, as sysfs shows it; undefined while it has none (off nvme). */
   namespaceDevNumber: (bdf: string) => string | undefined;
   /**
-   * "major:minor" that the device's DeviceAllow= path (sandbox/namespaceLinkPath.ts) resolves to
+   * "major:minor" that the device's DeviceAllow= path (namespaceLinkPath, sandbox/sandboxDropIn.ts) resolves to
    * now, as systemd resolves it when it starts the helper; undefined when it resolves to nothing.
    */
   linkDevNumber: (bdf: string) => string | undefined;

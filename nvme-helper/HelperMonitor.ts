@@ -2,17 +2,12 @@ import { NtError } from "../protocol/NtError.js";
 import type { HelperDeviceStatus, NvmeIdentity } from "../protocol/helper/helperDeviceStatusSchema.js";
 import type { HelperVerbParams, HelperVerbResult } from "../protocol/helper/helperVerbs.js";
 import type { AllowedDevice, HelperConfig } from "./config/helperConfigSchema.js";
-import { allowlistEntryOf } from "./device/allowlistEntryOf.js";
-import { checkDevice, type CheckedDevice } from "./device/checkDevice.js";
-import { claimNamespaces, type NamespaceClaim } from "./device/claimNamespaces.js";
-import { describeDevice } from "./device/describeDevice.js";
-import { refuseIfInUse } from "./device/refuseIfInUse.js";
-import { openImageFd } from "./image/openImageFd.js";
-import { placeImage } from "./image/placeImage.js";
-import { repairPlacement } from "./image/repairPlacement.js";
+import { allowlistEntryOf, checkDevice, type CheckedDevice, identityMismatch, NVME_CLASS } from "./device/checkDevice.js";
+import { claimNamespaces, type NamespaceClaim, refuseIfInUse } from "./device/deviceInUse.js";
+import { placeImage, repairPlacement } from "./image/placeImage.js";
+import { openImageFd, readImageStatus } from "./image/readImage.js";
 import type { JournalBegin, UndoJournal } from "./journal/UndoJournal.js";
 import type { SysfsTree } from "./sysfs/SysfsTree.js";
-import type { VerbContext } from "./VerbContext.js";
 
 /** Options of a HelperMonitor. */
 export interface HelperMonitorOptions {
@@ -40,9 +35,31 @@ export interface HelperMonitorOptions {
 const VFIO = "vfio-pci";
 
 /**
- * The privileged verbs, all dispatched here, each one method taking a request already validated
- * against its schema (protocol/helper/helperVerbs.ts) from an already-authorised peer. status, bind
- * and restore are here in full; place and open-image are in image/, using what #verbContext lends.
+ * What HelperMonitor lends the verbs kept in their own files (place, open-image, the repair of a
+ * placement): its journal and folders, the device check bound to its allowlist and last-verified
+ * identities, and the journaled step with its crash hook. The monitor owns all of it.
+ */
+export interface VerbContext {
+  readonly journal: UndoJournal;
+  /** Where namespaces' block device nodes are (<devRoot>/nvme0n1). */
+  readonly devRoot: string;
+  /** Where mounts and swaps are read (self/mountinfo, swaps). */
+  readonly procRoot: string;
+  /** How long a client's fd (place's GGUF) may take to answer fstat and the read of its head, in ms. */
+  readonly clientFdTimeoutMs: number;
+  /** Allowlist + identity of `bdf`, read now (device/checkDevice.ts). */
+  check(bdf: string): CheckedDevice;
+  /** Journals a step, does it, then gives the crash hook its chance. */
+  step(txn: number, step: string, write: () => Promise<void>): Promise<void>;
+  /** The crash hook alone, for a step journaled apart from its write (place:write, place:verify). */
+  afterStep(step: string): void;
+}
+
+/**
+ * The privileged verbs' work, one method each, called through the verb table (helperVerbTable.ts)
+ * with a request already validated against its schema (protocol/helper/helperVerbs.ts) from an
+ * already-authorised peer. status, bind and restore are here in full; place and open-image are in
+ * image/ (placeImage.ts, readImage.ts), using what #verbContext lends.
  * Every verb resolves its device afresh (allowlist + identity, device/checkDevice.ts) before
  * acting; the caller serialises calls.
  */
@@ -160,7 +177,7 @@ export class HelperMonitor {
         `${others.map(({ member, driver }) => `${member} (bound to ${driver})`).join(", ")}; VFIO takes whole groups`);
     }
     // Claimed before the in-use check and held through the unbind, so nothing can mount or claim
-    // the disk in between (device/claimNamespaces.ts).
+    // the disk in between (claimNamespaces, device/deviceInUse.ts).
     const claim = claimNamespaces(params.device, facts, this.#devRoot);
     try {
       refuseIfInUse(params.device, facts, this.#procRoot);
@@ -230,7 +247,7 @@ export class HelperMonitor {
     return placeImage(this.#verbContext, params, fd, onProgress, signal);
   }
 
-  /** `open-image`: a read-only fd of the device holding a VALID image (image/openImageFd.ts). */
+  /** `open-image`: a read-only fd of the device holding a VALID image (image/readImage.ts). */
   openImage(params: HelperVerbParams<"open-image">): { result: HelperVerbResult<"open-image">; fd: number } {
     return openImageFd(this.#verbContext, params);
   }
@@ -274,8 +291,25 @@ export class HelperMonitor {
     return checkDevice(bdf, this.#config, this.#sysfs, this.#lastVerified);
   }
 
-  /** `allowed` as it is now, for a verb's answer. */
+  /**
+   * `allowed` as it is now, for every verb's answer (never refused for a mismatch: it reports it).
+   * Off nvme sysfs shows no identity: then it matches if the device was last verified on nvme here.
+   */
   #describe(allowed: AllowedDevice): HelperDeviceStatus {
-    return describeDevice(allowed, this.#sysfs, this.#lastVerified, this.#devRoot);
+    const facts = this.#sysfs.readDevice(allowed.bdf);
+    const onNvme = facts?.driver === "nvme";
+    const image = facts && identityMismatch(allowed, facts.identity) === undefined ? readImageStatus(allowed, facts, this.#devRoot) : undefined;
+    return {
+      bdf: allowed.bdf,
+      driver: facts?.driver ?? null,
+      iommuGroup: facts?.iommuGroup ?? null,
+      identity: facts?.identity ?? {},
+      identityMatches: facts !== undefined && facts.classCode === NVME_CLASS &&
+        (onNvme ? identityMismatch(allowed, facts.identity) === undefined : this.#lastVerified.has(allowed.bdf)),
+      blockDevices: facts?.namespaces.map((namespace) => namespace.name) ?? [],
+      holders: facts?.namespaces.flatMap((namespace) => namespace.holders) ?? [],
+      imageArea: allowed.imageArea,
+      ...(image === undefined ? {} : { image }),
+    };
   }
 }

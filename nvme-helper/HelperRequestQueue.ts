@@ -1,5 +1,5 @@
 import { NtError } from "../protocol/NtError.js";
-import type { HelperLimits } from "./config/helperLimitsSchema.js";
+import type { HelperLimits } from "./config/helperConfigSchema.js";
 
 /** A request waiting for its turn. */
 interface Job {

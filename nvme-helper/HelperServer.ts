@@ -1,17 +1,13 @@
 import { closeSync } from "node:fs";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
-import { decodeHelperPacket } from "../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../protocol/helper/encodeHelperPacket.js";
-import { helperRequestSchema, type HelperRequest } from "../protocol/helper/helperRequestSchema.js";
-import { HELPER_VERBS } from "../protocol/helper/helperVerbs.js";
-import { isHelperVerbName } from "../protocol/helper/isHelperVerbName.js";
+import { decodeHelperPacket, encodeHelperPacket, type HelperRequest, helperRequestSchema } from "../protocol/helper/helperPackets.js";
+import { type HelperVerbName, type HelperVerbParams, isHelperVerbName } from "../protocol/helper/helperVerbs.js";
 import type { SeqpacketConnection } from "../protocol/helper/seqpacket/SeqpacketConnection.js";
 import { SeqpacketServer } from "../protocol/helper/seqpacket/SeqpacketServer.js";
-import type { HelperConfig } from "./config/helperConfigSchema.js";
-import { helperLimitsSchema, type HelperLimits } from "./config/helperLimitsSchema.js";
-import type { HelperMonitor } from "./HelperMonitor.js";
+import { type HelperConfig, type HelperLimits, helperLimitsSchema } from "./config/helperConfigSchema.js";
 import { HelperRequestQueue } from "./HelperRequestQueue.js";
+import { HELPER_VERB_TABLE, type HelperVerbEntry, type HelperVerbMonitor } from "./helperVerbTable.js";
 import type { PeerCredentials } from "./peer/peerCredentials.js";
 import { rateLimitedLog } from "./rateLimitedLog.js";
 
@@ -23,7 +19,7 @@ const DROP_LINGER_MS = 1000;
  * once, so without this bound refusals alone could use up the helper's fds.
  */
 const MAX_LINGERING = 32;
-/** The most fds one request packet may carry: `place` passes one, every other verb none. */
+/** The most fds one request packet may carry: a verb with `fdIn` (helperVerbTable.ts: place) one, every other verb none. */
 const MAX_FDS_PER_PACKET = 1;
 /** Lines a second of refusals (connections, requests) that peers can cause at will. */
 const REFUSAL_LINES_PER_SECOND = 10;
@@ -31,12 +27,19 @@ const REFUSAL_LINES_PER_SECOND = 10;
 /** Options of a HelperServer. */
 export interface HelperServerOptions {
   config: HelperConfig;
-  /** The verbs (HelperMonitor; tests of the server alone give a fake). */
-  monitor: Pick<HelperMonitor, "status" | "bind" | "restore" | "place" | "openImage">;
+  /** What the verbs run on (HelperMonitor; tests of the server alone give a fake). */
+  monitor: HelperVerbMonitor;
   /** The peer's SO_PEERCRED credentials (peer/peerCredentials.ts; tests never replace it). */
   credentialsOf: (connection: SeqpacketConnection) => PeerCredentials;
   /** Receives one line per connection refused and per request served (journald reads stderr). Default: stderr. */
   log?: (line: string) => void;
+}
+
+/** A request of a known verb, its params valid against that verb's schema. */
+interface VerbRequest<V extends HelperVerbName> {
+  id: number;
+  verb: V;
+  params: HelperVerbParams<V>;
 }
 
 /** What the server keeps of one connection. */
@@ -56,14 +59,15 @@ interface Peer {
 
 /**
  * helper.sock (SOCK_SEQPACKET, one msgpack message per packet, fds as SCM_RIGHTS): authenticates
- * each connection by SO_PEERCRED before reading a byte, then serves one request at a time.
+ * each connection by SO_PEERCRED before reading a byte, then serves one request at a time, each
+ * by its verb's entry in HELPER_VERB_TABLE (helperVerbTable.ts).
  * Anything malformed — oversized, not msgpack, unknown kind, verb or field, fds where none belong,
  * a second request before the answer — is answered with one error and that connection is closed;
  * every fd that came with it is closed too, and the helper itself never stops on a client's input.
  * Requests of all connections run one after another (HelperRequestQueue), so two clients cannot
  * interleave the steps of a driver move or a placement.
  *
- * Bounded against a peer that wants to deny service (config `limits`, helperLimitsSchema.ts): so
+ * Bounded against a peer that wants to deny service (config `limits`, helperLimitsSchema in config/helperConfigSchema.ts): so
  * many connections per uid and in all (root exempt: NT_E_BUSY beyond), so many requests queued,
  * idle connections closed (NT_E_TIMEOUT), a request whose client hung up skipped, a running place
  * stopped, and the listener paused when out of fds (SeqpacketServer).
@@ -172,11 +176,11 @@ export class HelperServer {
 
   /** One request packet: validated, then queued (a full queue answers NT_E_BUSY and keeps the connection). */
   #onPacket(peer: Peer, credentials: PeerCredentials, data: Buffer, fds: number[]): void {
-    let request: HelperRequest;
+    let request: VerbRequest<HelperVerbName>;
     try {
       if (peer.busy) throw new NtError("NT_E_BUSY", "a second request arrived before the first was answered");
       request = this.#validate(decodeHelperPacket(data));
-      if (fds.length > 0 && request.verb !== "place") {
+      if (fds.length > 0 && !HELPER_VERB_TABLE[request.verb].fdIn) {
         throw new NtError("NT_E_BAD_REQUEST", `${request.verb} takes no file descriptor, and one came with it`);
       }
     } catch (err) {
@@ -199,57 +203,47 @@ export class HelperServer {
   }
 
   /** Packet → typed request; any defect throws and costs the client its connection. */
-  #validate(message: unknown): HelperRequest {
-    const request = parseMessage(helperRequestSchema, message, "request");
-    if (!isHelperVerbName(request.verb)) throw new NtError("NT_E_UNKNOWN_VERB", `nt-nvme-helper has no verb ${JSON.stringify(request.verb)}`);
-    return { ...request, params: parseMessage(HELPER_VERBS[request.verb].params, request.params, `${request.verb}.params`) };
+  #validate(message: unknown): VerbRequest<HelperVerbName> {
+    const { id, verb, params }: HelperRequest = parseMessage(helperRequestSchema, message, "request");
+    if (!isHelperVerbName(verb)) throw new NtError("NT_E_UNKNOWN_VERB", `nt-nvme-helper has no verb ${JSON.stringify(verb)}`);
+    return { id, verb, params: parseMessage(HELPER_VERB_TABLE[verb].params, params, `${verb}.params`) };
   }
 
   /**
-   * Runs one request at its turn in the queue — unless its client is gone by then: nobody would
-   * read the answer, so the work is skipped. `fd` (place's GGUF) is closed here whatever happens.
+   * Runs one request at its turn in the queue by its verb's entry — unless its client is gone by
+   * then: nobody would read the answer, so the work is skipped. `fd` (place's GGUF) is closed here
+   * whatever happens.
    */
-  async #serve(peer: Peer, credentials: PeerCredentials, request: HelperRequest, fd: number | undefined): Promise<void> {
-    const device = typeof request.params.device === "string" ? request.params.device : "all";
+  async #serve<V extends HelperVerbName>(peer: Peer, credentials: PeerCredentials, request: VerbRequest<V>, fd: number | undefined): Promise<void> {
+    const device = deviceOf(request.params);
     if (peer.connection.closed || peer.dropping) {
       if (fd !== undefined) closeQuietly(fd);
       this.#log(`skipped uid=${credentials.uid} pid=${credentials.pid} verb=${request.verb} device=${device}: the client hung up before its turn`);
       return;
     }
-    const { monitor } = this.#options;
     const allowed = this.#options.config.devices.find((entry) => entry.bdf === device);
     const identity = allowed ? [allowed.serial && `serial=${allowed.serial}`, allowed.eui64 && `eui64=${allowed.eui64}`,
       allowed.nguid && `nguid=${allowed.nguid}`].filter(Boolean).join(" ") : "identity=none";
+    const entry: HelperVerbEntry<V> = HELPER_VERB_TABLE[request.verb];
     let answer: unknown;
     let answerFds: number[] = [];
     let outcome: string;
     let detail = "";
     try {
-      // request.params was validated by #validate against this verb's schema.
-      const params = request.params as never;
-      let result: unknown;
-      switch (request.verb) {
-        case "status": result = monitor.status(params); break;
-        case "bind": result = await monitor.bind(params); break;
-        case "restore": result = await monitor.restore(params); break;
-        case "place": {
-          if (fd === undefined) throw new NtError("NT_E_BAD_FD", "place needs the GGUF as an open read-only fd passed with SCM_RIGHTS; none came");
-          const placed = await monitor.place(params, fd, (done, total) => {
-            if (!peer.connection.closed) peer.connection.send(encodeHelperPacket({ kind: "event", id: request.id, event: { type: "progress", done, total } }));
-          }, peer.hangUp.signal);
-          detail = ` name=${placed.image.name} bytes=${placed.image.sizeBytes} sha256=${placed.image.sha256}`;
-          result = placed;
-          break;
-        }
-        case "open-image": {
-          const opened = monitor.openImage(params);
-          answerFds = [opened.fd];
-          detail = ` name=${opened.result.image.name} offset=${opened.result.offsetBytes} bytes=${opened.result.image.sizeBytes}`;
-          result = opened.result;
-          break;
-        }
-      }
-      answer = { kind: "result", id: request.id, result };
+      const call = {
+        params: request.params,
+        emit: (event: unknown) => {
+          if (!peer.connection.closed) peer.connection.send(encodeHelperPacket({ kind: "event", id: request.id, event }));
+        },
+        hangUp: peer.hangUp.signal,
+      };
+      // #onPacket refused an fd with a verb without fdIn.
+      const served = entry.fdIn ? await entry.handle(this.#options.monitor, { ...call, fd })
+        : await entry.handle(this.#options.monitor, { ...call, fd: undefined });
+      if (served.fd !== undefined) answerFds = [served.fd];
+      const audit = entry.audit(served.result);
+      detail = audit === "" ? "" : ` ${audit}`;
+      answer = { kind: "result", id: request.id, result: served.result };
       outcome = "ok";
     } catch (err) {
       const error = NtError.from(err);
@@ -309,6 +303,11 @@ export class HelperServer {
     connection.send(packet);
     setTimeout(() => connection.close(), DROP_LINGER_MS).unref();
   }
+}
+
+/** The device a request names, for its log line; "all" for status, and for restore without one. */
+function deviceOf(params: object): string {
+  return "device" in params && typeof params.device === "string" ? params.device : "all";
 }
 
 function closeQuietly(fd: number): void {

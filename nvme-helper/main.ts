@@ -13,8 +13,7 @@ import { HelperMonitor } from "./HelperMonitor.js";
 import { HelperServer } from "./HelperServer.js";
 import { UndoJournal } from "./journal/UndoJournal.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "./peer/peerCredentials.js";
-import { blockDevNumberOf } from "./sandbox/blockDevNumberOf.js";
-import { namespaceLinkPath } from "./sandbox/namespaceLinkPath.js";
+import { blockDevNumberOf, namespaceLinkPath } from "./sandbox/sandboxDropIn.js";
 import { SysfsTree } from "./sysfs/SysfsTree.js";
 
 const USAGE = "usage: nt-nvme-helper [--socket PATH] [--config FILE] [--sysfs-root DIR] [--proc-root DIR] [--dev-root DIR] [--journal FILE] [--exit-when-idle SECONDS]";

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, it } from "node:test";
 import { HelperClient } from "../protocol/helper/HelperClient.js";
 import { HelperServer } from "../nvme-helper/HelperServer.js";
-import { withClientFdDeadline } from "../nvme-helper/image/withClientFdDeadline.js";
+import { withClientFdDeadline } from "../nvme-helper/image/checkSourceFd.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
 import { makeHelperFixture, type HelperFixture } from "./support/makeHelperFixture.js";
 import { rejectionCode } from "./support/rejectionCode.js";

@@ -7,7 +7,7 @@ import { chmodSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, it } from "node:test";
-import { helperLimitsSchema, type HelperLimits } from "../nvme-helper/config/helperLimitsSchema.js";
+import { helperLimitsSchema, type HelperLimits } from "../nvme-helper/config/helperConfigSchema.js";
 import { HelperServer, type HelperServerOptions } from "../nvme-helper/HelperServer.js";
 import { loadPeerCredentialsAddon, peerCredentials } from "../nvme-helper/peer/peerCredentials.js";
 import { rateLimitedLog } from "../nvme-helper/rateLimitedLog.js";

@@ -1,6 +1,31 @@
 import { z } from "zod";
-import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
-import { helperLimitsSchema } from "./helperLimitsSchema.js";
+import { pciAddressSchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
+
+/**
+ * `limits` of /etc/ntd/helper.json: how much of the helper a peer other than root may hold, so a
+ * compromised `nt` (THREAT_MODEL.md) cannot take every fd, fill the queue, or keep root waiting.
+ * Every field has a default; root's connections and requests are never counted nor refused.
+ */
+export const helperLimitsSchema = z.strictObject({
+  /**
+   * Open connections per uid (root exempt); one more is refused at once with NT_E_BUSY. Default 8:
+   * ntd opens one per raw load, ntctl one per command.
+   */
+  maxConnectionsPerUid: z.int().positive().default(8),
+  /** Open connections of all uids but root together; past it, NT_E_BUSY. Default 32. */
+  maxConnections: z.int().positive().default(32),
+  /**
+   * A connection with no request waiting or running for this long is closed with NT_E_TIMEOUT
+   * (root's too: an idle connection serves nobody). Default 30000 ms.
+   */
+  idleTimeoutMs: z.int().positive().default(30_000),
+  /** Requests one uid (root exempt) may have waiting or running; one more is answered NT_E_BUSY. Default 4. */
+  maxQueuedPerUid: z.int().positive().default(4),
+  /** Requests of all uids but root together, waiting or running; past it, NT_E_BUSY. Default 16. */
+  maxQueued: z.int().positive().default(16),
+});
+
+export type HelperLimits = z.infer<typeof helperLimitsSchema>;
 
 /** One device the helper may touch: where it is (PCI address) *and* what it is (NVMe identity). */
 const allowedDeviceSchema = z.strictObject({
@@ -32,7 +57,7 @@ export const helperConfigSchema = z.strictObject({
   devices: z.array(allowedDeviceSchema).refine(
     (devices) => new Set(devices.map((device) => device.bdf)).size === devices.length,
     "a PCI address appears twice in devices"),
-  /** Bounds on connections, idle time and queued requests per peer (helperLimitsSchema.ts); absent: every default. */
+  /** Bounds on connections, idle time and queued requests per peer (helperLimitsSchema above); absent: every default. */
   limits: helperLimitsSchema.optional(),
 });
 

@@ -1,9 +1,7 @@
 import { NtError } from "../../protocol/NtError.js";
 import type { NvmeIdentity } from "../../protocol/helper/helperDeviceStatusSchema.js";
 import type { AllowedDevice, HelperConfig } from "../config/helperConfigSchema.js";
-import { identityMismatch } from "../identity/identityMismatch.js";
 import type { PciDeviceFacts, SysfsTree } from "../sysfs/SysfsTree.js";
-import { allowlistEntryOf } from "./allowlistEntryOf.js";
 
 /** PCI class code of an NVMe controller (mass storage, non-volatile memory, NVMe interface). */
 export const NVME_CLASS = "0x010802";
@@ -43,4 +41,28 @@ export function checkDevice(bdf: string, config: HelperConfig, sysfs: SysfsTree,
     throw new NtError("NT_E_IDENTITY_MISMATCH", `the device at ${bdf} is ${pciId}, but ${last.pciId} was verified there`);
   }
   return { allowed, facts, pciId, identity: last?.identity ?? {} };
+}
+
+/** The allowlist entry of `bdf`, or NT_E_DEVICE_NOT_ALLOWED. */
+export function allowlistEntryOf(config: HelperConfig, bdf: string): AllowedDevice {
+  const allowed = config.devices.find((device) => device.bdf === bdf);
+  if (!allowed) throw new NtError("NT_E_DEVICE_NOT_ALLOWED", `${bdf} is not in the helper's device allowlist`);
+  return allowed;
+}
+
+/**
+ * Why `seen` is not the allowlisted device, or undefined when it is: every identity field the
+ * allowlist entry names must be present and equal. A field sysfs did not show counts as a
+ * mismatch — "could not check" is never "checked".
+ */
+export function identityMismatch(allowed: AllowedDevice, seen: NvmeIdentity): string | undefined {
+  for (const field of ["serial", "eui64", "nguid"] as const) {
+    const want = allowed[field];
+    if (want === undefined) continue;
+    const got = seen[field];
+    if (got !== want) {
+      return `${field} is ${got === undefined ? "unreadable" : JSON.stringify(got)}, the allowlist says ${JSON.stringify(want)}`;
+    }
+  }
+  return undefined;
 }

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { nvmeIdentitySchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
-import { imageNameSchema } from "../../protocol/helper/imageNameSchema.js";
-import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import { nvmeIdentitySchema, pciAddressSchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
+import { imageNameSchema } from "../../protocol/helper/helperVerbs.js";
 
 /**
  * Transaction numbers: positive and small (the journal is renumbered from 1 at every start), so

@@ -1,7 +1,12 @@
+// The allowlist's part of nt-nvme-helper.service's sandbox: the drop-in that admits each
+// allowlisted device (sandboxDropIn), and the by-path link its DeviceAllow= names
+// (namespaceLinkPath), which the helper resolves as systemd does (blockDevNumberOf) to notice when
+// a namespace has moved out of what its sandbox admits (HelperLifetime.ts).
+import { statSync } from "node:fs";
+import path from "node:path";
 import { NtError } from "../../protocol/NtError.js";
-import { pciAddressSchema } from "../../protocol/helper/pciAddressSchema.js";
+import { pciAddressSchema } from "../../protocol/helper/helperDeviceStatusSchema.js";
 import type { HelperConfig } from "../config/helperConfigSchema.js";
-import { namespaceLinkPath } from "./namespaceLinkPath.js";
 
 /** Where install.sh and nt-nvme-helper-sandbox put the drop-in, beside the installed unit. */
 export const SANDBOX_DROP_IN = "/etc/systemd/system/nt-nvme-helper.service.d/allowlist.conf";
@@ -36,4 +41,34 @@ export function sandboxDropIn(config: HelperConfig, source: string): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * udev's link to namespace 1 of the NVMe controller at `bdf` (a canonical PCI address, as
+ * pciAddressSchema checks): <devRoot>/disk/by-path/pci-<bdf>-nvme-1. Named by PCI address and
+ * namespace id, it stays the same when a bind → restore cycle gives the namespace another block
+ * device name or number, so the sandbox's DeviceAllow= can name it (systemd resolves it to
+ * major:minor each time the helper starts).
+ */
+export function namespaceLinkPath(bdf: string, devRoot = "/dev"): string {
+  return path.join(devRoot, "disk", "by-path", `pci-${bdf}-nvme-1`);
+}
+
+/**
+ * "major:minor" of the block device `file` is or links to (as sysfs's dev attribute spells it),
+ * or undefined when there is none: no such file, a dangling link, or not a block device.
+ */
+export function blockDevNumberOf(file: string): string | undefined {
+  let rdev: bigint;
+  try {
+    const stats = statSync(file, { bigint: true });
+    if (!stats.isBlockDevice()) return undefined;
+    rdev = stats.rdev;
+  } catch {
+    return undefined;
+  }
+  // glibc's major()/minor() (sys/sysmacros.h).
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
 }

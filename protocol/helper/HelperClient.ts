@@ -1,9 +1,7 @@
 import { closeSync } from "node:fs";
 import { NtError } from "../NtError.js";
 import { parseMessage } from "../parseMessage.js";
-import { decodeHelperPacket } from "./decodeHelperPacket.js";
-import { encodeHelperPacket } from "./encodeHelperPacket.js";
-import { helperResponseSchema } from "./helperResponseSchema.js";
+import { decodeHelperPacket, encodeHelperPacket, helperResponseSchema } from "./helperPackets.js";
 import { HELPER_VERBS, type HelperVerbName, type HelperVerbParams, type HelperVerbResult } from "./helperVerbs.js";
 import { SeqpacketConnection } from "./seqpacket/SeqpacketConnection.js";
 

@@ -1,7 +1,14 @@
 import { z } from "zod";
-import { helperDeviceStatusSchema } from "./helperDeviceStatusSchema.js";
-import { imageNameSchema } from "./imageNameSchema.js";
-import { pciAddressSchema } from "./pciAddressSchema.js";
+import { helperDeviceStatusSchema, pciAddressSchema } from "./helperDeviceStatusSchema.js";
+
+/**
+ * The label of a placed image (`place`'s name, kept in the image header and the helper's journal):
+ * 1–128 of A–Z a–z 0–9 . _ -, starting with a letter, a digit or "_". So never "." or "..", never
+ * a hidden name or one that reads as a command-line option, never a "/": a plain name that stays
+ * harmless wherever it is shown or used.
+ */
+export const imageNameSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
+  "must be 1-128 of A-Z a-z 0-9 . _ -, starting with a letter, a digit or _");
 
 /** What a placed image is, as `place` writes it and `open-image` reports it. */
 export const imageInfoSchema = z.strictObject({
@@ -64,3 +71,10 @@ export const HELPER_VERBS = {
 export type HelperVerbName = keyof typeof HELPER_VERBS;
 export type HelperVerbParams<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["params"]>;
 export type HelperVerbResult<V extends HelperVerbName> = z.infer<(typeof HELPER_VERBS)[V]["result"]>;
+/** The events a verb sends before its result (place's progress); `never` for a verb that sends none. */
+export type HelperVerbEvent<V extends HelperVerbName> = (typeof HELPER_VERBS)[V] extends { event: infer E extends z.ZodType } ? z.infer<E> : never;
+
+/** Whether a string names a helper verb; own keys only, so "constructor" or "__proto__" are not verbs. */
+export function isHelperVerbName(name: string): name is HelperVerbName {
+  return Object.hasOwn(HELPER_VERBS, name);
+}

@@ -1,5 +1,4 @@
-import { decodeHelperPacket } from "../../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../../protocol/helper/encodeHelperPacket.js";
+import { decodeHelperPacket, encodeHelperPacket } from "../../protocol/helper/helperPackets.js";
 import { SeqpacketConnection } from "../../protocol/helper/seqpacket/SeqpacketConnection.js";
 
 /** A message from the helper and the fds that came with it. */

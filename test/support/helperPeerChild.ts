@@ -4,8 +4,7 @@
 // message, {"conn": i, "closed": true} when the helper closes it, {"conn": i, "error": code} when
 // connecting fails. Holds its connections until its stdin ends.
 import { NtError } from "../../protocol/NtError.js";
-import { decodeHelperPacket } from "../../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../../protocol/helper/encodeHelperPacket.js";
+import { decodeHelperPacket, encodeHelperPacket } from "../../protocol/helper/helperPackets.js";
 import { SeqpacketConnection } from "../../protocol/helper/seqpacket/SeqpacketConnection.js";
 
 const [socketPath, requestsJson] = process.argv.slice(2);

@@ -3,8 +3,7 @@
 // an error (so a client that did send does not hang), and when its stdin ends prints what it got as
 // one JSON line: {"connections": n, "packets": n, "fds": n}.
 import { closeSync } from "node:fs";
-import { decodeHelperPacket } from "../../protocol/helper/decodeHelperPacket.js";
-import { encodeHelperPacket } from "../../protocol/helper/encodeHelperPacket.js";
+import { decodeHelperPacket, encodeHelperPacket } from "../../protocol/helper/helperPackets.js";
 import { SeqpacketServer } from "../../protocol/helper/seqpacket/SeqpacketServer.js";
 
 const socketPath = process.argv[2];
