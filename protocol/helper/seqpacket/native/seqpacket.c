@@ -16,7 +16,7 @@
 
 /** The most fds one packet may carry, either way (the protocol uses one). */
 #define MAX_FDS 4
-/** The largest packet recv() accepts (protocol/helper/helperMaxPacketBytes.ts says 64 KiB). */
+/** The largest packet recv() accepts (protocol/helper/helperPackets.ts says 64 KiB). */
 #define MAX_PACKET (64 * 1024)
 /**
  * The largest packet send() takes. Above MAX_PACKET only so tests can send an oversized packet;
