@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the GGUF reader with libFuzzer (clang, -fsanitize=fuzzer,address,undefined) for the given
-# number of seconds, seeded with the real files in $NT_TEST_DATA and with files from our own
-# writer. Any crash, sanitizer report, timeout or oversized allocation fails the run; the
-# reproducer is left in cuda-engine/build-fuzz/findings/.
+# Fuzzes the GGUF reader and the checks a file meets after it (the tokenizer built from its
+# metadata, the hyper-parameters, the weight table) with libFuzzer (clang,
+# -fsanitize=fuzzer,address,undefined) for the given number of seconds, seeded with the real files
+# in $NT_TEST_DATA and with files from our own writer (tiny whole models among them). Any crash,
+# sanitizer report, timeout or oversized allocation fails the run; the reproducer is left in
+# cuda-engine/build-fuzz/findings/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

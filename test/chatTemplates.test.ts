@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { applyChatFormat } from "../daemon/chat/applyChatFormat.js";
 import { chatFormatOf } from "../daemon/chat/chatFormatOf.js";
 import { detectChatFormat } from "../daemon/chat/detectChatFormat.js";
+import { trimAsciiSpace } from "../daemon/chat/trimAsciiSpace.js";
 import { NtError } from "../protocol/NtError.js";
 import type { ChatMessage } from "../protocol/verbs/chatMessage.js";
 
@@ -89,7 +90,15 @@ describe("chat templates, as llama.cpp detects and applies them", () => {
       assert.deepEqual(detectChatFormat(c.template), { supported: true, format: c.format });
     });
     it(`formats system + user + assistant + user for ${c.model} exactly as llama.cpp does`, () => {
-      assert.equal(applyChatFormat(chatFormatOf("m", c.template), conversation), c.prompt);
+      assert.equal(applyChatFormat(chatFormatOf("m", c.template), conversation).text, c.prompt);
+    });
+    it(`puts every message of ${c.model} in a content part of its own, the template's text in marker parts`, () => {
+      const segments = applyChatFormat(chatFormatOf("m", c.template), conversation).segments;
+      const contents = segments.filter((s) => !s.parseSpecial).map((s) => trimAsciiSpace(s.text));
+      assert.deepEqual(contents, conversation.map((m) => trimAsciiSpace(m.content)));
+      for (const marker of segments.filter((s) => s.parseSpecial)) {
+        for (const { content } of conversation) assert.ok(!marker.text.includes(content.trim()), `${JSON.stringify(marker.text)} holds a message`);
+      }
     });
   }
 
@@ -99,12 +108,12 @@ describe("chat templates, as llama.cpp detects and applies them", () => {
   });
 
   it("formats Mistral v7-tekken without the spaces of v7", () => {
-    assert.equal(applyChatFormat("mistral-v7-tekken", conversation.slice(0, 3)),
+    assert.equal(applyChatFormat("mistral-v7-tekken", conversation.slice(0, 3)).text,
       "[SYSTEM_PROMPT]You are a helpful assistant[/SYSTEM_PROMPT][INST]Hello[/INST]Hi there</s>");
   });
 
   it("trims only ASCII whitespace, as C's isspace does: a no-break space survives Llama 3's trim", () => {
-    const prompt = applyChatFormat("llama3", [{ role: "user", content: "\u00a0hi \t\n" }]);
+    const prompt = applyChatFormat("llama3", [{ role: "user", content: "\u00a0hi \t\n" }]).text;
     assert.equal(prompt, "<|start_header_id|>user<|end_header_id|>\n\n\u00a0hi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
   });
 

@@ -277,11 +277,25 @@ export type NativeGenerateEvent =
   | { type: "done"; reason: "stop" | "length" | "context" | "cancelled" | "error"; text: string;
       timings: NativeTimings; code?: string; message?: string };
 
+/**
+ * A part of a prompt given to tokenize in parts: parseSpecial says whether special-token texts
+ * ("<|eot_id|>") in it are recognised. A chat prompt's template markers are; its messages never
+ * are, so a message cannot forge a turn. The parts are otherwise one text (pre-tokenization and
+ * SentencePiece's space prefix run across them): where no special text is refused, the tokens
+ * are those of the joined text with parseSpecial.
+ */
+export interface TokenizerSegment {
+  text: string;
+  parseSpecial: boolean;
+}
+
 /** A loaded model (cuda-engine/src/napi/model_handle.cc). */
 export interface NativeModel {
   info(): NativeModelInfo;
   /** addSpecial: BOS/EOS as the model wants; parseSpecial: recognise special-token texts. */
   tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  /** A prompt in parts, special-token texts recognised only in the parts that say so. */
+  tokenize(segments: readonly TokenizerSegment[], addSpecial: boolean): Int32Array;
   detokenize(tokens: Int32Array | number[], renderSpecial?: boolean): string;
   /** Queues a request; events arrive on the JS thread, "done" exactly once and last. Returns its id. */
   generate(request: NativeGenerateRequest, onEvent: (event: NativeGenerateEvent) => void): number;
@@ -313,6 +327,8 @@ export interface NativeModel {
 export interface NativeTokenizer {
   /** addSpecial: BOS/EOS as the vocabulary wants; parseSpecial: recognise special-token texts. */
   tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  /** A prompt in parts, special-token texts recognised only in the parts that say so. */
+  tokenize(segments: readonly TokenizerSegment[], addSpecial: boolean): Int32Array;
   detokenize(tokens: Int32Array | number[], renderSpecial?: boolean): string;
 }
 

@@ -1,4 +1,5 @@
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
+import { ChatPrompt } from "./ChatPrompt.js";
 import { trimAsciiSpace } from "./trimAsciiSpace.js";
 
 /** The Llama 2 variants llama.cpp tells apart (see detectChatFormat). */
@@ -11,24 +12,25 @@ export type Llama2Variant = "llama2" | "llama2-sys" | "llama2-sys-bos" | "llama2
  * then opens the first turn, followed by "\n"); "-bos" writes `<s>` before each later turn;
  * "-strip" trims every content. The prompt ends with `[/INST]`, where the answer begins.
  */
-export function formatLlama2Chat(messages: readonly ChatMessage[], variant: Llama2Variant): string {
+export function formatLlama2Chat(messages: readonly ChatMessage[], variant: Llama2Variant): ChatPrompt {
   const systemBlock = variant !== "llama2";
   const turnOpening = variant === "llama2-sys-bos" ? "<s>[INST] " : "[INST] ";
   const strip = variant === "llama2-sys-strip";
-  let prompt = "[INST] ";
+  const prompt = new ChatPrompt().marker("[INST] ");
   let insideTurn = true;
   for (const message of messages) {
     const content = strip ? trimAsciiSpace(message.content) : message.content;
     if (!insideTurn) {
-      prompt += turnOpening;
+      prompt.marker(turnOpening);
       insideTurn = true;
     }
     if (message.role === "system") {
-      prompt += systemBlock ? `<<SYS>>\n${content}\n<</SYS>>\n\n` : `${content}\n`;
+      if (systemBlock) prompt.marker("<<SYS>>\n").content(content).marker("\n<</SYS>>\n\n");
+      else prompt.content(content).marker("\n");
     } else if (message.role === "user") {
-      prompt += `${content} [/INST]`;
+      prompt.content(content).marker(" [/INST]");
     } else {
-      prompt += `${content}</s>`;
+      prompt.content(content).marker("</s>");
       insideTurn = false;
     }
   }

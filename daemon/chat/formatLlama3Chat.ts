@@ -1,4 +1,5 @@
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
+import { ChatPrompt } from "./ChatPrompt.js";
 import { trimAsciiSpace } from "./trimAsciiSpace.js";
 
 /**
@@ -6,10 +7,10 @@ import { trimAsciiSpace } from "./trimAsciiSpace.js";
  * with the content trimmed, then the assistant's header to open the answer. No
  * `<|begin_of_text|>`: that is BOS, which tokenizing with addSpecial adds.
  */
-export function formatLlama3Chat(messages: readonly ChatMessage[]): string {
-  let prompt = "";
+export function formatLlama3Chat(messages: readonly ChatMessage[]): ChatPrompt {
+  const prompt = new ChatPrompt();
   for (const { role, content } of messages) {
-    prompt += `<|start_header_id|>${role}<|end_header_id|>\n\n${trimAsciiSpace(content)}<|eot_id|>`;
+    prompt.marker(`<|start_header_id|>${role}<|end_header_id|>\n\n`).content(trimAsciiSpace(content)).marker("<|eot_id|>");
   }
-  return `${prompt}<|start_header_id|>assistant<|end_header_id|>\n\n`;
+  return prompt.marker("<|start_header_id|>assistant<|end_header_id|>\n\n");
 }

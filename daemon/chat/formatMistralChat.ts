@@ -1,4 +1,5 @@
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
+import { ChatPrompt } from "./ChatPrompt.js";
 import { trimAsciiSpace } from "./trimAsciiSpace.js";
 
 /** The official Mistral template versions (mistralai/cookbook, "chat_templates.md"). */
@@ -11,36 +12,36 @@ export type MistralVariant = "mistral-v1" | "mistral-v3" | "mistral-v3-tekken" |
  * v7: the system prompt in `[SYSTEM_PROMPT] … [/SYSTEM_PROMPT]`, each user turn in
  * `[INST] … [/INST]` (tekken without the spaces). BOS comes from the tokenizer.
  */
-export function formatMistralChat(messages: readonly ChatMessage[], variant: MistralVariant): string {
+export function formatMistralChat(messages: readonly ChatMessage[], variant: MistralVariant): ChatPrompt {
   if (variant === "mistral-v7" || variant === "mistral-v7-tekken") return formatV7(messages, variant === "mistral-v7" ? " " : "");
   const leadingSpace = variant === "mistral-v1" ? " " : "";
   const trailingSpace = variant === "mistral-v3-tekken" ? "" : " ";
   const trimAnswers = variant === "mistral-v3";
-  let prompt = "";
+  const prompt = new ChatPrompt();
   let insideTurn = false;
   for (const { role, content } of messages) {
     if (!insideTurn) {
-      prompt += `${leadingSpace}[INST]${trailingSpace}`;
+      prompt.marker(`${leadingSpace}[INST]${trailingSpace}`);
       insideTurn = true;
     }
     if (role === "system") {
-      prompt += `${content}\n\n`;
+      prompt.content(content).marker("\n\n");
     } else if (role === "user") {
-      prompt += `${content}${leadingSpace}[/INST]`;
+      prompt.content(content).marker(`${leadingSpace}[/INST]`);
     } else {
-      prompt += `${trailingSpace}${trimAnswers ? trimAsciiSpace(content) : content}</s>`;
+      prompt.marker(trailingSpace).content(trimAnswers ? trimAsciiSpace(content) : content).marker("</s>");
       insideTurn = false;
     }
   }
   return prompt;
 }
 
-function formatV7(messages: readonly ChatMessage[], space: string): string {
-  let prompt = "";
+function formatV7(messages: readonly ChatMessage[], space: string): ChatPrompt {
+  const prompt = new ChatPrompt();
   for (const { role, content } of messages) {
-    if (role === "system") prompt += `[SYSTEM_PROMPT]${space}${content}[/SYSTEM_PROMPT]`;
-    else if (role === "user") prompt += `[INST]${space}${content}[/INST]`;
-    else prompt += `${space}${content}</s>`;
+    if (role === "system") prompt.marker(`[SYSTEM_PROMPT]${space}`).content(content).marker("[/SYSTEM_PROMPT]");
+    else if (role === "user") prompt.marker(`[INST]${space}`).content(content).marker("[/INST]");
+    else prompt.marker(space).content(content).marker("</s>");
   }
   return prompt;
 }

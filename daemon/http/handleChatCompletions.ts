@@ -1,7 +1,6 @@
 import { parseMessage } from "../../protocol/parseMessage.js";
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
-import { applyChatFormat } from "../chat/applyChatFormat.js";
-import { chatFormatOf } from "../chat/chatFormatOf.js";
+import { chatPromptTokens } from "../chat/chatPromptTokens.js";
 import { chatChoiceFormat } from "./chatChoiceFormat.js";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./chatCompletionRequestSchema.js";
 import { getLoadedModel } from "./getLoadedModel.js";
@@ -12,16 +11,16 @@ import { serveGeneration } from "./serveGeneration.js";
 
 /**
  * POST /v1/chat/completions: the messages in the model's chat format, tokenized as the `chat` verb
- * does (BOS added, special-token texts recognised), then generated. A model without a chat
- * template ntd can apply is NT_E_UNSUPPORTED (400): use /v1/completions.
+ * does (BOS added, the template's special-token texts recognised, message contents always plain
+ * text), then generated. A model without a chat template ntd can apply is NT_E_UNSUPPORTED (400):
+ * use /v1/completions.
  */
 export const handleChatCompletions: HttpRoute = async (exchange) => {
   const request = parseMessage(chatCompletionRequestSchema, await readJsonBody(exchange.req, exchange.maxBodyBytes), "body");
   const sampling = samplingOf(request);
   const model = await getLoadedModel(exchange.registry, request.model, exchange.signal);
-  const prompt = applyChatFormat(chatFormatOf(model.name, model.info.chatTemplate), chatMessagesOf(request));
   await serveGeneration(exchange, {
-    model, promptTokens: model.tokenize(prompt, true, true), sampling,
+    model, promptTokens: chatPromptTokens(model, chatMessagesOf(request)), sampling,
     stream: request.stream ?? false, includeUsage: request.stream_options?.include_usage ?? false,
     format: chatChoiceFormat,
   });

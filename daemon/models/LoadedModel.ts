@@ -1,5 +1,6 @@
 import type {
   NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeStageStats, NativeTimings,
+  TokenizerSegment,
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
@@ -113,6 +114,15 @@ export class LoadedModel {
   tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): number[] {
     this.#assertUsable();
     return Array.from(wrapped(() => this.#native.tokenize(text, addSpecial, parseSpecial)));
+  }
+
+  /**
+   * A prompt in parts → token ids, special-token texts recognised only in the parts that say so:
+   * a chat prompt's template markers, never its messages (see TokenizerSegment).
+   */
+  tokenizeSegments(segments: readonly TokenizerSegment[], addSpecial: boolean): number[] {
+    this.#assertUsable();
+    return Array.from(wrapped(() => this.#native.tokenize(segments, addSpecial)));
   }
 
   /** Token ids → text; ids outside the vocabulary are refused with NT_E_BAD_REQUEST. */

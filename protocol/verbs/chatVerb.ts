@@ -8,7 +8,8 @@ import { samplingParamsSchema } from "./samplingParams.js";
 
 /**
  * `chat`: formats a conversation with the model's chat template (as llama.cpp does, with the
- * assistant's turn opened), tokenizes it with special tokens recognised, then generates like
+ * assistant's turn opened), tokenizes it with the template's special tokens recognised but every
+ * message's content as plain text (so a message cannot forge a turn), then generates like
  * `generate`. A model without a template the daemon can apply is answered with NT_E_UNSUPPORTED.
  */
 export const chatVerb = {

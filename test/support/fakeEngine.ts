@@ -2,6 +2,7 @@ import { readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type {
   EngineBinding, NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeModelOptions,
+  TokenizerSegment,
 } from "../../cuda-engine/js/EngineBinding.js";
 import { fakePlacement, fakeStages } from "./fakePlacement.js";
 
@@ -191,14 +192,20 @@ class FakeModel implements FakeNativeModel {
     return { ...this.#info } as NativeModelInfo;
   }
 
-  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array {
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  tokenize(segments: readonly TokenizerSegment[], addSpecial: boolean): Int32Array;
+  tokenize(input: string | readonly TokenizerSegment[], addSpecial: boolean, parseSpecial = false): Int32Array {
     this.#assertUsable();
     const ids = addSpecial ? [BOS] : [];
-    const parts = parseSpecial ? text.split(/(<s>|<\/s>)/) : [text];
-    for (const part of parts) {
-      const special = SPECIAL_TEXT.indexOf(part);
-      if (parseSpecial && special > 0) ids.push(special);
-      else for (const byte of Buffer.from(part, "utf8")) ids.push(BYTE0 + byte);
+    // One byte per token, so parts tokenize apart exactly as they would joined.
+    const segments = typeof input === "string" ? [{ text: input, parseSpecial }] : input;
+    for (const segment of segments) {
+      const parts = segment.parseSpecial ? segment.text.split(/(<s>|<\/s>)/) : [segment.text];
+      for (const part of parts) {
+        const special = SPECIAL_TEXT.indexOf(part);
+        if (segment.parseSpecial && special > 0) ids.push(special);
+        else for (const byte of Buffer.from(part, "utf8")) ids.push(BYTE0 + byte);
+      }
     }
     return Int32Array.from(ids);
   }

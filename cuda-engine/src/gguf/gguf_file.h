@@ -28,11 +28,20 @@ struct GgufTensorInfo {
   uint64_t element_count() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
 };
 
+// The reader's bound on what metadata may take in memory: at most kMetadataMemoryPerByte bytes
+// per byte of metadata read, plus kMetadataMemorySlack. Real files take about 2 (a vocabulary's
+// short strings); an empty nested array takes 104 bytes in memory for its 12 in the file, so a
+// file of a few hundred MB of them would otherwise cost gigabytes.
+constexpr uint64_t kMetadataMemoryPerByte = 4;
+constexpr uint64_t kMetadataMemorySlack = uint64_t{1} << 20;
+
 struct GgufFile {
   uint32_t version = 0;
   uint32_t alignment = 32;  // general.alignment, 32 when absent
   uint64_t data_offset = 0; // absolute offset of the data section
   uint64_t file_bytes = 0;
+  uint64_t metadata_bytes = 0;   // bytes of the file the metadata was read from
+  uint64_t metadata_memory = 0;  // what the metadata holds in memory, as the reader accounts it
   std::vector<GgufKeyValue> metadata;
   std::vector<GgufTensorInfo> tensors;
 
@@ -42,7 +51,8 @@ struct GgufFile {
 
 // Parses a whole GGUF file held in memory. Throws EngineError (NT_E_BAD_GGUF or
 // NT_E_UNSUPPORTED) with a message naming the offending key, tensor or offset. Every length and
-// count is checked against the bytes that remain before anything is allocated for it.
+// count is checked against the bytes that remain before anything is allocated for it, and the
+// metadata's memory against kMetadataMemoryPerByte (NT_E_BAD_GGUF naming the key that passes it).
 GgufFile parse_gguf(const uint8_t* bytes, uint64_t size);
 
 // Thrown by parse_gguf_prefix when the header runs past the bytes in memory: read up to `needed`

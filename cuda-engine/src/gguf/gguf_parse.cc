@@ -1,6 +1,7 @@
 // GGUF v2/v3 header parser (spec: ggml/docs/gguf.md). v2 and v3 are identical for little-endian
 // files; v3 only added big-endian files, which we refuse. Nothing is allocated for a count or a
-// length until the remaining bytes could hold it, so memory stays proportional to the file.
+// length until the remaining bytes could hold it, and the metadata's memory is counted against
+// the bytes it was read from (MetadataMemory), so memory stays proportional to the file.
 #include <algorithm>
 #include <numeric>
 #include <unordered_set>
@@ -58,9 +59,48 @@ void check_count_fits(const ByteCursor& in, uint64_t count, uint64_t min_bytes, 
   }
 }
 
-GgufArray read_array(ByteCursor& in, uint32_t depth);
+// What the metadata read so far holds in memory: containers' elements at their in-memory size
+// once reserved, strings' heap buffers, and each entry with its copy in the duplicate-key set.
+// Every charge is checked against kMetadataMemoryPerByte per byte read since the metadata began,
+// so a file whose metadata would swell (empty nested arrays: 104 bytes each for 12 in the file)
+// is refused before that memory is touched.
+class MetadataMemory {
+ public:
+  explicit MetadataMemory(const ByteCursor& in) : in_(in), start_(in.offset()), counted_end_(start_) {}
 
-GgufValue read_value(ByteCursor& in, GgufType type, uint32_t depth) {
+  // `ahead`: bytes past the cursor that the caller has checked the file holds and that what it
+  // charges now will read (the elements of an array reserved before they are read); they count
+  // as read from now on.
+  void charge(uint64_t bytes, uint64_t ahead = 0) {
+    used_ += bytes;
+    counted_end_ = std::max(counted_end_, in_.offset() + ahead);
+    const uint64_t read = std::max(counted_end_, in_.offset()) - start_;
+    if (used_ > kMetadataMemoryPerByte * read + kMetadataMemorySlack) {
+      throw bad_gguf("the metadata would take " + std::to_string(used_) + " bytes of memory for " +
+                     std::to_string(read) + " bytes of the file, more than " +
+                     std::to_string(kMetadataMemoryPerByte) + " per byte (plus " +
+                     std::to_string(kMetadataMemorySlack >> 20) + " MiB) that this reader allows");
+    }
+  }
+  // A string's own buffer, which short strings do without.
+  void charge_string(uint64_t length) {
+    static const uint64_t inline_capacity = std::string().capacity();
+    if (length > inline_capacity) charge(length + 1);
+  }
+
+  uint64_t used() const { return used_; }
+  uint64_t bytes_read() const { return in_.offset() - start_; }
+
+ private:
+  const ByteCursor& in_;
+  uint64_t start_;
+  uint64_t counted_end_;  // the end of the bytes that count as read
+  uint64_t used_ = 0;
+};
+
+GgufArray read_array(ByteCursor& in, MetadataMemory& memory, uint32_t depth);
+
+GgufValue read_value(ByteCursor& in, MetadataMemory& memory, GgufType type, uint32_t depth) {
   GgufValue value;
   value.type = type;
   switch (type) {
@@ -82,13 +122,16 @@ GgufValue read_value(ByteCursor& in, GgufType type, uint32_t depth) {
     }
     // String values are kept as bytes even when they are not UTF-8: llama.cpp accepts them, and
     // some vocabularies hold byte fragments that only the tokenizer interprets.
-    case GgufType::STRING: value.data = read_string(in, "string value"); break;
-    case GgufType::ARRAY: value.data = read_array(in, depth); break;
+    case GgufType::STRING:
+      value.data = read_string(in, "string value");
+      memory.charge_string(value.as_string().size());
+      break;
+    case GgufType::ARRAY: value.data = read_array(in, memory, depth); break;
   }
   return value;
 }
 
-GgufArray read_array(ByteCursor& in, uint32_t depth) {
+GgufArray read_array(ByteCursor& in, MetadataMemory& memory, uint32_t depth) {
   if (depth >= kMaxArrayDepth) {
     throw bad_gguf("arrays are nested more than " + std::to_string(kMaxArrayDepth) + " levels deep");
   }
@@ -100,15 +143,21 @@ GgufArray read_array(ByteCursor& in, uint32_t depth) {
     check_count_fits(in, array.count, item_bytes, "array");
     const uint8_t* start = in.take(array.count * item_bytes, "array elements");
     if (array.item_type == GgufType::BOOL) check_bools(start, array.count);
+    memory.charge(array.count * item_bytes);
     array.raw.assign(start, start + array.count * item_bytes);
   } else if (array.item_type == GgufType::STRING) {
     check_count_fits(in, array.count, sizeof(uint64_t), "string array");
+    memory.charge(array.count * sizeof(std::string), array.count * sizeof(uint64_t));
     array.strings.reserve(array.count);
-    for (uint64_t i = 0; i < array.count; ++i) array.strings.push_back(read_string(in, "string element"));
+    for (uint64_t i = 0; i < array.count; ++i) {
+      array.strings.push_back(read_string(in, "string element"));
+      memory.charge_string(array.strings.back().size());
+    }
   } else {
     check_count_fits(in, array.count, kMinNestedArrayBytes, "array of arrays");
+    memory.charge(array.count * sizeof(GgufValue), array.count * kMinNestedArrayBytes);
     array.arrays.reserve(array.count);
-    for (uint64_t i = 0; i < array.count; ++i) array.arrays.push_back(read_value(in, GgufType::ARRAY, depth + 1));
+    for (uint64_t i = 0; i < array.count; ++i) array.arrays.push_back(read_value(in, memory, GgufType::ARRAY, depth + 1));
   }
   return array;
 }
@@ -140,17 +189,30 @@ void read_header(ByteCursor& in, GgufFile& file, uint64_t& n_tensors, uint64_t& 
   }
 }
 
+// Roughly what one key costs in the duplicate-key set besides its text: a hash node (next
+// pointer, the string, the cached hash) and a bucket.
+constexpr uint64_t kSeenKeyBytes = sizeof(void*) + sizeof(std::string) + sizeof(size_t) + sizeof(void*);
+
 void read_metadata(ByteCursor& in, GgufFile& file, uint64_t n_kv) {
   std::unordered_set<std::string> seen;
-  file.metadata.reserve(n_kv);
+  MetadataMemory memory(in);
+  // The count only says how many entries there could be; the vector grows as they are read (and
+  // its spare capacity is charged as it grows), so a large count of tiny entries is refused
+  // before it costs memory.
   for (uint64_t i = 0; i < n_kv; ++i) {
     GgufKeyValue entry;
     try {
       entry.key = read_string(in, "metadata key");
+      memory.charge(kSeenKeyBytes);
+      memory.charge_string(entry.key.size());
+      memory.charge_string(entry.key.size());  // the set's copy
       if (entry.key.empty()) throw bad_gguf("empty key");
       if (!is_valid_utf8(entry.key)) throw bad_gguf("key is not valid UTF-8");
       if (!seen.insert(entry.key).second) throw bad_gguf("duplicate key");
-      entry.value = read_value(in, read_value_type(in, "value type"), 0);
+      entry.value = read_value(in, memory, read_value_type(in, "value type"), 0);
+      if (file.metadata.size() == file.metadata.capacity()) {
+        memory.charge(std::max<uint64_t>(file.metadata.capacity(), 1) * sizeof(GgufKeyValue));
+      }
     } catch (const EngineError& e) {
       const std::string which = entry.key.empty() || !is_valid_utf8(entry.key)
                                     ? "metadata entry " + std::to_string(i)
@@ -159,6 +221,8 @@ void read_metadata(ByteCursor& in, GgufFile& file, uint64_t n_kv) {
     }
     file.metadata.push_back(std::move(entry));
   }
+  file.metadata_bytes = memory.bytes_read();
+  file.metadata_memory = memory.used();
 }
 
 void read_alignment(GgufFile& file) {

@@ -39,16 +39,42 @@ class LoadTokenizerWorker : public Napi::AsyncWorker {
   ErrorCode code_ = NT_E_INTERNAL;
 };
 
+
+// tokenize's first argument: a string (parsed as the third argument says), or an array of
+// {text, parseSpecial} parts, each parsed as it says.
+TokenizerInput tokenizer_input_from_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0 && info[0].IsString()) {
+    return TokenizerInput(info[0].As<Napi::String>().Utf8Value(), info.Length() > 2 && info[2].ToBoolean());
+  }
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "tokenize(input): input must be a string or an array of segments");
+  }
+  const Napi::Array segments = info[0].As<Napi::Array>();
+  TokenizerInput input;
+  for (uint32_t i = 0; i < segments.Length(); ++i) {
+    const Napi::Value segment = segments.Get(i);
+    const Napi::Value text = segment.IsObject() ? segment.As<Napi::Object>().Get("text") : env.Undefined();
+    const Napi::Value parse = segment.IsObject() ? segment.As<Napi::Object>().Get("parseSpecial") : env.Undefined();
+    if (!text.IsString() || !parse.IsBoolean()) {
+      throw engine_error_to_js(env, NT_E_BAD_REQUEST,
+                               "tokenize(segments): segment " + std::to_string(i) +
+                                   " must be {text: string, parseSpecial: boolean}");
+    }
+    input.append(text.As<Napi::String>().Utf8Value(), parse.As<Napi::Boolean>().Value());
+  }
+  return input;
+}
+
 }  // namespace
 
 Napi::Value tokenize_to_js(const Napi::CallbackInfo& info, const Tokenizer& tokenizer) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw engine_error_to_js(env, NT_E_BAD_REQUEST, "tokenize(text): text must be a string");
+  const TokenizerInput input = tokenizer_input_from_js(info);
   const bool add_special = info.Length() > 1 && info[1].ToBoolean();
-  const bool parse_special = info.Length() > 2 && info[2].ToBoolean();
   std::vector<TokenId> ids;
   try {
-    ids = tokenizer.encode(info[0].As<Napi::String>().Utf8Value(), add_special, parse_special);
+    ids = tokenizer.encode_input(input, add_special);
   } catch (const EngineError& e) {
     throw engine_error_to_js(env, e.error_code(), e.what());
   }

@@ -27,8 +27,9 @@ class TokenizerHandle : public Napi::ObjectWrap<TokenizerHandle> {
 // loadTokenizer(path) → Promise<NativeTokenizer>
 Napi::Value LoadTokenizer(const Napi::CallbackInfo& info);
 
-// Shared by NativeModel and NativeTokenizer: tokenize(text, addSpecial, parseSpecial) → Int32Array
-// and detokenize(ids, renderSpecial) → string, with errors as JS errors carrying their code.
+// Shared by NativeModel and NativeTokenizer: tokenize(text, addSpecial, parseSpecial) or
+// tokenize([{text, parseSpecial}, ...], addSpecial) → Int32Array, and detokenize(ids,
+// renderSpecial) → string, with errors as JS errors carrying their code.
 Napi::Value tokenize_to_js(const Napi::CallbackInfo& info, const Tokenizer& tokenizer);
 Napi::Value detokenize_to_js(const Napi::CallbackInfo& info, const Tokenizer& tokenizer);
 

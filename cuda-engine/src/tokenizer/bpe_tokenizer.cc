@@ -33,10 +33,11 @@ class BpeTokenizer final : public VocabularyTokenizer {
   BpeTokenizer(Vocabulary vocab, PreTokenizerConfig pre, BpeRanks ranks)
       : VocabularyTokenizer(std::move(vocab)), pre_(pre), ranks_(std::move(ranks)) {}
 
-  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override {
+  std::vector<TokenId> encode_input(const TokenizerInput& input, bool add_special) const override {
+    const std::string_view text = input.text();
     std::vector<TokenId> out;
     if (add_special && vocab_.add_bos) out.push_back(vocab_.bos);
-    for (const Fragment& fragment : partition_special_tokens(text, vocab_, parse_special)) {
+    for (const Fragment& fragment : partition_special_tokens(input, vocab_)) {
       if (fragment.is_text()) {
         append_text_tokens(text.substr(fragment.offset, fragment.length), out);
       } else {

@@ -11,6 +11,7 @@ set(NT_TOKENIZER_SOURCES
   vocabulary_tokenizer.cc
   special_tokens.cc
   special_partition.cc
+  tokenizer_input.cc
   metadata.cc
   pre_tokenizer.cc
   word_splitting.cc
@@ -27,6 +28,7 @@ set(NT_TOKENIZER_TEST_SOURCES
   test/tokenizer/vocab_vectors_test.cc
   test/tokenizer/spm_tokenizer_test.cc
   test/tokenizer/bpe_tokenizer_test.cc
+  test/tokenizer/tokenizer_input_test.cc
   test/tokenizer/pre_tokenizer_test.cc
   test/tokenizer/utf8_stream_test.cc
   test/tokenizer/unicode_category_test.cc

@@ -1,12 +1,12 @@
 // Splits input text around special token texts before tokenization, as llama.cpp's
-// tokenizer_st_partition: user-defined tokens always, control and unknown tokens only with
-// parse_special. Tokens are tried longest text first; each one splits every remaining text piece
-// at all its (non-overlapping, leftmost-first) occurrences.
+// tokenizer_st_partition: user-defined tokens always, control and unknown tokens only where the
+// input parses special texts (TokenizerInput). Tokens are tried longest text first; each one
+// splits every remaining text piece at all its (non-overlapping, leftmost-first) occurrences.
 #pragma once
 
-#include <string_view>
 #include <vector>
 
+#include "tokenizer/tokenizer_input.h"
 #include "tokenizer/vocabulary.h"
 
 namespace nt {
@@ -19,6 +19,6 @@ struct Fragment {
   bool is_text() const { return token < 0; }
 };
 
-std::vector<Fragment> partition_special_tokens(std::string_view text, const Vocabulary& vocab, bool parse_special);
+std::vector<Fragment> partition_special_tokens(const TokenizerInput& input, const Vocabulary& vocab);
 
 }  // namespace nt

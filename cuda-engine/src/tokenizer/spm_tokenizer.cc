@@ -27,11 +27,12 @@ class SpmTokenizer final : public VocabularyTokenizer {
 
   // As llama.cpp: BOS first when asked; each text fragment gets the space prefix when it opens
   // the input or follows a special token; EOS last when asked.
-  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override {
+  std::vector<TokenId> encode_input(const TokenizerInput& input, bool add_special) const override {
+    const std::string_view text = input.text();
     std::vector<TokenId> out;
     if (add_special && vocab_.add_bos) out.push_back(vocab_.bos);
     bool after_special = true;
-    for (const Fragment& fragment : partition_special_tokens(text, vocab_, parse_special)) {
+    for (const Fragment& fragment : partition_special_tokens(input, vocab_)) {
       if (!fragment.is_text()) {
         out.push_back(fragment.token);
         after_special = true;

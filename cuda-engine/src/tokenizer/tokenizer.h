@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gguf/gguf_file.h"
+#include "tokenizer/tokenizer_input.h"
 
 namespace nt {
 
@@ -26,7 +27,13 @@ class Tokenizer {
   // add_special: add BOS/EOS as the metadata says (tokenizer.ggml.add_bos_token / add_eos_token,
   // with llama.cpp's defaults per model). parse_special: recognise special/control token texts
   // ("<|eot_id|>") in the input; otherwise they are tokenized as plain text.
-  virtual std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const = 0;
+  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const {
+    return encode_input(TokenizerInput(text, parse_special), add_special);
+  }
+
+  // encode with parse_special decided per part of the input (a chat prompt: its template's
+  // markers parsed, its messages not).
+  virtual std::vector<TokenId> encode_input(const TokenizerInput& input, bool add_special) const = 0;
 
   // The bytes one token stands for, as llama.cpp's llama_token_to_piece renders them (SPM "▁" as
   // a space, byte tokens as their byte). Control tokens render as their text only when
