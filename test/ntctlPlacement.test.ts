@@ -92,17 +92,6 @@ describe("ntctl's placement formatting", () => {
     assert.match(table[2]!, /^placed +loaded +cuda +640 MiB +256 MiB +256 MiB +4096 /);
   });
 
-  it("builds the per-layer table from the rows when the engine sends no text", () => {
-    const text = formatPlacement({ ...placement, text: "" });
-    assert.match(text, /LAYER +TIER +VRAM +PINNED +STREAMED +MS\/PASS/);
-    assert.match(text, /blk\.0 +vram +512 MiB +- +- +0\.00/);
-    assert.match(text, /blk\.1 +split +- +256 MiB +256 MiB +48\.50/);
-    assert.match(text, /memory: VRAM 900 MiB of 1\.00 GiB .* pinned 448 MiB of 512 MiB \(staging 3 × 64\.0 MiB\)/);
-    assert.match(text, /links: VRAM 3000\.0 GB\/s, H2D 25\.0 GB\/s, storage 6\.5 GB\/s \(O_DIRECT\)/);
-    assert.match(text, /bound: 512 MiB moved per pass, 52\.00 ms per pass, ≤ 19\.20 tok\/s for one sequence/);
-    assert.match(text, /^weights: 640 MiB in VRAM, 256 MiB pinned, 256 MiB streamed, 64\.0 MiB host-only/);
-  });
-
   it("prints the engine's table as it is when the engine sends one", () => {
     assert.equal(formatPlacement(placement), fakePlacement().text.trimEnd());
   });
