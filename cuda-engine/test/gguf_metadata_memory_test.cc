@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine_error.h"
+#include "core/engine_error.h"
 #include "gguf/gguf_file.h"
 #include "gguf_test_writer.h"
 #include "test_data.h"
