@@ -27,7 +27,7 @@ describe("the daemon and the three-tier placement (fake engine)", () => {
   let engine: FakeEngine;
   let client: NtClient;
   const log = capturingLogger();
-  const file = async (name: string, content: FakeModelFile): Promise<string> => {
+  const file = async (name: string, content: FakeModelFile = {}): Promise<string> => {
     const where = path.join(dir.dir, `${name}.gguf`);
     await writeFile(where, JSON.stringify(content));
     return where;
@@ -45,26 +45,26 @@ describe("the daemon and the three-tier placement (fake engine)", () => {
   after(() => daemon.stop());
 
   it("passes load's backend, budgets and staging slots to the engine", async () => {
-    const model = await file("asked", { tiers: true });
+    const model = await file("asked");
     await client.request("load", { model, backend: "cpu", vramBudget: 3 * 2 ** 30, pinnedBudget: 0, stagingSlots: 5 });
     assert.deepEqual(engine.loadOptions.at(-1),
       { maxSequences: 4, backend: "cpu", vramBudget: 3 * 2 ** 30, pinnedBudget: 0, stagingSlots: 5 });
   });
 
   it("fills what a load leaves out from the daemon's defaults, and passes no undefined keys", async () => {
-    await client.request("load", { model: await file("defaults", { tiers: true }) });
+    await client.request("load", { model: await file("defaults") });
     const options = engine.loadOptions.at(-1) ?? {};
     assert.deepEqual(options, { maxSequences: 4, backend: "auto", vramBudget: 8 * 2 ** 30 });
     assert.ok(!Object.values(options).includes(undefined));
   });
 
   it("applies the defaults to the auto-load of a generate given a path", async () => {
-    await client.request("generate", { model: await file("lazy", { tiers: true, text: "ok" }), prompt: "x" });
+    await client.request("generate", { model: await file("lazy", { text: "ok" }), prompt: "x" });
     assert.deepEqual(engine.loadOptions.at(-1), { maxSequences: 4, backend: "auto", vramBudget: 8 * 2 ** 30 });
   });
 
   it("answers a load with the backend and the placement in wire form, tiers named vram/pinned/streamed", async () => {
-    const loaded = await client.request("load", { model: await file("placed", { tiers: true }), backend: "cpu" });
+    const loaded = await client.request("load", { model: await file("placed"), backend: "cpu" });
     assert.equal(loaded.info.backend, "cpu");
     const placement = loaded.info.placement;
     assert.ok(placement);
@@ -78,7 +78,7 @@ describe("the daemon and the three-tier placement (fake engine)", () => {
 
   it("logs the placement table once per load, at info level", async () => {
     const before = log.lines.length;
-    await client.request("load", { model: await file("logged", { tiers: true }) });
+    await client.request("load", { model: await file("logged") });
     await client.request("load", { model: "logged" });
     const tables = log.lines.slice(before).filter((line) => line.includes("placement of logged:"));
     assert.equal(tables.length, 1, "a second load of a model held logs nothing new");
@@ -95,14 +95,6 @@ describe("the daemon and the three-tier placement (fake engine)", () => {
       passes: 2, bytesRead: 2 * 256 * MiB, bytesCopied: 2 * 512 * MiB, readMs: 80, h2dMs: 40, computeMs: 20, stallMs: 60,
       perPass: { readMs: 40, h2dMs: 20, computeMs: 10, stallMs: 30 },
     });
-  });
-
-  it("leaves backend, placement and stages out for an engine that reports none (an older addon)", async () => {
-    const loaded = await client.request("load", { model: await file("old", { text: "ok" }), backend: "cuda" });
-    assert.equal(loaded.info.backend, undefined);
-    assert.equal(loaded.info.placement, undefined);
-    const old = (await client.request("status", {})).models.find((m) => m.name === "old");
-    assert.ok(old && !("backend" in old) && !("placement" in old) && !("stages" in old), JSON.stringify(old));
   });
 });
 
@@ -122,7 +114,7 @@ describe("a placement the protocol cannot carry", () => {
     const registry = new ModelRegistry({ loadEngine: () => engine, logger: log.logger });
     try {
       const where = path.join(dir.dir, "odd.gguf");
-      await writeFile(where, JSON.stringify({ tiers: true, text: "ok" }));
+      await writeFile(where, JSON.stringify({ text: "ok" }));
       const model = await registry.load(where);
       assert.equal(model.placement, undefined);
       assert.equal(registry.list()[0]?.placement, undefined);
@@ -146,7 +138,7 @@ describe("placement metrics", () => {
     const scrape = async () => (await metrics.scrape()).text;
     try {
       const where = path.join(dir.dir, "metered.gguf");
-      await writeFile(where, JSON.stringify({ tiers: true, text: "abc" }));
+      await writeFile(where, JSON.stringify({ text: "abc" }));
       assert.equal(sample(await scrape(), 'ntd_model_bytes{model="metered",tier="vram"}'), undefined);
       const model = await registry.load(where);
       await model.generate({ prompt: [1, 3] }, () => {}, new AbortController().signal);

@@ -47,7 +47,7 @@ describe("ntctl placement options against a daemon (fake engine)", () => {
     server = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine });
     await server.start();
     model = path.join(dir.dir, "tiered.gguf");
-    await writeFile(model, JSON.stringify({ tiers: true, text: "ok" }));
+    await writeFile(model, JSON.stringify({ text: "ok" }));
   });
 
   after(async () => {
@@ -83,7 +83,7 @@ describe("ntctl placement options against a daemon (fake engine)", () => {
 });
 
 describe("ntctl's placement formatting", () => {
-  const placement = placementOf(fakePlacement())!;
+  const placement = placementOf(fakePlacement());
   const base: ModelStatus = { name: "m", path: "/m/m.gguf", state: "loaded", active: 0, queued: 0, nCtx: 4096 };
 
   it("ps shows '-' for backend and tiers when the daemon reports no placement, and sizes humanized otherwise", () => {

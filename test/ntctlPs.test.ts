@@ -46,7 +46,7 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
       oneshot: { text: "OK" },
       lazy: { text: "OK" },
       exotic: { fail: { code: "NT_E_UNSUPPORTED", message: "architecture mamba is not supported" } },
-      tiered: { text: "OK", tiers: true },
+      tiered: { text: "OK" },
     };
     for (const [name, content] of Object.entries(files)) {
       models[name] = path.join(dir.dir, `${name}.gguf`);
@@ -76,9 +76,9 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
       ["MODEL", "STATE", "BACKEND", "VRAM", "PINNED", "STREAMED", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"]);
     const row = psRow(ps.stdout, "steady");
     assert.ok(row, ps.stdout);
-    // The fake engine here is like the addon before the three tiers: no backend, no placement.
+    // Loaded with no --backend ("auto"): the fake engine says cuda, and places as fakePlacement().
     assert.deepEqual([row.STATE, row.BACKEND, row.VRAM, row.PINNED, row.STREAMED, row.CONTEXT, row.ACTIVE, row.QUEUED],
-      ["loaded", "-", "-", "-", "-", "128", "0", "0"]);
+      ["loaded", "cuda", "640 MiB", "256 MiB", "256 MiB", "128", "0", "0"]);
     assert.match(row["TG t/s"] ?? "", /^\d+\.\d\d$/, "the last generation's speed");
     assert.match(row.UNTIL ?? "", /^in (9m|10m)/);
   });

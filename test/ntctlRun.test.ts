@@ -177,7 +177,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     const loaded = JSON.parse(load.stdout) as { name: string; info: { nCtx: number } };
     assert.deepEqual([loaded.name, loaded.info.nCtx], ["mine", 64]);
     const status = await runNtctl([...sock(), "status"]);
-    assert.match(status.stdout, /^model {3}mine loaded: llama, context 64/m);
+    assert.match(status.stdout, /^model {3}mine loaded: llama, cuda, context 64/m);
     const statusJson = JSON.parse((await runNtctl([...sock(), "status", "--json"])).stdout) as { models: { name: string }[] };
     assert.ok(statusJson.models.some((m) => m.name === "mine"));
     const unload = await runNtctl([...sock(), "unload", "mine"]);

@@ -23,12 +23,6 @@ export async function benchModel(engine: EngineBinding, path: string, options: B
   }).catch(engineError);
   try {
     const info = model.info();
-    // Addons built before the three-tier placement report neither a plan nor stage timers, and
-    // without them there is no bound to print beside the figures (DESIGN §3).
-    if (!info.placement || !model.stats().stages) {
-      throw new NtError("NT_E_ENGINE_UNAVAILABLE",
-        'this engine addon reports no placement (built before the three-tier placement): rebuild it with "npm run build:native"');
-    }
     const { text, ...placement } = info.placement;
     showPlacement(text);
     const tests = [];

@@ -98,8 +98,8 @@ function ms(value: number): string {
  * The models as `ntctl ps` prints them, one row each, like `ollama ps`: MODEL, STATE, BACKEND,
  * weights per tier (VRAM resident, PINNED copied from pinned RAM each pass, STREAMED read from
  * storage each pass), CONTEXT, ACTIVE, QUEUED, TG t/s (generation speed of the last request) and
- * UNTIL (when the keep-alive unloads it). "-" where the daemon does not say (not loaded, or an
- * engine that reports no placement). `now` is Date.now() ms.
+ * UNTIL (when the keep-alive unloads it). "-" where the daemon does not say (not loaded yet, or a
+ * placement the protocol could not carry). `now` is Date.now() ms.
  */
 export function formatModelTable(models: readonly ModelStatus[], now: number): string {
   const header = ["MODEL", "STATE", "BACKEND", "VRAM", "PINNED", "STREAMED", "CONTEXT", "ACTIVE", "QUEUED", "TG t/s", "UNTIL"];

@@ -221,10 +221,7 @@ export interface NativeModelInfo {
   eos: number;
   /** tokenizer.chat_template, when the file has one. */
   chatTemplate?: string;
-  /**
-   * The backend the model runs on. (Addons built before the three-tier placement leave this and
-   * `placement` out; the daemon copes, see daemon/models/LoadedModel.ts.)
-   */
+  /** The backend the model runs on. */
   backend: "cpu" | "cuda";
   /** Where the weights live and what that costs per pass. */
   placement: NativePlacement;
@@ -303,10 +300,7 @@ export interface NativeModel {
   cancel(id: number): boolean;
   /** Logits after each token from position 0 on a fresh cache: tokens.length × nVocab floats. */
   evaluate(tokens: Int32Array | number[], nBatch?: number): Promise<Float32Array>;
-  /**
-   * Requests generating and waiting, and the streaming stages' cumulative timers (which addons
-   * built before the three-tier placement leave out).
-   */
+  /** Requests generating and waiting, and the streaming stages' cumulative timers. */
   stats(): {
     active: number;
     queued: number;

@@ -64,9 +64,9 @@ export class LoadedModel {
   readonly name: string;
   readonly path: string;
   readonly info: NativeModelInfo;
-  /** The backend the model runs on; undefined when the engine does not say (an older addon). */
-  readonly backend: "cpu" | "cuda" | undefined;
-  /** The engine's placement in wire form; undefined when the engine reports none, or one the protocol cannot carry. */
+  /** The backend the model runs on. */
+  readonly backend: "cpu" | "cuda";
+  /** The engine's placement in wire form; undefined when the protocol cannot carry it (see placementError). */
   readonly placement: ModelPlacement | undefined;
   /** Why the engine's placement was left out (it did not fit the protocol); undefined when it was not. */
   readonly placementError: NtError | undefined;
@@ -90,11 +90,9 @@ export class LoadedModel {
     this.#onActivity = options.onActivity ?? (() => {});
     this.#onFailure = options.onFailure ?? (() => {});
     this.info = wrapped(() => options.native.info());
-    // Addons built before the three-tier placement report neither backend nor placement.
-    const { backend, placement } = this.info as Partial<Pick<NativeModelInfo, "backend" | "placement">>;
-    this.backend = backend === "cpu" || backend === "cuda" ? backend : undefined;
+    this.backend = this.info.backend;
     try {
-      this.placement = placementOf(placement);
+      this.placement = placementOf(this.info.placement);
     } catch (err) {
       this.placementError = NtError.from(err);
     }
@@ -142,14 +140,13 @@ export class LoadedModel {
   }
 
   /**
-   * Requests generating and waiting, as the engine counts them, and its streaming stages' timers
-   * when it reports them; zeros and no stages once disposed.
+   * Requests generating and waiting, as the engine counts them, and its streaming stages' timers;
+   * zeros and no stages once disposed (or when the engine cannot say).
    */
   stats(): { active: number; queued: number; stages?: NativeStageStats } {
     if (this.disposed) return { active: 0, queued: 0 };
     try {
-      // `stages` is absent from addons built before the three-tier placement.
-      const { active, queued, stages } = this.#native.stats() as { active: number; queued: number; stages?: NativeStageStats };
+      const { active, queued, stages } = this.#native.stats();
       return { active, queued, stages };
     } catch {
       return { active: this.#running.size, queued: 0 };

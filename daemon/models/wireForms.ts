@@ -40,7 +40,7 @@ export function modelStatusOf(entry: ModelEntry): ModelStatus {
     status.nCtx = model.info.nCtx;
     status.weightBytes = model.info.weightBytes;
     if (model.lastTimings) status.lastTimings = wireTimings(model.lastTimings);
-    if (model.backend) status.backend = model.backend;
+    status.backend = model.backend;
     if (model.placement) status.placement = model.placement;
     const wireStages = streamStagesOf(stages);
     if (wireStages) status.stages = wireStages;
@@ -54,13 +54,11 @@ export function modelStatusOf(entry: ModelEntry): ModelStatus {
 
 /**
  * The engine's placement in wire form: its fields copied by name (so a field the addon adds does
- * not reach the wire unannounced) and the tiers A/B/C named vram/pinned/streamed. Undefined when
- * the engine reports none (an addon older than the three tiers). An engine placement that does
- * not fit the protocol is NT_E_INTERNAL naming the field: better one warning at load than every
- * `status` refused by strict clients.
+ * not reach the wire unannounced) and the tiers A/B/C named vram/pinned/streamed. An engine
+ * placement that does not fit the protocol is NT_E_INTERNAL naming the field: better one warning
+ * at load than every `status` refused by strict clients.
  */
-export function placementOf(native: NativePlacement | undefined): ModelPlacement | undefined {
-  if (native === undefined) return undefined;
+export function placementOf(native: NativePlacement): ModelPlacement {
   const wire = {
     bytes: tiersOf(native.totals),
     bytesPerPass: native.streamedBytes,
@@ -91,7 +89,7 @@ function tiersOf(tiers: NativeTierBytes | undefined): TierBytes {
 
 /**
  * The engine's cumulative stage timers in wire form, with per-pass averages once a pass has run.
- * Undefined when the engine reports none (an older addon) or reports something the protocol
+ * Undefined when there are none (a disposed model) or the engine reports something the protocol
  * cannot carry (status is polled, so this is left out quietly rather than failing every status).
  */
 export function streamStagesOf(native: NativeStageStats | undefined): StreamStages | undefined {

@@ -35,9 +35,12 @@ export const modelInfoSchema = z.strictObject({
    * one of a family the daemon cannot apply (then `chat` answers NT_E_UNSUPPORTED).
    */
   chatFormat: z.string().optional(),
-  /** The backend the model runs on; absent when the engine does not say (an older addon). */
+  /** The backend the model runs on. */
   backend: z.enum(["cpu", "cuda"]).optional(),
-  /** Where its weights live and what a pass costs; absent when the engine does not say (an older addon). */
+  /**
+   * Where its weights live and what a pass costs; absent when the engine's placement does not fit
+   * the protocol (the daemon logs why at load).
+   */
   placement: modelPlacementSchema.optional(),
 });
 

@@ -29,12 +29,6 @@ export interface FakeModelFile {
   text?: string;
   /** Makes the load fail with this code and message, e.g. NT_E_UNSUPPORTED. */
   fail?: { code: string; message: string };
-  /**
-   * Report what the three-tier engine reports: this backend (or the load's, "cuda" for "auto"),
-   * fakePlacement() in info() and fakeStages() in stats(). Default false: as the addon before the
-   * three tiers, none of the three.
-   */
-  tiers?: boolean;
 }
 
 /** A fake model, with what the tests inspect. */
@@ -160,8 +154,8 @@ class FakeModel implements FakeNativeModel {
   readonly requests: NativeGenerateRequest[] = [];
   readonly cancelCalls: number[] = [];
   disposed = false;
-  /** As the addon reports it; without backend and placement unless the file asks for tiers, like an older addon. */
-  readonly #info: Omit<NativeModelInfo, "backend" | "placement"> & Partial<NativeModelInfo>;
+  /** As the addon reports it: the load's backend ("cuda" for "auto") and fakePlacement(). */
+  readonly #info: NativeModelInfo;
   readonly #file: FakeModelFile;
   readonly #tokenDelayMs: number;
   readonly #running = new Map<number, Generation>();
@@ -180,16 +174,13 @@ class FakeModel implements FakeNativeModel {
       architecture: file.architecture ?? "llama", nVocab: N_VOCAB, nCtx: options.nCtx ?? file.nCtx ?? 128,
       nCtxTrain: 2048, nEmbd: 8, nLayer: 1, nHead: 1, nHeadKv: 1, nFf: 16, threads: options.threads ?? 1,
       weightBytes: 4096, kvBytesPerSequence: 1024, bos: BOS, eos: EOS, chatTemplate: file.chatTemplate,
+      backend: options.backend === "cpu" ? "cpu" : "cuda", placement: fakePlacement(),
     };
-    if (file.tiers) {
-      this.#info.backend = options.backend === "cpu" ? "cpu" : "cuda";
-      this.#info.placement = fakePlacement();
-    }
   }
 
   info(): NativeModelInfo {
     this.#assertUsable();
-    return { ...this.#info } as NativeModelInfo;
+    return { ...this.#info };
   }
 
   tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
@@ -264,8 +255,8 @@ class FakeModel implements FakeNativeModel {
   stats(): ReturnType<NativeModel["stats"]> {
     // `failure` only once a pass failed for good, as the engine reports it.
     const counts = { active: this.#running.size, queued: 0, ...(this.#failure ? { failure: { ...this.#failure } } : {}) };
-    // One pass per token generated so far, as a streamed decode makes; no stages, like an older addon, without tiers.
-    return (this.#file.tiers ? { ...counts, stages: fakeStages(this.#passes) } : counts) as ReturnType<NativeModel["stats"]>;
+    // One pass per token generated so far, as a streamed decode makes.
+    return { ...counts, stages: fakeStages(this.#passes) };
   }
 
   async dispose(): Promise<void> {
