@@ -288,7 +288,7 @@ export class ModelRegistry {
     const { architecture, nCtx, weightBytes } = model.info;
     const seconds = (performance.now() - started) / 1000;
     this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights`
-      + `${model.backend ? `, ${model.backend}` : ""}) in ${seconds.toFixed(2)} s`);
+      + `, ${model.backend}) in ${seconds.toFixed(2)} s`);
     this.#logPlacement(model);
     this.#options.onLoaded?.(name, seconds);
     return model;
