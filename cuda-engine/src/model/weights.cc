@@ -1,5 +1,7 @@
 #include "model/weights.h"
 
+#include <cstdint>
+#include <string>
 #include <unordered_map>
 
 #include "core/engine_error.h"
@@ -131,6 +133,12 @@ BoundWeights bind_weights(const GgufFile& file, const Hparams& h) {
     b.tied_output();
   } else {
     b.model("output.weight", &ModelWeights::output, {h.n_embd, w.n_vocab});
+  }
+  // Every layer has tensors of its own, so a block_count past the file's tensor count is refused
+  // before anything is reserved for it: a hostile count would otherwise allocate gigabytes here.
+  if (static_cast<uint64_t>(h.n_layer) > file.tensors.size()) {
+    throw bad_gguf("block_count " + std::to_string(h.n_layer) + " is more layers than the file has tensors (" +
+                   std::to_string(file.tensors.size()) + ")");
   }
   w.layers.resize(h.n_layer);
   for (int32_t i = 0; i < h.n_layer; ++i) bind_layer(b, h, i);

@@ -14,6 +14,7 @@
 #include "test_data.h"
 #include "model/model.h"
 #include "model/read_hparams.h"
+#include "model/weights.h"
 
 namespace nt {
 
@@ -231,6 +232,21 @@ TEST(Model, RefusesAnArchitectureItDoesNotSupportByName) {
   } catch (const EngineError& e) {
     EXPECT_EQ(e.code(), "NT_E_UNSUPPORTED");
     EXPECT_NE(std::string(e.what()).find("mamba"), std::string::npos);
+  }
+}
+
+// Found by the fuzzer: a block_count far past the file's tensors made bind_weights reserve its
+// layer table first (29 GB for 2^28 layers) and die of it, instead of refusing the file.
+TEST(Model, RefusesABlockCountPastTheFilesTensorsBeforeReservingLayers) {
+  const GgufFile file = read_gguf_file(stories_path());
+  Hparams h = read_hparams(file);
+  h.n_layer = 1 << 28;
+  try {
+    bind_weights(file, h);
+    FAIL() << "accepted";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_BAD_GGUF");
+    EXPECT_NE(std::string(e.what()).find("block_count 268435456"), std::string::npos) << e.what();
   }
 }
 
