@@ -13,6 +13,8 @@ set(NT_CUDA_SOURCES
   kernels/matmul_legacy.cu
   kernels/matmul_kquants.cu
   kernels/matmul_ragged.cu
+  kernels/matmul_mma.cu
+  kernels/matmul_mma_kquants.cu
   kernels/rms_norm.cu
   kernels/rope.cu
   kernels/store_kv.cu
@@ -32,5 +34,6 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/graph_replay_test.cc
   test/cuda/matmul_add_test.cc
   test/cuda/matmul_ragged_test.cc
+  test/cuda/matmul_mma_test.cc
   test/cuda/top_candidates_test.cc
 )

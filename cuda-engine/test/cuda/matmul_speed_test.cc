@@ -1,6 +1,8 @@
 // Speed of the matmul kernels on a Llama-8B-sized feed-forward matrix (14336 × 4096): decode
-// bandwidth against the weights' bytes, prefill FLOP rate at 512 tokens. Disabled by default (it
-// asserts nothing); run on the GPU machine with --gtest_also_run_disabled_tests.
+// bandwidth against the weights' bytes, prefill FLOP rate at 64 and 512 tokens with the default
+// kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
+// by side. Disabled by default (it asserts nothing); run on the GPU machine with
+// --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
+#include "cuda/matmul_choice.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -35,9 +38,13 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
       const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 20);
       std::printf("  n=%lld %6.0f GB/s", static_cast<long long>(tokens), bytes.size() / (ms * 1e6));
     }
-    for (int64_t tokens : {64, 512}) {
-      const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
-      std::printf("  n=%lld %5.1f TFLOP/s", static_cast<long long>(tokens), 2.0 * rows * n * tokens / (ms * 1e9));
+    for (const char* choice : {static_cast<const char*>(nullptr), "fp32"}) {
+      const ScopedMatmulChoice kernels(choice);
+      for (int64_t tokens : {64, 512}) {
+        const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
+        std::printf("  %s n=%lld %5.1f TFLOP/s", choice ? choice : "default", static_cast<long long>(tokens),
+                    2.0 * rows * n * tokens / (ms * 1e9));
+      }
     }
     std::printf("\n");
   }

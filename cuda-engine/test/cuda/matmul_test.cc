@@ -1,6 +1,6 @@
 // The GPU matrix products against the CPU's dequantization: for every weight type, random valid
-// blocks (cpu/quant_test_rows), both kernels (matrix-vector for few tokens, GEMM for more), odd
-// row and token counts that leave partial tiles.
+// blocks (cpu/quant_test_rows), the float kernels (matrix-vector for few tokens, the float GEMM
+// for more, chosen with NT_MATMUL=fp32), odd row and token counts that leave partial tiles.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +12,7 @@
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
+#include "cuda/matmul_choice.h"
 #include "gguf/ggml_type.h"
 #include "quant/dequantize.h"
 
@@ -82,6 +83,9 @@ void expect_double_reference(GgmlType type, const Matrix& m, int64_t rows, int64
 // n * 2^-24 of that sum, so 3e-5 holds for n = 512 in the worst case and flags any wrong element.
 TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
   NT_SKIP_WITHOUT_CUDA();
+  // The float GEMM: the quantized types' default, the tensor cores on 8-bit activations, has its
+  // own tests (matmul_mma_test.cc) with its own bounds.
+  const ScopedMatmulChoice float_kernels("fp32");
   const int64_t rows = 131, n = 512;
   for (GgmlType type : cpu::test::supported_weight_types()) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 7);
@@ -148,6 +152,7 @@ int one_hot_mismatches(GgmlType type, const Matrix& m, const DeviceBuffer<uint8_
 // each call: 1, 2 and 8 tokens (the matrix-vector kernel's variants), n (the GEMM).
 TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice float_kernels("fp32");  // one-hot rows would not survive 8-bit activations
   const int64_t n = 256;
   // 67 rows: one row per warp (two per CTA for the formats with matvec_part); 8205: four rows per warp (per CTA
   // with one or two tokens for those) with a partial last warp (CTA).

@@ -2,7 +2,9 @@
 // reading out of bounds or misaligned (a misaligned load would poison the whole CUDA context).
 #include "cuda/kernels/matmul.h"
 
+#include <cstdlib>
 #include <string>
+#include <type_traits>
 
 #include "core/engine_error.h"
 #include "cuda/kernels/matmul_args.h"
@@ -19,6 +21,7 @@
 #include "cuda/quant/q5_1.cuh"
 #include "cuda/quant/q5_k.cuh"
 #include "cuda/quant/q6_k.cuh"
+#include "cuda/quant/mma_unpack.h"
 #include "cuda/quant/q8_0.cuh"
 #include "gguf/ggml_type.h"
 
@@ -26,13 +29,23 @@ namespace nt::cuda {
 
 namespace {
 
-template <class Q>
+// NT_MATMUL=fp32 keeps every product on the float kernels, for comparison (read per call, so a
+// test or bench can switch it).
+bool tensor_cores_allowed() {
+  const char* choice = std::getenv("NT_MATMUL");
+  return choice == nullptr || std::string(choice) != "fp32";
+}
+
+// Few tokens: the matrix-vector kernels, which read each weight byte once at memory speed. More:
+// a quantized format (U, its unpacker) takes the integer tensor-core GEMM, 8-bit activations
+// (mma_gemm.cuh); the float formats (U = void) the float GEMM (gemm.cuh).
+template <class Q, class U = void>
 void launch(const MatmulArgs& a, cudaStream_t stream) {
-  if (a.n_tokens <= kMatvecMaxTokens) {
-    launch_matvec<Q>(a, stream);
-  } else {
-    launch_gemm<Q>(a, stream);
+  if (a.n_tokens <= kMatvecMaxTokens) return launch_matvec<Q>(a, stream);
+  if constexpr (!std::is_void_v<U>) {
+    if (tensor_cores_allowed()) return launch_mma_gemm<U>(a, stream);
   }
+  launch_gemm<Q>(a, stream);
 }
 
 void check_shape(const TensorView& w) {
@@ -57,16 +70,16 @@ void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, 
     case GgmlType::F32: return launch<quant::F32>(a, stream);
     case GgmlType::F16: return launch<quant::F16>(a, stream);
     case GgmlType::BF16: return launch<quant::BF16>(a, stream);
-    case GgmlType::Q4_0: return launch<quant::Q4_0>(a, stream);
-    case GgmlType::Q4_1: return launch<quant::Q4_1>(a, stream);
-    case GgmlType::Q5_0: return launch<quant::Q5_0>(a, stream);
-    case GgmlType::Q5_1: return launch<quant::Q5_1>(a, stream);
-    case GgmlType::Q8_0: return launch<quant::Q8_0>(a, stream);
-    case GgmlType::Q2_K: return launch<quant::Q2_K>(a, stream);
-    case GgmlType::Q3_K: return launch<quant::Q3_K>(a, stream);
-    case GgmlType::Q4_K: return launch<quant::Q4_K>(a, stream);
-    case GgmlType::Q5_K: return launch<quant::Q5_K>(a, stream);
-    case GgmlType::Q6_K: return launch<quant::Q6_K>(a, stream);
+    case GgmlType::Q4_0: return launch<quant::Q4_0, mma::UnpackQ4_0>(a, stream);
+    case GgmlType::Q4_1: return launch<quant::Q4_1, mma::UnpackQ4_1>(a, stream);
+    case GgmlType::Q5_0: return launch<quant::Q5_0, mma::UnpackQ5_0>(a, stream);
+    case GgmlType::Q5_1: return launch<quant::Q5_1, mma::UnpackQ5_1>(a, stream);
+    case GgmlType::Q8_0: return launch<quant::Q8_0, mma::UnpackQ8_0>(a, stream);
+    case GgmlType::Q2_K: return launch<quant::Q2_K, mma::UnpackQ2_K>(a, stream);
+    case GgmlType::Q3_K: return launch<quant::Q3_K, mma::UnpackQ3_K>(a, stream);
+    case GgmlType::Q4_K: return launch<quant::Q4_K, mma::UnpackQ4_K>(a, stream);
+    case GgmlType::Q5_K: return launch<quant::Q5_K, mma::UnpackQ5_K>(a, stream);
+    case GgmlType::Q6_K: return launch<quant::Q6_K, mma::UnpackQ6_K>(a, stream);
     default:
       throw EngineError(NT_E_UNSUPPORTED, "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
   }

@@ -1,5 +1,5 @@
 // What the per-format matmul kernels take, and the launchers each format instantiates
-// (matmul_float.cu, matmul_legacy.cu, matmul_kquants.cu) for the dispatcher in matmul.cu.
+// (matmul_float.cu, matmul_legacy.cu, matmul_kquants.cu, matmul_mma*.cu) for the dispatcher in matmul.cu.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -25,5 +25,9 @@ template <class Q>
 void launch_matvec(const MatmulArgs& a, cudaStream_t stream);
 template <class Q>
 void launch_gemm(const MatmulArgs& a, cudaStream_t stream);
+// The tensor-core GEMM (mma_gemm.cuh) for unpacker U, one of cuda/quant/mma_unpack.h's structs
+// (matmul_mma.cu, matmul_mma_kquants.cu).
+template <class U>
+void launch_mma_gemm(const MatmulArgs& a, cudaStream_t stream);
 
 }  // namespace nt::cuda

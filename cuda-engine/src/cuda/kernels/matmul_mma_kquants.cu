@@ -1,0 +1,12 @@
+// The tensor-core GEMM (mma_gemm.cuh) instantiated for the K-quant formats.
+#include "cuda/kernels/mma_gemm.cuh"
+
+namespace nt::cuda {
+
+template void launch_mma_gemm<mma::UnpackQ2_K>(const MatmulArgs&, cudaStream_t);
+template void launch_mma_gemm<mma::UnpackQ3_K>(const MatmulArgs&, cudaStream_t);
+template void launch_mma_gemm<mma::UnpackQ4_K>(const MatmulArgs&, cudaStream_t);
+template void launch_mma_gemm<mma::UnpackQ5_K>(const MatmulArgs&, cudaStream_t);
+template void launch_mma_gemm<mma::UnpackQ6_K>(const MatmulArgs&, cudaStream_t);
+
+}  // namespace nt::cuda

@@ -1,0 +1,48 @@
+// Which elements each lane of a warp holds in the integer mma.sync shapes the tensor-core GEMM
+// uses (cuda/kernels/mma_gemm.cuh), shared with the CPU test that checks them
+// (test/cuda_host/mma_fragments_test.cc). Two views:
+//  - the PTX ISA's own maps ("Matrix Fragments for mma.m16n8k32" and "... mma.m16n8k16 with
+//    integer type", .s8): element i of a lane's fragment is at (row, col), with
+//    g = lane / 4 (groupID) and t = lane % 4 (threadID_in_group); element i is byte i % 4 of
+//    register i / 4;
+//  - the kernel's: which 32-bit word of a shared-memory tile row each register is loaded from.
+//    Tiles store 32 reduction values (one activation block) as 8 consecutive words per row, for
+//    the weights (A, one row per output row) and the activations (B, one row per token).
+#pragma once
+
+#include "cuda/quant/mma_host_device.h"
+
+namespace nt::cuda::mma {
+
+// --- The PTX ISA's maps -------------------------------------------------------------------
+// m16n8k32, A (16 x 32, row-major), i = 0..15.
+NT_HD int ptx_k32_a_row(int lane, int i) { return (i < 4 || (i >= 8 && i < 12)) ? lane / 4 : lane / 4 + 8; }
+NT_HD int ptx_k32_a_col(int lane, int i) { return (lane % 4) * 4 + (i & 3) + (i >= 8 ? 16 : 0); }
+// m16n8k32, B (32 x 8, column-major), i = 0..7: row is the reduction index k, col the token.
+NT_HD int ptx_k32_b_row(int lane, int i) { return (lane % 4) * 4 + (i & 3) + (i >= 4 ? 16 : 0); }
+NT_HD int ptx_k32_b_col(int lane, int) { return lane / 4; }
+// m16n8k16, A (16 x 16), i = 0..7; B (16 x 8), i = 0..3.
+NT_HD int ptx_k16_a_row(int lane, int i) { return i < 4 ? lane / 4 : lane / 4 + 8; }
+NT_HD int ptx_k16_a_col(int lane, int i) { return (lane % 4) * 4 + (i & 3); }
+NT_HD int ptx_k16_b_row(int lane, int i) { return (lane % 4) * 4 + i; }
+NT_HD int ptx_k16_b_col(int lane, int) { return lane / 4; }
+// C and D (16 x 8, .s32) of both shapes, i = 0..3.
+NT_HD int ptx_c_row(int lane, int i) { return i < 2 ? lane / 4 : lane / 4 + 8; }
+NT_HD int ptx_c_col(int lane, int i) { return (lane % 4) * 2 + (i & 1); }
+
+// --- The kernel's loads ---------------------------------------------------------------------
+// m16n8k32: A register r (0..3) is word kernel_k32_a_word(lane, r) of tile row base + kernel_a_row(lane, r).
+NT_HD int kernel_a_row(int lane, int r) { return lane / 4 + 8 * (r & 1); }
+NT_HD int kernel_k32_a_word(int lane, int r) { return lane % 4 + 4 * (r >> 1); }
+// m16n8k32: B register r (0..1) is word kernel_k32_b_word(lane, r) of token row base + kernel_b_token(lane).
+NT_HD int kernel_b_token(int lane) { return lane / 4; }
+NT_HD int kernel_k32_b_word(int lane, int r) { return lane % 4 + 4 * r; }
+// m16n8k16 on half h (reduction values 16h .. 16h + 15 of the 32): A register r (0..1) is word
+// kernel_k16_word(lane, h) of row base + kernel_a_row(lane, r); the one B register is that word of
+// token row base + kernel_b_token(lane).
+NT_HD int kernel_k16_word(int lane, int h) { return lane % 4 + 4 * h; }
+// Accumulator i (0..3): output row base + kernel_c_row(lane, i), token base + kernel_c_token(lane, i).
+NT_HD int kernel_c_row(int lane, int i) { return lane / 4 + 8 * (i >> 1); }
+NT_HD int kernel_c_token(int lane, int i) { return 2 * (lane % 4) + (i & 1); }
+
+}  // namespace nt::cuda::mma

@@ -1,0 +1,119 @@
+// The tensor-core GEMM (cuda/kernels/mma_gemm.cuh) on the GPU, bit for bit against its CPU
+// reference (test/cuda_host/mma_reference.h: the same unpacking, 8-bit activations and float steps
+// in the same order), for every quantized type on odd shapes: one row, rows that leave a partial
+// tile, many rows, reductions that are not a multiple of the 256-value stage (32-element formats),
+// 9 to 512 tokens. The reference itself is checked against exact products on the CPU
+// (mma_reference_test.cc), so equality here means the GPU computes the right product.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cpu/quant_test_rows.h"
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/matmul.h"
+#include "cuda/matmul_choice.h"
+#include "cuda_host/mma_reference.h"
+#include "gguf/ggml_type.h"
+
+namespace nt::cuda::test {
+namespace {
+
+struct Shape {
+  int64_t rows, n, n_tokens;
+};
+
+std::string type_name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
+
+std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
+  std::vector<float> x;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const std::vector<float> row = cpu::test::random_activations(n, rng);
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  return x;
+}
+
+std::vector<uint8_t> random_weights(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) {
+  std::vector<uint8_t> w;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
+    w.insert(w.end(), row.begin(), row.end());
+  }
+  return w;
+}
+
+std::vector<float> gpu_product(GgmlType type, const std::vector<uint8_t>& w, const Shape& s,
+                               const std::vector<float>& x) {
+  const DeviceBuffer<uint8_t> wd = to_device(w);
+  const DeviceBuffer<float> xd = to_device(x);
+  DeviceBuffer<float> out(s.n_tokens * s.rows, "test output");
+  matmul(device_view(type, wd.get(), s.rows, s.n), xd.get(), s.n_tokens, out.get(), test_stream());
+  return to_host(out.get(), s.n_tokens * s.rows);
+}
+
+// Mismatching outputs (bits differ), the first three reported.
+int mismatches(GgmlType type, const Shape& s, const std::vector<float>& gpu, const std::vector<float>& ref) {
+  int count = 0;
+  for (int64_t t = 0; t < s.n_tokens; ++t) {
+    for (int64_t r = 0; r < s.rows; ++r) {
+      const float a = gpu[t * s.rows + r], b = ref[t * s.rows + r];
+      if (std::memcmp(&a, &b, sizeof a) != 0 && ++count <= 3) {
+        ADD_FAILURE() << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens: row " << r
+                      << " token " << t << " gpu " << a << " reference " << b;
+      }
+    }
+  }
+  return count;
+}
+
+TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice tensor_cores(nullptr);
+  // K-quants need n a multiple of 256; the 32-element formats also take the extra shapes below.
+  const std::vector<Shape> shapes = {{1, 256, 9},   {64, 256, 64},  {65, 512, 65},
+                                     {130, 768, 17}, {257, 1024, 130}, {96, 2048, 512}};
+  const std::vector<Shape> legacy_shapes = {{3, 32, 9}, {70, 288, 33}, {129, 800, 100}};
+  for (const GgmlType type : mma::test::mma_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 1401);
+    std::vector<Shape> all = shapes;
+    if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
+      all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
+    }
+    for (const Shape& s : all) {
+      const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+      const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+      const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
+      EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
+          << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens";
+    }
+  }
+}
+
+// NT_MATMUL=fp32 takes the float GEMM instead: the same product to float accuracy, but not the
+// tensor-core one's bits (float activations, not 8-bit ones), for every quantized type.
+TEST(CudaMatmulMma, Fp32ChoiceTakesTheFloatKernels) {
+  NT_SKIP_WITHOUT_CUDA();
+  const Shape s{70, 512, 40};
+  for (const GgmlType type : mma::test::mma_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 1402);
+    const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+    const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+    std::vector<float> tensor_cores, fp32;
+    {
+      const ScopedMatmulChoice choice(nullptr);
+      tensor_cores = gpu_product(type, w, s, x);
+    }
+    {
+      const ScopedMatmulChoice choice("fp32");
+      fp32 = gpu_product(type, w, s, x);
+    }
+    const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
+    EXPECT_EQ(std::memcmp(tensor_cores.data(), ref.data(), ref.size() * sizeof(float)), 0) << type_name(type);
+    EXPECT_NE(std::memcmp(fp32.data(), ref.data(), ref.size() * sizeof(float)), 0) << type_name(type);
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test

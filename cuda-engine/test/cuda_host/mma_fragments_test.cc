@@ -1,0 +1,206 @@
+// The tensor-core GEMM's fragment loads (cuda/kernels/mma_fragments.h), checked on the CPU before
+// any GPU runs them: each register the kernel loads holds, byte for byte, the elements the PTX ISA
+// says that lane's register holds, and an emulated warp-wide mma.sync built from the PTX maps then
+// multiplies the kernel's tiles correctly.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <utility>
+
+#include "cuda/kernels/mma_fragments.h"
+
+namespace nt::cuda::mma {
+namespace {
+
+constexpr int kLanes = 32;
+
+// Every (row, col) of a rows x cols matrix is held by exactly one (lane, element): the map is a
+// bijection, as the PTX figures draw it.
+template <class Row, class Col>
+void expect_bijection(Row row, Col col, int elements, int rows, int cols) {
+  std::set<std::pair<int, int>> seen;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int i = 0; i < elements; ++i) {
+      const int r = row(lane, i), c = col(lane, i);
+      ASSERT_GE(r, 0);
+      ASSERT_LT(r, rows);
+      ASSERT_GE(c, 0);
+      ASSERT_LT(c, cols);
+      EXPECT_TRUE(seen.insert({r, c}).second) << "lane " << lane << " element " << i;
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(rows * cols));
+}
+
+TEST(MmaFragments, PtxMapsCoverEachMatrixOnce) {
+  expect_bijection(ptx_k32_a_row, ptx_k32_a_col, 16, 16, 32);
+  expect_bijection(ptx_k32_b_row, ptx_k32_b_col, 8, 32, 8);
+  expect_bijection(ptx_k16_a_row, ptx_k16_a_col, 8, 16, 16);
+  expect_bijection(ptx_k16_b_row, ptx_k16_b_col, 4, 16, 8);
+  expect_bijection(ptx_c_row, ptx_c_col, 4, 16, 8);
+}
+
+// The kernel reads 32-bit words of tile rows of 32 int8 (8 words): byte b of word w of row r is
+// column 4w + b. Register r of the kernel's load must be elements 4r .. 4r + 3 of the PTX fragment.
+TEST(MmaFragments, KernelLoadsMatchThePtxLayoutForK32) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int reg = 0; reg < 4; ++reg) {
+      for (int b = 0; b < 4; ++b) {
+        const int i = 4 * reg + b;
+        EXPECT_EQ(kernel_a_row(lane, reg), ptx_k32_a_row(lane, i)) << lane << " " << i;
+        EXPECT_EQ(4 * kernel_k32_a_word(lane, reg) + b, ptx_k32_a_col(lane, i)) << lane << " " << i;
+      }
+    }
+    for (int reg = 0; reg < 2; ++reg) {
+      for (int b = 0; b < 4; ++b) {
+        const int i = 4 * reg + b;
+        EXPECT_EQ(kernel_b_token(lane), ptx_k32_b_col(lane, i));
+        EXPECT_EQ(4 * kernel_k32_b_word(lane, reg) + b, ptx_k32_b_row(lane, i)) << lane << " " << i;
+      }
+    }
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(kernel_c_row(lane, i), ptx_c_row(lane, i));
+      EXPECT_EQ(kernel_c_token(lane, i), ptx_c_col(lane, i));
+    }
+  }
+}
+
+// Half h of a 32-value slice is the k16 MMA's whole reduction: columns 16h .. 16h + 15 of the tile.
+TEST(MmaFragments, KernelLoadsMatchThePtxLayoutForK16Halves) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int h = 0; h < 2; ++h) {
+      for (int reg = 0; reg < 2; ++reg) {
+        for (int b = 0; b < 4; ++b) {
+          const int i = 4 * reg + b;
+          EXPECT_EQ(kernel_a_row(lane, reg), ptx_k16_a_row(lane, i));
+          EXPECT_EQ(4 * kernel_k16_word(lane, h) + b - 16 * h, ptx_k16_a_col(lane, i)) << lane << " " << i;
+        }
+      }
+      for (int b = 0; b < 4; ++b) {
+        EXPECT_EQ(kernel_b_token(lane), ptx_k16_b_col(lane, b));
+        EXPECT_EQ(4 * kernel_k16_word(lane, h) + b - 16 * h, ptx_k16_b_row(lane, b));
+      }
+    }
+  }
+}
+
+struct Tiles {
+  int8_t a[16][32];  // weight rows x reduction values, as the kernel stores them
+  int8_t b[8][32];   // tokens x reduction values
+};
+
+Tiles random_tiles(std::mt19937& rng) {
+  std::uniform_int_distribution<int> value(-128, 127);
+  Tiles t;
+  for (auto& row : t.a)
+    for (int8_t& v : row) v = static_cast<int8_t>(value(rng));
+  for (auto& row : t.b)
+    for (int8_t& v : row) v = static_cast<int8_t>(value(rng));
+  return t;
+}
+
+uint32_t word_of(const int8_t* row, int word) {
+  uint32_t w = 0;
+  for (int b = 0; b < 4; ++b) w |= uint32_t{static_cast<uint8_t>(row[4 * word + b])} << (8 * b);
+  return w;
+}
+
+int8_t byte_of(uint32_t w, int b) { return static_cast<int8_t>((w >> (8 * b)) & 0xFF); }
+
+// What the hardware does with the 32 lanes' registers, written from the PTX maps only: gather A
+// and B by element, multiply, scatter D by element.
+void emulate_k32(const uint32_t a[kLanes][4], const uint32_t b[kLanes][2], int32_t d[kLanes][4]) {
+  int32_t A[16][32], B[32][8];
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int i = 0; i < 16; ++i) A[ptx_k32_a_row(lane, i)][ptx_k32_a_col(lane, i)] = byte_of(a[lane][i / 4], i % 4);
+    for (int i = 0; i < 8; ++i) B[ptx_k32_b_row(lane, i)][ptx_k32_b_col(lane, i)] = byte_of(b[lane][i / 4], i % 4);
+  }
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int i = 0; i < 4; ++i) {
+      int32_t s = 0;
+      for (int k = 0; k < 32; ++k) s += A[ptx_c_row(lane, i)][k] * B[k][ptx_c_col(lane, i)];
+      d[lane][i] = s;
+    }
+  }
+}
+
+void emulate_k16(const uint32_t a[kLanes][2], const uint32_t b[kLanes], int32_t d[kLanes][4]) {
+  int32_t A[16][16], B[16][8];
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int i = 0; i < 8; ++i) A[ptx_k16_a_row(lane, i)][ptx_k16_a_col(lane, i)] = byte_of(a[lane][i / 4], i % 4);
+    for (int i = 0; i < 4; ++i) B[ptx_k16_b_row(lane, i)][ptx_k16_b_col(lane, i)] = byte_of(b[lane], i);
+  }
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int i = 0; i < 4; ++i) {
+      int32_t s = 0;
+      for (int k = 0; k < 16; ++k) s += A[ptx_c_row(lane, i)][k] * B[k][ptx_c_col(lane, i)];
+      d[lane][i] = s;
+    }
+  }
+}
+
+int32_t direct_dot(const Tiles& t, int row, int token, int k_begin, int k_end) {
+  int32_t s = 0;
+  for (int k = k_begin; k < k_end; ++k) s += int32_t{t.a[row][k]} * t.b[token][k];
+  return s;
+}
+
+TEST(MmaFragments, EmulatedK32ProductOfTheKernelsLoadsIsTheTileProduct) {
+  std::mt19937 rng(14);
+  for (int trial = 0; trial < 20; ++trial) {
+    const Tiles t = random_tiles(rng);
+    uint32_t a[kLanes][4], b[kLanes][2];
+    for (int lane = 0; lane < kLanes; ++lane) {
+      for (int r = 0; r < 4; ++r) a[lane][r] = word_of(t.a[kernel_a_row(lane, r)], kernel_k32_a_word(lane, r));
+      for (int r = 0; r < 2; ++r) b[lane][r] = word_of(t.b[kernel_b_token(lane)], kernel_k32_b_word(lane, r));
+    }
+    int32_t d[kLanes][4];
+    emulate_k32(a, b, d);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      for (int i = 0; i < 4; ++i) {
+        ASSERT_EQ(d[lane][i], direct_dot(t, kernel_c_row(lane, i), kernel_c_token(lane, i), 0, 32));
+      }
+    }
+  }
+}
+
+// The kernel's k16 use: registers a[2h], a[2h + 1] (rows kernel_a_row(lane, 0 / 1)) and one B word,
+// all at word kernel_k16_word(lane, h): the product over values 16h .. 16h + 15 only.
+TEST(MmaFragments, EmulatedK16ProductsOfTheKernelsLoadsAreTheHalfTileProducts) {
+  std::mt19937 rng(16);
+  for (int trial = 0; trial < 20; ++trial) {
+    const Tiles t = random_tiles(rng);
+    for (int h = 0; h < 2; ++h) {
+      uint32_t a[kLanes][2], b[kLanes];
+      for (int lane = 0; lane < kLanes; ++lane) {
+        for (int r = 0; r < 2; ++r) a[lane][r] = word_of(t.a[kernel_a_row(lane, r)], kernel_k16_word(lane, h));
+        b[lane] = word_of(t.b[kernel_b_token(lane)], kernel_k16_word(lane, h));
+      }
+      int32_t d[kLanes][4];
+      emulate_k16(a, b, d);
+      for (int lane = 0; lane < kLanes; ++lane) {
+        for (int i = 0; i < 4; ++i) {
+          ASSERT_EQ(d[lane][i], direct_dot(t, kernel_c_row(lane, i), kernel_c_token(lane, i), 16 * h, 16 * h + 16));
+        }
+      }
+    }
+  }
+}
+
+// The kernel's shared-memory row stride keeps a fragment load conflict-free: the 32 lanes' words
+// (rows g, word t of a 68-word stride) fall in 32 different banks.
+TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
+  constexpr int kWords = 68;  // mma_tile::kWords
+  for (int reg = 0; reg < 4; ++reg) {
+    std::set<int> banks;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      banks.insert((kernel_a_row(lane, reg) * kWords + kernel_k32_a_word(lane, reg)) % 32);
+    }
+    EXPECT_EQ(banks.size(), 32u) << "register " << reg;
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::mma
