@@ -9,6 +9,13 @@
 #   4. 8B fully resident: pp512 and tg128                         (bound: VRAM bandwidth / weights)
 # NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
 # bench; NT_BENCH_ARGS are added to every nt-bench call (e.g. --json).
+#
+# Beside llama.cpp, in the same run on the same files: LLAMA_BENCH=path/to/llama-bench runs it on
+# cases 4 (-ngl 99, without and with flash attention) and 3 (-ngl LLAMA_NGL_70B, default 40: what
+# fits 24 GiB) with the same -p/-n/-r, and prints each test's figures and ours / llama.cpp's
+# (dist/scripts/compareWithLlama.js; build:ts first). LLAMA_BATCHED_BENCH=path/to/llama-batched-bench
+# prints its table for 1-16 sequences on the 8B file (nt-bench has no multi-sequence test yet, so
+# that table has no ratio). NT_MATMUL=fp32 (the engine's float kernels) may be set for a baseline.
 set -euo pipefail
 
 node=${NODE:-node}
@@ -42,3 +49,33 @@ run "1 and 3. 70B-shape q4_k_m, 24 GiB VRAM, the rest pinned" \
 # --measure-links: the storage figure is measured again after the run, over 2 GiB of reads.
 run "2. 70B-shape q4_k_m, 24 GiB VRAM, 4 GiB pinned: >= 15 GB read from storage every token" \
   -m "$m70" --backend cuda --vram-budget 24GiB --pinned-budget 4GiB -p 0 -n 3 -r 3 --measure-links
+
+# Both tools on one file ($2): nt-bench with $3, llama-bench with $4 (space-separated flags), one table.
+beside_llama() {
+  local title=$1 file=$2 ours theirs
+  local -a nt_args llama_args
+  read -r -a nt_args <<< "$3"
+  read -r -a llama_args <<< "$4"
+  ours=$(mktemp) theirs=$(mktemp)
+  echo
+  echo "## $title, beside llama.cpp"
+  echo "\$ nt-bench -m $file ${nt_args[*]} --json; llama-bench -m $file ${llama_args[*]} -o json"
+  "$bench" -m "$file" "${nt_args[@]}" --json > "$ours"
+  "$LLAMA_BENCH" -m "$file" "${llama_args[@]}" -o json > "$theirs"
+  "$node" dist/scripts/compareWithLlama.js "$ours" "$theirs"
+  rm -f "$ours" "$theirs"
+}
+
+if [[ -n ${LLAMA_BENCH:-} ]]; then
+  beside_llama "4. 8B-shape q4_k_m, fully resident" "$m8" "--backend cuda -p 512 -n 128 -r 3" "-p 512 -n 128 -r 3 -ngl 99"
+  beside_llama "4. the same, llama.cpp with flash attention" "$m8" "--backend cuda -p 512 -n 128 -r 3" \
+    "-p 512 -n 128 -r 3 -ngl 99 -fa 1"
+  beside_llama "3. 70B-shape q4_k_m, 24 GiB VRAM (llama.cpp: -ngl ${LLAMA_NGL_70B:-40})" "$m70" \
+    "--backend cuda --vram-budget 24GiB -p 512 -n 32 -r 3" "-p 512 -n 32 -r 3 -ngl ${LLAMA_NGL_70B:-40}"
+fi
+
+if [[ -n ${LLAMA_BATCHED_BENCH:-} ]]; then
+  echo
+  echo "## llama-batched-bench, 8B-shape q4_k_m, 1-16 sequences of 128 prompt + 128 generated tokens"
+  "$LLAMA_BATCHED_BENCH" -m "$m8" -ngl 99 -c 8192 -b 2048 -ub 512 -npp 128 -ntg 128 -npl 1,2,4,8,16
+fi

@@ -1,0 +1,59 @@
+/** One llama-bench-style figure: a test name (pp512, tg128, pp512+tg128) and its mean tokens per second. */
+export interface BenchFigure {
+  test: string;
+  tokS: number;
+}
+
+interface NtBenchJson {
+  results?: { model?: string; tests?: { test?: string; meanTokS?: number }[] }[];
+}
+
+interface LlamaBenchRow {
+  n_prompt?: number;
+  n_gen?: number;
+  avg_ts?: number;
+}
+
+/** llama-bench's test name for a row: pp<n> (prompt only), tg<n> (generation only), else pp<n>+tg<m>. */
+function llamaTestName(row: LlamaBenchRow): string {
+  const p = row.n_prompt ?? 0, g = row.n_gen ?? 0;
+  if (g === 0) return `pp${p}`;
+  if (p === 0) return `tg${g}`;
+  return `pp${p}+tg${g}`;
+}
+
+function ours(json: NtBenchJson): BenchFigure[] {
+  return (json.results ?? []).flatMap((model) => (model.tests ?? []).map((t) => {
+    if (typeof t.test !== "string" || typeof t.meanTokS !== "number") throw new Error("nt-bench JSON: a test lacks test or meanTokS");
+    return { test: t.test, tokS: t.meanTokS };
+  }));
+}
+
+function theirs(rows: LlamaBenchRow[]): BenchFigure[] {
+  return rows.map((row) => {
+    if (typeof row.avg_ts !== "number") throw new Error("llama-bench JSON: a row lacks avg_ts");
+    return { test: llamaTestName(row), tokS: row.avg_ts };
+  });
+}
+
+const cell = (v: number | undefined): string => (v === undefined ? "—" : v.toFixed(2));
+
+/**
+ * The table scripts/benchGpu.sh prints when given LLAMA_BENCH: for every test either side ran
+ * (nt-bench --json, llama-bench -o json, the same file and -p/-n), both tokens-per-second figures
+ * and ours / llama.cpp's. A test only one side ran shows "—" for the other and no ratio.
+ */
+export function llamaComparisonTable(ntBenchJson: string, llamaBenchJson: string): string {
+  const a = ours(JSON.parse(ntBenchJson) as NtBenchJson);
+  const parsed: unknown = JSON.parse(llamaBenchJson);
+  if (!Array.isArray(parsed)) throw new Error("llama-bench JSON: expected an array of rows (llama-bench -o json)");
+  const b = theirs(parsed as LlamaBenchRow[]);
+  const tests = [...new Set([...a.map((f) => f.test), ...b.map((f) => f.test)])];
+  const lines = ["| test | ntransformer t/s | llama.cpp t/s | ratio |", "|---|---:|---:|---:|"];
+  for (const test of tests) {
+    const x = a.find((f) => f.test === test)?.tokS, y = b.find((f) => f.test === test)?.tokS;
+    const ratio = x !== undefined && y !== undefined && y > 0 ? `${(x / y).toFixed(2)} ×` : "—";
+    lines.push(`| ${test} | ${cell(x)} | ${cell(y)} | ${ratio} |`);
+  }
+  return lines.join("\n");
+}

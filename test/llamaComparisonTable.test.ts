@@ -1,0 +1,31 @@
+// The table scripts/benchGpu.sh prints beside llama.cpp: test names matched across the two JSON
+// formats, the ratio ours / theirs, and "—" where one side did not run a test.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { llamaComparisonTable } from "../scripts/bench/llamaComparisonTable.js";
+
+const ntBench = JSON.stringify({
+  results: [{ model: "m.gguf", tests: [{ test: "pp512", meanTokS: 9000 }, { test: "tg128", meanTokS: 300 }] }],
+});
+const llamaBench = JSON.stringify([
+  { n_prompt: 512, n_gen: 0, avg_ts: 8000 },
+  { n_prompt: 0, n_gen: 128, avg_ts: 150 },
+  { n_prompt: 512, n_gen: 128, avg_ts: 400 },
+]);
+
+describe("llamaComparisonTable", () => {
+  it("matches pp and tg tests and prints ours / llama.cpp's", () => {
+    const lines = llamaComparisonTable(ntBench, llamaBench).split("\n");
+    assert.equal(lines[2], "| pp512 | 9000.00 | 8000.00 | 1.13 × |");
+    assert.equal(lines[3], "| tg128 | 300.00 | 150.00 | 2.00 × |");
+  });
+
+  it("shows a test only one side ran without a ratio", () => {
+    assert.match(llamaComparisonTable(ntBench, llamaBench), /\| pp512\+tg128 \| — \| 400\.00 \| — \|/);
+  });
+
+  it("refuses llama-bench output that is not its JSON array", () => {
+    assert.throws(() => llamaComparisonTable(ntBench, "{}"), /expected an array/);
+    assert.throws(() => llamaComparisonTable(ntBench, JSON.stringify([{ n_prompt: 1 }])), /lacks avg_ts/);
+  });
+});
