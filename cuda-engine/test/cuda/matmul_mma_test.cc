@@ -3,7 +3,8 @@
 // in the same order), for every quantized type on odd shapes: one row, rows that leave a partial
 // tile, many rows, reductions that are not a multiple of the 256-value stage (32-element formats),
 // 9 to 512 tokens. The reference itself is checked against exact products on the CPU
-// (mma_reference_test.cc), so equality here means the GPU computes the right product.
+// (mma_reference_test.cc), so equality here means the GPU computes the right product. The same for
+// the 8-bit decode kernel (q8_matvec.cuh) and its split reduction.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "cpu/quant_test_rows.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/matmul.h"
+#include "cuda/kernels/q8_split.h"
 #include "cuda/matmul_choice.h"
 #include "cuda_host/mma_reference.h"
 #include "gguf/ggml_type.h"
@@ -87,6 +89,36 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
       const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
       EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
           << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens";
+    }
+  }
+}
+
+// The 8-bit decode kernel (NT_MATMUL=int8, up to 8 tokens) against its CPU reference bit for bit,
+// with the split of the reduction the launcher picks on this GPU: one row and a few (split in up to
+// 16), rows that leave a partial CTA, 4100 rows (two splits on an H100), 14336 (none).
+TEST(CudaMatmulMma, DecodeKernelEqualsItsCpuReferenceBitForBit) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice int8_decode("int8");
+  int sms = 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const std::vector<Shape> shapes = {{1, 4096, 1}, {5, 8192, 3}, {67, 768, 8}, {300, 8192, 2},
+                                     {4100, 2048, 1}, {14336, 512, 5}};
+  const std::vector<Shape> legacy_shapes = {{3, 32, 4}, {70, 288, 7}, {9, 32 * 1000, 1}};
+  for (const GgmlType type : mma::test::mma_weight_types()) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 1403);
+    std::vector<Shape> all = shapes;
+    if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
+      all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
+    }
+    for (const Shape& s : all) {
+      const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+      const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+      const int splits = mma::matvec_splits(s.rows, s.n, sms);
+      const std::vector<float> ref =
+          mma::test::reference_matvec(type, w.data(), s.rows, s.n, x.data(), s.n_tokens, splits);
+      EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
+          << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens, " << splits
+          << " splits";
     }
   }
 }

@@ -1,5 +1,6 @@
-// Speed of the matmul kernels on a Llama-8B-sized feed-forward matrix (14336 × 4096): decode
-// bandwidth against the weights' bytes, prefill FLOP rate at 64 and 512 tokens with the default
+// Speed of the matmul kernels on Llama-8B-sized matrices (14336 × 4096 and 4096 × 4096): decode
+// bandwidth against the weights' bytes with the default kernels and with NT_MATMUL=int8 (the
+// 8-bit decode kernel), prefill FLOP rate at 64 and 512 tokens with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
 // by side. Disabled by default (it asserts nothing); run on the GPU machine with
 // --gtest_also_run_disabled_tests.
@@ -19,7 +20,10 @@ namespace {
 
 TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
   NT_SKIP_WITHOUT_CUDA();
-  const int64_t rows = 14336, n = 4096;
+  const int64_t n = 4096;
+  // 14336 rows (the up and gate projections) and 4096 (q and o: half a wave of one-row warps, where
+  // the 8-bit decode kernel splits the reduction).
+  for (const int64_t rows : {int64_t{14336}, int64_t{4096}})
   for (GgmlType type : cpu::test::supported_weight_types()) {
     std::mt19937 rng(1);
     // One random row repeated: the kernels' speed does not depend on the values.
@@ -33,10 +37,16 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     const std::vector<float> x = cpu::test::random_activations(n * max_tokens, rng);
     const DeviceBuffer<float> xd = to_device(x);
     DeviceBuffer<float> out(rows * max_tokens, "out");
-    std::printf("  %-5s %6.1f MB:", ggml_type_name(view.type).c_str(), bytes.size() / 1e6);
-    for (int64_t tokens : {1, 4, 8}) {
-      const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 20);
-      std::printf("  n=%lld %6.0f GB/s", static_cast<long long>(tokens), bytes.size() / (ms * 1e6));
+    std::printf("  %-5s %5lld rows %6.1f MB:", ggml_type_name(view.type).c_str(), static_cast<long long>(rows),
+                bytes.size() / 1e6);
+    for (const char* choice : {static_cast<const char*>(nullptr), "int8"}) {
+      if (choice && (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16)) continue;
+      const ScopedMatmulChoice kernels(choice);
+      for (int64_t tokens : {1, 4, 8}) {
+        const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 20);
+        std::printf("  %s n=%lld %6.0f GB/s", choice ? choice : "default", static_cast<long long>(tokens),
+                    bytes.size() / (ms * 1e6));
+      }
     }
     for (const char* choice : {static_cast<const char*>(nullptr), "fp32"}) {
       const ScopedMatmulChoice kernels(choice);

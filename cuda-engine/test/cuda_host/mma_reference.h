@@ -19,6 +19,12 @@ const std::vector<GgmlType>& mma_weight_types();
 std::vector<float> reference_product(GgmlType type, const uint8_t* w, int64_t rows, int64_t n, const float* x,
                                      int64_t n_tokens);
 
+// The same product as the 8-bit decode kernel (cuda/kernels/q8_matvec.cuh) computes it: the
+// reduction in `splits` consecutive ranges (q8_split.h), each range's 32-value slices dealt to 32
+// lanes in turn, the lanes added by an xor butterfly, the ranges' sums added in order.
+std::vector<float> reference_matvec(GgmlType type, const uint8_t* w, int64_t rows, int64_t n, const float* x,
+                                    int64_t n_tokens, int splits);
+
 // How far the 8-bit activations may move the product of weight row `weights` (dequantized, n
 // values) with token x: sum over 32-value blocks of (d / 2) * sum |w|, d = max|x| / 127 of the block.
 double activation_rounding_bound(const float* weights, const float* x, int64_t n);

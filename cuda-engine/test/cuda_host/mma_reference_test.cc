@@ -10,11 +10,15 @@
 #include <vector>
 
 #include "cpu/quant_test_rows.h"
+#include "cuda/kernels/q8_split.h"
 #include "cuda_host/mma_reference.h"
 #include "quant/dequantize.h"
 
 namespace nt::cuda::mma::test {
 namespace {
+
+using ::nt::cuda::mma::matvec_splits;
+using ::nt::cuda::mma::split_range;
 
 TEST(MmaReference, StaysWithinTheActivationRoundingOfTheExactProduct) {
   std::mt19937 rng(1414);
@@ -33,7 +37,10 @@ TEST(MmaReference, StaysWithinTheActivationRoundingOfTheExactProduct) {
         const std::vector<float> row = cpu::test::random_activations(n, rng);
         x.insert(x.end(), row.begin(), row.end());
       }
-      const std::vector<float> out = reference_product(type, w.data(), rows, n, x.data(), n_tokens);
+      // The GEMM's order, and the decode kernel's with one split and with three.
+      for (const std::vector<float>& out : {reference_product(type, w.data(), rows, n, x.data(), n_tokens),
+                                            reference_matvec(type, w.data(), rows, n, x.data(), n_tokens, 1),
+                                            reference_matvec(type, w.data(), rows, n, x.data(), n_tokens, 3)}) {
       ASSERT_EQ(out.size(), static_cast<size_t>(rows * n_tokens));
       for (int64_t t = 0; t < n_tokens; ++t) {
         for (int64_t r = 0; r < rows; ++r) {
@@ -48,8 +55,33 @@ TEST(MmaReference, StaysWithinTheActivationRoundingOfTheExactProduct) {
               << ggml_type_name(static_cast<uint32_t>(type)) << " n " << n << " row " << r << " token " << t;
         }
       }
+      }
     }
   }
+}
+
+// The decode kernel's split: consecutive ranges of 32-value slices, in order, covering them all.
+TEST(MmaReference, MatvecSplitsTheReductionIntoConsecutiveRanges) {
+  int64_t begin, end;
+  split_range(100, 3, 0, begin, end);
+  EXPECT_EQ(begin, 0);
+  EXPECT_EQ(end, 34);
+  split_range(100, 3, 2, begin, end);
+  EXPECT_EQ(begin, 68);
+  EXPECT_EQ(end, 100);
+  split_range(2, 4, 3, begin, end);  // more splits than slices: the last ones are empty
+  EXPECT_EQ(begin, 2);
+  EXPECT_EQ(end, 2);
+}
+
+TEST(MmaReference, MatvecSplitsOnlyMatricesTooSmallToFillTheGpu) {
+  // 132 SMs (an H100): 1056 CTAs of 4 rows fill it.
+  EXPECT_EQ(matvec_splits(14336, 4096, 132), 1);   // 3584 CTAs
+  EXPECT_EQ(matvec_splits(4096, 4096, 132), 2);    // 1024 CTAs: two splits
+  EXPECT_EQ(matvec_splits(1024, 4096, 132), 4);    // at most n / 1024 splits (32 slices of 32 each)
+  EXPECT_EQ(matvec_splits(1024, 14336, 132), 5);   // 256 CTAs: ceil(1056 / 256)
+  EXPECT_EQ(matvec_splits(8, 256, 132), 1);        // too short to split
+  EXPECT_EQ(matvec_splits(1, 1 << 20, 132), kMatvecMaxSplits);
 }
 
 }  // namespace

@@ -29,22 +29,32 @@ namespace nt::cuda {
 
 namespace {
 
-// NT_MATMUL=fp32 keeps every product on the float kernels, for comparison (read per call, so a
-// test or bench can switch it).
-bool tensor_cores_allowed() {
+// NT_MATMUL (read per call, so a test or bench can switch it): unset, the default below; "fp32"
+// keeps every product on the float kernels, for comparison; "int8" also takes the quantized
+// types' one-token products to 8-bit activations (q8_matvec.cuh).
+enum class Choice { kDefault, kFloat, kInt8 };
+
+Choice matmul_choice() {
   const char* choice = std::getenv("NT_MATMUL");
-  return choice == nullptr || std::string(choice) != "fp32";
+  if (choice == nullptr) return Choice::kDefault;
+  const std::string c(choice);
+  return c == "fp32" ? Choice::kFloat : c == "int8" ? Choice::kInt8 : Choice::kDefault;
 }
 
-// Few tokens: the matrix-vector kernels, which read each weight byte once at memory speed. More:
-// a quantized format (U, its unpacker) takes the integer tensor-core GEMM, 8-bit activations
-// (mma_gemm.cuh); the float formats (U = void) the float GEMM (gemm.cuh).
+// The default per type and token count. Up to 8 tokens (decode): the float matrix-vector kernels,
+// which read each weight byte once at memory speed and were tuned on the GPU machine; the 8-bit
+// decode kernel stays behind NT_MATMUL=int8 until the speed test (CudaMatmulSpeed) shows it ahead.
+// More tokens (prefill, batches): a quantized format (U, its unpacker) takes the integer
+// tensor-core GEMM on 8-bit activations (mma_gemm.cuh), the float formats (U = void) the float
+// GEMM (gemm.cuh).
 template <class Q, class U = void>
 void launch(const MatmulArgs& a, cudaStream_t stream) {
-  if (a.n_tokens <= kMatvecMaxTokens) return launch_matvec<Q>(a, stream);
+  const Choice choice = matmul_choice();
   if constexpr (!std::is_void_v<U>) {
-    if (tensor_cores_allowed()) return launch_mma_gemm<U>(a, stream);
+    if (a.n_tokens <= kMatvecMaxTokens && choice == Choice::kInt8) return launch_q8_matvec<U>(a, stream);
+    if (a.n_tokens > kMatvecMaxTokens && choice != Choice::kFloat) return launch_mma_gemm<U>(a, stream);
   }
+  if (a.n_tokens <= kMatvecMaxTokens) return launch_matvec<Q>(a, stream);
   launch_gemm<Q>(a, stream);
 }
 

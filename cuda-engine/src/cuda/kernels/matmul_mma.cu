@@ -1,10 +1,54 @@
-// The tensor-core GEMM's activation quantizer and scratch (mma_gemm.cuh), and its instances for
-// the 32-element block formats (the K-quants' are in matmul_mma_kquants.cu, to compile in parallel).
+// The 8-bit activation kernels' shared pieces: the activation quantizer, the stream-ordered
+// scratch, the split-K reduction of the decode kernel (q8_matvec.cuh), and the instances of both
+// kernels for the 32-element block formats (the K-quants' are in matmul_mma_kquants.cu, to compile
+// in parallel).
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "cuda/kernels/mma_gemm.cuh"
+#include "cuda/kernels/q8_matvec.cuh"
 
 namespace nt::cuda {
+
+namespace {
+
+// Stream-ordered scratch, so products on two streams never share it and nothing synchronises
+// the device. The device's default pool would hand its memory back at every synchronisation
+// (release threshold 0) and map it again in the next pass; keeping up to 256 MiB pooled avoids
+// that (the largest scratch, 512 tokens of a 70B feed-forward row, is about 20 MB).
+void* scratch_alloc(uint64_t bytes, const char* what, cudaStream_t stream) {
+  static std::mutex mutex;
+  static std::set<int> pooled;
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (pooled.insert(device).second) {
+      cudaMemPool_t pool;
+      CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
+      uint64_t threshold = uint64_t{256} << 20;
+      CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold));
+    }
+  }
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocAsync(&p, bytes, stream);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) + " bytes of GPU memory for " +
+                                              what + ": " + error_text(err));
+  }
+  return p;
+}
+
+int multiprocessors() {
+  int device = 0, sms = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
+}
+
+}  // namespace
 
 __global__ void __launch_bounds__(128)
     mma_quantize_kernel(const float* __restrict__ x, int64_t n_blocks, int8_t* __restrict__ q, float* __restrict__ d,
@@ -33,12 +77,7 @@ void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_
   const int64_t n_blocks = a.n_tokens * (a.n / 32);
   const uint64_t q_bytes = static_cast<uint64_t>(n_blocks) * 32;  // a multiple of 32: d stays aligned
   const uint64_t bytes = q_bytes + static_cast<uint64_t>(n_blocks) * (sizeof(float) + 2 * sizeof(int32_t));
-  const cudaError_t err = cudaMallocAsync(&scratch, bytes, stream);
-  if (err != cudaSuccess) {
-    cudaGetLastError();
-    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
-                                              " bytes of GPU memory for quantized activations: " + error_text(err));
-  }
+  scratch = scratch_alloc(bytes, "quantized activations", stream);
   q = static_cast<int8_t*>(scratch);
   d = reinterpret_cast<float*>(q + q_bytes);
   sums = reinterpret_cast<int32_t*>(d + n_blocks);
@@ -51,6 +90,36 @@ void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_
   }
 }
 
+__global__ void q8_matvec_reduce_kernel(const float* __restrict__ partial, int splits, int64_t count,
+                                        float* __restrict__ out, bool accumulate) {
+  const int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  float s = partial[i];
+  for (int k = 1; k < splits; ++k) s += partial[k * count + i];
+  out[i] = accumulate ? out[i] + s : s;
+}
+
+int q8_matvec_splits_for(const MatmulArgs& a) { return mma::matvec_splits(a.rows, a.n, multiprocessors()); }
+
+float* q8_matvec_partials(int splits, const MatmulArgs& a, cudaStream_t stream) {
+  const uint64_t bytes = static_cast<uint64_t>(splits) * a.n_tokens * a.rows * sizeof(float);
+  return static_cast<float*>(scratch_alloc(bytes, "split-K partial sums", stream));
+}
+
+void q8_matvec_reduce(const float* partial, int splits, const MatmulArgs& a, cudaStream_t stream) {
+  const int64_t count = a.n_tokens * a.rows;
+  q8_matvec_reduce_kernel<<<static_cast<unsigned>((count + 255) / 256), 256, 0, stream>>>(partial, splits, count, a.out,
+                                                                                          a.accumulate);
+  const cudaError_t launched = cudaGetLastError();
+  CUDA_CHECK(cudaFreeAsync(const_cast<float*>(partial), stream));
+  if (launched != cudaSuccess) CUDA_CHECK(launched);
+}
+
+template void launch_q8_matvec<mma::UnpackQ4_0>(const MatmulArgs&, cudaStream_t);
+template void launch_q8_matvec<mma::UnpackQ4_1>(const MatmulArgs&, cudaStream_t);
+template void launch_q8_matvec<mma::UnpackQ5_0>(const MatmulArgs&, cudaStream_t);
+template void launch_q8_matvec<mma::UnpackQ5_1>(const MatmulArgs&, cudaStream_t);
+template void launch_q8_matvec<mma::UnpackQ8_0>(const MatmulArgs&, cudaStream_t);
 template void launch_mma_gemm<mma::UnpackQ4_0>(const MatmulArgs&, cudaStream_t);
 template void launch_mma_gemm<mma::UnpackQ4_1>(const MatmulArgs&, cudaStream_t);
 template void launch_mma_gemm<mma::UnpackQ5_0>(const MatmulArgs&, cudaStream_t);

@@ -185,9 +185,10 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
 #endif
 }
 
-// Quantizes a.x into stream-ordered scratch (cudaMallocAsync: no device synchronisation, and each
-// call has its own, so products on two streams cannot share it), runs the GEMM, frees the scratch
-// behind it. a.n must be a multiple of 32 (every quantized format's is).
+// Quantizes a.x into stream-ordered scratch (cudaMallocAsync from the device's pool: no device
+// synchronisation, and each call has its own, so products on two streams cannot share it);
+// launch_mma_gemm runs the GEMM and frees the scratch behind it. a.n must be a multiple of 32
+// (every quantized format's is).
 void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_t*& sums, void*& scratch,
                               cudaStream_t stream);
 
