@@ -15,6 +15,7 @@ set(NT_CUDA_SOURCES
   kernels/matmul_ragged.cu
   kernels/matmul_mma.cu
   kernels/matmul_mma_kquants.cu
+  kernels/matmul_mma_float.cu
   kernels/rms_norm.cu
   kernels/rope.cu
   kernels/store_kv.cu

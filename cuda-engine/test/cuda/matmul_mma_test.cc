@@ -4,9 +4,11 @@
 // tile, many rows, reductions that are not a multiple of the 256-value stage (32-element formats),
 // 9 to 512 tokens. The reference itself is checked against exact products on the CPU
 // (mma_reference_test.cc), so equality here means the GPU computes the right product. The same for
-// the 8-bit decode kernel (q8_matvec.cuh) and its split reduction.
+// the 8-bit decode kernel (q8_matvec.cuh) and its split reduction; F16 and BF16 (mma_float_gemm.cuh)
+// within a stated bound.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -18,6 +20,8 @@
 #include "cuda/matmul_choice.h"
 #include "cuda_host/mma_reference.h"
 #include "gguf/ggml_type.h"
+#include "quant/dequantize.h"
+#include "quant/half.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -119,6 +123,50 @@ TEST(CudaMatmulMma, DecodeKernelEqualsItsCpuReferenceBitForBit) {
       EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
           << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens, " << splits
           << " splits";
+    }
+  }
+}
+
+// F16 and BF16 weights on the 16-bit tensor cores: the activations rounded to the weights' format
+// (as the CPU backend does), every product exact, the sums in the tensor cores' f32 accumulation,
+// whose order and rounding are the hardware's: no bit-exact reference, so the error against the
+// double-precision product of the weights with the rounded activations is bounded instead by
+// n * 2^-23 of sum |w x| (float accumulation of n terms is within about n * 2^-24 of it). A wrong
+// fragment or tile index is off by the size of the product itself. Odd shapes as above, with
+// reductions that end inside a 64-value stage.
+TEST(CudaMatmulMma, F16AndBf16AgreeWithExactProductsOfRoundedActivations) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice tensor_cores(nullptr);
+  const std::vector<Shape> shapes = {{1, 64, 9}, {70, 200, 33}, {130, 1024, 130}, {64, 4096, 512}};
+  for (const GgmlType type : {GgmlType::F16, GgmlType::BF16}) {
+    std::mt19937 rng(static_cast<uint32_t>(type) + 1404);
+    for (const Shape& s : shapes) {
+      const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+      const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+      const std::vector<float> out = gpu_product(type, w, s, x);
+      std::vector<float> weights(s.rows * s.n);
+      for (int64_t r = 0; r < s.rows; ++r) {
+        nt::quant::dequantize_row(static_cast<uint32_t>(type), w.data() + r * 2 * s.n, weights.data() + r * s.n, s.n);
+      }
+      int failures = 0;
+      for (int64_t t = 0; t < s.n_tokens && failures < 3; ++t) {
+        for (int64_t r = 0; r < s.rows && failures < 3; ++r) {
+          double exact = 0.0, magnitude = 0.0;
+          for (int64_t i = 0; i < s.n; ++i) {
+            const float xi = x[t * s.n + i];
+            const float rounded = type == GgmlType::F16 ? nt::quant::fp16_to_fp32(nt::quant::fp32_to_fp16(xi))
+                                                        : nt::quant::bf16_to_fp32(nt::quant::fp32_to_bf16(xi));
+            exact += double{weights[r * s.n + i]} * rounded;
+            magnitude += std::fabs(double{weights[r * s.n + i]} * rounded);
+          }
+          const double error = std::fabs(out[t * s.rows + r] - exact);
+          if (error > s.n * 0x1p-23 * magnitude) {
+            ++failures;
+            ADD_FAILURE() << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens: row "
+                          << r << " token " << t << " gpu " << out[t * s.rows + r] << " exact " << exact;
+          }
+        }
+      }
     }
   }
 }

@@ -40,6 +40,70 @@ TEST(MmaFragments, PtxMapsCoverEachMatrixOnce) {
   expect_bijection(ptx_k16_a_row, ptx_k16_a_col, 8, 16, 16);
   expect_bijection(ptx_k16_b_row, ptx_k16_b_col, 4, 16, 8);
   expect_bijection(ptx_c_row, ptx_c_col, 4, 16, 8);
+  expect_bijection(ptx_f16_a_row, ptx_f16_a_col, 8, 16, 16);
+  expect_bijection(ptx_f16_b_row, ptx_f16_b_col, 4, 16, 8);
+}
+
+// The f16 / bf16 tiles hold 16-bit values, two per word: half h of word w of a row is column
+// 2w + h. Register r of the kernel's loads must be elements 2r and 2r + 1 of the PTX fragment.
+TEST(MmaFragments, KernelLoadsMatchThePtxLayoutForF16) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int reg = 0; reg < 4; ++reg) {
+      for (int h = 0; h < 2; ++h) {
+        const int i = 2 * reg + h;
+        EXPECT_EQ(kernel_a_row(lane, reg), ptx_f16_a_row(lane, i)) << lane << " " << i;
+        EXPECT_EQ(2 * kernel_k32_a_word(lane, reg) + h, ptx_f16_a_col(lane, i)) << lane << " " << i;
+      }
+    }
+    for (int reg = 0; reg < 2; ++reg) {
+      for (int h = 0; h < 2; ++h) {
+        const int i = 2 * reg + h;
+        EXPECT_EQ(kernel_b_token(lane), ptx_f16_b_col(lane, i));
+        EXPECT_EQ(2 * kernel_k32_b_word(lane, reg) + h, ptx_f16_b_row(lane, i)) << lane << " " << i;
+      }
+    }
+  }
+}
+
+// An emulated f16 m16n8k16 (integers standing in for the 16-bit values: only the placement is
+// checked) on the kernel's loads of 16-value tiles gives the tile product.
+TEST(MmaFragments, EmulatedF16ProductOfTheKernelsLoadsIsTheTileProduct) {
+  std::mt19937 rng(1616);
+  std::uniform_int_distribution<int> value(-1000, 1000);
+  for (int trial = 0; trial < 20; ++trial) {
+    int32_t a[16][16], b[8][16];  // weight rows x k, tokens x k
+    for (auto& row : a)
+      for (int32_t& v : row) v = value(rng);
+    for (auto& row : b)
+      for (int32_t& v : row) v = value(rng);
+    // Registers as pairs of values: word w of a row holds columns 2w, 2w + 1.
+    int32_t A[16][16], B[16][8];
+    for (int lane = 0; lane < kLanes; ++lane) {
+      for (int reg = 0; reg < 4; ++reg) {
+        for (int h = 0; h < 2; ++h) {
+          const int i = 2 * reg + h;
+          A[ptx_f16_a_row(lane, i)][ptx_f16_a_col(lane, i)] =
+              a[kernel_a_row(lane, reg)][2 * kernel_k32_a_word(lane, reg) + h];
+        }
+      }
+      for (int reg = 0; reg < 2; ++reg) {
+        for (int h = 0; h < 2; ++h) {
+          const int i = 2 * reg + h;
+          B[ptx_f16_b_row(lane, i)][ptx_f16_b_col(lane, i)] = b[kernel_b_token(lane)][2 * kernel_k32_b_word(lane, reg) + h];
+        }
+      }
+    }
+    for (int lane = 0; lane < kLanes; ++lane) {
+      for (int i = 0; i < 4; ++i) {
+        int64_t d = 0, expected = 0;
+        for (int k = 0; k < 16; ++k) {
+          d += int64_t{A[ptx_c_row(lane, i)][k]} * B[k][ptx_c_col(lane, i)];
+          expected += int64_t{a[kernel_c_row(lane, i)][k]} * b[kernel_c_token(lane, i)][k];
+        }
+        ASSERT_EQ(d, expected) << "lane " << lane << " accumulator " << i;
+      }
+    }
+  }
 }
 
 // The kernel reads 32-bit words of tile rows of 32 int8 (8 words): byte b of word w of row r is

@@ -9,6 +9,7 @@
 #include "core/engine_error.h"
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/matmul_ragged.h"
+#include "cuda/kernels/mma_float_tiles.h"
 #include "cuda/quant/bf16.cuh"
 #include "cuda/quant/f16.cuh"
 #include "cuda/quant/f32.cuh"
@@ -45,12 +46,18 @@ Choice matmul_choice() {
 // which read each weight byte once at memory speed and were tuned on the GPU machine; the 8-bit
 // decode kernel stays behind NT_MATMUL=int8 until the speed test (CudaMatmulSpeed) shows it ahead.
 // More tokens (prefill, batches): a quantized format (U, its unpacker) takes the integer
-// tensor-core GEMM on 8-bit activations (mma_gemm.cuh), the float formats (U = void) the float
+// tensor-core GEMM on 8-bit activations (mma_gemm.cuh), F16 and BF16 (U, their tile tag) the
+// 16-bit one on activations rounded to their format (mma_float_gemm.cuh), F32 (U = void) the float
 // GEMM (gemm.cuh).
+template <class U>
+constexpr bool kFloatTiles = std::is_same_v<U, mma::F16Tiles> || std::is_same_v<U, mma::BF16Tiles>;
+
 template <class Q, class U = void>
 void launch(const MatmulArgs& a, cudaStream_t stream) {
   const Choice choice = matmul_choice();
-  if constexpr (!std::is_void_v<U>) {
+  if constexpr (kFloatTiles<U>) {
+    if (a.n_tokens > kMatvecMaxTokens && choice != Choice::kFloat) return launch_mma_float_gemm<U>(a, stream);
+  } else if constexpr (!std::is_void_v<U>) {
     if (a.n_tokens <= kMatvecMaxTokens && choice == Choice::kInt8) return launch_q8_matvec<U>(a, stream);
     if (a.n_tokens > kMatvecMaxTokens && choice != Choice::kFloat) return launch_mma_gemm<U>(a, stream);
   }
@@ -78,8 +85,8 @@ void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, 
   check_shape(w);
   switch (static_cast<GgmlType>(w.type)) {
     case GgmlType::F32: return launch<quant::F32>(a, stream);
-    case GgmlType::F16: return launch<quant::F16>(a, stream);
-    case GgmlType::BF16: return launch<quant::BF16>(a, stream);
+    case GgmlType::F16: return launch<quant::F16, mma::F16Tiles>(a, stream);
+    case GgmlType::BF16: return launch<quant::BF16, mma::BF16Tiles>(a, stream);
     case GgmlType::Q4_0: return launch<quant::Q4_0, mma::UnpackQ4_0>(a, stream);
     case GgmlType::Q4_1: return launch<quant::Q4_1, mma::UnpackQ4_1>(a, stream);
     case GgmlType::Q5_0: return launch<quant::Q5_0, mma::UnpackQ5_0>(a, stream);

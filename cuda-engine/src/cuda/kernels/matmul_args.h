@@ -29,6 +29,9 @@ void launch_gemm(const MatmulArgs& a, cudaStream_t stream);
 // (matmul_mma.cu, matmul_mma_kquants.cu).
 template <class U>
 void launch_mma_gemm(const MatmulArgs& a, cudaStream_t stream);
+// The 16-bit tensor-core GEMM (mma_float_gemm.cuh) for tag T (mma_float_tiles.h: F16, BF16).
+template <class T>
+void launch_mma_float_gemm(const MatmulArgs& a, cudaStream_t stream);
 // The 8-bit decode kernel (q8_matvec.cuh) for unpacker U, up to 8 tokens.
 template <class U>
 void launch_q8_matvec(const MatmulArgs& a, cudaStream_t stream);

@@ -1,6 +1,6 @@
-// Which elements each lane of a warp holds in the integer mma.sync shapes the tensor-core GEMM
-// uses (cuda/kernels/mma_gemm.cuh), shared with the CPU test that checks them
-// (test/cuda_host/mma_fragments_test.cc). Two views:
+// Which elements each lane of a warp holds in the mma.sync shapes the tensor-core GEMMs use
+// (cuda/kernels/mma_gemm.cuh: 8-bit integers; mma_float_gemm.cuh: f16 / bf16), shared with the CPU
+// test that checks them (test/cuda_host/mma_fragments_test.cc). Two views:
 //  - the PTX ISA's own maps ("Matrix Fragments for mma.m16n8k32" and "... mma.m16n8k16 with
 //    integer type", .s8): element i of a lane's fragment is at (row, col), with
 //    g = lane / 4 (groupID) and t = lane % 4 (threadID_in_group); element i is byte i % 4 of
@@ -26,7 +26,13 @@ NT_HD int ptx_k16_a_row(int lane, int i) { return i < 4 ? lane / 4 : lane / 4 + 
 NT_HD int ptx_k16_a_col(int lane, int i) { return (lane % 4) * 4 + (i & 3); }
 NT_HD int ptx_k16_b_row(int lane, int i) { return (lane % 4) * 4 + i; }
 NT_HD int ptx_k16_b_col(int lane, int) { return lane / 4; }
-// C and D (16 x 8, .s32) of both shapes, i = 0..3.
+// m16n8k16 with .f16 / .bf16 multiplicands ("Matrix Fragments for mma.m16n8k16 with floating point
+// type"): element i of A (i = 0..7) and B (i = 0..3) is half i % 2 of register i / 2.
+NT_HD int ptx_f16_a_row(int lane, int i) { return (i < 2 || (i >= 4 && i < 6)) ? lane / 4 : lane / 4 + 8; }
+NT_HD int ptx_f16_a_col(int lane, int i) { return (lane % 4) * 2 + (i & 1) + (i >= 4 ? 8 : 0); }
+NT_HD int ptx_f16_b_row(int lane, int i) { return (lane % 4) * 2 + (i & 1) + (i >= 2 ? 8 : 0); }
+NT_HD int ptx_f16_b_col(int lane, int) { return lane / 4; }
+// C and D (16 x 8, .s32 or .f32) of all these shapes, i = 0..3.
 NT_HD int ptx_c_row(int lane, int i) { return i < 2 ? lane / 4 : lane / 4 + 8; }
 NT_HD int ptx_c_col(int lane, int i) { return (lane % 4) * 2 + (i & 1); }
 
@@ -41,6 +47,9 @@ NT_HD int kernel_k32_b_word(int lane, int r) { return lane % 4 + 4 * r; }
 // kernel_k16_word(lane, h) of row base + kernel_a_row(lane, r); the one B register is that word of
 // token row base + kernel_b_token(lane).
 NT_HD int kernel_k16_word(int lane, int h) { return lane % 4 + 4 * h; }
+// The f16 / bf16 m16n8k16 takes the same words: 16 values of 16 bits are 8 words, so A register r
+// (0..3) is word kernel_k32_a_word(lane, r) of row base + kernel_a_row(lane, r), B register r (0..1)
+// word kernel_k32_b_word(lane, r) of token row base + kernel_b_token(lane) (mma_float_gemm.cuh).
 // Accumulator i (0..3): output row base + kernel_c_row(lane, i), token base + kernel_c_token(lane, i).
 NT_HD int kernel_c_row(int lane, int i) { return lane / 4 + 8 * (i >> 1); }
 NT_HD int kernel_c_token(int lane, int i) { return 2 * (lane % 4) + (i & 1); }
