@@ -74,6 +74,27 @@ async function compareGreedy(cpu: NativeModel, gpu: NativeModel, tolerance: numb
     `the CPU prefers its own by ${margin.toExponential(2)} > ${tolerance}: not a tie`);
 }
 
+/**
+ * NT_MATMUL=int8 (read by the engine per product) takes the quantized types' passes of up to 8
+ * tokens to the 8-bit decode kernel: activations quantized per 32 values as the CPU's, so the same
+ * bounds hold. Float types ignore it. A model of its own: a resident model replays the CUDA graphs
+ * it recorded, which keep the kernels chosen when they were recorded (these record the 8-bit ones,
+ * their scratch allocations included).
+ */
+async function compareInt8Decode(path: string, reference: Float64Array[], tolerance: number, mix: string)
+  : Promise<void> {
+  process.env["NT_MATMUL"] = "int8";
+  const model = await load(path, { backend: "cuda" });
+  try {
+    const difference = maxDifference(await logprobs(model), reference);
+    process.stdout.write(`# ${mix} resident, NT_MATMUL=int8: max |Δ log p| = ${difference.toExponential(2)}\n`);
+    assert.ok(difference <= tolerance, `${mix} int8 decode: max |Δ log p| = ${difference.toExponential(2)} > ${tolerance}`);
+  } finally {
+    delete process.env["NT_MATMUL"];
+    await model.dispose();
+  }
+}
+
 async function load(path: string, options: NativeModelOptions): Promise<NativeModel> {
   return engine.loadModel(path, { threads: 4, nCtx: 256, nBatch: 32, ...options });
 }
@@ -105,6 +126,7 @@ describe("CUDA backend = CPU backend", { concurrency: 1, skip }, () => {
             const prefill = maxDifference(await logprobs(model, PROMPT.length), reference);
             process.stdout.write(`# ${mix} ${label}, one ${PROMPT.length}-token pass: max |Δ log p| = ${prefill.toExponential(2)}\n`);
             assert.ok(prefill <= tolerance, `${mix} ${label} prefill: max |Δ log p| = ${prefill.toExponential(2)} > ${tolerance}`);
+            if (label === "resident") await compareInt8Decode(path, reference, tolerance, mix);
             await compareGreedy(cpu, model, tolerance, `${mix} ${label}`);
           } finally {
             if (model !== gpu) await model.dispose();

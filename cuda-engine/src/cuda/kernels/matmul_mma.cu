@@ -2,6 +2,7 @@
 // scratch, the split-K reduction of the decode kernel (q8_matvec.cuh), and the instances of both
 // kernels for the 32-element block formats (the K-quants' are in matmul_mma_kquants.cu, to compile
 // in parallel).
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -14,15 +15,18 @@ namespace nt::cuda {
 namespace {
 
 // Stream-ordered scratch, so products on two streams never share it and nothing synchronises
-// the device. The device's default pool would hand its memory back at every synchronisation
-// (release threshold 0) and map it again in the next pass; keeping up to 256 MiB pooled avoids
-// that (the largest scratch, 512 tokens of a 70B feed-forward row, is about 20 MB).
+// the device (a pass recorded as a CUDA graph records the allocation as a node). The device's
+// default pool would hand its memory back at every synchronisation (release threshold 0) and map
+// it again in the next pass; keeping up to 256 MiB pooled avoids that (the largest scratch, 512
+// tokens of a 70B feed-forward row, is about 20 MB). The pool is set up outside any capture.
 void* scratch_alloc(uint64_t bytes, const char* what, cudaStream_t stream) {
   static std::mutex mutex;
   static std::set<int> pooled;
   int device = 0;
   CUDA_CHECK(cudaGetDevice(&device));
-  {
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(stream, &capture));
+  if (capture == cudaStreamCaptureStatusNone) {
     const std::lock_guard<std::mutex> lock(mutex);
     if (pooled.insert(device).second) {
       cudaMemPool_t pool;
@@ -41,10 +45,18 @@ void* scratch_alloc(uint64_t bytes, const char* what, cudaStream_t stream) {
   return p;
 }
 
+// The current device's multiprocessor count, asked once per device.
 int multiprocessors() {
-  int device = 0, sms = 0;
+  static std::mutex mutex;
+  static std::map<int, int> counts;
+  int device = 0;
   CUDA_CHECK(cudaGetDevice(&device));
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto known = counts.find(device);
+  if (known != counts.end()) return known->second;
+  int sms = 0;
   CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  counts.emplace(device, sms);
   return sms;
 }
 
