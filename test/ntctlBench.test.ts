@@ -81,6 +81,29 @@ describe("ntctl bench", { concurrency: 1 }, () => {
     }
   });
 
+  it("runs batched tests (--parallel) with N sequences' tokens beside N times the decode bound", async () => {
+    const run = await ntctl("bench", model, ...SMALL, "--parallel", "1,4", "--parallel-prompt", "5", "--parallel-gen", "6",
+      "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const m = (JSON.parse(run.stdout) as BenchReport).models[0]!;
+    assert.deepEqual(m.tests.map((t) => [t.test, t.sequences, t.tokens, t.passesPerRep]),
+      [["pp16", 1, 16, 1], ["tg4", 1, 4, 4], ["pp5+tg6 x1", 1, 6, 6], ["pp5+tg6 x4", 4, 24, 6]]);
+    // The batch holds the four prompts: one pass for them, then 5 passes of four tokens.
+    assert.equal(m.nBatch, 20);
+    // The KV pool: four sequences of 5 + 6 positions, a 16-position block each (64 positions),
+    // not four contexts of 36; the pp/tg load's one context of 36 takes three blocks (48).
+    assert.equal(m.placement.kvBytes / resident.placement.kvBytes, 64 / 48);
+    for (const t of m.tests.slice(2)) {
+      assert.ok(t.samples.length === 2 && t.samples.every((s) => s > 0 && Number.isFinite(s)), t.test);
+      assert.equal(t.bound, t.sequences * m.boundTokS, `${t.test}: N × the one-sequence bound`);
+      assert.ok(t.ratio !== null && Math.abs(t.ratio - t.mean / t.bound!) < 1e-12 * t.ratio);
+      // Requests submitted together share their passes; the loop may start the first pass before
+      // the last request arrives, which costs at most N − 1 passes more per repetition.
+      const { passes } = t.stagesPerPass;
+      assert.ok(passes >= 2 * t.passesPerRep && passes <= 2 * (t.passesPerRep + t.sequences - 1), `${t.test}: ${passes} passes`);
+    }
+  });
+
   it("prints a llama-bench table on stdout and the placement on stderr", async () => {
     const run = await ntctl("bench", model, ...SMALL);
     assert.equal(run.code, 0, run.stderr);
@@ -98,6 +121,7 @@ describe("ntctl bench", { concurrency: 1 }, () => {
     [["--pinned-budget", "-1GiB"], "--pinned-budget"],
     [["-p", "0"], "-p/--n-prompt"],
     [["-r", "two"], "-r/--repetitions"],
+    [["--parallel", "1,0"], "--parallel"],
   ] as const) {
     it(`exits 2 naming ${flag} for ${args.join(" ")}`, async () => {
       const run = await ntctl("bench", "/nonexistent/x.gguf", ...args, "--json");

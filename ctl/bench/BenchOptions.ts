@@ -16,4 +16,10 @@ export interface BenchOptions {
   genTokens: number;
   /** Timed repetitions of each test, after one warm-up. */
   repetitions: number;
+  /** Batched tests: for each N, N sequences decoding together (llama-batched-bench -npl). Empty: none. */
+  parallel: number[];
+  /** Each batched sequence's prompt tokens (-npp). */
+  parallelPrompt: number;
+  /** Tokens each batched sequence generates (-ntg). */
+  parallelGen: number;
 }

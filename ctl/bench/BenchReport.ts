@@ -18,10 +18,12 @@ export interface StagesPerPass {
   bytesCopied: number;
 }
 
-/** One llama-bench test ("pp512", "tg128") of one model. */
+/** One llama-bench test ("pp512", "tg128") or batched test ("pp8+tg16 x4") of one model. */
 export interface BenchTest {
   test: string;
-  /** Tokens per repetition: the prompt's for pp, the generated for tg. */
+  /** Sequences decoding together: 1, or N of a --parallel test. */
+  sequences: number;
+  /** Tokens per repetition: the prompt's for pp, the generated for tg (all N sequences' for a batched test). */
   tokens: number;
   /** Forward passes per repetition: ceil(P / nBatch) for pp, N for tg (one token per pass). */
   passesPerRep: number;
@@ -30,7 +32,10 @@ export interface BenchTest {
   mean: number;
   /** Sample standard deviation (n − 1, as llama-bench); 0 for one repetition. */
   sd: number;
-  /** The link bound of DESIGN §3 in tokens per second; null when nothing bounds it (no pass time). */
+  /**
+   * The link bound of DESIGN §3 in tokens per second (tokens per pass × the one-sequence decode
+   * bound: N × it for N sequences); null when nothing bounds it (no pass time).
+   */
   bound: number | null;
   /** mean / bound; null without a bound. */
   ratio: number | null;

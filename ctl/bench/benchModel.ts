@@ -3,11 +3,13 @@ import { NtError } from "../../protocol/NtError.js";
 import type { BenchOptions } from "./BenchOptions.js";
 import type { BenchModel } from "./BenchReport.js";
 import { runBenchTest, type BenchTestSpec } from "./runBenchTest.js";
+import { runParallelTest } from "./runParallelTest.js";
 
 /**
  * Loads one model in this process with the bench's options (a context of P + N + 16 tokens, one
- * sequence, batches of P so a prompt is one pass), hands the placement text to `showPlacement`
- * before the first token, runs pp<P> and tg<N>, and frees the model.
+ * sequence, batches of P so a prompt is one pass; with batched tests, as many sequences as the
+ * most of them and a KV pool for them all), hands the placement text to `showPlacement` before the
+ * first token, runs pp<P>, tg<N> and the batched tests, and frees the model.
  */
 export async function benchModel(engine: EngineBinding, path: string, options: BenchOptions,
   showPlacement: (text: string) => void): Promise<BenchModel> {
@@ -19,7 +21,7 @@ export async function benchModel(engine: EngineBinding, path: string, options: B
   const header = await engine.readGguf(path).catch(engineError);
   const model = await engine.loadModel(path, {
     backend: options.backend, vramBudget: options.vramBudget, pinnedBudget: options.pinnedBudget,
-    stagingSlots: options.stagingSlots, threads: options.threads, nCtx: p + n + 16, nBatch: p, maxSequences: 1,
+    stagingSlots: options.stagingSlots, threads: options.threads, ...sequenceOptions(options),
   }).catch(engineError);
   try {
     const info = model.info();
@@ -29,9 +31,13 @@ export async function benchModel(engine: EngineBinding, path: string, options: B
     for (const spec of testSpecs(model, p, n)) {
       tests.push(await runBenchTest(model, spec, options.repetitions, placement.boundTokS).catch(engineError));
     }
+    for (const sequences of options.parallel) {
+      const spec = { sequences, promptTokens: options.parallelPrompt, genTokens: options.parallelGen };
+      tests.push(await runParallelTest(model, spec, options.repetitions, placement.boundTokS).catch(engineError));
+    }
     return {
       model: path, bytes: info.weightBytes, params: countParams(header), backend: info.backend, threads: info.threads,
-      nCtx: info.nCtx, nBatch: p,
+      nCtx: info.nCtx, nBatch: sequenceOptions(options).nBatch,
       budgets: { vram: placement.vramBudget, pinned: placement.pinnedBudget },
       tiers: placement.totals,
       links: { ...placement.links, directIo: placement.directIo },
@@ -64,6 +70,23 @@ function testSpecs(model: NativeModel, p: number, n: number): BenchTestSpec[] {
       tokensPerSecond: (t: NativeTimings) => (t.predictedN / (t.promptMs + t.predictedMs)) * 1000,
     },
   ];
+}
+
+/** KV positions a batched sequence takes: whole blocks of 16 (cuda-engine/src/backend/kv_pool.h). */
+const KV_BLOCK = 16;
+
+/**
+ * Context, batch, sequences and KV pool of the load: P + N + 16 positions for pp and tg, one
+ * sequence, batches of P; batched tests add room for each sequence's prompt and tokens, as many
+ * sequences as the most of them, a batch that holds all their prompts, and a pool for them all.
+ */
+function sequenceOptions(options: BenchOptions): { nCtx: number; nBatch: number; maxSequences: number; kvSize?: number } {
+  const { promptTokens: p, genTokens: n, parallel, parallelPrompt, parallelGen } = options;
+  if (parallel.length === 0) return { nCtx: p + n + 16, nBatch: p, maxSequences: 1 };
+  const most = Math.max(...parallel);
+  const nCtx = Math.max(p + n + 16, parallelPrompt + parallelGen);
+  const perSequence = Math.ceil((parallelPrompt + parallelGen) / KV_BLOCK) * KV_BLOCK;
+  return { nCtx, nBatch: Math.max(p, most * parallelPrompt), maxSequences: most, kvSize: Math.max(nCtx, most * perSequence) };
 }
 
 /** Parameters of a model: every tensor's element count (the product of its shape), summed, as llama-bench counts them. */

@@ -19,6 +19,9 @@ interface BenchArgs extends GlobalArgs {
   nGen: number;
   repetitions: number;
   threads?: number;
+  parallel: number[];
+  parallelPrompt: number;
+  parallelGen: number;
 }
 
 /**
@@ -49,12 +52,25 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
         alias: "t", type: "string", requiresArg: true, coerce: positiveIntegerOption("-t/--threads"),
         describe: "CPU threads (default: all)",
       },
+      parallel: {
+        type: "string", default: "", requiresArg: true, coerce: positiveIntegerList("--parallel"),
+        describe: "Batched tests: N sequences decoding together, for each N of a list (\"1,4,16\"), beside N x the tg bound",
+      },
+      "parallel-prompt": {
+        type: "string", default: "8", requiresArg: true, coerce: positiveIntegerOption("--parallel-prompt"),
+        describe: "Batched tests: each sequence's prompt tokens",
+      },
+      "parallel-gen": {
+        type: "string", default: "16", requiresArg: true, coerce: positiveIntegerOption("--parallel-gen"),
+        describe: "Batched tests: tokens each sequence generates",
+      },
     }) as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
     const engine = loadEngine();
     const options: BenchOptions = {
       backend: argv.backend ?? "auto", vramBudget: argv.vramBudget, pinnedBudget: argv.pinnedBudget, stagingSlots: argv.stagingSlots,
       threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen, repetitions: argv.repetitions,
+      parallel: argv.parallel, parallelPrompt: argv.parallelPrompt, parallelGen: argv.parallelGen,
     };
     const models: BenchModel[] = [];
     for (const file of argv.files) {
@@ -64,6 +80,18 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
     process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchTable(models));
   },
 };
+
+/**
+ * A yargs coerce function for a list of counts ("1,4,16"; empty: none), each a whole number ≥ 1,
+ * else a usage error naming the flag. Repeating the flag keeps the last.
+ */
+function positiveIntegerList(flag: string): (value: unknown) => number[] {
+  const one = positiveIntegerOption(flag);
+  return (value) => {
+    const last = String([value].flat().at(-1) ?? "").trim();
+    return last === "" ? [] : last.split(",").map((part) => one(part));
+  };
+}
 
 /**
  * A yargs coerce function for a count flag (-p, -n, -r, -t): a whole number ≥ 1, else a usage

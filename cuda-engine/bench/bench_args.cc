@@ -1,11 +1,13 @@
 #include "bench_args.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <functional>
 #include <map>
 
+#include "backend/kv_pool.h"
 #include "parse_size.h"
 
 namespace nt::bench {
@@ -30,6 +32,18 @@ int64_t parse_budget(const std::string& flag, const std::string& text) {
   }
 }
 
+// "1,4,16": counts of sequences, each >= 1.
+std::vector<int32_t> parse_counts(const std::string& flag, const std::string& text) {
+  std::vector<int32_t> counts;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    counts.push_back(parse_count(flag, text.substr(start, comma == std::string::npos ? std::string::npos : comma - start), 1));
+    if (comma == std::string::npos) return counts;
+    start = comma + 1;
+  }
+}
+
 using ValueFlag = std::function<void(BenchArgs&, const std::string& flag, const std::string& value)>;
 
 const std::map<std::string, ValueFlag>& value_flags() {
@@ -51,6 +65,11 @@ const std::map<std::string, ValueFlag>& value_flags() {
       {"-r", [](BenchArgs& a, const std::string& f, const std::string& v) { a.repetitions = parse_count(f, v, 1); }},
       {"-t", [](BenchArgs& a, const std::string& f, const std::string& v) { a.threads = parse_count(f, v, 1); }},
       {"--ctx", [](BenchArgs& a, const std::string& f, const std::string& v) { a.n_ctx = parse_count(f, v, 1); }},
+      {"--parallel", [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v); }},
+      {"--parallel-prompt",
+       [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel_prompt = parse_count(f, v, 1); }},
+      {"--parallel-gen",
+       [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel_gen = parse_count(f, v, 1); }},
   };
   return kFlags;
 }
@@ -72,6 +91,7 @@ std::string canonical(const std::string& flag) {
   static const std::map<std::string, std::string> kAliases = {
       {"--model", "-m"}, {"--n-prompt", "-p"}, {"--n-gen", "-n"}, {"--batch-size", "-b"},
       {"--repetitions", "-r"}, {"--threads", "-t"}, {"-c", "--ctx"}, {"--ctx-size", "--ctx"},
+      {"-npl", "--parallel"}, {"-npp", "--parallel-prompt"}, {"-ntg", "--parallel-gen"},
   };
   const auto it = kAliases.find(flag);
   return it == kAliases.end() ? flag : it->second;
@@ -82,9 +102,33 @@ void check_consistent(const BenchArgs& a) {
     throw UsageError("--ctx: " + std::to_string(a.n_ctx) + " positions cannot hold -p " + std::to_string(a.n_prompt) +
                      " or -n " + std::to_string(a.n_gen) + " (each test starts from an empty cache)");
   }
+  if (!a.parallel.empty() && a.n_ctx > 0 && a.n_ctx < a.parallel_prompt + a.parallel_gen) {
+    throw UsageError("--ctx: " + std::to_string(a.n_ctx) + " positions cannot hold --parallel-prompt " +
+                     std::to_string(a.parallel_prompt) + " + --parallel-gen " + std::to_string(a.parallel_gen));
+  }
 }
 
 }  // namespace
+
+int32_t BenchArgs::context_tokens() const {
+  if (n_ctx > 0) return n_ctx;
+  return std::max(n_prompt + n_gen + 16, parallel.empty() ? 0 : parallel_prompt + parallel_gen);
+}
+
+int32_t BenchArgs::most_parallel() const {
+  int32_t most = 1;
+  for (int32_t n : parallel) most = std::max(most, n);
+  return most;
+}
+
+int32_t BenchArgs::kv_positions() const {
+  // Each sequence takes whole blocks.
+  const int64_t per_sequence =
+      parallel.empty() ? 0 : KvPool::blocks_for(int64_t{parallel_prompt} + parallel_gen) * KvPool::kBlockPositions;
+  const int64_t positions = std::max<int64_t>(context_tokens(), per_sequence * most_parallel());
+  if (positions > INT32_MAX) throw UsageError("--parallel: the sequences' KV cache would exceed 2^31 positions");
+  return static_cast<int32_t>(positions);
+}
 
 BenchArgs parse_bench_args(int argc, char** argv) {
   BenchArgs args;
@@ -134,6 +178,10 @@ const char* bench_usage() {
          "  -r, --repetitions N       repetitions per test (default 3)\n"
          "  -t, --threads N           CPU threads (default: one per hardware thread)\n"
          "  -c, --ctx N               context positions (default p + n + 16)\n"
+         "  --parallel N[,N...]       batched tests: N sequences decode together after a prompt each\n"
+         "                            (llama-batched-bench -npl); aggregate t/s beside N x the tg bound\n"
+         "  --parallel-prompt N       each batched sequence's prompt tokens (default 8; -npp)\n"
+         "  --parallel-gen N          tokens each batched sequence decodes (default 16; -ntg)\n"
          "  --allow-buffered-io       read tier C through the page cache where O_DIRECT is refused\n"
          "  --measure-links           re-measure H2D / storage / VRAM after the tests and use those for the bounds\n"
          "  --json                    one JSON object on stdout\n"

@@ -19,7 +19,10 @@ struct BenchArgs {
   int32_t n_batch = 0;              // -b N: tokens per prefill pass; 0: all of -p in one pass
   int32_t repetitions = 3;          // -r N
   int32_t threads = 0;              // -t N; 0: the engine's default (one per hardware thread)
-  int32_t n_ctx = 0;                // --ctx N; 0: p + n + 16
+  int32_t n_ctx = 0;                // --ctx N; 0: p + n + 16 (or P + G of --parallel, if more)
+  std::vector<int32_t> parallel;    // --parallel 1,4,16: a batched test per count of sequences
+  int32_t parallel_prompt = 8;      // --parallel-prompt N: each sequence's prompt (llama-batched-bench -npp)
+  int32_t parallel_gen = 16;        // --parallel-gen N: tokens each sequence decodes (-ntg)
   bool allow_buffered_io = false;   // --allow-buffered-io: tier C through the page cache where
                                     // O_DIRECT is refused (tmpfs), reported as "buffered"
   bool measure_links = false;       // --measure-links: re-measure the links after the tests
@@ -28,7 +31,11 @@ struct BenchArgs {
   bool help = false;                // -h, --help
 
   int32_t batch_tokens() const { return n_batch > 0 ? n_batch : n_prompt > 0 ? n_prompt : 1; }
-  int32_t context_tokens() const { return n_ctx > 0 ? n_ctx : n_prompt + n_gen + 16; }
+  // Per sequence: --ctx, else p + n + 16, or a batched sequence's prompt and tokens if more.
+  int32_t context_tokens() const;
+  int32_t most_parallel() const;
+  // Positions of the KV pool: the pp/tg tests' context, or every batched sequence's, whichever is more.
+  int32_t kv_positions() const;
 };
 
 // A command line nt-bench cannot run; the message names the flag. main prints it, exits 2.

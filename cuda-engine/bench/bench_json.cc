@@ -63,7 +63,8 @@ std::string bound_or_null(const TestResult& t, double value) {
 }
 
 std::string test_json(const TestResult& t) {
-  return "{\"test\":" + json_string(t.name) + ",\"tokens\":" + std::to_string(t.tokens) +
+  return "{\"test\":" + json_string(t.name) + ",\"sequences\":" + std::to_string(t.sequences) +
+         ",\"tokens\":" + std::to_string(t.tokens) +
          ",\"passesPerRep\":" + std::to_string(t.passes_per_rep) + ",\"samplesTokS\":" + samples_json(t.tok_s) +
          ",\"meanTokS\":" + json_number(t.mean) + ",\"sdTokS\":" + json_number(t.sd) +
          ",\"boundTokS\":" + bound_or_null(t, t.bound_tok_s) + ",\"ratio\":" + bound_or_null(t, t.ratio) +

@@ -1,5 +1,6 @@
 #include "bench_model.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -20,8 +21,10 @@ ModelOptions model_options(const BenchArgs& args) {
   o.backend = args.backend;
   o.vram_budget = args.vram_budget;
   o.pinned_budget = args.pinned_budget;
-  o.n_sequences = 1;
-  o.n_batch = args.batch_tokens();
+  o.n_sequences = args.most_parallel();
+  o.kv_size = args.kv_positions();
+  // A batched test's prompts go in one pass, as the generation loop sends them.
+  o.n_batch = std::max(args.batch_tokens(), args.parallel.empty() ? 0 : args.most_parallel() * args.parallel_prompt);
   o.staging_slots = args.staging_slots;
   o.allow_buffered_io = args.allow_buffered_io;
   return o;
@@ -73,7 +76,8 @@ LinkFigures links_for_bounds(const Model& model, const std::string& path, const 
 }
 
 // Every pass streams the whole per-pass set once, whatever its token count, so a test's link
-// bound is its tokens over its passes' time. Compute usually binds first for pp.
+// bound is its tokens over its passes' time: N × the tg bound for N sequences decoding together.
+// Compute usually binds first for pp and for many sequences.
 void set_bound(TestResult& t, double decode_bound_tok_s) {
   if (decode_bound_tok_s <= 0 || t.passes_per_rep <= 0) return;
   t.bound_tok_s = decode_bound_tok_s * t.tokens / t.passes_per_rep;
@@ -92,6 +96,9 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
     r.tests.push_back(run_prompt_test(*model, args.n_prompt, r.n_batch, args.repetitions));
   }
   if (args.n_gen > 0) r.tests.push_back(run_generation_test(*model, args.n_gen, args.repetitions));
+  for (int32_t n : args.parallel) {
+    r.tests.push_back(run_parallel_test(*model, n, args.parallel_prompt, args.parallel_gen, args.repetitions));
+  }
   r.links = links_for_bounds(*model, path, args);
   r.pass = pass_under_links(r.plan, r.links.speeds);
   r.decode_bound_tok_s = decode_bound_tok_s(r.pass);

@@ -18,7 +18,8 @@ struct StagesPerPass {
 };
 
 struct TestResult {
-  std::string name;              // "pp512", "tg128"
+  std::string name;              // "pp512", "tg128", "pp8+tg16 x4"
+  int32_t sequences = 1;         // decoding together (--parallel); tokens counts all of theirs
   int32_t tokens = 0;            // per repetition
   int32_t passes_per_rep = 0;    // forward passes per repetition
   std::vector<double> tok_s;     // one figure per repetition

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -93,7 +94,44 @@ TestResult run_timed(Model& model, std::string name, int32_t tokens, int32_t pas
   return r;
 }
 
+// As the generation loop runs N requests: one pass with every sequence's prompt (Model::forward
+// splits it at n_batch), which yields each one's first token, then gen - 1 passes of one token per
+// sequence. All of it is timed: gen passes for N × gen tokens.
+double time_parallel(Model& model, const std::vector<int32_t>& ids, int32_t sequences, int32_t prompt, int32_t gen,
+                     PassOutput& out) {
+  std::vector<std::unique_ptr<KvCache>> caches;
+  Batch prefill;
+  for (int32_t s = 0; s < sequences; ++s) {
+    caches.push_back(model.new_cache());
+    for (int32_t pos = 0; pos < prompt; ++pos) {
+      prefill.push_back({caches.back().get(), ids[static_cast<size_t>(s * prompt + pos)], pos, pos == prompt - 1});
+    }
+  }
+  const Clock::time_point start = Clock::now();
+  model.forward(prefill, kGreedyCandidates, out);
+  for (int32_t step = 1; step < gen; ++step) {
+    Batch batch;
+    for (int32_t s = 0; s < sequences; ++s) {
+      const int32_t id = ids[static_cast<size_t>(s + step)];
+      batch.push_back({caches[static_cast<size_t>(s)].get(), id, prompt + step - 1, true});
+    }
+    model.forward(batch, kGreedyCandidates, out);
+  }
+  return seconds_since(start);
+}
+
 }  // namespace
+
+TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, int32_t gen, int32_t repetitions) {
+  const std::vector<int32_t> ids = random_tokens(sequences * prompt + gen, model.n_vocab());
+  PassOutput out;
+  const auto run = [&] { return time_parallel(model, ids, sequences, prompt, gen, out); };
+  TestResult r = run_timed(model, "pp" + std::to_string(prompt) + "+tg" + std::to_string(gen) + " x" +
+                                      std::to_string(sequences),
+                           sequences * gen, gen, repetitions, [&] { run(); }, run);
+  r.sequences = sequences;
+  return r;
+}
 
 TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions) {
   const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());

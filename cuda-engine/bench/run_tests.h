@@ -18,4 +18,11 @@ TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_
 // one-token passes (positions 0..tokens-1, logits every time), as llama-bench: no prompt first.
 TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions);
 
+// pp<prompt>+tg<gen> xN (llama-batched-bench -npp prompt -ntg gen -npl N): N fresh caches; one
+// pass with every sequence's `prompt` random ids, which yields each one's first token, then
+// gen - 1 passes of N tokens (one per sequence, logits for each), all timed, as the generation
+// loop serves N requests. One warm-up run, then `repetitions`. tokens = N × gen, passes_per_rep
+// = gen, so the caller's bound is N × the tg bound: a pass streams the weights once for all N.
+TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, int32_t gen, int32_t repetitions);
+
 }  // namespace nt::bench

@@ -40,6 +40,13 @@ export const loadOptionsSchema = z.strictObject({
    * MIN_STAGING_SLOTS. Default MIN_STAGING_SLOTS.
    */
   stagingSlots: z.int().min(MIN_STAGING_SLOTS).optional(),
+  /**
+   * Positions of the KV cache pool every sequence of the model shares, in blocks of 16 taken as a
+   * sequence grows and freed when it ends (each sequence still holds at most nCtx). Default: nCtx
+   * × the sequences served at once, a full context each; less serves many short sequences in
+   * less memory, and a request waits for blocks while the running ones hold them.
+   */
+  kvSize: z.int().positive().max(2 ** 31 - 1).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

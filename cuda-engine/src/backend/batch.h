@@ -9,7 +9,7 @@ namespace nt {
 
 // One token of a forward pass. Tokens of several sequences share a pass (continuous batching,
 // speculative verification); within a sequence they come in position order, and the cache must
-// already hold positions 0..pos-1.
+// already hold positions 0..pos-1 and have blocks reserved for pos (KvCache::reserve).
 struct BatchToken {
   KvCache* cache = nullptr;
   int32_t token = 0;

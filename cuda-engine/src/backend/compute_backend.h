@@ -8,6 +8,7 @@
 #include "backend/batch.h"
 #include "backend/hparams.h"
 #include "backend/kv_cache.h"
+#include "backend/kv_pool.h"
 #include "backend/pass_output.h"
 #include "backend/weight_source.h"
 
@@ -19,11 +20,12 @@ class ComputeBackend {
 
   virtual const char* name() const = 0;  // "cpu" or "cuda"
 
-  // One sequence's keys and values for n_ctx positions, in this backend's memory. Throws
-  // EngineError NT_E_OUT_OF_MEMORY.
-  virtual std::unique_ptr<KvCache> new_cache(int32_t n_ctx) = 0;
+  // The pool of n_blocks KV blocks every sequence's cache takes its blocks from, in this
+  // backend's memory, zeroed. Throws EngineError NT_E_OUT_OF_MEMORY.
+  virtual std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) = 0;
 
-  // One pass over a batch: writes each token's keys and values into its cache and, for the tokens
+  // One pass over a batch: writes each token's keys and values into its cache (whose blocks the
+  // caller has reserved up to the token's position; every cache of a pass shares one pool) and, for the tokens
   // that want logits, in batch order: with candidates == 0 their n_vocab logits each into
   // out.logits; with 0 < candidates <= min(kMaxTopCandidates, n_vocab) each row's top candidates
   // and log-sum-exp into out.rows, computed where the logits are (pass_output.h). Returns when

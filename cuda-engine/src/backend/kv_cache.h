@@ -1,48 +1,43 @@
-// The keys and values one sequence has seen, per layer, in F32 (as llama.cpp's F32 cache type,
-// which the oracle tests use): exactness before compactness. The floats live in the compute
-// backend's memory — host memory for the CPU, VRAM for CUDA, where k()/v() are device addresses
-// that only kernels may dereference.
+// One sequence's keys and values: its block table into the model's KvPool (backend/kv_pool.h).
+// Position p lives in block blocks()[p / kBlockPositions], row p % kBlockPositions. Blocks are
+// taken by reserve() before a pass writes a position and all go back to the pool when the cache
+// is destroyed (a sequence that finishes, fails or is cancelled).
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <vector>
+
+#include "backend/kv_pool.h"
 
 namespace nt {
 
 class KvCache {
  public:
-  // k and v each hold n_layer × n_ctx × n_embd_kv floats; `release` frees them.
-  KvCache(int32_t n_layer, int32_t n_ctx, int32_t n_embd_kv, float* k, float* v, std::function<void()> release)
-      : n_layer_(n_layer), n_ctx_(n_ctx), n_embd_kv_(n_embd_kv), k_(k), v_(v), release_(std::move(release)) {}
-  ~KvCache() {
-    if (release_) release_();
-  }
+  // A sequence of at most n_ctx positions; it holds no block until reserve().
+  KvCache(std::shared_ptr<KvPool> pool, int32_t n_ctx) : pool_(std::move(pool)), n_ctx_(n_ctx) {}
+  ~KvCache() { pool_->release(blocks_); }
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
 
-  // Floats of one of k or v.
-  static uint64_t floats(int32_t n_layer, int32_t n_ctx, int32_t n_embd_kv) {
-    return static_cast<uint64_t>(n_layer) * n_ctx * n_embd_kv;
-  }
+  // Makes positions 0..n_positions-1 writable, taking the blocks it lacks from the pool. false
+  // (nothing taken) when the pool has too few free blocks or n_positions exceeds n_ctx.
+  bool reserve(int32_t n_positions);
 
-  int32_t n_layer() const { return n_layer_; }
   int32_t n_ctx() const { return n_ctx_; }
-  int64_t stride() const { return n_embd_kv_; }  // floats between consecutive positions
-  float* k(int32_t layer, int32_t pos) { return k_ + offset(layer, pos); }
-  float* v(int32_t layer, int32_t pos) { return v_ + offset(layer, pos); }
-  uint64_t bytes() const { return 2 * floats(n_layer_, n_ctx_, n_embd_kv_) * sizeof(float); }
+  int32_t capacity() const { return static_cast<int32_t>(blocks_.size()) * KvPool::kBlockPositions; }
+  const std::vector<int32_t>& blocks() const { return blocks_; }
+  KvPool& pool() const { return *pool_; }
+
+  // Position pos's row of layer `layer`; pos < capacity().
+  float* k(int32_t layer, int32_t pos) const { return pool_->k(block_of(pos), layer, pos % KvPool::kBlockPositions); }
+  float* v(int32_t layer, int32_t pos) const { return pool_->v(block_of(pos), layer, pos % KvPool::kBlockPositions); }
 
  private:
-  size_t offset(int32_t layer, int32_t pos) const {
-    return (static_cast<size_t>(layer) * n_ctx_ + pos) * n_embd_kv_;
-  }
-  int32_t n_layer_;
+  int32_t block_of(int32_t pos) const { return blocks_[static_cast<size_t>(pos / KvPool::kBlockPositions)]; }
+  std::shared_ptr<KvPool> pool_;
   int32_t n_ctx_;
-  int32_t n_embd_kv_;
-  float* k_;
-  float* v_;
-  std::function<void()> release_;
+  std::vector<int32_t> blocks_;
 };
 
 }  // namespace nt

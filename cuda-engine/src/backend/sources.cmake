@@ -1,8 +1,10 @@
 # Backends' common ground, as two layers in one folder. The interfaces every compute backend
-# implements or is given — ComputeBackend, StreamDevice, Batch, KvCache, PassOutput, WeightSource,
+# implements or is given — ComputeBackend, StreamDevice, Batch, KvPool and KvCache, PassOutput, WeightSource,
 # Hparams, RoPE tables, the device report — which src/cpu and src/cuda build on; and, above them,
 # the factory that opens a device and makes its backend (compute_target.h, query_devices.cc).
 set(NT_BACKEND_SOURCES
+  kv_cache.cc
+  kv_pool.cc
   rope_table.cc
 )
 set(NT_BACKEND_FACTORY_HEADERS

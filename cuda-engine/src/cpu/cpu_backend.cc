@@ -7,17 +7,17 @@
 
 namespace nt {
 
-std::unique_ptr<KvCache> CpuBackend::new_cache(int32_t n_ctx) {
-  const uint64_t floats = KvCache::floats(h_.n_layer, n_ctx, h_.n_embd_kv());
+std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) {
+  const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
   float* k = new (std::nothrow) float[floats]();
   float* v = new (std::nothrow) float[floats]();
   if (!k || !v) {
     delete[] k;
     delete[] v;
-    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache of " +
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache pool of " +
                                               std::to_string(2 * floats * sizeof(float)) + " bytes");
   }
-  return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k, v, [k, v] {
+  return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k, v, [k, v] {
     delete[] k;
     delete[] v;
   });

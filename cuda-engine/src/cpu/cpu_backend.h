@@ -14,7 +14,7 @@ class CpuBackend : public ComputeBackend {
 
   const char* name() const override { return "cpu"; }
   int threads() const { return pool_.size(); }
-  std::unique_ptr<KvCache> new_cache(int32_t n_ctx) override;
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override;
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
 
  private:

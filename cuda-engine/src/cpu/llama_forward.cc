@@ -52,6 +52,12 @@ void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l
   }
 }
 
+// One head's rows of one layer through the cache's block table; base is that head's row 0 in block 0.
+ops::PagedRows paged_rows(const KvCache& cache, const float* base) {
+  const KvPool& pool = cache.pool();
+  return {base, cache.blocks().data(), pool.block_stride(), pool.row_stride(), KvPool::kBlockPositions};
+}
+
 void attend(const Hparams& h, int layer, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool) {
   const int64_t n = static_cast<int64_t>(batch.size());
   const int32_t group = h.n_head / h.n_head_kv;
@@ -64,11 +70,12 @@ void attend(const Hparams& h, int layer, const Batch& batch, ForwardScratch& s, 
     for (int64_t i = begin; i < end; ++i) {
       const int64_t t = i / h.n_head;
       const int32_t head = static_cast<int32_t>(i % h.n_head);
-      KvCache& cache = *batch[t].cache;
+      const KvCache& cache = *batch[t].cache;
       const int64_t kv_offset = static_cast<int64_t>(head / group) * h.head_dim;
-      ops::attention_head(s.q.data() + t * q_dim + int64_t{head} * h.head_dim, cache.k(layer, 0) + kv_offset,
-                          cache.v(layer, 0) + kv_offset, cache.stride(), batch[t].pos + 1, h.head_dim, scores,
-                          s.att.data() + t * q_dim + int64_t{head} * h.head_dim);
+      ops::attention_head(s.q.data() + t * q_dim + int64_t{head} * h.head_dim,
+                          paged_rows(cache, cache.pool().k(0, layer, 0) + kv_offset),
+                          paged_rows(cache, cache.pool().v(0, layer, 0) + kv_offset), batch[t].pos + 1, h.head_dim,
+                          scores, s.att.data() + t * q_dim + int64_t{head} * h.head_dim);
     }
   });
 }

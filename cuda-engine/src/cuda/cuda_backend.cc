@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "backend/rope_table.h"
 #include "core/engine_error.h"
@@ -46,11 +47,11 @@ class CudaBackend final : public ComputeBackend {
 
   const char* name() const override { return "cuda"; }
 
-  std::unique_ptr<KvCache> new_cache(int32_t n_ctx) override {
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override {
     device_.make_current();
-    const uint64_t floats = KvCache::floats(h_.n_layer, n_ctx, h_.n_embd_kv());
-    cuda::DeviceBuffer<float> k(floats, "the KV cache (keys)");
-    cuda::DeviceBuffer<float> v(floats, "the KV cache (values)");
+    const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
+    cuda::DeviceBuffer<float> k(floats, "the KV cache pool (keys)");
+    cuda::DeviceBuffer<float> v(floats, "the KV cache pool (values)");
     // Zeroed so that a cache never holds NaN garbage; positions are always written before read.
     // On the compute stream: a plain cudaMemset runs on the legacy stream, which the non-blocking
     // compute stream does not wait for, so it could land after the first pass wrote keys.
@@ -60,12 +61,12 @@ class CudaBackend final : public ComputeBackend {
     float* v_ptr = v.release();
     const int ordinal = device_.ordinal();
     auto release = [ordinal, k_ptr, v_ptr] {
-      // The cache may die on another thread; its memory belongs to `ordinal`'s context.
+      // The pool may die on another thread; its memory belongs to `ordinal`'s context.
       cudaSetDevice(ordinal);
       cudaFree(k_ptr);
       cudaFree(v_ptr);
     };
-    return std::make_unique<KvCache>(h_.n_layer, n_ctx, h_.n_embd_kv(), k_ptr, v_ptr, release);
+    return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k_ptr, v_ptr, release);
   }
 
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
@@ -82,8 +83,35 @@ class CudaBackend final : public ComputeBackend {
   }
 
  private:
+  // Each sequence's block table, a row per distinct cache in the pass, and each token's row.
+  // Returns the rows filled; kv_ then describes the pool.
+  int64_t stage_tables(const Batch& batch) {
+    int32_t width = 0;
+    for (const BatchToken& b : batch) {
+      if (!b.cache || b.pos < 0 || b.pos >= b.cache->capacity() || &b.cache->pool() != &batch.front().cache->pool()) {
+        throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
+      }
+      width = std::max<int32_t>(width, static_cast<int32_t>(KvPool::blocks_for(b.cache->n_ctx())));
+    }
+    buffers_.reserve_tables(width);
+    const KvPool& pool = batch.front().cache->pool();
+    kv_ = cuda::KvLayout{pool.k_base(), pool.v_base(), buffers_.tables(), pool.block_stride(), pool.layer_stride(),
+                         buffers_.table_width()};
+    std::vector<const KvCache*> rows;
+    for (size_t t = 0; t < batch.size(); ++t) {
+      const KvCache* cache = batch[t].cache;
+      const auto it = std::find(rows.begin(), rows.end(), cache);
+      buffers_.host_tokens[t].table = static_cast<int32_t>(it - rows.begin());
+      if (it != rows.end()) continue;
+      std::copy(cache->blocks().begin(), cache->blocks().end(),
+                buffers_.host_tables() + rows.size() * static_cast<size_t>(buffers_.table_width()));
+      rows.push_back(cache);
+    }
+    return static_cast<int64_t>(rows.size());
+  }
+
   // Fills the pinned staging area: embedding rows (dequantized here: the table stays in host
-  // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
+  // memory), each token's position and RoPE table, the rows that want logits. Returns how many do.
   int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
     const TensorView& embd = weights.tok_embd();
     const RopeParams rope = rope_params(h_, weights.rope_freqs());
@@ -95,15 +123,8 @@ class CudaBackend final : public ComputeBackend {
       if (b.token < 0 || b.token >= embd.ne[1]) {
         throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(b.token) + " is outside the vocabulary");
       }
-      if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
-        throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
-      }
       quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
-      cuda::TokenCache& tc = buffers_.host_tokens[t];
-      tc.k = b.cache->k(0, 0);
-      tc.v = b.cache->v(0, 0);
-      tc.layer_stride = static_cast<int64_t>(b.cache->n_ctx()) * b.cache->stride();
-      tc.pos = b.pos;
+      buffers_.host_tokens[t].pos = b.pos;
       rope_table(b.pos, rope, table);
       float* dst = buffers_.host_rope + t * buffers_.rope_stride();
       std::copy_n(table.cos.data(), pairs, dst);
@@ -119,15 +140,22 @@ class CudaBackend final : public ComputeBackend {
       throw EngineError(NT_E_INTERNAL, "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
                                            std::to_string(max_batch_));
     }
+    if (n == 0) throw EngineError(NT_E_INTERNAL, "an empty pass");
+    const int64_t table_rows = stage_tables(batch);
     const int64_t kept = stage_tokens(batch, weights);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
     int32_t max_n_past = 0;
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
-    const auto issue = [&] { issue_pass(n, kept, max_n_past, candidates, weights, stream); };
+    const auto issue = [&] { issue_pass(n, table_rows, kept, max_n_past, candidates, weights, stream); };
     // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
     if (use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
-      const cuda::PassShape shape{n, kept, cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
-                                  candidates, buffers_.logits()};
+      const cuda::PassShape shape{n,
+                                  kept,
+                                  cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
+                                  candidates,
+                                  buffers_.logits(),
+                                  table_rows,
+                                  buffers_.tables()};
       graphs_.run(shape, stream, issue);
     } else {
       issue();
@@ -138,16 +166,16 @@ class CudaBackend final : public ComputeBackend {
 
   // Everything a pass does on the device, from the upload of the staged tokens to the logits in
   // pinned memory; nothing here may synchronise or allocate (it may be captured as a graph).
-  void issue_pass(int64_t n, int64_t kept, int32_t max_n_past, int32_t candidates, WeightSource& weights,
-                  cudaStream_t stream) {
-    buffers_.upload(n, stream);
+  void issue_pass(int64_t n, int64_t table_rows, int64_t kept, int32_t max_n_past, int32_t candidates,
+                  WeightSource& weights, cudaStream_t stream) {
+    buffers_.upload(n, table_rows, stream);
     Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
     for (int layer = 0; layer < h_.n_layer; ++layer) {
       const LayerWeights l = weights.begin_layer(layer);
       cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
       project_qkv(l, layer, n, a, stream);
       const cuda::AttentionShape shape{h_.n_head, h_.n_head_kv, h_.head_dim};
-      cuda::attention(a.q, buffers_.tokens, n, layer, shape, max_n_past, buffers_.attention_scratch,
+      cuda::attention(a.q, buffers_.tokens, kv_, n, layer, shape, max_n_past, buffers_.attention_scratch,
                       buffers_.attention_slots, a.att, stream);
       if (layer == h_.n_layer - 1 && kept < n) n = keep_logit_rows(kept, a, stream);
       cuda::matmul_add(l.wo, a.att, n, a.x, stream);
@@ -214,7 +242,7 @@ class CudaBackend final : public ComputeBackend {
     side_.join(stream);
     const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
     cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
-    cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, n, layer, kv_dim, stream);
+    cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, kv_, n, layer, kv_dim, stream);
   }
 
   // The down projection adds its product into x: the residual connection in its last store.
@@ -246,6 +274,7 @@ class CudaBackend final : public ComputeBackend {
   int32_t max_batch_;
   bool use_graphs_;
   cuda::PassBuffers buffers_;
+  cuda::KvLayout kv_;  // the pool and the pass's block tables, set by stage_tables
   cuda::SideStream side_;
   cuda::PassGraphs graphs_;  // declared after buffers_: destroyed first, while the memory they name exists
 };

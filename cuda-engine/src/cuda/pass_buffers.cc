@@ -74,7 +74,15 @@ PassBuffers::CandidateSpace PassBuffers::host_candidates(int64_t rows, int32_t k
   return candidate_space(host_candidates_.get(), rows, k);
 }
 
-void PassBuffers::upload(int64_t n, cudaStream_t stream) {
+void PassBuffers::reserve_tables(int32_t width) {
+  if (width <= table_width_) return;
+  const uint64_t ids = static_cast<uint64_t>(std::max(max_batch_, 1)) * static_cast<uint64_t>(width);
+  tables_ = DeviceBuffer<int32_t>(ids, "KV block tables");
+  host_tables_ = PinnedBuffer<int32_t>(ids, "KV block tables");
+  table_width_ = width;
+}
+
+void PassBuffers::upload(int64_t n, int64_t table_rows, cudaStream_t stream) {
   // Only the n tokens' parts: a decode pass then copies a few hundred bytes, not max_batch rows.
   const auto copy = [&](const void* device_dst, const void* host_src, uint64_t bytes) {
     CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(device_dst), host_src, bytes, cudaMemcpyHostToDevice, stream));
@@ -82,6 +90,7 @@ void PassBuffers::upload(int64_t n, cudaStream_t stream) {
   copy(tokens, host_tokens, n * sizeof(TokenCache));
   copy(kept, host_kept, n * sizeof(int32_t));
   copy(rope, host_rope, n * rope_floats_ * sizeof(float));
+  copy(tables_.get(), host_tables_.get(), static_cast<uint64_t>(table_rows) * table_width_ * sizeof(int32_t));
   CUDA_CHECK(cudaMemcpyAsync(x, host_embd, static_cast<uint64_t>(n) * n_embd_ * sizeof(float),
                              cudaMemcpyHostToDevice, stream));
 }

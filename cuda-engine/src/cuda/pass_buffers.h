@@ -1,6 +1,7 @@
 // Everything one CUDA forward pass works in, sized once for max_batch tokens: the activations in
-// VRAM, the per-token metadata (cache pointers, positions, RoPE tables, kept rows) staged in
-// pinned memory and uploaded in one copy, the rows' top candidates and their scratch, and the
+// VRAM, the per-token metadata (block-table rows, positions, RoPE tables, kept rows) staged in
+// pinned memory and uploaded in one copy, the sequences' block tables, the rows' top candidates
+// and their scratch, and the
 // logits, which grow with the rows kept.
 #pragma once
 
@@ -32,8 +33,17 @@ class PassBuffers {
   const int32_t* kept;
   const float* rope;
   int64_t rope_stride() const { return rope_floats_; }
-  // Uploads the metadata of n tokens (one copy) and their embeddings into x.
-  void upload(int64_t n, cudaStream_t stream);
+  // Uploads the metadata of n tokens (one copy), their embeddings into x, and table_rows rows of
+  // block tables.
+  void upload(int64_t n, int64_t table_rows, cudaStream_t stream);
+
+  // The pass's block tables (token_cache.h), a row of table_width() block ids per sequence in
+  // the pass: sized on the first pass for max_batch rows of `width` (a sequence's most blocks),
+  // and again if a wider one comes (allocation synchronises the device).
+  void reserve_tables(int32_t width);
+  int32_t* host_tables() const { return host_tables_.get(); }
+  const int32_t* tables() const { return tables_.get(); }
+  int32_t table_width() const { return table_width_; }
 
   // Device and pinned space for rows × n_vocab logits, grown when a pass keeps more rows than any
   // before (allocation synchronises the device, so this happens once or twice per model).
@@ -66,6 +76,9 @@ class PassBuffers {
   DeviceBuffer<float> top_scratch_;
   DeviceBuffer<uint8_t> candidates_;
   PinnedBuffer<uint8_t> host_candidates_;
+  int32_t table_width_ = 0;
+  DeviceBuffer<int32_t> tables_;
+  PinnedBuffer<int32_t> host_tables_;
   DeviceBuffer<float> logits_;
   PinnedBuffer<float> host_logits_;
 };

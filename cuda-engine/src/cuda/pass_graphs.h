@@ -1,8 +1,8 @@
 // Resident decode passes as CUDA graphs. A one-token pass over a model that lives in VRAM issues
 // ~500 small kernels; launched one by one, the host's launch cost and the gaps between kernels
 // take a large share of the ~2 ms the weights need at memory speed. Such a pass's launches depend
-// only on its shape (tokens, kept rows, attention chunks, sampled candidates): positions, cache
-// pointers, RoPE tables and embeddings reach the kernels through device buffers the pass uploads
+// only on its shape (tokens, kept rows, attention chunks, sampled candidates, sequences): positions,
+// block tables, RoPE tables and embeddings reach the kernels through device buffers the pass uploads
 // from fixed pinned memory. So each shape is captured once and replayed, launches and all, with a
 // single cudaGraphLaunch. Only for passes whose weights stay put: a streamed slot changes address
 // and waits on the copy thread's events, so streamed passes launch directly.
@@ -25,10 +25,12 @@ struct PassShape {
   int32_t attention_chunks = 0;
   int32_t candidates = 0;      // 0: full logits copied back
   const void* logits = nullptr;  // the logits buffer (it moves when it grows)
+  int64_t table_rows = 0;        // sequences in the pass: rows of block tables uploaded
+  const void* tables = nullptr;  // the block tables' buffer (it moves when it grows)
 
   bool operator<(const PassShape& o) const {
-    return std::tie(tokens, kept, attention_chunks, candidates, logits) <
-           std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits);
+    return std::tie(tokens, kept, attention_chunks, candidates, logits, table_rows, tables) <
+           std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits, o.table_rows, o.tables);
   }
 };
 

@@ -107,13 +107,40 @@ int32_t GenerationLoop::queued() const {
   return static_cast<int32_t>(waiting_.size());
 }
 
+// A waiting request runs once its whole prompt has KV blocks, so the blocks of an admitted prompt
+// are never short mid-prefill; it waits while running sequences hold them, and fails only when
+// the pool could never hold it.
 void GenerationLoop::admit_waiting() {
   std::lock_guard<std::mutex> lock(mutex_);
   while (!waiting_.empty() && static_cast<int32_t>(running_.size()) < options_.max_sequences) {
+    Sequence& seq = *waiting_.front();
+    if (!seq.cache) seq.cache = model_.new_cache();
+    const int32_t prompt = static_cast<int32_t>(seq.request.prompt.size());
+    if (!seq.cache->reserve(prompt)) {
+      const int64_t needed = KvPool::blocks_for(prompt);
+      if (needed <= model_.kv_pool().n_blocks() && !running_.empty()) break;  // blocks come back as others end
+      end_waiting(NT_E_OUT_OF_MEMORY, "the prompt needs " + std::to_string(needed) + " KV blocks and the pool has " +
+                                          std::to_string(model_.kv_pool().free_blocks()) + " free of " +
+                                          std::to_string(model_.kv_pool().n_blocks()));
+      continue;
+    }
+    seq.started = Clock::now();
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
   }
   active_count_ = static_cast<int32_t>(running_.size());
+}
+
+// Ends the first waiting request with an error (mutex_ held).
+void GenerationLoop::end_waiting(ErrorCode code, const std::string& message) {
+  std::unique_ptr<Sequence> seq = std::move(waiting_.front());
+  waiting_.pop_front();
+  DoneEvent done;
+  done.reason = "error";
+  done.code = error_code_name(code);
+  done.message = message;
+  done.timings.prompt_n = static_cast<int32_t>(seq->request.prompt.size());
+  if (seq->callbacks.on_done) seq->callbacks.on_done(done);
 }
 
 void GenerationLoop::drop_cancelled() {
@@ -132,10 +159,6 @@ Batch GenerationLoop::build_batch(std::vector<Sequence*>& with_logits) {
   int32_t budget = options_.n_batch;
   for (auto& seq : running_) {
     if (!seq || budget <= 0) continue;
-    if (!seq->cache) {
-      seq->cache = model_.new_cache();
-      seq->started = Clock::now();
-    }
     const std::vector<TokenId>& prompt = seq->request.prompt;
     if (seq->prefilled < prompt.size()) {
       const size_t take = std::min(prompt.size() - seq->prefilled, static_cast<size_t>(budget));
@@ -147,6 +170,10 @@ Batch GenerationLoop::build_batch(std::vector<Sequence*>& with_logits) {
       seq->prefilled += take;
       budget -= static_cast<int32_t>(take);
       if (seq->prefilled == prompt.size()) with_logits.push_back(seq.get());
+    } else if (!seq->cache->reserve(seq->n_past() + 1)) {
+      finish(*seq, "error", NT_E_OUT_OF_MEMORY,
+             "the KV cache pool is full: every one of its " + std::to_string(model_.kv_pool().n_blocks()) +
+                 " blocks is in use by the running sequences");
     } else {
       batch.push_back({seq->cache.get(), seq->history.back(), seq->n_past(), true});
       budget -= 1;

@@ -40,7 +40,7 @@ class GenerationLoop {
   // empty or too long prompt, ids outside the vocabulary, or max_tokens == 0 or < -1.
   uint64_t submit(GenerationRequest request, GenerationCallbacks callbacks);
 
-  // Ends the request with reason "cancelled" (its cache is freed) unless it has already ended;
+  // Ends the request with reason "cancelled" (its KV blocks go back to the pool) unless it has already ended;
   // false for an id this loop never issued.
   bool cancel(uint64_t id);
 
@@ -51,6 +51,7 @@ class GenerationLoop {
   struct Sequence;
   void run();
   void admit_waiting();
+  void end_waiting(ErrorCode code, const std::string& message);
   void drop_cancelled();
   Batch build_batch(std::vector<Sequence*>& with_logits);
   int32_t candidates_for(const std::vector<Sequence*>& with_logits) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iterator>
 #include <thread>
 
@@ -24,6 +25,7 @@ uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 void check_options(const ModelOptions& o) {
   if (o.n_ctx < 0) throw EngineError(NT_E_BAD_REQUEST, "context size must be positive");
   if (o.n_sequences < 1) throw EngineError(NT_E_BAD_REQUEST, "the number of sequences must be at least 1");
+  if (o.kv_size < 0) throw EngineError(NT_E_BAD_REQUEST, "the KV cache size must be positive (or 0 for the default)");
   if (o.n_batch < 1) throw EngineError(NT_E_BAD_REQUEST, "the batch size must be at least 1");
   // staging_slots is checked by the planner (kMinStagingSlots), before the streamer is made.
 }
@@ -48,7 +50,6 @@ PlanBudgets resolve_budgets(const ModelOptions& o, const ComputeTarget& t, bool 
                                     : minus(t.device_free_bytes, std::max(kGiB, t.device_free_bytes / 20));
   b.vram = o.vram_budget >= 0 ? static_cast<uint64_t>(o.vram_budget) : vram_default;
   b.pinned = o.pinned_budget >= 0 ? static_cast<uint64_t>(o.pinned_budget) : pinned_default;
-  b.n_sequences = o.n_sequences;
   b.n_batch = o.n_batch;
   b.staging_slots = o.staging_slots;
   return b;
@@ -101,6 +102,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
+  m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_);
   return m;
 }
 
@@ -112,6 +114,12 @@ BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& o
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
   threads_ = resolve_threads(options.threads);
   max_batch_ = options.n_batch;
+  const int64_t kv_size = options.kv_size > 0 ? options.kv_size : int64_t{n_ctx_} * options.n_sequences;
+  const int64_t kv_blocks = KvPool::blocks_for(kv_size);
+  if (kv_blocks > INT32_MAX) {
+    throw EngineError(NT_E_BAD_REQUEST, "a KV cache of " + std::to_string(kv_size) + " positions is too large");
+  }
+  kv_blocks_ = static_cast<int32_t>(kv_blocks);
   BoundWeights bound = bind_weights(gguf_, hparams_);
   if (tokenizer_->n_vocab() > bound.views.n_vocab) {
     throw bad_gguf("the tokenizer has " + std::to_string(tokenizer_->n_vocab()) + " tokens but the embedding only " +
@@ -133,6 +141,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   const bool cpu = std::string(device_->name()) == "cpu";
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
+  budgets.kv_blocks = kv_blocks_;
   plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
@@ -176,7 +185,20 @@ StreamStats Model::stream_stats() const {
   return resident_stats_;
 }
 
-std::unique_ptr<KvCache> Model::new_cache() const { return backend_->new_cache(n_ctx_); }
+std::unique_ptr<KvCache> Model::new_cache() const { return std::make_unique<KvCache>(kv_pool_, n_ctx_); }
+
+void Model::reserve_blocks(const Batch& batch) const {
+  for (const BatchToken& b : batch) {
+    if (!b.cache || &b.cache->pool() != kv_pool_.get() || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
+      throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
+    }
+    if (!b.cache->reserve(b.pos + 1)) {
+      throw EngineError(NT_E_OUT_OF_MEMORY, "the KV cache pool is full (" + std::to_string(kv_pool_->n_blocks()) +
+                                                " blocks of " + std::to_string(KvPool::kBlockPositions) +
+                                                " positions, shared by every sequence)");
+    }
+  }
+}
 
 void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
   if (candidates < 0 || candidates > kMaxTopCandidates) {
@@ -184,6 +206,7 @@ void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
                                          " candidates per row, not " + std::to_string(candidates));
   }
   candidates = std::min(candidates, n_vocab());
+  reserve_blocks(batch);  // a full pool fails this pass, not the model
   std::lock_guard<std::mutex> lock(forward_mutex_);
   if (const auto failed = failure()) throw *failed;
   if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, candidates, out);

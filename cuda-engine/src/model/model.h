@@ -35,7 +35,9 @@ struct ModelOptions {
                                  // device memory (host memory on the CPU backend) minus a margin
   int64_t pinned_budget = -1;    // bytes of pinned host memory for tier B and staging; -1: available
                                  // host memory minus a margin
-  int32_t n_sequences = 1;       // KV caches the plan budgets (the generation loop's max sequences)
+  int32_t n_sequences = 1;       // sequences served at once (the generation loop's max sequences)
+  int32_t kv_size = 0;           // positions in the KV pool all sequences share (each still at most
+                                 // n_ctx); 0: n_ctx × n_sequences, a full context for each
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
@@ -69,12 +71,16 @@ class Model {
   // The error that failed the model (a pass that threw: I/O, CUDA, memory), or nullptr.
   std::shared_ptr<const EngineError> failure() const;
 
+  // A sequence's cache of up to n_ctx positions, taking blocks from the model's pool as it grows
+  // (KvCache::reserve) and returning them when destroyed.
   std::unique_ptr<KvCache> new_cache() const;
+  const KvPool& kv_pool() const { return *kv_pool_; }
 
   // Throws NT_E_BAD_REQUEST for an id outside the vocabulary.
   void check_tokens(const std::vector<TokenId>& tokens) const;
 
-  // One pass (several when the batch exceeds the load's n_batch). For the tokens that want logits,
+  // One pass (several when the batch exceeds the load's n_batch). Reserves each token's KV block
+  // first: NT_E_OUT_OF_MEMORY when the pool has none left. For the tokens that want logits,
   // in batch order: with candidates == 0 all n_vocab logits of each in out.logits; with
   // 0 < candidates <= kMaxTopCandidates each row's top min(candidates, n_vocab) candidates and
   // log-sum-exp in out.rows (out.candidates says how many), computed by the backend where the
@@ -93,6 +99,7 @@ class Model {
   void plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound);
   void start_streaming(const ModelOptions& options);
   void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out);
+  void reserve_blocks(const Batch& batch) const;
   void set_failure(std::shared_ptr<const EngineError> failure);
 
   GgufFile gguf_;
@@ -109,6 +116,8 @@ class Model {
   std::unique_ptr<WeightStreamer> streamer_;
   std::unique_ptr<WeightSource> source_;
   std::unique_ptr<ComputeBackend> backend_;
+  std::shared_ptr<KvPool> kv_pool_;       // in the backend's memory; caches share it
+  int32_t kv_blocks_ = 0;
   int32_t max_batch_ = 0;                 // tokens one pass carries at most (scratch is sized for it)
   std::mutex forward_mutex_;
   mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "backend/kv_cache.h"
+#include "backend/kv_pool.h"
 
 namespace nt {
 
@@ -40,8 +40,9 @@ TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const Pl
   in.vram_budget = budgets.vram;
   in.pinned_budget = budgets.pinned;
   in.slot_slack_bytes = kSlotSlackBytes;
-  in.kv_bytes_per_sequence = 2 * KvCache::floats(h.n_layer, budgets.n_ctx, h.n_embd_kv()) * sizeof(float);
-  in.n_sequences = budgets.n_sequences;
+  // One pool serves every sequence: the planner counts it once.
+  in.kv_bytes_per_sequence = 2 * KvPool::floats(h.n_layer, h.n_embd_kv(), budgets.kv_blocks) * sizeof(float);
+  in.n_sequences = 1;
   in.activation_bytes = activation_bytes(h, weights.views.n_vocab, budgets.n_batch);
   in.staging_slots = budgets.staging_slots;
   in.links = links;

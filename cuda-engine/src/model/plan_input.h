@@ -14,7 +14,7 @@ struct PlanBudgets {
   uint64_t vram = 0;    // resolved budgets in bytes (defaults already applied)
   uint64_t pinned = 0;
   int32_t n_ctx = 0;
-  int32_t n_sequences = 1;
+  int32_t kv_blocks = 0;  // the KV pool (backend/kv_pool.h), shared by all sequences
   int32_t n_batch = 512;
   int32_t staging_slots = kMinStagingSlots;
 };

@@ -117,7 +117,8 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   m.staging_slots = int_option(env, options, "stagingSlots", m.staging_slots);
   const Napi::Value buffered = options.Get("allowBufferedIo");
   m.allow_buffered_io = buffered.IsBoolean() && buffered.As<Napi::Boolean>().Value();
-  m.n_sequences = loop.max_sequences;  // the plan budgets a KV cache for each
+  m.kv_size = int_option(env, options, "kvSize", 0);
+  m.n_sequences = loop.max_sequences;  // the default KV pool holds a full context for each
   m.n_batch = loop.n_batch;
   return m;
 }

@@ -218,8 +218,8 @@ Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
   const uint64_t kv = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
   if (kv + in.activation_bytes > vram) {
     out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " is too small for the KV cache (" +
-                  bytes_text(kv) + ", " + std::to_string(in.n_sequences) +
-                  " sequences) and the activations (" + bytes_text(in.activation_bytes) + ")" +
+                  bytes_text(kv) + (in.n_sequences > 1 ? ", " + std::to_string(in.n_sequences) + " sequences" : "") +
+                  ") and the activations (" + bytes_text(in.activation_bytes) + ")" +
                   (slack > 0 ? " beside the staging slots' slack (" + bytes_text(slack) + ")" : ""));
   }
   if (s.host_only_bytes > pinned) {

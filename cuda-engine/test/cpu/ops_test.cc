@@ -81,15 +81,44 @@ TEST(Ops, AttentionWeighsValuesBySoftmaxOfScaledScores) {
   const std::vector<float> k = {0, 0, 1, 1, 2, 2};
   const std::vector<float> v = {1, 0, 0, 1, 1, 1};
   std::vector<float> scratch(3), out(2);
-  attention_head(q.data(), k.data(), v.data(), 2, 3, 2, scratch.data(), out.data());
+  const int32_t block0 = 0;
+  const PagedRows k_rows{k.data(), &block0, 0, 2, 3}, v_rows{v.data(), &block0, 0, 2, 3};
+  attention_head(q.data(), k_rows, v_rows, 3, 2, scratch.data(), out.data());
   const double s = 1 / std::sqrt(2.0);
   const double e0 = 1, e1 = std::exp(2 * s), e2 = std::exp(4 * s), z = e0 + e1 + e2;
   EXPECT_NEAR(out[0], (e0 + e2) / z, 1e-6);
   EXPECT_NEAR(out[1], (e1 + e2) / z, 1e-6);
   // Causality is n_past: with one position the output is exactly the first value.
-  attention_head(q.data(), k.data(), v.data(), 2, 1, 2, scratch.data(), out.data());
+  attention_head(q.data(), k_rows, v_rows, 1, 2, scratch.data(), out.data());
   EXPECT_EQ(out[0], 1);
   EXPECT_EQ(out[1], 0);
+}
+
+TEST(Ops, AttentionReadsPagedRowsThroughTheBlockTable) {
+  // Five positions in blocks of two rows, scattered over a pool of four blocks in the order 3, 0, 2;
+  // rows are 3 floats apart (another head's dimension sits between), blocks 7 floats apart.
+  const int32_t n_past = 5, head_dim = 2;
+  const std::vector<float> q = {0.5f, -1.0f};
+  const std::vector<float> k = {0.1f, 0.7f, 0.3f, -0.4f, 1.2f};  // keys: (k[j], -k[j]); values (j, 1 - j)
+  const std::vector<int32_t> blocks = {3, 0, 2};
+  std::vector<float> pool_k(4 * 7, NAN), pool_v(4 * 7, NAN), flat_k, flat_v;
+  for (int32_t j = 0; j < n_past; ++j) {
+    const int64_t at = blocks[j / 2] * 7 + (j % 2) * 3;
+    pool_k[at] = k[j];
+    pool_k[at + 1] = -k[j];
+    pool_v[at] = static_cast<float>(j);
+    pool_v[at + 1] = 1.0f - static_cast<float>(j);
+    flat_k.insert(flat_k.end(), {k[j], -k[j]});
+    flat_v.insert(flat_v.end(), {static_cast<float>(j), 1.0f - static_cast<float>(j)});
+  }
+  const int32_t block0 = 0;
+  std::vector<float> scratch(n_past), paged(head_dim), flat(head_dim);
+  attention_head(q.data(), PagedRows{pool_k.data(), blocks.data(), 7, 3, 2},
+                 PagedRows{pool_v.data(), blocks.data(), 7, 3, 2}, n_past, head_dim, scratch.data(), paged.data());
+  attention_head(q.data(), PagedRows{flat_k.data(), &block0, 0, 2, n_past},
+                 PagedRows{flat_v.data(), &block0, 0, 2, n_past}, n_past, head_dim, scratch.data(), flat.data());
+  EXPECT_EQ(paged, flat);  // the same rows in the same order: the same floats
+  EXPECT_FALSE(std::isnan(paged[0]));
 }
 
 TEST(Ops, SwigluIsSiluOfGateTimesUp) {

@@ -1,4 +1,5 @@
-// The GPU attention against ops::attention_head: GQA, several positions per pass (a prompt chunk
+// The GPU attention against ops::attention_head, both reading a paged cache whose blocks are
+// scattered through the pool: GQA, several positions per pass (a prompt chunk
 // and decode tokens of other sequences), head sizes from TinyStories' 8 to 256, and a context of
 // 3000 positions that spans many chunks.
 #include <gtest/gtest.h>
@@ -21,31 +22,59 @@ struct Case {
   int64_t scratch_slots;           // 0: n_tokens * n_head * 32
 };
 
+// A paged pool (token_cache.h) whose blocks the one sequence holds in reverse order, with
+// every value outside its blocks NaN, so a read through the wrong block shows.
+struct PagedPool {
+  int64_t block_stride, layer_stride;
+  std::vector<int32_t> table;
+  std::vector<float> k, v;
+};
+
+PagedPool paged_pool(const Case& c, int32_t n_layer, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t kv_dim = int64_t{c.n_head_kv} * c.head_dim;
+  const int32_t used = static_cast<int32_t>((c.n_ctx + kKvBlockPositions - 1) / kKvBlockPositions);
+  const int32_t n_blocks = used + 3;
+  PagedPool p;
+  p.layer_stride = kKvBlockPositions * kv_dim;
+  p.block_stride = p.layer_stride * n_layer;
+  for (int32_t b = 0; b < used; ++b) p.table.push_back(n_blocks - 1 - b);  // backwards, blocks 0..2 unused
+  p.k.assign(static_cast<size_t>(n_blocks * p.block_stride), NAN);
+  p.v = p.k;
+  for (int32_t b : p.table) {
+    for (int64_t i = 0; i < p.block_stride; ++i) {
+      p.k[b * p.block_stride + i] = normal(rng);
+      p.v[b * p.block_stride + i] = normal(rng);
+    }
+  }
+  return p;
+}
+
 void check(const Case& c) {
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int32_t n_layer = 2, layer = 1;
   const int64_t kv_dim = int64_t{c.n_head_kv} * c.head_dim, q_dim = int64_t{c.n_head} * c.head_dim;
-  const int64_t cache_floats = n_layer * int64_t{c.n_ctx} * kv_dim;
-  std::vector<float> k(cache_floats), v(cache_floats);
-  for (float& f : k) f = normal(rng);
-  for (float& f : v) f = normal(rng);
+  const PagedPool pool = paged_pool(c, n_layer, rng);
   const int64_t n_tokens = static_cast<int64_t>(c.positions.size());
   std::vector<float> q(n_tokens * q_dim);
   for (float& f : q) f = 2.0f * normal(rng);  // peaky softmaxes too
 
-  const DeviceBuffer<float> kd = to_device(k), vd = to_device(v), qd = to_device(q);
+  const DeviceBuffer<float> kd = to_device(pool.k), vd = to_device(pool.v), qd = to_device(q);
+  const DeviceBuffer<int32_t> tables = to_device(pool.table);
+  const KvLayout kv{kd.get(), vd.get(), tables.get(), pool.block_stride, pool.layer_stride,
+                    static_cast<int32_t>(pool.table.size())};
   std::vector<TokenCache> tokens(n_tokens);
   int32_t max_n_past = 0;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    tokens[t] = TokenCache{kd.get(), vd.get(), int64_t{c.n_ctx} * kv_dim, c.positions[t], 0};
+    tokens[t] = TokenCache{0, c.positions[t]};
     max_n_past = std::max(max_n_past, c.positions[t] + 1);
   }
   const DeviceBuffer<TokenCache> td = to_device(tokens);
   const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 32;
   DeviceBuffer<float> scratch(attention_scratch_floats(slots, c.head_dim), "scratch");
   DeviceBuffer<float> out(n_tokens * q_dim, "out");
-  attention(qd.get(), td.get(), n_tokens, layer, AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past,
+  attention(qd.get(), td.get(), kv, n_tokens, layer, AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past,
             scratch.get(), slots, out.get(), test_stream());
   const std::vector<float> got = to_host(out.get(), out.size());
 
@@ -54,9 +83,13 @@ void check(const Case& c) {
   double max_error = 0.0;
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int32_t h = 0; h < c.n_head; ++h) {
-      const int64_t kv_offset = int64_t{layer} * c.n_ctx * kv_dim + int64_t{h / group} * c.head_dim;
-      ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k.data() + kv_offset, v.data() + kv_offset, kv_dim,
-                          c.positions[t] + 1, c.head_dim, scores.data(), expected.data());
+      const int64_t kv_offset = int64_t{layer} * pool.layer_stride + int64_t{h / group} * c.head_dim;
+      const ops::PagedRows k_rows{pool.k.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
+                                  kKvBlockPositions};
+      const ops::PagedRows v_rows{pool.v.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
+                                  kKvBlockPositions};
+      ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k_rows, v_rows, c.positions[t] + 1, c.head_dim,
+                          scores.data(), expected.data());
       for (int32_t d = 0; d < c.head_dim; ++d) {
         const double error = std::fabs(got[t * q_dim + h * c.head_dim + d] - expected[d]);
         max_error = std::max(max_error, error);

@@ -119,32 +119,32 @@ TEST(CudaOps, AddsBiasesAndGathersRows) {
   }
 }
 
-TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPosition) {
+TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPositionThroughItsBlockTable) {
   NT_SKIP_WITHOUT_CUDA();
   std::mt19937 rng(5);
-  const int32_t n_layer = 2, n_ctx = 16, kv_dim = 40;
-  DeviceBuffer<float> cache_k(2 * n_layer * n_ctx * kv_dim, "cache");  // two sequences' caches, k only
-  DeviceBuffer<float> cache_v(2 * n_layer * n_ctx * kv_dim, "cache");
+  const int32_t n_layer = 2, n_blocks = 4, kv_dim = 40, width = 2;
+  const int64_t layer_stride = int64_t{kKvBlockPositions} * kv_dim, block_stride = layer_stride * n_layer;
+  DeviceBuffer<float> cache_k(n_blocks * block_stride, "cache");
+  DeviceBuffer<float> cache_v(n_blocks * block_stride, "cache");
   CUDA_CHECK(cudaMemset(cache_k.get(), 0, cache_k.size() * sizeof(float)));
   CUDA_CHECK(cudaMemset(cache_v.get(), 0, cache_v.size() * sizeof(float)));
-  const int64_t seq_floats = int64_t{n_layer} * n_ctx * kv_dim;
+  // Two sequences: the first holds blocks 2 and 0, the second block 3.
+  const std::vector<int32_t> tables = {2, 0, 3, -1};
+  const DeviceBuffer<int32_t> tables_d = to_device(tables);
+  const KvLayout kv{cache_k.get(), cache_v.get(), tables_d.get(), block_stride, layer_stride, width};
+  const int32_t positions[3] = {3, kKvBlockPositions + 4, 9};
+  const int32_t rows[3] = {0, 0, 1};
   std::vector<TokenCache> tokens(3);
-  const int32_t positions[3] = {3, 4, 9};
-  const int sequences[3] = {0, 0, 1};
-  for (int t = 0; t < 3; ++t) {
-    tokens[t].k = cache_k.get() + sequences[t] * seq_floats;
-    tokens[t].v = cache_v.get() + sequences[t] * seq_floats;
-    tokens[t].layer_stride = int64_t{n_ctx} * kv_dim;
-    tokens[t].pos = positions[t];
-  }
+  for (int t = 0; t < 3; ++t) tokens[t] = TokenCache{rows[t], positions[t]};
   const std::vector<float> k = normal_floats(3 * kv_dim, rng), v = normal_floats(3 * kv_dim, rng);
   const DeviceBuffer<float> kd = to_device(k), vd = to_device(v);
   const DeviceBuffer<TokenCache> td = to_device(tokens);
-  store_kv(kd.get(), vd.get(), td.get(), 3, 1, kv_dim, test_stream());
+  store_kv(kd.get(), vd.get(), td.get(), kv, 3, 1, kv_dim, test_stream());
   const std::vector<float> got_k = to_host(cache_k.get(), cache_k.size());
   const std::vector<float> got_v = to_host(cache_v.get(), cache_v.size());
   for (int t = 0; t < 3; ++t) {
-    const int64_t at = sequences[t] * seq_floats + (int64_t{1} * n_ctx + positions[t]) * kv_dim;
+    const int32_t block = tables[rows[t] * width + positions[t] / kKvBlockPositions];
+    const int64_t at = block * block_stride + layer_stride + int64_t{positions[t] % kKvBlockPositions} * kv_dim;
     for (int i = 0; i < kv_dim; ++i) {
       EXPECT_EQ(got_k[at + i], k[t * kv_dim + i]);
       EXPECT_EQ(got_v[at + i], v[t * kv_dim + i]);

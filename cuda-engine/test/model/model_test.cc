@@ -10,6 +10,7 @@
 #include "engine/generation_loop.h"
 #include "core/engine_error.h"
 #include "gguf_test_writer.h"
+#include "model/run_generation.h"
 #include "model/stories_model.h"
 #include "test_data.h"
 #include "model/model.h"
@@ -20,6 +21,9 @@ namespace nt {
 
 namespace {
 
+using test::greedy;
+using test::Outcome;
+using test::run;
 using test::stories_path;
 
 std::unique_ptr<Model> load_stories(int threads = 2) {
@@ -27,41 +31,6 @@ std::unique_ptr<Model> load_stories(int threads = 2) {
   options.threads = threads;
   options.n_ctx = 256;
   return Model::load(stories_path(), options, nullptr);
-}
-
-struct Outcome {
-  std::vector<TokenId> tokens;
-  std::vector<float> logprobs;
-  std::string text;
-  DoneEvent done;
-};
-
-// Submits a request and returns a future of everything it produced.
-std::future<Outcome> run(GenerationLoop& loop, GenerationRequest request, uint64_t* id = nullptr) {
-  auto outcome = std::make_shared<Outcome>();
-  auto promise = std::make_shared<std::promise<Outcome>>();
-  GenerationCallbacks callbacks;
-  callbacks.on_token = [outcome](const TokenEvent& e) {
-    outcome->tokens.push_back(e.token);
-    outcome->logprobs.push_back(e.logprob);
-    outcome->text += e.text;
-  };
-  callbacks.on_done = [outcome, promise](const DoneEvent& d) {
-    outcome->done = d;
-    outcome->text += d.text_tail;
-    promise->set_value(*outcome);
-  };
-  const uint64_t submitted = loop.submit(std::move(request), std::move(callbacks));
-  if (id) *id = submitted;
-  return promise->get_future();
-}
-
-GenerationRequest greedy(const Model& m, const std::string& prompt, int32_t n) {
-  GenerationRequest r;
-  r.prompt = m.tokenizer().encode(prompt, true, false);
-  r.sampling.temperature = 0;
-  r.max_tokens = n;
-  return r;
 }
 
 }  // namespace

@@ -4,12 +4,12 @@
 
 namespace nt::ops {
 
-void attention_head(const float* q, const float* k, const float* v, int64_t kv_stride, int32_t n_past,
-                    int32_t head_dim, float* scratch, float* out) {
+void attention_head(const float* q, const PagedRows& k, const PagedRows& v, int32_t n_past, int32_t head_dim,
+                    float* scratch, float* out) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   float max_score = -INFINITY;
   for (int32_t j = 0; j < n_past; ++j) {
-    const float* kj = k + j * kv_stride;
+    const float* kj = k.row(j);
     float dot = 0.0f;
     for (int32_t d = 0; d < head_dim; ++d) dot += q[d] * kj[d];
     scratch[j] = dot * scale;
@@ -24,7 +24,7 @@ void attention_head(const float* q, const float* k, const float* v, int64_t kv_s
   for (int32_t d = 0; d < head_dim; ++d) out[d] = 0.0f;
   for (int32_t j = 0; j < n_past; ++j) {
     const float w = scratch[j] * inv_sum;
-    const float* vj = v + j * kv_stride;
+    const float* vj = v.row(j);
     for (int32_t d = 0; d < head_dim; ++d) out[d] += w * vj[d];
   }
 }

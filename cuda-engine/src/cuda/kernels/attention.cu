@@ -3,6 +3,7 @@
 // of q and of the running output; scores are reduced across the warp and folded in with an
 // online softmax (running max, rescaled sum), so no context length is too long for registers or
 // shared memory. The warps' states merge in shared memory; a second kernel merges the chunks.
+// Keys and values are read through each token's block table (the paged cache, token_cache.h).
 // Sums run in a different order than the CPU's (which adds the exponentials in double), so
 // results agree to float rounding, not bit for bit.
 #include "cuda/kernels/attention.h"
@@ -30,8 +31,8 @@ __device__ inline float* partial_at(float* partials, int64_t slot, int head_dim)
 
 template <int kDimsPerLane>
 __global__ void __launch_bounds__(32 * kWarps)
-    attention_chunk_kernel(const float* __restrict__ q, const TokenCache* __restrict__ tokens, int32_t layer,
-                           AttentionShape s, int n_chunks, float* __restrict__ partials) {
+    attention_chunk_kernel(const float* __restrict__ q, const TokenCache* __restrict__ tokens, KvLayout kv,
+                           int32_t layer, AttentionShape s, int n_chunks, float* __restrict__ partials) {
   const int chunk = blockIdx.x, head = blockIdx.y, t = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const TokenCache tc = tokens[t];
@@ -39,9 +40,8 @@ __global__ void __launch_bounds__(32 * kWarps)
   const int chunk_len = (n_past + n_chunks - 1) / n_chunks;
   const int begin = chunk * chunk_len, end = min(n_past, begin + chunk_len);
   const int64_t kv_dim = int64_t{s.n_head_kv} * s.head_dim;
-  const int64_t kv_offset = layer * tc.layer_stride + int64_t{head / (s.n_head / s.n_head_kv)} * s.head_dim;
-  const float* k = tc.k + kv_offset;
-  const float* v = tc.v + kv_offset;
+  const int64_t head_offset = int64_t{head / (s.n_head / s.n_head_kv)} * s.head_dim;
+  const int32_t* table = kv.tables + int64_t{tc.table} * kv.table_width;
   const int d0 = lane * kDimsPerLane;
 
   float qr[kDimsPerLane], acc[kDimsPerLane];
@@ -54,7 +54,8 @@ __global__ void __launch_bounds__(32 * kWarps)
   const float scale = __fdiv_rn(1.0f, __fsqrt_rn(static_cast<float>(s.head_dim)));  // as the CPU
   float m = -INFINITY, l = 0.0f;
   for (int j = begin + warp; j < end; j += kWarps) {
-    const float* kj = k + j * kv_dim;
+    const int64_t row = kv_row_offset(kv, table, layer, j, kv_dim) + head_offset;
+    const float* kj = kv.k + row;
     float dot = 0.0f;
 #pragma unroll
     for (int i = 0; i < kDimsPerLane; ++i) {
@@ -66,7 +67,7 @@ __global__ void __launch_bounds__(32 * kWarps)
     const float correction = expf(m - m_new);  // 0 on the first position (m = -inf)
     const float p = expf(score - m_new);
     l = l * correction + p;
-    const float* vj = v + j * kv_dim;
+    const float* vj = kv.v + row;
 #pragma unroll
     for (int i = 0; i < kDimsPerLane; ++i) {
       const float vd = d0 + i < s.head_dim ? vj[d0 + i] : 0.0f;
@@ -134,10 +135,10 @@ __global__ void attention_merge_kernel(const float* __restrict__ partials, Atten
 }
 
 template <int kDimsPerLane>
-void launch_chunks(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer,
+void launch_chunks(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
                    const AttentionShape& s, int n_chunks, float* partials, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(n_chunks), static_cast<unsigned>(s.n_head), static_cast<unsigned>(n_tokens));
-  attention_chunk_kernel<kDimsPerLane><<<grid, 32 * kWarps, 0, stream>>>(q, tokens, layer, s, n_chunks, partials);
+  attention_chunk_kernel<kDimsPerLane><<<grid, 32 * kWarps, 0, stream>>>(q, tokens, kv, layer, s, n_chunks, partials);
   CUDA_CHECK_LAUNCH("attention_chunk_kernel");
 }
 
@@ -150,7 +151,8 @@ int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, i
   return static_cast<int32_t>(std::max<int64_t>(1, std::min(chunks, scratch_slots / (n_tokens * n_head))));
 }
 
-void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer, const AttentionShape& shape,
+void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
+               const AttentionShape& shape,
                int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream) {
   if (n_tokens <= 0) return;
   if (shape.head_dim <= 0 || shape.head_dim > kAttentionMaxHeadDim || shape.n_head_kv <= 0 ||
@@ -163,13 +165,13 @@ void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32
   if (scratch_slots < heads) throw EngineError(NT_E_INTERNAL, "attention scratch too small for the pass");
   const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
   if (shape.head_dim <= 32) {
-    launch_chunks<1>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+    launch_chunks<1>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   } else if (shape.head_dim <= 64) {
-    launch_chunks<2>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+    launch_chunks<2>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   } else if (shape.head_dim <= 128) {
-    launch_chunks<4>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+    launch_chunks<4>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   } else {
-    launch_chunks<8>(q, tokens, n_tokens, layer, shape, chunks, scratch, stream);
+    launch_chunks<8>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   }
   const dim3 grid(static_cast<unsigned>(shape.n_head), static_cast<unsigned>(n_tokens));
   attention_merge_kernel<<<grid, 128, 0, stream>>>(scratch, shape, chunks, out);

@@ -25,11 +25,13 @@ int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim);
 // parameter of attention() that depends on the positions (pass_graphs.h keys on it).
 int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots);
 
-// q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's cache and position
-// (the keys and values of this layer at positions 0..pos must already be stored); max_n_past:
+// q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's block-table row and
+// position in the paged cache kv (the keys and values of this layer at positions 0..pos must
+// already be stored); max_n_past:
 // the largest pos + 1 in the pass; scratch: attention_scratch_floats(scratch_slots, head_dim)
 // floats, scratch_slots >= n_tokens * n_head. Throws NT_E_UNSUPPORTED for head_dim > 256.
-void attention(const float* q, const TokenCache* tokens, int64_t n_tokens, int32_t layer, const AttentionShape& shape,
-               int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream);
+void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
+               const AttentionShape& shape, int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out,
+               cudaStream_t stream);
 
 }  // namespace nt::cuda

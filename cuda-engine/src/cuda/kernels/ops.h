@@ -25,9 +25,9 @@ struct RopeShape {
 };
 void rope(float* q, float* k, const float* cos_sin, int64_t n_tokens, const RopeShape& shape, cudaStream_t stream);
 
-// Copies each token's new key and value (kv_dim floats each) into its cache at (layer, pos).
-void store_kv(const float* k, const float* v, const TokenCache* tokens, int64_t n_tokens, int32_t layer,
-              int64_t kv_dim, cudaStream_t stream);
+// Copies each token's new key and value (kv_dim floats each) into its paged cache at (layer, pos).
+void store_kv(const float* k, const float* v, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens,
+              int32_t layer, int64_t kv_dim, cudaStream_t stream);
 
 // ops::swiglu: gate[i] = silu(gate[i]) * up[i].
 void swiglu(float* gate, const float* up, int64_t count, cudaStream_t stream);

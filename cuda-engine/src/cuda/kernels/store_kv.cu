@@ -1,4 +1,5 @@
-// One block per token: its new key and value rows into its own sequence's cache, at its position.
+// One block per token: its new key and value rows into its own sequence's cache, at its position,
+// through its block table.
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/ops.h"
 
@@ -10,23 +11,23 @@ constexpr int kThreads = 256;
 
 __global__ void __launch_bounds__(kThreads)
     store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, const TokenCache* __restrict__ tokens,
-                    int32_t layer, int64_t kv_dim) {
+                    KvLayout kv, int32_t layer, int64_t kv_dim) {
   const TokenCache tc = tokens[blockIdx.x];
-  const int64_t offset = layer * tc.layer_stride + int64_t{tc.pos} * kv_dim;
+  const int64_t offset = kv_row_offset(kv, kv.tables + int64_t{tc.table} * kv.table_width, layer, tc.pos, kv_dim);
   const float* k_src = k + int64_t{blockIdx.x} * kv_dim;
   const float* v_src = v + int64_t{blockIdx.x} * kv_dim;
   for (int64_t i = threadIdx.x; i < kv_dim; i += kThreads) {
-    tc.k[offset + i] = k_src[i];
-    tc.v[offset + i] = v_src[i];
+    kv.k[offset + i] = k_src[i];
+    kv.v[offset + i] = v_src[i];
   }
 }
 
 }  // namespace
 
-void store_kv(const float* k, const float* v, const TokenCache* tokens, int64_t n_tokens, int32_t layer,
-              int64_t kv_dim, cudaStream_t stream) {
+void store_kv(const float* k, const float* v, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens,
+              int32_t layer, int64_t kv_dim, cudaStream_t stream) {
   if (n_tokens <= 0) return;
-  store_kv_kernel<<<static_cast<unsigned>(n_tokens), kThreads, 0, stream>>>(k, v, tokens, layer, kv_dim);
+  store_kv_kernel<<<static_cast<unsigned>(n_tokens), kThreads, 0, stream>>>(k, v, tokens, kv, layer, kv_dim);
   CUDA_CHECK_LAUNCH("store_kv_kernel");
 }
 

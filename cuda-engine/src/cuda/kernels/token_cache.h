@@ -1,17 +1,42 @@
 // Where one token of a pass reads and writes its sequence's KV cache, uploaded once per pass so
-// that kernels can find every token's cache without a launch per token.
+// that kernels can find every token's cache without a launch per token. The caches are paged
+// (backend/kv_pool.h): a token names its sequence's row of the pass's block tables, and KvLayout
+// says where the pool and the tables are.
 #pragma once
 
 #include <cstdint>
 
+#include "backend/kv_pool.h"
+
 namespace nt::cuda {
 
+constexpr int32_t kKvBlockPositions = KvPool::kBlockPositions;
+
 struct TokenCache {
-  float* k = nullptr;  // KvCache::k(0, 0): layer l, position p at k + l * layer_stride + p * kv_dim
-  float* v = nullptr;
-  int64_t layer_stride = 0;  // n_ctx * kv_dim floats
+  int32_t table = 0;  // row of KvLayout::tables holding this token's sequence's blocks
   int32_t pos = 0;
-  int32_t unused = 0;
 };
+
+// Position p of layer l, one row of kv_dim floats, lives at
+//   k + tables[table * table_width + p / kKvBlockPositions] * block_stride + l * layer_stride
+//     + (p % kKvBlockPositions) * kv_dim
+// (v likewise).
+struct KvLayout {
+  float* k = nullptr;
+  float* v = nullptr;
+  const int32_t* tables = nullptr;  // table rows of table_width block ids each
+  int64_t block_stride = 0;
+  int64_t layer_stride = 0;
+  int32_t table_width = 0;
+};
+
+#ifdef __CUDACC__
+// Offset of position p's row of `layer`, through the token's block table.
+__device__ inline int64_t kv_row_offset(const KvLayout& kv, const int32_t* table, int32_t layer, int32_t p,
+                                        int64_t kv_dim) {
+  return table[p / kKvBlockPositions] * kv.block_stride + layer * kv.layer_stride +
+         int64_t{p % kKvBlockPositions} * kv_dim;
+}
+#endif
 
 }  // namespace nt::cuda
