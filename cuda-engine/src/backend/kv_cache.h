@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace nt {
@@ -33,6 +34,11 @@ class KvCache {
   float* v(int32_t layer, int32_t pos) { return v_ + offset(layer, pos); }
   uint64_t bytes() const { return 2 * floats(n_layer_, n_ctx_, n_embd_kv_) * sizeof(float); }
 
+  // The dual path (model/dual_pass.h): the same sequence's keys and values in host memory, where
+  // the CPU computes the layers of tier D. Null without the dual path; freed with this cache.
+  KvCache* cpu_part() const { return cpu_part_.get(); }
+  void attach_cpu_part(std::unique_ptr<KvCache> part) { cpu_part_ = std::move(part); }
+
  private:
   size_t offset(int32_t layer, int32_t pos) const {
     return (static_cast<size_t>(layer) * n_ctx_ + pos) * n_embd_kv_;
@@ -43,6 +49,7 @@ class KvCache {
   float* k_;
   float* v_;
   std::function<void()> release_;
+  std::unique_ptr<KvCache> cpu_part_;
 };
 
 }  // namespace nt

@@ -69,10 +69,15 @@ class CudaBackend final : public ComputeBackend {
   }
 
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
+    forward_segment(batch, weights, PassSegment{0, h_.n_layer, true, nullptr}, candidates, out);
+  }
+
+  void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
+                       PassOutput& out) override {
     device_.make_current();
     const cudaStream_t stream = device_.compute_stream();
     try {
-      run_pass(batch, weights, candidates, stream, out);
+      run_pass(batch, weights, segment, candidates, stream, out);
     } catch (...) {
       // Work already queued may still read the pinned staging buffers the next pass refills.
       side_.synchronize();
@@ -84,7 +89,9 @@ class CudaBackend final : public ComputeBackend {
  private:
   // Fills the pinned staging area: embedding rows (dequantized here: the table stays in host
   // memory), each token's cache and RoPE table, the rows that want logits. Returns how many do.
-  int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
+  // A segment that starts past layer 0 takes its residual stream from `x_in` instead of the
+  // embedding: rows_in rows (the batch, or past the last layer the kept rows).
+  int64_t stage_tokens(const Batch& batch, const WeightSource& weights, const float* x_in, int64_t rows_in) {
     const TensorView& embd = weights.tok_embd();
     const RopeParams rope = rope_params(h_, weights.rope_freqs());
     RopeTable table;
@@ -98,7 +105,7 @@ class CudaBackend final : public ComputeBackend {
       if (!b.cache || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
         throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
       }
-      quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
+      if (!x_in) quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
       cuda::TokenCache& tc = buffers_.host_tokens[t];
       tc.k = b.cache->k(0, 0);
       tc.v = b.cache->v(0, 0);
@@ -110,22 +117,27 @@ class CudaBackend final : public ComputeBackend {
       std::copy_n(table.sin.data(), pairs, dst + pairs);
       if (b.want_logits) buffers_.host_kept[kept++] = static_cast<int32_t>(t);
     }
+    if (x_in) std::copy_n(x_in, rows_in * h_.n_embd, buffers_.host_embd);
     return kept;
   }
 
-  void run_pass(const Batch& batch, WeightSource& weights, int32_t candidates, cudaStream_t stream, PassOutput& out) {
+  void run_pass(const Batch& batch, WeightSource& weights, const PassSegment& seg, int32_t candidates,
+                cudaStream_t stream, PassOutput& out) {
     const int64_t n = static_cast<int64_t>(batch.size());
     if (n > max_batch_) {
       throw EngineError(NT_E_INTERNAL, "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
                                            std::to_string(max_batch_));
     }
-    const int64_t kept = stage_tokens(batch, weights);
+    const int64_t wanted = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
+    const int64_t rows_in = seg.first >= h_.n_layer ? wanted : n;
+    const int64_t kept = stage_tokens(batch, weights, seg.first > 0 ? seg.x : nullptr, rows_in);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
     int32_t max_n_past = 0;
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
-    const auto issue = [&] { issue_pass(n, kept, max_n_past, candidates, weights, stream); };
+    const auto issue = [&] { issue_pass(n, kept, max_n_past, candidates, seg, weights, stream); };
+    const bool whole = seg.first == 0 && seg.last == h_.n_layer && seg.head;
     // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
-    if (use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
+    if (whole && use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
       const cuda::PassShape shape{n, kept, cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
                                   candidates, buffers_.logits()};
       graphs_.run(shape, stream, issue);
@@ -133,16 +145,24 @@ class CudaBackend final : public ComputeBackend {
       issue();
     }
     CUDA_CHECK(cudaStreamSynchronize(stream));
+    if (!seg.head) {
+      const int64_t rows_out = seg.last >= h_.n_layer ? kept : rows_in;
+      std::copy_n(buffers_.host_embd, rows_out * h_.n_embd, seg.x);
+      return;
+    }
     read_results(std::min(kept, n), candidates, out);
   }
 
   // Everything a pass does on the device, from the upload of the staged tokens to the logits in
   // pinned memory; nothing here may synchronise or allocate (it may be captured as a graph).
-  void issue_pass(int64_t n, int64_t kept, int32_t max_n_past, int32_t candidates, WeightSource& weights,
-                  cudaStream_t stream) {
+  // A segment (backend/pass_segment.h) runs its layers only, and without the head ends by
+  // copying x back to the pinned embedding rows (the stream orders it after their upload).
+  void issue_pass(int64_t n, int64_t kept, int32_t max_n_past, int32_t candidates, const PassSegment& seg,
+                  WeightSource& weights, cudaStream_t stream) {
     buffers_.upload(n, stream);
     Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
-    for (int layer = 0; layer < h_.n_layer; ++layer) {
+    if (seg.first >= h_.n_layer) n = kept;  // entering past the last layer: only the kept rows
+    for (int layer = seg.first; layer < seg.last; ++layer) {
       const LayerWeights l = weights.begin_layer(layer);
       cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
       project_qkv(l, layer, n, a, stream);
@@ -153,6 +173,12 @@ class CudaBackend final : public ComputeBackend {
       cuda::matmul_add(l.wo, a.att, n, a.x, stream);
       feed_forward(l, n, a, stream);
       weights.end_layer(layer);  // this layer's kernels are issued: its slot may be refilled behind them
+    }
+    if (!seg.head) {
+      if (n == 0) return;
+      CUDA_CHECK(cudaMemcpyAsync(buffers_.host_embd, a.x, static_cast<uint64_t>(n) * h_.n_embd * sizeof(float),
+                                 cudaMemcpyDeviceToHost, stream));
+      return;
     }
     const OutputWeights o = weights.begin_output();
     if (o.output.rows() != n_vocab_) {

@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "backend/compute_target.h"
+#include "backend/device_report.h"
+#include "gguf/ggml_type.h"
 #include "io/open_storage_reader.h"
+#include "model/calibration.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
 #include "model/read_hparams.h"
@@ -70,6 +74,36 @@ GgufFile read_source_gguf(const ModelSource& s) {
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
 }
 
+// The type of most of the blocks' weight bytes: what the CPU's products will mostly read.
+uint32_t dominant_type(const BoundWeights& bound) {
+  std::map<uint32_t, uint64_t> bytes;
+  for (const BoundTensor& t : bound.tensors) {
+    if (t.layer >= 0) bytes[t.info->type] += t.info->bytes;
+  }
+  uint32_t best = static_cast<uint32_t>(GgmlType::F32);
+  for (const auto& [type, n] : bytes) {
+    if (n > bytes[best]) best = type;
+  }
+  return best;
+}
+
+// "cpu", or "cuda" and the name of the device "auto" takes (the first usable one).
+std::string device_label(const StreamDevice& device) {
+  std::string label = device.name();
+  if (label != "cuda") return label;
+  for (const DeviceInfo& d : query_devices().devices) {
+    if (d.backend == "cuda") return label + " " + d.name;
+  }
+  return label;
+}
+
+CpuRates dual_rates(StreamDevice& device, const ModelOptions& o, const BoundWeights& bound, int32_t threads) {
+  if (o.dual_path == DualPathMode::Off) return {};
+  const uint32_t type = dominant_type(bound);
+  const CalibrationKey key{cpu_model_name(), threads, device_label(device), ggml_type_name(type)};
+  return calibrate_dual(device, key, type, o.calibration_cache, o.recalibrate);
+}
+
 int32_t resolve_threads(int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
@@ -101,6 +135,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
+  m->start_dual_path(options);
   return m;
 }
 
@@ -133,7 +168,12 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   const bool cpu = std::string(device_->name()) == "cpu";
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
-  plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
+  TierPlanInput input = plan_input(bound, hparams_, budgets, links);
+  input.dual.mode = options.dual_path;
+  input.dual.pattern = options.dual_pattern;
+  input.dual.batch = options.n_sequences;  // a decode pass carries one token per running sequence
+  input.dual.rates = dual_rates(*device_, options, bound, threads_);
+  plan_ = plan_tiers(input);
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
   } else if (!reader_->direct() && !options.allow_buffered_io) {
@@ -151,6 +191,12 @@ void Model::start_streaming(const ModelOptions& options) {
     streamer_ = std::make_unique<WeightStreamer>(*device_, reader_.get(), placed_->groups(), streamer_options);
   }
   source_ = std::make_unique<StreamedWeights>(*placed_, streamer_.get());
+}
+
+// The dual path's runner, when the plan computes blocks on the CPU or a split was forced.
+void Model::start_dual_path(const ModelOptions& options) {
+  if (!plan_.has_cpu_layers() && options.dual_pattern.empty()) return;
+  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, threads_);
 }
 
 std::string Model::plan_text() const {
@@ -176,7 +222,11 @@ StreamStats Model::stream_stats() const {
   return resident_stats_;
 }
 
-std::unique_ptr<KvCache> Model::new_cache() const { return backend_->new_cache(n_ctx_); }
+std::unique_ptr<KvCache> Model::new_cache() const {
+  std::unique_ptr<KvCache> cache = backend_->new_cache(n_ctx_);
+  if (dual_) dual_->attach_cpu_part(*cache, n_ctx_);
+  return cache;
+}
 
 void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
   if (candidates < 0 || candidates > kMaxTopCandidates) {
@@ -210,7 +260,11 @@ void Model::forward(const Batch& batch, std::vector<float>& logits) {
 void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out) {
   const auto start = std::chrono::steady_clock::now();
   try {
-    backend_->forward(batch, *source_, candidates, out);
+    if (dual_) {
+      dual_->forward(batch, *source_, candidates, out);
+    } else {
+      backend_->forward(batch, *source_, candidates, out);
+    }
   } catch (const EngineError& e) {
     // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
     set_failure(std::make_shared<const EngineError>(e.error_code(), std::string("the model failed: ") + e.what()));

@@ -20,6 +20,7 @@
 #include "gguf/gguf_file.h"
 #include "io/model_source.h"
 #include "io/storage_reader.h"
+#include "model/dual_pass.h"
 #include "model/placed_weights.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
@@ -39,6 +40,15 @@ struct ModelOptions {
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
+  // The dual path (tier D): off, auto (when the calibrated cost model predicts a shorter pass for
+  // n_sequences tokens per pass) or on. Auto and on calibrate the CPU first (model/calibration.h).
+  DualPathMode dual_path = DualPathMode::Off;
+  // A forced split, one 'G' or 'C' per layer (tests and benches): the pass runs as the dual path's
+  // segments whatever the mode, every C layer in tier D.
+  std::string dual_pattern;
+  // The calibration cache file (model/calibration.h); empty: measured once per process.
+  std::string calibration_cache;
+  bool recalibrate = false;  // measure again and replace the cached figures
 };
 
 class Model {
@@ -93,6 +103,7 @@ class Model {
   void plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound);
   void start_streaming(const ModelOptions& options);
   void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out);
+  void start_dual_path(const ModelOptions& options);
   void set_failure(std::shared_ptr<const EngineError> failure);
 
   GgufFile gguf_;
@@ -109,6 +120,7 @@ class Model {
   std::unique_ptr<WeightStreamer> streamer_;
   std::unique_ptr<WeightSource> source_;
   std::unique_ptr<ComputeBackend> backend_;
+  std::unique_ptr<DualPass> dual_;        // when the plan has tier D or a split was forced
   int32_t max_batch_ = 0;                 // tokens one pass carries at most (scratch is sized for it)
   std::mutex forward_mutex_;
   mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_

@@ -6,7 +6,9 @@ set(NT_MODEL_SOURCES
   plan_input.cc
   placed_weights.cc
   streamed_weights.cc
+  dual_pass.cc
   measured_links.cc
+  calibration.cc
   model.cc
 )
 set(NT_MODEL_TEST_SOURCES
@@ -15,5 +17,7 @@ set(NT_MODEL_TEST_SOURCES
   test/model/stop_matcher_test.cc
   test/model/model_test.cc
   test/model/tiered_model_test.cc
+  test/model/dual_pass_test.cc
+  test/model/calibration_test.cc
   test/model/image_model_test.cc
 )
