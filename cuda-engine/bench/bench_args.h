@@ -20,6 +20,8 @@ struct BenchArgs {
   int32_t repetitions = 3;          // -r N
   int32_t threads = 0;              // -t N; 0: the engine's default (one per hardware thread)
   int32_t n_ctx = 0;                // --ctx N; 0: p + n + 16
+  std::string dual_path = "off";    // --dual-path auto|on|off: tier D, the CPU computing blocks beside the link
+  std::string dual_pattern;         // --dual-pattern GCGC...: a forced split, one letter per layer
   bool allow_buffered_io = false;   // --allow-buffered-io: tier C through the page cache where
                                     // O_DIRECT is refused (tmpfs), reported as "buffered"
   bool measure_links = false;       // --measure-links: re-measure the links after the tests
