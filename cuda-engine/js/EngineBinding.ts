@@ -99,6 +99,18 @@ export interface NativeModelOptions extends LoadOptions {
    */
   allowBufferedIo?: boolean;
   /**
+   * The file the dual path's calibration is cached in (per CPU model, threads, device and weight
+   * type; ntd passes <its state directory>/calibration.tsv). Default: none, measured once per process.
+   */
+  calibrationCache?: string;
+  /** Measure the dual path's calibration again and replace the cached figures. Default false. */
+  recalibrate?: boolean;
+  /**
+   * A forced dual-path split, one "G" (device) or "C" (CPU) per layer, whatever dualPath says
+   * (tests, benches). Default: none, the planner decides.
+   */
+  dualPattern?: string;
+  /**
    * Load from a GGUF image on a raw block device (the "raw" storage backend, DESIGN §2) instead of
    * a file: the root helper's read-only (O_DIRECT) descriptor of the device (verb open-image), the
    * byte offset where the GGUF starts in it (a multiple of 4096) and the GGUF's size in bytes. The
@@ -114,12 +126,31 @@ export interface NativeModelOptions extends LoadOptions {
 
 /**
  * Bytes per tier: A resident in device memory, B in pinned host RAM and copied to the device each
- * pass, C read from storage each pass through the staging ring (DESIGN §2).
+ * pass, C read from storage each pass through the staging ring (DESIGN §2), D in pinned host RAM
+ * and computed there by the CPU (the dual path).
  */
 export interface NativeTierBytes {
   a: number;
   b: number;
   c: number;
+  d: number;
+}
+
+/**
+ * The dual path of a placement (tier D): the split, the calibration it was chosen with (GB/s, 0
+ * when not measured) and the pass it predicts. The fields of the protocol's dualPathSchema.
+ */
+export interface NativeDualPath {
+  mode: "auto" | "on" | "off";
+  /** One letter per layer: "G" the compute device, "C" the CPU. */
+  layers: string;
+  cpuBytes: number;
+  switches: number;
+  batch: number;
+  calibration: { cpuGBps: number; cpuBatchGBps: number; cpuBatch: number; h2dTogetherGBps: number; cpuTogetherGBps: number };
+  dualBoundGBps: number;
+  predictedPassMs: number;
+  streamingPassMs: number;
 }
 
 /** One row of the placement: a layer ("blk.N") or a tensor outside the layers ("output", "output_norm"). */
@@ -176,6 +207,8 @@ export interface NativePlacement {
   directIo: boolean;
   /** The placement as a printable table (per layer tier, bytes, expected ms per pass), lines ending in "\n". */
   text: string;
+  /** The dual path, when the load asked for it (dualPath auto or on) or a split was forced. */
+  dualPath?: NativeDualPath;
 }
 
 /**

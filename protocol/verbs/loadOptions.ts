@@ -40,6 +40,13 @@ export const loadOptionsSchema = z.strictObject({
    * MIN_STAGING_SLOTS. Default MIN_STAGING_SLOTS.
    */
   stagingSlots: z.int().min(MIN_STAGING_SLOTS).optional(),
+  /**
+   * The dual path (tier D): the CPU computes some of the streamed layers from pinned RAM while the
+   * link copies the others, so both DRAM→CPU and DRAM→PCIe work every pass. "auto": when the
+   * calibrated cost model (measured at load, cached per machine) predicts a shorter pass for the
+   * load's batch; "on": always at least one CPU layer; "off": never. Default "off".
+   */
+  dualPath: z.enum(["auto", "on", "off"]).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

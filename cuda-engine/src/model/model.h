@@ -72,6 +72,7 @@ class Model {
   // The placement (DESIGN §2): backend, tiers per tensor, budgets, link speeds, the tok/s bound.
   const char* backend_name() const { return backend_->name(); }
   const TierPlan& plan() const { return plan_; }
+  bool runs_segments() const { return dual_ != nullptr; }  // the dual path's runner: tier D or a forced split
   std::string plan_text() const;  // format_tier_plan(plan()) with the backend and I/O mode
   bool direct_io() const { return reader_ && reader_->direct(); }
   StreamStats stream_stats() const;  // per-stage timers, cumulative since load
