@@ -4,6 +4,8 @@
 // bytes, and only the residual stream crosses between them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/engine_error.h"
 #include "model/dual_pass.h"
 #include "model/model.h"
@@ -121,6 +123,29 @@ TEST_F(DualPassModel, BatchedSequencesAndTopCandidatesMatchThePlainRun) {
       EXPECT_EQ(got[r].top[k].logit, want[r].top[k].logit) << r << "/" << k;
     }
   }
+}
+
+// Each layer's keys and values are written where the backend computing it reads them: the CPU's
+// layers into the cache's host part, the device's into the cache itself (on this CPU-only build
+// both are host memory, so only this check, not the logits, would see them swapped).
+TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
+  auto m = load("GCGCG");
+  auto cache = m->new_cache();
+  ASSERT_NE(cache->cpu_part(), nullptr);
+  PassOutput out;
+  m->forward(Batch{{cache.get(), tokens_[0], 0, true}}, 1, out);
+  const auto written = [&](KvCache& c, int32_t layer) {
+    const int64_t n = c.stride();
+    const float* k = c.k(layer, 0);
+    const float* v = c.v(layer, 0);
+    return std::any_of(k, k + n, [](float x) { return x != 0; }) && std::any_of(v, v + n, [](float x) { return x != 0; });
+  };
+  for (int32_t layer = 0; layer < 5; ++layer) {
+    const bool cpu = layer % 2 == 1;
+    EXPECT_EQ(written(*cache->cpu_part(), layer), cpu) << layer;
+    EXPECT_EQ(written(*cache, layer), !cpu) << layer;
+  }
+  EXPECT_EQ(load("")->new_cache()->cpu_part(), nullptr);  // no dual path: no host part
 }
 
 TEST_F(DualPassModel, ThePrintedPlanShowsTierD) {
