@@ -40,8 +40,10 @@ describe("dual path: the protocol", () => {
     assert.equal(PROTOCOL_VERSION, 3);
   });
 
-  it("load takes dualPath auto, on or off and refuses anything else", () => {
+  it("load takes dualPath auto, on or off and a boolean recalibrate, and refuses anything else", () => {
     for (const dualPath of ["auto", "on", "off"]) assert.equal(verdict(VERBS.load.params, { model: "m", dualPath }), "ok");
+    assert.equal(verdict(VERBS.load.params, { model: "m", dualPath: "auto", recalibrate: true }), "ok");
+    assert.equal(verdict(VERBS.load.params, { model: "m", recalibrate: "yes" }), "NT_E_BAD_REQUEST");
     for (const dualPath of ["yes", "ON", true, 1, ""]) {
       assert.equal(verdict(VERBS.load.params, { model: "m", dualPath }), "NT_E_BAD_REQUEST", String(dualPath));
     }
@@ -108,11 +110,11 @@ describe("dual path: ntctl and the daemon (fake engine)", () => {
     await socketDir.remove();
   });
 
-  it("load --dual-path on reaches the engine with the daemon's calibration cache", async () => {
-    const run = await ntctl("--socket", socketDir.socketPath, "load", model, "--json", "--dual-path", "on");
+  it("load --dual-path on --recalibrate reaches the engine with the daemon's calibration cache", async () => {
+    const run = await ntctl("--socket", socketDir.socketPath, "load", model, "--json", "--dual-path", "on", "--recalibrate");
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(engine.loadOptions.at(-1),
-      { maxSequences: 4, dualPath: "on", calibrationCache: "/var/lib/ntd/calibration.tsv" });
+      { maxSequences: 4, dualPath: "on", recalibrate: true, calibrationCache: "/var/lib/ntd/calibration.tsv" });
     const loaded = JSON.parse(run.stdout) as { info: { placement: { dualPath?: { layers: string } } } };
     assert.equal(loaded.info.placement.dualPath?.layers, "GC");
   });

@@ -27,6 +27,8 @@ export interface LoadArgs {
   stagingSlots?: number;
   /** The dual path (tier D: the CPU computes some streamed layers), when loaded by this command. Default: the daemon's. */
   dualPath?: "auto" | "on" | "off";
+  /** With the dual path: measure the calibration again instead of using the cached figures. */
+  recalibrate?: boolean;
 }
 
 /**
@@ -35,8 +37,8 @@ export interface LoadArgs {
  * between the load and the generation).
  */
 export function loadOptionsOf(argv: LoadArgs): LoadOptions {
-  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath } = argv;
-  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath };
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate };
 }
 
 /**
@@ -81,6 +83,10 @@ export function placementOptions(when: string) {
       choices: ["auto", "on", "off"] as const,
       describe: `The CPU computes some streamed layers from pinned RAM while the link copies the others${when}: ` +
         "auto = when the calibrated cost model predicts a faster pass, on, off (default: off)",
+    },
+    recalibrate: {
+      type: "boolean",
+      describe: `With --dual-path: measure the CPU and the link again instead of using the figures cached for this machine${when}`,
     },
   } as const satisfies Record<string, Options>;
 }

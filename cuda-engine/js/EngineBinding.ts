@@ -83,7 +83,8 @@ export interface GgufHeader {
 
 /**
  * Options of {@link EngineBinding.loadModel}: the protocol's load options (loadOptionsSchema,
- * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots), which
+ * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath,
+ * recalibrate), which
  * the N-API layer converts once to the engine's ModelOptions, plus what only the daemon or
  * nt-bench decides. A backend other than "auto", "cpu" or "cuda" is refused with NT_E_BAD_REQUEST.
  */
@@ -103,8 +104,6 @@ export interface NativeModelOptions extends LoadOptions {
    * type; ntd passes <its state directory>/calibration.tsv). Default: none, measured once per process.
    */
   calibrationCache?: string;
-  /** Measure the dual path's calibration again and replace the cached figures. Default false. */
-  recalibrate?: boolean;
   /**
    * A forced dual-path split, one "G" (device) or "C" (CPU) per layer, whatever dualPath says
    * (tests, benches). Default: none, the planner decides.

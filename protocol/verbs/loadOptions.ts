@@ -47,6 +47,11 @@ export const loadOptionsSchema = z.strictObject({
    * load's batch; "on": always at least one CPU layer; "off": never. Default "off".
    */
   dualPath: z.enum(["auto", "on", "off"]).optional(),
+  /**
+   * With the dual path: measure the calibration again and replace the figures cached for this
+   * machine (after a hardware or BIOS change, or when they look wrong). Default false.
+   */
+  recalibrate: z.boolean().optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;
