@@ -19,7 +19,8 @@ export async function benchModel(engine: EngineBinding, path: string, options: B
   const header = await engine.readGguf(path).catch(engineError);
   const model = await engine.loadModel(path, {
     backend: options.backend, vramBudget: options.vramBudget, pinnedBudget: options.pinnedBudget,
-    stagingSlots: options.stagingSlots, dualPath: options.dualPath, threads: options.threads, nCtx: p + n + 16, nBatch: p, maxSequences: 1,
+    stagingSlots: options.stagingSlots, dualPath: options.dualPath, threads: options.threads,
+    nCtx: p + n + 16, nBatch: p, maxSequences: 1,
   }).catch(engineError);
   try {
     const info = model.info();

@@ -48,7 +48,8 @@ std::string dual_json(const TierPlan& p) {
 
 std::string plan_json(const TierPlan& p) {
   return "{\"tierBytes\":{\"a\":" + u64(p.totals.a) + ",\"b\":" + u64(p.totals.b) + ",\"c\":" + u64(p.totals.c) +
-         ",\"d\":" + u64(p.totals.d) + "},\"dualPath\":" + dual_json(p) + ",\"hostOnlyBytes\":" + u64(p.host_only_bytes) + ",\"streamedBytes\":" + u64(p.streamed_bytes) +
+         ",\"d\":" + u64(p.totals.d) + "},\"dualPath\":" + dual_json(p) + ",\"hostOnlyBytes\":" + u64(p.host_only_bytes) +
+         ",\"streamedBytes\":" + u64(p.streamed_bytes) +
          ",\"kvBytes\":" + u64(p.kv_bytes) + ",\"activationBytes\":" + u64(p.activation_bytes) +
          ",\"stagingSlots\":" + std::to_string(p.staging_slots) + ",\"vramSlotBytes\":" + u64(p.vram_slot_bytes) +
          ",\"pinnedSlotBytes\":" + u64(p.pinned_slot_bytes) + ",\"vramBudget\":" + u64(p.vram_budget) +
