@@ -172,7 +172,10 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   input.dual.mode = options.dual_path;
   input.dual.pattern = options.dual_pattern;
   input.dual.batch = options.n_sequences;  // a decode pass carries one token per running sequence
-  input.dual.rates = dual_rates(*device_, options, bound, threads_);
+  // Beside a GPU, the CPU's layers leave one hardware thread to the streamer's copy and I/O
+  // threads: a copy issued late idles the link for as long. Calibrated with the same count.
+  dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
+  input.dual.rates = dual_rates(*device_, options, bound, dual_threads_);
   plan_ = plan_tiers(input);
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
@@ -196,7 +199,7 @@ void Model::start_streaming(const ModelOptions& options) {
 // The dual path's runner, when the plan computes blocks on the CPU or a split was forced.
 void Model::start_dual_path(const ModelOptions& options) {
   if (!plan_.has_cpu_layers() && options.dual_pattern.empty()) return;
-  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, threads_);
+  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, dual_threads_);
 }
 
 std::string Model::plan_text() const {

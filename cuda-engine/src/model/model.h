@@ -112,6 +112,7 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   int32_t n_ctx_ = 0;
   int32_t threads_ = 0;
+  int32_t dual_threads_ = 0;  // the dual path's CPU layers (threads_, less one beside a GPU)
   std::string fallback_reason_;
   TierPlan plan_;
   // Declared in the order they depend on each other, so they are destroyed in reverse.
