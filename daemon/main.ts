@@ -9,6 +9,7 @@ import { LiveConfig } from "./config/LiveConfig.js";
 import { parseDaemonArgs } from "./config/parseDaemonArgs.js";
 import { DaemonServer } from "./DaemonServer.js";
 import { chooseLogFormat, createLogger } from "./logging.js";
+import { calibrationCachePath } from "./models/calibrationCachePath.js";
 import { HelperImageSource } from "./storage/HelperImageSource.js";
 import { startHttpServer, type HttpServerHandle } from "./http/startHttpServer.js";
 import { ntdMetrics } from "./metrics/ntdMetrics.js";
@@ -38,6 +39,7 @@ const modelLimits = (c: typeof config.current) => ({
     threads: c.threads || undefined, nCtx: c.contextSize || undefined, backend: c.backend,
     vramBudget: c.vramBudget === "auto" ? undefined : c.vramBudget,
     pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
+    dualPath: c.dualPath,
   },
 });
 const server = new DaemonServer({
@@ -46,6 +48,7 @@ const server = new DaemonServer({
     ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds),
     // Read at each raw load, so a reloaded helperSocket applies to the next one.
     rawImages: new HelperImageSource(() => config.current.helperSocket),
+    calibrationCache: calibrationCachePath(process.env),
   },
 });
 config.onChange((current) => {

@@ -5,6 +5,7 @@
  * a new result field is such a change.
  *
  * 1: the first version. 2: `load` takes backend, vramBudget, pinnedBudget, stagingSlots; ModelInfo
- * and ModelStatus carry backend and placement, ModelStatus the stream stages.
+ * and ModelStatus carry backend and placement, ModelStatus the stream stages. 3: `load` takes
+ * dualPath; a placement carries the dual path (tier D, its calibration and predicted pass).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

@@ -8,6 +8,8 @@ export interface BenchOptions {
   pinnedBudget?: number;
   /** Staging ring buffers (≥ 3). Default: the engine's, 3. */
   stagingSlots?: number;
+  /** The dual path (tier D): "auto", "on" or "off". Default: the engine's, off. */
+  dualPath?: "auto" | "on" | "off";
   /** CPU threads. Default: the engine's (all). */
   threads?: number;
   /** P of pp<P>: prompt tokens per repetition; also the batch size, so one prompt is one pass. */

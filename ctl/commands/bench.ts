@@ -15,6 +15,7 @@ interface BenchArgs extends GlobalArgs {
   vramBudget?: number;
   pinnedBudget?: number;
   stagingSlots?: number;
+  dualPath?: BenchOptions["dualPath"];
   nPrompt: number;
   nGen: number;
   repetitions: number;
@@ -69,8 +70,9 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
     const engine = loadEngine();
     const options: BenchOptions = {
       backend: argv.backend ?? "auto", vramBudget: argv.vramBudget, pinnedBudget: argv.pinnedBudget, stagingSlots: argv.stagingSlots,
-      threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen, repetitions: argv.repetitions,
-      parallel: argv.parallel, parallelPrompt: argv.parallelPrompt, parallelGen: argv.parallelGen,
+      dualPath: argv.dualPath, threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen,
+      repetitions: argv.repetitions, parallel: argv.parallel, parallelPrompt: argv.parallelPrompt,
+      parallelGen: argv.parallelGen,
     };
     const models: BenchModel[] = [];
     for (const file of argv.files) {

@@ -25,6 +25,10 @@ export interface LoadArgs {
   pinnedBudget?: number;
   /** Staging ring buffers (≥ 3), when loaded by this command. Default: the engine's, 3. */
   stagingSlots?: number;
+  /** The dual path (tier D: the CPU computes some streamed layers), when loaded by this command. Default: the daemon's. */
+  dualPath?: "auto" | "on" | "off";
+  /** With the dual path: measure the calibration again instead of using the cached figures. */
+  recalibrate?: boolean;
 }
 
 /**
@@ -33,8 +37,8 @@ export interface LoadArgs {
  * between the load and the generation).
  */
 export function loadOptionsOf(argv: LoadArgs): LoadOptions {
-  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots } = argv;
-  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots };
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate };
 }
 
 /**
@@ -74,6 +78,15 @@ export function placementOptions(when: string) {
     "staging-slots": {
       type: "number", requiresArg: true,
       describe: `Staging buffers between storage reads and device copies (>= 3; prefetch depth + 1)${when} (default 3)`,
+    },
+    "dual-path": {
+      choices: ["auto", "on", "off"] as const,
+      describe: `The CPU computes some streamed layers from pinned RAM while the link copies the others${when}: ` +
+        "auto = when the calibrated cost model predicts a faster pass, on, off (default: off)",
+    },
+    recalibrate: {
+      type: "boolean",
+      describe: `With --dual-path: measure the CPU and the link again instead of using the figures cached for this machine${when}`,
     },
   } as const satisfies Record<string, Options>;
 }

@@ -54,6 +54,18 @@ const std::map<std::string, ValueFlag>& value_flags() {
          if (v != "auto" && v != "cpu" && v != "cuda") throw UsageError(f + ": '" + v + "' is not auto, cpu or cuda");
          a.backend = v;
        }},
+      {"--dual-path",
+       [](BenchArgs& a, const std::string& f, const std::string& v) {
+         if (v != "auto" && v != "on" && v != "off") throw UsageError(f + ": '" + v + "' is not auto, on or off");
+         a.dual_path = v;
+       }},
+      {"--dual-pattern",
+       [](BenchArgs& a, const std::string& f, const std::string& v) {
+         if (v.empty() || v.find_first_not_of("GC") != std::string::npos) {
+           throw UsageError(f + ": '" + v + "' is not a string of G and C, one per layer");
+         }
+         a.dual_pattern = v;
+       }},
       {"--vram-budget", [](BenchArgs& a, const std::string& f, const std::string& v) { a.vram_budget = parse_budget(f, v); }},
       {"--pinned-budget",
        [](BenchArgs& a, const std::string& f, const std::string& v) { a.pinned_budget = parse_budget(f, v); }},
@@ -172,6 +184,9 @@ const char* bench_usage() {
          "  --vram-budget SIZE        bytes for tier A, KV cache, activations, slots (24GiB, 512MiB, 1.5GB)\n"
          "  --pinned-budget SIZE      bytes of pinned host memory for tier B and staging\n"
          "  --staging-slots N         ring of staging buffers and device slots, >= 3 (default 3)\n"
+         "  --dual-path auto|on|off   the CPU computes some streamed layers from pinned RAM (tier D) while the\n"
+         "                            link copies the others; calibrates the CPU at load (default off)\n"
+         "  --dual-pattern GCGC...    force the split: one G (device) or C (CPU) per layer\n"
          "  -p, --n-prompt N          prompt tokens of the pp test, 0 skips it (default 512)\n"
          "  -n, --n-gen N             generated tokens of the tg test, 0 skips it (default 128)\n"
          "  -b, --batch-size N        tokens per prefill pass (default: -p)\n"

@@ -30,12 +30,26 @@ std::string links_json(const LinkSpeeds& s) {
 
 std::string pass_json(const PassTime& p) {
   return "{\"vramMs\":" + json_number(p.vram_ms) + ",\"h2dMs\":" + json_number(p.h2d_ms) +
-         ",\"storageMs\":" + json_number(p.storage_ms) + ",\"ms\":" + json_number(p.ms()) + "}";
+         ",\"storageMs\":" + json_number(p.storage_ms) + ",\"cpuMs\":" + json_number(p.cpu_ms) +
+         ",\"switchMs\":" + json_number(p.switch_ms) + ",\"ms\":" + json_number(p.ms()) + "}";
+}
+
+// The dual path's split and calibration (tier_plan.h); rates of 0 were not measured.
+std::string dual_json(const TierPlan& p) {
+  const CpuRates& r = p.cpu_rates;
+  return "{\"mode\":" + json_string(dual_path_mode_name(p.dual_mode)) + ",\"layers\":" + json_string(p.layer_pattern) +
+         ",\"switches\":" + std::to_string(p.switches) + ",\"batch\":" + std::to_string(p.dual_batch) +
+         ",\"calibration\":{\"cpuGBps\":" + json_number(r.cpu_gbps) + ",\"cpuBatchGBps\":" +
+         json_number(r.cpu_batch_gbps) + ",\"cpuBatch\":" + std::to_string(r.batch) +
+         ",\"h2dTogetherGBps\":" + json_number(r.h2d_together_gbps) + ",\"cpuTogetherGBps\":" +
+         json_number(r.cpu_together_gbps) + "},\"dualBoundGBps\":" + json_number(p.dual_bound_gbps()) +
+         ",\"predictedPassMs\":" + json_number(p.pass.ms()) + ",\"streamingPassMs\":" + json_number(p.streaming_ms) + "}";
 }
 
 std::string plan_json(const TierPlan& p) {
   return "{\"tierBytes\":{\"a\":" + u64(p.totals.a) + ",\"b\":" + u64(p.totals.b) + ",\"c\":" + u64(p.totals.c) +
-         "},\"hostOnlyBytes\":" + u64(p.host_only_bytes) + ",\"streamedBytes\":" + u64(p.streamed_bytes) +
+         ",\"d\":" + u64(p.totals.d) + "},\"dualPath\":" + dual_json(p) + ",\"hostOnlyBytes\":" + u64(p.host_only_bytes) +
+         ",\"streamedBytes\":" + u64(p.streamed_bytes) +
          ",\"kvBytes\":" + u64(p.kv_bytes) + ",\"activationBytes\":" + u64(p.activation_bytes) +
          ",\"stagingSlots\":" + std::to_string(p.staging_slots) + ",\"vramSlotBytes\":" + u64(p.vram_slot_bytes) +
          ",\"pinnedSlotBytes\":" + u64(p.pinned_slot_bytes) + ",\"vramBudget\":" + u64(p.vram_budget) +
@@ -68,6 +82,8 @@ std::string test_json(const TestResult& t) {
          ",\"passesPerRep\":" + std::to_string(t.passes_per_rep) + ",\"samplesTokS\":" + samples_json(t.tok_s) +
          ",\"meanTokS\":" + json_number(t.mean) + ",\"sdTokS\":" + json_number(t.sd) +
          ",\"boundTokS\":" + bound_or_null(t, t.bound_tok_s) + ",\"ratio\":" + bound_or_null(t, t.ratio) +
+         ",\"dualBoundTokS\":" + (t.dual_bound_tok_s > 0 ? json_number(t.dual_bound_tok_s) : "null") +
+         ",\"dualRatio\":" + (t.dual_bound_tok_s > 0 ? json_number(t.dual_ratio) : "null") +
          ",\"stagesPerPass\":" + stages_json(t.stages) + "}";
 }
 
@@ -83,6 +99,7 @@ std::string model_json(const ModelResult& m) {
          ",\"linksSource\":" + json_string(m.links.remeasured ? "remeasured" : "load") +
          ",\"linksRemeasureError\":" + (m.links.remeasure_error.empty() ? "null" : json_string(m.links.remeasure_error)) +
          ",\"pass\":" + pass_json(m.pass) + ",\"decodeBoundTokS\":" + json_number(m.decode_bound_tok_s) +
+         ",\"dualBoundTokS\":" + (m.dual_bound_tok_s > 0 ? json_number(m.dual_bound_tok_s) : "null") +
          ",\"tests\":" + tests + "}";
 }
 

@@ -27,6 +27,8 @@ ModelOptions model_options(const BenchArgs& args) {
   o.n_batch = std::max(args.batch_tokens(), args.parallel.empty() ? 0 : args.most_parallel() * args.parallel_prompt);
   o.staging_slots = args.staging_slots;
   o.allow_buffered_io = args.allow_buffered_io;
+  o.dual_path = args.dual_path == "on" ? DualPathMode::On : args.dual_path == "auto" ? DualPathMode::Auto : DualPathMode::Off;
+  o.dual_pattern = args.dual_pattern;
   return o;
 }
 
@@ -78,8 +80,13 @@ LinkFigures links_for_bounds(const Model& model, const std::string& path, const 
 // Every pass streams the whole per-pass set once, whatever its token count, so a test's link
 // bound is its tokens over its passes' time: N × the tg bound for N sequences decoding together.
 // Compute usually binds first for pp and for many sequences.
-void set_bound(TestResult& t, double decode_bound_tok_s) {
-  if (decode_bound_tok_s <= 0 || t.passes_per_rep <= 0) return;
+void set_bound(TestResult& t, double decode_bound_tok_s, double dual_bound_tok_s) {
+  if (t.passes_per_rep <= 0) return;
+  if (dual_bound_tok_s > 0) {
+    t.dual_bound_tok_s = dual_bound_tok_s * t.tokens / t.passes_per_rep;
+    t.dual_ratio = t.mean / t.dual_bound_tok_s;
+  }
+  if (decode_bound_tok_s <= 0) return;
   t.bound_tok_s = decode_bound_tok_s * t.tokens / t.passes_per_rep;
   t.ratio = t.mean / t.bound_tok_s;
 }
@@ -102,7 +109,8 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   r.links = links_for_bounds(*model, path, args);
   r.pass = pass_under_links(r.plan, r.links.speeds);
   r.decode_bound_tok_s = decode_bound_tok_s(r.pass);
-  for (TestResult& t : r.tests) set_bound(t, r.decode_bound_tok_s);
+  r.dual_bound_tok_s = dual_bound_tok_s(r.plan);
+  for (TestResult& t : r.tests) set_bound(t, r.decode_bound_tok_s, r.dual_bound_tok_s);
   return r;
 }
 

@@ -26,6 +26,8 @@ struct TestResult {
   double mean = 0, sd = 0;
   double bound_tok_s = 0;        // 0: no bound (nothing is read per pass)
   double ratio = 0;              // mean / bound; 0 without a bound
+  double dual_bound_tok_s = 0;   // the dual path's bound (link_bound.h); 0 when uncalibrated
+  double dual_ratio = 0;
   StagesPerPass stages;
 };
 
@@ -48,6 +50,7 @@ struct ModelResult {
   LinkFigures links;            // what the bounds below use
   PassTime pass;                // the plan's pass time under `links`
   double decode_bound_tok_s = 0;
+  double dual_bound_tok_s = 0;  // (B_h2d + B_cpu measured together) / non-resident bytes; 0 when uncalibrated
   std::vector<TestResult> tests;
 };
 

@@ -18,7 +18,7 @@ std::string count_text(uint64_t n) {
 }
 
 std::string tiers_text(const TierBytes& t) {
-  return bytes_text(t.a) + " / " + bytes_text(t.b) + " / " + bytes_text(t.c);
+  return bytes_text(t.a) + " / " + bytes_text(t.b) + " / " + bytes_text(t.c) + (t.d > 0 ? " / D " + bytes_text(t.d) : "");
 }
 
 std::string row(const ModelResult& m, const TestResult& t) {
@@ -48,11 +48,37 @@ std::string links_line(const ModelResult& m) {
 // The bound of DESIGN §3 with its terms, so a reader can check which link binds.
 std::string bound_line(const ModelResult& m) {
   if (m.decode_bound_tok_s <= 0) return printf_text("%s: no per-pass bytes, so no link bound\n", m.name.c_str());
-  return printf_text("%s: bound tok/s <= 1000 / max(VRAM %.3f, H2D %.3f, storage %.3f ms per pass) = %.2f; "
+  const std::string chain = m.plan.has_cpu_layers()
+                                ? printf_text("VRAM %.3f + CPU %.3f + switches %.3f", m.pass.vram_ms, m.pass.cpu_ms, m.pass.switch_ms)
+                                : printf_text("VRAM %.3f", m.pass.vram_ms);
+  return printf_text("%s: bound tok/s <= 1000 / max(%s, H2D %.3f, storage %.3f ms per pass) = %.2f; "
                 "S = %s streamed per pass; pp bound = tokens / passes x that (link bound: compute usually binds "
                 "first)\n",
-                m.name.c_str(), m.pass.vram_ms, m.pass.h2d_ms, m.pass.storage_ms, m.decode_bound_tok_s,
+                m.name.c_str(), chain.c_str(), m.pass.h2d_ms, m.pass.storage_ms, m.decode_bound_tok_s,
                 bytes_text(m.plan.streamed_bytes).c_str());
+}
+
+// The dual path's calibration and its bound, with each test's share of it.
+std::string dual_lines(const ModelResult& m) {
+  const TierPlan& p = m.plan;
+  if (p.dual_mode == DualPathMode::Off && !p.has_cpu_layers()) return "";
+  const CpuRates& r = p.cpu_rates;
+  std::string text = printf_text("%s: dual path %s: layers %s, tier D %s, %d switches; calibration: B_cpu %s at batch 1, "
+                                 "%s at batch %d; together B_h2d %s + B_cpu %s\n",
+                                 m.name.c_str(), dual_path_mode_name(p.dual_mode), p.layer_pattern.c_str(),
+                                 bytes_text(p.totals.d).c_str(), p.switches, gbps(r.cpu_gbps).c_str(),
+                                 gbps(r.cpu_batch_gbps).c_str(), r.batch, gbps(r.h2d_together_gbps).c_str(),
+                                 gbps(r.cpu_together_gbps).c_str());
+  if (m.dual_bound_tok_s <= 0) return text + printf_text("%s: no dual bound (uncalibrated)\n", m.name.c_str());
+  text += printf_text("%s: dual bound tok/s <= (B_h2d + B_cpu together) / (B + C + D bytes) = %.1f GB/s / %s = %.2f; "
+                      "predicted pass %.3f ms (pure streaming %.3f ms)\n",
+                      m.name.c_str(), p.dual_bound_gbps(), bytes_text(p.streamed_bytes + p.totals.d).c_str(),
+                      m.dual_bound_tok_s, p.pass.ms(), p.streaming_ms);
+  for (const TestResult& t : m.tests) {
+    text += printf_text("%s %s: %.2f t/s = %.1f %% of the dual bound %.2f\n", m.name.c_str(), t.name.c_str(), t.mean,
+                        100.0 * t.dual_ratio, t.dual_bound_tok_s);
+  }
+  return text;
 }
 
 std::string stages_line(const ModelResult& m, const TestResult& t) {
@@ -79,6 +105,7 @@ void print_table(std::FILE* out, const std::vector<ModelResult>& results) {
   for (const ModelResult& m : results) {
     std::fputs(links_line(m).c_str(), out);
     std::fputs(bound_line(m).c_str(), out);
+    std::fputs(dual_lines(m).c_str(), out);
     for (const TestResult& t : m.tests) std::fputs(stages_line(m, t).c_str(), out);
   }
 }

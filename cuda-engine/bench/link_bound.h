@@ -15,4 +15,9 @@ PassTime pass_under_links(const TierPlan& plan, const LinkSpeeds& links);
 // Tokens per second of one-token passes: 1000 / pass ms; 0 when the pass moves no bytes.
 double decode_bound_tok_s(const PassTime& pass);
 
+// The dual path's bound (issue 13): the link and the CPU each reading DRAM at the rates measured
+// together, over every non-resident byte (tiers B, C and D) of a pass:
+// tok/s <= (B_h2d + B_cpu together) / (bytes in B + C + D). 0 without calibration or such bytes.
+double dual_bound_tok_s(const TierPlan& plan);
+
 }  // namespace nt::bench

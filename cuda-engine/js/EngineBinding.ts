@@ -83,7 +83,8 @@ export interface GgufHeader {
 
 /**
  * Options of {@link EngineBinding.loadModel}: the protocol's load options (loadOptionsSchema,
- * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvSize), which
+ * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvSize,
+ * dualPath, recalibrate), which
  * the N-API layer converts once to the engine's ModelOptions, plus what only the daemon or
  * nt-bench decides. A backend other than "auto", "cpu" or "cuda" is refused with NT_E_BAD_REQUEST.
  */
@@ -98,6 +99,16 @@ export interface NativeModelOptions extends LoadOptions {
    * the measured link speed a lie.
    */
   allowBufferedIo?: boolean;
+  /**
+   * The file the dual path's calibration is cached in (per CPU model, threads, device and weight
+   * type; ntd passes <its state directory>/calibration.tsv). Default: none, measured once per process.
+   */
+  calibrationCache?: string;
+  /**
+   * A forced dual-path split, one "G" (device) or "C" (CPU) per layer, whatever dualPath says
+   * (tests, benches). Default: none, the planner decides.
+   */
+  dualPattern?: string;
   /**
    * Load from a GGUF image on a raw block device (the "raw" storage backend, DESIGN §2) instead of
    * a file: the root helper's read-only (O_DIRECT) descriptor of the device (verb open-image), the
@@ -114,12 +125,31 @@ export interface NativeModelOptions extends LoadOptions {
 
 /**
  * Bytes per tier: A resident in device memory, B in pinned host RAM and copied to the device each
- * pass, C read from storage each pass through the staging ring (DESIGN §2).
+ * pass, C read from storage each pass through the staging ring (DESIGN §2), D in pinned host RAM
+ * and computed there by the CPU (the dual path).
  */
 export interface NativeTierBytes {
   a: number;
   b: number;
   c: number;
+  d: number;
+}
+
+/**
+ * The dual path of a placement (tier D): the split, the calibration it was chosen with (GB/s, 0
+ * when not measured) and the pass it predicts. The fields of the protocol's dualPathSchema.
+ */
+export interface NativeDualPath {
+  mode: "auto" | "on" | "off";
+  /** One letter per layer: "G" the compute device, "C" the CPU. */
+  layers: string;
+  cpuBytes: number;
+  switches: number;
+  batch: number;
+  calibration: { cpuGBps: number; cpuBatchGBps: number; cpuBatch: number; h2dTogetherGBps: number; cpuTogetherGBps: number };
+  dualBoundGBps: number;
+  predictedPassMs: number;
+  streamingPassMs: number;
 }
 
 /** One row of the placement: a layer ("blk.N") or a tensor outside the layers ("output", "output_norm"). */
@@ -176,6 +206,8 @@ export interface NativePlacement {
   directIo: boolean;
   /** The placement as a printable table (per layer tier, bytes, expected ms per pass), lines ending in "\n". */
   text: string;
+  /** The dual path, when the load asked for it (dualPath auto or on) or a split was forced. */
+  dualPath?: NativeDualPath;
 }
 
 /**

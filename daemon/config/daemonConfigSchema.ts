@@ -127,6 +127,11 @@ export const daemonConfigSchema = z.strictObject({
   /** Pinned host memory budget of a load that gives none, in bytes; "auto": the engine's choice. */
   pinnedBudget: budgetSchema,
   /**
+   * The dual path of a load that does not choose (tier D: the CPU computes some streamed layers
+   * from pinned RAM while the link copies the others): "auto", "on" or "off".
+   */
+  dualPath: z.enum(["auto", "on", "off"]),
+  /**
    * The key every HTTP request but /health must give as `Authorization: Bearer <key>`; "" (the
    * default): none. Visible ASCII only, as it travels in a header. Never logged.
    */

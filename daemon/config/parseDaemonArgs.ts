@@ -38,6 +38,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("backend", { choices: ["auto", "cpu", "cuda"] as const, describe: "Backend of a load that gives none (auto: CUDA when usable, else CPU)" })
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
+    .option("dual-path", { choices: ["auto", "on", "off"] as const, describe: "Dual path of a load that does not choose: auto, on or off (off)" })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
     .option("http-allowed-hosts", { type: "string", describe: "Host names the HTTP API answers besides loopback, comma-separated (name or name:port; default: none)" })
     .option("http-allowed-origins", { type: "string", describe: "Web origins whose pages may call the HTTP API, comma-separated (e.g. http://localhost:3000; default: none)" })
@@ -65,6 +66,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
       backend: args.backend,
       vramBudget: args.vramBudget,
       pinnedBudget: args.pinnedBudget,
+      dualPath: args.dualPath,
       httpApiKey: args.httpApiKey,
       httpAllowedHosts: args.httpAllowedHosts,
       httpAllowedOrigins: args.httpAllowedOrigins,

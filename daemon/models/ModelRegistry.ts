@@ -49,7 +49,7 @@ export interface ModelRegistryOptions {
   maxQueue?: number;
   /**
    * Load options for loads that do not give their own (from the daemon's configuration keys
-   * contextSize, threads, backend, vramBudget, pinnedBudget). Default: none, so the engine's
+   * contextSize, threads, backend, vramBudget, pinnedBudget, dualPath). Default: none, so the engine's
    * defaults apply.
    */
   defaultLoad?: LoadOptions;
@@ -60,6 +60,11 @@ export interface ModelRegistryOptions {
    * defaultHelperSocketPath() (ntd passes its helperSocket key).
    */
   rawImages?: RawImageSource;
+  /**
+   * The file the engine caches the dual path's calibration in (ntd passes calibrationCachePath()).
+   * Default: none, the engine measures once per process.
+   */
+  calibrationCache?: string;
 }
 
 /**
@@ -270,6 +275,7 @@ export class ModelRegistry {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
     const nativeOptions = nativeLoadOptions(options, this.#defaultLoad, this.#scheduler.maxSequences);
+    if (this.#options.calibrationCache !== undefined) nativeOptions.calibrationCache = this.#options.calibrationCache;
     const image = await openImage?.();
     if (image) {
       nativeOptions.image = { fd: image.fd, offset: image.offsetBytes, size: image.sizeBytes };

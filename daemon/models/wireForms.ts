@@ -1,7 +1,7 @@
-import type { NativePlacement, NativeStageStats, NativeTierBytes } from "../../cuda-engine/js/EngineBinding.js";
+import type { NativeDualPath, NativePlacement, NativeStageStats, NativeTierBytes } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { ModelInfo } from "../../protocol/verbs/modelInfo.js";
-import { modelPlacementSchema, type ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
+import { modelPlacementSchema, type DualPath, type ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import { streamStagesSchema, type StreamStages } from "../../protocol/verbs/streamStages.js";
 import type { TierBytes } from "../../protocol/verbs/tierBytes.js";
@@ -75,12 +75,26 @@ export function placementOf(native: NativePlacement): ModelPlacement {
     boundTokensPerSecond: native.boundTokS,
     rows: (native.rows ?? []).map((row) => ({ name: row.name, layer: row.layer, bytes: tiersOf(row.bytes), ms: row.ms })),
     text: native.text,
+    ...(native.dualPath ? { dualPath: dualPathOf(native.dualPath) } : {}),
   };
   const parsed = modelPlacementSchema.safeParse(wire);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new NtError("NT_E_INTERNAL",
     `the engine's placement does not fit the protocol: ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "invalid"}`);
+}
+
+/** The engine's dual path, copied field by field like the rest of the placement. */
+function dualPathOf(d: NativeDualPath): DualPath {
+  const c = d.calibration;
+  return {
+    mode: d.mode, layers: d.layers, cpuBytes: d.cpuBytes, switches: d.switches, batch: d.batch,
+    calibration: {
+      cpuGBps: c?.cpuGBps, cpuBatchGBps: c?.cpuBatchGBps, cpuBatch: c?.cpuBatch,
+      h2dTogetherGBps: c?.h2dTogetherGBps, cpuTogetherGBps: c?.cpuTogetherGBps,
+    } as DualPath["calibration"],
+    dualBoundGBps: d.dualBoundGBps, predictedPassMs: d.predictedPassMs, streamingPassMs: d.streamingPassMs,
+  };
 }
 
 function tiersOf(tiers: NativeTierBytes | undefined): TierBytes {

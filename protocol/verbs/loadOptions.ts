@@ -47,6 +47,18 @@ export const loadOptionsSchema = z.strictObject({
    * less memory, and a request waits for blocks while the running ones hold them.
    */
   kvSize: z.int().positive().max(2 ** 31 - 1).optional(),
+  /**
+   * The dual path (tier D): the CPU computes some of the streamed layers from pinned RAM while the
+   * link copies the others, so both DRAM→CPU and DRAM→PCIe work every pass. "auto": when the
+   * calibrated cost model (measured at load, cached per machine) predicts a shorter pass for the
+   * load's batch; "on": always at least one CPU layer; "off": never. Default "off".
+   */
+  dualPath: z.enum(["auto", "on", "off"]).optional(),
+  /**
+   * With the dual path: measure the calibration again and replace the figures cached for this
+   * machine (after a hardware or BIOS change, or when they look wrong). Default false.
+   */
+  recalibrate: z.boolean().optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

@@ -19,6 +19,41 @@ export const placementRowSchema = z.strictObject({
   ms: rate,
 });
 
+/** The CPU's and the link's rates the dual path was planned with, in GB/s; 0: not measured. */
+export const dualCalibrationSchema = z.strictObject({
+  /** The CPU backend's products at batch 1 (weight bytes read per second), alone. */
+  cpuGBps: rate,
+  /** The same at `cpuBatch` tokens per pass (lower once the CPU's compute binds). */
+  cpuBatchGBps: rate,
+  cpuBatch: z.int().nonnegative(),
+  /** Host-to-device copies and the CPU's batch-1 products, running at once (they share DRAM). */
+  h2dTogetherGBps: rate,
+  cpuTogetherGBps: rate,
+});
+
+/**
+ * The dual path (tier D): which layers the CPU computes from pinned RAM while the link copies the
+ * others, the calibration the split was chosen with and what it predicts.
+ */
+export const dualPathSchema = z.strictObject({
+  /** The load's dualPath option. */
+  mode: z.enum(["auto", "on", "off"]),
+  /** One letter per layer: "G" computed by the device, "C" by the CPU (tier D). */
+  layers: z.string().regex(/^[GC]*$/),
+  /** Weight bytes in tier D: read in place by the CPU every pass, never copied. */
+  cpuBytes: bytes,
+  /** Device↔CPU switches per pass (only the activations cross). */
+  switches: z.int().nonnegative(),
+  /** Tokens per pass the split was chosen for. */
+  batch: z.int().positive(),
+  calibration: dualCalibrationSchema,
+  /** (B_h2d + B_cpu measured together): the dual bound's numerator; 0 when uncalibrated. */
+  dualBoundGBps: rate,
+  /** Expected milliseconds of one pass with this split, and with every tier-D layer streamed instead. */
+  predictedPassMs: rate,
+  streamingPassMs: rate,
+});
+
 /**
  * Where a loaded model's weights live (tier per layer), the memory that takes, the link speeds
  * the planner measured and the decode speed bound that follows (DESIGN §2, §3). Fixed per load.
@@ -52,7 +87,10 @@ export const modelPlacementSchema = z.strictObject({
   rows: z.array(placementRowSchema),
   /** The engine's printable table of the placement, one line per row plus totals. */
   text: z.string(),
+  /** The dual path, when the load asked for it or the plan computes layers on the CPU. */
+  dualPath: dualPathSchema.optional(),
 });
 
 export type ModelPlacement = z.infer<typeof modelPlacementSchema>;
 export type PlacementRow = z.infer<typeof placementRowSchema>;
+export type DualPath = z.infer<typeof dualPathSchema>;

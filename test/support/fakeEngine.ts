@@ -4,7 +4,7 @@ import type {
   EngineBinding, NativeGenerateEvent, NativeGenerateRequest, NativeModel, NativeModelInfo, NativeModelOptions,
   TokenizerSegment,
 } from "../../cuda-engine/js/EngineBinding.js";
-import { fakePlacement, fakeStages } from "./fakePlacement.js";
+import { fakeDualPlacement, fakePlacement, fakeStages } from "./fakePlacement.js";
 
 /** Options of the fake engine. */
 export interface FakeEngineOptions {
@@ -174,7 +174,9 @@ class FakeModel implements FakeNativeModel {
       architecture: file.architecture ?? "llama", nVocab: N_VOCAB, nCtx: options.nCtx ?? file.nCtx ?? 128,
       nCtxTrain: 2048, nEmbd: 8, nLayer: 1, nHead: 1, nHeadKv: 1, nFf: 16, threads: options.threads ?? 1,
       weightBytes: 4096, kvBytesPerSequence: 1024, bos: BOS, eos: EOS, chatTemplate: file.chatTemplate,
-      backend: options.backend === "cpu" ? "cpu" : "cuda", placement: fakePlacement(),
+      backend: options.backend === "cpu" ? "cpu" : "cuda",
+      // As the engine: the dual path is reported when the load asks for it.
+      placement: options.dualPath === "on" || options.dualPath === "auto" ? fakeDualPlacement() : fakePlacement(),
     };
   }
 

@@ -9,11 +9,11 @@ export function fakePlacement(): NativePlacement {
   const MiB = 2 ** 20;
   return {
     rows: [
-      { name: "blk.0", layer: 0, bytes: { a: 512 * MiB, b: 0, c: 0 }, ms: 0 },
-      { name: "blk.1", layer: 1, bytes: { a: 0, b: 256 * MiB, c: 256 * MiB }, ms: 48.5 },
-      { name: "output", layer: -1, bytes: { a: 128 * MiB, b: 0, c: 0 }, ms: 0 },
+      { name: "blk.0", layer: 0, bytes: { a: 512 * MiB, b: 0, c: 0, d: 0 }, ms: 0 },
+      { name: "blk.1", layer: 1, bytes: { a: 0, b: 256 * MiB, c: 256 * MiB, d: 0 }, ms: 48.5 },
+      { name: "output", layer: -1, bytes: { a: 128 * MiB, b: 0, c: 0, d: 0 }, ms: 0 },
     ],
-    totals: { a: 640 * MiB, b: 256 * MiB, c: 256 * MiB },
+    totals: { a: 640 * MiB, b: 256 * MiB, c: 256 * MiB, d: 0 },
     streamedBytes: 512 * MiB,
     hostOnlyBytes: 64 * MiB,
     vramBudget: 1024 * MiB,
@@ -39,5 +39,25 @@ export function fakeStages(passes: number): NativeStageStats {
   return {
     passes, bytesRead: passes * 256 * MiB, bytesCopied: passes * 512 * MiB,
     readMs: passes * 40, h2dMs: passes * 20, computeMs: passes * 10, stallMs: passes * 30,
+  };
+}
+
+/**
+ * fakePlacement with the dual path as the engine reports it for a load with dualPath "on": blk.1
+ * computed by the CPU (tier D), its calibration and prediction.
+ */
+export function fakeDualPlacement(): NativePlacement {
+  const MiB = 2 ** 20;
+  const base = fakePlacement();
+  return {
+    ...base,
+    totals: { a: 640 * MiB, b: 0, c: 0, d: 512 * MiB },
+    streamedBytes: 0,
+    text: base.text + "dual path on: layers GC (C: tier D on the CPU), 2 switches, batch 4\n",
+    dualPath: {
+      mode: "on", layers: "GC", cpuBytes: 512 * MiB, switches: 2, batch: 4,
+      calibration: { cpuGBps: 75, cpuBatchGBps: 12, cpuBatch: 8, h2dTogetherGBps: 50, cpuTogetherGBps: 57 },
+      dualBoundGBps: 107, predictedPassMs: 9.5, streamingPassMs: 21.5,
+    },
   };
 }

@@ -10,6 +10,7 @@
 #include "backend/kv_cache.h"
 #include "backend/kv_pool.h"
 #include "backend/pass_output.h"
+#include "backend/pass_segment.h"
 #include "backend/weight_source.h"
 
 namespace nt {
@@ -32,6 +33,13 @@ class ComputeBackend {
   // the results are on the host. Throws EngineError (NT_E_CUDA failures as NT_E_INTERNAL naming
   // the call, NT_E_OUT_OF_MEMORY, NT_E_IO from the weight source).
   virtual void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) = 0;
+
+  // A part of a pass (backend/pass_segment.h): the same work as forward for the layers it names,
+  // the tokens' keys and values into their caches for those layers, and the output into `out`
+  // when it has the head. The weights' begin/end brackets are called for those layers only.
+  // Throws as forward does.
+  virtual void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment,
+                               int32_t candidates, PassOutput& out) = 0;
 };
 
 }  // namespace nt

@@ -24,7 +24,13 @@ std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) {
 }
 
 void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) {
-  llama_forward(h_, weights, batch, scratch_, pool_, out.logits);
+  forward_segment(batch, weights, PassSegment{0, h_.n_layer, true, nullptr}, candidates, out);
+}
+
+void CpuBackend::forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment,
+                                 int32_t candidates, PassOutput& out) {
+  llama_forward_segment(h_, weights, batch, segment, scratch_, pool_, out.logits);
+  if (!segment.head) return;
   out.candidates = candidates;
   out.rows.clear();
   if (candidates <= 0) return;

@@ -16,6 +16,8 @@ class CpuBackend : public ComputeBackend {
   int threads() const { return pool_.size(); }
   std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override;
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
+  void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
+                       PassOutput& out) override;
 
  private:
   Hparams h_;

@@ -3,6 +3,8 @@
 // matrix products in src/cpu/matmul.
 #include "cpu/llama_forward.h"
 
+#include <algorithm>
+
 #include "cpu/matmul.h"
 #include "cpu/ops/attention.h"
 #include "cpu/ops/rms_norm.h"
@@ -103,6 +105,10 @@ int64_t keep_logit_rows(const Hparams& h, const Batch& batch, ForwardScratch& s)
   return kept;
 }
 
+int64_t logit_rows(const Batch& batch) {
+  return std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
+}
+
 void resize_scratch(const Hparams& h, int64_t n, ForwardScratch& s) {
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
   s.x.resize(n * h.n_embd);
@@ -119,11 +125,21 @@ void resize_scratch(const Hparams& h, int64_t n, ForwardScratch& s) {
 
 void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool,
                    std::vector<float>& logits) {
+  llama_forward_segment(h, w, batch, PassSegment{0, h.n_layer, true, nullptr}, s, pool, logits);
+}
+
+void llama_forward_segment(const Hparams& h, WeightSource& w, const Batch& batch, const PassSegment& seg,
+                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits) {
   int64_t n = static_cast<int64_t>(batch.size());
   resize_scratch(h, n, s);
-  embed(w.tok_embd(), batch, h.n_embd, s.x.data());
+  if (seg.first == 0) {
+    embed(w.tok_embd(), batch, h.n_embd, s.x.data());
+  } else {
+    if (seg.first >= h.n_layer) n = logit_rows(batch);  // past the last layer only those rows are left
+    std::copy_n(seg.x, n * h.n_embd, s.x.data());
+  }
   const RopeParams rope = rope_params(h, w.rope_freqs());
-  for (int layer = 0; layer < h.n_layer; ++layer) {
+  for (int layer = seg.first; layer < seg.last; ++layer) {
     const LayerWeights l = w.begin_layer(layer);
     ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
     project_qkv(h, rope, l, layer, batch, s, pool);
@@ -133,6 +149,10 @@ void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, Forwar
     add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
     feed_forward(h, l, n, s, pool);
     w.end_layer(layer);
+  }
+  if (!seg.head) {
+    std::copy_n(s.x.data(), n * h.n_embd, seg.x);
+    return;
   }
   const OutputWeights out = w.begin_output();
   ops::rms_norm(s.x.data(), f32(out.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());

@@ -4,6 +4,7 @@
 
 #include "backend/batch.h"
 #include "backend/hparams.h"
+#include "backend/pass_segment.h"
 #include "backend/rope_table.h"
 #include "backend/weight_source.h"
 #include "cpu/thread_pool.h"
@@ -23,5 +24,9 @@ struct ForwardScratch {
 // Weights come through `w`, layer by layer (streamed ones are only valid between begin and end).
 void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, ForwardScratch& s, cpu::ThreadPool& pool,
                    std::vector<float>& logits);
+
+// The same for a part of the pass (backend/pass_segment.h); logits are written only with the head.
+void llama_forward_segment(const Hparams& h, WeightSource& w, const Batch& batch, const PassSegment& segment,
+                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits);
 
 }  // namespace nt

@@ -70,10 +70,15 @@ class CudaBackend final : public ComputeBackend {
   }
 
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
+    forward_segment(batch, weights, PassSegment{0, h_.n_layer, true, nullptr}, candidates, out);
+  }
+
+  void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
+                       PassOutput& out) override {
     device_.make_current();
     const cudaStream_t stream = device_.compute_stream();
     try {
-      run_pass(batch, weights, candidates, stream, out);
+      run_pass(batch, weights, segment, candidates, stream, out);
     } catch (...) {
       // Work already queued may still read the pinned staging buffers the next pass refills.
       side_.synchronize();
@@ -112,7 +117,9 @@ class CudaBackend final : public ComputeBackend {
 
   // Fills the pinned staging area: embedding rows (dequantized here: the table stays in host
   // memory), each token's position and RoPE table, the rows that want logits. Returns how many do.
-  int64_t stage_tokens(const Batch& batch, const WeightSource& weights) {
+  // A segment that starts past layer 0 takes its residual stream from `x_in` instead of the
+  // embedding: rows_in rows (the batch, or past the last layer the kept rows).
+  int64_t stage_tokens(const Batch& batch, const WeightSource& weights, const float* x_in, int64_t rows_in) {
     const TensorView& embd = weights.tok_embd();
     const RopeParams rope = rope_params(h_, weights.rope_freqs());
     RopeTable table;
@@ -123,7 +130,7 @@ class CudaBackend final : public ComputeBackend {
       if (b.token < 0 || b.token >= embd.ne[1]) {
         throw EngineError(NT_E_BAD_REQUEST, "token id " + std::to_string(b.token) + " is outside the vocabulary");
       }
-      quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
+      if (!x_in) quant::dequantize_row(embd.type, embd.row(b.token), buffers_.host_embd + t * h_.n_embd, h_.n_embd);
       buffers_.host_tokens[t].pos = b.pos;
       rope_table(b.pos, rope, table);
       float* dst = buffers_.host_rope + t * buffers_.rope_stride();
@@ -131,10 +138,12 @@ class CudaBackend final : public ComputeBackend {
       std::copy_n(table.sin.data(), pairs, dst + pairs);
       if (b.want_logits) buffers_.host_kept[kept++] = static_cast<int32_t>(t);
     }
+    if (x_in) std::copy_n(x_in, rows_in * h_.n_embd, buffers_.host_embd);
     return kept;
   }
 
-  void run_pass(const Batch& batch, WeightSource& weights, int32_t candidates, cudaStream_t stream, PassOutput& out) {
+  void run_pass(const Batch& batch, WeightSource& weights, const PassSegment& seg, int32_t candidates,
+                cudaStream_t stream, PassOutput& out) {
     const int64_t n = static_cast<int64_t>(batch.size());
     if (n > max_batch_) {
       throw EngineError(NT_E_INTERNAL, "a pass of " + std::to_string(n) + " tokens exceeds the CUDA backend's batch of " +
@@ -142,13 +151,16 @@ class CudaBackend final : public ComputeBackend {
     }
     if (n == 0) throw EngineError(NT_E_INTERNAL, "an empty pass");
     const int64_t table_rows = stage_tables(batch);
-    const int64_t kept = stage_tokens(batch, weights);
+    const int64_t wanted = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
+    const int64_t rows_in = seg.first >= h_.n_layer ? wanted : n;
+    const int64_t kept = stage_tokens(batch, weights, seg.first > 0 ? seg.x : nullptr, rows_in);
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
     int32_t max_n_past = 0;
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
-    const auto issue = [&] { issue_pass(n, table_rows, kept, max_n_past, candidates, weights, stream); };
+    const auto issue = [&] { issue_pass(n, table_rows, kept, max_n_past, candidates, seg, weights, stream); };
+    const bool whole = seg.first == 0 && seg.last == h_.n_layer && seg.head;
     // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
-    if (use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
+    if (whole && use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
       const cuda::PassShape shape{n,
                                   kept,
                                   cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
@@ -161,16 +173,24 @@ class CudaBackend final : public ComputeBackend {
       issue();
     }
     CUDA_CHECK(cudaStreamSynchronize(stream));
+    if (!seg.head) {
+      const int64_t rows_out = seg.last >= h_.n_layer ? kept : rows_in;
+      std::copy_n(buffers_.host_embd, rows_out * h_.n_embd, seg.x);
+      return;
+    }
     read_results(std::min(kept, n), candidates, out);
   }
 
   // Everything a pass does on the device, from the upload of the staged tokens to the logits in
   // pinned memory; nothing here may synchronise or allocate (it may be captured as a graph).
+  // A segment (backend/pass_segment.h) runs its layers only, and without the head ends by
+  // copying x back to the pinned embedding rows (the stream orders it after their upload).
   void issue_pass(int64_t n, int64_t table_rows, int64_t kept, int32_t max_n_past, int32_t candidates,
-                  WeightSource& weights, cudaStream_t stream) {
+                  const PassSegment& seg, WeightSource& weights, cudaStream_t stream) {
     buffers_.upload(n, table_rows, stream);
     Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
-    for (int layer = 0; layer < h_.n_layer; ++layer) {
+    if (seg.first >= h_.n_layer) n = kept;  // entering past the last layer: only the kept rows
+    for (int layer = seg.first; layer < seg.last; ++layer) {
       const LayerWeights l = weights.begin_layer(layer);
       cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
       project_qkv(l, layer, n, a, stream);
@@ -181,6 +201,12 @@ class CudaBackend final : public ComputeBackend {
       cuda::matmul_add(l.wo, a.att, n, a.x, stream);
       feed_forward(l, n, a, stream);
       weights.end_layer(layer);  // this layer's kernels are issued: its slot may be refilled behind them
+    }
+    if (!seg.head) {
+      if (n == 0) return;
+      CUDA_CHECK(cudaMemcpyAsync(buffers_.host_embd, a.x, static_cast<uint64_t>(n) * h_.n_embd * sizeof(float),
+                                 cudaMemcpyDeviceToHost, stream));
+      return;
     }
     const OutputWeights o = weights.begin_output();
     if (o.output.rows() != n_vocab_) {

@@ -4,10 +4,14 @@
 #include <chrono>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "backend/compute_target.h"
+#include "backend/device_report.h"
+#include "gguf/ggml_type.h"
 #include "io/open_storage_reader.h"
+#include "model/calibration.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
 #include "model/read_hparams.h"
@@ -71,6 +75,36 @@ GgufFile read_source_gguf(const ModelSource& s) {
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
 }
 
+// The type of most of the blocks' weight bytes: what the CPU's products will mostly read.
+uint32_t dominant_type(const BoundWeights& bound) {
+  std::map<uint32_t, uint64_t> bytes;
+  for (const BoundTensor& t : bound.tensors) {
+    if (t.layer >= 0) bytes[t.info->type] += t.info->bytes;
+  }
+  uint32_t best = static_cast<uint32_t>(GgmlType::F32);
+  for (const auto& [type, n] : bytes) {
+    if (n > bytes[best]) best = type;
+  }
+  return best;
+}
+
+// "cpu", or "cuda" and the name of the device "auto" takes (the first usable one).
+std::string device_label(const StreamDevice& device) {
+  std::string label = device.name();
+  if (label != "cuda") return label;
+  for (const DeviceInfo& d : query_devices().devices) {
+    if (d.backend == "cuda") return label + " " + d.name;
+  }
+  return label;
+}
+
+CpuRates dual_rates(StreamDevice& device, const ModelOptions& o, const BoundWeights& bound, int32_t threads) {
+  if (o.dual_path == DualPathMode::Off) return {};
+  const uint32_t type = dominant_type(bound);
+  const CalibrationKey key{cpu_model_name(), threads, device_label(device), ggml_type_name(type)};
+  return calibrate_dual(device, key, type, o.calibration_cache, o.recalibrate);
+}
+
 int32_t resolve_threads(int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
@@ -103,6 +137,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
   m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_);
+  m->start_dual_path(options);
   return m;
 }
 
@@ -142,7 +177,15 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
   budgets.kv_blocks = kv_blocks_;
-  plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
+  TierPlanInput input = plan_input(bound, hparams_, budgets, links);
+  input.dual.mode = options.dual_path;
+  input.dual.pattern = options.dual_pattern;
+  input.dual.batch = options.n_sequences;  // a decode pass carries one token per running sequence
+  // Beside a GPU, the CPU's layers leave one hardware thread to the streamer's copy and I/O
+  // threads: a copy issued late idles the link for as long. Calibrated with the same count.
+  dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
+  input.dual.rates = dual_rates(*device_, options, bound, dual_threads_);
+  plan_ = plan_tiers(input);
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads
   } else if (!reader_->direct() && !options.allow_buffered_io) {
@@ -160,6 +203,12 @@ void Model::start_streaming(const ModelOptions& options) {
     streamer_ = std::make_unique<WeightStreamer>(*device_, reader_.get(), placed_->groups(), streamer_options);
   }
   source_ = std::make_unique<StreamedWeights>(*placed_, streamer_.get());
+}
+
+// The dual path's runner, when the plan computes blocks on the CPU or a split was forced.
+void Model::start_dual_path(const ModelOptions& options) {
+  if (!plan_.has_cpu_layers() && options.dual_pattern.empty()) return;
+  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, dual_threads_, kv_blocks_);
 }
 
 std::string Model::plan_text() const {
@@ -185,14 +234,19 @@ StreamStats Model::stream_stats() const {
   return resident_stats_;
 }
 
-std::unique_ptr<KvCache> Model::new_cache() const { return std::make_unique<KvCache>(kv_pool_, n_ctx_); }
+std::unique_ptr<KvCache> Model::new_cache() const {
+  auto cache = std::make_unique<KvCache>(kv_pool_, n_ctx_);
+  if (dual_) dual_->attach_cpu_part(*cache, n_ctx_);
+  return cache;
+}
 
 void Model::reserve_blocks(const Batch& batch) const {
   for (const BatchToken& b : batch) {
     if (!b.cache || &b.cache->pool() != kv_pool_.get() || b.pos < 0 || b.pos >= b.cache->n_ctx()) {
       throw EngineError(NT_E_INTERNAL, "token position " + std::to_string(b.pos) + " is outside its KV cache");
     }
-    if (!b.cache->reserve(b.pos + 1)) {
+    // The dual path's host part has a pool of as many blocks, so it fills exactly when the device's does.
+    if (!b.cache->reserve(b.pos + 1) || (b.cache->cpu_part() && !b.cache->cpu_part()->reserve(b.pos + 1))) {
       throw EngineError(NT_E_OUT_OF_MEMORY, "the KV cache pool is full (" + std::to_string(kv_pool_->n_blocks()) +
                                                 " blocks of " + std::to_string(KvPool::kBlockPositions) +
                                                 " positions, shared by every sequence)");
@@ -233,7 +287,11 @@ void Model::forward(const Batch& batch, std::vector<float>& logits) {
 void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out) {
   const auto start = std::chrono::steady_clock::now();
   try {
-    backend_->forward(batch, *source_, candidates, out);
+    if (dual_) {
+      dual_->forward(batch, *source_, candidates, out);
+    } else {
+      backend_->forward(batch, *source_, candidates, out);
+    }
   } catch (const EngineError& e) {
     // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
     set_failure(std::make_shared<const EngineError>(e.error_code(), std::string("the model failed: ") + e.what()));

@@ -20,6 +20,7 @@
 #include "gguf/gguf_file.h"
 #include "io/model_source.h"
 #include "io/storage_reader.h"
+#include "model/dual_pass.h"
 #include "model/placed_weights.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
@@ -41,6 +42,15 @@ struct ModelOptions {
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
+  // The dual path (tier D): off, auto (when the calibrated cost model predicts a shorter pass for
+  // n_sequences tokens per pass) or on. Auto and on calibrate the CPU first (model/calibration.h).
+  DualPathMode dual_path = DualPathMode::Off;
+  // A forced split, one 'G' or 'C' per layer (tests and benches): the pass runs as the dual path's
+  // segments whatever the mode, every C layer in tier D.
+  std::string dual_pattern;
+  // The calibration cache file (model/calibration.h); empty: measured once per process.
+  std::string calibration_cache;
+  bool recalibrate = false;  // measure again and replace the cached figures
 };
 
 class Model {
@@ -64,6 +74,7 @@ class Model {
   // The placement (DESIGN §2): backend, tiers per tensor, budgets, link speeds, the tok/s bound.
   const char* backend_name() const { return backend_->name(); }
   const TierPlan& plan() const { return plan_; }
+  bool runs_segments() const { return dual_ != nullptr; }  // the dual path's runner: tier D or a forced split
   std::string plan_text() const;  // format_tier_plan(plan()) with the backend and I/O mode
   bool direct_io() const { return reader_ && reader_->direct(); }
   StreamStats stream_stats() const;  // per-stage timers, cumulative since load
@@ -100,6 +111,7 @@ class Model {
   void start_streaming(const ModelOptions& options);
   void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out);
   void reserve_blocks(const Batch& batch) const;
+  void start_dual_path(const ModelOptions& options);
   void set_failure(std::shared_ptr<const EngineError> failure);
 
   GgufFile gguf_;
@@ -107,6 +119,7 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   int32_t n_ctx_ = 0;
   int32_t threads_ = 0;
+  int32_t dual_threads_ = 0;  // the dual path's CPU layers (threads_, less one beside a GPU)
   std::string fallback_reason_;
   TierPlan plan_;
   // Declared in the order they depend on each other, so they are destroyed in reverse.
@@ -118,6 +131,7 @@ class Model {
   std::unique_ptr<ComputeBackend> backend_;
   std::shared_ptr<KvPool> kv_pool_;       // in the backend's memory; caches share it
   int32_t kv_blocks_ = 0;
+  std::unique_ptr<DualPass> dual_;        // when the plan has tier D or a split was forced
   int32_t max_batch_ = 0;                 // tokens one pass carries at most (scratch is sized for it)
   std::mutex forward_mutex_;
   mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_

@@ -16,8 +16,9 @@ constexpr uint64_t kBounceBytes = 64ull << 20;  // reads for tier A pass through
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-// Where one resident tensor goes: which memory, and its offset there.
-enum class Home { Device, Host, Streamed };
+// Where one resident tensor goes: which memory, and its offset there. Tier D (the dual path) is
+// resident in pinned memory beside tier B: the CPU computes it where it lies.
+enum class Home { Device, Host, Streamed, Pinned };
 
 struct Slot {
   Home home = Home::Streamed;
@@ -27,6 +28,7 @@ struct Slot {
 Home home_of(const TensorPlacement& p) {
   if (!p.per_pass) return Home::Host;
   if (p.tier == Tier::A) return Home::Device;
+  if (p.tier == Tier::D) return Home::Pinned;
   return Home::Streamed;
 }
 
@@ -81,7 +83,7 @@ std::vector<Slot> lay_out(const TierPlan& plan, const BoundWeights& bound, uint6
     const TensorPlacement& p = plan.tensors[i];
     Slot& s = slots[i];
     s.home = home_of(p);
-    if (s.home == Home::Streamed) continue;
+    if (s.home == Home::Streamed || s.home == Home::Pinned) continue;
     const int k = static_cast<int>(s.home);
     s.offset = sizes[k];
     sizes[k] += align_up(bound.tensors[i].info->bytes, kTensorAlignment);
@@ -89,21 +91,22 @@ std::vector<Slot> lay_out(const TierPlan& plan, const BoundWeights& bound, uint6
   return slots;
 }
 
-// Tier B tensors live in pinned memory: the streamer copies them from there every pass.
+// Tier B tensors live in pinned memory: the streamer copies them from there every pass. Tier D
+// ones too, their views bound there for the CPU.
 void place_pinned_tier(PlacedWeights& placed, const TierPlan& plan, const BoundWeights& bound, Loader& loader,
                        std::vector<const uint8_t*>& pinned_home) {
+  const auto pinned = [&](size_t i) { return plan.tensors[i].tier == Tier::B || plan.tensors[i].tier == Tier::D; };
   uint64_t bytes = 0;
   for (size_t i = 0; i < bound.tensors.size(); ++i) {
-    if (home_of(plan.tensors[i]) == Home::Streamed && plan.tensors[i].tier == Tier::B) {
-      bytes += align_up(bound.tensors[i].info->bytes, kTensorAlignment);
-    }
+    if (home_of(plan.tensors[i]) != Home::Host && pinned(i)) bytes += align_up(bound.tensors[i].info->bytes, kTensorAlignment);
   }
   uint8_t* base = bytes ? placed.own_pinned(bytes) : nullptr;
   uint64_t offset = 0;
   for (size_t i = 0; i < bound.tensors.size(); ++i) {
-    if (home_of(plan.tensors[i]) != Home::Streamed || plan.tensors[i].tier != Tier::B) continue;
+    if (home_of(plan.tensors[i]) == Home::Host || !pinned(i)) continue;
     loader.to_host(base + offset, *bound.tensors[i].info);
     pinned_home[i] = base + offset;
+    if (plan.tensors[i].tier == Tier::D) bound.tensors[i].view(placed.views()).data = base + offset;
     offset += align_up(bound.tensors[i].info->bytes, kTensorAlignment);
   }
 }

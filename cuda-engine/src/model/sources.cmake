@@ -6,7 +6,9 @@ set(NT_MODEL_SOURCES
   plan_input.cc
   placed_weights.cc
   streamed_weights.cc
+  dual_pass.cc
   measured_links.cc
+  calibration.cc
   model.cc
 )
 set(NT_MODEL_TEST_SOURCES
@@ -17,5 +19,7 @@ set(NT_MODEL_TEST_SOURCES
   test/model/kv_pool_test.cc
   test/model/batched_generation_test.cc
   test/model/tiered_model_test.cc
+  test/model/dual_pass_test.cc
+  test/model/calibration_test.cc
   test/model/image_model_test.cc
 )

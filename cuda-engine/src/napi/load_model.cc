@@ -118,6 +118,15 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   const Napi::Value buffered = options.Get("allowBufferedIo");
   m.allow_buffered_io = buffered.IsBoolean() && buffered.As<Napi::Boolean>().Value();
   m.kv_size = int_option(env, options, "kvSize", 0);
+  const std::string dual = string_option(env, options, "dualPath", "off");
+  if (dual != "off" && dual != "auto" && dual != "on") {
+    throw engine_error_to_js(env, NT_E_BAD_REQUEST, "dualPath must be auto, on or off, not '" + dual + "'");
+  }
+  m.dual_path = dual == "on" ? DualPathMode::On : dual == "auto" ? DualPathMode::Auto : DualPathMode::Off;
+  m.dual_pattern = string_option(env, options, "dualPattern", "");
+  m.calibration_cache = string_option(env, options, "calibrationCache", "");
+  const Napi::Value recalibrate = options.Get("recalibrate");
+  m.recalibrate = recalibrate.IsBoolean() && recalibrate.As<Napi::Boolean>().Value();
   m.n_sequences = loop.max_sequences;  // the default KV pool holds a full context for each
   m.n_batch = loop.n_batch;
   return m;

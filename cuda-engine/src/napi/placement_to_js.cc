@@ -13,6 +13,29 @@ Napi::Object tier_bytes_to_js(Napi::Env env, const TierBytes& b) {
   o.Set("a", static_cast<double>(b.a));
   o.Set("b", static_cast<double>(b.b));
   o.Set("c", static_cast<double>(b.c));
+  o.Set("d", static_cast<double>(b.d));
+  return o;
+}
+
+// NativeDualPath: the split, the calibration and the prediction.
+Napi::Object dual_path_to_js(Napi::Env env, const TierPlan& p) {
+  const CpuRates& r = p.cpu_rates;
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("cpuGBps", r.cpu_gbps);
+  c.Set("cpuBatchGBps", r.cpu_batch_gbps);
+  c.Set("cpuBatch", r.batch);
+  c.Set("h2dTogetherGBps", r.h2d_together_gbps);
+  c.Set("cpuTogetherGBps", r.cpu_together_gbps);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("mode", dual_path_mode_name(p.dual_mode));
+  o.Set("layers", p.layer_pattern);
+  o.Set("cpuBytes", static_cast<double>(p.totals.d));
+  o.Set("switches", p.switches);
+  o.Set("batch", p.dual_batch);
+  o.Set("calibration", c);
+  o.Set("dualBoundGBps", p.dual_bound_gbps());
+  o.Set("predictedPassMs", p.pass.ms());
+  o.Set("streamingPassMs", p.streaming_ms);
   return o;
 }
 
@@ -60,6 +83,7 @@ Napi::Object placement_to_js(Napi::Env env, const Model& model) {
   o.Set("boundTokS", p.bound_tok_s);
   o.Set("directIo", model.direct_io());
   o.Set("text", model.plan_text());
+  if (p.dual_mode != DualPathMode::Off || model.runs_segments()) o.Set("dualPath", dual_path_to_js(env, p));
   return o;
 }
 

@@ -3,11 +3,13 @@
 set(NT_STREAM_SOURCES
   weight_streamer.cc
   measure_links.cc
+  measure_dual.cc
 )
 set(NT_STREAM_TEST_SOURCES
   test/stream/stream_test_file.cc
   test/stream/direct_reader_test.cc
   test/stream/weight_streamer_test.cc
   test/stream/measure_links_test.cc
+  test/stream/measure_dual_test.cc
   test/stream/cuda_stream_device_test.cc  # empty without the CUDA backend
 )

@@ -20,6 +20,7 @@
 
 #include "core/bytes_text.h"
 #include "core/engine_error.h"
+#include "tier/dual_split.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
@@ -67,6 +68,13 @@ void check_input(const TierPlanInput& in) {
   if (!positive(in.links.vram_gbps) || !positive(in.links.h2d_gbps) ||
       !positive(in.links.storage_gbps)) {
     throw EngineError(NT_E_BAD_REQUEST, "link speeds must be positive GB/s");
+  }
+  const std::string& pattern = in.dual.pattern;
+  if (!pattern.empty() && pattern.find_first_not_of("GC") != std::string::npos) {
+    throw EngineError(NT_E_BAD_REQUEST, "a dual-path layer pattern holds only G and C, not '" + pattern + "'");
+  }
+  if (pattern.empty() && in.dual.mode != DualPathMode::Off && !positive(in.dual.rates.cpu_gbps)) {
+    throw EngineError(NT_E_BAD_REQUEST, "the dual path needs the CPU's measured product rate");
   }
 }
 
@@ -128,7 +136,7 @@ Shape make_shape(const TierPlanInput& in) {
 std::vector<uint64_t> streamed_per_group(const Shape& s, const Tiers& tiers, Tier to) {
   std::vector<uint64_t> bytes(s.groups.size(), 0);
   for (size_t u = 0; u < s.units.size(); ++u) {
-    if (tiers[u] > to) bytes[s.units[u].group] += s.units[u].bytes;
+    if (tiers[u] > to && tiers[u] != Tier::D) bytes[s.units[u].group] += s.units[u].bytes;
   }
   return bytes;
 }
@@ -179,14 +187,8 @@ std::vector<uint64_t> slot_caps(const Shape& s, const Tiers& tiers, Tier to) {
   return {caps.begin(), caps.end()};
 }
 
-double link_ms(uint64_t bytes, double gbps) { return static_cast<double>(bytes) / (gbps * 1e6); }
-
 PassTime pass_time(const TierBytes& b, const LinkSpeeds& links) {
-  PassTime t;
-  t.vram_ms = link_ms(b.a + b.b + b.c, links.vram_gbps);
-  t.h2d_ms = link_ms(b.b + b.c, links.h2d_gbps);
-  t.storage_ms = link_ms(b.c, links.storage_gbps);
-  return t;
+  return dual_pass_time(b, 0, DualPathInput{}, links);
 }
 
 TierBytes per_pass_totals(const Shape& s, const Tiers& tiers) {
@@ -280,18 +282,76 @@ Tiers choose_tiers(const TierPlanInput& in, const Shape& s) {
   return best;
 }
 
-std::vector<PlanRow> make_rows(const Shape& s, const Tiers& tiers, const LinkSpeeds& links) {
+std::vector<PlanRow> make_rows(const Shape& s, const Tiers& tiers, const TierPlanInput& in) {
   std::vector<PlanRow> rows(s.groups.size());
   for (size_t g = 0; g < s.groups.size(); ++g) {
     rows[g].name = s.groups[g].name;
     rows[g].layer = s.groups[g].layer;
   }
   for (size_t u = 0; u < s.units.size(); ++u) rows[s.units[u].group].bytes.add(tiers[u], s.units[u].bytes);
-  for (PlanRow& row : rows) row.time = pass_time(row.bytes, links);
+  for (PlanRow& row : rows) row.time = dual_pass_time(row.bytes, 0, in.dual, in.links);
   return rows;
 }
 
-TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
+// Per layer (index = layer) the bytes the A/B/C choice placed, and the per-pass bytes outside
+// the layers.
+std::vector<TierBytes> layer_bytes(const Shape& s, const Tiers& tiers, TierBytes& rest) {
+  std::vector<TierBytes> layers;
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    const int32_t layer = s.groups[s.units[u].group].layer;
+    if (layer < 0) {
+      rest.add(tiers[u], s.units[u].bytes);
+      continue;
+    }
+    if (layers.size() <= static_cast<size_t>(layer)) layers.resize(static_cast<size_t>(layer) + 1);
+    layers[static_cast<size_t>(layer)].add(tiers[u], s.units[u].bytes);
+  }
+  return layers;
+}
+
+// Moves the blocks the CPU computes to tier D: the forced pattern's, or the cost model's choice.
+// A forced block that was not in pinned RAM must fit what the pinned budget has left.
+void assign_dual(const TierPlanInput& in, const Shape& s, Tiers& tiers) {
+  TierBytes rest;
+  const std::vector<TierBytes> layers = layer_bytes(s, tiers, rest);
+  std::vector<bool> cpu;
+  if (in.dual.pattern.empty()) {
+    cpu = choose_dual_split(layers, rest, in.dual, in.links);
+  } else if (in.dual.pattern.size() != layers.size()) {
+    throw EngineError(NT_E_BAD_REQUEST, "the dual-path layer pattern has " + std::to_string(in.dual.pattern.size()) +
+                                            " letters for " + std::to_string(layers.size()) + " layers");
+  } else {
+    for (char c : in.dual.pattern) cpu.push_back(c == 'C');
+  }
+  uint64_t pinned_more = 0;
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    const int32_t layer = s.groups[s.units[u].group].layer;
+    if (layer < 0 || !cpu[static_cast<size_t>(layer)]) continue;
+    if (tiers[u] != Tier::B) pinned_more += s.units[u].bytes;
+    tiers[u] = Tier::D;
+  }
+  const uint64_t b = per_pass_totals(s, tiers).b + per_pass_totals(s, tiers).d + s.host_only_bytes;
+  const uint64_t staging = static_cast<uint64_t>(in.staging_slots) * (largest_streamed(s, tiers, Tier::B).first +
+                                                                      in.slot_slack_bytes);
+  if (pinned_more > 0 && b + staging > in.pinned_budget) {
+    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) + " is too small for the forced tier-D blocks (" +
+                  bytes_text(b) + " in pinned RAM with tier B and the host-resident tensors)");
+  }
+}
+
+std::string pattern_of(const Shape& s, const Tiers& tiers) {
+  std::string pattern;
+  for (const Group& g : s.groups) {
+    if (g.layer >= 0) pattern += 'G';
+  }
+  for (size_t u = 0; u < s.units.size(); ++u) {
+    const int32_t layer = s.groups[s.units[u].group].layer;
+    if (layer >= 0 && tiers[u] == Tier::D) pattern[static_cast<size_t>(layer)] = 'C';
+  }
+  return pattern;
+}
+
+TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers, double streaming_ms) {
   TierPlan plan;
   for (const TierTensor& t : in.tensors) plan.tensors.push_back({t.name, t.layer, t.bytes, t.per_pass, Tier::B});
   for (size_t u = 0; u < s.units.size(); ++u) {
@@ -299,9 +359,9 @@ TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) 
   }
   for (const TensorPlacement& t : plan.tensors) plan.totals.add(t.tier, t.bytes);
   const TierBytes per_pass = per_pass_totals(s, tiers);
-  plan.rows = make_rows(s, tiers, in.links);
+  plan.rows = make_rows(s, tiers, in);
   plan.host_only_bytes = s.host_only_bytes;
-  plan.streamed_bytes = per_pass.b + per_pass.c;
+  plan.streamed_bytes = per_pass.b + per_pass.c;  // tier D crosses no link: the CPU reads it in place
   plan.kv_bytes = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
   plan.activation_bytes = in.activation_bytes;
   plan.staging_slots = in.staging_slots;
@@ -311,22 +371,46 @@ TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) 
   plan.pinned_budget = in.pinned_budget;
   const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
   plan.vram_used = plan.kv_bytes + plan.activation_bytes + slots * plan.vram_slot_bytes + per_pass.a;
-  plan.pinned_used = plan.totals.b + slots * plan.pinned_slot_bytes;
+  plan.pinned_used = plan.totals.b + plan.totals.d + slots * plan.pinned_slot_bytes;
   plan.links = in.links;
-  plan.pass = pass_time(per_pass, in.links);
+  plan.dual_mode = in.dual.mode;
+  plan.layer_pattern = pattern_of(s, tiers);
+  plan.cpu_rates = in.dual.rates;
+  plan.dual_batch = std::max(1, in.dual.batch);
+  std::vector<bool> cpu;
+  for (char c : plan.layer_pattern) cpu.push_back(c == 'C');
+  plan.switches = per_pass.d > 0 ? count_switches(cpu) : 0;
+  plan.pass = dual_pass_time(per_pass, plan.switches, in.dual, in.links);
+  plan.streaming_ms = streaming_ms;
   plan.bound_tok_s = plan.pass.ms() > 0 ? 1000.0 / plan.pass.ms() : 0.0;
   return plan;
 }
 
 }  // namespace
 
-const char* tier_name(Tier tier) { return tier == Tier::A ? "A" : tier == Tier::B ? "B" : "C"; }
-
-void TierBytes::add(Tier tier, uint64_t bytes) {
-  (tier == Tier::A ? a : tier == Tier::B ? b : c) += bytes;
+const char* tier_name(Tier tier) {
+  static const char* const names[] = {"A", "B", "C", "D"};
+  return names[static_cast<size_t>(tier)];
 }
 
-double PassTime::ms() const { return std::max({vram_ms, h2d_ms, storage_ms}); }
+const char* dual_path_mode_name(DualPathMode mode) {
+  return mode == DualPathMode::Off ? "off" : mode == DualPathMode::Auto ? "auto" : "on";
+}
+
+uint64_t TierBytes::of(Tier tier) const {
+  return tier == Tier::A ? a : tier == Tier::B ? b : tier == Tier::C ? c : d;
+}
+
+void TierBytes::add(Tier tier, uint64_t bytes) {
+  (tier == Tier::A ? a : tier == Tier::B ? b : tier == Tier::C ? c : d) += bytes;
+}
+
+double PassTime::ms() const { return std::max({vram_ms + cpu_ms + switch_ms, h2d_ms, storage_ms}); }
+
+double TierPlan::dual_bound_gbps() const {
+  if (!(cpu_rates.h2d_together_gbps > 0) || !(cpu_rates.cpu_together_gbps > 0)) return 0;
+  return cpu_rates.h2d_together_gbps + cpu_rates.cpu_together_gbps;
+}
 
 uint64_t TierPlan::staging_bytes() const {
   return static_cast<uint64_t>(staging_slots) * (vram_slot_bytes + pinned_slot_bytes);
@@ -335,7 +419,10 @@ uint64_t TierPlan::staging_bytes() const {
 TierPlan plan_tiers(const TierPlanInput& input) {
   check_input(input);
   const Shape shape = make_shape(input);
-  return make_plan(input, shape, choose_tiers(input, shape));
+  Tiers tiers = choose_tiers(input, shape);
+  const double streaming_ms = pass_time(per_pass_totals(shape, tiers), input.links).ms();
+  assign_dual(input, shape, tiers);
+  return make_plan(input, shape, tiers, streaming_ms);
 }
 
 }  // namespace nt

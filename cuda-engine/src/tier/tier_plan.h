@@ -1,5 +1,6 @@
 // The tier planner of DESIGN §2: which tensors stay in VRAM (A), which live in pinned host RAM
-// and are copied to the GPU every pass (B), and which are read from storage every pass (C).
+// and are copied to the GPU every pass (B), which are read from storage every pass (C), and
+// which blocks live in pinned host RAM and are computed there by the CPU (D, the dual path).
 // The planner only decides; it does no I/O and allocates nothing. The streamer moves the bytes
 // and the forward pass computes (STYLE.md).
 //
@@ -15,6 +16,18 @@
 // B and C share the PCIe link, which a per-tier sum would miss. Per-layer rows use the same
 // formula over the layer's own bytes; the pass total is the max over the summed link times, not
 // the sum of the rows (stages overlap). The bound of DESIGN §3 is tok/s ≤ 1000 / pass ms.
+//
+// The dual path (tier D): a non-resident block may instead be computed by the CPU backend from
+// its pinned copy. A pass is sequential through its layers, so the CPU's time adds to the compute
+// chain, but the link keeps copying the next GPU blocks meanwhile (the ring runs ahead):
+//   cpu_ms     = bytes in D × t_cpu(batch)       (t_cpu: seconds per weight byte of the CPU's
+//                                                products, measured at batch 1 and at a larger
+//                                                batch, linear in between and beyond)
+//   switch_ms  = switches × the cost of one      (activations cross PCIe, the GPU stream syncs)
+//   pass ms    = max(vram_ms + cpu_ms + switch_ms, h2d_ms, storage_ms)
+// With D non-empty both sides read DRAM at once, so h2d_ms and cpu_ms use the rates measured
+// together (DRAM contention). Best case: streamed bytes / (B_h2d + B_cpu). At large batches the
+// CPU's compute, not its bandwidth, binds: t_cpu grows and the split falls back to no D.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +36,9 @@
 
 namespace nt {
 
-enum class Tier : uint8_t { A, B, C };
+enum class Tier : uint8_t { A, B, C, D };
 
-const char* tier_name(Tier tier);  // "A", "B", "C"
+const char* tier_name(Tier tier);  // "A", "B", "C", "D"
 
 // One tensor of the model as the planner sees it.
 struct TierTensor {
@@ -44,6 +57,33 @@ struct LinkSpeeds {
   double storage_gbps = 0;  // O_DIRECT read into pinned memory
 };
 
+// What the dual path was asked for: never, when the planner predicts it pays, or always (the
+// best split that has at least one CPU block, for measuring it).
+enum class DualPathMode : uint8_t { Off, Auto, On };
+
+const char* dual_path_mode_name(DualPathMode mode);  // "off", "auto", "on"
+
+// The dual path's calibration (stream/measure_dual.h), in GB/s of weight bytes the CPU backend's
+// products read, and of H2D copies. 0: not measured.
+struct CpuRates {
+  double cpu_gbps = 0;           // CPU products at batch 1, alone
+  double cpu_batch_gbps = 0;     // at `batch` tokens per pass, alone
+  int32_t batch = 0;             // > 1 when cpu_batch_gbps was measured
+  double h2d_together_gbps = 0;  // H2D copies while the CPU computes
+  double cpu_together_gbps = 0;  // the CPU's batch-1 products while copies run
+};
+
+struct DualPathInput {
+  DualPathMode mode = DualPathMode::Off;
+  CpuRates rates;
+  int32_t batch = 1;        // tokens per pass the split is chosen for (the decode batch)
+  double switch_ms = 0.05;  // one G↔C switch: a stream sync and two copies of kilobytes
+  // Forced split, one character per layer: 'G' (the compute device) or 'C' (the CPU, tier D).
+  // Empty: the planner chooses. For tests and benches: every layer marked C becomes tier D
+  // whatever it would have been, within the pinned budget.
+  std::string pattern;
+};
+
 // The staging ring's least size: one buffer being read, one being copied, one being computed on
 // (DESIGN §2). The one place the engine checks it is the planner (check_input in plan_tiers.cc).
 constexpr int32_t kMinStagingSlots = 3;
@@ -58,17 +98,20 @@ struct TierPlanInput {
   int32_t staging_slots = kMinStagingSlots;  // N >= kMinStagingSlots: the ring of DESIGN §2
   uint64_t slot_slack_bytes = 0;       // per slot, taken off both budgets beyond its group bytes
   LinkSpeeds links;
+  DualPathInput dual;
 };
 
 struct TierBytes {
-  uint64_t a = 0, b = 0, c = 0;
-  uint64_t of(Tier tier) const { return tier == Tier::A ? a : tier == Tier::B ? b : c; }
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  uint64_t of(Tier tier) const;
   void add(Tier tier, uint64_t bytes);
 };
 
-// Milliseconds per pass on each link; the pass takes the slowest (the stages overlap).
+// Milliseconds per pass on each link; the pass takes the slowest (the stages overlap). The CPU's
+// share and the switches add to the compute chain (the layers run one after another).
 struct PassTime {
   double vram_ms = 0, h2d_ms = 0, storage_ms = 0;
+  double cpu_ms = 0, switch_ms = 0;
   double ms() const;
 };
 
@@ -110,11 +153,23 @@ struct TierPlan {
   LinkSpeeds links;
   PassTime pass;             // the whole pass
   double bound_tok_s = 0;    // 1000 / pass.ms(); 0 when the plan has no per-pass bytes
+
+  // The dual path: who computes each layer ('G' the compute device, 'C' the CPU: tier D), the
+  // rates and batch the split was chosen with, its switches, and the pass without any tier D.
+  DualPathMode dual_mode = DualPathMode::Off;
+  std::string layer_pattern;  // one character per layer; all 'G' without tier D
+  CpuRates cpu_rates;
+  int32_t dual_batch = 1;
+  int32_t switches = 0;
+  double streaming_ms = 0;    // the same plan with every D block streamed (tier B) instead
+  bool has_cpu_layers() const { return totals.d > 0; }
+  double dual_bound_gbps() const;  // B_h2d + B_cpu measured together; 0 when unmeasured
 };
 
 // Chooses a tier per tensor. Throws EngineError NT_E_OUT_OF_MEMORY naming what does not fit
 // when even the mandatory items (KV cache, activations, staging, host-only tensors) exceed a
-// budget, and NT_E_BAD_REQUEST for impossible inputs (fewer than 3 slots, a link speed <= 0).
+// budget, and NT_E_BAD_REQUEST for impossible inputs (fewer than 3 slots, a link speed <= 0, a
+// dual-path pattern that is not one G or C per layer, a dual path without measured rates).
 TierPlan plan_tiers(const TierPlanInput& input);
 
 // The plan as a table: one row per non-layer tensor and per layer (tier mix, bytes per tier,

@@ -1,0 +1,40 @@
+// The dual path's calibration at load (stream/measure_dual.h over the CPU backend's own
+// products), cached per machine in a file so that a load pays for it once: keyed by the CPU
+// model, the thread count, the compute device and the weight type measured. The file is the
+// daemon's state (ntd passes <stateDir>/cache/calibration.tsv); `recalibrate` measures again and
+// replaces the entry. Without a file the figures are kept for the process only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "backend/stream_device.h"
+#include "tier/tier_plan.h"
+
+namespace nt {
+
+struct CalibrationKey {
+  std::string cpu_model;  // /proc/cpuinfo's "model name"
+  int32_t threads = 0;
+  std::string device;     // "cpu", or "cuda <device name>"
+  std::string type;       // the weight type measured ("q4_K")
+  std::string text() const;  // one line, tabs between the parts
+};
+
+// The CPU's model name, as /proc/cpuinfo says it ("unknown" where it does not).
+std::string cpu_model_name();
+
+// The cached entry for `key` in `path`, if any. A missing or unreadable file is no entry; a
+// malformed line is skipped (the cache is a cache: measuring again is always correct).
+bool read_calibration(const std::string& path, const CalibrationKey& key, CpuRates& rates);
+
+// Writes `rates` for `key` into `path`, keeping the other keys' lines (write to a temporary file,
+// then rename). Throws EngineError NT_E_IO naming the path when it cannot be written.
+void write_calibration(const std::string& path, const CalibrationKey& key, const CpuRates& rates);
+
+// The rates for this machine: from the cache unless `recalibrate`, else measured with a weight
+// matrix of `type` (a GgmlType id, 4096 columns: every block size divides it) in pinned memory, at `threads` CPU threads.
+CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, uint32_t type,
+                        const std::string& cache_path, bool recalibrate);
+
+}  // namespace nt

@@ -1,0 +1,105 @@
+// The dual path's calibration cache (model/calibration.h): entries round-trip per key, other keys'
+// lines survive a rewrite, a malformed line or a missing file is no entry, an unwritable path is
+// NT_E_IO; and a load with the dual path measures the CPU and writes the cache.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/engine_error.h"
+#include "gguf/ggml_type.h"
+#include "model/calibration.h"
+#include "model/model.h"
+#include "model/stories_model.h"
+#include "test_data.h"
+
+namespace nt {
+
+namespace {
+
+CpuRates rates(double base) {
+  CpuRates r;
+  r.cpu_gbps = base;
+  r.cpu_batch_gbps = base / 4;
+  r.batch = 8;
+  r.h2d_together_gbps = base / 2;
+  r.cpu_together_gbps = base / 3;
+  return r;
+}
+
+void expect_rates(const CpuRates& got, const CpuRates& want) {
+  EXPECT_NEAR(got.cpu_gbps, want.cpu_gbps, 1e-3);
+  EXPECT_NEAR(got.cpu_batch_gbps, want.cpu_batch_gbps, 1e-3);
+  EXPECT_EQ(got.batch, want.batch);
+  EXPECT_NEAR(got.h2d_together_gbps, want.h2d_together_gbps, 1e-3);
+  EXPECT_NEAR(got.cpu_together_gbps, want.cpu_together_gbps, 1e-3);
+}
+
+std::string temp_file(const std::string& name) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::filesystem::remove(path);
+  return path;
+}
+
+}  // namespace
+
+TEST(CalibrationCache, EntriesRoundTripPerKeyAndSurviveOtherKeysRewrites) {
+  const std::string path = temp_file("calibration-roundtrip.tsv");
+  const CalibrationKey a{"Some CPU\twith a tab", 16, "cuda NVIDIA H100", "q4_K"};
+  const CalibrationKey b{"Some CPU\twith a tab", 8, "cuda NVIDIA H100", "q4_K"};
+  CpuRates got;
+  EXPECT_FALSE(read_calibration(path, a, got));  // no file: no entry
+  write_calibration(path, a, rates(60));
+  write_calibration(path, b, rates(30));
+  ASSERT_TRUE(read_calibration(path, a, got));
+  expect_rates(got, rates(60));
+  write_calibration(path, a, rates(90));  // replaces a's line, keeps b's
+  ASSERT_TRUE(read_calibration(path, a, got));
+  expect_rates(got, rates(90));
+  ASSERT_TRUE(read_calibration(path, b, got));
+  expect_rates(got, rates(30));
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 2);
+  EXPECT_FALSE(read_calibration(path, CalibrationKey{"other", 16, "cpu", "f32"}, got));
+}
+
+TEST(CalibrationCache, AMalformedLineIsNoEntry) {
+  const std::string path = temp_file("calibration-malformed.tsv");
+  const CalibrationKey key{"cpu", 2, "cpu", "f32"};
+  std::ofstream(path) << key.text() << "\tnot numbers\n" << key.text() << "\t0\t0\t0\t0\t0\n";
+  CpuRates got;
+  EXPECT_FALSE(read_calibration(path, key, got));  // words, then a zero B_cpu the planner cannot use
+}
+
+TEST(CalibrationCache, AnUnwritablePathIsAnIoError) {
+  try {
+    write_calibration("/nonexistent-dir/calibration.tsv", CalibrationKey{"cpu", 1, "cpu", "f32"}, rates(1));
+    FAIL() << "wrote into a missing directory";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_IO");
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/calibration.tsv"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CalibrationCache, ALoadWithTheDualPathMeasuresTheCpuAndCachesIt) {
+  REQUIRE_TEST_DATA();
+  const std::string path = temp_file("calibration-load.tsv");
+  ModelOptions o = test::cpu_options(-1, -1);
+  o.dual_path = DualPathMode::Auto;
+  o.calibration_cache = path;
+  o.recalibrate = true;  // another test of this process may have measured already
+  auto m = Model::load(test::stories_path(), o, nullptr);
+  const CpuRates& r = m->plan().cpu_rates;  // stories260K is F32 throughout
+  EXPECT_GT(r.cpu_gbps, 0);
+  EXPECT_GT(r.cpu_batch_gbps, 0);
+  EXPECT_GT(r.h2d_together_gbps, 0);
+  EXPECT_GT(r.cpu_together_gbps, 0);
+  CpuRates cached;
+  ASSERT_TRUE(read_calibration(path, CalibrationKey{cpu_model_name(), 2, "cpu", ggml_type_name(static_cast<uint32_t>(GgmlType::F32))}, cached)) << path;
+  expect_rates(cached, r);
+  EXPECT_NE(m->plan_text().find("dual path auto"), std::string::npos) << m->plan_text();
+}
+
+}  // namespace nt

@@ -1,0 +1,169 @@
+// The dual path's execution (model/dual_pass.h) on the CPU-only build: the "device" layers run on
+// the CPU backend through the same segment scheduling as on a GPU, so every split is forced here
+// and must give the plain run's logits exactly — both sides compute the same products on the same
+// bytes, and only the residual stream crosses between them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/engine_error.h"
+#include "model/dual_pass.h"
+#include "model/model.h"
+#include "model/plan_input.h"
+#include "model/stories_model.h"
+#include "test_data.h"
+
+namespace nt {
+
+namespace {
+
+using test::stories_path;
+
+std::unique_ptr<Model> load(const std::string& pattern, int64_t vram = -1, int64_t pinned = -1) {
+  ModelOptions o = test::cpu_options(vram, pinned);
+  o.dual_pattern = pattern;
+  return Model::load(stories_path(), o, nullptr);
+}
+
+void expect_same(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << what << ": logit " << i;
+}
+
+class DualPassModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_TEST_DATA();
+    plain_ = load("");
+    ASSERT_EQ(plain_->hparams().n_layer, 5);
+    tokens_ = plain_->tokenizer().encode("Once upon a time, there was a little girl named Lily.", true, false);
+    prefill_ = plain_->evaluate(tokens_, 7);
+    decode_ = plain_->evaluate(tokens_, 1);
+  }
+  std::unique_ptr<Model> plain_;
+  std::vector<TokenId> tokens_;
+  std::vector<float> prefill_, decode_;
+};
+
+}  // namespace
+
+TEST(DualSegments, RunsOfLettersThenTheHeadOnTheDevice) {
+  const auto s = dual_segments("GGCGC");
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_FALSE(s[0].first);
+  EXPECT_EQ(s[0].second.first, 0);
+  EXPECT_EQ(s[0].second.last, 2);
+  EXPECT_TRUE(s[1].first);
+  EXPECT_EQ(s[1].second.first, 2);
+  EXPECT_EQ(s[1].second.last, 3);
+  EXPECT_TRUE(s[3].first);
+  EXPECT_FALSE(s[3].second.head);
+  EXPECT_FALSE(s[4].first);
+  EXPECT_EQ(s[4].second.first, 5);
+  EXPECT_EQ(s[4].second.last, 5);
+  EXPECT_TRUE(s[4].second.head);
+  const auto g = dual_segments("GGG");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_TRUE(g[0].second.head);
+  EXPECT_EQ(g[0].second.last, 3);
+}
+
+TEST_F(DualPassModel, EverySplitGivesThePlainLogits) {
+  for (const std::string pattern : {"GGGGG", "CCCCC", "GCGCG", "CGCGC", "CGGGG", "GGGGC", "CCGGC"}) {
+    auto m = load(pattern);
+    EXPECT_EQ(m->plan().layer_pattern, pattern);
+    EXPECT_EQ(m->plan().totals.d > 0, pattern.find('C') != std::string::npos) << pattern;
+    expect_same(m->evaluate(tokens_, 7), prefill_, pattern + " prefill");
+    expect_same(m->evaluate(tokens_, 1), decode_, pattern + " decode");
+  }
+}
+
+// The device layers streamed (tier B through the ring): tier-D blocks are in no stream group, so
+// the ring's cycle must skip them and still hand every G block its own bytes.
+TEST_F(DualPassModel, SplitsWithStreamedDeviceLayersGiveThePlainLogits) {
+  const TierPlan& p = plain_->plan();
+  uint64_t layer = 0;
+  for (const PlanRow& r : p.rows) {
+    if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
+  }
+  const uint64_t mandatory = p.kv_bytes + p.activation_bytes + 3 * kSlotSlackBytes;
+  for (const std::string pattern : {"GCGCG", "CGCGC", "CCCCG"}) {
+    auto m = load(pattern, static_cast<int64_t>(mandatory + 3 * layer), 256ll << 20);
+    ASSERT_GT(m->plan().streamed_bytes, 0u) << pattern;
+    expect_same(m->evaluate(tokens_, 7), prefill_, pattern + " streamed prefill");
+    expect_same(m->evaluate(tokens_, 1), decode_, pattern + " streamed decode");
+    EXPECT_GT(m->stream_stats().bytes_copied, 0u);
+  }
+}
+
+// Two sequences of different lengths in one pass, top candidates only: the same rows as plain.
+TEST_F(DualPassModel, BatchedSequencesAndTopCandidatesMatchThePlainRun) {
+  auto dual = load("CGCGC");
+  auto run = [&](Model& m) {
+    auto a = m.new_cache(), b = m.new_cache();
+    Batch batch;
+    for (int32_t i = 0; i < 6; ++i) batch.push_back({a.get(), tokens_[static_cast<size_t>(i)], i, i == 5});
+    for (int32_t i = 0; i < 3; ++i) batch.push_back({b.get(), tokens_[static_cast<size_t>(i) + 2], i, i == 2});
+    PassOutput out;
+    m.forward(batch, 8, out);
+    Batch next{{a.get(), tokens_[6], 6, true}, {b.get(), tokens_[7], 3, true}};
+    PassOutput out2;
+    m.forward(next, 8, out2);
+    out.rows.insert(out.rows.end(), out2.rows.begin(), out2.rows.end());
+    return out.rows;
+  };
+  const auto want = run(*plain_), got = run(*dual);
+  ASSERT_EQ(got.size(), 4u);
+  ASSERT_EQ(want.size(), 4u);
+  for (size_t r = 0; r < want.size(); ++r) {
+    EXPECT_EQ(got[r].log_sum_exp, want[r].log_sum_exp) << r;
+    ASSERT_EQ(got[r].top.size(), want[r].top.size());
+    for (size_t k = 0; k < want[r].top.size(); ++k) {
+      EXPECT_EQ(got[r].top[k].id, want[r].top[k].id) << r << "/" << k;
+      EXPECT_EQ(got[r].top[k].logit, want[r].top[k].logit) << r << "/" << k;
+    }
+  }
+}
+
+// Each layer's keys and values are written where the backend computing it reads them: the CPU's
+// layers into the cache's host part, the device's into the cache itself (on this CPU-only build
+// both are host memory, so only this check, not the logits, would see them swapped).
+TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
+  auto m = load("GCGCG");
+  auto cache = m->new_cache();
+  ASSERT_NE(cache->cpu_part(), nullptr);
+  PassOutput out;
+  m->forward(Batch{{cache.get(), tokens_[0], 0, true}}, 1, out);
+  const auto written = [&](KvCache& c, int32_t layer) {
+    const int64_t n = c.stride();
+    const float* k = c.k(layer, 0);
+    const float* v = c.v(layer, 0);
+    return std::any_of(k, k + n, [](float x) { return x != 0; }) && std::any_of(v, v + n, [](float x) { return x != 0; });
+  };
+  for (int32_t layer = 0; layer < 5; ++layer) {
+    const bool cpu = layer % 2 == 1;
+    EXPECT_EQ(written(*cache->cpu_part(), layer), cpu) << layer;
+    EXPECT_EQ(written(*cache, layer), !cpu) << layer;
+  }
+  EXPECT_EQ(load("")->new_cache()->cpu_part(), nullptr);  // no dual path: no host part
+}
+
+TEST_F(DualPassModel, ThePrintedPlanShowsTierD) {
+  auto m = load("GCGCG");
+  const std::string text = m->plan_text();
+  EXPECT_NE(text.find("dual path off: layers GCGCG"), std::string::npos) << text;
+  EXPECT_NE(text.find("tier D "), std::string::npos) << text;
+}
+
+TEST_F(DualPassModel, AMalformedPatternIsABadRequest) {
+  for (const std::string pattern : {"GCG", "GCGCGG", "GXGCG"}) {
+    try {
+      load(pattern);
+      ADD_FAILURE() << pattern << " was accepted";
+    } catch (const EngineError& e) {
+      EXPECT_EQ(e.code(), "NT_E_BAD_REQUEST") << e.what();
+    }
+  }
+}
+
+}  // namespace nt

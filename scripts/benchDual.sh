@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The dual path's GPU benchmarks (issue 13) in one command, for a machine with a GPU and the C++
+# bench built:
+#   scripts/benchDual.sh [MODELS_DIR]
+# generates (once) the 8B- and 70B-shape q4_k_m-like models of scripts/benchGpu.sh, then runs
+# nt-bench's tg test with the dual path off, on and auto:
+#   1. 70B, --vram-budget 24GiB, the rest pinned (the case of issue 13: ~17.5 GiB through PCIe per token)
+#   2. 8B, --vram-budget 3GiB, so that about half of it streams
+#   3. 8B fully resident with auto: the planner must choose no CPU layer (nothing streams)
+# Each run prints the plan (stderr: the layer pattern, the calibration, the predicted pass) and,
+# beside t/s, the link bound and the dual bound (B_h2d + B_cpu measured together) / bytes.
+# NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
+# bench; NT_BENCH_ARGS are added to every nt-bench call (e.g. --json, or -t 16).
+set -euo pipefail
+
+node=${NODE:-node}
+bench=${NT_BENCH:-cuda-engine/build-gpu/Release/nt-bench}
+models=${1:-/tmp/nt-bench-models}
+read -r -a extra <<< "${NT_BENCH_ARGS:-}"
+mkdir -p "$models"
+
+model() {
+  local file="$models/$1-q4_k_m.gguf"
+  if [[ ! -s $file ]]; then
+    echo "generating $file" >&2
+    "$node" dist/scripts/generateModel.js --shape "$1" --mix q4_k_m --out "$file" >&2
+  fi
+  echo "$file"
+}
+
+run() {
+  echo
+  echo "## $1"
+  shift
+  echo "\$ nt-bench $*"
+  "$bench" "$@" "${extra[@]}"
+}
+
+m8=$(model 8b)
+m70=$(model 70b)
+for mode in off on auto; do
+  run "1. 70B-shape q4_k_m, 24 GiB VRAM, the rest pinned, --dual-path $mode" \
+    -m "$m70" --backend cuda --vram-budget 24GiB -p 0 -n 32 -r 3 --dual-path "$mode"
+done
+for mode in off on auto; do
+  run "2. 8B-shape q4_k_m, 3 GiB VRAM, --dual-path $mode" \
+    -m "$m8" --backend cuda --vram-budget 3GiB -p 0 -n 64 -r 3 --dual-path "$mode"
+done
+run "3. 8B-shape q4_k_m, fully resident, --dual-path auto (expect no CPU layer)" \
+  -m "$m8" --backend cuda -p 512 -n 128 -r 3 --dual-path auto
