@@ -5,8 +5,8 @@
 # force all three tiers (A: VRAM — on the CPU backend a budgeted host region —, B: pinned RAM,
 # C: read from the file with O_DIRECT every pass), prints the placement, generates through it,
 # shows the per-stage timings, and stops ntd again. CUDA where a usable GPU exists, else the CPU
-# backend; the placement's first line says which, and why. With NT_TEST_DATA set it also runs
-# the trained TinyStories model, whose text reads as a story.
+# backend; the placement's first line says which, and why. With the test data there (README,
+# "Test data") it also runs the trained TinyStories model, whose text reads as a story.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +30,7 @@ echo "== ntctl run tiny-random (random weights: expect nonsense, the same whatev
 node dist/ctl/main.js run tiny-random "Once upon a time" -n 24 --temperature 0
 echo
 node dist/ctl/main.js status | grep -E "^(model|stages)"
-stories="${NT_TEST_DATA:-../shared/testdata}/stories260K.gguf"
+stories="${NT_TEST_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/ntransformer/testdata}/stories260K.gguf"
 if [[ -f "$stories" ]]; then
   echo
   echo "== ntctl run $stories (a trained 260K-parameter TinyStories model)"

@@ -24,11 +24,12 @@ cmake --build cuda-engine/build-fuzz --target fuzz_gguf -j "$(nproc)"
 corpus=cuda-engine/build-fuzz/corpus
 findings=cuda-engine/build-fuzz/findings
 mkdir -p "$corpus" "$findings"
-data=${NT_TEST_DATA:-../shared/testdata}
+# The test data, where the tests look for it (README, "Test data"), seeds the corpus.
+data=${NT_TEST_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/ntransformer/testdata}
 if compgen -G "$data/*.gguf" >/dev/null; then
   cp "$data"/*.gguf "$data"/vocab/*.gguf "$corpus"/
 elif [[ "${CI:-}" == "true" ]]; then
-  echo "fuzzGguf: no GGUF seeds in NT_TEST_DATA=$data" >&2
+  echo "fuzzGguf: no GGUF seeds in $data: run scripts/fetchTestData.sh, or set NT_TEST_DATA" >&2
   exit 1
 fi
 node dist/scripts/writeFuzzSeeds.js "$corpus"

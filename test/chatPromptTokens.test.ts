@@ -18,6 +18,7 @@ import { GgufWriter } from "../scripts/gguf/GgufWriter.js";
 import { syntheticSpmVocab } from "../scripts/gguf/syntheticSpmVocab.js";
 import { tokenizerMetadata, type TokenizerKind } from "../scripts/gguf/tokenizerMetadata.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 
 const scratch = await mkdtemp(join(tmpdir(), "chat-prompt-tokens-"));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -86,7 +87,7 @@ function specialIds(tokenizer: NativeTokenizer, ids: Iterable<number>): number[]
 for (const vocabulary of VOCABULARIES) {
   describe(`chat prompts with the ${vocabulary.name} vocabulary`, async () => {
     const path = await vocabulary.path();
-    const skip = path === undefined ? "needs NT_TEST_DATA" : false;
+    const skip = path === undefined ? testDataMissing() : false;
     const tokenizer = path === undefined ? undefined : await engine.loadTokenizer(path);
 
     for (const format of CHAT_FORMAT_IDS) {

@@ -13,6 +13,7 @@ import type { RandomLlamaOptions } from "../scripts/gguf/resolveLlamaModel.js";
 import { loadLlamaCppOracle } from "./oracle/loadLlamaCppOracle.js";
 import type { LlamaCppOracle } from "./oracle/llamaCppOracle.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 import { greedyTokens } from "./support/greedyTokens.js";
 import { logSoftmax } from "./support/logSoftmax.js";
 
@@ -109,7 +110,8 @@ async function generated(name: string, options: Partial<RandomLlamaOptions>): Pr
 describe("CPU engine = llama.cpp", { concurrency: 1 }, () => {
   it("on stories260K: the same log-probabilities (1e-4) and the same 32-token story", async (t) => {
     const path = findTestData("stories260K.gguf");
-    if (!oracle || !path) return t.skip("needs NT_TEST_DATA and the oracle (npm run oracle:install)");
+    if (!path) return t.skip(testDataMissing());
+    if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
     await compareWithLlamaCpp(path, 1e-4);
   });
 

@@ -9,6 +9,7 @@ import { GgufValue as gguf } from "../scripts/gguf/GgufValue.js";
 import { GgufWriter, type GgufWriterOptions } from "../scripts/gguf/GgufWriter.js";
 import { tensorByteSize } from "../scripts/gguf/tensorByteSize.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 import { parseGguf } from "./support/parseGguf.js";
 import { toGgufValue } from "./support/toGgufValue.js";
 
@@ -138,7 +139,7 @@ describe("GgufWriter layout", () => {
   for (const vocab of ["llama-spm", "gpt-2"]) {
     it(`byte-for-byte rewrites the vocab-only ggml-vocab-${vocab}.gguf (no trailing padding)`, async (t) => {
       const path = findTestData(`vocab/ggml-vocab-${vocab}.gguf`);
-      if (path === undefined) return t.skip("NT_TEST_DATA not set");
+      if (path === undefined) return t.skip(testDataMissing());
       const original = await readFile(path);
       const writer = new GgufWriter({ padVocabOnly: false });
       for (const [key, value] of parseGguf(original).metadata) writer.addMetadata(key, toGgufValue(value));
@@ -148,7 +149,7 @@ describe("GgufWriter layout", () => {
 
   it("byte-for-byte rewrites stories260K.gguf (alignment, padding, tensor offsets)", async (t) => {
     const path = findTestData("stories260K.gguf");
-    if (path === undefined) return t.skip("NT_TEST_DATA not set");
+    if (path === undefined) return t.skip(testDataMissing());
     const original = await readFile(path);
     const parsed = parseGguf(original);
     const writer = new GgufWriter();

@@ -6,6 +6,7 @@ import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttp
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 import { NtError } from "../protocol/NtError.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 
 /** Why the real engine cannot run here, or undefined when it can. */
 function engineMissing(): string | undefined {
@@ -18,7 +19,7 @@ function engineMissing(): string | undefined {
 
 // findTestData throws under CI=true when the file is missing: there, a missing data set fails.
 const stories = findTestData("stories260K.gguf");
-const skip = stories === undefined ? "stories260K.gguf not found ($NT_TEST_DATA unset)" : engineMissing();
+const skip = stories === undefined ? testDataMissing("stories260K.gguf") : engineMissing();
 
 describe("the HTTP API with the real engine and TinyStories 260K", { skip }, () => {
   let registry: ModelRegistry;

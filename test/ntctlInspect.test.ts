@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 
 const ntctl = fileURLToPath(new URL("../ctl/main.js", import.meta.url));
 const run = promisify(execFile);
@@ -37,7 +38,7 @@ async function exitCodeOf(args: string[]): Promise<{ code: number; stdout: strin
 describe("ntctl inspect", () => {
   it("describes stories260K: llama, 48 tensors, 5 blocks, embedding 64", async (t) => {
     const file = findTestData("stories260K.gguf");
-    if (!file) return t.skip("NT_TEST_DATA not set");
+    if (!file) return t.skip(testDataMissing());
     const r = await inspectJson(file);
     assert.equal(r.version, 3);
     assert.equal(r.architecture, "llama");
@@ -55,7 +56,7 @@ describe("ntctl inspect", () => {
   it("describes both vocabulary-only files", async (t) => {
     const spm = findTestData("vocab/ggml-vocab-llama-spm.gguf");
     const gpt2 = findTestData("vocab/ggml-vocab-gpt-2.gguf");
-    if (!spm || !gpt2) return t.skip("NT_TEST_DATA not set");
+    if (!spm || !gpt2) return t.skip(testDataMissing());
     const s = await inspectJson(spm);
     assert.deepEqual([s.tensors.length, s.tokenizer.model, s.tokenizer.vocabSize], [0, "llama", 32000]);
     const g = await inspectJson(gpt2);
@@ -64,7 +65,7 @@ describe("ntctl inspect", () => {
 
   it("prints a tensor table and totals for people", async (t) => {
     const file = findTestData("stories260K.gguf");
-    if (!file) return t.skip("NT_TEST_DATA not set");
+    if (!file) return t.skip(testDataMissing());
     const { stdout } = await run(process.execPath, [ntctl, "inspect", file]);
     assert.match(stdout, /^\s+token_embd\.weight\s+F32\s+64 x 512\s+14176\s+131072$/m);
     assert.match(stdout, /^\s+block_count\s+5$/m);

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import type { NtClient } from "../ctl/NtClient.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
 import { runNtctl } from "./support/runNtctl.js";
 import { waitForDaemon } from "./support/waitForDaemon.js";
@@ -53,7 +54,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
     await dir.remove();
   });
 
-  it("continues \"Once upon a time\" with stories260K greedily into a coherent story, BOS first", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
+  it("continues \"Once upon a time\" with stories260K greedily into a coherent story, BOS first", { skip: stories === undefined && testDataMissing("stories260K.gguf") }, async () => {
     const run = await runNtctl([...sock(), "run", stories!, "Once upon a time", "-n", "32", "--temperature", "0", "--json"]);
     assert.equal(run.code, 0, run.stderr + log);
     const output = JSON.parse(run.stdout) as { prompt_tokens: number[]; tokens: number[]; text: string; reason: string };
@@ -64,7 +65,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
     assert.match(output.text, /^, there was a little girl named Lily\. She loved to play/);
   });
 
-  it("streams the same text without --json, and the name works once loaded", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
+  it("streams the same text without --json, and the name works once loaded", { skip: stories === undefined && testDataMissing("stories260K.gguf") }, async () => {
     const run = await runNtctl([...sock(), "run", "stories260K", "Once upon a time", "-n", "12", "--temperature", "0"]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^, there was a little girl named Lily\.[^\n]*\n$/);
@@ -87,7 +88,7 @@ describe("ntctl against ntd with the real engine", { skip: missing }, () => {
     }
   });
 
-  it("refuses a prompt longer than the context with the engine's NT_E_BAD_REQUEST", { skip: stories === undefined && "stories260K.gguf not in $NT_TEST_DATA" }, async () => {
+  it("refuses a prompt longer than the context with the engine's NT_E_BAD_REQUEST", { skip: stories === undefined && testDataMissing("stories260K.gguf") }, async () => {
     const run = await runNtctl([...sock(), "run", stories!, "Once upon a time, ".repeat(500), "--json"]);
     assert.equal(run.code, 2, run.stderr);
     const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import type { TestContext } from "node:test";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 import type { LlamaCppOracle } from "./oracle/llamaCppOracle.js";
 import { loadLlamaCppOracle } from "./oracle/loadLlamaCppOracle.js";
 
@@ -45,7 +46,7 @@ describe("llama.cpp oracle", () => {
   for (const name of ["llama-spm", "gpt-2"]) {
     it(`tokenizes the ${name} test strings into exactly the ids llama.cpp's vectors list`, async (t) => {
       const vocab = findTestData(`vocab/ggml-vocab-${name}.gguf`);
-      if (!vocab) return t.skip("NT_TEST_DATA not set");
+      if (!vocab) return t.skip(testDataMissing());
       const o = await oracleOrSkip(t);
       if (!o) return;
       const vectors = readVectors(vocab);
@@ -58,7 +59,7 @@ describe("llama.cpp oracle", () => {
 
   it("adds BOS for llama-spm only with addSpecial, and reads <s> as BOS only with parseSpecial", async (t) => {
     const vocab = findTestData("vocab/ggml-vocab-llama-spm.gguf");
-    if (!vocab) return t.skip("NT_TEST_DATA not set");
+    if (!vocab) return t.skip(testDataMissing());
     const o = await oracleOrSkip(t);
     if (!o) return;
     assert.deepEqual(await o.tokenize(vocab, "Hello", { addSpecial: true }), [1, 15043]);
@@ -69,7 +70,7 @@ describe("llama.cpp oracle", () => {
 
   it("detokenizes gpt-2 ids back into the test strings, cleaning spaces before punctuation as llama.cpp does", async (t) => {
     const vocab = findTestData("vocab/ggml-vocab-gpt-2.gguf");
-    if (!vocab) return t.skip("NT_TEST_DATA not set");
+    if (!vocab) return t.skip(testDataMissing());
     const o = await oracleOrSkip(t);
     if (!o) return;
     // gpt-2 sets clean_up_tokenization_spaces, so llama_detokenize drops the space in " ?", " !",
@@ -82,7 +83,7 @@ describe("llama.cpp oracle", () => {
 
   it("continues 'Once upon a time' with stories260K greedily into the TinyStories opening", async (t) => {
     const model = findTestData("stories260K.gguf");
-    if (!model) return t.skip("NT_TEST_DATA not set");
+    if (!model) return t.skip(testDataMissing());
     const o = await oracleOrSkip(t);
     if (!o) return;
     const prompt = await o.tokenize(model, "Once upon a time", { addSpecial: true });
@@ -95,7 +96,7 @@ describe("llama.cpp oracle", () => {
 
   it("gives stories260K log-probabilities that are distributions whose argmax is the greedy token", async (t) => {
     const model = findTestData("stories260K.gguf");
-    if (!model) return t.skip("NT_TEST_DATA not set");
+    if (!model) return t.skip(testDataMissing());
     const o = await oracleOrSkip(t);
     if (!o) return;
     const prompt = await o.tokenize(model, "Once upon a time", { addSpecial: true });

@@ -13,6 +13,7 @@ import { tokenizerMetadata, type TokenizerKind } from "../scripts/gguf/tokenizer
 import { loadLlamaCppOracle } from "./oracle/loadLlamaCppOracle.js";
 import type { LlamaCppOracle } from "./oracle/llamaCppOracle.js";
 import { findTestData } from "./support/findTestData.js";
+import { testDataMissing } from "./support/testDataMissing.js";
 
 const TEXTS = [
   "",
@@ -81,7 +82,8 @@ describe("tokenizers = llama.cpp", { concurrency: 1 }, () => {
   for (const file of ["vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-gpt-2.gguf", "stories260K.gguf"]) {
     it(`tokenizes like llama.cpp with ${file}`, async (t) => {
       const path = findTestData(file);
-      if (!oracle || !path) return t.skip("needs NT_TEST_DATA and the oracle (npm run oracle:install)");
+      if (!path) return t.skip(testDataMissing());
+      if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
       await compareTokenization(path);
     });
   }

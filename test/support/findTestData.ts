@@ -1,16 +1,16 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { testDataDir } from "./testDataDir.js";
+import { testDataMissing } from "./testDataMissing.js";
 
 /**
- * The absolute path of `relative` inside $NT_TEST_DATA, or undefined when the data set is not
- * there (the test then skips). With CI=true a missing file is an error, not a skip (DESIGN §7).
+ * The absolute path of `relative` inside the test data folder (testDataDir), or undefined when it
+ * is not there: the test then skips with testDataMissing(). With CI=true a missing file is an
+ * error, not a skip, so CI cannot pass without the data.
  */
 export function findTestData(relative: string): string | undefined {
-  const root = process.env["NT_TEST_DATA"];
-  const path = root === undefined ? undefined : resolve(join(root, relative));
-  if (path !== undefined && existsSync(path)) return path;
-  if (process.env["CI"] === "true") {
-    throw new Error(`test data ${relative} not found (NT_TEST_DATA=${root ?? "unset"}); CI needs it`);
-  }
+  const path = resolve(join(testDataDir(), relative));
+  if (existsSync(path)) return path;
+  if (process.env["CI"] === "true") throw new Error(`${testDataMissing(relative)} (CI=true: no skip)`);
   return undefined;
 }
