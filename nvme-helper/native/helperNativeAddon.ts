@@ -22,6 +22,29 @@ export interface HelperNativeAddon {
   nvmeRead(handle: NvmeHandle, lba: number, buffer: Buffer, dmaOffset?: number): void;
   /** Deletes the I/O queues, shuts the controller down (CC.SHN) and closes VFIO. Idempotent. */
   nvmeClose(handle: NvmeHandle): void;
+  /**
+   * Starts the data-plane thread on the controller's I/O queue (native/dataplane.c): a sealed memfd
+   * of one ring page and `slotCount` × `slotBytes` staging bytes, the slots mapped for DMA; the
+   * session ends when `peerPid` exits. `fd` is the caller's to pass on and close.
+   */
+  dataplaneOpen(handle: NvmeHandle, imageLba: number, imageBytes: number, slotCount: number, slotBytes: number, peerPid: number):
+    { fd: number; slotsOffset: number; maxRequestBytes: number };
+  dataplaneStatus(handle: NvmeHandle): DataplaneStatus;
+  /** Ends the session (in-flight commands waited out) and unmaps its slots. Idempotent. */
+  dataplaneClose(handle: NvmeHandle): void;
+}
+
+/** A data-plane session's state and counters. */
+export interface DataplaneStatus {
+  /** Started and not yet closed (its thread may have ended on its own). */
+  active: boolean;
+  running: boolean;
+  /** Why it ended, once not running: 0 asked to (or the client went away), else an NT_DP_E_* code. */
+  stopCode: number;
+  requests: number;
+  refused: number;
+  bytesRead: number;
+  failed: number;
 }
 
 /** An open controller of nvmeOpen: opaque to JavaScript (the VFIO fds and IOVAs stay in C). */

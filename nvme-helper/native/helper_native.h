@@ -12,3 +12,6 @@ napi_value nvme_open(napi_env env, napi_callback_info info);
 napi_value nvme_info(napi_env env, napi_callback_info info);
 napi_value nvme_read(napi_env env, napi_callback_info info);
 napi_value nvme_close(napi_env env, napi_callback_info info);
+napi_value dataplane_open(napi_env env, napi_callback_info info);
+napi_value dataplane_status(napi_env env, napi_callback_info info);
+napi_value dataplane_close(napi_env env, napi_callback_info info);

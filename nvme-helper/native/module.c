@@ -30,6 +30,9 @@ NAPI_MODULE_INIT() {
     {"nvmeInfo", nvme_info},
     {"nvmeRead", nvme_read},
     {"nvmeClose", nvme_close},
+    {"dataplaneOpen", dataplane_open},
+    {"dataplaneStatus", dataplane_status},
+    {"dataplaneClose", dataplane_close},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

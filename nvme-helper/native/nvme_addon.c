@@ -9,6 +9,7 @@
 #include <node_api.h>
 
 #include "helper_native.h"
+#include "dataplane.h"
 #include "nvme_controller.h"
 
 /** Reads go through one DMA buffer of this size, copied out to the caller's Buffer. */
@@ -18,6 +19,8 @@ typedef struct {
   nvme_controller ctrl;
   dma_region bounce;
   int open;
+  dataplane dp;
+  int dp_active;  // dp started and not yet stopped (its thread may have ended on its own)
 } nvme_handle;
 
 static napi_value throw_fail(napi_env env, const nt_fail* fail) {
@@ -28,6 +31,8 @@ static napi_value throw_fail(napi_env env, const nt_fail* fail) {
 static void close_handle(nvme_handle* handle) {
   if (!handle->open) return;
   handle->open = 0;
+  if (handle->dp_active) dataplane_stop(&handle->dp);
+  handle->dp_active = 0;
   vfio_dma_free(&handle->ctrl.vfio, &handle->bounce);
   nvme_controller_close(&handle->ctrl);
 }
@@ -175,6 +180,10 @@ napi_value nvme_read(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "NT_E_BAD_REQUEST", "nvmeRead(handle, lba, buffer[, dmaOffset]): lba ≥ 0, a Buffer of whole blocks, dmaOffset a multiple of 4 below 4096");
     return NULL;
   }
+  if (handle->dp_active) {
+    napi_throw_error(env, "NT_E_BUSY", "the data plane owns the I/O queue; close it first");
+    return NULL;
+  }
   size_t chunk_max = (BOUNCE_BYTES - 4096) / lba_bytes * lba_bytes;
   for (size_t done = 0; done < length;) {
     size_t chunk = length - done < chunk_max ? length - done : chunk_max;
@@ -199,5 +208,83 @@ napi_value nvme_close(napi_env env, napi_callback_info info) {
     return NULL;
   }
   close_handle(data);
+  return NULL;
+}
+
+static int get_u64(napi_env env, napi_value value, uint64_t* out) {
+  double number = 0;
+  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= 0) || number > 9007199254740991.0 || number != (double)(uint64_t)number) return 0;
+  *out = (uint64_t)number;
+  return 1;
+}
+
+// dataplaneOpen(handle, imageLba, imageBytes, slotCount, slotBytes, peerPid) -> {fd, slotsOffset, maxRequestBytes}.
+// Starts the data-plane thread on the controller's I/O queue; fd is the sealed memfd (the caller passes it on and closes it).
+napi_value dataplane_open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  nvme_handle* handle = argc == 6 ? get_handle(env, argv[0]) : NULL;
+  if (handle == NULL) {
+    if (argc != 6) napi_throw_type_error(env, "NT_E_BAD_REQUEST", "dataplaneOpen(handle, imageLba, imageBytes, slotCount, slotBytes, peerPid)");
+    return NULL;
+  }
+  uint64_t lba = 0, bytes = 0, slots = 0, slot_bytes = 0, pid = 0;
+  if (!get_u64(env, argv[1], &lba) || !get_u64(env, argv[2], &bytes) || !get_u64(env, argv[3], &slots) || !get_u64(env, argv[4], &slot_bytes) ||
+      !get_u64(env, argv[5], &pid) || slots > 64 || pid == 0 || pid > 0x7fffffff) {
+    napi_throw_type_error(env, "NT_E_BAD_REQUEST", "dataplaneOpen: non-negative integers, at most 64 slots, a pid");
+    return NULL;
+  }
+  if (handle->dp_active && __atomic_load_n(&handle->dp.running, __ATOMIC_ACQUIRE)) {
+    napi_throw_error(env, "NT_E_BUSY", "a data plane session is running on this controller");
+    return NULL;
+  }
+  if (handle->dp_active) dataplane_stop(&handle->dp);  // one that ended on its own: clean it up first
+  handle->dp_active = 0;
+  dataplane_config config = {.image_lba = lba, .image_bytes = bytes, .slot_count = (uint32_t)slots, .slot_bytes = slot_bytes, .peer_pid = (int)pid};
+  nt_fail fail = {0};
+  int memfd = -1;
+  if (dataplane_start(&handle->dp, &handle->ctrl, &config, &memfd, &fail) != 0) return throw_fail(env, &fail);
+  handle->dp_active = 1;
+  napi_value result;
+  napi_create_object(env, &result);
+  set_number(env, result, "fd", memfd);
+  set_number(env, result, "slotsOffset", 4096);
+  set_number(env, result, "maxRequestBytes", handle->dp.max_request_bytes);
+  return result;
+}
+
+// dataplaneStatus(handle) -> {active, running, stopCode, requests, refused, bytesRead, failed}.
+napi_value dataplane_status(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  nvme_handle* handle = argc == 1 ? get_handle(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+  dataplane* dp = &handle->dp;
+  int running = handle->dp_active && __atomic_load_n(&dp->running, __ATOMIC_ACQUIRE);
+  napi_value result, flag;
+  napi_create_object(env, &result);
+  napi_get_boolean(env, handle->dp_active, &flag);
+  napi_set_named_property(env, result, "active", flag);
+  napi_get_boolean(env, running, &flag);
+  napi_set_named_property(env, result, "running", flag);
+  set_number(env, result, "stopCode", running ? 0 : dp->stop_code);
+  set_number(env, result, "requests", (double)__atomic_load_n(&dp->stats.requests, __ATOMIC_RELAXED));
+  set_number(env, result, "refused", (double)__atomic_load_n(&dp->stats.refused, __ATOMIC_RELAXED));
+  set_number(env, result, "bytesRead", (double)__atomic_load_n(&dp->stats.bytes_read, __ATOMIC_RELAXED));
+  set_number(env, result, "failed", (double)__atomic_load_n(&dp->stats.failed, __ATOMIC_RELAXED));
+  return result;
+}
+
+// dataplaneClose(handle): ends the session (in-flight commands waited out), unmaps its slots. Idempotent.
+napi_value dataplane_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  nvme_handle* handle = argc == 1 ? get_handle(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+  if (handle->dp_active) dataplane_stop(&handle->dp);
+  handle->dp_active = 0;
   return NULL;
 }

@@ -215,8 +215,7 @@ int nvme_controller_open(nvme_controller* ctrl, const char* group_path, const ch
   return 0;
 }
 
-/** Submits one READ of `bytes` (whole blocks) at `lba` into `iova`, as I/O slot `slot`. */
-static int submit_read(nvme_controller* ctrl, unsigned slot, uint64_t lba, uint64_t bytes, uint64_t iova, nt_fail* fail) {
+int nvme_io_submit_read(nvme_controller* ctrl, unsigned slot, uint64_t lba, uint64_t bytes, uint64_t iova, nt_fail* fail) {
   uint64_t* list = (uint64_t*)(ctrl->prp_lists.va + (size_t)slot * NVME_PAGE);
   nvme_sqe command = {.cdw0 = NVME_NVM_READ, .nsid = ctrl->nsid};
   if (nvme_prp_fill(iova, bytes, list, ctrl->prp_lists.iova + (uint64_t)slot * NVME_PAGE, &command.prp1, &command.prp2) != 0) {
@@ -243,11 +242,29 @@ static int reap_read(nvme_controller* ctrl, nt_fail* fail) {
   return 0;
 }
 
-static unsigned free_slot(const nvme_controller* ctrl) {
+unsigned nvme_io_free_slot(const nvme_controller* ctrl) {
+  if (!nvme_queue_has_room(&ctrl->io)) return NVME_IO_SLOTS;
   for (unsigned slot = 0; slot < NVME_IO_SLOTS; slot++) {
     if (!(ctrl->slot_busy & (1u << slot))) return slot;
   }
   return NVME_IO_SLOTS;
+}
+
+int nvme_io_poll(nvme_controller* ctrl, uint16_t* cid, uint16_t* status) {
+  nvme_cqe cqe;
+  if (!nvme_queue_reap(&ctrl->io, &cqe)) return 0;
+  if (cqe.cid >= NVME_IO_SLOTS || !(ctrl->slot_busy & (1u << cqe.cid))) {
+    ctrl->fatal = 1;
+    return -1;
+  }
+  ctrl->slot_busy &= ~(1u << cqe.cid);
+  *cid = cqe.cid;
+  *status = nvme_cqe_status(&cqe);
+  return 1;
+}
+
+int nvme_controller_check(nvme_controller* ctrl, nt_fail* fail) {
+  return check_fatal(ctrl, fail);
 }
 
 int nvme_controller_read(nvme_controller* ctrl, uint64_t lba, uint64_t blocks, dma_region* region, uint64_t offset, nt_fail* fail) {
@@ -262,10 +279,10 @@ int nvme_controller_read(nvme_controller* ctrl, uint64_t lba, uint64_t blocks, d
   uint64_t done = 0;
   int result = 0;
   while (result == 0 && (done < bytes || ctrl->slot_busy != 0)) {
-    unsigned slot = free_slot(ctrl);
-    if (done < bytes && slot < NVME_IO_SLOTS && nvme_queue_has_room(&ctrl->io)) {
+    unsigned slot = nvme_io_free_slot(ctrl);
+    if (done < bytes && slot < NVME_IO_SLOTS) {
       uint64_t chunk = bytes - done < ctrl->max_transfer_bytes ? bytes - done : ctrl->max_transfer_bytes;
-      result = submit_read(ctrl, slot, lba + done / ctrl->lba_bytes, chunk, region->iova + offset + done, fail);
+      result = nvme_io_submit_read(ctrl, slot, lba + done / ctrl->lba_bytes, chunk, region->iova + offset + done, fail);
       done += chunk;
     } else {
       result = reap_read(ctrl, fail);
@@ -277,6 +294,14 @@ int nvme_controller_read(nvme_controller* ctrl, uint64_t lba, uint64_t blocks, d
     if (reap_read(ctrl, &ignored) != 0 && ignored.code != NULL && strcmp(ignored.code, "NT_E_TIMEOUT") == 0) break;
   }
   return result;
+}
+
+void nvme_controller_halt(nvme_controller* ctrl) {
+  if (ctrl->vfio.bar0 == NULL) return;
+  ctrl->fatal = 1;
+  write32(ctrl, NVME_REG_CC, 0);
+  nt_fail ignored = {0};
+  wait_csts(ctrl, NVME_CSTS_RDY, 0, ctrl->ready_timeout_ms ? ctrl->ready_timeout_ms : 500, "disabling the controller", &ignored);
 }
 
 /** Deletes the I/O SQ then CQ (spec order), if the controller still takes commands. */

@@ -46,5 +46,20 @@ int nvme_controller_open(nvme_controller* ctrl, const char* group_path, const ch
  */
 int nvme_controller_read(nvme_controller* ctrl, uint64_t lba, uint64_t blocks, dma_region* region, uint64_t offset, nt_fail* fail);
 
+/** Submits one READ of `bytes` (whole blocks, at most max_transfer_bytes) at `lba` into `iova` as I/O slot (command id) `slot`. */
+int nvme_io_submit_read(nvme_controller* ctrl, unsigned slot, uint64_t lba, uint64_t bytes, uint64_t iova, nt_fail* fail);
+
+/** A free I/O slot, or NVME_IO_SLOTS when all are in flight. */
+unsigned nvme_io_free_slot(const nvme_controller* ctrl);
+
+/** Takes one I/O completion if there is one: 1 with its command id and status (0 = success), 0 when none, -1 for a completion nothing waits for (the controller is marked failed). */
+int nvme_io_poll(nvme_controller* ctrl, uint16_t* cid, uint16_t* status);
+
+/** NT_E_IO (and the controller marked failed) when CSTS shows a fatal status or the device is gone. */
+int nvme_controller_check(nvme_controller* ctrl, nt_fail* fail);
+
+/** Disables the controller (CC.EN = 0) so it touches no memory any more, and marks it failed: before buffers it may still write are unmapped. */
+void nvme_controller_halt(nvme_controller* ctrl);
+
 /** Deletes the I/O queues, shuts the controller down (CC.SHN, then CC.EN = 0) and closes VFIO; safe after any failure. */
 void nvme_controller_close(nvme_controller* ctrl);

@@ -1,5 +1,5 @@
 import { NtError } from "../../protocol/NtError.js";
-import { helperNativeAddon, type NvmeControllerInfo, type NvmeHandle } from "../native/helperNativeAddon.js";
+import { type DataplaneStatus, helperNativeAddon, type NvmeControllerInfo, type NvmeHandle } from "../native/helperNativeAddon.js";
 
 /** Where the controller is: its PCI address and the IOMMU group sysfs shows for it. */
 export interface VfioNvmeLocation {
@@ -44,6 +44,25 @@ export class VfioNvmeController {
     } catch (err) {
       throw NtError.from(err);
     }
+  }
+
+  /**
+   * Starts the data plane on this controller (native/dataplane.c) for the image at `imageLba` of
+   * `imageBytes`; returns the memfd (the caller's to pass on and close) and the layout facts.
+   */
+  openDataplane(imageLba: number, imageBytes: number, slotCount: number, slotBytes: number, peerPid: number):
+    { fd: number; slotsOffset: number; maxRequestBytes: number } {
+    const handle = this.#open();
+    try {
+      return helperNativeAddon().dataplaneOpen(handle, imageLba, imageBytes, slotCount, slotBytes, peerPid);
+    } catch (err) {
+      throw NtError.from(err);
+    }
+  }
+
+  /** The data plane's state and counters. */
+  dataplaneStatus(): DataplaneStatus {
+    return helperNativeAddon().dataplaneStatus(this.#open());
   }
 
   /** Shuts the controller down and releases VFIO; later calls are refused. Idempotent. */

@@ -4,7 +4,10 @@
 # behind an emulated Intel IOMMU: boots Debian's 6.12 kernel in QEMU and runs
 # dist/test/qemu/guestVfioProof.js in it as root — place a generated multi-layer model with the
 # real helper, bind, read the whole image through the driver and compare it with the file, odd
-# PRP layouts, refusals, restore, and the same bytes through the kernel's block device. Any IOMMU
+# PRP layouts, refusals; then the data plane (open-dataplane: the ring driven by
+# test/qemu/dataplaneClient.c, built here): the image through it, hostile requests, the session's
+# end by its client, kill -9 of the client and of the helper; restore, and the same bytes through
+# the kernel's block device. Any IOMMU
 # fault in the guest's log or QEMU's fails the run (qemuGuest.sh's guest_verdict): QEMU completes
 # a read into an unmapped IOVA with success, so the guest compares data, never trusts status.
 #   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 420)
@@ -32,7 +35,11 @@ dd if="$work/pattern.bin" of="$work/allowed.img" bs=1M seek=$((pattern_offset >>
 # A random-weight llama model of two layers (≈ 9 MiB): several tensors, odd offsets, no test data needed.
 "$node" "$repo/dist/scripts/generateModel.js" --out "$work/model.gguf" --shape tiny --layers 2 --seed 15 >/dev/null
 
-bash "$here/buildInitramfs.sh" "$kernel" "$work/initramfs.cpio" --file "$work/pattern.bin" --file "$work/model.gguf" "$node" "$program" \
+# The data plane's test client (the ring as the engine drives it), run in the guest from /dev/shm.
+cc -O2 -Wall -Wextra -Werror -o "$work/dataplaneClient" "$repo/test/qemu/dataplaneClient.c"
+
+bash "$here/buildInitramfs.sh" "$kernel" "$work/initramfs.cpio" --file "$work/pattern.bin" --file "$work/model.gguf" \
+  --file "$work/dataplaneClient" "$node" "$program" --client /dev/shm/nt-files/dataplaneClient \
   --bdf "$allowed_bdf" --serial "$allowed_serial" --model /dev/shm/nt-files/model.gguf \
   --pattern /dev/shm/nt-files/pattern.bin --pattern-offset "$pattern_offset" --disk-bytes "$(stat -c %s "$work/allowed.img")"
 

@@ -7,6 +7,7 @@
 // One line per check, then NT-QEMU-RESULT pass|fail (GuestChecks). Not a *.test.js file.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +23,7 @@ import { readKernelDevice } from "./readKernelDevice.js";
 const { values } = parseArgs({
   options: {
     bdf: { type: "string" }, serial: { type: "string" }, model: { type: "string" },
-    pattern: { type: "string" }, "pattern-offset": { type: "string" }, "disk-bytes": { type: "string" },
+    pattern: { type: "string" }, "pattern-offset": { type: "string" }, "disk-bytes": { type: "string" }, client: { type: "string" },
   },
   strict: true,
 });
@@ -32,6 +33,8 @@ const model = readFileSync(required("model"));
 const modelSha256 = createHash("sha256").update(model).digest("hex");
 const bootPattern = { offset: Number(required("pattern-offset")), bytes: readFileSync(required("pattern")) };
 const diskBytes = Number(required("disk-bytes"));
+/** test/qemu/dataplaneClient.c, built by the host: drives the data plane's ring as the engine would. */
+const clientProgram = required("client");
 
 /** The image area: 1 MiB in (LBA 2048 of 512-byte blocks), 24 MiB long; clear of the pattern. */
 const AREA_START_LBA = 2048;
@@ -63,6 +66,10 @@ await check("the helper places the generated model; its sha256 is the file's", a
     assert.equal(image.sizeBytes, model.length);
   });
 });
+
+await check("open-dataplane is refused while the controller is on nvme (NT_E_DEVICE_BUSY)", () => withClient(async (client) => {
+  assert.equal(await rejectionCode(request(client.openDataplane({ device: bdf }))), "NT_E_DEVICE_BUSY");
+}));
 
 await check("bind moves the controller to vfio-pci", () => withClient(async (client) => {
   assert.equal((await request(client.request("bind", { device: bdf }))).device.driver, "vfio-pci");
@@ -131,6 +138,92 @@ await check("after a clean shutdown, a wrong serial is refused (NT_E_IDENTITY_MI
   controller = undefined;
 });
 
+/** The memfd of the session the checks below share (this process is its client). */
+let sessionFd: number | undefined;
+/** Whole-image passes of the bench, each way. */
+const BENCH_PASSES = 3;
+/** The data plane's bench, for the ratio against O_DIRECT once the kernel has the device back. */
+let dataplaneBench: { bytes: number; seconds: number } | undefined;
+
+await check("open-dataplane hands back a sealed memfd; the whole image read through the ring equals the file (sha256)", () => withClient(async (client) => {
+  const session = await request(client.openDataplane({ device: bdf, slots: 4, slotBytes: 1 << 20 }));
+  sessionFd = session.fd;
+  assert.deepEqual({ name: session.image.name, sha256: session.image.sha256, bytes: session.image.sizeBytes },
+    { name: "tiny", sha256: modelSha256, bytes: model.length });
+  assert.deepEqual({ slots: session.layout.slotCount, slotBytes: session.layout.slotBytes, lba: session.layout.lbaBytes, ring: session.layout.ringEntries },
+    { slots: 4, slotBytes: 1 << 20, lba: 512, ring: 64 });
+  const run = await runClient("read-all", sessionFd);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(createHash("sha256").update(run.stdout).digest("hex"), modelSha256, "the image read through the data plane");
+  process.stdout.write(`guest: ${run.stderr.trim()} (through the data plane, emulated)\n`);
+  const bench = await runClient(["bench", String(BENCH_PASSES)], sessionFd);
+  assert.equal(bench.status, 0, bench.stderr);
+  dataplaneBench = parseBench(bench.stdout);
+}));
+
+await check("hostile ring requests are refused with their codes and nothing lands in the slot; a flood of them does not stop a good read", async () => {
+  assert.ok(sessionFd !== undefined, "no session (an earlier check failed)");
+  const run = await runClient("hostile", sessionFd);
+  assert.equal(run.status, 0, run.stderr);
+  const expected: Record<string, number> = {
+    "past-image": 1, "straddles-image-end": 1, "huge-offset": 1, "bad-slot": 2, "past-slot": 2,
+    "misaligned-offset": 3, "misaligned-length": 3, "misaligned-slot-offset": 3, "zero-bytes": 4, "too-many-bytes": 4,
+  };
+  const lines = run.stdout.toString().trim().split("\n");
+  for (const [name, code] of Object.entries(expected)) {
+    assert.ok(lines.includes(`case ${name} status ${code} untouched Y tag ok`), `${name}: expected code ${code}; the client said:\n${lines.join("\n")}`);
+  }
+  assert.ok(lines.includes("case flood refused 64 good 0 gguf-magic Y"), `the flood: ${lines.join("\n")}`);
+  assert.match(expectHelper().stderr, /data plane refused a request \(code 2, outside the slots\)/);
+});
+
+await check("while a session runs, a second open-dataplane is NT_E_BUSY and the group cannot be taken (NT_E_DEVICE_BUSY)", () => withClient(async (client) => {
+  assert.equal(await rejectionCode(request(client.openDataplane({ device: bdf }))), "NT_E_BUSY");
+  assert.equal(await rejectionCode(Promise.resolve().then(() => openController(serial))), "NT_E_DEVICE_BUSY");
+}));
+
+await check("the client closes its session: the helper stops it (code 0), shuts the controller down, and serves the next client", async () => {
+  assert.ok(sessionFd !== undefined, "no session (an earlier check failed)");
+  const closed = await runClient("close", sessionFd);
+  closeSync(sessionFd);
+  sessionFd = undefined;
+  assert.equal(closed.stdout.toString().trim(), "stopped 0", closed.stderr);
+  await waitFor(() => sessionEnds() === 1, 10_000, "the helper's line about the session's end");
+  await readWholeImageInNewSession();
+});
+
+await check("kill -9 of the session's client process: the helper notices, quiesces and serves the next client", async () => {
+  const before = sessionEnds();
+  const holder = spawn(process.execPath, [path.join(path.dirname(process.argv[1]!), "guestDataplaneHolder.js"), socket, bdf, clientProgram],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  const grandchild = await withTimeout(new Promise<number>((resolve, reject) => {
+    holder.stdout.on("data", (chunk: Buffer) => {
+      const match = /holding (\d+)/.exec(chunk.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    holder.once("exit", (code) => reject(new Error(`the holder exited (${code}) before holding`)));
+  }), 60_000, "the holder's session");
+  holder.kill("SIGKILL");
+  await waitFor(() => sessionEnds() === before + 1, 10_000, "the helper's line about the killed client's session");
+  process.kill(grandchild, "SIGKILL");
+  await readWholeImageInNewSession();
+});
+
+await check("kill -9 of the helper mid-session: the client's reads fail instead of hanging; a restarted helper serves a new session", async () => {
+  const session = await withClientResult((client) => request(client.openDataplane({ device: bdf, slots: 2, slotBytes: 1 << 20 })));
+  try {
+    await expectHelper().kill();
+    helper = undefined;
+    const run = await runClient("read-all", session.fd);
+    assert.notEqual(run.status, 0, "a read with the helper dead must fail");
+    assert.match(run.stderr, /no completion within|the helper stopped the session/);
+  } finally {
+    closeSync(session.fd);
+  }
+  helper = await GuestHelperProcess.start({ socket, config, journal: path.join(state, "journal") });
+  await readWholeImageInNewSession();
+});
+
 await check("restore gives the controller back to nvme; its block device shows the image and the host's pattern", () => withClient(async (client) => {
   assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
   await waitFor(() => readKernelDevice(bdf).namespaces[0]?.nodeMatches === true, 30_000, "the namespace's block device");
@@ -140,9 +233,75 @@ await check("restore gives the controller back to nvme; its block device shows t
   assertSame(readBlock(namespace, bootPattern.offset, bootPattern.bytes.length), bootPattern.bytes, "the host's pattern");
 }));
 
+await check("bench on the same emulated device: the data plane's read rate against the kernel's O_DIRECT, as a ratio", async () => {
+  assert.ok(dataplaneBench, "no data-plane figure (an earlier check failed)");
+  const namespace = readKernelDevice(bdf).namespaces[0]!.name;
+  const run = await runClient(["odirect", `/dev/${namespace}`, String(AREA_START_LBA * 512 + IMAGE_HEADER_BYTES), String(model.length),
+    String(1 << 20), String(BENCH_PASSES)]);
+  assert.equal(run.status, 0, run.stderr);
+  const direct = parseBench(run.stdout);
+  const rate = (bench: { bytes: number; seconds: number }) => bench.bytes / bench.seconds / 1e6;
+  // Both emulated by QEMU under TCG: the ratio says the data plane is not pathologically slow, nothing about real drives.
+  process.stdout.write(`guest: bench data plane ${rate(dataplaneBench).toFixed(1)} MB/s (4 slots of 1 MiB in flight), ` +
+    `O_DIRECT ${rate(direct).toFixed(1)} MB/s (1 MiB preads, one in flight), ratio ${(rate(dataplaneBench) / rate(direct)).toFixed(2)}\n`);
+  assert.equal(dataplaneBench.bytes, direct.bytes);
+});
+
 controller?.close();
 await helper?.stop().catch(() => {});
 checks.finish();
+
+function parseBench(stdout: Buffer): { bytes: number; seconds: number } {
+  const match = /^bench (\d+) ([0-9.]+)$/m.exec(stdout.toString());
+  assert.ok(match, `no bench line in ${JSON.stringify(stdout.toString())}`);
+  return { bytes: Number(match[1]), seconds: Number(match[2]) };
+}
+
+/** Runs dataplaneClient with `args` (its mode first) and the session's memfd as its fd 3; bounded. */
+function runClient(args: string | string[], fd?: number): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  const mode = typeof args === "string" ? [args] : args;
+  const child = spawn(clientProgram, mode, { stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", "pipe", "pipe", fd] });
+  const stdout: Buffer[] = [];
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  return withTimeout(new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout: Buffer.concat(stdout), stderr }))),
+    120_000, `dataplaneClient ${mode.join(" ")}`);
+}
+
+/** How many data-plane sessions the helper has logged as ended by their client (closed, or the process gone). */
+function sessionEnds(): number {
+  return expectHelper().stderr.split("\n").filter((line) => line.includes("data-plane session of") && line.includes("ended by its client")).length;
+}
+
+/** A new session, the whole image through it (sha256 equal to the file's), then the session closed by the client. */
+async function readWholeImageInNewSession(): Promise<void> {
+  const session = await withClientResult((client) => request(client.openDataplane({ device: bdf })));
+  try {
+    const run = await runClient("read-all", session.fd);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(createHash("sha256").update(run.stdout).digest("hex"), modelSha256, "the image read through the new session");
+    const ended = sessionEnds();
+    assert.equal((await runClient("close", session.fd)).stdout.toString().trim(), "stopped 0");
+    await waitFor(() => sessionEnds() === ended + 1, 10_000, "the helper's line about the session's end");
+  } finally {
+    closeSync(session.fd);
+  }
+}
+
+function expectHelper(): GuestHelperProcess {
+  assert.ok(helper, "the helper is not running (an earlier check failed)");
+  return helper;
+}
+
+async function withClientResult<T>(body: (client: HelperClient) => Promise<T>): Promise<T> {
+  const client = await HelperClient.connect(socket);
+  try {
+    return await body(client);
+  } finally {
+    client.close();
+  }
+}
 
 function openController(expectedSerial: string): VfioNvmeController {
   const group = readKernelDevice(bdf).iommuGroup;
