@@ -23,7 +23,7 @@ import { readKernelDevice } from "./readKernelDevice.js";
 const { values } = parseArgs({
   options: {
     bdf: { type: "string" }, serial: { type: "string" }, model: { type: "string" },
-    pattern: { type: "string" }, "pattern-offset": { type: "string" }, "disk-bytes": { type: "string" }, client: { type: "string" },
+    pattern: { type: "string" }, "pattern-offset": { type: "string" }, "disk-bytes": { type: "string" }, client: { type: "string" }, probe: { type: "string" },
   },
   strict: true,
 });
@@ -35,6 +35,8 @@ const bootPattern = { offset: Number(required("pattern-offset")), bytes: readFil
 const diskBytes = Number(required("disk-bytes"));
 /** test/qemu/dataplaneClient.c, built by the host: drives the data plane's ring as the engine would. */
 const clientProgram = required("client");
+/** test/qemu/vfioReaderProbe.cc: the engine's VfioReader over a session, built by the host. */
+const probeProgram = required("probe");
 
 /** The image area: 1 MiB in (LBA 2048 of 512-byte blocks), 24 MiB long; clear of the pattern. */
 const AREA_START_LBA = 2048;
@@ -192,6 +194,19 @@ await check("the client closes its session: the helper stops it (code 0), shuts 
   await readWholeImageInNewSession();
 });
 
+await check("the engine's VfioReader reads the whole image through a session (sha256 equal); destroying it ends the session", async () => {
+  const session = await withClientResult((client) => request(client.openDataplane({ device: bdf, slots: 3, slotBytes: 512 << 10 })));
+  try {
+    const ended = sessionEnds();
+    const run = await runProgram(probeProgram, ["10000"], session.fd);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(createHash("sha256").update(run.stdout).digest("hex"), modelSha256, "the image read by VfioReader");
+    await waitFor(() => sessionEnds() === ended + 1, 10_000, "the helper's line about the session the reader ended");
+  } finally {
+    closeSync(session.fd);
+  }
+});
+
 await check("kill -9 of the session's client process: the helper notices, quiesces and serves the next client", async () => {
   const before = sessionEnds();
   const holder = spawn(process.execPath, [path.join(path.dirname(process.argv[1]!), "guestDataplaneHolder.js"), socket, bdf, clientProgram],
@@ -217,6 +232,10 @@ await check("kill -9 of the helper mid-session: the client's reads fail instead 
     const run = await runClient("read-all", session.fd);
     assert.notEqual(run.status, 0, "a read with the helper dead must fail");
     assert.match(run.stderr, /no completion within|the helper stopped the session/);
+    // The engine's reader, as ntd would use it: NT_E_IO once its wait runs out, not a hang.
+    const probe = await runProgram(probeProgram, ["3000"], session.fd);
+    assert.equal(probe.status, 3, probe.stderr);
+    assert.match(probe.stderr, /^error NT_E_IO: .*no completion from nt-nvme-helper/);
   } finally {
     closeSync(session.fd);
   }
@@ -259,14 +278,18 @@ function parseBench(stdout: Buffer): { bytes: number; seconds: number } {
 
 /** Runs dataplaneClient with `args` (its mode first) and the session's memfd as its fd 3; bounded. */
 function runClient(args: string | string[], fd?: number): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
-  const mode = typeof args === "string" ? [args] : args;
-  const child = spawn(clientProgram, mode, { stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", "pipe", "pipe", fd] });
+  return runProgram(clientProgram, typeof args === "string" ? [args] : args, fd);
+}
+
+/** Runs `program` with `mode` and `fd` (if any) as its fd 3; bounded. */
+function runProgram(program: string, mode: string[], fd?: number): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  const child = spawn(program, mode, { stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", "pipe", "pipe", fd] });
   const stdout: Buffer[] = [];
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
   child.stderr?.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
   return withTimeout(new Promise((resolve) => child.once("close", (status) => resolve({ status, stdout: Buffer.concat(stdout), stderr }))),
-    120_000, `dataplaneClient ${mode.join(" ")}`);
+    120_000, `${path.basename(program)} ${mode.join(" ")}`);
 }
 
 /** How many data-plane sessions the helper has logged as ended by their client (closed, or the process gone). */
