@@ -243,8 +243,16 @@ await check("kill -9 of the helper mid-session: the client's reads fail instead 
   await readWholeImageInNewSession();
 });
 
-await check("restore gives the controller back to nvme; its block device shows the image and the host's pattern", () => withClient(async (client) => {
-  assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
+await check("restore gives the controller back to nvme, ending the session that runs; its block device shows the image and the host's pattern", () => withClient(async (client) => {
+  const session = await request(client.openDataplane({ device: bdf }));
+  try {
+    assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
+    // The helper stopped the session (code 0) before the kernel's driver took the controller.
+    assert.equal((await runClient("wait-stop", session.fd)).stdout.toString().trim(), "stopped 0");
+    assert.match(expectHelper().stderr, /data-plane session of \S+ closed by the helper/);
+  } finally {
+    closeSync(session.fd);
+  }
   await waitFor(() => readKernelDevice(bdf).namespaces[0]?.nodeMatches === true, 30_000, "the namespace's block device");
   const namespace = readKernelDevice(bdf).namespaces[0]!.name;
   const dataStart = AREA_START_LBA * 512 + IMAGE_HEADER_BYTES;
