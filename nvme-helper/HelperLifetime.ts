@@ -19,6 +19,8 @@ export interface HelperLifetimeOptions {
   settleMs?: number;
   /** How often idleness is checked, in ms. Default 500. */
   checkEveryMs?: number;
+  /** Whether work that outlives its connection runs (a data-plane session): the helper is not idle then. Default: never. */
+  busy?: () => boolean;
 }
 
 /** What one device's namespace and its DeviceAllow= path were when this process started. */
@@ -123,7 +125,7 @@ export class HelperLifetime {
   async #check(): Promise<void> {
     if (this.#exiting) return;
     for (const connection of this.#connections) if (connection.closed) this.#connections.delete(connection);
-    if (this.#connections.size > 0 || this.#running > 0) {
+    if (this.#connections.size > 0 || this.#running > 0 || this.#options.busy?.() === true) {
       this.#idleSince = Date.now();
       return;
     }

@@ -8,6 +8,7 @@ import { placeImage, repairPlacement } from "./image/placeImage.js";
 import { openImageFd, readImageStatus } from "./image/readImage.js";
 import type { JournalBegin, UndoJournal } from "./journal/UndoJournal.js";
 import type { SysfsTree } from "./sysfs/SysfsTree.js";
+import { DataplaneSessions } from "./vfio/DataplaneSessions.js";
 
 /** Options of a HelperMonitor. */
 export interface HelperMonitorOptions {
@@ -30,6 +31,8 @@ export interface HelperMonitorOptions {
    * "place:write" (first chunk), "place:sync", "place:verify", "place:header-valid"); a crash test kills the process here.
    */
   afterStep?: (step: string) => void;
+  /** Where lines about data-plane sessions go. Default: stderr, the helper's log. */
+  log?: (line: string) => void;
 }
 
 const VFIO = "vfio-pci";
@@ -75,6 +78,8 @@ export class HelperMonitor {
   readonly #lastVerified = new Map<string, { pciId: string; identity: NvmeIdentity }>();
   /** What the verbs in their own files (place, open-image, the repair of a placement) may use of the above. */
   readonly #verbContext: VerbContext;
+  /** The VFIO data-plane sessions (vfio/DataplaneSessions.ts). */
+  readonly #dataplanes: DataplaneSessions;
 
   constructor(options: HelperMonitorOptions) {
     this.#config = options.config;
@@ -84,6 +89,7 @@ export class HelperMonitor {
     this.#devRoot = options.devRoot ?? "/dev";
     this.#restoreTimeoutMs = options.restoreTimeoutMs ?? 10_000;
     this.#afterStep = options.afterStep ?? (() => {});
+    this.#dataplanes = new DataplaneSessions(options.log ?? ((line) => process.stderr.write(`nt-nvme-helper: ${line}\n`)));
     this.#verbContext = {
       journal: this.#journal, devRoot: this.#devRoot, procRoot: this.#procRoot, clientFdTimeoutMs: options.clientFdTimeoutMs ?? 10_000,
       check: (bdf) => this.#check(bdf),
@@ -228,6 +234,8 @@ export class HelperMonitor {
     for (const bdf of targets) {
       try {
         this.#check(bdf);
+        // The data plane first: its controller is shut down before the kernel's driver takes it.
+        this.#dataplanes.close(bdf);
         await this.#restoreOne(bdf);
         this.#check(bdf);
       } catch (err) {
@@ -250,6 +258,33 @@ export class HelperMonitor {
   /** `open-image`: a read-only fd of the device holding a VALID image (image/readImage.ts). */
   openImage(params: HelperVerbParams<"open-image">): { result: HelperVerbResult<"open-image">; fd: number } {
     return openImageFd(this.#verbContext, params);
+  }
+
+  /**
+   * `open-dataplane`: a VFIO data-plane session on a device bound to vfio-pci with a VALID image
+   * (vfio/DataplaneSessions.ts); the session's memfd goes back to the client, which is `peerPid`.
+   */
+  openDataplane(params: HelperVerbParams<"open-dataplane">, peerPid: number): { result: HelperVerbResult<"open-dataplane">; fd: number } {
+    const { allowed, facts } = this.#check(params.device);
+    if (facts.driver !== VFIO) throw new NtError("NT_E_DEVICE_BUSY", `${params.device} is on ${facts.driver ?? "no driver"}, not ${VFIO}; bind it first`);
+    if (facts.iommuGroup === null) throw new NtError("NT_E_NO_IOMMU", `${params.device} has no IOMMU group`);
+    if (allowed.serial === undefined) {
+      throw new NtError("NT_E_UNSUPPORTED", `the allowlist names ${params.device} without a serial; the data plane checks the serial its own driver reads (add "serial")`);
+    }
+    return this.#dataplanes.open({
+      bdf: params.device, iommuGroup: facts.iommuGroup, serial: allowed.serial,
+      areaStartLba: allowed.imageArea.startLba, areaBytes: allowed.imageArea.sizeBytes,
+    }, params, peerPid);
+  }
+
+  /** Data-plane sessions still running (ended ones are shut down first): the helper must not exit idle under one. */
+  runningDataplanes(): number {
+    return this.#dataplanes.sweep();
+  }
+
+  /** Ends every data-plane session, shutting the controllers down (the helper is stopping). */
+  closeDataplanes(): void {
+    this.#dataplanes.closeAll();
   }
 
   /** Moves one device back to nvme and waits for its block device; nothing to do when it is there. */

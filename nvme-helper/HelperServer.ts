@@ -236,6 +236,7 @@ export class HelperServer {
           if (!peer.connection.closed) peer.connection.send(encodeHelperPacket({ kind: "event", id: request.id, event }));
         },
         hangUp: peer.hangUp.signal,
+        peerPid: credentials.pid,
       };
       // #onPacket refused an fd with a verb without fdIn.
       const served = entry.fdIn ? await entry.handle(this.#options.monitor, { ...call, fd })

@@ -5,7 +5,7 @@ import {
 import type { HelperMonitor } from "./HelperMonitor.js";
 
 /** What the verbs run on: the HelperMonitor (HelperLifetime.watch's proxy of it; a fake in tests of the server alone). */
-export type HelperVerbMonitor = Pick<HelperMonitor, "status" | "bind" | "restore" | "place" | "openImage">;
+export type HelperVerbMonitor = Pick<HelperMonitor, "status" | "bind" | "restore" | "place" | "openImage" | "openDataplane">;
 
 /** One request as its handler gets it: from an authorised peer, its params already valid against the verb's schema. */
 export interface HelperVerbCall<V extends HelperVerbName, FdIn extends boolean> {
@@ -19,6 +19,8 @@ export interface HelperVerbCall<V extends HelperVerbName, FdIn extends boolean> 
   emit: (event: HelperVerbEvent<V>) => void;
   /** Aborts when the client hangs up or is dropped: nobody would read the answer. */
   hangUp: AbortSignal;
+  /** The client's SO_PEERCRED pid: a data-plane session ends when that process does. */
+  peerPid: number;
 }
 
 /** A handler's answer: the result, and with `fdOut` the fd that travels back with it (the server closes its copy once sent). */
@@ -85,5 +87,11 @@ export const HELPER_VERB_TABLE: HelperVerbTable = {
     params: HELPER_VERBS["open-image"].params, fdIn: false, fdOut: true,
     handle: (monitor, { params }) => monitor.openImage(params),
     audit: ({ image, offsetBytes }) => `name=${image.name} offset=${offsetBytes} bytes=${image.sizeBytes}`,
+  },
+  /** Out: the data-plane session's sealed memfd (ring page + staging slots); the VFIO fds stay in the helper. */
+  "open-dataplane": {
+    params: HELPER_VERBS["open-dataplane"].params, fdIn: false, fdOut: true,
+    handle: (monitor, { params, peerPid }) => monitor.openDataplane(params, peerPid),
+    audit: ({ image, layout }) => `name=${image.name} bytes=${image.sizeBytes} slots=${layout.slotCount}x${layout.slotBytes}`,
   },
 };

@@ -49,6 +49,7 @@ try {
     },
     linkDevNumber: (bdf) => blockDevNumberOf(namespaceLinkPath(bdf, values["dev-root"])),
     stopListening: () => void server.close(),
+    busy: () => monitor.runningDataplanes() > 0,
     exit: (reason) => {
       process.stderr.write(`nt-nvme-helper: exiting (${reason}); the next connection starts it again\n`);
       process.exit(0);
@@ -70,7 +71,11 @@ try {
   await server.listen(listenTarget(values.socket));
   process.stderr.write(`nt-nvme-helper: serving ${config.devices.length} allowlisted devices\n`);
   lifetime?.start();
-  const stop = () => void server.close().then(() => process.exit(0));
+  const stop = () => {
+    // Data-plane sessions end with their controllers shut down (CC.SHN), not cut off by the exit.
+    monitor.closeDataplanes();
+    void server.close().then(() => process.exit(0));
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 } catch (err) {

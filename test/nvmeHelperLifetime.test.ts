@@ -75,6 +75,16 @@ describe("HelperLifetime (when a socket-activated helper exits)", () => {
     assert.ok((machine.exitedAt ?? 0) - closedAt >= 90, "idleMs counted from the close");
   });
 
+  it("stays while work that outlives its connection runs (a data-plane session), and counts idleMs from its end", async () => {
+    let sessions = 1;
+    startLifetime({ idleMs: 100, busy: () => sessions > 0 });
+    assert.equal(await exitWithin(300), false, "no exit while a session runs");
+    sessions = 0;
+    const endedAt = Date.now();
+    assert.ok(await exitWithin(2000));
+    assert.ok((machine.exitedAt ?? 0) - endedAt >= 90, "idleMs counted from the session's end");
+  });
+
   it("stays while a verb runs after its client hung up, and passes results, errors and `this` through", async () => {
     let finish = () => {};
     const monitor = {

@@ -44,13 +44,15 @@ describe("nt-nvme-helper-sandbox (the allowlist's drop-in)", () => {
     return file;
   }
 
-  it("opens up each allowlisted device's driver_override and its namespace's by-path block device, and nothing else", () => {
+  it("opens up each allowlisted device's driver_override and its namespace's by-path block device, VFIO for the data plane, and nothing else", () => {
     assert.deepEqual(directives(sandboxDropIn(twoDevices, "/etc/ntd/helper.json")), [
       "[Service]",
       "ReadWritePaths=-/sys/bus/pci/devices/0000:01:00.0/driver_override",
       "DeviceAllow=/dev/disk/by-path/pci-0000:01:00.0-nvme-1 rw",
       "ReadWritePaths=-/sys/bus/pci/devices/0000:41:00.0/driver_override",
       "DeviceAllow=/dev/disk/by-path/pci-0000:41:00.0-nvme-1 rw",
+      "DeviceAllow=/dev/vfio/vfio rw",
+      "DeviceAllow=char-vfio rw",
     ]);
     assert.deepEqual(directives(sandboxDropIn({ ...twoDevices, devices: [] }, "/etc/ntd/helper.json")), ["[Service]"],
       "an empty allowlist opens up nothing");

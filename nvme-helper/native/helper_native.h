@@ -8,3 +8,10 @@ napi_value throw_errno(napi_env env, const char* code, const char* what, int err
 napi_value peer_credentials(napi_env env, napi_callback_info info);
 napi_value aligned_buffer(napi_env env, napi_callback_info info);
 napi_value block_device_geometry(napi_env env, napi_callback_info info);
+napi_value nvme_open(napi_env env, napi_callback_info info);
+napi_value nvme_info(napi_env env, napi_callback_info info);
+napi_value nvme_read(napi_env env, napi_callback_info info);
+napi_value nvme_close(napi_env env, napi_callback_info info);
+napi_value dataplane_open(napi_env env, napi_callback_info info);
+napi_value dataplane_status(napi_env env, napi_callback_info info);
+napi_value dataplane_close(napi_env env, napi_callback_info info);

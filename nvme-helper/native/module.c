@@ -26,6 +26,13 @@ NAPI_MODULE_INIT() {
     {"peerCredentials", peer_credentials},
     {"alignedBuffer", aligned_buffer},
     {"blockDeviceGeometry", block_device_geometry},
+    {"nvmeOpen", nvme_open},
+    {"nvmeInfo", nvme_info},
+    {"nvmeRead", nvme_read},
+    {"nvmeClose", nvme_close},
+    {"dataplaneOpen", dataplane_open},
+    {"dataplaneStatus", dataplane_status},
+    {"dataplaneClose", dataplane_close},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

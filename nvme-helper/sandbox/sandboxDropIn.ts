@@ -14,7 +14,8 @@ export const SANDBOX_DROP_IN = "/etc/systemd/system/nt-nvme-helper.service.d/all
 /**
  * The allowlist's part of nt-nvme-helper.service's sandbox, as a systemd drop-in: for each
  * allowlisted device, its driver_override made writable (bind and restore write it) and the block
- * device of its namespace 1 allowed (place, open-image and status open it). The unit itself holds
+ * device of its namespace 1 allowed (place, open-image and status open it); with any device, VFIO
+ * for the data plane (open-dataplane). The unit itself holds
  * everything that does not depend on the allowlist (systemd/nt-nvme-helper.service).
  *
  * Only PCI addresses go into the file, each checked again here against the canonical pattern: a
@@ -38,6 +39,14 @@ export function sandboxDropIn(config: HelperConfig, source: string): string {
       // "-": a device that is away when the helper starts must not stop the helper from starting.
       `ReadWritePaths=-/sys/bus/pci/devices/${bdf}/driver_override`,
       `DeviceAllow=${namespaceLinkPath(bdf)} rw`,
+    );
+  }
+  if (config.devices.length > 0) {
+    lines.push(
+      "# open-dataplane: the VFIO container, and the group node of a device on vfio-pci (it appears at bind time,",
+      "# and its minor is not the group number, so the whole vfio class; nvme-helper/THREAT_MODEL.md).",
+      "DeviceAllow=/dev/vfio/vfio rw",
+      "DeviceAllow=char-vfio rw",
     );
   }
   return `${lines.join("\n")}\n`;

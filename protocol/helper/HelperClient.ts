@@ -109,6 +109,15 @@ export class HelperClient {
     return { ...result, fd };
   }
 
+  /** `open-dataplane`: the session's layout and its sealed memfd (the caller maps it and closes the fd; protocol/helper/dataplaneRing.h). */
+  async openDataplane(params: HelperVerbParams<"open-dataplane">): Promise<HelperVerbResult<"open-dataplane"> & { fd: number }> {
+    const { result, fds } = await this.#call("open-dataplane", params, {});
+    const [fd, ...extra] = fds;
+    for (const other of extra) closeSync(other);
+    if (fd === undefined) throw new NtError("NT_E_INTERNAL", "nt-nvme-helper answered open-dataplane without a file descriptor");
+    return { ...result, fd };
+  }
+
   close(): void {
     this.#connection.close();
   }

@@ -56,6 +56,37 @@ export const HELPER_VERBS = {
       image: imageInfoSchema,
     }),
   },
+  /**
+   * Starts a VFIO data-plane session on a device bound to vfio-pci holding a VALID image: the
+   * helper's own NVMe driver reads the image into staging slots of a sealed memfd that travels back
+   * with the result (SCM_RIGHTS), driven through the ring in its first page
+   * (protocol/helper/dataplaneRing.h). The session lasts until the client marks it closed in the
+   * ring, the client process exits, or the device is restored. The VFIO fds never leave the helper.
+   */
+  "open-dataplane": {
+    params: z.strictObject({
+      device: pciAddressSchema,
+      /** Staging slots [4]: 1..64. */
+      slots: z.int().min(1).max(64).optional(),
+      /** Bytes per slot [4 MiB]: a multiple of 4096, at most 256 MiB (the helper's config may lower it). */
+      slotBytes: z.int().min(4096).max(256 << 20).multipleOf(4096).optional(),
+    }),
+    result: z.strictObject({
+      device: pciAddressSchema,
+      image: imageInfoSchema,
+      /** The memfd's layout, as its header page also says. */
+      layout: z.strictObject({
+        headerBytes: z.int().positive(),
+        slotsOffset: z.int().positive(),
+        slotCount: z.int().min(1).max(64),
+        slotBytes: z.int().positive(),
+        /** Image offsets and lengths of requests are multiples of this. */
+        lbaBytes: z.int().positive(),
+        ringEntries: z.int().positive(),
+        maxRequestBytes: z.int().positive(),
+      }),
+    }),
+  },
   /** Moves the device from nvme to vfio-pci (driver_override → unbind → drivers_probe → clear → verify). */
   bind: {
     params: z.strictObject({ device: pciAddressSchema }),

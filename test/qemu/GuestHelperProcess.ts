@@ -65,6 +65,12 @@ export class GuestHelperProcess {
     return withTimeout(this.#exit.then(({ signal }) => signal), timeoutMs, "the helper to exit");
   }
 
+  /** SIGKILL: the helper dies with whatever it holds (a data-plane session), as a crash would. */
+  async kill(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
+    await this.exited();
+  }
+
   /** SIGTERM (the helper closes its socket and exits 0), then waits for the exit. */
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGTERM");

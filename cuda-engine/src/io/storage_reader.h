@@ -2,8 +2,8 @@
 // straight into pinned buffers. The kinds of storage: `file` (the GGUF file) and `raw` (a GGUF
 // image on a block device, through the helper's read-only fd), both read with O_DIRECT by
 // DirectReader (open_storage_reader picks the kind for a model's source); `vfio` (the helper's
-// NVMe queues writing into its DMA buffers) is the next. The streamer and the link measurement
-// see only this interface.
+// NVMe queues writing into its DMA buffers: VfioReader, io/vfio_reader.h; not yet reachable from
+// a model's source). The streamer and the link measurement see only this interface.
 #pragma once
 
 #include <cstdint>

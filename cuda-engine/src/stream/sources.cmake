@@ -8,6 +8,7 @@ set(NT_STREAM_SOURCES
 set(NT_STREAM_TEST_SOURCES
   test/stream/stream_test_file.cc
   test/stream/direct_reader_test.cc
+  test/stream/vfio_reader_test.cc
   test/stream/weight_streamer_test.cc
   test/stream/measure_links_test.cc
   test/stream/measure_dual_test.cc
