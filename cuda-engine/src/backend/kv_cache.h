@@ -38,11 +38,6 @@ class KvCache {
   float* k(int32_t layer, int32_t pos) const { return pool_->k(block_of(pos), layer, pos % KvPool::kBlockPositions); }
   float* v(int32_t layer, int32_t pos) const { return pool_->v(block_of(pos), layer, pos % KvPool::kBlockPositions); }
 
-  // The dual path (model/dual_pass.h): the same sequence's keys and values in host memory, where
-  // the CPU computes the layers of tier D. Null without the dual path; freed with this cache.
-  KvCache* cpu_part() const { return cpu_part_.get(); }
-  void attach_cpu_part(std::unique_ptr<KvCache> part) { cpu_part_ = std::move(part); }
-
  private:
   int32_t block_of(int32_t pos) const { return blocks_[static_cast<size_t>(pos / KvPool::kBlockPositions)]; }
   std::shared_ptr<KvPool> pool_;

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "../../../protocol/helper/dataplaneRing.h"
+#include "dataplaneRing.h"
 #include "core/engine_error.h"
 
 namespace nt {

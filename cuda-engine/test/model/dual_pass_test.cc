@@ -135,7 +135,7 @@ TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
   PassOutput out;
   m->forward(Batch{{cache.get(), tokens_[0], 0, true}}, 1, out);
   const auto written = [&](KvCache& c, int32_t layer) {
-    const int64_t n = c.stride();
+    const int64_t n = c.pool().n_embd_kv();
     const float* k = c.k(layer, 0);
     const float* v = c.v(layer, 0);
     return std::any_of(k, k + n, [](float x) { return x != 0; }) && std::any_of(v, v + n, [](float x) { return x != 0; });

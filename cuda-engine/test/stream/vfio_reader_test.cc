@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../../protocol/helper/dataplaneRing.h"
+#include "dataplaneRing.h"
 #include "error_code_of.h"
 #include "io/vfio_reader.h"
 
