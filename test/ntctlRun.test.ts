@@ -169,7 +169,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     assert.equal(errorCodeOf(run), "NT_E_UNSUPPORTED");
   });
 
-  it("load, status and unload manage models by path and name", async () => {
+  it("load, status and stop (alias unload) manage models by path and name; stop unloads as ollama stop", async () => {
     const file = path.join(dir.dir, "managed.gguf");
     await writeFile(file, "{}");
     const load = await runNtctl([...sock(), "load", file, "--name", "mine", "--ctx-size", "64", "--json"]);
@@ -180,9 +180,9 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     assert.match(status.stdout, /^model {3}mine loaded: llama, cuda, context 64/m);
     const statusJson = JSON.parse((await runNtctl([...sock(), "status", "--json"])).stdout) as { models: { name: string }[] };
     assert.ok(statusJson.models.some((m) => m.name === "mine"));
-    const unload = await runNtctl([...sock(), "unload", "mine"]);
-    assert.equal(unload.code, 0, unload.stderr);
-    assert.equal(unload.stdout, "unloaded mine\n");
+    const stop = await runNtctl([...sock(), "stop", "mine"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(stop.stdout, "unloaded mine\n");
     const again = await runNtctl([...sock(), "unload", file, "--json"]);
     assert.equal(again.code, 4);
     assert.equal(errorCodeOf(again), "NT_E_MODEL_NOT_FOUND");
