@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
+import { VERBS } from "../../protocol/verbs.js";
+import { checkFlags } from "../checkFlags.js";
 import { formatTimings, generationJson } from "../generate/generationOutput.js";
 import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
@@ -31,6 +33,10 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     .option("verbose", { type: "boolean", default: false, describe: "Print timings to stderr at the end" }) as Argv<RunArgs>,
   handler: async (argv) => {
     const prompt = await promptOf(argv.prompt);
+    const params = {
+      model: toModelReference(argv.model), prompt, keepAlive: argv.keepAlive, ...loadOptionsOf(argv), ...samplingParamsFrom(argv),
+    };
+    checkFlags(VERBS.generate.params, params);
     // Listening before connecting: a Ctrl-C at any point from here on cancels cleanly (the
     // requests are then sent and cancelled at once) instead of killing ntctl mid-request.
     const interrupt = interruptSignal();
@@ -43,9 +49,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     try {
       // One round trip: the daemon loads the model (or reloads it when the load flags differ from
       // its load) before generating, streaming the load's progress first.
-      const result = await client.request("generate", {
-        model: toModelReference(argv.model), prompt, keepAlive: argv.keepAlive, ...loadOptionsOf(argv), ...samplingParamsFrom(argv),
-      }, {
+      const result = await client.request("generate", params, {
         signal: interrupt.signal,
         // One write per event: the text appears as it is generated (writes to pipes and files are synchronous).
         onEvent: (event) => {

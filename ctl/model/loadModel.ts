@@ -1,6 +1,8 @@
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { VerbResult } from "../../protocol/verbs.js";
+import { VERBS } from "../../protocol/verbs.js";
+import { checkFlags } from "../checkFlags.js";
 import type { NtClient } from "../NtClient.js";
 import { loadProgressBar } from "./loadProgressBar.js";
 import { toModelReference } from "./toModelReference.js";
@@ -32,12 +34,14 @@ export async function loadModel(client: NtClient, argument: string, options: Loa
   const { showProgress = process.stderr.isTTY, signal } = options;
   const bar = showProgress ? loadProgressBar(argument) : undefined;
   try {
-    return await client.request("load", {
+    const params = {
       // storage is sent only for "raw", so a file load still works with a daemon that predates it.
       model: options.storage === "raw" ? argument : toModelReference(argument),
       ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name,
       keepAlive: options.keepAlive, ...options.load,
-    }, {
+    };
+    checkFlags(VERBS.load.params, params);
+    return await client.request("load", params, {
       signal,
       onEvent: ({ done, total }) => bar?.update(done, total),
     });
