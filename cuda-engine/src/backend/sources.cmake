@@ -4,6 +4,7 @@
 # the factory that opens a device and makes its backend (compute_target.h, query_devices.cc).
 set(NT_BACKEND_SOURCES
   rope_table.cc
+  cuda_unavailable_reason.cc
 )
 set(NT_BACKEND_FACTORY_HEADERS
   compute_target.h
