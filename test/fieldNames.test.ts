@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { wordAsFlags } from "../ctl/wordAsFlags.js";
 import { samplingOf } from "../daemon/http/samplingOf.js";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
@@ -58,4 +59,16 @@ describe("validation errors", () => {
       }
     });
   }
+
+  it("of the engine's budget refusals name the flag ntctl was given, else keep ntd's configuration key", () => {
+    const refusal = new NtError("NT_E_OUT_OF_MEMORY",
+      "vramBudget 12.0 MiB is too small: the KV cache (10.0 MiB for 4 sequences × 2.50 MiB) … need 15.9 MiB before any weights");
+    assert.match(wordAsFlags(refusal, ["run", "m", "x", "--vram-budget", "12MiB"]).message, /^--vram-budget 12\.0 MiB is too small: /);
+    assert.match(wordAsFlags(refusal, ["load", "m", "--vram-budget=12MiB"]).message, /^--vram-budget 12\.0 MiB/);
+    assert.equal(wordAsFlags(refusal, ["load", "m"]), refusal, "the budget came from ntd's vramBudget key");
+    const pinned = new NtError("NT_E_OUT_OF_MEMORY", "pinnedBudget 1.00 GiB leaves 0.50 GiB after the host-resident tensors");
+    assert.match(wordAsFlags(pinned, ["bench", "f.gguf", "--pinned-budget", "1GiB"]).message, /^--pinned-budget 1\.00 GiB leaves/);
+    const other = new NtError("NT_E_BAD_REQUEST", "vramBudget: Too big");
+    assert.equal(wordAsFlags(other, ["--vram-budget", "1"]), other, "only the engine's refusals are reworded");
+  });
 });
