@@ -2,6 +2,7 @@ import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "./GlobalArgs.js";
 import { benchCommand } from "./commands/bench.js";
 import { bindCommand } from "./commands/bind.js";
+import { cancelCommand } from "./commands/cancel.js";
 import { chatCommand } from "./commands/chat.js";
 import { devicesCommand } from "./commands/devices.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -12,7 +13,6 @@ import { restoreCommand } from "./commands/restore.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { stopCommand } from "./commands/stop.js";
-import { unloadCommand } from "./commands/unload.js";
 import { versionCommand } from "./commands/version.js";
 
 /**
@@ -24,10 +24,10 @@ export const commandList: ReadonlyArray<CommandModule<GlobalArgs, any>> = [
   runCommand,
   chatCommand,
   loadCommand,
-  unloadCommand,
+  stopCommand,
+  cancelCommand,
   statusCommand,
   psCommand,
-  stopCommand,
   inspectCommand,
   benchCommand,
   versionCommand,

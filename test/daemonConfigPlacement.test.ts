@@ -57,6 +57,12 @@ describe("daemon configuration: backend, budgets and the HTTP API key", () => {
     assert.equal(config.vramBudget, 2 * 2 ** 30);
   });
 
+  it("spells the context option as ntctl and llama.cpp do (--ctx-size, -c), still taking --context-size", async () => {
+    assert.equal((await parseDaemonArgs(["node", "ntd", "--ctx-size", "2048"])).flags.contextSize, 2048);
+    assert.equal((await parseDaemonArgs(["node", "ntd", "-c", "1024"])).flags.contextSize, 1024);
+    assert.equal((await parseDaemonArgs(["node", "ntd", "--context-size", "512"])).flags.contextSize, 512);
+  });
+
   it("applies new budgets and key on reload without ever logging the key", async () => {
     await writeFile(file, JSON.stringify({ httpApiKey: "first-secret", vramBudget: "1GiB" }));
     const live = await LiveConfig.load({ configPath: file, env: {} });

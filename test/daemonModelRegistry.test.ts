@@ -51,7 +51,7 @@ describe("ModelRegistry", () => {
     fresh();
     const file = await modelFile("twice.gguf");
     const first = await registry.load(file);
-    const second = await registry.load(file, { name: "other-name" });
+    const second = await registry.load(file);
     assert.equal(second, first);
     assert.equal(second.name, "twice");
     assert.equal(engine.loadCalls.length, 1);

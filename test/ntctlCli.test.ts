@@ -98,3 +98,28 @@ describe("ntctl usage errors", () => {
     });
   }
 });
+
+describe("ntctl help", () => {
+  it("offline verbs (inspect, bench) do not offer --socket; daemon verbs do", async () => {
+    for (const verb of ["inspect", "bench"]) {
+      const help = await ntctl(verb, "--help");
+      assert.equal(help.code, 0, help.stderr);
+      assert.doesNotMatch(help.stdout, /--socket/, verb);
+    }
+    assert.match((await ntctl("run", "--help")).stdout, /--socket/);
+  });
+
+  it("bench's counts are numbers, and the context flag is spelled --ctx-size, -c", async () => {
+    const bench = (await ntctl("bench", "--help")).stdout;
+    for (const flag of ["--n-prompt", "--n-gen", "--repetitions", "--threads"]) {
+      assert.match(bench, new RegExp(`${flag}[^[]*\\[number\\]`), flag);
+    }
+    assert.match((await ntctl("run", "--help")).stdout, /-c, --ctx-size/);
+  });
+
+  it("stop unloads (as ollama stop) and cancel cancels requests", async () => {
+    const help = (await ntctl("--help")).stdout;
+    assert.match(help, /ntctl stop <model>\s+Unload a model/);
+    assert.match(help, /ntctl cancel <model>\s+Cancel every request/);
+  });
+});

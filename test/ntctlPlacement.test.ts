@@ -75,10 +75,10 @@ describe("ntctl placement options against a daemon (fake engine)", () => {
     assert.equal((await ntctl("--socket", dir.socketPath, "unload", "tiered")).code, 0);
   });
 
-  it("fewer than 3 staging slots is the daemon's NT_E_BAD_REQUEST, exit 2", async () => {
+  it("fewer than 3 staging slots is NT_E_BAD_REQUEST naming the flag, exit 2", async () => {
     const run = await ntctl("--socket", dir.socketPath, "load", model, "--staging-slots", "2");
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /stagingSlots/);
+    assert.match(run.stderr, /^ntctl: --staging-slots: .*\[NT_E_BAD_REQUEST\]/);
   });
 });
 

@@ -145,7 +145,7 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
     assert.equal(psRow((await runNtctl([...sock(), "ps"])).stdout, "steady")?.UNTIL, "forever");
   });
 
-  it("stop cancels the model's requests in flight (ACTIVE in ps meanwhile), and the model stays loaded", async () => {
+  it("cancel cancels the model's requests in flight (ACTIVE in ps meanwhile), and the model stays loaded", async () => {
     assert.equal((await runNtctl([...sock(), "load", models.slow!])).code, 0);
     const running = runNtctl([...sock(), "run", "slow", "x", "--json"]);
     const deadline = Date.now() + 3000;
@@ -155,9 +155,9 @@ describe("ntctl ps, stop and --keep-alive against ntd with a fake engine", () =>
     }
     const row = psRow((await runNtctl([...sock(), "ps"])).stdout, "slow");
     assert.deepEqual([row?.ACTIVE, row?.UNTIL], ["1", "after its requests"]);
-    const stop = await runNtctl([...sock(), "stop", "slow", "--json"]);
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.deepEqual(JSON.parse(stop.stdout), { name: "slow", cancelled: 1 });
+    const cancel = await runNtctl([...sock(), "cancel", "slow", "--json"]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.deepEqual(JSON.parse(cancel.stdout), { name: "slow", cancelled: 1 });
     const run = await running;
     assert.equal(run.code, 1);
     assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, "NT_E_CANCELLED");

@@ -169,7 +169,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     assert.equal(errorCodeOf(run), "NT_E_UNSUPPORTED");
   });
 
-  it("load, status and unload manage models by path and name", async () => {
+  it("load, status and stop (alias unload) manage models by path and name; stop unloads as ollama stop", async () => {
     const file = path.join(dir.dir, "managed.gguf");
     await writeFile(file, "{}");
     const load = await runNtctl([...sock(), "load", file, "--name", "mine", "--ctx-size", "64", "--json"]);
@@ -180,12 +180,33 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     assert.match(status.stdout, /^model {3}mine loaded: llama, cuda, context 64/m);
     const statusJson = JSON.parse((await runNtctl([...sock(), "status", "--json"])).stdout) as { models: { name: string }[] };
     assert.ok(statusJson.models.some((m) => m.name === "mine"));
-    const unload = await runNtctl([...sock(), "unload", "mine"]);
-    assert.equal(unload.code, 0, unload.stderr);
-    assert.equal(unload.stdout, "unloaded mine\n");
+    const stop = await runNtctl([...sock(), "stop", "mine"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(stop.stdout, "unloaded mine\n");
     const again = await runNtctl([...sock(), "unload", file, "--json"]);
     assert.equal(again.code, 4);
     assert.equal(errorCodeOf(again), "NT_E_MODEL_NOT_FOUND");
+  });
+
+  it("run --ctx-size reloads a model loaded with another context; load with the same flags or none keeps it", async () => {
+    const file = path.join(dir.dir, "resized.gguf");
+    await writeFile(file, "{}");
+    assert.equal((await runNtctl([...sock(), "load", file, "-c", "64"])).code, 0);
+    const run = await runNtctl([...sock(), "run", "resized", "x", "--ctx-size", "128", "-n", "1", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { model: string }).model, "resized");
+    const same = await runNtctl([...sock(), "load", "resized", "-c", "128", "--json"]);
+    assert.equal((JSON.parse(same.stdout) as { info: { nCtx: number } }).info.nCtx, 128);
+    assert.equal((ntd.log().match(/reloading resized/g) ?? []).length, 1, ntd.log());
+  });
+
+  it("generate carries load options: a path not held is loaded with them", async () => {
+    const file = path.join(dir.dir, "carried.gguf");
+    await writeFile(file, "{}");
+    const result = await client.request("generate", { model: file, prompt: "x", maxTokens: 1, nCtx: 96 });
+    assert.equal(result.model, "carried");
+    const status = (await client.request("status", {})).models.find((m) => m.name === "carried");
+    assert.equal(status?.nCtx, 96);
   });
 
   it("ntd on SIGTERM ends generations in flight with NT_E_CANCELLED and exits 0", async () => {

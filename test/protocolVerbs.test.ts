@@ -18,7 +18,7 @@ function verdict(verb: VerbName, part: "params" | "result" | "event", value: unk
 }
 
 const timings = { prompt_n: 5, prompt_ms: 1.5, prompt_per_second: 3333, predicted_n: 2, predicted_ms: 4, predicted_per_second: 500 };
-const generationResult = { promptTokens: [1, 5], tokens: [7, 8], text: "hi", reason: "length", timings };
+const generationResult = { model: "tiny", promptTokens: [1, 5], tokens: [7, 8], text: "hi", reason: "length", timings };
 const modelInfo = {
   architecture: "llama", nVocab: 512, nCtx: 2048, nCtxTrain: 2048, nEmbd: 64, nLayer: 5, nHead: 8, nHeadKv: 4, nFf: 172,
   threads: 2, weightBytes: 1171200, kvBytesPerSequence: 2621440, bos: 1, eos: 2,
@@ -45,6 +45,15 @@ describe("model verbs: params", () => {
       minP: 0.05, repeatPenalty: 1.1, frequencyPenalty: 0.5, presencePenalty: -0.5, penaltyLastN: 64, seed: 42,
       stop: ["\n\n"], ignoreEos: true,
     }), "ok");
+  });
+
+  it("accept the load options on generate and chat, with load's limits", () => {
+    const load = { nCtx: 4096, threads: 8, backend: "cuda", vramBudget: 2 ** 30, pinnedBudget: 2 ** 32, stagingSlots: 4 };
+    const chat = { model: "m", messages: [{ role: "user", content: "x" }] };
+    assert.equal(verdict("generate", "params", { model: "m", prompt: "x", ...load }), "ok");
+    assert.equal(verdict("chat", "params", { ...chat, ...load }), "ok");
+    assert.equal(verdict("generate", "params", { model: "m", prompt: "x", nCtx: 0 }), "NT_E_BAD_REQUEST");
+    assert.equal(verdict("chat", "params", { ...chat, stagingSlots: 2 }), "NT_E_BAD_REQUEST");
   });
 
   it("refuse a generate with both prompt and tokens, or neither", () => {
@@ -117,10 +126,11 @@ describe("model verbs: results", () => {
     assert.equal(verdict("generate", "result", { ...generationResult, reason: "context" }), "ok");
   });
 
-  it("refuse a generation result with another reason, missing timings or camelCase timing names", () => {
+  it("refuse a generation result with another reason, missing timings or model, or camelCase timing names", () => {
     assert.equal(verdict("generate", "result", { ...generationResult, reason: "cancelled" }), "NT_E_BAD_REQUEST");
     assert.equal(verdict("generate", "result", { ...generationResult, timings: undefined }), "NT_E_BAD_REQUEST");
     assert.equal(verdict("generate", "result", { ...generationResult, timings: { ...timings, promptMs: 1 } }), "NT_E_BAD_REQUEST");
+    assert.equal(verdict("generate", "result", { ...generationResult, model: undefined }), "NT_E_BAD_REQUEST");
   });
 
   it("accept a load result with the model's facts, a chat format optional", () => {

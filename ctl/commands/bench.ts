@@ -33,24 +33,26 @@ interface BenchArgs extends GlobalArgs {
 export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
   command: "bench <files..>",
   describe: "Benchmark GGUF files in this process (no daemon): prompt and generation tokens/s beside their bounds",
+  // Offline: no daemon, so the global --socket means nothing here (hidden from this help).
   builder: (yargs) => (yargs as Argv<GlobalArgs>)
+    .hide("socket")
     .positional("files", { type: "string", array: true, demandOption: true, describe: "Paths to .gguf files" })
     .options({
       ...placementOptions(""),
       "n-prompt": {
-        alias: "p", type: "string", default: "512", requiresArg: true, coerce: positiveIntegerOption("-p/--n-prompt"),
+        alias: "p", type: "number", default: 512, requiresArg: true, coerce: positiveIntegerOption("-p/--n-prompt"),
         describe: "pp test: prompt tokens, processed in one pass",
       },
       "n-gen": {
-        alias: "n", type: "string", default: "128", requiresArg: true, coerce: positiveIntegerOption("-n/--n-gen"),
+        alias: "n", type: "number", default: 128, requiresArg: true, coerce: positiveIntegerOption("-n/--n-gen"),
         describe: "tg test: tokens generated one per pass after a one-token prompt",
       },
       repetitions: {
-        alias: "r", type: "string", default: "3", requiresArg: true, coerce: positiveIntegerOption("-r/--repetitions"),
+        alias: "r", type: "number", default: 3, requiresArg: true, coerce: positiveIntegerOption("-r/--repetitions"),
         describe: "Timed repetitions of each test, after one warm-up",
       },
       threads: {
-        alias: "t", type: "string", requiresArg: true, coerce: positiveIntegerOption("-t/--threads"),
+        alias: "t", type: "number", requiresArg: true, coerce: positiveIntegerOption("-t/--threads"),
         describe: "CPU threads (default: all)",
       },
       parallel: {
@@ -104,7 +106,9 @@ function positiveIntegerOption(flag: string): (value: unknown) => number {
     const last = [value].flat().at(-1);
     const n = typeof last === "number" ? last : Number(String(last ?? "").trim() || Number.NaN);
     if (!Number.isSafeInteger(n) || n < 1) {
-      throw new NtError("NT_E_BAD_REQUEST", `${flag} must be a whole number of at least 1, not ${String(last)} (see "ntctl --help")`);
+      // yargs has turned a word into NaN already; say what was wrong without echoing "NaN".
+      const given = Number.isNaN(n) ? "" : `, not ${String(last)}`;
+      throw new NtError("NT_E_BAD_REQUEST", `${flag} must be a whole number of at least 1${given} (see "ntctl --help")`);
     }
     return n;
   };

@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
+import { samplingParamsSchema } from "../../protocol/verbs/samplingParams.js";
 import { ChatSession } from "../chat/ChatSession.js";
-import { samplingOptions, type SamplingArgs } from "../generate/samplingOptions.js";
+import { checkFlags } from "../checkFlags.js";
+import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
 import { loadModel } from "../model/loadModel.js";
@@ -26,6 +28,8 @@ export const chatCommand: CommandModule<GlobalArgs, ChatArgs> = {
     .options(samplingOptions)
     .options(loadOptions) as Argv<ChatArgs>,
   handler: async (argv) => {
+    // Checked here, before the load, so a bad sampling flag is named as written (-n, not maxTokens).
+    checkFlags(samplingParamsSchema, samplingParamsFrom(argv));
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
       const interactive = process.stdin.isTTY === true;

@@ -22,7 +22,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 export const inspectCommand: CommandModule<GlobalArgs, InspectArgs> = {
   command: "inspect <file>",
   describe: "Describe a GGUF file: architecture, hyper-parameters, tokenizer, tensors, sizes",
-  builder: (yargs) => yargs.positional("file", { type: "string", demandOption: true, describe: "Path to a .gguf file" }),
+  // Offline: no daemon, so the global --socket means nothing here (hidden from this help).
+  builder: (yargs) => yargs.hide("socket").positional("file", { type: "string", demandOption: true, describe: "Path to a .gguf file" }),
   handler: async (argv) => {
     const file = path.resolve(argv.file);
     const header = await loadEngine().readGguf(file).catch((err: unknown) => {

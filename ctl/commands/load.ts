@@ -13,10 +13,13 @@ interface LoadCommandArgs extends GlobalArgs, LoadArgs {
   storage?: "file" | "raw";
 }
 
-/** `ntctl load <model>`: has the daemon load a model (progress on stderr when it is a terminal). */
+/**
+ * `ntctl load <model>`: has the daemon load a model (progress on stderr when it is a terminal); a
+ * model held with other options than the flags given is reloaded with them when idle.
+ */
 export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
   command: "load <model>",
-  describe: "Load a model into the daemon (a model already loaded is left as it is)",
+  describe: "Load a model into the daemon (one already loaded with other options is reloaded when idle)",
   builder: (yargs) => (yargs as Argv<GlobalArgs>)
     .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model (with --storage raw: a placed image's name)" })
     .option("storage", {

@@ -1,10 +1,13 @@
 import type { Argv, CommandModule } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
+import { VERBS } from "../../protocol/verbs.js";
+import { checkFlags } from "../checkFlags.js";
 import { formatTimings, generationJson } from "../generate/generationOutput.js";
 import { samplingOptions, samplingParamsFrom, type SamplingArgs } from "../generate/samplingOptions.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
-import { loadModel } from "../model/loadModel.js";
+import { loadProgressBar } from "../model/loadProgressBar.js";
+import { toModelReference } from "../model/toModelReference.js";
 import { NtClient } from "../NtClient.js";
 import { reportError } from "../reportError.js";
 
@@ -15,8 +18,8 @@ interface RunArgs extends GlobalArgs, SamplingArgs, LoadArgs {
 }
 
 /**
- * `ntctl run <model> [prompt]`: loads the model through the daemon (if it is not loaded yet) and
- * prints the continuation of the prompt as it is generated. Ctrl-C cancels the request in the
+ * `ntctl run <model> [prompt]`: prints the continuation of the prompt as it is generated, in one
+ * `generate` request that also loads the model (or reloads it with other load flags) as needed. Ctrl-C cancels the request in the
  * daemon and exits 130.
  */
 export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
@@ -30,6 +33,10 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     .option("verbose", { type: "boolean", default: false, describe: "Print timings to stderr at the end" }) as Argv<RunArgs>,
   handler: async (argv) => {
     const prompt = await promptOf(argv.prompt);
+    const params = {
+      model: toModelReference(argv.model), prompt, keepAlive: argv.keepAlive, ...loadOptionsOf(argv), ...samplingParamsFrom(argv),
+    };
+    checkFlags(VERBS.generate.params, params);
     // Listening before connecting: a Ctrl-C at any point from here on cancels cleanly (the
     // requests are then sent and cancelled at once) instead of killing ntctl mid-request.
     const interrupt = interruptSignal();
@@ -38,24 +45,23 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       throw err;
     });
     let printedText = false;
+    const bar = !argv.json && process.stderr.isTTY ? loadProgressBar(argv.model) : undefined;
     try {
-      const model = await loadModel(client, argv.model, {
-        load: loadOptionsOf(argv), showProgress: !argv.json && process.stderr.isTTY, signal: interrupt.signal,
-      });
-      // The keep-alive goes with the generation, not the load: "--keep-alive 0" would unload the
-      // model between the two requests; the daemon restarts the timer from it when the request ends.
-      const result = await client.request("generate", {
-        model: model.name, prompt, keepAlive: argv.keepAlive, ...samplingParamsFrom(argv),
-      }, {
+      // One round trip: the daemon loads the model (or reloads it when the load flags differ from
+      // its load) before generating, streaming the load's progress first.
+      const result = await client.request("generate", params, {
         signal: interrupt.signal,
         // One write per event: the text appears as it is generated (writes to pipes and files are synchronous).
         onEvent: (event) => {
-          if (argv.json || event.type === "progress" || event.text === "") return;
+          if (event.type === "progress") return bar?.update(event.done, event.total);
+          bar?.stop();
+          if (argv.json || event.text === "") return;
           process.stdout.write(event.text);
           printedText = true;
         },
       });
-      process.stdout.write(argv.json ? `${JSON.stringify(generationJson(model.name, result))}\n` : "\n");
+      bar?.stop();
+      process.stdout.write(argv.json ? `${JSON.stringify(generationJson(result.model, result))}\n` : "\n");
       if (argv.verbose) process.stderr.write(`${formatTimings(result.timings)}\n`);
     } catch (err) {
       if (!interrupt.signal.aborted) throw err;
@@ -64,6 +70,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
       reportError(err, argv.json);
       process.exitCode = 130;
     } finally {
+      bar?.stop();
       interrupt.dispose();
       client.close();
     }

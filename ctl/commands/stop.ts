@@ -8,20 +8,20 @@ interface StopArgs extends GlobalArgs {
 }
 
 /**
- * `ntctl stop <model>`: cancels every request in flight on a model, from every client (each ends
- * with NT_E_CANCELLED); the model stays loaded. Unlike `ollama stop`, which unloads: that is `ntctl unload`.
+ * `ntctl stop <model>` (alias `unload`): unloads a model as `ollama stop` does; its requests in
+ * flight end with NT_E_CANCELLED. (`ntctl cancel` cancels the requests and keeps the model.)
  */
 export const stopCommand: CommandModule<GlobalArgs, StopArgs> = {
   command: "stop <model>",
-  describe: "Cancel every request in flight on a model (it stays loaded; see unload)",
+  aliases: ["unload"],
+  describe: "Unload a model from the daemon, as ollama stop (its requests in flight are cancelled)",
   builder: (yargs) => (yargs as Argv<GlobalArgs>)
     .positional("model", { type: "string", demandOption: true, describe: "A loaded model's name, or its .gguf file" }) as Argv<StopArgs>,
   handler: async (argv) => {
     const client = await NtClient.connect({ socketPath: argv.socket });
     try {
-      const result = await client.request("cancelAll", { model: toModelReference(argv.model) });
-      process.stdout.write(argv.json ? `${JSON.stringify(result)}\n`
-        : `cancelled ${result.cancelled} request${result.cancelled === 1 ? "" : "s"} of ${result.name}\n`);
+      const { name } = await client.request("unload", { model: toModelReference(argv.model) });
+      process.stdout.write(argv.json ? `${JSON.stringify({ name })}\n` : `unloaded ${name}\n`);
     } finally {
       client.close();
     }

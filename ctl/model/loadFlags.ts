@@ -8,9 +8,9 @@ import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
 /** The parsed load flags; each absent one is the daemon's default. */
 export interface LoadArgs {
-  /** Context size per sequence, in tokens, when the model is loaded by this command. Default: the engine's. */
+  /** Context size per sequence, in tokens (a model held with another is reloaded). Default: the model's as held, else the engine's. */
   ctxSize?: number;
-  /** CPU threads, when the model is loaded by this command. Default: the engine's. */
+  /** CPU threads (a model held with others is reloaded). Default: the model's as held, else the engine's. */
   threads?: number;
   /**
    * How long the daemon keeps the model loaded once idle: "10m", "30s", "1h", seconds, 0 (unload
@@ -58,26 +58,26 @@ function byteSizeOption(flag: string): (value: string | string[]) => number {
 
 /**
  * The yargs declarations of where a load puts the weights (backend, budgets, staging ring), for
- * the verbs that load: `load`, `run` and `chat` through the daemon (`when` = ", if this loads the
- * model") and `bench` in-process (`when` = "").
+ * the verbs that load: `load`, `run` and `chat` through the daemon (`when` says that a model held
+ * with another value is reloaded) and `bench` in-process (`when` = "").
  */
 export function placementOptions(when: string) {
   return {
     backend: {
       choices: ["auto", "cpu", "cuda"] as const,
-      describe: `Backend${when}: cuda, cpu, or auto = CUDA when usable (default: auto)`,
+      describe: `Backend: cuda, cpu, or auto = CUDA when usable (default: auto)${when}`,
     },
     "vram-budget": {
       type: "string", requiresArg: true, coerce: byteSizeOption("--vram-budget"),
-      describe: `Device memory the model may take${when}: "24GiB", "1.5GB", bytes (default: free memory less a margin)`,
+      describe: `Device memory the model may take: "24GiB", "1.5GB", bytes (default: free memory less a margin)${when}`,
     },
     "pinned-budget": {
       type: "string", requiresArg: true, coerce: byteSizeOption("--pinned-budget"),
-      describe: `Pinned host RAM for weights copied each pass and staging${when}: "64GiB", bytes (default: the engine's)`,
+      describe: `Pinned host RAM for weights copied each pass and staging: "64GiB", bytes (default: the engine's)${when}`,
     },
     "staging-slots": {
       type: "number", requiresArg: true,
-      describe: `Staging buffers between storage reads and device copies (>= 3; prefetch depth + 1)${when} (default 3)`,
+      describe: `Staging buffers between storage reads and device copies (>= 3; prefetch depth + 1; default 3)${when}`,
     },
     "dual-path": {
       choices: ["auto", "on", "off"] as const,
@@ -91,16 +91,19 @@ export function placementOptions(when: string) {
   } as const satisfies Record<string, Options>;
 }
 
-/** The yargs declarations behind LoadArgs; they only matter when the command is what loads the model. */
+/**
+ * The yargs declarations behind LoadArgs. Each one given that the model held does not have reloads
+ * it (when idle; NT_E_BUSY while it has requests in flight); those left out accept what it has.
+ */
 export const loadOptions = {
   "ctx-size": {
-    type: "number", alias: "c",
-    describe: "Context size in tokens, if this loads the model (default: the model's, at most 4096)",
+    type: "number", alias: "c", requiresArg: true,
+    describe: "Context size in tokens (default: the model's, at most 4096); a model loaded with another is reloaded",
   },
-  threads: { type: "number", alias: "t", describe: "CPU threads, if this loads the model (default: all)" },
+  threads: { type: "number", alias: "t", requiresArg: true, describe: "CPU threads (default: all); a model loaded with other threads is reloaded" },
   "keep-alive": {
     type: "string",
     describe: 'How long the model stays loaded once idle: "10m", "30s", "1h", seconds, 0 = unload when done, -1 = never (default: the daemon\'s, 5m)',
   },
-  ...placementOptions(", if this loads the model"),
+  ...placementOptions("; a model loaded with another is reloaded"),
 } as const satisfies Record<string, Options>;

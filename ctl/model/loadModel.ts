@@ -1,8 +1,10 @@
-import { SingleBar } from "cli-progress";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { VerbResult } from "../../protocol/verbs.js";
+import { VERBS } from "../../protocol/verbs.js";
+import { checkFlags } from "../checkFlags.js";
 import type { NtClient } from "../NtClient.js";
+import { loadProgressBar } from "./loadProgressBar.js";
 import { toModelReference } from "./toModelReference.js";
 
 /** Options of loadModel. */
@@ -30,44 +32,20 @@ export interface LoadModelOptions {
  */
 export async function loadModel(client: NtClient, argument: string, options: LoadModelOptions = {}): Promise<VerbResult<"load">> {
   const { showProgress = process.stderr.isTTY, signal } = options;
-  const bar = showProgress ? progressBar(argument) : undefined;
-  let started = false;
+  const bar = showProgress ? loadProgressBar(argument) : undefined;
   try {
-    return await client.request("load", {
+    const params = {
       // storage is sent only for "raw", so a file load still works with a daemon that predates it.
       model: options.storage === "raw" ? argument : toModelReference(argument),
       ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name,
       keepAlive: options.keepAlive, ...options.load,
-    }, {
+    };
+    checkFlags(VERBS.load.params, params);
+    return await client.request("load", params, {
       signal,
-      onEvent: ({ done, total }) => {
-        if (!bar) return;
-        if (!started) bar.start(total);
-        started = true;
-        bar.update(done);
-      },
+      onEvent: ({ done, total }) => bar?.update(done, total),
     });
   } finally {
-    if (started) bar?.stop();
+    bar?.stop();
   }
-}
-
-/** A one-line bar on stderr, cleared when done: "loading MODEL [=====-----] 50% 12.0/24.0 MiB". */
-function progressBar(argument: string): { start(total: number): void; update(done: number): void; stop(): void } {
-  const bar = new SingleBar({
-    stream: process.stderr,
-    clearOnComplete: true,
-    hideCursor: true,
-    format: `loading ${argument} [{bar}] {percentage}% {doneMiB}/{totalMiB} MiB`,
-  });
-  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-  let total = 0;
-  return {
-    start: (bytes) => {
-      total = bytes;
-      bar.start(bytes, 0, { doneMiB: mib(0), totalMiB: mib(bytes) });
-    },
-    update: (done) => bar.update(done, { doneMiB: mib(done), totalMiB: mib(total) }),
-    stop: () => bar.stop(),
-  };
 }

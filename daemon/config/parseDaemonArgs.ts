@@ -34,7 +34,9 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("max-loaded-models", { type: "number", describe: "Most models held at once (3)" })
     .option("queue-limit", { type: "number", describe: "Most requests waiting per model before NT_E_BUSY (512)" })
     .option("threads", { type: "number", describe: "CPU threads of a load that gives none (0: one per hardware thread)" })
-    .option("context-size", { type: "number", describe: "Context size of a load that gives none (0: the model's, at most 4096)" })
+    .option("ctx-size", { alias: "c", type: "number", describe: "Context size of a load that gives none (0: the model's, at most 4096)" })
+    // The spelling before ntctl's and llama.cpp's --ctx-size was adopted; daemon/config/README.md named it.
+    .option("context-size", { type: "number", hidden: true })
     .option("backend", { choices: ["auto", "cpu", "cuda"] as const, describe: "Backend of a load that gives none (auto: CUDA when usable, else CPU)" })
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
@@ -62,7 +64,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
       maxLoadedModels: args.maxLoadedModels,
       queueLimit: args.queueLimit,
       threads: args.threads,
-      contextSize: args.contextSize,
+      contextSize: args.ctxSize ?? args.contextSize,
       backend: args.backend,
       vramBudget: args.vramBudget,
       pinnedBudget: args.pinnedBudget,

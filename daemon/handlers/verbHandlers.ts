@@ -9,6 +9,7 @@ import { runGeneration } from "../generation/runGeneration.js";
 import { modelInfoOf } from "../models/wireForms.js";
 import { handleChat } from "./handleChat.js";
 import { percentProgress } from "./percentProgress.js";
+import { splitLoadOptions } from "./splitLoadOptions.js";
 import type { VerbHandler } from "./VerbHandler.js";
 
 // The handlers of ntd.sock's verbs, each a few lines over the model registry (`chat`, which
@@ -54,15 +55,15 @@ const handleUnload: VerbHandler<"unload"> = async (params, context) =>
   ({ name: await context.models.unload(params.model) });
 
 /**
- * `generate`: loads the model first when given a path the daemon does not hold (streaming its
- * progress), tokenizes the prompt in the daemon (BOS added by default, as the model's metadata
+ * `generate`: loads the model first when given a path the daemon does not hold, or reloads it when
+ * its load options differ from those given (streaming progress), tokenizes the prompt in the daemon (BOS added by default, as the model's metadata
  * asks) or takes token ids as given, then streams the generation.
  */
 const handleGenerate: VerbHandler<"generate"> = async (params, context, signal, emit) => {
-  const { model: reference, prompt, tokens, addSpecial = true, parseSpecial = false, keepAlive, ...sampling } = params;
-  const model = await context.models.get(reference, signal, { keepAlive, autoLoad: true, onProgress: percentProgress(emit) });
+  const [load, { model: reference, prompt, tokens, addSpecial = true, parseSpecial = false, keepAlive, ...sampling }] = splitLoadOptions(params);
+  const model = await context.models.get(reference, signal, { keepAlive, load, autoLoad: true, onProgress: percentProgress(emit) });
   const promptTokens = tokens ?? model.tokenize(prompt ?? "", addSpecial, parseSpecial);
-  return runGeneration(model, promptTokens, sampling, signal, emit);
+  return { model: model.name, ...await runGeneration(model, promptTokens, sampling, signal, emit) };
 };
 
 /** `tokenize`: text → token ids; BOS added by default, special-token texts left as text by default. */

@@ -23,5 +23,9 @@ export function samplingOf(request: OpenAiSamplingFields): SamplingParams {
     stop: stop?.filter((s) => s !== ""),
   };
   const given = Object.entries(fields).filter(([, value]) => value !== undefined && value !== null);
-  return parseMessage(samplingParamsSchema, Object.fromEntries(given), "sampling");
+  // A refusal names the field as the client wrote it (max_tokens), not the protocol's maxTokens.
+  const maxTokensField = request.max_completion_tokens === undefined || request.max_completion_tokens === null ? "max_tokens" : "max_completion_tokens";
+  const openAiName = (path: readonly PropertyKey[]) => path[0] === "maxTokens" ? maxTokensField
+    : typeof path[0] === "string" ? path[0].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : undefined;
+  return parseMessage(samplingParamsSchema, Object.fromEntries(given), "sampling", "NT_E_BAD_REQUEST", openAiName);
 }

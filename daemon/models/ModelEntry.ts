@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { NtError } from "../../protocol/NtError.js";
+import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 import type { LoadedModel } from "./LoadedModel.js";
 
 /**
@@ -9,6 +10,17 @@ import type { LoadedModel } from "./LoadedModel.js";
  * of that file or name, or an unload.
  */
 export type ModelState = "loading" | "loaded" | "unloading" | "failed";
+
+/** How a model was asked for: what a reload with other options starts from. */
+export interface LoadRequest {
+  /** What resolves to the model's source: the file's path, or with storage "raw" the image's name. */
+  reference: string;
+  storage: "file" | "raw";
+  /** The load options the load gave itself (a reload keeps those a request does not change). */
+  given: LoadOptions;
+  /** The load options the engine got: the load's own, else the daemon's defaults at that time. */
+  effective: LoadOptions;
+}
 
 /** Gets load progress: bytes of weights read so far, of total. */
 export type LoadProgressListener = (done: number, total: number) => void;
@@ -24,6 +36,8 @@ export class ModelEntry {
   readonly path: string;
   /** Paths as requests gave them that resolved to this file (through symlinks), for lookups. */
   readonly aliases = new Set<string>();
+  /** How it was asked for. */
+  readonly request: LoadRequest;
   state: ModelState = "loading";
   /** Bytes of weights read, of total; both 0 until the engine reports. */
   readonly progress = { done: 0, total: 0 };
@@ -48,10 +62,11 @@ export class ModelEntry {
   /** performance.now() when the timer should fire. */
   #deadline = 0;
 
-  constructor(name: string, path: string, keepAliveMs: number,
+  constructor(name: string, path: string, request: LoadRequest, keepAliveMs: number,
     load: (onProgress: LoadProgressListener) => Promise<LoadedModel>) {
     this.name = name;
     this.path = path;
+    this.request = request;
     this.keepAliveMs = keepAliveMs;
     this.aliases.add(path);
     this.ready = load((done, total) => this.#onProgress(done, total)).then((model) => {

@@ -10,6 +10,7 @@ import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSock
 import { HelperImageSource } from "../storage/HelperImageSource.js";
 import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.js";
 import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
+import { loadOptionChanges, type LoadOptionChange } from "./loadOptionChanges.js";
 import { ModelEntry, type LoadProgressListener } from "./ModelEntry.js";
 import { ModelScheduler } from "./ModelScheduler.js";
 import { modelStatusOf } from "./wireForms.js";
@@ -104,6 +105,12 @@ export interface ModelUseOptions {
   autoLoad?: boolean;
   /** Gets load progress while this caller waits for the model to load. */
   onProgress?: LoadProgressListener;
+  /**
+   * The load options the request carries (`generate` and `chat` may): when it gives any, the
+   * lookup is a load with them (ModelRegistry.load), which loads a path not held, and reloads a
+   * model held with other options when idle (NT_E_BUSY when busy). Default: none, the model as it is.
+   */
+  load?: LoadOptions;
 }
 
 /**
@@ -140,18 +147,17 @@ export class ModelRegistry {
 
   /**
    * Loads a model by absolute path, or answers with one already held (by that path or by name).
-   * Refuses relative paths (NT_E_BAD_REQUEST), missing files (NT_E_NOT_FOUND), names of models
-   * not held (NT_E_MODEL_NOT_FOUND) and a load beyond maxLoadedModels when every model held is
-   * busy (NT_E_BUSY); engine failures keep their code, and leave a "failed" entry.
+   * A model held whose load differs from an option this load gives (loadOptionChanges) is
+   * reloaded with it when idle, keeping the options this load leaves out, and refused with
+   * NT_E_BUSY while it has requests in flight. Refuses relative paths (NT_E_BAD_REQUEST), missing
+   * files (NT_E_NOT_FOUND), names of models not held (NT_E_MODEL_NOT_FOUND) and a load beyond
+   * maxLoadedModels when every model held is busy (NT_E_BUSY); engine failures keep their code,
+   * and leave a "failed" entry.
    */
   async load(reference: string, options: ModelLoadOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
     if (options.storage !== "raw" && !ModelTable.isPath(reference)) {
-      const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
-      const entry = this.#table.usable(reference);
-      const model = await this.#await(entry, options);
-      this.#scheduler.use(entry, keepAliveMs);
-      return model;
+      return this.#useHeld(this.#table.usable(reference), options);
     }
     const source = await resolveModelSource(reference, options.storage, this.#rawImages);
     return this.#loadKeyed(source, reference, options);
@@ -162,7 +168,6 @@ export class ModelRegistry {
    * the request said (an alias).
    */
   async #loadKeyed(source: ModelSource, reference: string, options: ModelLoadOptions): Promise<LoadedModel> {
-    const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
     const file = source.key;
     this.#assertOpen();
     // From here to the entry's creation nothing awaits, so concurrent loads see each other's
@@ -175,15 +180,13 @@ export class ModelRegistry {
     }
     if (existing && existing.state !== "failed") {
       existing.aliases.add(reference);
-      const model = await this.#await(existing, options);
-      this.#scheduler.use(existing, keepAliveMs);
-      return model;
+      return this.#useHeld(existing, options);
     }
     if (existing) this.#table.remove(existing); // failed before: this load replaces it
     const name = options.name ?? source.defaultName;
     const taken = this.#table.findByName(name);
     if (taken?.state === "failed" && taken.unloaded) {
-      // A failed model still being freed: its memory is freed before this load takes any.
+      // A failed model still being freed: its memory is freed before this one's is taken.
       await taken.unloaded;
       return this.load(reference, options);
     }
@@ -194,10 +197,14 @@ export class ModelRegistry {
     }
     const engine = this.#options.loadEngine();
     const evicted = this.#scheduler.makeRoom(name);
-    const entry: ModelEntry = new ModelEntry(name, file, this.#scheduler.initialKeepAliveMs(options.keepAlive), async (onProgress) => {
+    const request = {
+      reference: options.storage === "raw" ? reference : file, storage: options.storage ?? "file",
+      given: pickLoadOptions(options, {}), effective: pickLoadOptions(options, this.#defaultLoad),
+    } as const;
+    const entry: ModelEntry = new ModelEntry(name, file, request, this.#scheduler.initialKeepAliveMs(options.keepAlive), async (onProgress) => {
       // The evicted model's memory is freed before this one's is taken.
       await evicted?.unloaded?.catch(() => {});
-      return this.#loadNative(engine, name, file, options, onProgress, {
+      return this.#loadNative(engine, name, file, request.effective, onProgress, {
         onActivity: () => this.#scheduler.onActivity(entry),
         onFailure: (failure) => this.#scheduler.onModelFailure(entry, failure),
         admit: (inFlight) => this.#scheduler.admit(name, inFlight),
@@ -212,6 +219,48 @@ export class ModelRegistry {
   }
 
   /**
+   * A load of a model held (or loading): waits for it, then answers with it when it has every
+   * option the load gives, else reloads it (see load). Counts as a use, taking the load's keep-alive.
+   */
+  async #useHeld(entry: ModelEntry, options: ModelLoadOptions): Promise<LoadedModel> {
+    const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
+    const model = await this.#await(entry, options);
+    const changes = loadOptionChanges(options, {
+      name: entry.name, effective: entry.request.effective,
+      actual: { nCtx: model.info.nCtx, threads: model.info.threads, backend: model.backend },
+    });
+    if (changes.length > 0) return this.#reload(entry, model, changes, options);
+    this.#scheduler.use(entry, keepAliveMs);
+    return model;
+  }
+
+  /**
+   * Reloads an idle model with the options a load changes (keeping its other options, its name
+   * unless renamed, and its keep-alive unless given), as Ollama reloads a model when a request's
+   * num_ctx differs. NT_E_BUSY while it has requests in flight: they were admitted under the
+   * model as it is, and cancelling them for someone else's options would surprise their clients.
+   */
+  async #reload(entry: ModelEntry, model: LoadedModel, changes: readonly LoadOptionChange[],
+    options: ModelLoadOptions): Promise<LoadedModel> {
+    const what = changes.map((c) => `${c.option} ${c.held ?? "(default)"} → ${c.given}`).join(", ");
+    if (model.inFlight > 0) {
+      throw new NtError("NT_E_BUSY", `model ${entry.name} is loaded with other options than asked (${what}) and has `
+        + `${model.inFlight} request${model.inFlight === 1 ? "" : "s"} in flight; it is reloaded with them once idle: `
+        + "try again later, or leave those options out to use it as it is");
+    }
+    this.#logger.info(`reloading ${entry.name} with other options: ${what}`);
+    const { request } = entry;
+    await this.#scheduler.unload(entry, new NtError("NT_E_CANCELLED", `model ${entry.name} was reloaded with other options (${what})`));
+    const reloaded = await this.load(request.reference, {
+      ...request.given, ...pickLoadOptions(options, {}), storage: request.storage, name: options.name ?? entry.name,
+      keepAlive: options.keepAlive ?? keepAliveOfMs(entry.keepAliveMs), onProgress: options.onProgress, signal: options.signal,
+    });
+    // Paths it was asked for by (symlinks) still find it.
+    for (const alias of entry.aliases) this.#table.get(entry.path)?.aliases.add(alias);
+    return reloaded;
+  }
+
+  /**
    * The model a request names (its name, or a path it was loaded from), waiting for it while it
    * loads, and counting as a use (its keep-alive timer restarts). NT_E_MODEL_NOT_FOUND when the
    * daemon does not hold it (unless options.autoLoad and a path) or it is being unloaded.
@@ -219,6 +268,10 @@ export class ModelRegistry {
   async get(reference: string, signal?: AbortSignal, options: ModelUseOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
     const keepAliveMs = this.#scheduler.keepAliveMs(options.keepAlive);
+    if (options.load && Object.values(options.load).some((value) => value !== undefined)) {
+      // A request that gives load options is a load of them (which reloads a model held without them).
+      return this.load(reference, { ...options.load, keepAlive: options.keepAlive, onProgress: options.onProgress, signal });
+    }
     const entry = this.#table.find(reference);
     if ((!entry || entry.state === "failed") && options.autoLoad && ModelTable.isPath(reference)) {
       return this.load(reference, { keepAlive: options.keepAlive, onProgress: options.onProgress, signal });
@@ -269,12 +322,12 @@ export class ModelRegistry {
     this.#table.clear();
   }
 
-  async #loadNative(engine: EngineBinding, name: string, file: string, options: ModelLoadOptions,
+  async #loadNative(engine: EngineBinding, name: string, file: string, options: LoadOptions,
     onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure" | "admit">,
     openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
-    const nativeOptions = nativeLoadOptions(options, this.#defaultLoad, this.#scheduler.maxSequences);
+    const nativeOptions: NativeModelOptions = { ...options, maxSequences: this.#scheduler.maxSequences };
     if (this.#options.calibrationCache !== undefined) nativeOptions.calibrationCache = this.#options.calibrationCache;
     const image = await openImage?.();
     if (image) {
@@ -332,15 +385,19 @@ export class ModelRegistry {
 }
 
 /**
- * The engine's options for one load: each load option the load's own, else the daemon's default,
- * passed on unchanged. Absent ones are left out rather than passed as undefined, so the engine
- * applies its own defaults.
+ * The load options of `options`, each the load's own else the default's; absent ones are left
+ * out rather than set to undefined, so the engine applies its own defaults.
  */
-function nativeLoadOptions(options: ModelLoadOptions, defaults: LoadOptions, maxSequences: number): NativeModelOptions {
-  const chosen: NativeModelOptions = { maxSequences };
+function pickLoadOptions(options: LoadOptions, defaults: LoadOptions): LoadOptions {
+  const chosen: LoadOptions = {};
   for (const key of LOAD_OPTION_KEYS) {
     const value = options[key] ?? defaults[key];
     if (value !== undefined) Object.assign(chosen, { [key]: value });
   }
   return chosen;
+}
+
+/** A keep-alive in ms as a request gives it: seconds, negative for never. */
+function keepAliveOfMs(ms: number): KeepAlive {
+  return ms === Infinity ? -1 : ms / 1000;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { generationResultSchema } from "./generationResult.js";
 import { generationStreamEventSchema } from "./generationStreamEvent.js";
 import { keepAliveSchema } from "./keepAlive.js";
+import { loadOptionsSchema } from "./loadOptions.js";
 import { modelReferenceSchema } from "./modelReference.js";
 import { samplingParamsSchema } from "./samplingParams.js";
 import { tokenIdSchema } from "./tokenId.js";
@@ -14,7 +15,10 @@ export const generateVerb = {
   params: z.strictObject({
     /**
      * A loaded model's name, or the absolute path of a .gguf file: a file the daemon does not hold
-     * is loaded first (with its `progress` events), under its file name and the daemon's defaults.
+     * is loaded first (with its `progress` events), under its file name, with the load options
+     * given here (loadOptionsSchema: nCtx, backend, budgets…) and the daemon's defaults for the
+     * rest. A model held whose load differs from a load option given here is reloaded with it
+     * when idle, and refused with NT_E_BUSY while it has requests in flight, as `load` does.
      */
     model: modelReferenceSchema,
     /** The prompt as text; the daemon tokenizes it. */
@@ -31,8 +35,10 @@ export const generateVerb = {
      */
     keepAlive: keepAliveSchema.optional(),
     ...samplingParamsSchema.shape,
+    ...loadOptionsSchema.shape,
   }).refine((p) => (p.prompt === undefined) !== (p.tokens === undefined),
     "give exactly one of prompt and tokens"),
   event: generationStreamEventSchema,
-  result: generationResultSchema,
+  /** The generation, and the name of the model that made it (a request may name it by path). */
+  result: generationResultSchema.extend({ model: z.string() }),
 };

@@ -12,7 +12,10 @@ const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
  * and passes it to the engine unchanged, and the engine's N-API layer converts it once
  * (cuda-engine/src/napi/load_model.cc). Every field is optional; an absent one takes the daemon's
  * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget),
- * else the engine's. They apply to a new load only: a model already held keeps its placement.
+ * else the engine's. `load`, `generate` and `chat` take them. A model already held is used as it
+ * is when it has every option given (an absent option accepts what it has); otherwise it is
+ * reloaded with the options given (keeping its others) when idle, and the request is refused with
+ * NT_E_BUSY while the model has requests in flight.
  */
 export const loadOptionsSchema = z.strictObject({
   /** Context size per sequence, in tokens. Default: the model's training context, at most 4096. */

@@ -9,12 +9,12 @@ import { modelReferenceSchema } from "./modelReference.js";
 
 /**
  * `load`: loads a GGUF model, streaming `progress` events, and answers with its name and facts.
- * A model already loaded from the same file (or under the given name) is answered at once,
- * unchanged except for its keep-alive, which `keepAlive` replaces; concurrent loads of one file
- * share one load. When the daemon already holds its maximum of models, the least recently used
- * idle one is unloaded first; when all of them are busy, the load fails with NT_E_BUSY. The
- * load options (loadOptionsSchema) apply to a new load only (a model held keeps its placement
- * until unloaded).
+ * A model already loaded from the same file (or named by `model`) is answered at once when it has
+ * every load option and the `name` given, its keep-alive replaced by `keepAlive`; otherwise it is
+ * reloaded with them when idle (keeping the options not given), and the load fails with NT_E_BUSY
+ * while it has requests in flight. Concurrent loads of one file share one load. When the daemon
+ * already holds its maximum of models, the least recently used idle one is unloaded first; when
+ * all of them are busy, the load fails with NT_E_BUSY.
  */
 export const loadVerb = {
   params: z.strictObject({
@@ -49,7 +49,7 @@ export const loadVerb = {
 
 /**
  * `unload`: frees a model. Its requests in flight end with NT_E_CANCELLED; a model still loading
- * is unloaded once its load ends.
+ * is unloaded once its load ends. What `ntctl stop` sends.
  */
 export const unloadVerb = {
   params: z.strictObject({
@@ -64,7 +64,7 @@ export const unloadVerb = {
 
 /**
  * `cancelAll`: cancels every `generate` and `chat` request in flight for one model (from any
- * client); each ends with NT_E_CANCELLED. The model stays loaded. What `ntctl stop` sends.
+ * client); each ends with NT_E_CANCELLED. The model stays loaded. What `ntctl cancel` sends.
  */
 export const cancelAllVerb = {
   params: z.strictObject({

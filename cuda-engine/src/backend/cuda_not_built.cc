@@ -8,7 +8,8 @@ CudaStatus query_cuda_devices(std::vector<DeviceInfo>& /*out*/) {
   CudaStatus status;
   status.built = false;
   status.available = false;
-  status.reason = "not built: this engine was compiled without CUDA (no nvcc, or WITH_CUDA=OFF)";
+  status.reason = "not built: this engine was compiled without CUDA (WITH_CUDA=OFF, or no nvcc when it was built); "
+                  "to use an NVIDIA GPU, rebuild it with the CUDA toolkit's nvcc on PATH (npm run build:native)";
   return status;
 }
 

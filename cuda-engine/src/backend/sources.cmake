@@ -6,6 +6,7 @@ set(NT_BACKEND_SOURCES
   kv_cache.cc
   kv_pool.cc
   rope_table.cc
+  cuda_unavailable_reason.cc
 )
 set(NT_BACKEND_FACTORY_HEADERS
   compute_target.h

@@ -1,14 +1,24 @@
 // CUDA device discovery. cudart is linked statically and loads libcuda.so itself at the first
 // call, so a machine without the NVIDIA driver gets an error code here (cudaErrorInsufficientDriver
-// or cudaErrorNoDevice), which we report as data.
+// or cudaErrorNoDevice), which we report as data, worded by backend/cuda_unavailable_reason.h.
 #include <cuda_runtime_api.h>
 
 #include <string>
 
+#include "backend/cuda_unavailable_reason.h"
 #include "backend/device_report.h"
 #include "cuda/probe_kernel.h"
 
 namespace nt {
+
+// The wording tells these errors apart by number without including CUDA headers; they must be the runtime's.
+static_assert(cuda_error::kInitializationError == cudaErrorInitializationError);
+static_assert(cuda_error::kInsufficientDriver == cudaErrorInsufficientDriver);
+static_assert(cuda_error::kDevicesUnavailable == cudaErrorDevicesUnavailable);
+static_assert(cuda_error::kNoDevice == cudaErrorNoDevice);
+static_assert(cuda_error::kNoKernelImageForDevice == cudaErrorNoKernelImageForDevice);
+static_assert(cuda_error::kUnsupportedPtxVersion == cudaErrorUnsupportedPtxVersion);
+static_assert(cuda_error::kSystemDriverMismatch == cudaErrorSystemDriverMismatch);
 
 namespace {
 
@@ -43,11 +53,15 @@ CudaStatus query_cuda_devices(std::vector<DeviceInfo>& out) {
   status.runtime_version = version_text(runtime);
   if (cudaDriverGetVersion(&driver) == cudaSuccess && driver > 0) status.driver_version = version_text(driver);
 
+  CudaMachineFacts facts = probe_cuda_machine();
+  facts.runtime_version = status.runtime_version;
+  facts.driver_version = status.driver_version;
+  facts.built_architectures = NT_CUDA_ARCHITECTURES;
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
-    status.reason = std::string("no CUDA driver/device: ") +
-                    (err != cudaSuccess ? cudaGetErrorString(err) : "no devices");
+    const cudaError_t shown = err != cudaSuccess ? err : cudaErrorNoDevice;
+    status.reason = cuda_init_failure_reason(shown, cudaGetErrorString(shown), facts);
     cudaGetLastError();  // clear the sticky error so later calls start clean
     return status;
   }
@@ -57,8 +71,8 @@ CudaStatus query_cuda_devices(std::vector<DeviceInfo>& out) {
     if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
     const cudaError_t probe = run_probe_kernel(i);
     if (probe != cudaSuccess) {
-      refused += std::string(refused.empty() ? "" : "; ") + "device " + std::to_string(i) + " (" + prop.name +
-                 ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + "): " + cudaGetErrorString(probe);
+      refused += std::string(refused.empty() ? "" : "; ") +
+                 cuda_device_failure_reason(i, prop.name, prop.major, prop.minor, probe, cudaGetErrorString(probe), facts);
       cudaGetLastError();
       continue;
     }

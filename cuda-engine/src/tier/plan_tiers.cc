@@ -209,7 +209,33 @@ struct Budgets {
   uint64_t vram_room = 0;    // after KV cache and activations
   uint64_t pinned_room = 0;  // after host-only tensors
   uint64_t slots = 0;
+  uint64_t vram_reserved = 0;    // KV cache, activations and slack, before any weights
+  uint64_t pinned_reserved = 0;  // host-only tensors and slack, before any weights
 };
+
+// The parts of a budget refusal, each with its size; joined as "a (1 MiB), b (2 MiB) and c (3 MiB)".
+std::string parts_text(const std::vector<std::string>& parts) {
+  std::string text;
+  for (size_t i = 0; i < parts.size(); ++i) text += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return text;
+}
+
+// The staging slots' slack, as a part of a refusal; empty when there is none.
+std::string slack_part(const TierPlanInput& in) {
+  if (in.slot_slack_bytes == 0) return "";
+  return "the staging slots' slack (" + std::to_string(in.staging_slots) + " × " + bytes_text(in.slot_slack_bytes) + ")";
+}
+
+// Budget refusals name the budget by its protocol field (vramBudget, pinnedBudget), which is also
+// the daemon's configuration key; ntctl words it as the flag the user wrote. Each says what the
+// budget must hold, with sizes, and a budget that fits with every layer streamed.
+[[noreturn]] void budget_too_small(const char* budget, uint64_t given, std::vector<std::string> parts,
+                                   uint64_t needed, uint64_t enough) {
+  parts.erase(std::remove(parts.begin(), parts.end(), std::string()), parts.end());
+  out_of_memory(std::string(budget) + " " + bytes_text(given) + " is too small: " + parts_text(parts) + " need " +
+                bytes_text(needed) + " before any weights; use at least " + bytes_text(enough) +
+                " (enough with every layer streamed)");
+}
 
 // The slots' slack comes off both budgets first; the plan still reports the budgets as given.
 Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
@@ -219,18 +245,26 @@ Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
   const uint64_t pinned = in.pinned_budget > slack ? in.pinned_budget - slack : 0;
   const uint64_t kv = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences);
   if (kv + in.activation_bytes > vram) {
-    out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " is too small for the KV cache (" +
-                  bytes_text(kv) + (in.n_sequences > 1 ? ", " + std::to_string(in.n_sequences) + " sequences" : "") +
-                  ") and the activations (" + bytes_text(in.activation_bytes) + ")" +
-                  (slack > 0 ? " beside the staging slots' slack (" + bytes_text(slack) + ")" : ""));
+    const uint64_t needed = kv + in.activation_bytes + slack;
+    const Tiers all_b(s.units.size(), Tier::B);
+    const std::string kv_parts = in.n_sequences > 1 ? " for " + std::to_string(in.n_sequences) + " sequences × " +
+                                                          bytes_text(in.kv_bytes_per_sequence)
+                                                    : "";
+    budget_too_small("vramBudget", in.vram_budget,
+                     {"the KV cache (" + bytes_text(kv) + kv_parts + ")",
+                      "the activations (" + bytes_text(in.activation_bytes) + ")", slack_part(in)},
+                     needed, needed + slots * largest_streamed(s, all_b, Tier::A).first);
   }
   if (s.host_only_bytes > pinned) {
-    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) +
-                  " is too small for the host-resident tensors (" +
-                  in.tensors[s.host_only.front()].name + ", " + bytes_text(s.host_only_bytes) + ")" +
-                  (slack > 0 ? " beside the staging slots' slack (" + bytes_text(slack) + ")" : ""));
+    const uint64_t needed = s.host_only_bytes + slack;
+    const Tiers all_c(s.units.size(), Tier::C);
+    budget_too_small("pinnedBudget", in.pinned_budget,
+                     {"the host-resident tensors (" + in.tensors[s.host_only.front()].name + ", " +
+                          bytes_text(s.host_only_bytes) + ")", slack_part(in)},
+                     needed, needed + slots * largest_streamed(s, all_c, Tier::B).first);
   }
-  return {vram - kv - in.activation_bytes, pinned - s.host_only_bytes, slots};
+  return {vram - kv - in.activation_bytes, pinned - s.host_only_bytes, slots, kv + in.activation_bytes + slack,
+          s.host_only_bytes + slack};
 }
 
 std::string slots_text(const Shape& s, uint64_t slots, std::pair<uint64_t, size_t> largest) {
@@ -268,16 +302,21 @@ Tiers choose_tiers(const TierPlanInput& in, const Shape& s) {
     found = true;
   }
   if (!vram_fits) {
-    out_of_memory("VRAM budget " + bytes_text(in.vram_budget) + " leaves " +
-                  bytes_text(budgets.vram_room) + " after the KV cache and activations: too little for " +
-                  slots_text(s, budgets.slots, largest_streamed(s, all_b, Tier::A)) +
-                  ", or to hold the larger groups resident");
+    const auto largest = largest_streamed(s, all_b, Tier::A);
+    out_of_memory("vramBudget " + bytes_text(in.vram_budget) + " leaves " + bytes_text(budgets.vram_room) +
+                  " after the KV cache and activations: too little for " + slots_text(s, budgets.slots, largest) +
+                  ", or to hold the larger groups resident; use at least " +
+                  bytes_text(budgets.vram_reserved + budgets.slots * largest.first) +
+                  " (enough with every layer streamed)");
   }
   if (!found) {
     Tiers all_c(s.units.size(), Tier::C);
-    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) + " leaves " +
-                  bytes_text(budgets.pinned_room) + " after the host-resident tensors: too little for " +
-                  slots_text(s, budgets.slots, largest_streamed(s, all_c, Tier::B)) + " of tier C");
+    const auto largest = largest_streamed(s, all_c, Tier::B);
+    out_of_memory("pinnedBudget " + bytes_text(in.pinned_budget) + " leaves " + bytes_text(budgets.pinned_room) +
+                  " after the host-resident tensors: too little for " + slots_text(s, budgets.slots, largest) +
+                  " of tier C; use at least " +
+                  bytes_text(budgets.pinned_reserved + budgets.slots * largest.first) +
+                  " (enough with every layer streamed from storage)");
   }
   return best;
 }

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/bytes_text.h"
 #include "core/engine_error.h"
 #include "tier/tier_plan.h"
 
@@ -176,6 +177,50 @@ TEST(TierPlanner, TooSmallBudgetsAreOutOfMemory) {
   in = shape_70b();
   in.pinned_budget = 1 * kGiB;  // the embedding fits, three tier-C staging buffers do not
   EXPECT_NE(oom_message(in).find("tier C"), std::string::npos);
+}
+
+// A budget refusal speaks the user's numbers (issue 16): the budget as given, what it must hold,
+// each with its size, and a budget that does fit, which the planner then accepts.
+TEST(TierPlanner, BudgetRefusalsNameTheirPartsAndABudgetThatFits) {
+  TierPlanInput in = shape_70b();
+  in.slot_slack_bytes = 1 * kMiB;
+  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
+  const uint64_t largest = 1'000'000'000;  // the output head, the largest group
+  ASSERT_GT(largest, layer_bytes_of(in.tensors, 0));
+  in.vram_budget = 1 * kGiB;
+  const uint64_t vram_reserved = 2 * 640 * kMiB + 256 * kMiB + slots * kMiB;
+  const uint64_t vram_enough = vram_reserved + slots * largest;
+  std::string message = oom_message(in);
+  EXPECT_EQ(message.rfind("vramBudget " + bytes_text(1 * kGiB) + " is too small: the KV cache (" +
+                              bytes_text(2 * 640 * kMiB) + " for 2 sequences × " + bytes_text(640 * kMiB) +
+                              "), the activations (" + bytes_text(256 * kMiB) + ") and the staging slots' slack (" +
+                              std::to_string(slots) + " × " + bytes_text(kMiB) + ") need " + bytes_text(vram_reserved),
+                          0),
+            0u)
+      << message;
+  EXPECT_NE(message.find("use at least " + bytes_text(vram_enough)), std::string::npos) << message;
+  in.vram_budget = vram_enough;
+  EXPECT_NO_THROW(plan_tiers(in));
+
+  in = shape_70b();
+  in.pinned_budget = 100 * kMiB;  // less than the token embedding
+  message = oom_message(in);
+  const uint64_t pinned_enough = 500'000'000 + slots * largest;
+  EXPECT_EQ(message.rfind("pinnedBudget " + bytes_text(100 * kMiB) + " is too small: the host-resident tensors (token_embd.weight, " +
+                              bytes_text(500'000'000) + ") need " + bytes_text(500'000'000),
+                          0),
+            0u)
+      << message;
+  EXPECT_NE(message.find("use at least " + bytes_text(pinned_enough)), std::string::npos) << message;
+  in.pinned_budget = pinned_enough;
+  in.vram_budget = 2 * 640 * kMiB + 256 * kMiB;  // nothing resident, so every layer streams from storage
+  in.vram_budget += slots * largest;
+  EXPECT_NO_THROW(plan_tiers(in));
+
+  in = shape_70b();
+  in.pinned_budget = 1 * kGiB;  // the embedding fits, three tier-C staging buffers do not
+  message = oom_message(in);
+  EXPECT_EQ(message.rfind("pinnedBudget " + bytes_text(1 * kGiB) + " leaves ", 0), 0u) << message;
 }
 
 TEST(TierPlanner, BadInputsAreBadRequests) {
