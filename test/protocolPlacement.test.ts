@@ -54,9 +54,12 @@ describe("protocol 2: placement on the wire", () => {
     ]) assert.equal(verdict(VERBS.load.params, { model: "m", ...bad }), "NT_E_BAD_REQUEST", JSON.stringify(bad));
   });
 
-  it("generate and chat take no placement options: their auto-load uses the daemon's defaults", () => {
-    assert.equal(verdict(VERBS.generate.params, { model: "/m/x.gguf", prompt: "x", backend: "cpu" }), "NT_E_BAD_REQUEST");
+  it("generate and chat carry the load options (a run is one request), checked as load checks them", () => {
+    assert.equal(verdict(VERBS.generate.params, { model: "/m/x.gguf", prompt: "x", backend: "cpu" }), "ok");
     assert.equal(verdict(VERBS.chat.params, { model: "/m/x.gguf", messages: [{ role: "user", content: "x" }], vramBudget: 1 }),
+      "ok");
+    assert.equal(verdict(VERBS.generate.params, { model: "/m/x.gguf", prompt: "x", backend: "metal" }), "NT_E_BAD_REQUEST");
+    assert.equal(verdict(VERBS.chat.params, { model: "/m/x.gguf", messages: [{ role: "user", content: "x" }], dualPath: "maybe" }),
       "NT_E_BAD_REQUEST");
   });
 
