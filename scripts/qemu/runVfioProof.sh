@@ -38,7 +38,7 @@ dd if="$work/pattern.bin" of="$work/allowed.img" bs=1M seek=$((pattern_offset >>
 # The data plane's test client (the ring as the engine drives it), run in the guest from /dev/shm.
 cc -O2 -Wall -Wextra -Werror -o "$work/dataplaneClient" "$repo/test/qemu/dataplaneClient.c"
 # The engine's own reader of that ring (cuda-engine/src/io/vfio_reader.cc) in a small probe.
-c++ -std=c++17 -O2 -Wall -Wextra -Werror -I "$repo/cuda-engine/src" -o "$work/vfioReaderProbe" \
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -I "$repo/cuda-engine/src" -I "$repo/protocol/helper" -o "$work/vfioReaderProbe" \
   "$repo/test/qemu/vfioReaderProbe.cc" "$repo/cuda-engine/src/io/vfio_reader.cc"
 
 bash "$here/buildInitramfs.sh" "$kernel" "$work/initramfs.cpio" --file "$work/pattern.bin" --file "$work/model.gguf" \
