@@ -18,28 +18,7 @@
 # that table has no ratio). NT_MATMUL=fp32 (the engine's float kernels) may be set for a baseline.
 set -euo pipefail
 
-node=${NODE:-node}
-bench=${NT_BENCH:-cuda-engine/build-gpu/Release/nt-bench}
-models=${1:-/tmp/nt-bench-models}
-read -r -a extra <<< "${NT_BENCH_ARGS:-}"
-mkdir -p "$models"
-
-model() {
-  local file="$models/$1-q4_k_m.gguf"
-  if [[ ! -s $file ]]; then
-    echo "generating $file" >&2
-    "$node" dist/scripts/generateModel.js --shape "$1" --mix q4_k_m --out "$file" >&2
-  fi
-  echo "$file"
-}
-
-run() {
-  echo
-  echo "## $1"
-  shift
-  echo "\$ nt-bench $*"
-  "$bench" "$@" "${extra[@]}"
-}
+source "$(dirname "$0")/bench/benchSetup.sh"
 
 m8=$(model 8b)
 m70=$(model 70b)
