@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHAT_FORMAT_IDS } from "./chatFormats.js";
 
 /** The staging ring's least size: one buffer being read, one being copied, one being computed on (DESIGN §2). */
 export const MIN_STAGING_SLOTS = 3;
@@ -11,7 +12,7 @@ const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
  * defaults. ntctl builds it from its flags, the daemon fills what is absent from its configuration
  * and passes it to the engine unchanged, and the engine's N-API layer converts it once
  * (cuda-engine/src/napi/load_model.cc). Every field is optional; an absent one takes the daemon's
- * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget),
+ * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget, chatTemplate),
  * else the engine's. They apply to a new load only: a model already held keeps its placement.
  */
 export const loadOptionsSchema = z.strictObject({
@@ -40,6 +41,13 @@ export const loadOptionsSchema = z.strictObject({
    * MIN_STAGING_SLOTS. Default MIN_STAGING_SLOTS.
    */
   stagingSlots: z.int().min(MIN_STAGING_SLOTS).optional(),
+  /**
+   * The chat format `chat` and /v1/chat/completions use, by llama.cpp's name ("chatml",
+   * "llama3", …), instead of the one detected from the file's tokenizer.chat_template. Default:
+   * the detected one; ChatML for a model without a template (as llama-server does). The daemon's
+   * alone: the engine is handed it with the rest and ignores it.
+   */
+  chatTemplate: z.enum(CHAT_FORMAT_IDS, { error: () => `unknown chat template; known: ${CHAT_FORMAT_IDS.join(", ")}` }).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;
