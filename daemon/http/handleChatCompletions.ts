@@ -1,3 +1,4 @@
+import { NtError } from "../../protocol/NtError.js";
 import { parseMessage } from "../../protocol/parseMessage.js";
 import type { ChatMessage } from "../../protocol/verbs/chatMessage.js";
 import { chatPromptTokens } from "../chat/chatPromptTokens.js";
@@ -6,6 +7,7 @@ import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./chatC
 import { getLoadedModel } from "./getLoadedModel.js";
 import type { HttpRoute } from "./HttpExchange.js";
 import { readJsonBody } from "./readJsonBody.js";
+import { refuseUnservedFields } from "./refuseUnservedFields.js";
 import { samplingOf } from "./samplingOf.js";
 import { serveGeneration } from "./serveGeneration.js";
 
@@ -16,13 +18,18 @@ import { serveGeneration } from "./serveGeneration.js";
  * use /v1/completions.
  */
 export const handleChatCompletions: HttpRoute = async (exchange) => {
-  const request = parseMessage(chatCompletionRequestSchema, await readJsonBody(exchange.req, exchange.maxBodyBytes), "body");
+  const body = await readJsonBody(exchange.req, exchange.maxBodyBytes);
+  refuseUnservedFields(body, chatCompletionRequestSchema.keyof().options);
+  const request = parseMessage(chatCompletionRequestSchema, body, "body");
+  if (request.top_logprobs !== undefined && request.top_logprobs !== null && request.logprobs !== true) {
+    throw new NtError("NT_E_BAD_REQUEST", "top_logprobs needs logprobs: true");
+  }
   const sampling = samplingOf(request);
   const model = await getLoadedModel(exchange.registry, request.model, exchange.signal);
   await serveGeneration(exchange, {
     model, promptTokens: chatPromptTokens(model, chatMessagesOf(request)), sampling,
     stream: request.stream ?? false, includeUsage: request.stream_options?.include_usage ?? false,
-    format: chatChoiceFormat,
+    format: chatChoiceFormat, topLogprobs: request.logprobs === true ? request.top_logprobs ?? 0 : undefined,
   });
 };
 
