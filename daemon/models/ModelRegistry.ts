@@ -15,6 +15,7 @@ import { ModelScheduler } from "./ModelScheduler.js";
 import { modelStatusOf } from "./wireForms.js";
 import { ModelTable } from "./ModelTable.js";
 import { resolveModelSource, type ModelSource } from "./resolveModelSource.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /** Options of a ModelRegistry. */
 export interface ModelRegistryOptions {
@@ -245,7 +246,7 @@ export class ModelRegistry {
     const entry = this.#table.find(reference);
     if (!entry || entry.state === "failed") throw entry ? ModelTable.failed(entry) : ModelTable.notLoaded(reference);
     const cancelled = entry.model?.cancelAll(new NtError("NT_E_CANCELLED", `the requests of model ${entry.name} were cancelled`)) ?? 0;
-    if (cancelled > 0) this.#logger.info(`cancelled ${cancelled} requests of ${entry.name}`);
+    if (cancelled > 0) this.#logger.info(`cancelled ${countOf(cancelled, "request")} of ${entry.name}`);
     return { name: entry.name, cancelled };
   }
 
