@@ -14,8 +14,10 @@ import { serveGeneration } from "./serveGeneration.js";
 /**
  * POST /v1/chat/completions: the messages in the model's chat format, tokenized as the `chat` verb
  * does (BOS added, the template's special-token texts recognised, message contents always plain
- * text), then generated. A model without a chat template ntd can apply is NT_E_UNSUPPORTED (400):
- * use /v1/completions.
+ * text), then generated. A model without a template chats in ChatML (chatFormatOf); one whose
+ * template ntd cannot apply is NT_E_UNSUPPORTED (400): load it with --chat-template, or use
+ * /v1/completions. `logprobs: true` reports each token's logprob, `top_logprobs` (which needs it)
+ * that many alternatives.
  */
 export const handleChatCompletions: HttpRoute = async (exchange) => {
   const body = await readJsonBody(exchange.req, exchange.maxBodyBytes);

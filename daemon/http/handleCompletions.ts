@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { MAX_TOP_LOGPROBS } from "./maxTopLogprobs.js";
 import { parseMessage } from "../../protocol/parseMessage.js";
 import { tokenIdSchema } from "../../protocol/verbs/tokenId.js";
 import { getLoadedModel } from "./getLoadedModel.js";
 import type { HttpRoute } from "./HttpExchange.js";
+import { MAX_TOP_LOGPROBS } from "./maxTopLogprobs.js";
 import { openAiSamplingFields } from "./openAiSamplingFields.js";
 import { readJsonBody } from "./readJsonBody.js";
 import { samplingOf } from "./samplingOf.js";

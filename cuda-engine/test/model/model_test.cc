@@ -32,6 +32,8 @@ std::unique_ptr<Model> load_stories(int threads = 2) {
 struct Outcome {
   std::vector<TokenId> tokens;
   std::vector<float> logprobs;
+  std::vector<bool> with_top;
+  std::vector<std::vector<TokenLogprob>> tops;
   std::string text;
   DoneEvent done;
 };
@@ -44,6 +46,8 @@ std::future<Outcome> run(GenerationLoop& loop, GenerationRequest request, uint64
   callbacks.on_token = [outcome](const TokenEvent& e) {
     outcome->tokens.push_back(e.token);
     outcome->logprobs.push_back(e.logprob);
+    outcome->with_top.push_back(e.with_top);
+    outcome->tops.push_back(e.top);
     outcome->text += e.text;
   };
   callbacks.on_done = [outcome, promise](const DoneEvent& d) {
@@ -143,6 +147,43 @@ TEST(Model, SamplingFromTopCandidatesGivesTheTokensAndLogprobsOfAllLogits) {
     for (size_t i = 0; i < a.logprobs.size(); ++i) EXPECT_NEAR(a.logprobs[i], b.logprobs[i], 1e-5) << i;
     EXPECT_EQ(a.text, b.text);
   }
+}
+
+TEST(Model, TopLogprobsListTheMostLikelyTokensAlikeFromCandidatesAndFromAllLogits) {
+  REQUIRE_TEST_DATA();
+  auto m = load_stories();
+  constexpr size_t kTokens = 16, kTop = 5;
+  GenerationRequest request = greedy(*m, "Once upon a time", kTokens);
+  request.ignore_eos = true;
+  request.top_logprobs = kTop;
+  GenerationLoopOptions all_logits;
+  all_logits.sample_from_candidates = false;
+  GenerationLoop from_candidates(*m, {}), from_logits(*m, all_logits);
+  const Outcome a = run(from_candidates, request).get();
+  const Outcome b = run(from_logits, request).get();
+  ASSERT_EQ(a.tops.size(), kTokens);
+  ASSERT_EQ(b.tops.size(), kTokens);
+  for (size_t i = 0; i < kTokens; ++i) {
+    ASSERT_TRUE(a.with_top[i]);
+    ASSERT_EQ(a.tops[i].size(), kTop) << i;
+    ASSERT_EQ(b.tops[i].size(), kTop) << i;
+    // Greedy picks the most likely token: the first alternative, with the token's own logprob.
+    EXPECT_EQ(a.tops[i][0].token, a.tokens[i]) << i;
+    EXPECT_NEAR(a.tops[i][0].logprob, a.logprobs[i], 1e-5) << i;
+    for (size_t j = 0; j < kTop; ++j) {
+      EXPECT_EQ(a.tops[i][j].token, b.tops[i][j].token) << i << "/" << j;
+      EXPECT_NEAR(a.tops[i][j].logprob, b.tops[i][j].logprob, 1e-5) << i << "/" << j;
+      EXPECT_EQ(a.tops[i][j].piece, m->tokenizer().token_to_piece(a.tops[i][j].token, true));
+      if (j > 0) EXPECT_LE(a.tops[i][j].logprob, a.tops[i][j - 1].logprob) << i << "/" << j;
+    }
+  }
+  // Not asked for: no alternatives.
+  const Outcome plain = run(from_candidates, greedy(*m, "Once upon a time", 2)).get();
+  EXPECT_FALSE(plain.with_top[0]);
+  EXPECT_TRUE(plain.tops[0].empty());
+  GenerationRequest too_many = request;
+  too_many.top_logprobs = kMaxTopLogprobs + 1;
+  EXPECT_THROW(from_candidates.submit(too_many, {}), EngineError);
 }
 
 TEST(Model, APassSplitByTheBatchLimitReturnsEveryRowsTopCandidates) {
