@@ -11,6 +11,7 @@ import { encodeFrame } from "../protocol/transport.js";
 import type { DaemonContext } from "./DaemonContext.js";
 import { dispatchRequest } from "./dispatchRequest.js";
 import { readClientHello } from "./readClientHello.js";
+import { countOf } from "../protocol/countOf.js";
 
 /** Options of a ClientConnection. */
 export interface ClientConnectionOptions {
@@ -119,9 +120,9 @@ export class ClientConnection {
     const frameTimeoutMs = this.#options.frameTimeoutMs ?? 30_000;
     this.#frameTimer = setTimeout(() => {
       const { declaredBytes, pendingBytes } = this.#decoder;
-      const size = declaredBytes === undefined ? "a frame header" : `a frame of ${declaredBytes} bytes`;
+      const size = declaredBytes === undefined ? "a frame header" : `a frame of ${countOf(declaredBytes, "byte")}`;
       this.#drop(new NtError("NT_E_BAD_FRAME",
-        `${size} was not complete within ${frameTimeoutMs} ms (${pendingBytes} bytes of it received)`));
+        `${size} was not complete within ${frameTimeoutMs} ms (${countOf(pendingBytes, "byte")} of it received)`));
     }, frameTimeoutMs);
     this.#frameTimer.unref();
   }

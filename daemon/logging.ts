@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * The log formats ntd writes: "text" (coloured, timestamped, for a terminal), "journal" (syslog
  * priority prefixes, no timestamps: journald adds its own), "json" (one object per line), and
- * "auto", which picks "text" on a terminal and "journal" otherwise (see chooseLogFormat).
+ * "auto", which picks "journal" when stderr is the journal and "text" otherwise (see chooseLogFormat).
  */
 export const LOG_FORMATS = ["auto", "text", "journal", "json"] as const;
 
@@ -21,32 +21,29 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export type ResolvedLogFormat = Exclude<LogFormat, "auto">;
 
 /**
- * Decides "auto": "journal" when stderr goes to the journal or ntd runs under systemd, "text" on
- * a terminal, "journal" otherwise (a pipe or a file is read by a program or a log collector, and
- * the priority prefix is the cheapest machine-readable level). Facts relied on (systemd.exec(5)):
- * systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connected to the journal, so a
- * match with stderr's fstat proves the journal reads it; INVOCATION_ID is set in every unit's
- * processes. An explicit format is kept as it is.
+ * Decides "auto": "journal" only when the journal reads the stream the log is written to
+ * (stderr), else "text". systemd.exec(5) documents the check: JOURNAL_STREAM is "DEVICE:INODE" of
+ * the stream systemd connected to the journal (stdout's, or stderr's when only stderr goes there;
+ * stderr is a dup of stdout when both do), and a process compares it with fstat of the descriptor
+ * it writes to, because a redirection (`ntd 2>file` inside a unit, or a child that inherits the
+ * variable) leaves the variable set while the stream goes elsewhere. Being under systemd
+ * (INVOCATION_ID) or off a terminal proves nothing: a pipe to `tee` or a file wants text. An
+ * explicit format is kept as it is.
  */
 export function chooseLogFormat(configured: LogFormat, env: NodeJS.ProcessEnv = process.env,
   stderrFd = 2): ResolvedLogFormat {
   if (configured !== "auto") return configured;
-  if (env.JOURNAL_STREAM && env.JOURNAL_STREAM === streamId(stderrFd)) return "journal";
-  if (env.INVOCATION_ID) return "journal";
-  return isTty(stderrFd) ? "text" : "journal";
+  const journalStream = env.JOURNAL_STREAM;
+  return journalStream && journalStream === streamId(stderrFd) ? "journal" : "text";
 }
 
 function streamId(fd: number): string | undefined {
   try {
-    const stat = fstatSync(fd);
+    const stat = fstatSync(fd, { bigint: true });
     return `${stat.dev}:${stat.ino}`;
   } catch {
     return undefined;
   }
-}
-
-function isTty(fd: number): boolean {
-  return fd === 2 ? process.stderr.isTTY === true : false;
 }
 
 /** Options of createLogger. */

@@ -40,6 +40,7 @@ const modelLimits = (c: typeof config.current) => ({
     vramBudget: c.vramBudget === "auto" ? undefined : c.vramBudget,
     pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
     dualPath: c.dualPath,
+    chatTemplate: c.chatTemplate || undefined,
   },
 });
 const server = new DaemonServer({
@@ -85,21 +86,16 @@ try {
   await server.start();
   await applySocketGroup(socket, socketGroup, logger);
   if (http !== "") {
-    // Not fatal: the socket is ntd's own interface, and a taken port (a second ntd on the default
-    // 11435) must not take it down; the error says what to change.
-    // The key and the allowed hosts and origins are read per request, so SIGHUP applies them
-    // without a restart.
+    // Fatal when it cannot listen (a taken port: a second ntd on 11435): a daemon asked to serve
+    // HTTP that silently serves none fails its clients later and far from the cause. This runs
+    // before READY=1, so under systemd the start fails. The key and the allowed hosts and
+    // origins are read per request, so SIGHUP applies them without a restart.
     httpServer = await startHttpServer({
       registry: server.models, logger, listen: http, apiKey: () => config.current.httpApiKey,
       allowedHosts: () => config.current.httpAllowedHosts, allowedOrigins: () => config.current.httpAllowedOrigins,
-    }).catch((err: unknown) => {
-      logger.error(`no HTTP API: ${NtError.from(err).message} (set http to another HOST:PORT, or "off")`);
-      return undefined;
     });
-    if (httpServer) {
-      logger.info(`OpenAI-compatible HTTP API on ${httpServer.url}`
-        + `${config.current.httpApiKey ? " (API key required)" : ""}`);
-    }
+    logger.info(`OpenAI-compatible HTTP API on ${httpServer.url}`
+      + `${config.current.httpApiKey ? " (API key required)" : ""}`);
   }
   logger.info(`ntd ${packageVersion()} (protocol ${PROTOCOL_VERSION}, pid ${process.pid}) listening on ${socket}`);
   await notifier.ready();

@@ -1,5 +1,6 @@
 import { NtError } from "../protocol/NtError.js";
 import type { HelperLimits } from "./config/helperConfigSchema.js";
+import { countOf } from "../protocol/countOf.js";
 
 /** A request waiting for its turn. */
 interface Job {
@@ -38,11 +39,11 @@ export class HelperRequestQueue {
     if (uid !== 0) {
       const mine = this.#pendingByUid.get(uid) ?? 0;
       if (mine >= this.#limits.maxQueuedPerUid) {
-        throw new NtError("NT_E_BUSY", `uid ${uid} already has ${mine} requests waiting or running at nt-nvme-helper, ` +
+        throw new NtError("NT_E_BUSY", `uid ${uid} already has ${countOf(mine, "request")} waiting or running at nt-nvme-helper, ` +
           `the most it may (limits.maxQueuedPerUid); try again when one has finished`);
       }
       if (this.#pendingOthers >= this.#limits.maxQueued) {
-        throw new NtError("NT_E_BUSY", `nt-nvme-helper already has ${this.#pendingOthers} requests waiting or running, ` +
+        throw new NtError("NT_E_BUSY", `nt-nvme-helper already has ${countOf(this.#pendingOthers, "request")} waiting or running, ` +
           `the most it takes (limits.maxQueued); try again later`);
       }
       this.#pendingByUid.set(uid, mine + 1);

@@ -10,6 +10,7 @@ import { HelperRequestQueue } from "./HelperRequestQueue.js";
 import { HELPER_VERB_TABLE, type HelperVerbEntry, type HelperVerbMonitor } from "./helperVerbTable.js";
 import type { PeerCredentials } from "./peer/peerCredentials.js";
 import { rateLimitedLog } from "./rateLimitedLog.js";
+import { countOf } from "../protocol/countOf.js";
 
 /** How long a dropped connection may keep sending (discarded) before it is cut, in ms. */
 const DROP_LINGER_MS = 1000;
@@ -143,11 +144,11 @@ export class HelperServer {
     }
     const mine = this.#connectionsByUid.get(uid) ?? 0;
     if (mine >= this.#limits.maxConnectionsPerUid) {
-      return new NtError("NT_E_BUSY", `uid ${uid} already has ${mine} connections open to nt-nvme-helper, the most it may ` +
+      return new NtError("NT_E_BUSY", `uid ${uid} already has ${countOf(mine, "connection")} open to nt-nvme-helper, the most it may ` +
         "(limits.maxConnectionsPerUid); close one first");
     }
     if (this.#connectionsOfOthers >= this.#limits.maxConnections) {
-      return new NtError("NT_E_BUSY", `nt-nvme-helper already has ${this.#connectionsOfOthers} connections open from users ` +
+      return new NtError("NT_E_BUSY", `nt-nvme-helper already has ${countOf(this.#connectionsOfOthers, "connection")} open from users ` +
         "other than root, the most it takes (limits.maxConnections); try again later");
     }
     return undefined;

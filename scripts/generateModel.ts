@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import cliProgress from "cli-progress";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { countOf } from "../protocol/countOf.js";
 import { describeLlamaModel, formatBytes, llamaLayoutSummary } from "./gguf/describeLlamaModel.js";
 import type { GgufWriteProgress } from "./gguf/GgufWriter.js";
 import { llamaShapes, type LlamaShapeName } from "./gguf/llamaShapes.js";
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   } finally {
     bar?.stop();
   }
-  console.log(`wrote ${out}: ${layout.fileSize} bytes, ${layout.tensors.length} tensors `
+  console.log(`wrote ${out}: ${layout.fileSize} bytes, ${countOf(layout.tensors.length, "tensor")} `
     + `(${describeLlamaModel(spec)}, seed ${options.seed})`);
 }
 

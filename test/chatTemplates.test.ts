@@ -131,7 +131,7 @@ describe("chat templates, as llama.cpp detects and applies them", () => {
     assert.deepEqual(detectChatFormat("{{ messages }}"), { supported: false });
   });
 
-  it("refuses a missing, empty, unknown or unsupported template with NT_E_UNSUPPORTED saying which", () => {
+  it("refuses an unknown or unsupported template with NT_E_UNSUPPORTED saying which, and how to choose one", () => {
     const refusal = (template: string | undefined) => {
       try {
         chatFormatOf("tiny", template);
@@ -141,9 +141,18 @@ describe("chat templates, as llama.cpp detects and applies them", () => {
       }
       return "accepted";
     };
-    assert.match(refusal(undefined), /^NT_E_UNSUPPORTED: model tiny has no tokenizer.chat_template/);
-    assert.match(refusal(""), /^NT_E_UNSUPPORTED: model tiny has no tokenizer.chat_template/);
-    assert.match(refusal("{{ messages }}"), /^NT_E_UNSUPPORTED: .*does not recognise/);
-    assert.match(refusal("<start_of_turn>"), /^NT_E_UNSUPPORTED: .*gemma family/);
+    assert.match(refusal("{{ messages }}"), /^NT_E_UNSUPPORTED: .*does not recognise.*--chat-template NAME/);
+    assert.match(refusal("<start_of_turn>"), /^NT_E_UNSUPPORTED: .*gemma family.*--chat-template NAME/);
+  });
+
+  it("uses ChatML for a model without a template, as llama-server does", () => {
+    assert.equal(chatFormatOf("tiny", undefined), "chatml");
+    assert.equal(chatFormatOf("tiny", ""), "chatml");
+  });
+
+  it("uses the format the load chose over the file's template, even one ntd cannot apply", () => {
+    assert.equal(chatFormatOf("tiny", cases[0]!.template, "mistral-v7"), "mistral-v7");
+    assert.equal(chatFormatOf("tiny", "<start_of_turn>", "chatml"), "chatml");
+    assert.equal(chatFormatOf("tiny", undefined, "llama3"), "llama3");
   });
 });

@@ -42,6 +42,7 @@ describe("ntd generation with a fake engine", () => {
   let dir: TestDaemon["dir"];
   let engine: FakeEngine;
   let client: NtClient;
+  let plain: FakeNativeModel;
   /** Writes a fake model file, has the daemon load it, and returns the engine's model. */
   const loadFake = async (name: string, content: FakeModelFile = {}): Promise<FakeNativeModel> => {
     const file = path.join(dir.dir, `${name}.gguf`);
@@ -57,7 +58,7 @@ describe("ntd generation with a fake engine", () => {
     ({ dir, client } = daemon);
     await loadFake("story", { text: "Once upon a time" });
     await loadFake("echo", { chatTemplate: CHATML });
-    await loadFake("plain");
+    plain = await loadFake("plain");
   });
 
   after(() => daemon.stop());
@@ -229,9 +230,9 @@ describe("ntd generation with a fake engine", () => {
     assert.equal(result.tokens.length, 4);
   });
 
-  it("chat with a model without a template is NT_E_UNSUPPORTED, while generate works", async () => {
-    assert.equal(await rejectionCode(client.request("chat", { model: "plain", messages: [{ role: "user", content: "Hi" }] })),
-      "NT_E_UNSUPPORTED");
+  it("chat with a model without a template uses ChatML, as llama-server does", async () => {
+    const result = await client.request("chat", { model: "plain", messages: [{ role: "user", content: "Hi" }], maxTokens: 1 });
+    assert.equal(plain.detokenize(result.promptTokens.slice(1)), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
     assert.equal((await client.request("generate", { model: "plain", prompt: "ok", maxTokens: 1 })).tokens.length, 1);
   });
 

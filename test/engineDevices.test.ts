@@ -47,6 +47,6 @@ describe("engine.devices()", () => {
     const { b, d } = JSON.parse(stdout) as { b: { cuda: boolean }; d: DeviceReport };
     assert.equal(b.cuda, false);
     checkReport(d, false);
-    assert.match(d.cuda.reason ?? "", /not built.*rebuild it with the CUDA toolkit's nvcc/);
+    assert.match(d.cuda.reason ?? "", /not built.*NT_WITH_CUDA=AUTO found no nvcc or no GPU.*NT_WITH_CUDA=ON NT_CUDA_ARCHITECTURES=/);
   });
 });

@@ -199,10 +199,10 @@ describe("ntd's OpenAI-compatible HTTP API with a fake engine", () => {
     assert.match(error.message, /ntctl load/);
   });
 
-  it("answers chat with a model that has no chat template with 400 NT_E_UNSUPPORTED", async () => {
-    const error = await apiErrorOf(openai.chat.completions.create({ model: "story", messages: [{ role: "user", content: "Hi" }] }));
-    assert.equal(error.status, 400);
-    assert.equal(error.code, "NT_E_UNSUPPORTED");
+  it("answers chat with a model that has no chat template in ChatML, as llama-server does", async () => {
+    await openai.chat.completions.create({ model: "story", messages: [{ role: "user", content: "Hi" }] });
+    const request = models.story!.requests.at(-1)!;
+    assert.equal(models.story!.detokenize(request.prompt.slice(1)), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
   });
 
   it("answers bad JSON, invalid fields and a missing body with 400 in OpenAI's error shape", async () => {

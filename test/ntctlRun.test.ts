@@ -46,6 +46,7 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
       slow: { text: "z".repeat(400) },
       chatty: { chatTemplate: "<|im_start|>", text: "OK", nCtx: 512 },
       plain: { text: "OK" },
+      gemma: { chatTemplate: "<start_of_turn>", text: "OK" },
       exotic: { fail: { code: "NT_E_UNSUPPORTED", message: "architecture mamba is not supported" } },
     };
     for (const [name, content] of Object.entries(files)) {
@@ -163,8 +164,8 @@ describe("ntctl run, chat, load, unload and status against ntd with a fake engin
     assert.equal(run.stdout, "OK\n");
   });
 
-  it("chat exits 6 with NT_E_UNSUPPORTED for a model without a chat template", async () => {
-    const run = await runNtctl([...sock(), "chat", models.plain!, "--json"], { input: "hi\n" });
+  it("chat exits 6 with NT_E_UNSUPPORTED for a model whose chat template ntd cannot apply", async () => {
+    const run = await runNtctl([...sock(), "chat", models.gemma!, "--json"], { input: "hi\n" });
     assert.equal(run.code, 6);
     assert.equal(errorCodeOf(run), "NT_E_UNSUPPORTED");
   });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { formatBytes } from "../format.js";
 import type { BenchModel, BenchTest } from "./BenchReport.js";
+import { countOf } from "../../protocol/countOf.js";
 
 const HEADER = "| model | size | params | backend | vram budget | pinned budget | tiers A/B/C | test | t/s | bound t/s | ratio |\n"
   + "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
@@ -17,7 +18,7 @@ export function formatBenchTable(models: readonly BenchModel[]): string {
 }
 
 function row(m: BenchModel, t: BenchTest): string {
-  const backend = m.backend === "cpu" ? `cpu (${m.threads} threads)` : m.backend;
+  const backend = m.backend === "cpu" ? `cpu (${countOf(m.threads, "thread")})` : m.backend;
   const tiers = `${formatBytes(m.tiers.a)} / ${formatBytes(m.tiers.b)} / ${formatBytes(m.tiers.c)}`;
   const cells = [
     nameOf(m), formatBytes(m.bytes), countText(m.params), backend, formatBytes(m.budgets.vram), formatBytes(m.budgets.pinned),
@@ -65,5 +66,5 @@ function stagesLine(m: BenchModel, t: BenchTest): string {
   if (s.passes === 0) return `${nameOf(m)} ${t.test}: no passes counted\n`;
   return `${nameOf(m)} ${t.test} per pass: read ${s.readMs.toFixed(3)} ms, h2d ${s.h2dMs.toFixed(3)} ms, `
     + `compute ${s.computeMs.toFixed(3)} ms, stall ${s.stallMs.toFixed(3)} ms; read ${formatBytes(s.bytesRead)}, `
-    + `copied ${formatBytes(s.bytesCopied)} (${s.passes} passes)\n`;
+    + `copied ${formatBytes(s.bytesCopied)} (${countOf(s.passes, "pass", "passes")})\n`;
 }

@@ -1,5 +1,6 @@
 import { formatBytes, formatColumns } from "../format.js";
 import type { InspectReport, InspectValue, TokenizerSummary } from "./InspectReport.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /** llama.cpp writes 0xFFFFFFFF (LLAMA_TOKEN_NULL as u32) for a special token the model lacks. */
 const NO_TOKEN = 0xffffffff;
@@ -16,7 +17,7 @@ function formatHeader(r: InspectReport): string {
     `  GGUF v${r.version}, ${formatBytes(r.fileBytes)} (${r.fileBytes} bytes), alignment ${r.alignment}, ` +
       (r.tensors.length ? `data at offset ${r.dataOffset}` : "no data section"),
     `  architecture ${r.architecture ?? "(none)"}${r.name ? `, name "${r.name}"` : ""}`,
-    `  ${r.tensors.length} tensors, ${r.parameters.toLocaleString("en-US")} parameters, ${formatBytes(r.tensorBytes)} of weights`,
+    `  ${countOf(r.tensors.length, "tensor")}, ${r.parameters.toLocaleString("en-US")} parameters, ${formatBytes(r.tensorBytes)} of weights`,
   ].join("\n");
 }
 
@@ -33,7 +34,7 @@ function formatTokenizer(t: TokenizerSummary): string {
     .join(", ");
   const lines = [
     `  model ${t.model ?? "?"}${t.pre ? `, pre-tokenizer ${t.pre}` : ""}, vocabulary ${t.vocabSize}` +
-      (t.merges ? `, ${t.merges} merges` : ""),
+      (t.merges ? `, ${countOf(t.merges, "merge")}` : ""),
     `  special ids: ${specials || "none"}`,
     `  add_bos ${t.addBos ?? "unset"}, add_eos ${t.addEos ?? "unset"}, chat template ${t.chatTemplate ? "yes" : "no"}`,
   ];

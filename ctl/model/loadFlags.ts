@@ -1,6 +1,7 @@
 import type { Options } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
+import { CHAT_FORMAT_IDS, type ChatFormatId } from "../../protocol/verbs/chatFormats.js";
 import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
 // ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones),
@@ -29,6 +30,8 @@ export interface LoadArgs {
   dualPath?: "auto" | "on" | "off";
   /** With the dual path: measure the calibration again instead of using the cached figures. */
   recalibrate?: boolean;
+  /** The chat format instead of the detected one, when loaded by this command. Default: the daemon's, else detected. */
+  chatTemplate?: ChatFormatId;
 }
 
 /**
@@ -37,8 +40,8 @@ export interface LoadArgs {
  * between the load and the generation).
  */
 export function loadOptionsOf(argv: LoadArgs): LoadOptions {
-  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate } = argv;
-  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate };
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate };
 }
 
 /**
@@ -106,4 +109,8 @@ export const loadOptions = {
     describe: 'How long the model stays loaded once idle: "10m", "30s", "1h", seconds, 0 = unload when done, -1 = never (default: the daemon\'s, 5m)',
   },
   ...placementOptions("; a model loaded with another is reloaded"),
+  "chat-template": {
+    choices: CHAT_FORMAT_IDS,
+    describe: "Chat format to use instead of the one detected from the model's template; a model loaded with another is reloaded (default: detected; ChatML when the model has none)",
+  },
 } as const satisfies Record<string, Options>;

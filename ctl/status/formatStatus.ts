@@ -6,6 +6,7 @@ import type { TierBytes } from "../../protocol/verbs/tierBytes.js";
 import type { VerbResult } from "../../protocol/verbs.js";
 import { formatBytes, formatColumns, formatDuration } from "../format.js";
 import { formatPlacement } from "./formatPlacement.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /**
  * The human form of `ntctl status`: "label  value" lines, one per model and per device; under
@@ -74,7 +75,7 @@ function describeModel(m: ModelStatus): string {
 
 function describeDevice(d: EngineDevice): string {
   const memory = `${formatBytes(d.totalBytes)} (${formatBytes(d.freeBytes)} free)`;
-  const compute = d.backend === "cuda" ? `compute ${d.computeCapability ?? "?"}, ${d.cores} SMs` : `${d.cores} threads`;
+  const compute = d.backend === "cuda" ? `compute ${d.computeCapability ?? "?"}, ${d.cores} SMs` : countOf(d.cores, "thread");
   return `${d.backend}:${d.index} ${d.name}, ${memory}, ${compute}`;
 }
 
@@ -84,9 +85,9 @@ function describeDevice(d: EngineDevice): string {
  */
 export function formatStages(stages: StreamStages): string {
   const moved = `${formatBytes(stages.bytesRead)} read, ${formatBytes(stages.bytesCopied)} copied`;
-  if (!stages.perPass) return `${stages.passes} passes, ${moved}`;
+  if (!stages.perPass) return `${countOf(stages.passes, "pass", "passes")}, ${moved}`;
   const { readMs, h2dMs, computeMs, stallMs } = stages.perPass;
-  return `${stages.passes} passes; per pass: read ${ms(readMs)}, h2d ${ms(h2dMs)}, compute ${ms(computeMs)}, `
+  return `${countOf(stages.passes, "pass", "passes")}; per pass: read ${ms(readMs)}, h2d ${ms(h2dMs)}, compute ${ms(computeMs)}, `
     + `stall ${ms(stallMs)}; ${moved}`;
 }
 

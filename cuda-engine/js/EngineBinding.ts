@@ -287,6 +287,20 @@ export interface NativeGenerateRequest {
   stop?: string[];
   /** Keep generating past end-of-generation tokens (benchmarks). Default false. */
   ignoreEos?: boolean;
+  /**
+   * 0 to 20: each token event also carries the token's bytes (`piece`) and this many of the most
+   * likely tokens at its position (`top`), for OpenAI's logprobs. Absent: neither.
+   */
+  topLogprobs?: number;
+}
+
+/** One of the most likely tokens at a position (a token event's `top`). */
+export interface NativeTopLogprob {
+  token: number;
+  /** Natural log of its probability under the model's distribution (before sampling transforms). */
+  logprob: number;
+  /** Its bytes; a control token's as its text. May be an incomplete UTF-8 sequence. */
+  piece: Uint8Array;
 }
 
 /** Per-request timings, as llama.cpp reports them. */
@@ -302,7 +316,9 @@ export interface NativeTimings {
  * character is incomplete or a stop string may be starting); `done` carries the held-back rest.
  */
 export type NativeGenerateEvent =
-  | { type: "token"; token: number; text: string; logprob: number }
+  | { type: "token"; token: number; text: string; logprob: number;
+      /** With topLogprobs: the token's bytes and its position's most likely tokens, most likely first. */
+      piece?: Uint8Array; top?: NativeTopLogprob[] }
   | { type: "done"; reason: "stop" | "length" | "context" | "cancelled" | "error"; text: string;
       timings: NativeTimings; code?: string; message?: string };
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { MAX_FRAME_BYTES } from "../../protocol/transport.js";
+import { CHAT_FORMAT_IDS } from "../../protocol/verbs/chatFormats.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../logging.js";
 
@@ -131,6 +132,13 @@ export const daemonConfigSchema = z.strictObject({
    * from pinned RAM while the link copies the others): "auto", "on" or "off".
    */
   dualPath: z.enum(["auto", "on", "off"]),
+  /**
+   * Chat format of a load that chooses none, by llama.cpp's name ("chatml", "llama3", …), used
+   * instead of the model's own template; "": the model's, else ChatML.
+   */
+  chatTemplate: z.union([z.literal(""), z.enum(CHAT_FORMAT_IDS)], {
+    error: () => `must be "" or a chat template ntd knows: ${CHAT_FORMAT_IDS.join(", ")}`,
+  }),
   /**
    * The key every HTTP request but /health must give as `Authorization: Bearer <key>`; "" (the
    * default): none. Visible ASCII only, as it travels in a header. Never logged.

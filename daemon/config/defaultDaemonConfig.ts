@@ -37,6 +37,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   pinnedBudget: "auto",
   /** Off until the GPU bench shows that it wins (issue 13); then "auto". */
   dualPath: "off",
+  /** Each model's own template (ChatML for one without): a daemon-wide format would fit few models. */
+  chatTemplate: "",
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */

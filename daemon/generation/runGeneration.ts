@@ -1,4 +1,4 @@
-import type { NativeGenerateRequest, NativeTimings } from "../../cuda-engine/js/EngineBinding.js";
+import type { NativeGenerateRequest, NativeTimings, NativeTopLogprob } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
 import type { GenerationEvent } from "../../protocol/verbs/generationEvent.js";
 import type { GenerationResult } from "../../protocol/verbs/generationResult.js";
@@ -6,13 +6,27 @@ import type { SamplingParams } from "../../protocol/verbs/samplingParams.js";
 import { ntdMetrics } from "../metrics/ntdMetrics.js";
 import type { LoadedModel } from "../models/LoadedModel.js";
 
+/** A generated token with what OpenAI's logprobs report of it: its bytes and its position's most likely tokens. */
+export interface TokenLogprobs {
+  token: number;
+  /** Natural log of its probability, finite (see finiteLogprob). */
+  logprob: number;
+  /** Its bytes, a control token's as its text; may be part of a UTF-8 character. */
+  piece: Uint8Array;
+  /** The most likely tokens at its position, most likely first: as many as asked for. */
+  top: NativeTopLogprob[];
+}
+
 /**
  * Generates from prompt token ids, handing each token to `emit` as the engine produces it (nothing
  * is buffered beyond the tokens and text the result repeats), and resolves with the whole
  * generation. `signal` cancels the engine request; the promise then rejects with NT_E_CANCELLED.
+ * With `topLogprobs` (0 to 20), each token event comes with its TokenLogprobs, listing that many
+ * alternatives, from the engine's top candidates.
  */
 export async function runGeneration(model: LoadedModel, promptTokens: readonly number[], sampling: SamplingParams,
-  signal: AbortSignal, emit: (event: GenerationEvent) => void): Promise<GenerationResult> {
+  signal: AbortSignal, emit: (event: GenerationEvent, logprobs?: TokenLogprobs) => void,
+  topLogprobs?: number): Promise<GenerationResult> {
   if (promptTokens.length === 0) {
     throw new NtError("NT_E_BAD_REQUEST", "the prompt is empty: it has no tokens (and the model adds no BOS)");
   }
@@ -21,19 +35,28 @@ export async function runGeneration(model: LoadedModel, promptTokens: readonly n
   let text = "";
   // Every generation, from the socket verbs and from HTTP, runs through here: the one place to measure them.
   const observation = ntdMetrics.startGeneration(model.name, promptTokens.length);
-  const end = await model.generate(nativeRequest(promptTokens, sampling), (event) => {
+  const request = { ...nativeRequest(promptTokens, sampling), ...(topLogprobs === undefined ? {} : { topLogprobs }) };
+  const end = await model.generate(request, (event) => {
     observation.token();
     tokens.push(event.token);
     text += event.text;
-    // -Infinity cannot be validated as a number on the wire; a token that impossible is rare enough to clamp.
-    const logprob = Number.isFinite(event.logprob) ? event.logprob : -Number.MAX_VALUE;
-    emit({ type: "token", token: event.token, text: event.text, logprob });
+    const logprob = finiteLogprob(event.logprob);
+    const details = event.piece && event.top ? {
+      token: event.token, logprob, piece: event.piece,
+      top: event.top.map((t) => ({ ...t, logprob: finiteLogprob(t.logprob) })),
+    } : undefined;
+    emit({ type: "token", token: event.token, text: event.text, logprob }, details);
   }, signal).finally(() => observation.end());
   if (end.text !== "") {
     text += end.text;
     emit({ type: "text", text: end.text });
   }
   return { promptTokens: [...promptTokens], tokens, text, reason: end.reason, timings: wireTimings(end.timings) };
+}
+
+/** -Infinity cannot be validated as a number on the wire nor written in JSON; a token that impossible is rare enough to clamp. */
+function finiteLogprob(logprob: number): number {
+  return Number.isFinite(logprob) ? logprob : -Number.MAX_VALUE;
 }
 
 /**

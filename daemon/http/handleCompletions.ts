@@ -3,10 +3,13 @@ import { parseMessage } from "../../protocol/parseMessage.js";
 import { tokenIdSchema } from "../../protocol/verbs/tokenId.js";
 import { getLoadedModel } from "./getLoadedModel.js";
 import type { HttpRoute } from "./HttpExchange.js";
+import { MAX_TOP_LOGPROBS } from "./maxTopLogprobs.js";
 import { openAiSamplingFields } from "./openAiSamplingFields.js";
 import { readJsonBody } from "./readJsonBody.js";
 import { samplingOf } from "./samplingOf.js";
-import { serveGeneration, type OpenAiChoiceFormat } from "./serveGeneration.js";
+import { refuseUnservedFields } from "./refuseUnservedFields.js";
+import { serveGeneration } from "./serveGeneration.js";
+import { textChoiceFormat } from "./textChoiceFormat.js";
 
 /**
  * The body of POST /v1/completions. The prompt is one string (or an array holding one), or token
@@ -15,23 +18,18 @@ import { serveGeneration, type OpenAiChoiceFormat } from "./serveGeneration.js";
 const completionRequestSchema = z.object({
   ...openAiSamplingFields,
   prompt: z.union([z.string(), z.tuple([z.string()]), z.array(tokenIdSchema).min(1)]),
+  /** Each token's logprob and this many alternatives (OpenAI allows up to 5, llama-server more). */
+  logprobs: z.int().min(0).max(MAX_TOP_LOGPROBS).nullish(),
 });
-
-/** Choices of /v1/completions: plain text, streamed piece by piece. */
-const textChoiceFormat: OpenAiChoiceFormat = {
-  object: "text_completion",
-  chunkObject: "text_completion",
-  idPrefix: "cmpl-",
-  choice: (text, finishReason) => ({ index: 0, text, logprobs: null, finish_reason: finishReason }),
-  chunkChoice: (text, finishReason) => ({ index: 0, text: text ?? "", logprobs: null, finish_reason: finishReason }),
-};
 
 /**
  * POST /v1/completions: continues the prompt. Text is tokenized as the `generate` verb does by
  * default (BOS added as the model asks, special-token texts left as text); token ids are used as given.
  */
 export const handleCompletions: HttpRoute = async (exchange) => {
-  const request = parseMessage(completionRequestSchema, await readJsonBody(exchange.req, exchange.maxBodyBytes), "body");
+  const body = await readJsonBody(exchange.req, exchange.maxBodyBytes);
+  refuseUnservedFields(body, completionRequestSchema.keyof().options);
+  const request = parseMessage(completionRequestSchema, body, "body");
   const sampling = samplingOf(request);
   const model = await getLoadedModel(exchange.registry, request.model, exchange.signal);
   const { prompt } = request;
@@ -41,6 +39,6 @@ export const handleCompletions: HttpRoute = async (exchange) => {
   await serveGeneration(exchange, {
     model, promptTokens, sampling,
     stream: request.stream ?? false, includeUsage: request.stream_options?.include_usage ?? false,
-    format: textChoiceFormat,
+    format: textChoiceFormat, topLogprobs: request.logprobs ?? undefined,
   });
 };

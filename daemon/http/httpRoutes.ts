@@ -3,13 +3,13 @@ import { handleCompletions } from "./handleCompletions.js";
 import { sendJson, type HttpRoute } from "./HttpExchange.js";
 
 /**
- * GET /v1/models: the loaded models, in OpenAI's list shape; `id` is the name requests use.
- * Models still loading are left out, since requests for them would wait. `created` is 0: ntd does
- * not know when a file was made, and OpenAI clients only need a number.
+ * GET /v1/models: the loaded models, in OpenAI's list shape; `id` is the name requests use, and
+ * `created` the time its load finished (unix seconds), as llama-server and Ollama report theirs.
+ * Models still loading are left out, since requests for them would wait.
  */
 const handleListModels: HttpRoute = async ({ res, registry }) => {
-  const data = registry.list().filter((m) => m.state === "loaded")
-    .map((m) => ({ id: m.name, object: "model", created: 0, owned_by: "ntd" }));
+  const data = registry.loadedModels()
+    .map((m) => ({ id: m.name, object: "model", created: Math.floor(m.loadedAt / 1000), owned_by: "ntd" }));
   sendJson(res, 200, { object: "list", data });
 };
 

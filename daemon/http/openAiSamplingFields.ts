@@ -11,8 +11,6 @@ export const openAiSamplingFields = {
   stream: z.boolean().nullish(),
   /** With stream: include_usage adds a last chunk carrying `usage` (and empty choices), as OpenAI does. */
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
-  /** Choices per request; only 1 is served (each would be a generation of its own). */
-  n: z.literal(1).nullish(),
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
   /** OpenAI's older name of max_completion_tokens; either may be given. */

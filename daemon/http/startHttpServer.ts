@@ -91,7 +91,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   const server = http.createServer((req, res) => void serve(req, res, shared));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new NtError("NT_E_IO", `HTTP cannot listen on ${options.listen}: ${err.message}`, { cause: err })));
+    server.once("error", (err) => reject(listenError(options.listen, err)));
     // Node's default backlog (511) is too short for a burst of clients (listenBacklog.ts).
     server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
@@ -114,6 +114,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return closed;
     },
   };
+}
+
+/** Why the server cannot listen, saying what to change (the `http` key) when the address is taken or not ours. */
+function listenError(listen: string, err: NodeJS.ErrnoException): NtError {
+  const change = 'set http (--http, NT_HTTP) to another HOST:PORT, or "off"';
+  if (err.code === "EADDRINUSE") {
+    return new NtError("NT_E_IO", `HTTP address ${listen} is already in use (another ntd, or another program, listens there): ${change}`, { cause: err });
+  }
+  if (err.code === "EADDRNOTAVAIL") {
+    return new NtError("NT_E_IO", `HTTP address ${listen} is not an address of this machine: ${change}`, { cause: err });
+  }
+  return new NtError("NT_E_IO", `HTTP cannot listen on ${listen}: ${err.message}`, { cause: err });
 }
 
 /** Serves one request: checks and routes it, answers errors in OpenAI's shape, counts and logs it. */

@@ -3,6 +3,7 @@ import type {
   TokenizerSegment,
 } from "../../cuda-engine/js/EngineBinding.js";
 import { NtError } from "../../protocol/NtError.js";
+import type { ChatFormatId } from "../../protocol/verbs/chatFormats.js";
 import type { ModelPlacement } from "../../protocol/verbs/modelPlacement.js";
 import { placementOf } from "./wireForms.js";
 
@@ -18,6 +19,8 @@ export interface LoadedModelOptions {
   name: string;
   /** The model file's canonical absolute path. Required. */
   path: string;
+  /** The chat format the load asked for (load option chatTemplate). Default: none, detected. */
+  chatTemplate?: ChatFormatId;
   /** The engine's model, which this object now owns and disposes. Required. */
   native: NativeModel;
   /**
@@ -66,6 +69,10 @@ export class LoadedModel {
   readonly info: NativeModelInfo;
   /** The backend the model runs on. */
   readonly backend: "cpu" | "cuda";
+  /** The chat format the load asked for, overriding the file's template; undefined: detected (chatFormatOf). */
+  readonly chatTemplate: ChatFormatId | undefined;
+  /** When the load finished, in ms since the Unix epoch (/v1/models' `created`). */
+  readonly loadedAt = Date.now();
   /** The engine's placement in wire form; undefined when the protocol cannot carry it (see placementError). */
   readonly placement: ModelPlacement | undefined;
   /** Why the engine's placement was left out (it did not fit the protocol); undefined when it was not. */
@@ -84,6 +91,7 @@ export class LoadedModel {
   constructor(options: LoadedModelOptions) {
     this.name = options.name;
     this.path = options.path;
+    this.chatTemplate = options.chatTemplate;
     this.#native = options.native;
     this.#cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.#admit = options.admit ?? (() => {});

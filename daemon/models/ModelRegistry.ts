@@ -16,6 +16,7 @@ import { ModelScheduler } from "./ModelScheduler.js";
 import { modelStatusOf } from "./wireForms.js";
 import { ModelTable } from "./ModelTable.js";
 import { resolveModelSource, type ModelSource } from "./resolveModelSource.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /** Options of a ModelRegistry. */
 export interface ModelRegistryOptions {
@@ -303,8 +304,13 @@ export class ModelRegistry {
     const entry = this.#table.find(reference);
     if (!entry || entry.state === "failed") throw entry ? ModelTable.failed(entry) : ModelTable.notLoaded(reference);
     const cancelled = entry.model?.cancelAll(new NtError("NT_E_CANCELLED", `the requests of model ${entry.name} were cancelled`)) ?? 0;
-    if (cancelled > 0) this.#logger.info(`cancelled ${cancelled} requests of ${entry.name}`);
+    if (cancelled > 0) this.#logger.info(`cancelled ${countOf(cancelled, "request")} of ${entry.name}`);
     return { name: entry.name, cancelled };
+  }
+
+  /** The models loaded and serving, looked at without counting as a use (HTTP's /v1/models). */
+  loadedModels(): LoadedModel[] {
+    return this.#table.values().flatMap((entry) => (entry.state === "loaded" && entry.model ? [entry.model] : []));
   }
 
   /** Every model held (and every failed load not yet cleared), as `status` lists them. */
@@ -343,12 +349,17 @@ export class ModelRegistry {
       // The engine dups what it keeps; the helper's fd is ours to close once the load settles.
       if (image) closeSync(image.fd);
     }
-    const model = new LoadedModel({ name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs, ...hooks });
+    const model = new LoadedModel({
+      name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs, chatTemplate: options.chatTemplate ?? this.#defaultLoad.chatTemplate, ...hooks,
+    });
     const { architecture, nCtx, weightBytes } = model.info;
     const seconds = (performance.now() - started) / 1000;
     this.#logger.info(`loaded ${name} (${architecture}, n_ctx ${nCtx}, ${weightBytes} bytes of weights`
       + `, ${model.backend}) in ${seconds.toFixed(2)} s`);
     this.#logPlacement(model);
+    if (!model.chatTemplate && !model.info.chatTemplate) {
+      this.#logger.info(`${name} has no chat template: chat uses ChatML, as llama-server does (load it with --chat-template NAME for another)`);
+    }
     this.#options.onLoaded?.(name, seconds);
     return model;
   }

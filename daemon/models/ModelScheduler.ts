@@ -5,6 +5,7 @@ import { parseKeepAlive } from "../../protocol/parseKeepAlive.js";
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { ModelEntry } from "./ModelEntry.js";
 import type { ModelTable } from "./ModelTable.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /** The residency limits (ModelRegistryOptions documents each, with its default). */
 export interface ResidencyLimits {
@@ -70,7 +71,7 @@ export class ModelScheduler {
   admit(name: string, inFlight: number): void {
     if (inFlight < this.#maxSequences + this.#maxQueue) return;
     throw new NtError("NT_E_BUSY",
-      `model ${name} has ${inFlight} requests in flight, its limit (running plus queued); try again later`);
+      `model ${name} has ${countOf(inFlight, "request")} in flight, its limit (running plus queued); try again later`);
   }
 
   /**
@@ -85,7 +86,7 @@ export class ModelScheduler {
       .sort((a, b) => a.lastUsed - b.lastUsed);
     const victim = idle[0];
     if (!victim) {
-      throw new NtError("NT_E_BUSY", `cannot load ${forName}: ntd holds ${held.length} models (its maximum) and `
+      throw new NtError("NT_E_BUSY", `cannot load ${forName}: ntd holds ${countOf(held.length, "model")} (its maximum) and `
         + "every one is loading or has requests in flight; try again later, or unload one");
     }
     this.#logger.info(`unloading ${victim.name}, the least recently used idle model, to make room for ${forName}`);

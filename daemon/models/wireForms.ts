@@ -5,7 +5,7 @@ import { modelPlacementSchema, type DualPath, type ModelPlacement } from "../../
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import { streamStagesSchema, type StreamStages } from "../../protocol/verbs/streamStages.js";
 import type { TierBytes } from "../../protocol/verbs/tierBytes.js";
-import { detectChatFormat } from "../chat/detectChatFormat.js";
+import { chatFormatOf } from "../chat/chatFormatOf.js";
 import { wireTimings } from "../generation/runGeneration.js";
 import type { LoadedModel } from "./LoadedModel.js";
 import type { ModelEntry } from "./ModelEntry.js";
@@ -16,12 +16,17 @@ import type { ModelEntry } from "./ModelEntry.js";
 /** A loaded model's facts in wire form: the protocol's fields, copied by name, and its chat format. */
 export function modelInfoOf(model: LoadedModel): ModelInfo {
   const i = model.info;
-  const detection = i.chatTemplate ? detectChatFormat(i.chatTemplate) : undefined;
+  let chatFormat: string | undefined;
+  try {
+    chatFormat = chatFormatOf(model.name, i.chatTemplate, model.chatTemplate);
+  } catch {
+    // A template ntd cannot apply: no chat format (chat says why).
+  }
   return {
     architecture: i.architecture, nVocab: i.nVocab, nCtx: i.nCtx, nCtxTrain: i.nCtxTrain, nEmbd: i.nEmbd,
     nLayer: i.nLayer, nHead: i.nHead, nHeadKv: i.nHeadKv, nFf: i.nFf, threads: i.threads,
     weightBytes: i.weightBytes, kvBytesPerSequence: i.kvBytesPerSequence, bos: i.bos, eos: i.eos,
-    chatFormat: detection?.supported ? detection.format : undefined,
+    chatFormat,
     backend: model.backend,
     placement: model.placement,
   };

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import notify from "systemd-notify";
 import winston, { type Logger } from "winston";
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
+import { countOf } from "../../protocol/countOf.js";
 
 /** Options of a ServiceNotifier. */
 export interface ServiceNotifierOptions {
@@ -146,6 +147,6 @@ export function serviceStatusText(models: readonly ModelStatus[]): string {
   const active = models.reduce((sum, model) => sum + model.active, 0);
   const queued = models.reduce((sum, model) => sum + model.queued, 0);
   const failed = models.filter((model) => model.state === "failed").length;
-  return `ready: ${loaded.length} model${loaded.length === 1 ? "" : "s"}, ${active} active`
+  return `ready: ${countOf(loaded.length, "model")}, ${active} active`
     + (queued > 0 ? `, ${queued} queued` : "") + (failed > 0 ? `, ${failed} failed` : "");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHAT_FORMAT_IDS } from "./chatFormats.js";
 
 /** The staging ring's least size: one buffer being read, one being copied, one being computed on (DESIGN §2). */
 export const MIN_STAGING_SLOTS = 3;
@@ -11,7 +12,8 @@ const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
  * defaults. ntctl builds it from its flags, the daemon fills what is absent from its configuration
  * and passes it to the engine unchanged, and the engine's N-API layer converts it once
  * (cuda-engine/src/napi/load_model.cc). Every field is optional; an absent one takes the daemon's
- * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget),
+ * configured default where it has one (contextSize, threads, backend, vramBudget, pinnedBudget,
+ * chatTemplate),
  * else the engine's. `load`, `generate` and `chat` take them. A model already held is used as it
  * is when it has every option given (an absent option accepts what it has); otherwise it is
  * reloaded with the options given (keeping its others) when idle, and the request is refused with
@@ -62,6 +64,13 @@ export const loadOptionsSchema = z.strictObject({
    * machine (after a hardware or BIOS change, or when they look wrong). Default false.
    */
   recalibrate: z.boolean().optional(),
+  /**
+   * The chat format `chat` and /v1/chat/completions use, by llama.cpp's name ("chatml",
+   * "llama3", …), instead of the one detected from the file's tokenizer.chat_template. Default:
+   * the detected one; ChatML for a model without a template (as llama-server does). The daemon's
+   * alone: the engine is handed it with the rest and ignores it.
+   */
+  chatTemplate: z.enum(CHAT_FORMAT_IDS, { error: () => `unknown chat template; known: ${CHAT_FORMAT_IDS.join(", ")}` }).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

@@ -1,6 +1,7 @@
 // How the model generator describes a model for people: its one-line description (general.name),
 // the --dry-run layout summary, and byte counts as that summary and the progress bar print them.
 import { ggmlTypes } from "./ggmlTypes.js";
+import { countOf } from "../../protocol/countOf.js";
 import type { GgufLayout } from "./GgufWriter.js";
 import type { LlamaModelSpec } from "./resolveLlamaModel.js";
 
@@ -40,9 +41,9 @@ export function llamaLayoutSummary(spec: LlamaModelSpec, layout: GgufLayout): st
   const dataBytes = layout.fileSize - layout.dataOffset;
   return [
     describeLlamaModel(spec),
-    `n_embd ${shape.nEmbd}, n_ff ${shape.nFf}, ${shape.nLayer} layers, head_dim ${shape.nEmbd / shape.nHead}, `
+    `n_embd ${shape.nEmbd}, n_ff ${shape.nFf}, ${countOf(shape.nLayer, "layer")}, head_dim ${shape.nEmbd / shape.nHead}, `
       + `vocab ${shape.nVocab}, context ${shape.contextLength}, rope theta ${shape.ropeFreqBase}`,
-    `${layout.tensors.length} tensors: ${types.join(", ")}`,
+    `${countOf(layout.tensors.length, "tensor")}: ${types.join(", ")}`,
     `header ${formatBytes(layout.dataOffset)}, data ${formatBytes(dataBytes)}, `
       + `file ${layout.fileSize} bytes (${formatBytes(layout.fileSize)}, ${(layout.fileSize / 1e9).toFixed(2)} GB)`,
   ];

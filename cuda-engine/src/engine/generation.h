@@ -17,6 +17,20 @@ struct GenerationRequest {
   int32_t max_tokens = -1;           // -1: until the context is full; 0 or less otherwise is refused
   std::vector<std::string> stop;     // generation ends before the first occurrence of any of these
   bool ignore_eos = false;           // keep going past end-of-generation tokens (benchmarks, tests)
+  // -1: token events carry only the chosen token's logprob. 0..kMaxTopLogprobs: they also carry
+  // its bytes and this many of the most likely tokens at its position (OpenAI's logprobs).
+  int32_t top_logprobs = -1;
+};
+
+// The most alternatives a token event lists (OpenAI's top_logprobs limit).
+constexpr int32_t kMaxTopLogprobs = 20;
+
+// A token at one position, for logprobs: its id, log softmax of its logit, and its bytes (a
+// control token as its text, which may be an incomplete UTF-8 sequence).
+struct TokenLogprob {
+  TokenId token = 0;
+  float logprob = 0.0f;
+  std::string piece;
 };
 
 // One generated token. `text` is the newly complete, releasable UTF-8 text: empty while a piece
@@ -25,6 +39,11 @@ struct TokenEvent {
   TokenId token = 0;
   std::string text;
   float logprob = 0.0f;
+  // Filled only when the request's top_logprobs >= 0: the token's bytes (as TokenLogprob::piece)
+  // and the top_logprobs most likely tokens at its position, most likely first.
+  bool with_top = false;
+  std::string piece;
+  std::vector<TokenLogprob> top;
 };
 
 struct Timings {

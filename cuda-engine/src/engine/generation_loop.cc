@@ -25,6 +25,17 @@ float candidate_logprob(const TopCandidates& row, TokenId token) {
   throw EngineError(NT_E_INTERNAL, "the sampled token " + std::to_string(token) + " is not among the candidates");
 }
 
+// The first `count` candidates of a row as logprobs (log softmax = logit - log Σ exp), with their bytes.
+std::vector<TokenLogprob> top_logprobs_of(const TopCandidates& row, int32_t count, const Tokenizer& tokenizer) {
+  std::vector<TokenLogprob> top;
+  const size_t n = std::min(row.top.size(), static_cast<size_t>(std::max(count, 0)));
+  for (size_t i = 0; i < n; ++i) {
+    const Candidate& c = row.top[i];
+    top.push_back({c.id, c.logit - row.log_sum_exp, tokenizer.token_to_piece(c.id, true)});
+  }
+  return top;
+}
+
 }  // namespace
 
 struct GenerationLoop::Sequence {
@@ -66,6 +77,10 @@ uint64_t GenerationLoop::submit(GenerationRequest request, GenerationCallbacks c
     throw EngineError(NT_E_BAD_REQUEST, "the prompt has " + std::to_string(request.prompt.size()) +
                                             " tokens, which does not fit the context of " + std::to_string(n_ctx) +
                                             " tokens (leave room for at least one generated token)");
+  }
+  if (request.top_logprobs < -1 || request.top_logprobs > kMaxTopLogprobs) {
+    throw EngineError(NT_E_BAD_REQUEST, "top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs) +
+                                            ", got " + std::to_string(request.top_logprobs));
   }
   if (request.max_tokens == 0 || request.max_tokens < -1) {
     throw EngineError(NT_E_BAD_REQUEST, "the number of tokens to generate must be positive (or -1 for no limit), got " +
@@ -183,15 +198,15 @@ Batch GenerationLoop::build_batch(std::vector<Sequence*>& with_logits) {
   return batch;
 }
 
-// The candidates per row a pass should return: the most any sequence's sampler needs, or 0 (all
-// logits) when one of them needs the whole distribution.
+// The candidates per row a pass should return: the most any sequence's sampler or logprobs need,
+// or 0 (all logits) when one of them needs the whole distribution.
 int32_t GenerationLoop::candidates_for(const std::vector<Sequence*>& with_logits) const {
   if (!options_.sample_from_candidates) return 0;
   int32_t most = 0;
   for (const Sequence* seq : with_logits) {
     const int32_t needed = seq->sampler.candidates_needed();
     if (needed == 0) return 0;
-    most = std::max(most, needed);
+    most = std::max({most, needed, seq->request.top_logprobs});
   }
   return most;
 }
@@ -213,6 +228,12 @@ void GenerationLoop::after_pass(const std::vector<Sequence*>& with_logits, const
     TokenEvent event;
     event.token = token;
     event.logprob = row ? token_logprob(row, n_vocab, token) : candidate_logprob(out.rows[i], token);
+    if (seq.request.top_logprobs >= 0) {
+      const int32_t k = seq.request.top_logprobs;
+      event.with_top = true;
+      event.piece = tokenizer.token_to_piece(token, true);
+      event.top = top_logprobs_of(row ? top_candidates(row, n_vocab, k) : out.rows[i], k, tokenizer);
+    }
     event.text = seq.stops.push(seq.utf8.push(tokenizer.token_to_piece(token, false)));
     if (seq.callbacks.on_token) seq.callbacks.on_token(event);
     if (seq.stops.stopped()) {

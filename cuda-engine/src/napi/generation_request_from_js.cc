@@ -67,6 +67,7 @@ GenerationRequest generation_request_from_js(Napi::Env env, const Napi::Object& 
   } else if (!stop.IsUndefined() && !stop.IsNull()) {
     throw bad_request(env, "stop must be an array of strings");
   }
+  r.top_logprobs = static_cast<int32_t>(number_or(env, o, "topLogprobs", -1));
   const Napi::Value ignore_eos = o.Get("ignoreEos");
   r.ignore_eos = ignore_eos.IsBoolean() && ignore_eos.As<Napi::Boolean>().Value();
   return r;

@@ -26,6 +26,24 @@ Napi::Object timings_to_js(Napi::Env env, const Timings& t) {
   return o;
 }
 
+Napi::Buffer<char> piece_to_js(Napi::Env env, const std::string& piece) {
+  return Napi::Buffer<char>::Copy(env, piece.data(), piece.size());
+}
+
+// The token's bytes and its position's most likely tokens, for a request that asked for them.
+void top_to_js(Napi::Env env, const TokenEvent& e, Napi::Object& o) {
+  o.Set("piece", piece_to_js(env, e.piece));
+  Napi::Array top = Napi::Array::New(env, e.top.size());
+  for (size_t i = 0; i < e.top.size(); ++i) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("token", e.top[i].token);
+    t.Set("logprob", e.top[i].logprob);
+    t.Set("piece", piece_to_js(env, e.top[i].piece));
+    top.Set(static_cast<uint32_t>(i), t);
+  }
+  o.Set("top", top);
+}
+
 Napi::Object event_to_js(Napi::Env env, const PendingEvent& e) {
   Napi::Object o = Napi::Object::New(env);
   if (!e.done) {
@@ -33,6 +51,7 @@ Napi::Object event_to_js(Napi::Env env, const PendingEvent& e) {
     o.Set("token", e.token.token);
     o.Set("text", e.token.text);
     o.Set("logprob", e.token.logprob);
+    if (e.token.with_top) top_to_js(env, e.token, o);
     return o;
   }
   o.Set("type", "done");

@@ -114,6 +114,43 @@ TEST(Model, SamplingFromTopCandidatesGivesTheTokensAndLogprobsOfAllLogits) {
   }
 }
 
+TEST(Model, TopLogprobsListTheMostLikelyTokensAlikeFromCandidatesAndFromAllLogits) {
+  REQUIRE_TEST_DATA();
+  auto m = load_stories();
+  constexpr size_t kTokens = 16, kTop = 5;
+  GenerationRequest request = greedy(*m, "Once upon a time", kTokens);
+  request.ignore_eos = true;
+  request.top_logprobs = kTop;
+  GenerationLoopOptions all_logits;
+  all_logits.sample_from_candidates = false;
+  GenerationLoop from_candidates(*m, {}), from_logits(*m, all_logits);
+  const Outcome a = run(from_candidates, request).get();
+  const Outcome b = run(from_logits, request).get();
+  ASSERT_EQ(a.tops.size(), kTokens);
+  ASSERT_EQ(b.tops.size(), kTokens);
+  for (size_t i = 0; i < kTokens; ++i) {
+    ASSERT_TRUE(a.with_top[i]);
+    ASSERT_EQ(a.tops[i].size(), kTop) << i;
+    ASSERT_EQ(b.tops[i].size(), kTop) << i;
+    // Greedy picks the most likely token: the first alternative, with the token's own logprob.
+    EXPECT_EQ(a.tops[i][0].token, a.tokens[i]) << i;
+    EXPECT_NEAR(a.tops[i][0].logprob, a.logprobs[i], 1e-5) << i;
+    for (size_t j = 0; j < kTop; ++j) {
+      EXPECT_EQ(a.tops[i][j].token, b.tops[i][j].token) << i << "/" << j;
+      EXPECT_NEAR(a.tops[i][j].logprob, b.tops[i][j].logprob, 1e-5) << i << "/" << j;
+      EXPECT_EQ(a.tops[i][j].piece, m->tokenizer().token_to_piece(a.tops[i][j].token, true));
+      if (j > 0) EXPECT_LE(a.tops[i][j].logprob, a.tops[i][j - 1].logprob) << i << "/" << j;
+    }
+  }
+  // Not asked for: no alternatives.
+  const Outcome plain = run(from_candidates, greedy(*m, "Once upon a time", 2)).get();
+  EXPECT_FALSE(plain.with_top[0]);
+  EXPECT_TRUE(plain.tops[0].empty());
+  GenerationRequest too_many = request;
+  too_many.top_logprobs = kMaxTopLogprobs + 1;
+  EXPECT_THROW(from_candidates.submit(too_many, {}), EngineError);
+}
+
 TEST(Model, APassSplitByTheBatchLimitReturnsEveryRowsTopCandidates) {
   REQUIRE_TEST_DATA();
   ModelOptions options = test::cpu_options(-1, -1);

@@ -14,6 +14,8 @@ namespace nt::test {
 struct Outcome {
   std::vector<TokenId> tokens;
   std::vector<float> logprobs;
+  std::vector<bool> with_top;
+  std::vector<std::vector<TokenLogprob>> tops;
   std::string text;
   DoneEvent done;
 };
@@ -28,6 +30,8 @@ inline std::future<Outcome> run(GenerationLoop& loop, GenerationRequest request,
   callbacks.on_token = [outcome, on_token](const TokenEvent& e) {
     outcome->tokens.push_back(e.token);
     outcome->logprobs.push_back(e.logprob);
+    outcome->with_top.push_back(e.with_top);
+    outcome->tops.push_back(e.top);
     outcome->text += e.text;
     if (on_token) on_token(e);
   };
