@@ -38,6 +38,7 @@ const modelLimits = (c: typeof config.current) => ({
     threads: c.threads || undefined, nCtx: c.contextSize || undefined, backend: c.backend,
     vramBudget: c.vramBudget === "auto" ? undefined : c.vramBudget,
     pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
+    kvType: c.kvType,
   },
 });
 const server = new DaemonServer({

@@ -8,6 +8,8 @@ export interface BenchOptions {
   pinnedBudget?: number;
   /** Staging ring buffers (≥ 3). Default: the engine's, 3. */
   stagingSlots?: number;
+  /** The KV cache's storage type. Default: the engine's, f32. */
+  kvType?: "f32" | "f16" | "q8_0";
   /** CPU threads. Default: the engine's (all). */
   threads?: number;
   /** P of pp<P>: prompt tokens per repetition; also the batch size, so one prompt is one pass. */

@@ -15,6 +15,7 @@ interface BenchArgs extends GlobalArgs {
   vramBudget?: number;
   pinnedBudget?: number;
   stagingSlots?: number;
+  kvType?: BenchOptions["kvType"];
   nPrompt: number;
   nGen: number;
   repetitions: number;
@@ -69,6 +70,7 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
     const engine = loadEngine();
     const options: BenchOptions = {
       backend: argv.backend ?? "auto", vramBudget: argv.vramBudget, pinnedBudget: argv.pinnedBudget, stagingSlots: argv.stagingSlots,
+      kvType: argv.kvType,
       threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen, repetitions: argv.repetitions,
       parallel: argv.parallel, parallelPrompt: argv.parallelPrompt, parallelGen: argv.parallelGen,
     };

@@ -1,9 +1,11 @@
 import type { Options } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
-import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
+import { KV_TYPES, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
-// ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones),
+type KvType = (typeof KV_TYPES)[number];
+
+// ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones and --kv-type),
 // and the one place their names meet the protocol's load options (loadOptionsOf).
 
 /** The parsed load flags; each absent one is the daemon's default. */
@@ -25,6 +27,8 @@ export interface LoadArgs {
   pinnedBudget?: number;
   /** Staging ring buffers (≥ 3), when loaded by this command. Default: the engine's, 3. */
   stagingSlots?: number;
+  /** The KV cache's storage type, when loaded by this command. Default: the daemon's. */
+  kvType?: KvType;
 }
 
 /**
@@ -33,8 +37,8 @@ export interface LoadArgs {
  * between the load and the generation).
  */
 export function loadOptionsOf(argv: LoadArgs): LoadOptions {
-  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots } = argv;
-  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots };
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvType } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvType };
 }
 
 /**
@@ -74,6 +78,11 @@ export function placementOptions(when: string) {
     "staging-slots": {
       type: "number", requiresArg: true,
       describe: `Staging buffers between storage reads and device copies (>= 3; prefetch depth + 1)${when} (default 3)`,
+    },
+    "kv-type": {
+      choices: KV_TYPES,
+      describe: `KV cache storage${when}: f32, f16 (half the memory) or q8_0 (heads a multiple of 32) ` +
+        `(default: ${when ? "the daemon's" : "f32"})`,
     },
   } as const satisfies Record<string, Options>;
 }

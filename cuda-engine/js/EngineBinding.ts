@@ -83,7 +83,7 @@ export interface GgufHeader {
 
 /**
  * Options of {@link EngineBinding.loadModel}: the protocol's load options (loadOptionsSchema,
- * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvSize), which
+ * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvSize, kvType), which
  * the N-API layer converts once to the engine's ModelOptions, plus what only the daemon or
  * nt-bench decides. A backend other than "auto", "cpu" or "cuda" is refused with NT_E_BAD_REQUEST.
  */

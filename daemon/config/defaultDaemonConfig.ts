@@ -35,6 +35,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   /** The engine sizes both from the machine (free device memory less a margin; a share of RAM). */
   vramBudget: "auto",
   pinnedBudget: "auto",
+  /** The engine's default: what the oracle tests compare with llama.cpp's F32 cache. */
+  kvType: "f32",
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */

@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { packageVersion } from "../../protocol/packageVersion.js";
+import { KV_TYPES } from "../../protocol/verbs/loadOptions.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../logging.js";
 import type { DaemonConfigInput } from "./daemonConfigSchema.js";
 import { DEFAULT_CONFIG_PATH } from "./resolveDaemonConfig.js";
@@ -38,6 +39,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("backend", { choices: ["auto", "cpu", "cuda"] as const, describe: "Backend of a load that gives none (auto: CUDA when usable, else CPU)" })
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
+    .option("kv-type", { choices: KV_TYPES, describe: "KV cache storage of a load that gives none: f32, f16 or q8_0 (f32)" })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
     .option("http-allowed-hosts", { type: "string", describe: "Host names the HTTP API answers besides loopback, comma-separated (name or name:port; default: none)" })
     .option("http-allowed-origins", { type: "string", describe: "Web origins whose pages may call the HTTP API, comma-separated (e.g. http://localhost:3000; default: none)" })
@@ -65,6 +67,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
       backend: args.backend,
       vramBudget: args.vramBudget,
       pinnedBudget: args.pinnedBudget,
+      kvType: args.kvType,
       httpApiKey: args.httpApiKey,
       httpAllowedHosts: args.httpAllowedHosts,
       httpAllowedOrigins: args.httpAllowedOrigins,

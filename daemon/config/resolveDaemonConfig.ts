@@ -76,6 +76,7 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   backend: "NT_BACKEND",
   vramBudget: "NT_VRAM_BUDGET",
   pinnedBudget: "NT_PINNED_BUDGET",
+  kvType: "NT_KV_TYPE",
   httpApiKey: "NT_HTTP_API_KEY",
   httpAllowedHosts: "NT_HTTP_ALLOWED_HOSTS",
   httpAllowedOrigins: "NT_HTTP_ALLOWED_ORIGINS",

@@ -3,6 +3,9 @@ import { z } from "zod";
 /** The staging ring's least size: one buffer being read, one being copied, one being computed on (DESIGN §2). */
 export const MIN_STAGING_SLOTS = 3;
 
+/** The KV cache's storage types (cuda-engine/src/backend/kv_type.h). */
+export const KV_TYPES = ["f32", "f16", "q8_0"] as const;
+
 /** A byte budget on the wire: a non-negative integer that a double carries exactly. */
 const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -47,6 +50,12 @@ export const loadOptionsSchema = z.strictObject({
    * less memory, and a request waits for blocks while the running ones hold them.
    */
   kvSize: z.int().positive().max(2 ** 31 - 1).optional(),
+  /**
+   * How the KV cache stores keys and values, as llama.cpp's cache types: "f32", "f16" (half the
+   * memory) or "q8_0" (about a quarter; heads must be a multiple of 32 values). Counted by the
+   * planner. Default: the daemon's configured kvType, else the engine's, "f32".
+   */
+  kvType: z.enum(KV_TYPES).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

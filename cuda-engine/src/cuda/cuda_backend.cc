@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/kv_type.h"
 #include "backend/rope_table.h"
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
@@ -47,18 +48,22 @@ class CudaBackend final : public ComputeBackend {
 
   const char* name() const override { return "cuda"; }
 
-  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override {
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) override {
+    if (type != GgmlType::F32 && type != GgmlType::F16) {
+      throw EngineError(NT_E_UNSUPPORTED,
+                        std::string("the CUDA backend keeps the KV cache in f32 or f16 for now, not ") + kv_type_name(type));
+    }
     device_.make_current();
-    const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
-    cuda::DeviceBuffer<float> k(floats, "the KV cache pool (keys)");
-    cuda::DeviceBuffer<float> v(floats, "the KV cache pool (values)");
+    const uint64_t bytes = KvPool::side_bytes(type, h_.n_layer, h_.n_embd_kv(), n_blocks);
+    cuda::DeviceBuffer<uint8_t> k(bytes, "the KV cache pool (keys)");
+    cuda::DeviceBuffer<uint8_t> v(bytes, "the KV cache pool (values)");
     // Zeroed so that a cache never holds NaN garbage; positions are always written before read.
     // On the compute stream: a plain cudaMemset runs on the legacy stream, which the non-blocking
     // compute stream does not wait for, so it could land after the first pass wrote keys.
-    CUDA_CHECK(cudaMemsetAsync(k.get(), 0, floats * sizeof(float), device_.compute_stream()));
-    CUDA_CHECK(cudaMemsetAsync(v.get(), 0, floats * sizeof(float), device_.compute_stream()));
-    float* k_ptr = k.release();
-    float* v_ptr = v.release();
+    CUDA_CHECK(cudaMemsetAsync(k.get(), 0, bytes, device_.compute_stream()));
+    CUDA_CHECK(cudaMemsetAsync(v.get(), 0, bytes, device_.compute_stream()));
+    uint8_t* k_ptr = k.release();
+    uint8_t* v_ptr = v.release();
     const int ordinal = device_.ordinal();
     auto release = [ordinal, k_ptr, v_ptr] {
       // The pool may die on another thread; its memory belongs to `ordinal`'s context.
@@ -66,7 +71,7 @@ class CudaBackend final : public ComputeBackend {
       cudaFree(k_ptr);
       cudaFree(v_ptr);
     };
-    return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k_ptr, v_ptr, release);
+    return std::make_shared<KvPool>(type, h_.n_layer, h_.n_embd_kv(), n_blocks, k_ptr, v_ptr, release);
   }
 
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
@@ -95,8 +100,9 @@ class CudaBackend final : public ComputeBackend {
     }
     buffers_.reserve_tables(width);
     const KvPool& pool = batch.front().cache->pool();
-    kv_ = cuda::KvLayout{pool.k_base(), pool.v_base(), buffers_.tables(), pool.block_stride(), pool.layer_stride(),
-                         buffers_.table_width()};
+    kv_ = cuda::KvLayout{pool.k_base(),         pool.v_base(),         buffers_.tables(),
+                         pool.block_stride(),   pool.layer_stride(),   pool.row_stride(),
+                         buffers_.table_width(), pool.type() == GgmlType::F16};
     std::vector<const KvCache*> rows;
     for (size_t t = 0; t < batch.size(); ++t) {
       const KvCache* cache = batch[t].cache;

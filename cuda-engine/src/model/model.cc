@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "backend/compute_target.h"
+#include "backend/kv_type.h"
 #include "io/open_storage_reader.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
@@ -102,7 +103,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
-  m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_);
+  m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_, m->kv_type_);
   return m;
 }
 
@@ -110,6 +111,8 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
 BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& options) {
   gguf_ = read_source_gguf(source);
   hparams_ = read_hparams(gguf_);
+  kv_type_ = parse_kv_type(options.kv_type);
+  check_kv_type(kv_type_, hparams_.head_dim);
   tokenizer_ = Tokenizer::from_gguf(gguf_);
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
   threads_ = resolve_threads(options.threads);
@@ -142,6 +145,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
   budgets.kv_blocks = kv_blocks_;
+  budgets.kv_type = kv_type_;
   plan_ = plan_tiers(plan_input(bound, hparams_, budgets, links));
   if (plan_.totals.c == 0) {
     reader_.reset();  // nothing streams from storage: no I/O threads

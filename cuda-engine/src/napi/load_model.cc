@@ -118,6 +118,7 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   const Napi::Value buffered = options.Get("allowBufferedIo");
   m.allow_buffered_io = buffered.IsBoolean() && buffered.As<Napi::Boolean>().Value();
   m.kv_size = int_option(env, options, "kvSize", 0);
+  m.kv_type = string_option(env, options, "kvType", m.kv_type);
   m.n_sequences = loop.max_sequences;  // the default KV pool holds a full context for each
   m.n_batch = loop.n_batch;
   return m;

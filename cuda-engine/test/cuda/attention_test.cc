@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cpu/ops/attention.h"
+#include "quant/half.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/attention.h"
 
@@ -50,20 +51,44 @@ PagedPool paged_pool(const Case& c, int32_t n_layer, std::mt19937& rng) {
   return p;
 }
 
-void check(const Case& c) {
+std::vector<uint16_t> halves_of(const std::vector<float>& values) {
+  std::vector<uint16_t> halves(values.size());
+  for (size_t i = 0; i < values.size(); ++i) halves[i] = quant::fp32_to_fp16(values[i]);
+  return halves;
+}
+
+// Each value replaced by what F16 holds of it (the reference's input when the cache is F16).
+void round_through_f16(std::vector<float>& values) {
+  for (float& v : values) v = quant::fp16_to_fp32(quant::fp32_to_fp16(v));
+}
+
+// With f16, the cache holds F16 and the GPU rounds q to F16 before its F32 products; the reference
+// is then the F32 attention over the same rounded values, so both agree to float summation order.
+void check(const Case& c, bool f16 = false) {
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int32_t n_layer = 2, layer = 1;
   const int64_t kv_dim = int64_t{c.n_head_kv} * c.head_dim, q_dim = int64_t{c.n_head} * c.head_dim;
-  const PagedPool pool = paged_pool(c, n_layer, rng);
+  PagedPool pool = paged_pool(c, n_layer, rng);
   const int64_t n_tokens = static_cast<int64_t>(c.positions.size());
   std::vector<float> q(n_tokens * q_dim);
   for (float& f : q) f = 2.0f * normal(rng);  // peaky softmaxes too
 
-  const DeviceBuffer<float> kd = to_device(pool.k), vd = to_device(pool.v), qd = to_device(q);
+  const DeviceBuffer<float> qd = to_device(q);
+  const DeviceBuffer<float> kd = to_device(pool.k), vd = to_device(pool.v);
+  const std::vector<uint16_t> k16 = halves_of(pool.k), v16 = halves_of(pool.v);
+  if (f16) {  // the reference reads what the GPU reads, and rounds q as the GPU does
+    round_through_f16(pool.k);
+    round_through_f16(pool.v);
+    round_through_f16(q);
+  }
+  const DeviceBuffer<uint16_t> kd16 = to_device(k16), vd16 = to_device(v16);
   const DeviceBuffer<int32_t> tables = to_device(pool.table);
-  const KvLayout kv{kd.get(), vd.get(), tables.get(), pool.block_stride, pool.layer_stride,
-                    static_cast<int32_t>(pool.table.size())};
+  const int64_t f = f16 ? 2 : 4;  // the layout counts bytes
+  uint8_t* k_bytes = f16 ? reinterpret_cast<uint8_t*>(kd16.get()) : reinterpret_cast<uint8_t*>(kd.get());
+  uint8_t* v_bytes = f16 ? reinterpret_cast<uint8_t*>(vd16.get()) : reinterpret_cast<uint8_t*>(vd.get());
+  const KvLayout kv{k_bytes, v_bytes, tables.get(), pool.block_stride * f, pool.layer_stride * f, kv_dim * f,
+                    static_cast<int32_t>(pool.table.size()), f16};
   std::vector<TokenCache> tokens(n_tokens);
   int32_t max_n_past = 0;
   for (int64_t t = 0; t < n_tokens; ++t) {
@@ -84,10 +109,11 @@ void check(const Case& c) {
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int32_t h = 0; h < c.n_head; ++h) {
       const int64_t kv_offset = int64_t{layer} * pool.layer_stride + int64_t{h / group} * c.head_dim;
-      const ops::PagedRows k_rows{pool.k.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
-                                  kKvBlockPositions};
-      const ops::PagedRows v_rows{pool.v.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
-                                  kKvBlockPositions};
+      // The CPU's rows are addressed in bytes.
+      const ops::PagedRows k_rows{reinterpret_cast<const uint8_t*>(pool.k.data() + kv_offset), pool.table.data(),
+                                  pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
+      const ops::PagedRows v_rows{reinterpret_cast<const uint8_t*>(pool.v.data() + kv_offset), pool.table.data(),
+                                  pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
       ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k_rows, v_rows, c.positions[t] + 1, c.head_dim,
                           scores.data(), expected.data());
       for (int32_t d = 0; d < c.head_dim; ++d) {
@@ -99,8 +125,8 @@ void check(const Case& c) {
       }
     }
   }
-  std::printf("  head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", c.head_dim, c.n_head, c.n_head_kv,
-              max_n_past - 1, max_error);
+  std::printf("  %s head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", f16 ? "f16" : "f32", c.head_dim,
+              c.n_head, c.n_head_kv, max_n_past - 1, max_error);
 }
 
 TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
@@ -110,6 +136,13 @@ TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
   check({4, 1, 128, 512, {0, 200, 511}, 0});
   check({4, 2, 256, 256, {7, 255}, 0});
   check({6, 3, 80, 100, {99}, 0});  // a head size that leaves lanes idle
+}
+
+TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, true);
+  check({6, 3, 80, 100, {99}, 0}, true);
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, true);
 }
 
 TEST(CudaAttention, HandlesLongContexts) {
