@@ -38,6 +38,11 @@ const float* f32(const TensorView& v, const char* what) {
   return reinterpret_cast<const float*>(v.data);
 }
 
+cuda::KvElement kv_element(GgmlType type) {
+  if (type == GgmlType::F16) return cuda::KvElement::F16;
+  return type == GgmlType::Q8_0 ? cuda::KvElement::Q8_0 : cuda::KvElement::F32;
+}
+
 class CudaBackend final : public ComputeBackend {
  public:
   CudaBackend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device, int32_t max_batch, bool use_graphs)
@@ -49,10 +54,7 @@ class CudaBackend final : public ComputeBackend {
   const char* name() const override { return "cuda"; }
 
   std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) override {
-    if (type != GgmlType::F32 && type != GgmlType::F16) {
-      throw EngineError(NT_E_UNSUPPORTED,
-                        std::string("the CUDA backend keeps the KV cache in f32 or f16 for now, not ") + kv_type_name(type));
-    }
+    check_kv_type(type, h_.head_dim);
     device_.make_current();
     const uint64_t bytes = KvPool::side_bytes(type, h_.n_layer, h_.n_embd_kv(), n_blocks);
     cuda::DeviceBuffer<uint8_t> k(bytes, "the KV cache pool (keys)");
@@ -102,7 +104,7 @@ class CudaBackend final : public ComputeBackend {
     const KvPool& pool = batch.front().cache->pool();
     kv_ = cuda::KvLayout{pool.k_base(),         pool.v_base(),         buffers_.tables(),
                          pool.block_stride(),   pool.layer_stride(),   pool.row_stride(),
-                         buffers_.table_width(), pool.type() == GgmlType::F16};
+                         buffers_.table_width(), kv_element(pool.type())};
     std::vector<const KvCache*> rows;
     for (size_t t = 0; t < batch.size(); ++t) {
       const KvCache* cache = batch[t].cache;

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "cpu/ops/attention.h"
+#include "cpu/quant/type_table.h"
+#include "cpu/simd.h"
+#include "quant/dequantize.h"
 #include "quant/half.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/attention.h"
@@ -62,9 +65,24 @@ void round_through_f16(std::vector<float>& values) {
   for (float& v : values) v = quant::fp16_to_fp32(quant::fp32_to_fp16(v));
 }
 
-// With f16, the cache holds F16 and the GPU rounds q to F16 before its F32 products; the reference
-// is then the F32 attention over the same rounded values, so both agree to float summation order.
-void check(const Case& c, bool f16 = false) {
+// Each row of kv_dim values quantized to Q8_0 as the CPU stores them, and replaced by what Q8_0 holds.
+std::vector<uint8_t> q8_0_rows(std::vector<float>& values, int64_t kv_dim) {
+  const auto* kernels = cpu::quant::type_kernels(static_cast<uint32_t>(GgmlType::Q8_0), cpu::simd_level());
+  const int64_t rows = static_cast<int64_t>(values.size()) / kv_dim, row_bytes = kv_dim / 32 * 34;
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * row_bytes));
+  for (int64_t r = 0; r < rows; ++r) {
+    kernels->quantize_activation(values.data() + r * kv_dim, bytes.data() + r * row_bytes, kv_dim);
+    const uint8_t* row = bytes.data() + r * row_bytes;
+    quant::dequantize_row(static_cast<uint32_t>(GgmlType::Q8_0), row, values.data() + r * kv_dim, kv_dim);
+  }
+  return bytes;
+}
+
+// With F16 the cache holds F16 and the GPU rounds q to F16 before its F32 products; with Q8_0 it
+// widens each value to scale × q. The reference is the F32 attention over the same values (and
+// the rounded q), so both agree to float summation order.
+void check(const Case& c, KvElement element = KvElement::F32) {
+  const bool f16 = element == KvElement::F16, q8 = element == KvElement::Q8_0;
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int32_t n_layer = 2, layer = 1;
@@ -82,13 +100,25 @@ void check(const Case& c, bool f16 = false) {
     round_through_f16(pool.v);
     round_through_f16(q);
   }
+  std::vector<uint8_t> k8 = {0}, v8 = {0};
+  if (q8) {
+    k8 = q8_0_rows(pool.k, kv_dim);
+    v8 = q8_0_rows(pool.v, kv_dim);
+  }
   const DeviceBuffer<uint16_t> kd16 = to_device(k16), vd16 = to_device(v16);
+  const DeviceBuffer<uint8_t> kd8 = to_device(k8), vd8 = to_device(v8);
   const DeviceBuffer<int32_t> tables = to_device(pool.table);
-  const int64_t f = f16 ? 2 : 4;  // the layout counts bytes
-  uint8_t* k_bytes = f16 ? reinterpret_cast<uint8_t*>(kd16.get()) : reinterpret_cast<uint8_t*>(kd.get());
-  uint8_t* v_bytes = f16 ? reinterpret_cast<uint8_t*>(vd16.get()) : reinterpret_cast<uint8_t*>(vd.get());
-  const KvLayout kv{k_bytes, v_bytes, tables.get(), pool.block_stride * f, pool.layer_stride * f, kv_dim * f,
-                    static_cast<int32_t>(pool.table.size()), f16};
+  // The layout counts bytes: per row of kv_dim values 4, 2 or 34/32 bytes a value.
+  const int64_t row_bytes = q8 ? kv_dim / 32 * 34 : kv_dim * (f16 ? 2 : 4);
+  const int64_t rows_per_block = pool.block_stride / kv_dim, rows_per_layer = pool.layer_stride / kv_dim;
+  const auto bytes_of = [&](const DeviceBuffer<uint8_t>& b8, const DeviceBuffer<uint16_t>& b16,
+                           const DeviceBuffer<float>& b32) {
+    return q8 ? b8.get() : f16 ? reinterpret_cast<uint8_t*>(b16.get()) : reinterpret_cast<uint8_t*>(b32.get());
+  };
+  uint8_t* k_bytes = bytes_of(kd8, kd16, kd);
+  uint8_t* v_bytes = bytes_of(vd8, vd16, vd);
+  const KvLayout kv{k_bytes, v_bytes, tables.get(), rows_per_block * row_bytes, rows_per_layer * row_bytes, row_bytes,
+                    static_cast<int32_t>(pool.table.size()), element};
   std::vector<TokenCache> tokens(n_tokens);
   int32_t max_n_past = 0;
   for (int64_t t = 0; t < n_tokens; ++t) {
@@ -125,8 +155,8 @@ void check(const Case& c, bool f16 = false) {
       }
     }
   }
-  std::printf("  %s head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", f16 ? "f16" : "f32", c.head_dim,
-              c.n_head, c.n_head_kv, max_n_past - 1, max_error);
+  std::printf("  %s head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", f16 ? "f16" : q8 ? "q8_0" : "f32",
+              c.head_dim, c.n_head, c.n_head_kv, max_n_past - 1, max_error);
 }
 
 TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
@@ -140,9 +170,16 @@ TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
 
 TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
   NT_SKIP_WITHOUT_CUDA();
-  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, true);
-  check({6, 3, 80, 100, {99}, 0}, true);
-  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, true);
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::F16);
+  check({6, 3, 80, 100, {99}, 0}, KvElement::F16);
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::F16);
+}
+
+TEST(CudaAttention, ReadsAQ8_0Cache) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::Q8_0);
+  check({4, 1, 128, 512, {0, 200, 511}, 0}, KvElement::Q8_0);
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::Q8_0);
 }
 
 TEST(CudaAttention, HandlesLongContexts) {

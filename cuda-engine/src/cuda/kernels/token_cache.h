@@ -20,7 +20,13 @@ struct TokenCache {
 // Position p of layer l, one row of keys (or values) in the pool's type, lives at byte
 //   k + tables[table * table_width + p / kKvBlockPositions] * block_stride + l * layer_stride
 //     + (p % kKvBlockPositions) * row_stride
-// (v likewise). Values are F32, or F16 when f16 is set.
+// (v likewise), in the pool's element format.
+enum class KvElement : int32_t {
+  F32,
+  F16,
+  Q8_0,  // blocks of 32 values: an F16 scale, then 32 int8 (quant/blocks.h's BlockQ8_0, 34 bytes)
+};
+
 struct KvLayout {
   uint8_t* k = nullptr;
   uint8_t* v = nullptr;
@@ -29,7 +35,7 @@ struct KvLayout {
   int64_t layer_stride = 0;
   int64_t row_stride = 0;
   int32_t table_width = 0;
-  bool f16 = false;
+  KvElement element = KvElement::F32;
 };
 
 #ifdef __CUDACC__
