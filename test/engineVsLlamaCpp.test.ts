@@ -43,14 +43,15 @@ const TOLERANCE: Record<string, number> = {
 /**
  * Largest allowed |Δ log p| per KV cache type, with F32 weights. Both sides round keys and values
  * (F16: to nearest even; Q8_0: per 32 values, the same quantizer) and q to the cache's dot format,
- * then run the same online softmax. Q8_0 agrees to ~1e-6 (6.5e-7 measured) until a summation-order
- * difference upstream (the F32 tolerance's 1e-4) tips one 8-bit rounding, whose key or value then
- * stays in the cache: the 8-bit weights' tolerance. F16 agrees to ~1e-3 (9.5e-4 measured; an F32
- * cache differs from llama.cpp's F16 one by 2.2e-3): llama.cpp 3.21.1's F16 path sums in an order
- * we have not matched for prompts, within a few F16 steps (2^-11) of the values; 5e-3 leaves room
- * for one rounding flip of a cached F16 value.
+ * then run the same online softmax. Q8_0 agrees to ~1e-6 (6.5e-7 measured on this model and
+ * prompt; our F32 cache differs from llama.cpp's Q8_0 one by 1.6e-2, so 5e-3 tells the two apart). A
+ * summation-order difference upstream could tip one 8-bit rounding of a cached value on another
+ * model (the 8-bit weights' case above); this one, F32 weights, has none. F16 agrees to ~1e-3
+ * (9.5e-4 measured; an F32 cache differs from llama.cpp's F16 one by 2.2e-3): llama.cpp 3.21.1's
+ * F16 path sums in an order we have not matched for prompts, within a few F16 steps (2^-11) of
+ * the values; 5e-3 leaves room for one rounding flip of a cached F16 value.
  */
-const KV_TOLERANCE = { f16: 5e-3, q8_0: EIGHT_BIT } as const;
+const KV_TOLERANCE = { f16: 5e-3, q8_0: 5e-3 } as const;
 
 const scratch = await mkdtemp(join(tmpdir(), "engine-vs-llama-cpp-"));
 const engine = loadEngine();
