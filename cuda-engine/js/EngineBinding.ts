@@ -214,7 +214,10 @@ export interface NativeModelInfo {
   threads: number;
   /** Bytes of weights held in memory. */
   weightBytes: number;
-  /** Bytes of F32 keys and values one sequence's full context takes. */
+  /**
+   * Bytes of keys and values one sequence's full context takes in the KV cache's type (whole
+   * 16-position blocks); the pool all sequences share is placement.kvBytes.
+   */
   kvBytesPerSequence: number;
   /** BOS and EOS token ids, -1 when the vocabulary has none. */
   bos: number;
