@@ -40,6 +40,7 @@ const modelLimits = (c: typeof config.current) => ({
     vramBudget: c.vramBudget === "auto" ? undefined : c.vramBudget,
     pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
     dualPath: c.dualPath,
+    kvType: c.kvType,
   },
 });
 const server = new DaemonServer({

@@ -37,6 +37,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   pinnedBudget: "auto",
   /** Off until the GPU bench shows that it wins (issue 13); then "auto". */
   dualPath: "off",
+  /** The engine's default: what the oracle tests compare with llama.cpp's F32 cache. */
+  kvType: "f32",
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */

@@ -77,6 +77,7 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   vramBudget: "NT_VRAM_BUDGET",
   pinnedBudget: "NT_PINNED_BUDGET",
   dualPath: "NT_DUAL_PATH",
+  kvType: "NT_KV_TYPE",
   httpApiKey: "NT_HTTP_API_KEY",
   httpAllowedHosts: "NT_HTTP_ALLOWED_HOSTS",
   httpAllowedOrigins: "NT_HTTP_ALLOWED_ORIGINS",
