@@ -41,6 +41,7 @@ const modelLimits = (c: typeof config.current) => ({
     pinnedBudget: c.pinnedBudget === "auto" ? undefined : c.pinnedBudget,
     dualPath: c.dualPath,
     chatTemplate: c.chatTemplate || undefined,
+    kvType: c.kvType,
   },
 });
 const server = new DaemonServer({

@@ -46,6 +46,16 @@ describe("daemon configuration: backend, budgets and the HTTP API key", () => {
     await assert.rejects(resolveDaemonConfig({ env: { NT_HTTP_API_KEY: "has space" } }), /NT_HTTP_API_KEY/);
   });
 
+  it("takes the KV cache type from the file, NT_KV_TYPE and --kv-type, f32 by default, refusing others", async () => {
+    assert.equal(DEFAULT_DAEMON_CONFIG.kvType, "f32");
+    await writeFile(file, JSON.stringify({ kvType: "q8_0" }));
+    assert.equal((await resolveDaemonConfig({ configPath: file, env: {} })).kvType, "q8_0");
+    assert.equal((await resolveDaemonConfig({ configPath: file, env: { NT_KV_TYPE: "f16" } })).kvType, "f16");
+    const args = await parseDaemonArgs(["node", "ntd", "--kv-type", "f16"]);
+    assert.equal((await resolveDaemonConfig({ env: { NT_KV_TYPE: "q8_0" }, flags: args.flags })).kvType, "f16");
+    await assert.rejects(resolveDaemonConfig({ env: { NT_KV_TYPE: "q4_0" } }), /NT_KV_TYPE/);
+  });
+
   it("takes --backend, --vram-budget, --pinned-budget and --http-api-key on ntd's command line", async () => {
     const args = await parseDaemonArgs(["node", "ntd", "--backend", "cpu", "--vram-budget", "2GiB",
       "--pinned-budget", "auto", "--http-api-key", "sk-test"]);

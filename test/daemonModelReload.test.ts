@@ -123,4 +123,12 @@ describe("loadOptionChanges", () => {
     assert.deepEqual(loadOptionChanges({ threads: 8, backend: "auto", stagingSlots: 3 }, held), []);
     assert.deepEqual(loadOptionChanges({ backend: "cpu" }, held), [{ option: "backend", held: "cuda", given: "cpu" }]);
   });
+
+  it("reloads for another KV cache type, and the engine's default type is no change", () => {
+    assert.deepEqual(loadOptionChanges({ kvType: "f32" }, held), []);
+    assert.deepEqual(loadOptionChanges({ kvType: "q8_0" }, held), [{ option: "kvType", held: "f32", given: "q8_0" }]);
+    const f16 = { ...held, effective: { ...held.effective, kvType: "f16" as const } };
+    assert.deepEqual(loadOptionChanges({ kvType: "f16" }, f16), []);
+    assert.deepEqual(loadOptionChanges({ kvType: "f32" }, f16), [{ option: "kvType", held: "f16", given: "f32" }]);
+  });
 });

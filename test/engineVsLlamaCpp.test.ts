@@ -11,7 +11,7 @@ import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import { randomLlamaWriter } from "../scripts/gguf/randomLlamaWriter.js";
 import type { RandomLlamaOptions } from "../scripts/gguf/resolveLlamaModel.js";
 import { loadLlamaCppOracle } from "./oracle/loadLlamaCppOracle.js";
-import type { LlamaCppOracle } from "./oracle/llamaCppOracle.js";
+import type { EvaluateOptions, LlamaCppOracle } from "./oracle/llamaCppOracle.js";
 import { findTestData } from "./support/findTestData.js";
 import { testDataMissing } from "./support/testDataMissing.js";
 import { greedyTokens } from "./support/greedyTokens.js";
@@ -41,6 +41,19 @@ const TOLERANCE: Record<string, number> = {
   q3_k: EIGHT_BIT, q4_k: EIGHT_BIT, q5_k: EIGHT_BIT, q6_k: EIGHT_BIT, q4_k_m: EIGHT_BIT, q5_k_m: EIGHT_BIT,
 };
 
+/**
+ * Largest allowed |Δ log p| per KV cache type, with F32 weights. Both sides round keys and values
+ * (F16: to nearest even; Q8_0: per 32 values, the same quantizer) and q to the cache's dot format,
+ * then run the same online softmax. Q8_0 agrees to ~1e-6 (6.5e-7 measured on this model and
+ * prompt; our F32 cache differs from llama.cpp's Q8_0 one by 1.6e-2, so 5e-3 tells the two apart). A
+ * summation-order difference upstream could tip one 8-bit rounding of a cached value on another
+ * model (the 8-bit weights' case above); this one, F32 weights, has none. F16 agrees to ~1e-3
+ * (9.5e-4 measured; an F32 cache differs from llama.cpp's F16 one by 2.2e-3): llama.cpp 3.21.1's
+ * F16 path sums in an order we have not matched for prompts, within a few F16 steps (2^-11) of
+ * the values; 5e-3 leaves room for one rounding flip of a cached F16 value.
+ */
+const KV_TOLERANCE = { f16: 5e-3, q8_0: 5e-3 } as const;
+
 const scratch = await mkdtemp(join(tmpdir(), "engine-vs-llama-cpp-"));
 const engine = loadEngine();
 let oracle: LlamaCppOracle | undefined;
@@ -54,9 +67,10 @@ after(async () => {
 });
 
 /** The largest |ours − llama.cpp| over every position and every comparable token. */
-async function maxLogprobDifference(model: NativeModel, path: string, tokens: number[]): Promise<number> {
+async function maxLogprobDifference(model: NativeModel, path: string, tokens: number[], kv: EvaluateOptions)
+  : Promise<number> {
   const ours = await model.evaluate(tokens);
-  const theirs = await oracle!.logProbs(path, tokens, { threads: 1 });
+  const theirs = await oracle!.logProbs(path, tokens, { ...kv, threads: 1 });
   const nVocab = model.info().nVocab;
   let worst = 0;
   for (let pos = 0; pos < tokens.length; pos++) {
@@ -76,26 +90,34 @@ async function maxLogprobDifference(model: NativeModel, path: string, tokens: nu
  * the type's tolerance of each other (a near-tie in a random-weight model's flat distribution);
  * after that the contexts differ and the comparison ends.
  */
-async function compareGreedy(model: NativeModel, path: string, prompt: number[], tolerance: number): Promise<void> {
-  const theirs = await oracle!.greedy(path, prompt, GREEDY_TOKENS, { threads: 1 });
+async function compareGreedy(model: NativeModel, path: string, prompt: number[], tolerance: number, kv: EvaluateOptions)
+  : Promise<void> {
+  const theirs = await oracle!.greedy(path, prompt, GREEDY_TOKENS, { ...kv, threads: 1 });
   const ours = await greedyTokens(model, prompt, GREEDY_TOKENS);
   const at = ours.findIndex((token, i) => token !== theirs[i]);
   if (at < 0) return;
   const context = [...prompt, ...theirs.slice(0, at)];
-  const last = (await oracle!.logProbs(path, context, { threads: 1 })).at(-1)!;
+  const last = (await oracle!.logProbs(path, context, { ...kv, threads: 1 })).at(-1)!;
   const margin = (last[theirs[at]!] ?? 0) - (last[ours[at]!] ?? -Infinity);
   assert.ok(margin <= tolerance, `greedy token ${at} differs from llama.cpp (ours ${ours[at]}, theirs ${theirs[at]}) ` +
     `and llama.cpp prefers its own by ${margin.toExponential(2)} > ${tolerance}: not a tie`);
 }
 
-async function compareWithLlamaCpp(path: string, tolerance: number): Promise<void> {
-  const model = await engine.loadModel(path, { threads: 2 });
+/** The KV cache both sides use: ours by name, llama.cpp's by ggml type and attention path. */
+interface KvCacheChoice {
+  kvType: "f32" | "f16" | "q8_0";
+  oracle: EvaluateOptions;
+}
+const F32_CACHE: KvCacheChoice = { kvType: "f32", oracle: { kvCacheType: "F32", flashAttention: false } };
+
+async function compareWithLlamaCpp(path: string, tolerance: number, kv: KvCacheChoice = F32_CACHE): Promise<void> {
+  const model = await engine.loadModel(path, { threads: 2, kvType: kv.kvType });
   try {
     const tokens = await oracle!.tokenize(path, PROMPT, { addSpecial: true });
     assert.deepEqual([...model.tokenize(PROMPT, true, false)], tokens, "tokenization differs from llama.cpp");
-    const difference = await maxLogprobDifference(model, path, tokens);
+    const difference = await maxLogprobDifference(model, path, tokens, kv.oracle);
     assert.ok(difference <= tolerance, `max |Δ log p| = ${difference.toExponential(2)} > ${tolerance}`);
-    await compareGreedy(model, path, tokens, tolerance);
+    await compareGreedy(model, path, tokens, tolerance, kv.oracle);
   } finally {
     await model.dispose();
   }
@@ -130,6 +152,19 @@ describe("CPU engine = llama.cpp", { concurrency: 1 }, () => {
     ["qwen2 (QKV bias, NEOX rope)", { arch: "qwen2" }],
     ["qwen2 with q4_k weights", { arch: "qwen2", mix: "q4_k" }],
   ];
+  // The quantized caches as llama.cpp runs them: flash attention (which a Q8_0 V cache requires),
+  // Q converted to the cache's dot format, an online softmax; our CPU does the same steps.
+  const caches: [KvCacheChoice, number][] = [
+    [{ kvType: "f16", oracle: { kvCacheType: "F16", flashAttention: true } }, KV_TOLERANCE.f16],
+    [{ kvType: "q8_0", oracle: { kvCacheType: "Q8_0", flashAttention: true } }, KV_TOLERANCE.q8_0],
+  ];
+  for (const [kv, tolerance] of caches) {
+    it(`on a generated tiny llama with a ${kv.kvType} KV cache (tolerance ${tolerance})`, async (t) => {
+      if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
+      await compareWithLlamaCpp(await generated("f32-weights", {}), tolerance, kv);
+    });
+  }
+
   for (const [name, options] of variants) {
     it(`on a generated tiny ${name}`, async (t) => {
       if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");

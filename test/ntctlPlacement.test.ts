@@ -55,12 +55,12 @@ describe("ntctl placement options against a daemon (fake engine)", () => {
     await dir.remove();
   });
 
-  it("load sends --backend, --vram-budget, --pinned-budget and --staging-slots as bytes and numbers", async () => {
+  it("load sends --backend, the budgets, --staging-slots and --kv-type as names, bytes and numbers", async () => {
     const run = await ntctl("--socket", dir.socketPath, "load", model, "--json", "--backend", "cpu",
-      "--vram-budget", "1.5GiB", "--pinned-budget", "512MB", "--staging-slots", "4");
+      "--vram-budget", "1.5GiB", "--pinned-budget", "512MB", "--staging-slots", "4", "--kv-type", "f16");
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(engine.loadOptions.at(-1),
-      { maxSequences: 4, backend: "cpu", vramBudget: 1.5 * GiB, pinnedBudget: 512e6, stagingSlots: 4 });
+      { maxSequences: 4, backend: "cpu", vramBudget: 1.5 * GiB, pinnedBudget: 512e6, stagingSlots: 4, kvType: "f16" });
     const loaded = JSON.parse(run.stdout) as { info: { backend: string; placement: { bytes: unknown } } };
     assert.equal(loaded.info.backend, "cpu");
     assert.deepEqual(loaded.info.placement.bytes, { vram: 640 * MiB, pinned: 256 * MiB, streamed: 256 * MiB });
@@ -73,6 +73,13 @@ describe("ntctl placement options against a daemon (fake engine)", () => {
     assert.equal(run.stdout, "ok\n");
     assert.deepEqual(engine.loadOptions.at(-1), { maxSequences: 4, backend: "cuda", vramBudget: 4096 });
     assert.equal((await ntctl("--socket", dir.socketPath, "unload", "tiered")).code, 0);
+  });
+
+  it("a KV cache type other than f32, f16 or q8_0 is a usage error naming the choices", async () => {
+    const run = await ntctl("--socket", dir.socketPath, "load", model, "--kv-type", "q4_0");
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /kv-type/);
+    assert.match(run.stderr, /q8_0/);
   });
 
   it("fewer than 3 staging slots is NT_E_BAD_REQUEST naming the flag, exit 2", async () => {

@@ -44,13 +44,14 @@ describe("protocol 2: placement on the wire", () => {
     for (const backend of ["auto", "cpu", "cuda"]) assert.equal(verdict(VERBS.load.params, { model: "m", backend }), "ok");
     assert.equal(verdict(VERBS.load.params, { model: "m", vramBudget: Number.MAX_SAFE_INTEGER }), "ok");
     assert.equal(verdict(VERBS.load.params, { model: "m", kvSize: 4096 }), "ok");
+    for (const kvType of ["f32", "f16", "q8_0"]) assert.equal(verdict(VERBS.load.params, { model: "m", kvType }), "ok");
   });
 
   it("load refuses another backend, negative, fractional, unsafe or textual budgets, and fewer than 3 slots", () => {
     for (const bad of [
       { backend: "rocm" }, { backend: "CUDA" }, { vramBudget: -1 }, { pinnedBudget: -1 }, { vramBudget: 1.5 },
       { vramBudget: 2 ** 53 }, { vramBudget: "24GiB" }, { stagingSlots: 2 }, { stagingSlots: 3.5 }, { allowBufferedIo: true },
-      { kvSize: 0 }, { kvSize: 16.5 }, { kvSize: 2 ** 31 },
+      { kvSize: 0 }, { kvSize: 16.5 }, { kvSize: 2 ** 31 }, { kvType: "q4_0" }, { kvType: "F16" },
     ]) assert.equal(verdict(VERBS.load.params, { model: "m", ...bad }), "NT_E_BAD_REQUEST", JSON.stringify(bad));
   });
 

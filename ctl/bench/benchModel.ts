@@ -21,7 +21,7 @@ export async function benchModel(engine: EngineBinding, path: string, options: B
   const header = await engine.readGguf(path).catch(engineError);
   const model = await engine.loadModel(path, {
     backend: options.backend, vramBudget: options.vramBudget, pinnedBudget: options.pinnedBudget,
-    stagingSlots: options.stagingSlots, dualPath: options.dualPath, threads: options.threads,
+    stagingSlots: options.stagingSlots, dualPath: options.dualPath, kvType: options.kvType, threads: options.threads,
     ...sequenceOptions(options),
   }).catch(engineError);
   try {

@@ -16,6 +16,7 @@ interface BenchArgs extends GlobalArgs {
   pinnedBudget?: number;
   stagingSlots?: number;
   dualPath?: BenchOptions["dualPath"];
+  kvType?: BenchOptions["kvType"];
   nPrompt: number;
   nGen: number;
   repetitions: number;
@@ -72,7 +73,7 @@ export const benchCommand: CommandModule<GlobalArgs, BenchArgs> = {
     const engine = loadEngine();
     const options: BenchOptions = {
       backend: argv.backend ?? "auto", vramBudget: argv.vramBudget, pinnedBudget: argv.pinnedBudget, stagingSlots: argv.stagingSlots,
-      dualPath: argv.dualPath, threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen,
+      dualPath: argv.dualPath, kvType: argv.kvType, threads: argv.threads, promptTokens: argv.nPrompt, genTokens: argv.nGen,
       repetitions: argv.repetitions, parallel: argv.parallel, parallelPrompt: argv.parallelPrompt,
       parallelGen: argv.parallelGen,
     };

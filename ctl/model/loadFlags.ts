@@ -2,9 +2,11 @@ import type { Options } from "yargs";
 import { NtError } from "../../protocol/NtError.js";
 import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { CHAT_FORMAT_IDS, type ChatFormatId } from "../../protocol/verbs/chatFormats.js";
-import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
+import { KV_TYPES, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
-// ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones),
+type KvType = (typeof KV_TYPES)[number];
+
+// ntctl's model-loading flags (of `load`, `run` and `chat`; `bench` shares the placement ones and --kv-type),
 // and the one place their names meet the protocol's load options (loadOptionsOf).
 
 /** The parsed load flags; each absent one is the daemon's default. */
@@ -32,6 +34,8 @@ export interface LoadArgs {
   recalibrate?: boolean;
   /** The chat format instead of the detected one, when loaded by this command. Default: the daemon's, else detected. */
   chatTemplate?: ChatFormatId;
+  /** The KV cache's storage type, when loaded by this command. Default: the daemon's. */
+  kvType?: KvType;
 }
 
 /**
@@ -40,8 +44,8 @@ export interface LoadArgs {
  * between the load and the generation).
  */
 export function loadOptionsOf(argv: LoadArgs): LoadOptions {
-  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate } = argv;
-  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate };
+  const { ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate, kvType } = argv;
+  return { nCtx: ctxSize, threads, backend, vramBudget, pinnedBudget, stagingSlots, dualPath, recalibrate, chatTemplate, kvType };
 }
 
 /**
@@ -90,6 +94,11 @@ export function placementOptions(when: string) {
     recalibrate: {
       type: "boolean",
       describe: `With --dual-path: measure the CPU and the link again instead of using the figures cached for this machine${when}`,
+    },
+    "kv-type": {
+      choices: KV_TYPES,
+      describe: "KV cache storage: f32, f16 (half the memory) or q8_0 (heads a multiple of 32) " +
+        `(default: ${when ? "the daemon's" : "f32"})${when}`,
     },
   } as const satisfies Record<string, Options>;
 }

@@ -77,6 +77,11 @@ const std::map<std::string, ValueFlag>& value_flags() {
       {"-r", [](BenchArgs& a, const std::string& f, const std::string& v) { a.repetitions = parse_count(f, v, 1); }},
       {"-t", [](BenchArgs& a, const std::string& f, const std::string& v) { a.threads = parse_count(f, v, 1); }},
       {"--ctx", [](BenchArgs& a, const std::string& f, const std::string& v) { a.n_ctx = parse_count(f, v, 1); }},
+      {"--kv-type",
+       [](BenchArgs& a, const std::string& f, const std::string& v) {
+         if (v != "f32" && v != "f16" && v != "q8_0") throw UsageError(f + ": '" + v + "' is not f32, f16 or q8_0");
+         a.kv_type = v;
+       }},
       {"--parallel", [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v); }},
       {"--parallel-prompt",
        [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel_prompt = parse_count(f, v, 1); }},
@@ -187,6 +192,7 @@ const char* bench_usage() {
          "  --dual-path auto|on|off   the CPU computes some streamed layers from pinned RAM (tier D) while the\n"
          "                            link copies the others; calibrates the CPU at load (default off)\n"
          "  --dual-pattern GCGC...    force the split: one G (device) or C (CPU) per layer\n"
+         "  --kv-type f32|f16|q8_0    KV cache storage (default f32)\n"
          "  -p, --n-prompt N          prompt tokens of the pp test, 0 skips it (default 512)\n"
          "  -n, --n-gen N             generated tokens of the tg test, 0 skips it (default 128)\n"
          "  -b, --batch-size N        tokens per prefill pass (default: -p)\n"

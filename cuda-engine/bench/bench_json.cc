@@ -93,7 +93,8 @@ std::string model_json(const ModelResult& m) {
   tests += "]";
   return "{\"model\":" + json_string(m.path) + ",\"sizeBytes\":" + u64(m.size_bytes) + ",\"params\":" + u64(m.params) +
          ",\"backend\":" + json_string(m.backend) + ",\"threads\":" + std::to_string(m.threads) +
-         ",\"nCtx\":" + std::to_string(m.n_ctx) + ",\"nBatch\":" + std::to_string(m.n_batch) +
+         ",\"nCtx\":" + std::to_string(m.n_ctx) + ",\"kvType\":" + json_string(m.kv_type) +
+         ",\"nBatch\":" + std::to_string(m.n_batch) +
          ",\"directIo\":" + json_bool(m.direct_io) + ",\"plan\":" + plan_json(m.plan) +
          ",\"links\":" + links_json(m.links.speeds) +
          ",\"linksSource\":" + json_string(m.links.remeasured ? "remeasured" : "load") +

@@ -26,6 +26,7 @@ ModelOptions model_options(const BenchArgs& args) {
   // A batched test's prompts go in one pass, as the generation loop sends them.
   o.n_batch = std::max(args.batch_tokens(), args.parallel.empty() ? 0 : args.most_parallel() * args.parallel_prompt);
   o.staging_slots = args.staging_slots;
+  o.kv_type = args.kv_type;
   o.allow_buffered_io = args.allow_buffered_io;
   o.dual_path = args.dual_path == "on" ? DualPathMode::On : args.dual_path == "auto" ? DualPathMode::Auto : DualPathMode::Off;
   o.dual_pattern = args.dual_pattern;
@@ -99,6 +100,7 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   ModelResult r;
   describe(*model, path, r);
   r.n_batch = args.batch_tokens();
+  r.kv_type = args.kv_type;
   if (args.n_prompt > 0) {
     r.tests.push_back(run_prompt_test(*model, args.n_prompt, r.n_batch, args.repetitions));
   }

@@ -45,6 +45,7 @@ struct ModelResult {
   std::string backend;          // Model::backend_name()
   int32_t threads = 0;
   int32_t n_ctx = 0, n_batch = 0;
+  std::string kv_type;          // the KV cache's storage
   bool direct_io = false;
   TierPlan plan;                // as planned at load, with the load-time links
   LinkFigures links;            // what the bounds below use

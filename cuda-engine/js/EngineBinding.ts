@@ -84,7 +84,7 @@ export interface GgufHeader {
 /**
  * Options of {@link EngineBinding.loadModel}: the protocol's load options (loadOptionsSchema,
  * their one definition: nCtx, threads, backend, vramBudget, pinnedBudget, stagingSlots, kvSize,
- * dualPath, recalibrate), which
+ * dualPath, recalibrate, kvType), which
  * the N-API layer converts once to the engine's ModelOptions, plus what only the daemon or
  * nt-bench decides. A backend other than "auto", "cpu" or "cuda" is refused with NT_E_BAD_REQUEST.
  */
@@ -246,7 +246,10 @@ export interface NativeModelInfo {
   threads: number;
   /** Bytes of weights held in memory. */
   weightBytes: number;
-  /** Bytes of F32 keys and values one sequence's full context takes. */
+  /**
+   * Bytes of keys and values one sequence's full context takes in the KV cache's type (whole
+   * 16-position blocks); the pool all sequences share is placement.kvBytes.
+   */
   kvBytesPerSequence: number;
   /** BOS and EOS token ids, -1 when the vocabulary has none. */
   bos: number;

@@ -11,7 +11,7 @@ import { resolveDaemonConfig, type DaemonConfigSources } from "./resolveDaemonCo
  */
 const LIVE_KEYS: ReadonlySet<keyof DaemonConfig> = new Set([
   "logLevel", "keepAlive", "maxLoadedModels", "queueLimit", "threads", "contextSize",
-  "backend", "vramBudget", "pinnedBudget", "dualPath", "chatTemplate", "httpApiKey", "httpAllowedHosts", "httpAllowedOrigins",
+  "backend", "vramBudget", "pinnedBudget", "dualPath", "chatTemplate", "kvType", "httpApiKey", "httpAllowedHosts", "httpAllowedOrigins",
   "helperSocket",
 ]);
 

@@ -3,6 +3,7 @@ import { parseByteSize } from "../../protocol/parseByteSize.js";
 import { MAX_FRAME_BYTES } from "../../protocol/transport.js";
 import { CHAT_FORMAT_IDS } from "../../protocol/verbs/chatFormats.js";
 import { keepAliveSchema } from "../../protocol/verbs/keepAlive.js";
+import { KV_TYPES } from "../../protocol/verbs/loadOptions.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../logging.js";
 
 /** Permission bits as an octal string ("0660", "660") or a number (JSON has no octal literals). */
@@ -127,6 +128,8 @@ export const daemonConfigSchema = z.strictObject({
   vramBudget: budgetSchema,
   /** Pinned host memory budget of a load that gives none, in bytes; "auto": the engine's choice. */
   pinnedBudget: budgetSchema,
+  /** KV cache storage of a load that gives none: "f32", "f16" or "q8_0". */
+  kvType: z.enum(KV_TYPES),
   /**
    * The dual path of a load that does not choose (tier D: the CPU computes some streamed layers
    * from pinned RAM while the link copies the others): "auto", "on" or "off".

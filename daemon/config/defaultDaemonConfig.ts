@@ -39,6 +39,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   dualPath: "off",
   /** Each model's own template (ChatML for one without): a daemon-wide format would fit few models. */
   chatTemplate: "",
+  /** The engine's default: what the oracle tests compare with llama.cpp's F32 cache. */
+  kvType: "f32",
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */

@@ -78,6 +78,7 @@ const VARIABLES: Record<keyof DaemonConfig, string> = {
   pinnedBudget: "NT_PINNED_BUDGET",
   dualPath: "NT_DUAL_PATH",
   chatTemplate: "NT_CHAT_TEMPLATE",
+  kvType: "NT_KV_TYPE",
   httpApiKey: "NT_HTTP_API_KEY",
   httpAllowedHosts: "NT_HTTP_ALLOWED_HOSTS",
   httpAllowedOrigins: "NT_HTTP_ALLOWED_ORIGINS",

@@ -1,4 +1,4 @@
-import { LOAD_OPTION_KEYS, MIN_STAGING_SLOTS, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
+import { DEFAULT_KV_TYPE, LOAD_OPTION_KEYS, MIN_STAGING_SLOTS, type LoadOptions } from "../../protocol/verbs/loadOptions.js";
 
 /** What a model held was loaded with, as loadOptionChanges compares it. */
 export interface HeldLoad {
@@ -48,6 +48,7 @@ function defaultOf(key: keyof LoadOptions): string | number | boolean | undefine
   if (key === "backend") return "auto";
   if (key === "dualPath") return "off";
   if (key === "recalibrate") return false;
+  if (key === "kvType") return DEFAULT_KV_TYPE;
   if (key === "stagingSlots") return MIN_STAGING_SLOTS;
   return undefined;
 }

@@ -4,6 +4,12 @@ import { CHAT_FORMAT_IDS } from "./chatFormats.js";
 /** The staging ring's least size: one buffer being read, one being copied, one being computed on (DESIGN §2). */
 export const MIN_STAGING_SLOTS = 3;
 
+/** The KV cache's storage types (cuda-engine/src/backend/kv_type.h). */
+export const KV_TYPES = ["f32", "f16", "q8_0"] as const;
+
+/** The engine's KV cache type when a load gives none (ModelOptions::kv_type in model/model.h). */
+export const DEFAULT_KV_TYPE: (typeof KV_TYPES)[number] = "f32";
+
 /** A byte budget on the wire: a non-negative integer that a double carries exactly. */
 const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -71,6 +77,13 @@ export const loadOptionsSchema = z.strictObject({
    * alone: the engine is handed it with the rest and ignores it.
    */
   chatTemplate: z.enum(CHAT_FORMAT_IDS, { error: () => `unknown chat template; known: ${CHAT_FORMAT_IDS.join(", ")}` }).optional(),
+  /**
+   * How the KV cache stores keys and values, as llama.cpp's cache types: "f32", "f16" (half the
+   * memory) or "q8_0" (about a quarter; heads must be a multiple of 32 values). Counted by the
+   * planner; with the dual path the host pool of the CPU's layers has the same type. Default: the
+   * daemon's configured kvType, else the engine's, "f32".
+   */
+  kvType: z.enum(KV_TYPES).optional(),
 });
 
 export type LoadOptions = z.infer<typeof loadOptionsSchema>;

@@ -23,6 +23,13 @@ export interface EvaluateOptions {
    * cores (`cpuMathCores`, what llama-bench uses).
    */
   threads?: number;
+  /**
+   * Type of the K and V caches, a ggml type name ("F32", "F16", "Q8_0"). Defaults to `"F32"` for
+   * logProbs and greedy (exactness first), `"F16"` for bench.
+   */
+  kvCacheType?: string;
+  /** Flash attention (llama.cpp needs it for a quantized V cache). Defaults to `false`. */
+  flashAttention?: boolean;
 }
 
 /** A pp/tg measurement in the style of llama-bench. */
@@ -33,10 +40,6 @@ export interface BenchOptions extends EvaluateOptions {
   genTokens?: number;
   /** Measured repetitions of each test, after one warm-up run. Defaults to 3. */
   repetitions?: number;
-  /** Type of the K and V caches, a ggml type name. Defaults to `"F16"` (llama-bench's default). */
-  kvCacheType?: string;
-  /** Flash attention. Defaults to `false`. */
-  flashAttention?: boolean;
 }
 
 export interface BenchResult {

@@ -87,7 +87,8 @@ function asTokens(/** @type {readonly number[]} */ ids) {
 }
 
 /**
- * A fresh context set up for exact comparison: F32 K and V caches, flash attention off,
+ * A fresh context set up for exact comparison: K and V caches of `kvCacheType` (F32 unless
+ * asked), flash attention as asked (off unless asked),
  * n_batch = n_ubatch = `batchSize` (node-llama-cpp sets n_ubatch to n_batch), room for `tokens`
  * plus the one free cell node-llama-cpp keeps, and a check that llama.cpp took every setting.
  */
@@ -209,10 +210,10 @@ export const llamaCppOracle = {
     return model.detokenize(asTokens(ids), unparseSpecial);
   },
 
-  async logProbs(modelPath, tokens, { threads } = {}) {
+  async logProbs(modelPath, tokens, { threads, kvCacheType, flashAttention } = {}) {
     checkTokens(tokens, "tokens");
     const model = await loadModel(modelPath, false);
-    const context = await createExactContext(model, { tokens: tokens.length, batchSize: tokens.length, threads });
+    const context = await createExactContext(model, { tokens: tokens.length, batchSize: tokens.length, threads, kvCacheType, flashAttention });
     try {
       /** @type {Float64Array[]} */
       const rows = [];
@@ -246,11 +247,11 @@ export const llamaCppOracle = {
     }
   },
 
-  async greedy(modelPath, promptTokens, n, { threads } = {}) {
+  async greedy(modelPath, promptTokens, n, { threads, kvCacheType, flashAttention } = {}) {
     checkTokens(promptTokens, "promptTokens");
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a count of tokens, not ${n}`);
     const model = await loadModel(modelPath, false);
-    const context = await createExactContext(model, { tokens: promptTokens.length + n, batchSize: promptTokens.length, threads });
+    const context = await createExactContext(model, { tokens: promptTokens.length + n, batchSize: promptTokens.length, threads, kvCacheType, flashAttention });
     try {
       const sequence = context.getSequence();
       /** @type {number[]} */

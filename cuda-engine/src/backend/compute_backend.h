@@ -21,9 +21,10 @@ class ComputeBackend {
 
   virtual const char* name() const = 0;  // "cpu" or "cuda"
 
-  // The pool of n_blocks KV blocks every sequence's cache takes its blocks from, in this
-  // backend's memory, zeroed. Throws EngineError NT_E_OUT_OF_MEMORY.
-  virtual std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) = 0;
+  // The pool of n_blocks KV blocks of `type` (F32, F16 or Q8_0: kv_type.h) every sequence's cache
+  // takes its blocks from, in this backend's memory, zeroed. Throws EngineError
+  // NT_E_OUT_OF_MEMORY, NT_E_UNSUPPORTED for a type this backend does not compute with.
+  virtual std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) = 0;
 
   // One pass over a batch: writes each token's keys and values into its cache (whose blocks the
   // caller has reserved up to the token's position; every cache of a pass shares one pool) and, for the tokens

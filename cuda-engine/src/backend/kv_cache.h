@@ -34,9 +34,9 @@ class KvCache {
   KvCache* cpu_part() const { return cpu_part_.get(); }
   void attach_cpu_part(std::unique_ptr<KvCache> part) { cpu_part_ = std::move(part); }
 
-  // Position pos's row of layer `layer`; pos < capacity().
-  float* k(int32_t layer, int32_t pos) const { return pool_->k(block_of(pos), layer, pos % KvPool::kBlockPositions); }
-  float* v(int32_t layer, int32_t pos) const { return pool_->v(block_of(pos), layer, pos % KvPool::kBlockPositions); }
+  // Position pos's row of layer `layer` (in the pool's type); pos < capacity().
+  uint8_t* k(int32_t layer, int32_t pos) const { return pool_->k(block_of(pos), layer, pos % KvPool::kBlockPositions); }
+  uint8_t* v(int32_t layer, int32_t pos) const { return pool_->v(block_of(pos), layer, pos % KvPool::kBlockPositions); }
 
  private:
   int32_t block_of(int32_t pos) const { return blocks_[static_cast<size_t>(pos / KvPool::kBlockPositions)]; }

@@ -2,8 +2,15 @@
 
 namespace nt {
 
-KvPool::KvPool(int32_t n_layer, int32_t n_embd_kv, int32_t n_blocks, float* k, float* v, std::function<void()> release)
-    : n_layer_(n_layer), n_embd_kv_(n_embd_kv), n_blocks_(n_blocks), k_(k), v_(v), release_(std::move(release)) {
+uint64_t KvPool::row_bytes(GgmlType type, int32_t n_embd_kv) {
+  const std::optional<GgmlBlockLayout> layout = ggml_block_layout(static_cast<uint32_t>(type));
+  return layout ? static_cast<uint64_t>(n_embd_kv) / layout->block_elements * layout->block_bytes : 0;
+}
+
+KvPool::KvPool(GgmlType type, int32_t n_layer, int32_t n_embd_kv, int32_t n_blocks, uint8_t* k, uint8_t* v,
+               std::function<void()> release)
+    : type_(type), n_layer_(n_layer), n_embd_kv_(n_embd_kv), n_blocks_(n_blocks),
+      row_bytes_(static_cast<int64_t>(row_bytes(type, n_embd_kv))), k_(k), v_(v), release_(std::move(release)) {
   free_.reserve(static_cast<size_t>(n_blocks));
   for (int32_t b = n_blocks - 1; b >= 0; --b) free_.push_back(b);  // block 0 is handed out first
 }

@@ -5,6 +5,7 @@
 set(NT_BACKEND_SOURCES
   kv_cache.cc
   kv_pool.cc
+  kv_type.cc
   rope_table.cc
   cuda_unavailable_reason.cc
 )

@@ -3,21 +3,22 @@
 #include <algorithm>
 #include <new>
 
+#include "backend/kv_type.h"
 #include "core/engine_error.h"
 
 namespace nt {
 
-std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) {
-  const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
-  float* k = new (std::nothrow) float[floats]();
-  float* v = new (std::nothrow) float[floats]();
+std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks, GgmlType type) {
+  check_kv_type(type, h_.head_dim);
+  const uint64_t bytes = KvPool::side_bytes(type, h_.n_layer, h_.n_embd_kv(), n_blocks);
+  uint8_t* k = new (std::nothrow) uint8_t[bytes]();
+  uint8_t* v = new (std::nothrow) uint8_t[bytes]();
   if (!k || !v) {
     delete[] k;
     delete[] v;
-    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache pool of " +
-                                              std::to_string(2 * floats * sizeof(float)) + " bytes");
+    throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache pool of " + std::to_string(2 * bytes) + " bytes");
   }
-  return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k, v, [k, v] {
+  return std::make_shared<KvPool>(type, h_.n_layer, h_.n_embd_kv(), n_blocks, k, v, [k, v] {
     delete[] k;
     delete[] v;
   });

@@ -14,7 +14,7 @@ class CpuBackend : public ComputeBackend {
 
   const char* name() const override { return "cpu"; }
   int threads() const { return pool_.size(); }
-  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override;
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) override;
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
   void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
                        PassOutput& out) override;

@@ -4,9 +4,13 @@
 #include "cpu/llama_forward.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "cpu/matmul.h"
 #include "cpu/ops/attention.h"
+#include "cpu/ops/flash_attention.h"
+#include "cpu/quant/type_table.h"
+#include "cpu/simd.h"
 #include "cpu/ops/rms_norm.h"
 #include "cpu/ops/rope.h"
 #include "cpu/ops/swiglu.h"
@@ -33,6 +37,16 @@ void embed(const TensorView& tok_embd, const Batch& batch, int64_t n_embd, float
   }
 }
 
+// A key or value row into the cache in its type, rounded as ggml's copy into llama.cpp's cache
+// rounds it (F16: to nearest even; Q8_0: the type's own quantizer, blocks of 32).
+void store_row(GgmlType type, const float* row, uint8_t* dst, int64_t n) {
+  if (type == GgmlType::F32) {
+    std::memcpy(dst, row, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  cpu::quant::type_kernels(static_cast<uint32_t>(type), cpu::simd_level())->quantize_activation(row, dst, n);
+}
+
 // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
 void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
                  ForwardScratch& s, cpu::ThreadPool& pool) {
@@ -49,13 +63,13 @@ void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l
     ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
     ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
     KvCache& cache = *batch[t].cache;
-    std::copy_n(s.k.data() + t * kv_dim, kv_dim, cache.k(layer, batch[t].pos));
-    std::copy_n(s.v.data() + t * kv_dim, kv_dim, cache.v(layer, batch[t].pos));
+    store_row(cache.pool().type(), s.k.data() + t * kv_dim, cache.k(layer, batch[t].pos), kv_dim);
+    store_row(cache.pool().type(), s.v.data() + t * kv_dim, cache.v(layer, batch[t].pos), kv_dim);
   }
 }
 
 // One head's rows of one layer through the cache's block table; base is that head's row 0 in block 0.
-ops::PagedRows paged_rows(const KvCache& cache, const float* base) {
+ops::PagedRows paged_rows(const KvCache& cache, const uint8_t* base) {
   const KvPool& pool = cache.pool();
   return {base, cache.blocks().data(), pool.block_stride(), pool.row_stride(), KvPool::kBlockPositions};
 }
@@ -66,18 +80,28 @@ void attend(const Hparams& h, int layer, const Batch& batch, ForwardScratch& s, 
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
   int32_t max_ctx = 0;
   for (const auto& b : batch) max_ctx = std::max(max_ctx, b.pos + 1);
-  s.scores.resize(static_cast<size_t>(pool.size()) * max_ctx);
+  // Per worker: the F32 path's scores, or the flash path's converted q and two rows.
+  const size_t per_worker = std::max<size_t>(max_ctx, 3 * static_cast<size_t>(h.head_dim));
+  s.scores.resize(static_cast<size_t>(pool.size()) * per_worker);
+  const GgmlType type = batch.empty() ? GgmlType::F32 : batch.front().cache->pool().type();
+  const int64_t head_bytes = static_cast<int64_t>(KvPool::row_bytes(type, h.head_dim));
   pool.parallel_for(n * h.n_head, [&](int64_t begin, int64_t end, int worker) {
-    float* scores = s.scores.data() + static_cast<size_t>(worker) * max_ctx;
+    float* scratch = s.scores.data() + static_cast<size_t>(worker) * per_worker;
     for (int64_t i = begin; i < end; ++i) {
       const int64_t t = i / h.n_head;
       const int32_t head = static_cast<int32_t>(i % h.n_head);
       const KvCache& cache = *batch[t].cache;
-      const int64_t kv_offset = static_cast<int64_t>(head / group) * h.head_dim;
-      ops::attention_head(s.q.data() + t * q_dim + int64_t{head} * h.head_dim,
-                          paged_rows(cache, cache.pool().k(0, layer, 0) + kv_offset),
-                          paged_rows(cache, cache.pool().v(0, layer, 0) + kv_offset), batch[t].pos + 1, h.head_dim,
-                          scores, s.att.data() + t * q_dim + int64_t{head} * h.head_dim);
+      const int64_t kv_offset = static_cast<int64_t>(head / group) * head_bytes;
+      const ops::PagedRows k = paged_rows(cache, cache.pool().k(0, layer, 0) + kv_offset);
+      const ops::PagedRows v = paged_rows(cache, cache.pool().v(0, layer, 0) + kv_offset);
+      const float* q = s.q.data() + t * q_dim + int64_t{head} * h.head_dim;
+      float* out = s.att.data() + t * q_dim + int64_t{head} * h.head_dim;
+      if (type == GgmlType::F32) {
+        ops::attention_head(q, k, v, batch[t].pos + 1, h.head_dim, scratch, out);
+      } else {
+        ops::flash_attention_head(static_cast<uint32_t>(type), q, k, v, batch[t].pos + 1, h.head_dim,
+                                  reinterpret_cast<uint8_t*>(scratch + 2 * h.head_dim), scratch, out);
+      }
     }
   });
 }

@@ -31,6 +31,7 @@ set(NT_CPU_SOURCES
   ops/rms_norm.cc
   ops/rope.cc
   ops/attention.cc
+  ops/flash_attention.cc
   ops/swiglu.cc
   llama_forward.cc
   cpu_backend.cc

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/kv_type.h"
 #include "backend/rope_table.h"
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
@@ -37,6 +38,11 @@ const float* f32(const TensorView& v, const char* what) {
   return reinterpret_cast<const float*>(v.data);
 }
 
+cuda::KvElement kv_element(GgmlType type) {
+  if (type == GgmlType::F16) return cuda::KvElement::F16;
+  return type == GgmlType::Q8_0 ? cuda::KvElement::Q8_0 : cuda::KvElement::F32;
+}
+
 class CudaBackend final : public ComputeBackend {
  public:
   CudaBackend(const Hparams& h, int32_t n_vocab, CudaStreamDevice& device, int32_t max_batch, bool use_graphs)
@@ -47,18 +53,19 @@ class CudaBackend final : public ComputeBackend {
 
   const char* name() const override { return "cuda"; }
 
-  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks) override {
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) override {
+    check_kv_type(type, h_.head_dim);
     device_.make_current();
-    const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
-    cuda::DeviceBuffer<float> k(floats, "the KV cache pool (keys)");
-    cuda::DeviceBuffer<float> v(floats, "the KV cache pool (values)");
+    const uint64_t bytes = KvPool::side_bytes(type, h_.n_layer, h_.n_embd_kv(), n_blocks);
+    cuda::DeviceBuffer<uint8_t> k(bytes, "the KV cache pool (keys)");
+    cuda::DeviceBuffer<uint8_t> v(bytes, "the KV cache pool (values)");
     // Zeroed so that a cache never holds NaN garbage; positions are always written before read.
     // On the compute stream: a plain cudaMemset runs on the legacy stream, which the non-blocking
     // compute stream does not wait for, so it could land after the first pass wrote keys.
-    CUDA_CHECK(cudaMemsetAsync(k.get(), 0, floats * sizeof(float), device_.compute_stream()));
-    CUDA_CHECK(cudaMemsetAsync(v.get(), 0, floats * sizeof(float), device_.compute_stream()));
-    float* k_ptr = k.release();
-    float* v_ptr = v.release();
+    CUDA_CHECK(cudaMemsetAsync(k.get(), 0, bytes, device_.compute_stream()));
+    CUDA_CHECK(cudaMemsetAsync(v.get(), 0, bytes, device_.compute_stream()));
+    uint8_t* k_ptr = k.release();
+    uint8_t* v_ptr = v.release();
     const int ordinal = device_.ordinal();
     auto release = [ordinal, k_ptr, v_ptr] {
       // The pool may die on another thread; its memory belongs to `ordinal`'s context.
@@ -66,7 +73,7 @@ class CudaBackend final : public ComputeBackend {
       cudaFree(k_ptr);
       cudaFree(v_ptr);
     };
-    return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k_ptr, v_ptr, release);
+    return std::make_shared<KvPool>(type, h_.n_layer, h_.n_embd_kv(), n_blocks, k_ptr, v_ptr, release);
   }
 
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override {
@@ -100,8 +107,9 @@ class CudaBackend final : public ComputeBackend {
     }
     buffers_.reserve_tables(width);
     const KvPool& pool = batch.front().cache->pool();
-    kv_ = cuda::KvLayout{pool.k_base(), pool.v_base(), buffers_.tables(), pool.block_stride(), pool.layer_stride(),
-                         buffers_.table_width()};
+    kv_ = cuda::KvLayout{pool.k_base(),         pool.v_base(),         buffers_.tables(),
+                         pool.block_stride(),   pool.layer_stride(),   pool.row_stride(),
+                         buffers_.table_width(), kv_element(pool.type())};
     std::vector<const KvCache*> rows;
     for (size_t t = 0; t < batch.size(); ++t) {
       const KvCache* cache = batch[t].cache;

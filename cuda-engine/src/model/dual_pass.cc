@@ -22,8 +22,8 @@ std::vector<std::pair<bool, PassSegment>> dual_segments(const std::string& patte
 }
 
 DualPass::DualPass(const Hparams& h, const std::string& pattern, ComputeBackend& device, int threads,
-                   int32_t kv_blocks)
-    : n_embd_(h.n_embd), device_(device), cpu_(h, threads), cpu_pool_(cpu_.new_kv_pool(kv_blocks)) {
+                   int32_t kv_blocks, GgmlType kv_type)
+    : n_embd_(h.n_embd), device_(device), cpu_(h, threads), cpu_pool_(cpu_.new_kv_pool(kv_blocks, kv_type)) {
   if (pattern.size() != static_cast<size_t>(h.n_layer)) {
     throw EngineError(NT_E_INTERNAL, "the dual path's pattern has " + std::to_string(pattern.size()) + " layers, not " +
                                          std::to_string(h.n_layer));

@@ -17,6 +17,7 @@
 #include "backend/hparams.h"
 #include "backend/pass_segment.h"
 #include "cpu/cpu_backend.h"
+#include "gguf/ggml_type.h"
 
 namespace nt {
 
@@ -25,8 +26,10 @@ class DualPass {
   // pattern: one 'G' or 'C' per layer (TierPlan::layer_pattern). The CPU's layers run on a
   // CpuBackend of `threads` threads; on the CPU-only build `device` is a CpuBackend as well, so
   // every split runs through this same code.
-  // The host pool holds kv_blocks blocks, as many as the device's, so both fill together.
-  DualPass(const Hparams& h, const std::string& pattern, ComputeBackend& device, int threads, int32_t kv_blocks);
+  // The host pool holds kv_blocks blocks of kv_type, as many as the device's and in its type, so
+  // both fill together and every layer attends over the same rounded keys and values.
+  DualPass(const Hparams& h, const std::string& pattern, ComputeBackend& device, int threads, int32_t kv_blocks,
+           GgmlType kv_type);
 
   // Gives the cache its host part for the CPU's layers, on the host pool.
   void attach_cpu_part(KvCache& cache, int32_t n_ctx);

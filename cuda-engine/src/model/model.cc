@@ -9,6 +9,7 @@
 
 #include "backend/compute_target.h"
 #include "backend/device_report.h"
+#include "backend/kv_type.h"
 #include "gguf/ggml_type.h"
 #include "io/open_storage_reader.h"
 #include "model/calibration.h"
@@ -136,7 +137,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
-  m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_);
+  m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_, m->kv_type_);
   m->start_dual_path(options);
   return m;
 }
@@ -145,6 +146,8 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
 BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& options) {
   gguf_ = read_source_gguf(source);
   hparams_ = read_hparams(gguf_);
+  kv_type_ = parse_kv_type(options.kv_type);
+  check_kv_type(kv_type_, hparams_.head_dim);
   tokenizer_ = Tokenizer::from_gguf(gguf_);
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
   threads_ = resolve_threads(options.threads);
@@ -177,6 +180,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
   budgets.kv_blocks = kv_blocks_;
+  budgets.kv_type = kv_type_;
   TierPlanInput input = plan_input(bound, hparams_, budgets, links);
   input.dual.mode = options.dual_path;
   input.dual.pattern = options.dual_pattern;
@@ -208,7 +212,7 @@ void Model::start_streaming(const ModelOptions& options) {
 // The dual path's runner, when the plan computes blocks on the CPU or a split was forced.
 void Model::start_dual_path(const ModelOptions& options) {
   if (!plan_.has_cpu_layers() && options.dual_pattern.empty()) return;
-  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, dual_threads_, kv_blocks_);
+  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, dual_threads_, kv_blocks_, kv_type_);
 }
 
 std::string Model::plan_text() const {

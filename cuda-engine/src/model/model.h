@@ -17,6 +17,7 @@
 #include "backend/stream_device.h"
 #include "backend/weight_source.h"
 #include "core/engine_error.h"
+#include "gguf/ggml_type.h"
 #include "gguf/gguf_file.h"
 #include "io/model_source.h"
 #include "io/storage_reader.h"
@@ -39,6 +40,7 @@ struct ModelOptions {
   int32_t n_sequences = 1;       // sequences served at once (the generation loop's max sequences)
   int32_t kv_size = 0;           // positions in the KV pool all sequences share (each still at most
                                  // n_ctx); 0: n_ctx × n_sequences, a full context for each
+  std::string kv_type = "f32";   // the KV cache's storage: "f32", "f16" or "q8_0" (backend/kv_type.h)
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
@@ -132,6 +134,7 @@ class Model {
   std::shared_ptr<KvPool> kv_pool_;       // in the backend's memory; caches share it
   int32_t kv_blocks_ = 0;
   std::unique_ptr<DualPass> dual_;        // when the plan has tier D or a split was forced
+  GgmlType kv_type_ = GgmlType::F32;      // both pools' (the device's and the dual path's host pool)
   int32_t max_batch_ = 0;                 // tokens one pass carries at most (scratch is sized for it)
   std::mutex forward_mutex_;
   mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_

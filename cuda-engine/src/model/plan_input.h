@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "backend/hparams.h"
+#include "gguf/ggml_type.h"
 #include "model/weights.h"
 #include "tier/tier_plan.h"
 
@@ -15,6 +16,7 @@ struct PlanBudgets {
   uint64_t pinned = 0;
   int32_t n_ctx = 0;
   int32_t kv_blocks = 0;  // the KV pool (backend/kv_pool.h), shared by all sequences
+  GgmlType kv_type = GgmlType::F32;
   int32_t n_batch = 512;
   int32_t staging_slots = kMinStagingSlots;
 };

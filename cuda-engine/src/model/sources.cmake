@@ -17,6 +17,7 @@ set(NT_MODEL_TEST_SOURCES
   test/model/stop_matcher_test.cc
   test/model/model_test.cc
   test/model/kv_pool_test.cc
+  test/model/kv_type_test.cc
   test/model/batched_generation_test.cc
   test/model/tiered_model_test.cc
   test/model/dual_pass_test.cc

@@ -127,6 +127,7 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   m.calibration_cache = string_option(env, options, "calibrationCache", "");
   const Napi::Value recalibrate = options.Get("recalibrate");
   m.recalibrate = recalibrate.IsBoolean() && recalibrate.As<Napi::Boolean>().Value();
+  m.kv_type = string_option(env, options, "kvType", m.kv_type);
   m.n_sequences = loop.max_sequences;  // the default KV pool holds a full context for each
   m.n_batch = loop.n_batch;
   return m;

@@ -166,7 +166,10 @@ Napi::Value ModelHandle::info(const Napi::CallbackInfo& info) {
   o.Set("weightBytes", static_cast<double>(totals.a + totals.b + totals.c));
   o.Set("backend", m.backend_name());
   o.Set("placement", placement_to_js(env, m));
-  o.Set("kvBytesPerSequence", static_cast<double>(2.0 * 4.0 * h.n_layer * m.n_ctx() * h.n_embd_kv()));
+  // A full context's blocks in the pool's type.
+  const KvPool& pool = m.kv_pool();
+  o.Set("kvBytesPerSequence", static_cast<double>(2 * KvPool::side_bytes(pool.type(), h.n_layer, h.n_embd_kv(),
+                                                                          KvPool::blocks_for(m.n_ctx()))));
   o.Set("bos", m.tokenizer().bos());
   o.Set("eos", m.tokenizer().eos());
   const GgufValue* tmpl = m.gguf().find("tokenizer.chat_template");

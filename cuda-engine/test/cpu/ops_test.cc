@@ -75,6 +75,11 @@ TEST(Ops, RopeDividesAnglesByFrequencyFactorsAndLeavesDimensionsBeyondRopeDim) {
   EXPECT_EQ(x[3], 6);
 }
 
+// F32 rows of a float array as PagedRows (strides in floats here, in bytes there).
+PagedRows f32_rows(const float* base, const int32_t* blocks, int64_t block_floats, int64_t row_floats, int32_t rows) {
+  return {reinterpret_cast<const uint8_t*>(base), blocks, block_floats * 4, row_floats * 4, rows};
+}
+
 TEST(Ops, AttentionWeighsValuesBySoftmaxOfScaledScores) {
   // head_dim 2, three cached positions; q·k = 0, 2, 4 → scaled by 1/sqrt(2).
   const std::vector<float> q = {1, 1};
@@ -82,7 +87,7 @@ TEST(Ops, AttentionWeighsValuesBySoftmaxOfScaledScores) {
   const std::vector<float> v = {1, 0, 0, 1, 1, 1};
   std::vector<float> scratch(3), out(2);
   const int32_t block0 = 0;
-  const PagedRows k_rows{k.data(), &block0, 0, 2, 3}, v_rows{v.data(), &block0, 0, 2, 3};
+  const PagedRows k_rows = f32_rows(k.data(), &block0, 0, 2, 3), v_rows = f32_rows(v.data(), &block0, 0, 2, 3);
   attention_head(q.data(), k_rows, v_rows, 3, 2, scratch.data(), out.data());
   const double s = 1 / std::sqrt(2.0);
   const double e0 = 1, e1 = std::exp(2 * s), e2 = std::exp(4 * s), z = e0 + e1 + e2;
@@ -113,10 +118,12 @@ TEST(Ops, AttentionReadsPagedRowsThroughTheBlockTable) {
   }
   const int32_t block0 = 0;
   std::vector<float> scratch(n_past), paged(head_dim), flat(head_dim);
-  attention_head(q.data(), PagedRows{pool_k.data(), blocks.data(), 7, 3, 2},
-                 PagedRows{pool_v.data(), blocks.data(), 7, 3, 2}, n_past, head_dim, scratch.data(), paged.data());
-  attention_head(q.data(), PagedRows{flat_k.data(), &block0, 0, 2, n_past},
-                 PagedRows{flat_v.data(), &block0, 0, 2, n_past}, n_past, head_dim, scratch.data(), flat.data());
+  const PagedRows pool_k_rows = f32_rows(pool_k.data(), blocks.data(), 7, 3, 2);
+  const PagedRows pool_v_rows = f32_rows(pool_v.data(), blocks.data(), 7, 3, 2);
+  attention_head(q.data(), pool_k_rows, pool_v_rows, n_past, head_dim, scratch.data(), paged.data());
+  const PagedRows flat_k_rows = f32_rows(flat_k.data(), &block0, 0, 2, n_past);
+  const PagedRows flat_v_rows = f32_rows(flat_v.data(), &block0, 0, 2, n_past);
+  attention_head(q.data(), flat_k_rows, flat_v_rows, n_past, head_dim, scratch.data(), flat.data());
   EXPECT_EQ(paged, flat);  // the same rows in the same order: the same floats
   EXPECT_FALSE(std::isnan(paged[0]));
 }

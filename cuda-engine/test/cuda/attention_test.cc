@@ -10,6 +10,10 @@
 #include <vector>
 
 #include "cpu/ops/attention.h"
+#include "cpu/quant/type_table.h"
+#include "cpu/simd.h"
+#include "quant/dequantize.h"
+#include "quant/half.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/attention.h"
 
@@ -50,20 +54,71 @@ PagedPool paged_pool(const Case& c, int32_t n_layer, std::mt19937& rng) {
   return p;
 }
 
-void check(const Case& c) {
+std::vector<uint16_t> halves_of(const std::vector<float>& values) {
+  std::vector<uint16_t> halves(values.size());
+  for (size_t i = 0; i < values.size(); ++i) halves[i] = quant::fp32_to_fp16(values[i]);
+  return halves;
+}
+
+// Each value replaced by what F16 holds of it (the reference's input when the cache is F16).
+void round_through_f16(std::vector<float>& values) {
+  for (float& v : values) v = quant::fp16_to_fp32(quant::fp32_to_fp16(v));
+}
+
+// Each row of kv_dim values quantized to Q8_0 as the CPU stores them, and replaced by what Q8_0 holds.
+std::vector<uint8_t> q8_0_rows(std::vector<float>& values, int64_t kv_dim) {
+  const auto* kernels = cpu::quant::type_kernels(static_cast<uint32_t>(GgmlType::Q8_0), cpu::simd_level());
+  const int64_t rows = static_cast<int64_t>(values.size()) / kv_dim, row_bytes = kv_dim / 32 * 34;
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * row_bytes));
+  for (int64_t r = 0; r < rows; ++r) {
+    kernels->quantize_activation(values.data() + r * kv_dim, bytes.data() + r * row_bytes, kv_dim);
+    const uint8_t* row = bytes.data() + r * row_bytes;
+    quant::dequantize_row(static_cast<uint32_t>(GgmlType::Q8_0), row, values.data() + r * kv_dim, kv_dim);
+  }
+  return bytes;
+}
+
+// With F16 the cache holds F16 and the GPU rounds q to F16 before its F32 products; with Q8_0 it
+// widens each value to scale × q. The reference is the F32 attention over the same values (and
+// the rounded q), so both agree to float summation order.
+void check(const Case& c, KvElement element = KvElement::F32) {
+  const bool f16 = element == KvElement::F16, q8 = element == KvElement::Q8_0;
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int32_t n_layer = 2, layer = 1;
   const int64_t kv_dim = int64_t{c.n_head_kv} * c.head_dim, q_dim = int64_t{c.n_head} * c.head_dim;
-  const PagedPool pool = paged_pool(c, n_layer, rng);
+  PagedPool pool = paged_pool(c, n_layer, rng);
   const int64_t n_tokens = static_cast<int64_t>(c.positions.size());
   std::vector<float> q(n_tokens * q_dim);
   for (float& f : q) f = 2.0f * normal(rng);  // peaky softmaxes too
 
-  const DeviceBuffer<float> kd = to_device(pool.k), vd = to_device(pool.v), qd = to_device(q);
+  const DeviceBuffer<float> qd = to_device(q);
+  const DeviceBuffer<float> kd = to_device(pool.k), vd = to_device(pool.v);
+  const std::vector<uint16_t> k16 = halves_of(pool.k), v16 = halves_of(pool.v);
+  if (f16) {  // the reference reads what the GPU reads, and rounds q as the GPU does
+    round_through_f16(pool.k);
+    round_through_f16(pool.v);
+    round_through_f16(q);
+  }
+  std::vector<uint8_t> k8 = {0}, v8 = {0};
+  if (q8) {
+    k8 = q8_0_rows(pool.k, kv_dim);
+    v8 = q8_0_rows(pool.v, kv_dim);
+  }
+  const DeviceBuffer<uint16_t> kd16 = to_device(k16), vd16 = to_device(v16);
+  const DeviceBuffer<uint8_t> kd8 = to_device(k8), vd8 = to_device(v8);
   const DeviceBuffer<int32_t> tables = to_device(pool.table);
-  const KvLayout kv{kd.get(), vd.get(), tables.get(), pool.block_stride, pool.layer_stride,
-                    static_cast<int32_t>(pool.table.size())};
+  // The layout counts bytes: per row of kv_dim values 4, 2 or 34/32 bytes a value.
+  const int64_t row_bytes = q8 ? kv_dim / 32 * 34 : kv_dim * (f16 ? 2 : 4);
+  const int64_t rows_per_block = pool.block_stride / kv_dim, rows_per_layer = pool.layer_stride / kv_dim;
+  const auto bytes_of = [&](const DeviceBuffer<uint8_t>& b8, const DeviceBuffer<uint16_t>& b16,
+                           const DeviceBuffer<float>& b32) {
+    return q8 ? b8.get() : f16 ? reinterpret_cast<uint8_t*>(b16.get()) : reinterpret_cast<uint8_t*>(b32.get());
+  };
+  uint8_t* k_bytes = bytes_of(kd8, kd16, kd);
+  uint8_t* v_bytes = bytes_of(vd8, vd16, vd);
+  const KvLayout kv{k_bytes, v_bytes, tables.get(), rows_per_block * row_bytes, rows_per_layer * row_bytes, row_bytes,
+                    static_cast<int32_t>(pool.table.size()), element};
   std::vector<TokenCache> tokens(n_tokens);
   int32_t max_n_past = 0;
   for (int64_t t = 0; t < n_tokens; ++t) {
@@ -84,10 +139,11 @@ void check(const Case& c) {
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int32_t h = 0; h < c.n_head; ++h) {
       const int64_t kv_offset = int64_t{layer} * pool.layer_stride + int64_t{h / group} * c.head_dim;
-      const ops::PagedRows k_rows{pool.k.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
-                                  kKvBlockPositions};
-      const ops::PagedRows v_rows{pool.v.data() + kv_offset, pool.table.data(), pool.block_stride, kv_dim,
-                                  kKvBlockPositions};
+      // The CPU's rows are addressed in bytes.
+      const ops::PagedRows k_rows{reinterpret_cast<const uint8_t*>(pool.k.data() + kv_offset), pool.table.data(),
+                                  pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
+      const ops::PagedRows v_rows{reinterpret_cast<const uint8_t*>(pool.v.data() + kv_offset), pool.table.data(),
+                                  pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
       ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k_rows, v_rows, c.positions[t] + 1, c.head_dim,
                           scores.data(), expected.data());
       for (int32_t d = 0; d < c.head_dim; ++d) {
@@ -99,8 +155,8 @@ void check(const Case& c) {
       }
     }
   }
-  std::printf("  head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", c.head_dim, c.n_head, c.n_head_kv,
-              max_n_past - 1, max_error);
+  std::printf("  %s head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", f16 ? "f16" : q8 ? "q8_0" : "f32",
+              c.head_dim, c.n_head, c.n_head_kv, max_n_past - 1, max_error);
 }
 
 TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
@@ -110,6 +166,20 @@ TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
   check({4, 1, 128, 512, {0, 200, 511}, 0});
   check({4, 2, 256, 256, {7, 255}, 0});
   check({6, 3, 80, 100, {99}, 0});  // a head size that leaves lanes idle
+}
+
+TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::F16);
+  check({6, 3, 80, 100, {99}, 0}, KvElement::F16);
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::F16);
+}
+
+TEST(CudaAttention, ReadsAQ8_0Cache) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::Q8_0);
+  check({4, 1, 128, 512, {0, 200, 511}, 0}, KvElement::Q8_0);
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::Q8_0);
 }
 
 TEST(CudaAttention, HandlesLongContexts) {

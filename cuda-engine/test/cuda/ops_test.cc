@@ -2,6 +2,7 @@
 // factors), SwiGLU, biases, the KV store and the row gather.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "cpu/ops/swiglu.h"
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/ops.h"
+#include "cpu/quant/type_table.h"
+#include "cpu/simd.h"
+#include "quant/half.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -124,6 +128,7 @@ TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPositionThroughItsBlockTable) {
   std::mt19937 rng(5);
   const int32_t n_layer = 2, n_blocks = 4, kv_dim = 40, width = 2;
   const int64_t layer_stride = int64_t{kKvBlockPositions} * kv_dim, block_stride = layer_stride * n_layer;
+  constexpr int64_t f = sizeof(float);  // the layout counts bytes
   DeviceBuffer<float> cache_k(n_blocks * block_stride, "cache");
   DeviceBuffer<float> cache_v(n_blocks * block_stride, "cache");
   CUDA_CHECK(cudaMemset(cache_k.get(), 0, cache_k.size() * sizeof(float)));
@@ -131,7 +136,10 @@ TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPositionThroughItsBlockTable) {
   // Two sequences: the first holds blocks 2 and 0, the second block 3.
   const std::vector<int32_t> tables = {2, 0, 3, -1};
   const DeviceBuffer<int32_t> tables_d = to_device(tables);
-  const KvLayout kv{cache_k.get(), cache_v.get(), tables_d.get(), block_stride, layer_stride, width};
+  uint8_t* k_bytes = reinterpret_cast<uint8_t*>(cache_k.get());
+  uint8_t* v_bytes = reinterpret_cast<uint8_t*>(cache_v.get());
+  const KvLayout kv{k_bytes, v_bytes, tables_d.get(),
+                    block_stride * f, layer_stride * f, kv_dim * f, width, KvElement::F32};
   const int32_t positions[3] = {3, kKvBlockPositions + 4, 9};
   const int32_t rows[3] = {0, 0, 1};
   std::vector<TokenCache> tokens(3);
@@ -149,6 +157,66 @@ TEST(CudaOps, StoresEachTokensKeysAndValuesAtItsPositionThroughItsBlockTable) {
       EXPECT_EQ(got_k[at + i], k[t * kv_dim + i]);
       EXPECT_EQ(got_v[at + i], v[t * kv_dim + i]);
     }
+  }
+}
+
+TEST(CudaOps, StoresKeysAndValuesIntoAnF16CacheRoundedAsTheCpuRounds) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(6);
+  const int32_t n_layer = 1, kv_dim = 40;
+  const int64_t row_bytes = kv_dim * 2, block_stride = int64_t{kKvBlockPositions} * row_bytes * n_layer;
+  DeviceBuffer<uint16_t> cache_k(2 * block_stride / 2, "cache"), cache_v(2 * block_stride / 2, "cache");
+  CUDA_CHECK(cudaMemset(cache_k.get(), 0, cache_k.size() * 2));
+  CUDA_CHECK(cudaMemset(cache_v.get(), 0, cache_v.size() * 2));
+  const std::vector<int32_t> tables = {1, 0};  // one sequence: positions 0..15 in block 1, 16..31 in block 0
+  const DeviceBuffer<int32_t> tables_d = to_device(tables);
+  uint8_t* k_bytes = reinterpret_cast<uint8_t*>(cache_k.get());
+  uint8_t* v_bytes = reinterpret_cast<uint8_t*>(cache_v.get());
+  const KvLayout kv{k_bytes, v_bytes, tables_d.get(),
+                    block_stride, block_stride / n_layer, row_bytes, 2, KvElement::F16};
+  const std::vector<TokenCache> tokens = {{0, 5}, {0, kKvBlockPositions + 2}};
+  const std::vector<float> k = normal_floats(2 * kv_dim, rng), v = normal_floats(2 * kv_dim, rng);
+  const DeviceBuffer<float> kd = to_device(k), vd = to_device(v);
+  const DeviceBuffer<TokenCache> td = to_device(tokens);
+  store_kv(kd.get(), vd.get(), td.get(), kv, 2, 0, kv_dim, test_stream());
+  const std::vector<uint16_t> got_k = to_host(cache_k.get(), cache_k.size());
+  const std::vector<uint16_t> got_v = to_host(cache_v.get(), cache_v.size());
+  for (int t = 0; t < 2; ++t) {
+    const int32_t pos = tokens[t].pos;
+    const int64_t at = (tables[pos / kKvBlockPositions] * block_stride + (pos % kKvBlockPositions) * row_bytes) / 2;
+    for (int i = 0; i < kv_dim; ++i) {
+      EXPECT_EQ(got_k[at + i], quant::fp32_to_fp16(k[t * kv_dim + i]));
+      EXPECT_EQ(got_v[at + i], quant::fp32_to_fp16(v[t * kv_dim + i]));
+    }
+  }
+}
+
+TEST(CudaOps, StoresKeysAndValuesIntoAQ8_0CacheQuantizedAsTheCpuQuantizes) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(7);
+  const int32_t kv_dim = 96;  // three blocks of 32
+  const int64_t row_bytes = kv_dim / 32 * 34, block_stride = int64_t{kKvBlockPositions} * row_bytes;
+  DeviceBuffer<uint8_t> cache_k(block_stride, "cache"), cache_v(block_stride, "cache");
+  const std::vector<int32_t> tables = {0};
+  const DeviceBuffer<int32_t> tables_d = to_device(tables);
+  const KvLayout kv{cache_k.get(), cache_v.get(), tables_d.get(), block_stride, block_stride, row_bytes, 1,
+                    KvElement::Q8_0};
+  const std::vector<TokenCache> tokens = {{0, 3}, {0, 11}};
+  std::vector<float> k = normal_floats(2 * kv_dim, rng), v = normal_floats(2 * kv_dim, rng);
+  for (int i = 0; i < 32; ++i) k[static_cast<size_t>(32 + i)] = 0.0f;  // an all-zero block: scale 0
+  const DeviceBuffer<float> kd = to_device(k), vd = to_device(v);
+  const DeviceBuffer<TokenCache> td = to_device(tokens);
+  store_kv(kd.get(), vd.get(), td.get(), kv, 2, 0, kv_dim, test_stream());
+  const std::vector<uint8_t> got_k = to_host(cache_k.get(), cache_k.size());
+  const std::vector<uint8_t> got_v = to_host(cache_v.get(), cache_v.size());
+  const auto* kernels = cpu::quant::type_kernels(static_cast<uint32_t>(GgmlType::Q8_0), cpu::simd_level());
+  std::vector<uint8_t> expected(static_cast<size_t>(row_bytes));
+  for (int t = 0; t < 2; ++t) {
+    const size_t at = static_cast<size_t>(tokens[t].pos * row_bytes);
+    kernels->quantize_activation(k.data() + t * kv_dim, expected.data(), kv_dim);
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), got_k.begin() + at)) << "keys of token " << t;
+    kernels->quantize_activation(v.data() + t * kv_dim, expected.data(), kv_dim);
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), got_v.begin() + at)) << "values of token " << t;
   }
 }
 

@@ -19,9 +19,11 @@ namespace {
 
 using test::stories_path;
 
-std::unique_ptr<Model> load(const std::string& pattern, int64_t vram = -1, int64_t pinned = -1) {
+std::unique_ptr<Model> load(const std::string& pattern, int64_t vram = -1, int64_t pinned = -1,
+                            const std::string& kv_type = "f32") {
   ModelOptions o = test::cpu_options(vram, pinned);
   o.dual_pattern = pattern;
+  o.kv_type = kv_type;
   return Model::load(stories_path(), o, nullptr);
 }
 
@@ -136,8 +138,8 @@ TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
   m->forward(Batch{{cache.get(), tokens_[0], 0, true}}, 1, out);
   const auto written = [&](KvCache& c, int32_t layer) {
     const int64_t n = c.pool().n_embd_kv();
-    const float* k = c.k(layer, 0);
-    const float* v = c.v(layer, 0);
+    const auto* k = reinterpret_cast<const float*>(c.k(layer, 0));  // an F32 pool
+    const auto* v = reinterpret_cast<const float*>(c.v(layer, 0));
     return std::any_of(k, k + n, [](float x) { return x != 0; }) && std::any_of(v, v + n, [](float x) { return x != 0; });
   };
   for (int32_t layer = 0; layer < 5; ++layer) {
@@ -146,6 +148,20 @@ TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
     EXPECT_EQ(written(*cache, layer), !cpu) << layer;
   }
   EXPECT_EQ(load("")->new_cache()->cpu_part(), nullptr);  // no dual path: no host part
+}
+
+// The KV type applies to both pools: the CPU's layers store and attend in the cache's type too,
+// so a split gives exactly the logits of the plain run with that type (not of an F32 host part).
+TEST_F(DualPassModel, TheHostPoolHasTheCachesKvType) {
+  auto plain = load("", -1, -1, "f16");
+  auto dual = load("GCGCG", -1, -1, "f16");
+  auto cache = dual->new_cache();
+  ASSERT_NE(cache->cpu_part(), nullptr);
+  EXPECT_EQ(cache->pool().type(), GgmlType::F16);
+  EXPECT_EQ(cache->cpu_part()->pool().type(), GgmlType::F16);
+  const std::vector<float> want = plain->evaluate(tokens_, 7);
+  expect_same(dual->evaluate(tokens_, 7), want, "f16 prefill");
+  EXPECT_NE(want, prefill_) << "the F16 cache changed nothing: is it used?";
 }
 
 TEST_F(DualPassModel, ThePrintedPlanShowsTierD) {

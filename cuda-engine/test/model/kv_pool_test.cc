@@ -15,11 +15,15 @@ namespace {
 
 constexpr int32_t kLayers = 2, kEmbdKv = 3;
 
+// An F32 pool over host vectors.
 std::shared_ptr<KvPool> host_pool(int32_t n_blocks, std::vector<float>& k, std::vector<float>& v) {
-  k.assign(KvPool::floats(kLayers, kEmbdKv, n_blocks), 0.0f);
+  k.assign(KvPool::side_bytes(GgmlType::F32, kLayers, kEmbdKv, n_blocks) / sizeof(float), 0.0f);
   v.assign(k.size(), 0.0f);
-  return std::make_shared<KvPool>(kLayers, kEmbdKv, n_blocks, k.data(), v.data(), nullptr);
+  return std::make_shared<KvPool>(GgmlType::F32, kLayers, kEmbdKv, n_blocks, reinterpret_cast<uint8_t*>(k.data()),
+                                  reinterpret_cast<uint8_t*>(v.data()), nullptr);
 }
+
+float* f32(uint8_t* row) { return reinterpret_cast<float*>(row); }
 
 TEST(KvPool, HandsOutBlocksAllOrNone) {
   std::vector<float> k, v;
@@ -66,18 +70,18 @@ TEST(KvCache, SequencesWriteDisjointRowsOfThePool) {
     ASSERT_TRUE(b.reserve(pos + 1));
     for (int32_t layer = 0; layer < kLayers; ++layer) {
       for (int32_t i = 0; i < kEmbdKv; ++i) {
-        a.k(layer, pos)[i] = static_cast<float>(1000 + layer * 100 + pos);
-        b.k(layer, pos)[i] = static_cast<float>(-(1000 + layer * 100 + pos));
-        a.v(layer, pos)[i] = 0.5f;
+        f32(a.k(layer, pos))[i] = static_cast<float>(1000 + layer * 100 + pos);
+        f32(b.k(layer, pos))[i] = static_cast<float>(-(1000 + layer * 100 + pos));
+        f32(a.v(layer, pos))[i] = 0.5f;
       }
     }
   }
   EXPECT_FALSE(a.reserve(2 * KvPool::kBlockPositions + 1));  // the four blocks are taken
   for (int32_t pos = 0; pos < 2 * KvPool::kBlockPositions; ++pos) {
     for (int32_t layer = 0; layer < kLayers; ++layer) {
-      ASSERT_EQ(a.k(layer, pos)[kEmbdKv - 1], static_cast<float>(1000 + layer * 100 + pos));
-      ASSERT_EQ(b.k(layer, pos)[0], static_cast<float>(-(1000 + layer * 100 + pos)));
-      ASSERT_EQ(a.v(layer, pos)[1], 0.5f);
+      ASSERT_EQ(f32(a.k(layer, pos))[kEmbdKv - 1], static_cast<float>(1000 + layer * 100 + pos));
+      ASSERT_EQ(f32(b.k(layer, pos))[0], static_cast<float>(-(1000 + layer * 100 + pos)));
+      ASSERT_EQ(f32(a.v(layer, pos))[1], 0.5f);
     }
   }
   for (float f : k) ASSERT_NE(f, 0.0f) << "every row of the pool was written once";

@@ -9,7 +9,7 @@ void attention_head(const float* q, const PagedRows& k, const PagedRows& v, int3
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   float max_score = -INFINITY;
   for (int32_t j = 0; j < n_past; ++j) {
-    const float* kj = k.row(j);
+    const float* kj = k.f32_row(j);
     float dot = 0.0f;
     for (int32_t d = 0; d < head_dim; ++d) dot += q[d] * kj[d];
     scratch[j] = dot * scale;
@@ -24,7 +24,7 @@ void attention_head(const float* q, const PagedRows& k, const PagedRows& v, int3
   for (int32_t d = 0; d < head_dim; ++d) out[d] = 0.0f;
   for (int32_t j = 0; j < n_past; ++j) {
     const float w = scratch[j] * inv_sum;
-    const float* vj = v.row(j);
+    const float* vj = v.f32_row(j);
     for (int32_t d = 0; d < head_dim; ++d) out[d] += w * vj[d];
   }
 }

@@ -3,10 +3,16 @@
 // of q and of the running output; scores are reduced across the warp and folded in with an
 // online softmax (running max, rescaled sum), so no context length is too long for registers or
 // shared memory. The warps' states merge in shared memory; a second kernel merges the chunks.
-// Keys and values are read through each token's block table (the paged cache, token_cache.h).
+// Keys and values are read through each token's block table (the paged cache, token_cache.h), as
+// F32, F16 or Q8_0 widened to F32; with an F16 cache q is rounded to F16 first, as the CPU converts
+// it for its F16 dot product, and everything after runs in F32. The CPU sums an F16 cache's output
+// in F16 and dots a Q8_0 cache with q quantized to Q8_0 (as ggml's CPU flash attention does), so
+// for those types the two differ by F16 steps of the output or 8-bit steps of q.
 // Sums run in a different order than the CPU's (which adds the exponentials in double), so
 // results agree to float rounding, not bit for bit.
 #include "cuda/kernels/attention.h"
+
+#include <cuda_fp16.h>
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +35,29 @@ __device__ inline float* partial_at(float* partials, int64_t slot, int head_dim)
   return partials + slot * (head_dim + 2);
 }
 
-template <int kDimsPerLane>
+// Element d of one head's cached row, widened to F32 (a Q8_0 value is its block's scale × q).
+template <KvElement kElement>
+__device__ inline float kv_at(const uint8_t* row, int d) {
+  if constexpr (kElement == KvElement::F16) {
+    return __half2float(reinterpret_cast<const __half*>(row)[d]);
+  } else if constexpr (kElement == KvElement::Q8_0) {
+    const uint8_t* block = row + (d / 32) * 34;
+    const float scale = __half2float(*reinterpret_cast<const __half*>(block));
+    return scale * static_cast<float>(static_cast<int8_t>(block[2 + d % 32]));
+  } else {
+    return reinterpret_cast<const float*>(row)[d];
+  }
+}
+
+// Bytes of one head's row of head_dim values.
+template <KvElement kElement>
+__device__ inline int64_t head_bytes(int head_dim) {
+  if constexpr (kElement == KvElement::F16) return int64_t{head_dim} * 2;
+  if constexpr (kElement == KvElement::Q8_0) return int64_t{head_dim} / 32 * 34;
+  return int64_t{head_dim} * 4;
+}
+
+template <int kDimsPerLane, KvElement kElement>
 __global__ void __launch_bounds__(32 * kWarps)
     attention_chunk_kernel(const float* __restrict__ q, const TokenCache* __restrict__ tokens, KvLayout kv,
                            int32_t layer, AttentionShape s, int n_chunks, float* __restrict__ partials) {
@@ -39,8 +67,7 @@ __global__ void __launch_bounds__(32 * kWarps)
   const int n_past = tc.pos + 1;
   const int chunk_len = (n_past + n_chunks - 1) / n_chunks;
   const int begin = chunk * chunk_len, end = min(n_past, begin + chunk_len);
-  const int64_t kv_dim = int64_t{s.n_head_kv} * s.head_dim;
-  const int64_t head_offset = int64_t{head / (s.n_head / s.n_head_kv)} * s.head_dim;
+  const int64_t head_offset = int64_t{head / (s.n_head / s.n_head_kv)} * head_bytes<kElement>(s.head_dim);
   const int32_t* table = kv.tables + int64_t{tc.table} * kv.table_width;
   const int d0 = lane * kDimsPerLane;
 
@@ -48,18 +75,19 @@ __global__ void __launch_bounds__(32 * kWarps)
   const float* qh = q + (int64_t{t} * s.n_head + head) * s.head_dim;
 #pragma unroll
   for (int i = 0; i < kDimsPerLane; ++i) {
-    qr[i] = d0 + i < s.head_dim ? qh[d0 + i] : 0.0f;
+    const float qd = d0 + i < s.head_dim ? qh[d0 + i] : 0.0f;
+    qr[i] = kElement == KvElement::F16 ? __half2float(__float2half_rn(qd)) : qd;
     acc[i] = 0.0f;
   }
   const float scale = __fdiv_rn(1.0f, __fsqrt_rn(static_cast<float>(s.head_dim)));  // as the CPU
   float m = -INFINITY, l = 0.0f;
   for (int j = begin + warp; j < end; j += kWarps) {
-    const int64_t row = kv_row_offset(kv, table, layer, j, kv_dim) + head_offset;
-    const float* kj = kv.k + row;
+    const int64_t row = kv_row_offset(kv, table, layer, j) + head_offset;
+    const uint8_t* kj = kv.k + row;
     float dot = 0.0f;
 #pragma unroll
     for (int i = 0; i < kDimsPerLane; ++i) {
-      if (d0 + i < s.head_dim) dot = fmaf(qr[i], kj[d0 + i], dot);
+      if (d0 + i < s.head_dim) dot = fmaf(qr[i], kv_at<kElement>(kj, d0 + i), dot);
     }
     dot = warp_sum(dot);
     const float score = dot * scale;
@@ -67,10 +95,10 @@ __global__ void __launch_bounds__(32 * kWarps)
     const float correction = expf(m - m_new);  // 0 on the first position (m = -inf)
     const float p = expf(score - m_new);
     l = l * correction + p;
-    const float* vj = kv.v + row;
+    const uint8_t* vj = kv.v + row;
 #pragma unroll
     for (int i = 0; i < kDimsPerLane; ++i) {
-      const float vd = d0 + i < s.head_dim ? vj[d0 + i] : 0.0f;
+      const float vd = d0 + i < s.head_dim ? kv_at<kElement>(vj, d0 + i) : 0.0f;
       acc[i] = fmaf(p, vd, acc[i] * correction);
     }
     m = m_new;
@@ -134,12 +162,23 @@ __global__ void attention_merge_kernel(const float* __restrict__ partials, Atten
   }
 }
 
+template <int kDimsPerLane, KvElement kElement>
+void launch_chunks_of(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
+                   const AttentionShape& s, int n_chunks, float* partials, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(n_chunks), static_cast<unsigned>(s.n_head), static_cast<unsigned>(n_tokens));
+  attention_chunk_kernel<kDimsPerLane, kElement>
+      <<<grid, 32 * kWarps, 0, stream>>>(q, tokens, kv, layer, s, n_chunks, partials);
+  CUDA_CHECK_LAUNCH("attention_chunk_kernel");
+}
+
 template <int kDimsPerLane>
 void launch_chunks(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
                    const AttentionShape& s, int n_chunks, float* partials, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(n_chunks), static_cast<unsigned>(s.n_head), static_cast<unsigned>(n_tokens));
-  attention_chunk_kernel<kDimsPerLane><<<grid, 32 * kWarps, 0, stream>>>(q, tokens, kv, layer, s, n_chunks, partials);
-  CUDA_CHECK_LAUNCH("attention_chunk_kernel");
+  constexpr auto f16 = launch_chunks_of<kDimsPerLane, KvElement::F16>;
+  constexpr auto q8_0 = launch_chunks_of<kDimsPerLane, KvElement::Q8_0>;
+  constexpr auto f32 = launch_chunks_of<kDimsPerLane, KvElement::F32>;
+  const auto launch = kv.element == KvElement::F16 ? f16 : kv.element == KvElement::Q8_0 ? q8_0 : f32;
+  launch(q, tokens, kv, n_tokens, layer, s, n_chunks, partials, stream);
 }
 
 }  // namespace
