@@ -7,8 +7,11 @@
 
 namespace nt {
 
-std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) {
-  const uint64_t floats = KvPool::floats(h_.n_layer, h_.n_embd_kv(), n_blocks);
+std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) { return new_kv_pool(n_blocks, {}); }
+
+std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks, const std::vector<int32_t>& layers) {
+  const int32_t n_layer = layers.empty() ? h_.n_layer : static_cast<int32_t>(layers.size());
+  const uint64_t floats = KvPool::floats(n_layer, h_.n_embd_kv(), n_blocks);
   float* k = new (std::nothrow) float[floats]();
   float* v = new (std::nothrow) float[floats]();
   if (!k || !v) {
@@ -17,10 +20,13 @@ std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks) {
     throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache pool of " +
                                               std::to_string(2 * floats * sizeof(float)) + " bytes");
   }
-  return std::make_shared<KvPool>(h_.n_layer, h_.n_embd_kv(), n_blocks, k, v, [k, v] {
-    delete[] k;
-    delete[] v;
-  });
+  return std::make_shared<KvPool>(
+      n_layer, h_.n_embd_kv(), n_blocks, k, v,
+      [k, v] {
+        delete[] k;
+        delete[] v;
+      },
+      layers);
 }
 
 void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) {

@@ -19,9 +19,10 @@ namespace {
 
 using test::stories_path;
 
-std::unique_ptr<Model> load(const std::string& pattern, int64_t vram = -1, int64_t pinned = -1) {
+std::unique_ptr<Model> load(const std::string& pattern, int64_t vram = -1, int64_t pinned = -1, int32_t split_tokens = 0) {
   ModelOptions o = test::cpu_options(vram, pinned);
   o.dual_pattern = pattern;
+  o.dual_split_tokens = split_tokens;
   return Model::load(stories_path(), o, nullptr);
 }
 
@@ -127,7 +128,8 @@ TEST_F(DualPassModel, BatchedSequencesAndTopCandidatesMatchThePlainRun) {
 
 // Each layer's keys and values are written where the backend computing it reads them: the CPU's
 // layers into the cache's host part, the device's into the cache itself (on this CPU-only build
-// both are host memory, so only this check, not the logits, would see them swapped).
+// both are host memory, so only this check, not the logits, would see them swapped). The host
+// part holds the CPU's layers only.
 TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
   auto m = load("GCGCG");
   auto cache = m->new_cache();
@@ -142,10 +144,73 @@ TEST_F(DualPassModel, EachLayersKeysAndValuesLiveWithTheBackendThatComputesIt) {
   };
   for (int32_t layer = 0; layer < 5; ++layer) {
     const bool cpu = layer % 2 == 1;
-    EXPECT_EQ(written(*cache->cpu_part(), layer), cpu) << layer;
+    if (cpu) EXPECT_TRUE(written(*cache->cpu_part(), layer)) << layer;
     EXPECT_EQ(written(*cache, layer), !cpu) << layer;
   }
+  EXPECT_EQ(cache->cpu_part()->pool().n_layer(), 2);
   EXPECT_EQ(load("")->new_cache()->cpu_part(), nullptr);  // no dual path: no host part
+}
+
+// Issue 13: the host part is sized for the tier-D layers and counted in the pinned budget.
+TEST_F(DualPassModel, TheHostKeysAndValuesHoldTheCpuLayersOnlyAndCountInThePinnedBudget) {
+  auto m = load("CGGCC");
+  auto cache = m->new_cache();
+  const KvPool& host = cache->cpu_part()->pool();
+  EXPECT_EQ(host.n_layer(), 3);
+  EXPECT_EQ(host.n_blocks(), m->kv_pool().n_blocks());
+  EXPECT_EQ(host.bytes(), m->kv_pool().bytes() / 5 * 3);
+  EXPECT_EQ(m->plan().host_kv_bytes, host.bytes());
+  EXPECT_EQ(m->plan().pinned_used, m->plan().totals.b + m->plan().totals.d +
+                                       3 * m->plan().pinned_slot_bytes + host.bytes());
+  // A pinned budget with room for the weights but not the host keys and values is refused.
+  const int64_t tight = static_cast<int64_t>(m->plan().pinned_used - host.bytes() / 2 + 3 * kSlotSlackBytes);
+  try {
+    load("CGGCC", -1, tight);
+    FAIL() << "accepted";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_OUT_OF_MEMORY");
+    EXPECT_NE(std::string(e.what()).find("of host keys and values"), std::string::npos) << e.what();
+  }
+}
+
+// Per pass (issue 13): a prompt streams every block to the device, decode takes the split, and a
+// prompt after decode streams again. Each switch copies the rows the other side wrote, so the
+// logits stay exactly the plain run's.
+TEST_F(DualPassModel, PromptsStreamDecodeSplitsAndTheLogitsStayThePlainOnes) {
+  auto run = [&](Model& m) {
+    auto cache = m.new_cache();
+    std::vector<float> all, logits;
+    auto pass = [&](size_t first, size_t n) {
+      Batch batch;
+      for (size_t i = first; i < first + n; ++i) batch.push_back({cache.get(), tokens_[i], static_cast<int32_t>(i), true});
+      m.forward(batch, logits);
+      all.insert(all.end(), logits.begin(), logits.end());
+    };
+    pass(0, 5);   // prompt: streamed
+    pass(5, 1);   // decode: split, after the prompt's rows were copied to the host
+    pass(6, 1);
+    pass(7, 4);   // a prompt again: the decode's rows copied back to the device
+    pass(11, 1);  // and decode after it
+    return all;
+  };
+  const std::vector<float> want = run(*plain_);
+  for (const std::string pattern : {"GCGCG", "CCGGC", "CGCGC", "CCCCC"}) {
+    auto m = load(pattern, -1, -1, 1);
+    expect_same(run(*m), want, pattern);
+    const StreamStats stats = m->stream_stats();
+    EXPECT_EQ(stats.passes, 5u) << pattern;
+    EXPECT_EQ(stats.split_passes, 3u) << pattern;
+    // Only the two prompts copied the tier-D blocks (everything else is resident here).
+    EXPECT_EQ(stats.bytes_copied, 2 * m->plan().totals.d) << pattern;
+  }
+}
+
+TEST_F(DualPassModel, EvaluateGivesThePlainLogitsWhicheverLayoutEachPassTakes) {
+  for (int32_t split_tokens : {1, 6, 100}) {
+    auto m = load("CGCGC", -1, -1, split_tokens);
+    expect_same(m->evaluate(tokens_, 7), prefill_, std::to_string(split_tokens) + " prefill");
+    expect_same(m->evaluate(tokens_, 1), decode_, std::to_string(split_tokens) + " decode");
+  }
 }
 
 TEST_F(DualPassModel, ThePrintedPlanShowsTierD) {
@@ -153,6 +218,9 @@ TEST_F(DualPassModel, ThePrintedPlanShowsTierD) {
   const std::string text = m->plan_text();
   EXPECT_NE(text.find("dual path off: layers GCGCG"), std::string::npos) << text;
   EXPECT_NE(text.find("tier D "), std::string::npos) << text;
+  EXPECT_NE(text.find("per pass: every pass takes the split"), std::string::npos) << text;
+  const std::string per_pass = load("GCGCG", -1, -1, 4)->plan_text();
+  EXPECT_NE(per_pass.find("the split up to 4 tokens per pass (forced)"), std::string::npos) << per_pass;
 }
 
 TEST_F(DualPassModel, AMalformedPatternIsABadRequest) {
