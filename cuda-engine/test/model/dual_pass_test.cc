@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
+#include "backend/device_report.h"
 #include "core/engine_error.h"
 #include "model/dual_pass.h"
 #include "model/model.h"
@@ -210,6 +212,41 @@ TEST_F(DualPassModel, EvaluateGivesThePlainLogitsWhicheverLayoutEachPassTakes) {
     auto m = load("CGCGC", -1, -1, split_tokens);
     expect_same(m->evaluate(tokens_, 7), prefill_, std::to_string(split_tokens) + " prefill");
     expect_same(m->evaluate(tokens_, 1), decode_, std::to_string(split_tokens) + " decode");
+  }
+}
+
+// The same switches on a GPU (skipped without one): the device's layers and the streaming passes
+// run on CUDA, so the rows copied between the device's cache and the host part cross PCIe. The
+// CPU and the GPU sum their products in different orders: near, not equal, to the plain CUDA run;
+// a row copied wrong or not at all would move the logits by far more.
+TEST_F(DualPassModel, OnAGpuPromptsStreamDecodeSplitsAndTheLogitsStayNearThePlainOnes) {
+  if (!query_devices().cuda.available) GTEST_SKIP() << "no CUDA device: " << query_devices().cuda.reason;
+  ModelOptions o = test::cpu_options(-1, -1);
+  o.backend = "cuda";
+  auto plain = Model::load(stories_path(), o, nullptr);
+  const std::vector<float> want_prefill = plain->evaluate(tokens_, 7), want_decode = plain->evaluate(tokens_, 1);
+  const auto near = [](const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-2 * (1 + std::abs(want[i]))) << what << " " << i;
+  };
+  const TierPlan& p = plain->plan();
+  uint64_t layer = 0;
+  for (const PlanRow& r : p.rows) {
+    if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
+  }
+  const auto streamed = static_cast<int64_t>(p.kv_bytes + p.activation_bytes + 3 * kSlotSlackBytes + 3 * layer);
+  for (const std::string pattern : {"GCGCG", "CCGGC"}) {
+    for (int64_t vram : {int64_t{-1}, streamed}) {
+      o.dual_pattern = pattern;
+      o.dual_split_tokens = 1;
+      o.vram_budget = vram;
+      auto m = Model::load(stories_path(), o, nullptr);
+      const std::string what = pattern + (vram < 0 ? "" : " streamed");
+      near(m->evaluate(tokens_, 7), want_prefill, what + " prefill");  // streaming passes, a 1-token split at the end
+      near(m->evaluate(tokens_, 1), want_decode, what + " decode");    // split passes
+      EXPECT_GT(m->stream_stats().split_passes, 0u) << what;
+      EXPECT_LT(m->stream_stats().split_passes, m->stream_stats().passes) << what;
+    }
   }
 }
 
