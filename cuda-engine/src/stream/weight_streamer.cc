@@ -37,8 +37,8 @@ struct StorageRange {
 
 // The pipeline counts *steps*: step s is group s % n of pass s / n — or, with optional groups
 // (tier D), the s-th entry of the schedule, which begin_pass extends by each pass's groups — and
-// it uses device slot and staging buffer s % slots. Each stage only moves its own counter forward, under `mutex`, and
-// waits for the counters of its neighbours, so the order of the whole ring is three inequalities:
+// it uses device slot and staging buffer s % slots. Each stage only moves its own counter
+// forward, under `mutex`, and waits for the counters of its neighbours, so the order of the whole ring is three inequalities:
 //   read s    needs  copy_done > s - slots   (its staging buffer's previous bytes are copied)
 //   copy s    needs  read_done > s           (when the group has tier-C tensors)
 //                    released  > s - slots   (the compute side has handed its slot back)

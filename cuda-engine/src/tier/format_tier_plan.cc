@@ -67,9 +67,11 @@ std::string per_pass_line(const TierPlan& p) {
   if (!chooses_per_pass(p)) return "per pass: every pass takes the split\n";
   const PassChoice one = choose_pass(p, 1), many = choose_pass(p, 512);
   const int32_t most = dual_max_tokens(p);
-  if (p.split_tokens > 0) return printf_text("per pass: the split up to %d tokens per pass (forced), streaming beyond\n", most);
-  return printf_text("per pass: 1 token: split %.3f ms, streaming %.3f ms; 512 tokens: split %.3f ms, streaming %.3f ms; "
-                     "the split up to %d tokens per pass, streaming beyond\n",
+  if (p.split_tokens > 0) {
+    return printf_text("per pass: the split up to %d tokens per pass (forced), streaming beyond\n", most);
+  }
+  return printf_text("per pass: 1 token: split %.3f ms, streaming %.3f ms; 512 tokens: split %.3f ms, "
+                     "streaming %.3f ms; the split up to %d tokens per pass, streaming beyond\n",
                      one.dual_ms, one.streaming_ms, many.dual_ms, many.streaming_ms, most);
 }
 
