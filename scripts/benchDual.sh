@@ -7,6 +7,8 @@
 #   1. 70B, --vram-budget 24GiB, the rest pinned (the case of issue 13: ~17.5 GiB through PCIe per token)
 #   2. 8B, --vram-budget 3GiB, so that about half of it streams
 #   3. 8B fully resident with auto: the planner must choose no CPU layer (nothing streams)
+#   4. 70B as in 1 with a 512-token prompt, off and auto: per pass, auto's prompt streams every
+#      block (its pp512 near off's) while its decode takes the split (its tg as in 1)
 # Each run prints the plan (stderr: the layer pattern, the calibration, the predicted pass) and,
 # beside t/s, the link bound and the dual bound (B_h2d + B_cpu measured together) / bytes.
 # NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
@@ -27,3 +29,7 @@ for mode in off on auto; do
 done
 run "3. 8B-shape q4_k_m, fully resident, --dual-path auto (expect no CPU layer)" \
   -m "$m8" --backend cuda -p 512 -n 128 -r 3 --dual-path auto
+for mode in off auto; do
+  run "4. 70B-shape q4_k_m, 24 GiB VRAM, a 512-token prompt, --dual-path $mode (auto: the prompt streams, decode splits)" \
+    -m "$m70" --backend cuda --vram-budget 24GiB -p 512 -n 32 -r 2 --dual-path "$mode"
+done

@@ -4,12 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { formatPlacement } from "../ctl/status/formatPlacement.js";
+import { formatStages } from "../ctl/status/formatStatus.js";
 import { parseDaemonArgs } from "../daemon/config/parseDaemonArgs.js";
 import { DEFAULT_DAEMON_CONFIG } from "../daemon/config/defaultDaemonConfig.js";
 import { resolveDaemonConfig } from "../daemon/config/resolveDaemonConfig.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
 import { calibrationCachePath } from "../daemon/models/calibrationCachePath.js";
-import { placementOf } from "../daemon/models/wireForms.js";
+import { placementOf, streamStagesOf } from "../daemon/models/wireForms.js";
 import { NtError } from "../protocol/NtError.js";
 import { parseMessage } from "../protocol/parseMessage.js";
 import { PROTOCOL_VERSION } from "../protocol/protocolVersion.js";
@@ -58,6 +59,29 @@ describe("dual path: the protocol", () => {
     assert.ok(calibration);
     assert.throws(() => placementOf({ ...fakeDualPlacement(), dualPath: { ...noCalibration } as never }),
       (err: NtError) => err.code === "NT_E_INTERNAL" && /dualPath\.calibration/.test(err.message));
+  });
+});
+
+describe("dual path: the layout each pass takes (issue 13)", () => {
+  const native = { passes: 5, bytesRead: 0, bytesCopied: 2048, readMs: 0, h2dMs: 1, computeMs: 10, stallMs: 0 };
+
+  it("status carries how many passes took the split, and ntctl shows both counts", () => {
+    const stages = streamStagesOf({ ...native, splitPasses: 3 }) ?? assert.fail("no stages");
+    assert.equal(stages.splitPasses, 3);
+    assert.match(formatStages(stages), /^5 passes \(3 split, 2 streaming\); per pass: /);
+    const plain = streamStagesOf(native) ?? assert.fail("no stages");
+    assert.equal(plain.splitPasses, undefined);
+    assert.match(formatStages(plain), /^5 passes; per pass: /);
+    assert.equal(streamStagesOf({ ...native, splitPasses: -1 }), undefined);
+  });
+
+  it("a placement's dual path says up to how many tokens a pass takes the split", () => {
+    const dual = fakeDualPlacement();
+    const withMax = { ...dual, dualPath: { ...(dual.dualPath ?? assert.fail("no dual path")), splitMaxTokens: 3 } };
+    assert.equal(placementOf(withMax).dualPath?.splitMaxTokens, 3);
+    assert.equal(placementOf(dual).dualPath?.splitMaxTokens, undefined);  // older engines
+    assert.throws(() => placementOf({ ...withMax, dualPath: { ...withMax.dualPath, splitMaxTokens: 1.5 } }),
+      (err: NtError) => err.code === "NT_E_INTERNAL" && /splitMaxTokens/.test(err.message));
   });
 });
 

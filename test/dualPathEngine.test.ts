@@ -39,7 +39,7 @@ async function run(path: string, options: NativeModelOptions) {
   const model = await engine.loadModel(path, { ...BASE, ...options });
   try {
     return { logits: await model.evaluate(TOKENS, 7), greedy: await greedyTokens(model, TOKENS.slice(0, 8), 16),
-      info: model.info() };
+      info: model.info(), stages: model.stats().stages };
   } finally {
     await model.dispose();
   }
@@ -59,7 +59,11 @@ describe("CPU pipeline: every dual-path split gives the plain logits", { concurr
         assert.equal(dual.info.placement.totals.d > 0, dualPattern.includes("C"), dualPattern);
         assert.deepEqual(dual.logits, plain.logits, `${dualPattern}: logits differ`);
         assert.deepEqual(dual.greedy, plain.greedy, `${dualPattern}: greedy tokens differ`);
+        // A forced split without calibration takes it every pass (issue 13: stats count them).
+        assert.equal(dual.stages.splitPasses, dualPattern.includes("C") ? dual.stages.passes : 0, dualPattern);
+        assert.equal(dual.info.placement.dualPath?.splitMaxTokens, undefined, dualPattern);
       }
+      assert.equal(plain.stages.splitPasses, undefined);
     });
   }
 

@@ -85,10 +85,17 @@ function describeDevice(d: EngineDevice): string {
  */
 export function formatStages(stages: StreamStages): string {
   const moved = `${formatBytes(stages.bytesRead)} read, ${formatBytes(stages.bytesCopied)} copied`;
-  if (!stages.perPass) return `${countOf(stages.passes, "pass", "passes")}, ${moved}`;
+  const passes = `${countOf(stages.passes, "pass", "passes")}${passesPerLayout(stages)}`;
+  if (!stages.perPass) return `${passes}, ${moved}`;
   const { readMs, h2dMs, computeMs, stallMs } = stages.perPass;
-  return `${countOf(stages.passes, "pass", "passes")}; per pass: read ${ms(readMs)}, h2d ${ms(h2dMs)}, compute ${ms(computeMs)}, `
+  return `${passes}; per pass: read ${ms(readMs)}, h2d ${ms(h2dMs)}, compute ${ms(computeMs)}, `
     + `stall ${ms(stallMs)}; ${moved}`;
+}
+
+/** On the dual path, which layout the passes took: " (3 split, 2 streaming)"; else nothing. */
+function passesPerLayout(stages: StreamStages): string {
+  if (stages.splitPasses === undefined) return "";
+  return ` (${stages.splitPasses} split, ${stages.passes - stages.splitPasses} streaming)`;
 }
 
 function ms(value: number): string {

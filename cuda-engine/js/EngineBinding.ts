@@ -150,6 +150,12 @@ export interface NativeDualPath {
   dualBoundGBps: number;
   predictedPassMs: number;
   streamingPassMs: number;
+  /**
+   * When passes choose (auto with tier D): the most tokens a pass may carry and still take the
+   * split; larger passes (a prompt) stream every block to the device. Absent when every pass
+   * takes the split (on, a forced pattern) or there is no tier D, and from older addons.
+   */
+  splitMaxTokens?: number;
 }
 
 /** One row of the placement: a layer ("blk.N") or a tensor outside the layers ("output", "output_norm"). */
@@ -230,6 +236,8 @@ export interface NativeStageStats {
   computeMs: number;
   /** Milliseconds compute waited for weights that had not arrived. */
   stallMs: number;
+  /** On the dual path: of `passes`, those that took the split (tier D on the CPU); the rest streamed every block. */
+  splitPasses?: number;
 }
 
 /** What a loaded model is, from its metadata and the load options. */

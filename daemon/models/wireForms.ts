@@ -99,6 +99,7 @@ function dualPathOf(d: NativeDualPath): DualPath {
       h2dTogetherGBps: c?.h2dTogetherGBps, cpuTogetherGBps: c?.cpuTogetherGBps,
     } as DualPath["calibration"],
     dualBoundGBps: d.dualBoundGBps, predictedPassMs: d.predictedPassMs, streamingPassMs: d.streamingPassMs,
+    ...(d.splitMaxTokens !== undefined ? { splitMaxTokens: d.splitMaxTokens } : {}),
   };
 }
 
@@ -113,8 +114,9 @@ function tiersOf(tiers: NativeTierBytes | undefined): TierBytes {
  */
 export function streamStagesOf(native: NativeStageStats | undefined): StreamStages | undefined {
   if (native === undefined) return undefined;
-  const { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs } = native;
+  const { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs, splitPasses } = native;
   const stages: StreamStages = { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs };
+  if (splitPasses !== undefined) stages.splitPasses = splitPasses;
   if (passes > 0) {
     stages.perPass = { readMs: readMs / passes, h2dMs: h2dMs / passes, computeMs: computeMs / passes, stallMs: stallMs / passes };
   }

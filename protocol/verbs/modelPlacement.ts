@@ -52,6 +52,12 @@ export const dualPathSchema = z.strictObject({
   /** Expected milliseconds of one pass with this split, and with every tier-D layer streamed instead. */
   predictedPassMs: rate,
   streamingPassMs: rate,
+  /**
+   * With auto, each pass takes the split or streams every block, whichever is predicted faster for
+   * its token count: the split up to this many tokens per pass, streaming beyond. Absent when every
+   * pass takes the split (on, a forced pattern) or there is no tier D, and from older engines.
+   */
+  splitMaxTokens: z.int().nonnegative().optional(),
 });
 
 /**

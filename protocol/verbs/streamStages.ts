@@ -18,6 +18,11 @@ export const streamStagesSchema = z.strictObject({
   h2dMs: millis,
   computeMs: millis,
   stallMs: millis,
+  /**
+   * On the dual path: of `passes`, those that took the split (tier D on the CPU); the others
+   * streamed every block to the device (a prompt, many sequences). Absent without a dual path.
+   */
+  splitPasses: z.int().nonnegative().optional(),
   /** The four times divided by `passes`; absent until a pass has run. */
   perPass: z.strictObject({ readMs: millis, h2dMs: millis, computeMs: millis, stallMs: millis }).optional(),
 });

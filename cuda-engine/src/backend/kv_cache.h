@@ -33,6 +33,11 @@ class KvCache {
   // where the CPU computes the layers of tier D. Null without the dual path; freed with this cache.
   KvCache* cpu_part() const { return cpu_part_.get(); }
   void attach_cpu_part(std::unique_ptr<KvCache> part) { cpu_part_ = std::move(part); }
+  // Positions [0, n) of the CPU's layers that are current here and in the host part: a pass
+  // writes them on one side only, and the dual path copies them across when a pass of the other
+  // kind needs them (DualPass::sync).
+  struct Mirror { int32_t here = 0, host = 0; };
+  Mirror& mirror() { return mirror_; }
 
   // Position pos's row of layer `layer` (in the pool's type); pos < capacity().
   uint8_t* k(int32_t layer, int32_t pos) const { return pool_->k(block_of(pos), layer, pos % KvPool::kBlockPositions); }
@@ -44,6 +49,7 @@ class KvCache {
   int32_t n_ctx_;
   std::vector<int32_t> blocks_;
   std::unique_ptr<KvCache> cpu_part_;
+  Mirror mirror_;
 };
 
 }  // namespace nt

@@ -8,9 +8,14 @@ uint64_t KvPool::row_bytes(GgmlType type, int32_t n_embd_kv) {
 }
 
 KvPool::KvPool(GgmlType type, int32_t n_layer, int32_t n_embd_kv, int32_t n_blocks, uint8_t* k, uint8_t* v,
-               std::function<void()> release)
+               std::function<void()> release, const std::vector<int32_t>& layers)
     : type_(type), n_layer_(n_layer), n_embd_kv_(n_embd_kv), n_blocks_(n_blocks),
       row_bytes_(static_cast<int64_t>(row_bytes(type, n_embd_kv))), k_(k), v_(v), release_(std::move(release)) {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const auto layer = static_cast<size_t>(layers[i]);
+    if (slot_of_layer_.size() <= layer) slot_of_layer_.resize(layer + 1, -1);
+    slot_of_layer_[layer] = static_cast<int32_t>(i);
+  }
   free_.reserve(static_cast<size_t>(n_blocks));
   for (int32_t b = n_blocks - 1; b >= 0; --b) free_.push_back(b);  // block 0 is handed out first
 }

@@ -27,8 +27,10 @@ class KvPool {
   static constexpr int32_t kBlockPositions = 16;
 
   // k and v each hold side_bytes(type, n_layer, n_embd_kv, n_blocks); `release` frees them.
+  // `layers`: the model's layers the pool holds, in order (n_layer of them: the dual path's host
+  // part holds the CPU's layers only); empty: layers 0..n_layer-1.
   KvPool(GgmlType type, int32_t n_layer, int32_t n_embd_kv, int32_t n_blocks, uint8_t* k, uint8_t* v,
-         std::function<void()> release);
+         std::function<void()> release, const std::vector<int32_t>& layers = {});
   ~KvPool();
   KvPool(const KvPool&) = delete;
   KvPool& operator=(const KvPool&) = delete;
@@ -65,9 +67,11 @@ class KvPool {
 
  private:
   int64_t offset(int32_t block, int32_t layer, int32_t row) const {
-    return block * block_stride() + layer * layer_stride() + row * row_stride();
+    const int32_t slot = slot_of_layer_.empty() ? layer : slot_of_layer_[static_cast<size_t>(layer)];
+    return block * block_stride() + slot * layer_stride() + row * row_stride();
   }
   GgmlType type_;
+  std::vector<int32_t> slot_of_layer_;  // by model layer; empty: the identity
   int32_t n_layer_;
   int32_t n_embd_kv_;
   int32_t n_blocks_;

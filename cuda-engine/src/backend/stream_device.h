@@ -39,6 +39,7 @@ class StreamDevice {
 
   // Synchronous copies, off the hot path (loading tier A, small uploads, measuring links).
   virtual void upload(void* device_dst, const void* host_src, uint64_t bytes) = 0;
+  virtual void download(void* host_dst, const void* device_src, uint64_t bytes) = 0;
   virtual void copy_device(void* device_dst, const void* device_src, uint64_t bytes) = 0;
 
   // Creates the markers of n VRAM slots (called once, before any slot call).

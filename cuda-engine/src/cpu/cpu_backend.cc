@@ -9,8 +9,13 @@
 namespace nt {
 
 std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks, GgmlType type) {
+  return new_kv_pool(n_blocks, type, {});
+}
+
+std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks, GgmlType type, const std::vector<int32_t>& layers) {
   check_kv_type(type, h_.head_dim);
-  const uint64_t bytes = KvPool::side_bytes(type, h_.n_layer, h_.n_embd_kv(), n_blocks);
+  const int32_t n_layer = layers.empty() ? h_.n_layer : static_cast<int32_t>(layers.size());
+  const uint64_t bytes = KvPool::side_bytes(type, n_layer, h_.n_embd_kv(), n_blocks);
   uint8_t* k = new (std::nothrow) uint8_t[bytes]();
   uint8_t* v = new (std::nothrow) uint8_t[bytes]();
   if (!k || !v) {
@@ -18,10 +23,13 @@ std::shared_ptr<KvPool> CpuBackend::new_kv_pool(int32_t n_blocks, GgmlType type)
     delete[] v;
     throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a KV cache pool of " + std::to_string(2 * bytes) + " bytes");
   }
-  return std::make_shared<KvPool>(type, h_.n_layer, h_.n_embd_kv(), n_blocks, k, v, [k, v] {
-    delete[] k;
-    delete[] v;
-  });
+  return std::make_shared<KvPool>(
+      type, n_layer, h_.n_embd_kv(), n_blocks, k, v,
+      [k, v] {
+        delete[] k;
+        delete[] v;
+      },
+      layers);
 }
 
 void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) {

@@ -15,6 +15,8 @@ class CpuBackend : public ComputeBackend {
   const char* name() const override { return "cpu"; }
   int threads() const { return pool_.size(); }
   std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type) override;
+  // A pool of the model's `layers` only (the dual path's host part: the CPU's layers).
+  std::shared_ptr<KvPool> new_kv_pool(int32_t n_blocks, GgmlType type, const std::vector<int32_t>& layers);
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
   void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
                        PassOutput& out) override;

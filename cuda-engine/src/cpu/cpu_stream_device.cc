@@ -35,6 +35,10 @@ void CpuStreamDevice::upload(void* device_dst, const void* host_src, uint64_t by
   if (bytes != 0) std::memcpy(device_dst, host_src, bytes);
 }
 
+void CpuStreamDevice::download(void* host_dst, const void* device_src, uint64_t bytes) {
+  if (bytes != 0) std::memcpy(host_dst, device_src, bytes);
+}
+
 void CpuStreamDevice::copy_device(void* device_dst, const void* device_src, uint64_t bytes) {
   if (bytes != 0) std::memcpy(device_dst, device_src, bytes);
 }

@@ -15,6 +15,7 @@ class CpuStreamDevice : public StreamDevice {
   void* alloc_pinned(uint64_t bytes) override;
   void free_pinned(void* p) override;
   void upload(void* device_dst, const void* host_src, uint64_t bytes) override;
+  void download(void* host_dst, const void* device_src, uint64_t bytes) override;
   void copy_device(void* device_dst, const void* device_src, uint64_t bytes) override;
   void init_slots(int) override {}
   void copy_wait_released(int) override {}

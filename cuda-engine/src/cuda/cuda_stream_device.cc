@@ -171,6 +171,13 @@ void CudaStreamDevice::upload(void* device_dst, const void* host_src, uint64_t b
   check(cudaStreamSynchronize(state_->compute_stream), "cudaStreamSynchronize (upload)");
 }
 
+void CudaStreamDevice::download(void* host_dst, const void* device_src, uint64_t bytes) {
+  make_current();
+  check(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, state_->compute_stream),
+        "cudaMemcpyAsync (download)");
+  check(cudaStreamSynchronize(state_->compute_stream), "cudaStreamSynchronize (download)");
+}
+
 void CudaStreamDevice::copy_device(void* device_dst, const void* device_src, uint64_t bytes) {
   make_current();
   check(cudaMemcpyAsync(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice, state_->compute_stream),

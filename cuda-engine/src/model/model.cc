@@ -17,6 +17,7 @@
 #include "model/plan_input.h"
 #include "model/read_hparams.h"
 #include "model/streamed_weights.h"
+#include "tier/dual_split.h"
 
 namespace nt {
 
@@ -184,7 +185,10 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   TierPlanInput input = plan_input(bound, hparams_, budgets, links);
   input.dual.mode = options.dual_path;
   input.dual.pattern = options.dual_pattern;
-  input.dual.batch = options.n_sequences;  // a decode pass carries one token per running sequence
+  input.dual.split_tokens = options.dual_split_tokens;
+  // The split is chosen for batch-1 decode, the pass it exists for; larger passes (prefills, many
+  // sequences) choose per pass between it and streaming every block (Model::forward_pass).
+  input.dual.batch = 1;
   // Beside a GPU, the CPU's layers leave one hardware thread to the streamer's copy and I/O
   // threads: a copy issued late idles the link for as long. Calibrated with the same count.
   dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
@@ -212,7 +216,8 @@ void Model::start_streaming(const ModelOptions& options) {
 // The dual path's runner, when the plan computes blocks on the CPU or a split was forced.
 void Model::start_dual_path(const ModelOptions& options) {
   if (!plan_.has_cpu_layers() && options.dual_pattern.empty()) return;
-  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, dual_threads_, kv_blocks_, kv_type_);
+  dual_ = std::make_unique<DualPass>(hparams_, plan_.layer_pattern, *backend_, *device_, dual_threads_, kv_blocks_,
+                                     kv_type_);
 }
 
 std::string Model::plan_text() const {
@@ -233,9 +238,11 @@ std::shared_ptr<const EngineError> Model::failure() const {
 }
 
 StreamStats Model::stream_stats() const {
-  if (streamer_) return streamer_->stats();
+  StreamStats stats = streamer_ ? streamer_->stats() : StreamStats{};
   std::lock_guard<std::mutex> lock(stats_mutex_);
-  return resident_stats_;
+  if (!streamer_) stats = resident_stats_;
+  stats.split_passes = split_passes_;
+  return stats;
 }
 
 std::unique_ptr<KvCache> Model::new_cache() const {
@@ -290,9 +297,13 @@ void Model::forward(const Batch& batch, std::vector<float>& logits) {
 
 void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out) {
   const auto start = std::chrono::steady_clock::now();
+  // The layout this pass takes by its token count (tier/dual_split.h): a prompt streams every
+  // block to the device, a decode of few sequences takes the split.
+  const bool split = dual_ && choose_pass(plan_, static_cast<int32_t>(batch.size())).dual;
   try {
+    source_->begin_pass(split);
     if (dual_) {
-      dual_->forward(batch, *source_, candidates, out);
+      dual_->forward(batch, *source_, candidates, out, split);
     } else {
       backend_->forward(batch, *source_, candidates, out);
     }
@@ -305,10 +316,10 @@ void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out
     throw EngineError(NT_E_INTERNAL, e.what());
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (streamer_) {
-    streamer_->end_pass(ms);
-  } else {
-    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+  if (streamer_) streamer_->end_pass(ms);
+  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+  split_passes_ += split ? 1 : 0;
+  if (!streamer_) {
     resident_stats_.passes += 1;
     resident_stats_.compute_ms += ms;
   }

@@ -23,6 +23,7 @@
 #include "io/storage_reader.h"
 #include "model/dual_pass.h"
 #include "model/placed_weights.h"
+#include "model/streamed_weights.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
 #include "tokenizer/tokenizer.h"
@@ -45,11 +46,16 @@ struct ModelOptions {
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused
   // The dual path (tier D): off, auto (when the calibrated cost model predicts a shorter pass for
-  // n_sequences tokens per pass) or on. Auto and on calibrate the CPU first (model/calibration.h).
+  // one token per pass: the split is chosen for batch-1 decode, and each pass then takes the split
+  // or pure streaming by its token count) or on (every pass takes the split). Auto and on
+  // calibrate the CPU first (model/calibration.h).
   DualPathMode dual_path = DualPathMode::Off;
   // A forced split, one 'G' or 'C' per layer (tests and benches): the pass runs as the dual path's
   // segments whatever the mode, every C layer in tier D.
   std::string dual_pattern;
+  // Forced per-pass choice (tests, benches; DualPathInput::split_tokens): passes of at most this
+  // many tokens take the split, larger ones stream every block. 0: by the cost model.
+  int32_t dual_split_tokens = 0;
   // The calibration cache file (model/calibration.h); empty: measured once per process.
   std::string calibration_cache;
   bool recalibrate = false;  // measure again and replace the cached figures
@@ -79,7 +85,7 @@ class Model {
   bool runs_segments() const { return dual_ != nullptr; }  // the dual path's runner: tier D or a forced split
   std::string plan_text() const;  // format_tier_plan(plan()) with the backend and I/O mode
   bool direct_io() const { return reader_ && reader_->direct(); }
-  StreamStats stream_stats() const;  // per-stage timers, cumulative since load
+  StreamStats stream_stats() const;  // per-stage timers and passes per layout, cumulative since load
 
   // The error that failed the model (a pass that threw: I/O, CUDA, memory), or nullptr.
   std::shared_ptr<const EngineError> failure() const;
@@ -129,7 +135,7 @@ class Model {
   std::unique_ptr<StorageReader> reader_;
   std::unique_ptr<PlacedWeights> placed_;
   std::unique_ptr<WeightStreamer> streamer_;
-  std::unique_ptr<WeightSource> source_;
+  std::unique_ptr<StreamedWeights> source_;
   std::unique_ptr<ComputeBackend> backend_;
   std::shared_ptr<KvPool> kv_pool_;       // in the backend's memory; caches share it
   int32_t kv_blocks_ = 0;
@@ -140,6 +146,7 @@ class Model {
   mutable std::mutex stats_mutex_;             // guards failure_ and resident_stats_
   std::shared_ptr<const EngineError> failure_;  // set by the first pass that failed
   StreamStats resident_stats_;            // passes and their time when nothing streams
+  uint64_t split_passes_ = 0;             // passes that took the dual split (the rest streamed every block)
 };
 
 }  // namespace nt

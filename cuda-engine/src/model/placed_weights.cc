@@ -112,15 +112,19 @@ void place_pinned_tier(PlacedWeights& placed, const TierPlan& plan, const BoundW
 }
 
 // One group per step that streams anything: blocks in order, then the output norm and head.
+// Tier-D blocks are optional groups (streamed in the passes that do not use the CPU).
 void list_groups(PlacedWeights& placed, const TierPlan& plan, const BoundWeights& bound,
                  const std::vector<const uint8_t*>& pinned_home, size_t n_layer, uint64_t data_offset) {
   placed.steps().assign(n_layer + 1, PassStep{});
   std::vector<StreamGroup> per_step(n_layer + 1);
   for (size_t i = 0; i < bound.tensors.size(); ++i) {
-    if (home_of(plan.tensors[i]) != Home::Streamed) continue;
+    const bool cpu = plan.tensors[i].tier == Tier::D;
+    if (home_of(plan.tensors[i]) != Home::Streamed && !cpu) continue;
     const BoundTensor& t = bound.tensors[i];
     const size_t step = t.layer >= 0 ? static_cast<size_t>(t.layer) : n_layer;
     StreamGroup& g = per_step[step];
+    g.optional = cpu;  // a block is in tier D whole
+    placed.steps()[step].cpu = cpu;
     g.name = t.layer >= 0 ? "blk." + std::to_string(t.layer) : "output";
     StreamedTensor s;
     s.name = t.name;

@@ -1,7 +1,8 @@
 // A model's weights where the tier plan put them (DESIGN §2): tier A in device memory, tier B in
 // pinned host memory, tier C left in the file, and the host-only tensors (token embedding, rope
 // factors) in host memory. Owns that memory. The streamed tensors (B and C) are described as one
-// StreamGroup per step of the pass — a block, or the output — for the WeightStreamer.
+// StreamGroup per step of the pass — a block, or the output — for the WeightStreamer; so are the
+// tier-D blocks, as optional groups from their pinned home (the passes that stream every block).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct StreamPatch {
 struct PassStep {
   int32_t group = -1;  // index into PlacedWeights::groups, -1 when nothing of the step streams
   std::vector<StreamPatch> patches;
+  bool cpu = false;    // tier D: streamed only in the passes that do not compute it on the CPU
 };
 
 class PlacedWeights {

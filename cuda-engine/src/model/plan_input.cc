@@ -42,6 +42,7 @@ TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const Pl
   in.slot_slack_bytes = kSlotSlackBytes;
   // One pool serves every sequence: the planner counts it once.
   in.kv_bytes_per_sequence = 2 * KvPool::side_bytes(budgets.kv_type, h.n_layer, h.n_embd_kv(), budgets.kv_blocks);
+  in.kv_bytes_per_layer = 2 * KvPool::side_bytes(budgets.kv_type, 1, h.n_embd_kv(), budgets.kv_blocks);
   in.n_sequences = 1;
   in.activation_bytes = activation_bytes(h, weights.views.n_vocab, budgets.n_batch);
   in.staging_slots = budgets.staging_slots;

@@ -2,17 +2,26 @@
 
 namespace nt {
 
+void StreamedWeights::begin_pass(bool cpu_layers) {
+  cpu_layers_ = cpu_layers;
+  if (streamer_) streamer_->begin_pass(cpu_layers);
+}
+
 void StreamedWeights::begin_step(size_t step, ModelWeights& views) {
   const PassStep& s = placed_.steps()[step];
   if (s.group < 0) return;
-  uint8_t* slot = streamer_->acquire(static_cast<size_t>(s.group));
   const StreamGroup& group = streamer_->groups()[static_cast<size_t>(s.group)];  // with slot offsets
+  if (s.cpu && cpu_layers_) {  // read in place: undo what a streaming pass pointed into a slot
+    for (const StreamPatch& p : s.patches) p.tensor.view(views).data = group.tensors[p.index].pinned;
+    return;
+  }
+  uint8_t* slot = streamer_->acquire(static_cast<size_t>(s.group));
   for (const StreamPatch& p : s.patches) p.tensor.view(views).data = slot + group.tensors[p.index].slot_offset;
 }
 
 void StreamedWeights::end_step(size_t step) {
   const PassStep& s = placed_.steps()[step];
-  if (s.group >= 0) streamer_->release(static_cast<size_t>(s.group));
+  if (s.group >= 0 && !(s.cpu && cpu_layers_)) streamer_->release(static_cast<size_t>(s.group));
 }
 
 // The slot addresses are written into the placed views themselves: only one pass runs at a time

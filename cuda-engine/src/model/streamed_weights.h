@@ -21,6 +21,10 @@ class StreamedWeights : public WeightSource {
   void end_output() override;
   bool resident() const override { return streamer_ == nullptr; }
 
+  // Declares the next pass: with cpu_layers the tier-D blocks are read in place from pinned RAM
+  // by the CPU, else streamed to the device like tier B (WeightStreamer::begin_pass).
+  void begin_pass(bool cpu_layers);
+
  private:
   // Acquires the step's group (if any) and points its streamed views into the slot.
   void begin_step(size_t step, ModelWeights& views);
@@ -28,6 +32,7 @@ class StreamedWeights : public WeightSource {
 
   PlacedWeights& placed_;
   WeightStreamer* streamer_;
+  bool cpu_layers_ = true;
 };
 
 }  // namespace nt

@@ -13,7 +13,8 @@ namespace nt {
 Napi::Object gguf_to_js(Napi::Env env, const GgufFile& file);
 Napi::Object device_report_to_js(Napi::Env env, const DeviceReport& report);
 Napi::Object placement_to_js(Napi::Env env, const Model& model);
-Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& stats);
+// With `dual` (a model on the dual path) the passes that took the split as well.
+Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& stats, bool dual);
 
 // A JS Error whose `code` property carries the EngineError code (NT_E_...).
 Napi::Error engine_error_to_js(Napi::Env env, ErrorCode code, const std::string& message);

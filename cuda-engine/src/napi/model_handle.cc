@@ -232,7 +232,7 @@ Napi::Value ModelHandle::stats(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("active", l.loop->active());
   o.Set("queued", l.loop->queued());
-  o.Set("stages", stream_stats_to_js(env, l.model->stream_stats()));
+  o.Set("stages", stream_stats_to_js(env, l.model->stream_stats(), l.model->runs_segments()));
   if (const auto failure = l.model->failure()) {
     Napi::Object f = Napi::Object::New(env);
     f.Set("code", failure->code());

@@ -3,6 +3,7 @@
 #include "napi/js_values.h"
 
 #include "model/plan_input.h"
+#include "tier/dual_split.h"
 
 namespace nt {
 
@@ -36,6 +37,7 @@ Napi::Object dual_path_to_js(Napi::Env env, const TierPlan& p) {
   o.Set("dualBoundGBps", p.dual_bound_gbps());
   o.Set("predictedPassMs", p.pass.ms());
   o.Set("streamingPassMs", p.streaming_ms);
+  if (chooses_per_pass(p)) o.Set("splitMaxTokens", dual_max_tokens(p));
   return o;
 }
 
@@ -87,7 +89,7 @@ Napi::Object placement_to_js(Napi::Env env, const Model& model) {
   return o;
 }
 
-Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& s) {
+Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& s, bool dual) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("passes", static_cast<double>(s.passes));
   o.Set("bytesRead", static_cast<double>(s.bytes_read));
@@ -96,6 +98,7 @@ Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& s) {
   o.Set("h2dMs", s.h2d_ms);
   o.Set("computeMs", s.compute_ms);
   o.Set("stallMs", s.stall_ms);
+  if (dual) o.Set("splitPasses", static_cast<double>(s.split_passes));
   return o;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -34,9 +35,10 @@ struct StorageRange {
 
 }  // namespace
 
-// The pipeline counts *steps*: step s is group s % n of pass s / n, and it uses device slot and
-// staging buffer s % slots. Each stage only moves its own counter forward, under `mutex`, and
-// waits for the counters of its neighbours, so the order of the whole ring is three inequalities:
+// The pipeline counts *steps*: step s is group s % n of pass s / n — or, with optional groups
+// (tier D), the s-th entry of the schedule, which begin_pass extends by each pass's groups — and
+// it uses device slot and staging buffer s % slots. Each stage only moves its own counter
+// forward, under `mutex`, and waits for the counters of its neighbours, so the order of the whole ring is three inequalities:
 //   read s    needs  copy_done > s - slots   (its staging buffer's previous bytes are copied)
 //   copy s    needs  read_done > s           (when the group has tier-C tensors)
 //                    released  > s - slots   (the compute side has handed its slot back)
@@ -46,6 +48,13 @@ struct WeightStreamer::State {
   StorageReader* reader;
   std::vector<StreamGroup> groups;
   std::vector<StorageRange> ranges;  // per group
+  // With optional groups: the groups of steps [schedule_base, schedule_base + schedule.size()),
+  // known so far. Entries below every stage's position are dropped.
+  bool has_optional = false;
+  size_t prefix = 0;  // the groups before the first optional one: in every pass, declared or not
+  std::deque<size_t> schedule;
+  uint64_t schedule_base = 0;
+  uint64_t read_pos = 0;  // the step the read thread looks at next (it never needs one below)
   uint64_t slots = 0;
   uint64_t slot_bytes = 0;
   uint64_t staging_bytes = 0;
@@ -80,8 +89,14 @@ struct WeightStreamer::State {
   void read_loop();
   void read_step(uint64_t s);
   void copy_loop();
-  void copy_step(uint64_t s);
+  void copy_step(uint64_t s, size_t g);
   void fail(std::exception_ptr e);
+  void plan_schedule();
+  bool known(uint64_t s) const { return !has_optional || s < schedule_base + schedule.size(); }
+  size_t group_of(uint64_t s) const {
+    return has_optional ? schedule[static_cast<size_t>(s - schedule_base)] : static_cast<size_t>(s % groups.size());
+  }
+  void drop_passed_steps();
 };
 
 void WeightStreamer::State::validate_and_lay_out() {
@@ -91,6 +106,8 @@ void WeightStreamer::State::validate_and_lay_out() {
     uint64_t lo = UINT64_MAX, hi = 0;
     bool has_storage = false;
     for (StreamedTensor& t : group.tensors) {
+      if (group.optional && t.from_storage)
+        throw EngineError(NT_E_BAD_REQUEST, "tensor " + t.name + " of an optional group is streamed from storage");
       if (!t.from_storage && t.pinned == nullptr && t.bytes != 0)
         throw EngineError(NT_E_BAD_REQUEST, "tensor " + t.name + " is streamed from pinned memory it does not have");
       if (t.from_storage && reader == nullptr)
@@ -111,6 +128,24 @@ void WeightStreamer::State::validate_and_lay_out() {
       staging_bytes = std::max(staging_bytes, range.bytes);
     }
     ranges.push_back(range);
+  }
+}
+
+// The first pass's groups up to its first optional one are known before it is declared.
+void WeightStreamer::State::plan_schedule() {
+  prefix = groups.size();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g].optional && prefix == groups.size()) prefix = g;
+  }
+  has_optional = prefix < groups.size();
+  for (size_t g = 0; has_optional && g < prefix; ++g) schedule.push_back(g);
+}
+
+void WeightStreamer::State::drop_passed_steps() {
+  const uint64_t lowest = std::min(released, read_thread.joinable() ? read_pos : released);
+  while (!schedule.empty() && schedule_base < lowest) {
+    schedule.pop_front();
+    ++schedule_base;
   }
 }
 
@@ -158,9 +193,12 @@ void WeightStreamer::State::fail(std::exception_ptr e) {
 void WeightStreamer::State::read_loop() {
   try {
     for (uint64_t s = 0;; ++s) {
-      if (!ranges[s % groups.size()].used) continue;  // the next group with tier C is met within one cycle
       {
         std::unique_lock<std::mutex> lock(mutex);
+        read_pos = s;
+        read_wake.wait(lock, [&] { return stopping || failure || known(s); });
+        if (stopping || failure) return;
+        if (!ranges[group_of(s)].used) continue;  // the next group with tier C is met within one pass
         read_wake.wait(lock, [&] { return stopping || failure || copy_done + slots > s; });
         if (stopping || failure) return;
       }
@@ -172,7 +210,12 @@ void WeightStreamer::State::read_loop() {
 }
 
 void WeightStreamer::State::read_step(uint64_t s) {
-  const StorageRange& range = ranges[s % groups.size()];
+  size_t g = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    g = group_of(s);
+  }
+  const StorageRange& range = ranges[g];
   const auto t0 = std::chrono::steady_clock::now();
   reader->read(staging[s % slots], range.offset, range.bytes);
   const double ms = ms_since(t0);
@@ -200,9 +243,13 @@ void WeightStreamer::State::copy_loop() {
   } notice{*this};
   try {
     for (uint64_t s = 0;; ++s) {
+      size_t g = 0;
       {
-        const bool needs_read = ranges[s % groups.size()].used;
         std::unique_lock<std::mutex> lock(mutex);
+        copy_wake.wait(lock, [&] { return stopping || known(s); });
+        if (stopping) return;
+        g = group_of(s);
+        const bool needs_read = ranges[g].used;
         auto ready = [&] { return (!needs_read || read_done > s) && released + slots > s; };
         // After a reader failure the steps already read are still copied (their slots may still
         // be held: wait for them), so the compute side gets every group before the failing one,
@@ -211,16 +258,16 @@ void WeightStreamer::State::copy_loop() {
         copy_wake.wait(lock, [&] { return stopping || ready() || never(); });
         if (stopping || !ready()) return;
       }
-      copy_step(s);
+      copy_step(s, g);
     }
   } catch (...) {
     fail(std::current_exception());
   }
 }
 
-void WeightStreamer::State::copy_step(uint64_t s) {
-  const StreamGroup& group = groups[s % groups.size()];
-  const StorageRange& range = ranges[s % groups.size()];
+void WeightStreamer::State::copy_step(uint64_t s, size_t g) {
+  const StreamGroup& group = groups[g];
+  const StorageRange& range = ranges[g];
   const int j = static_cast<int>(s % slots);
   device.copy_wait_released(j);
   uint64_t bytes = 0;
@@ -256,6 +303,7 @@ WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std:
                                             " slots (got " + std::to_string(options.slots) + ")");
   state_->slots = static_cast<uint64_t>(options.slots);
   state_->validate_and_lay_out();
+  state_->plan_schedule();
   state_->allocate_rings();  // a throw here frees what was allocated: ~State runs
   state_->start_threads();
 }
@@ -266,12 +314,27 @@ const std::vector<StreamGroup>& WeightStreamer::groups() const { return state_->
 uint64_t WeightStreamer::slot_bytes() const { return state_->slot_bytes; }
 uint64_t WeightStreamer::staging_bytes() const { return state_->staging_bytes; }
 
+void WeightStreamer::begin_pass(bool skip_optional) {
+  State& st = *state_;
+  {
+    std::lock_guard<std::mutex> lock(st.mutex);
+    if (!st.has_optional) return;
+    for (size_t g = st.prefix; g < st.groups.size(); ++g) {
+      if (!(skip_optional && st.groups[g].optional)) st.schedule.push_back(g);
+    }
+    for (size_t g = 0; g < st.prefix; ++g) st.schedule.push_back(g);  // the next pass's, known already
+  }
+  st.read_wake.notify_all();
+  st.copy_wake.notify_all();
+}
+
 uint8_t* WeightStreamer::acquire(size_t group) {
   State& st = *state_;
   if (st.groups.empty()) internal("acquire(" + std::to_string(group) + ") on a streamer without groups");
   std::unique_lock<std::mutex> lock(st.mutex);
   const uint64_t s = st.acquired;
-  const size_t expected = s % st.groups.size();
+  if (!st.known(s)) internal("acquire(" + std::to_string(group) + ") before its pass was declared (begin_pass)");
+  const size_t expected = st.group_of(s);
   if (group != expected)
     internal("acquire(" + std::to_string(group) + ") out of cycle order: group " + std::to_string(expected) + " (" +
              st.groups[expected].name + ") is next");
@@ -298,13 +361,14 @@ void WeightStreamer::release(size_t group) {
   if (st.groups.empty()) internal("release(" + std::to_string(group) + ") on a streamer without groups");
   std::unique_lock<std::mutex> lock(st.mutex);
   const uint64_t s = st.released;
-  if (s >= st.acquired || group != s % st.groups.size())
+  if (s >= st.acquired || group != st.group_of(s))
     internal("release(" + std::to_string(group) + ") does not match the oldest acquired group");
   lock.unlock();
   // The marker must be recorded before the copy thread can see the release and wait on it.
   st.device.compute_mark_released(static_cast<int>(s % st.slots));
   lock.lock();
   st.released = s + 1;
+  st.drop_passed_steps();
   lock.unlock();
   st.copy_wake.notify_all();
 }

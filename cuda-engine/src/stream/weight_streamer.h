@@ -33,6 +33,9 @@ struct StreamedTensor {
 struct StreamGroup {
   std::string name;                     // "blk.7", "output"
   std::vector<StreamedTensor> tensors;  // at least one
+  // A tier-D block (the dual path): streamed only in the passes that do not compute it on the
+  // CPU (begin_pass). Its tensors are in pinned memory, never read from storage.
+  bool optional = false;
 };
 
 struct StreamerOptions {
@@ -48,6 +51,7 @@ struct StreamStats {
   double h2d_ms = 0;            // copy time (memcpy on the CPU backend, events on CUDA)
   double compute_ms = 0;        // pass time not spent waiting
   double stall_ms = 0;          // the compute side waiting for a group
+  uint64_t split_passes = 0;    // of `passes`, those that took the dual split (Model fills it in)
 };
 
 class WeightStreamer {
@@ -66,11 +70,20 @@ class WeightStreamer {
   uint64_t slot_bytes() const;     // one device slot
   uint64_t staging_bytes() const;  // one pinned staging buffer (0 without tier C)
 
-  // The compute side, strictly in cycle order (group 0, 1, ..., n-1, 0, ...): acquire returns
+  // Declares the next pass (the compute side, before its first acquire): whether it skips the
+  // optional groups (the dual path computes them on the CPU) or streams them. The pipeline runs
+  // ahead into a pass only as far as its first optional group until the pass is declared, so a
+  // pass of either kind finds its next groups on the way. Without optional groups every pass
+  // streams every group and declaring is optional (a no-op).
+  void begin_pass(bool skip_optional);
+
+  // The compute side, strictly in cycle order (group 0, 1, ..., n-1, 0, ..., less the optional
+  // groups of the passes that skip them): acquire returns
   // the device address of the slot holding `group` (its tensors at + slot_offset) after ordering
   // the compute side behind its copies; release hands the slot back once the work reading it has
   // been issued. Acquire throws EngineError NT_E_IO (or the error that stopped the pipeline) and
-  // NT_E_INTERNAL for a group out of order (or one that would hold every slot); release throws
+  // NT_E_INTERNAL for a group out of order (or one that would hold every slot, or one of a pass
+  // not declared yet while there are optional groups); release throws
   // NT_E_INTERNAL unless `group` is the oldest one acquired. After an error the streamer stays
   // failed: groups copied before it still arrive, the first one after it and all later throw.
   // A pass abandoned between acquire and release (an exception in the forward pass) leaves the

@@ -68,7 +68,7 @@ std::vector<size_t> spread(size_t k, size_t m) {
 }
 
 std::vector<bool> choose_dual_split(const std::vector<TierBytes>& layers, const TierBytes& rest,
-                                    const DualPathInput& dual, const LinkSpeeds& links) {
+                                    const DualPathInput& dual, const LinkSpeeds& links, size_t max_blocks) {
   std::vector<bool> best(layers.size(), false);
   if (dual.mode == DualPathMode::Off) return best;
   std::vector<size_t> candidates;
@@ -76,13 +76,51 @@ std::vector<bool> choose_dual_split(const std::vector<TierBytes>& layers, const 
     if (layers[l].c == 0 && layers[l].b > layers[l].a) candidates.push_back(l);
   }
   double best_ms = -1;
-  for (size_t k = dual.mode == DualPathMode::On ? 1 : 0; k <= candidates.size(); ++k) {
+  const size_t most = std::min(max_blocks, candidates.size());
+  for (size_t k = dual.mode == DualPathMode::On ? 1 : 0; k <= most; ++k) {
     std::vector<bool> cpu(layers.size(), false);
     for (size_t i : spread(k, candidates.size())) cpu[candidates[i]] = true;
     const double ms = dual_pass_time(sum_with(layers, rest, cpu), count_switches(cpu), dual, links).ms();
     if (best_ms < 0 || ms < best_ms) best_ms = ms, best = cpu;  // ties keep fewer CPU blocks
   }
   return best;
+}
+
+PassChoice choose_pass(const TierPlan& plan, int32_t tokens) {
+  PassChoice c;
+  c.streaming_ms = plan.streaming_ms;
+  c.dual_ms = plan.streaming_ms;
+  if (!plan.has_cpu_layers()) return c;
+  DualPathInput in;
+  in.mode = plan.dual_mode;
+  in.rates = plan.cpu_rates;
+  in.batch = std::max(1, tokens);
+  in.switch_ms = plan.switch_ms;
+  c.dual_ms = dual_pass_time(plan.pass_bytes, plan.switches, in, plan.links).ms();
+  if (plan.split_tokens > 0) {
+    c.dual = tokens <= plan.split_tokens;
+  } else {
+    c.dual = !chooses_per_pass(plan) || c.dual_ms < c.streaming_ms;
+  }
+  return c;
+}
+
+bool chooses_per_pass(const TierPlan& plan) {
+  if (!plan.has_cpu_layers()) return false;
+  return plan.split_tokens > 0 || (plan.dual_mode == DualPathMode::Auto && plan.cpu_rates.cpu_gbps > 0);
+}
+
+int32_t dual_max_tokens(const TierPlan& plan) {
+  // The CPU's time per byte never falls as the tokens grow, so the choice flips at most once.
+  if (!plan.has_cpu_layers() || !choose_pass(plan, 1).dual) return 0;
+  if (plan.split_tokens > 0) return plan.split_tokens;
+  int32_t lo = 1, hi = 1 << 20;
+  if (choose_pass(plan, hi).dual) return hi;
+  while (hi - lo > 1) {
+    const int32_t mid = lo + (hi - lo) / 2;
+    (choose_pass(plan, mid).dual ? lo : hi) = mid;
+  }
+  return lo;
 }
 
 }  // namespace nt

@@ -1,6 +1,7 @@
 // The plan as the table printed on load and by `ntctl status`.
 #include "core/bytes_text.h"
 #include "core/printf_text.h"
+#include "tier/dual_split.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
@@ -39,7 +40,9 @@ std::string header(const TierPlan& p) {
                      bytes_text(p.host_only_bytes).c_str(),
                      bytes_text(p.totals.b - p.host_only_bytes).c_str(), p.staging_slots,
                      bytes_text(p.pinned_slot_bytes).c_str()) +
-         (p.has_cpu_layers() ? printf_text("       tier D %s (computed by the CPU in place)\n", bytes_text(p.totals.d).c_str())
+         (p.has_cpu_layers() ? printf_text("       tier D %s (computed by the CPU in place), host KV %s (its layers' "
+                                           "keys and values)\n",
+                                           bytes_text(p.totals.d).c_str(), bytes_text(p.host_kv_bytes).c_str())
                              : std::string());
 }
 
@@ -57,6 +60,21 @@ std::string host_only_lines(const TierPlan& p) {
 
 std::string rate_text(double gbps) { return gbps > 0 ? printf_text("%.1f GB/s", gbps) : std::string("unmeasured"); }
 
+// Which layout a pass takes by its token count (dual_split.h): the predictions at 1 and 512
+// tokens and where the choice flips.
+std::string per_pass_line(const TierPlan& p) {
+  if (!p.has_cpu_layers()) return "";
+  if (!chooses_per_pass(p)) return "per pass: every pass takes the split\n";
+  const PassChoice one = choose_pass(p, 1), many = choose_pass(p, 512);
+  const int32_t most = dual_max_tokens(p);
+  if (p.split_tokens > 0) {
+    return printf_text("per pass: the split up to %d tokens per pass (forced), streaming beyond\n", most);
+  }
+  return printf_text("per pass: 1 token: split %.3f ms, streaming %.3f ms; 512 tokens: split %.3f ms, "
+                     "streaming %.3f ms; the split up to %d tokens per pass, streaming beyond\n",
+                     one.dual_ms, one.streaming_ms, many.dual_ms, many.streaming_ms, most);
+}
+
 // The dual path's line: the split, the rates it was chosen with, and what pure streaming would take.
 std::string dual_lines(const TierPlan& p) {
   if (p.dual_mode == DualPathMode::Off && !p.has_cpu_layers()) return "";
@@ -67,7 +85,8 @@ std::string dual_lines(const TierPlan& p) {
   text += printf_text("calibration: B_cpu %s at batch 1, %s at batch %d; together B_h2d %s + B_cpu %s\n",
                       rate_text(r.cpu_gbps).c_str(), rate_text(r.cpu_batch_gbps).c_str(), r.batch,
                       rate_text(r.h2d_together_gbps).c_str(), rate_text(r.cpu_together_gbps).c_str());
-  return text + printf_text("predicted: %.3f ms per pass (pure streaming %.3f ms)\n", p.pass.ms(), p.streaming_ms);
+  text += printf_text("predicted: %.3f ms per pass (pure streaming %.3f ms)\n", p.pass.ms(), p.streaming_ms);
+  return text + per_pass_line(p);
 }
 
 std::string footer(const TierPlan& p) {

@@ -132,11 +132,15 @@ Shape make_shape(const TierPlanInput& in) {
   return s;
 }
 
+// Tier D is tier B to the streamer: its blocks live in pinned RAM and are copied to the device
+// in the passes that do not compute them on the CPU (tier_plan.h), so the VRAM slots hold them.
+Tier as_streamed(Tier tier) { return tier == Tier::D ? Tier::B : tier; }
+
 // Bytes per group of the units still below `to` (the part the streamer must move for that ring).
 std::vector<uint64_t> streamed_per_group(const Shape& s, const Tiers& tiers, Tier to) {
   std::vector<uint64_t> bytes(s.groups.size(), 0);
   for (size_t u = 0; u < s.units.size(); ++u) {
-    if (tiers[u] > to && tiers[u] != Tier::D) bytes[s.units[u].group] += s.units[u].bytes;
+    if (as_streamed(tiers[u]) > to) bytes[s.units[u].group] += s.units[u].bytes;
   }
   return bytes;
 }
@@ -348,14 +352,55 @@ std::vector<TierBytes> layer_bytes(const Shape& s, const Tiers& tiers, TierBytes
   return layers;
 }
 
-// Moves the blocks the CPU computes to tier D: the forced pattern's, or the cost model's choice.
-// A forced block that was not in pinned RAM must fit what the pinned budget has left.
+// Pinned bytes of a plan: tier B and D with the host-only tensors, the staging ring with its
+// slack, and the tier-D layers' host keys and values.
+uint64_t pinned_need(const TierPlanInput& in, const Shape& s, const Tiers& tiers, size_t cpu_layers) {
+  const TierBytes t = per_pass_totals(s, tiers);
+  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
+  return t.b + t.d + s.host_only_bytes + slots * (largest_streamed(s, tiers, Tier::B).first + in.slot_slack_bytes) +
+         cpu_layers * in.kv_bytes_per_layer;
+}
+
+// How many tier-D layers' host keys and values the pinned budget has room for beside the plan.
+size_t host_kv_room(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
+  if (in.kv_bytes_per_layer == 0) return SIZE_MAX;
+  const uint64_t used = pinned_need(in, s, tiers, 0);
+  return used >= in.pinned_budget ? 0 : static_cast<size_t>((in.pinned_budget - used) / in.kv_bytes_per_layer);
+}
+
+[[noreturn]] void no_room_for_host_kv(const TierPlanInput& in, uint64_t weights, size_t cpu_layers) {
+  const uint64_t kv = cpu_layers * in.kv_bytes_per_layer;
+  out_of_memory("pinnedBudget " + bytes_text(in.pinned_budget) + " is too small for the dual path: " +
+                std::to_string(cpu_layers) + " tier-D layers need " + bytes_text(kv) +
+                " of host keys and values beside " + bytes_text(weights) +
+                " of pinned weights and staging; use at least " + bytes_text(weights + kv) +
+                " or fewer CPU layers (--dual-path off streams them all)");
+}
+
+// A forced block that was resident needs a VRAM slot in the passes that stream it.
+void check_forced_vram(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
+  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
+  const uint64_t vram = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences) + in.activation_bytes +
+                        slots * (largest_streamed(s, tiers, Tier::A).first + in.slot_slack_bytes) +
+                        per_pass_totals(s, tiers).a;
+  if (vram > in.vram_budget) {
+    out_of_memory("vramBudget " + bytes_text(in.vram_budget) + " is too small for the forced tier-D blocks: " +
+                  "the passes that stream them need " + bytes_text(vram) + " with their VRAM slots");
+  }
+}
+
+// Moves the blocks the CPU computes to tier D: the forced pattern's, or the cost model's choice
+// within what the pinned budget leaves for their host keys and values. A forced block that was
+// not in pinned RAM must fit what the pinned budget has left.
 void assign_dual(const TierPlanInput& in, const Shape& s, Tiers& tiers) {
   TierBytes rest;
   const std::vector<TierBytes> layers = layer_bytes(s, tiers, rest);
   std::vector<bool> cpu;
-  if (in.dual.pattern.empty()) {
-    cpu = choose_dual_split(layers, rest, in.dual, in.links);
+  const bool forced = !in.dual.pattern.empty();
+  if (!forced) {
+    const size_t room = host_kv_room(in, s, tiers);
+    if (in.dual.mode == DualPathMode::On && room == 0) no_room_for_host_kv(in, pinned_need(in, s, tiers, 0), 1);
+    cpu = choose_dual_split(layers, rest, in.dual, in.links, room);
   } else if (in.dual.pattern.size() != layers.size()) {
     throw EngineError(NT_E_BAD_REQUEST, "the dual-path layer pattern has " + std::to_string(in.dual.pattern.size()) +
                                             " letters for " + std::to_string(layers.size()) + " layers");
@@ -369,13 +414,14 @@ void assign_dual(const TierPlanInput& in, const Shape& s, Tiers& tiers) {
     if (tiers[u] != Tier::B) pinned_more += s.units[u].bytes;
     tiers[u] = Tier::D;
   }
-  const uint64_t b = per_pass_totals(s, tiers).b + per_pass_totals(s, tiers).d + s.host_only_bytes;
-  const uint64_t staging = static_cast<uint64_t>(in.staging_slots) * (largest_streamed(s, tiers, Tier::B).first +
-                                                                      in.slot_slack_bytes);
-  if (pinned_more > 0 && b + staging > in.pinned_budget) {
+  const uint64_t weights = pinned_need(in, s, tiers, 0);
+  if (pinned_more > 0 && weights > in.pinned_budget) {
     out_of_memory("pinned budget " + bytes_text(in.pinned_budget) + " is too small for the forced tier-D blocks (" +
-                  bytes_text(b) + " in pinned RAM with tier B and the host-resident tensors)");
+                  bytes_text(weights) + " in pinned RAM with tier B, the host-resident tensors and staging)");
   }
+  const auto cpu_layers = static_cast<size_t>(std::count(cpu.begin(), cpu.end(), true));
+  if (pinned_need(in, s, tiers, cpu_layers) > in.pinned_budget) no_room_for_host_kv(in, weights, cpu_layers);
+  if (forced) check_forced_vram(in, s, tiers);
 }
 
 std::string pattern_of(const Shape& s, const Tiers& tiers) {
@@ -390,7 +436,7 @@ std::string pattern_of(const Shape& s, const Tiers& tiers) {
   return pattern;
 }
 
-TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers, double streaming_ms) {
+TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
   TierPlan plan;
   for (const TierTensor& t : in.tensors) plan.tensors.push_back({t.name, t.layer, t.bytes, t.per_pass, Tier::B});
   for (size_t u = 0; u < s.units.size(); ++u) {
@@ -408,19 +454,27 @@ TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers, 
   plan.pinned_slot_bytes = largest_streamed(s, tiers, Tier::B).first;
   plan.vram_budget = in.vram_budget;
   plan.pinned_budget = in.pinned_budget;
+  plan.layer_pattern = pattern_of(s, tiers);
   const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
   plan.vram_used = plan.kv_bytes + plan.activation_bytes + slots * plan.vram_slot_bytes + per_pass.a;
-  plan.pinned_used = plan.totals.b + plan.totals.d + slots * plan.pinned_slot_bytes;
+  plan.host_kv_bytes = static_cast<uint64_t>(std::count(plan.layer_pattern.begin(), plan.layer_pattern.end(), 'C')) *
+                       in.kv_bytes_per_layer;
+  plan.pinned_used = plan.totals.b + plan.totals.d + slots * plan.pinned_slot_bytes + plan.host_kv_bytes;
   plan.links = in.links;
   plan.dual_mode = in.dual.mode;
-  plan.layer_pattern = pattern_of(s, tiers);
   plan.cpu_rates = in.dual.rates;
   plan.dual_batch = std::max(1, in.dual.batch);
   std::vector<bool> cpu;
   for (char c : plan.layer_pattern) cpu.push_back(c == 'C');
   plan.switches = per_pass.d > 0 ? count_switches(cpu) : 0;
   plan.pass = dual_pass_time(per_pass, plan.switches, in.dual, in.links);
-  plan.streaming_ms = streaming_ms;
+  plan.pass_bytes = per_pass;
+  plan.switch_ms = in.dual.switch_ms;
+  plan.split_tokens = std::max(0, in.dual.split_tokens);
+  TierBytes streaming = per_pass;  // the passes that stream every non-resident block (dual_split.h)
+  streaming.b += streaming.d;
+  streaming.d = 0;
+  plan.streaming_ms = pass_time(streaming, in.links).ms();
   plan.bound_tok_s = plan.pass.ms() > 0 ? 1000.0 / plan.pass.ms() : 0.0;
   return plan;
 }
@@ -459,9 +513,8 @@ TierPlan plan_tiers(const TierPlanInput& input) {
   check_input(input);
   const Shape shape = make_shape(input);
   Tiers tiers = choose_tiers(input, shape);
-  const double streaming_ms = pass_time(per_pass_totals(shape, tiers), input.links).ms();
   assign_dual(input, shape, tiers);
-  return make_plan(input, shape, tiers, streaming_ms);
+  return make_plan(input, shape, tiers);
 }
 
 }  // namespace nt

@@ -28,6 +28,12 @@
 // With D non-empty both sides read DRAM at once, so h2d_ms and cpu_ms use the rates measured
 // together (DRAM contention). Best case: streamed bytes / (B_h2d + B_cpu). At large batches the
 // CPU's compute, not its bandwidth, binds: t_cpu grows and the split falls back to no D.
+//
+// Per pass (dual_split.h, choose_pass): the split is chosen for the decode batch, but a pass's
+// cost depends on its token count — a 512-token prefill on the CPU's layers is compute-bound and
+// slow. Both layouts stay valid at once: tier-D blocks live in pinned RAM, where the CPU reads
+// them, and the streamer can copy them from there like tier B (the VRAM slots are sized for them
+// too). Each pass takes the layout the cost model predicts faster for its tokens.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +88,10 @@ struct DualPathInput {
   // Empty: the planner chooses. For tests and benches: every layer marked C becomes tier D
   // whatever it would have been, within the pinned budget.
   std::string pattern;
+  // Forced per-pass choice (tests, benches): passes of at most this many tokens take the split,
+  // larger ones stream every block. 0: auto chooses by the cost model; on, and a forced pattern
+  // without measured rates, take the split every pass.
+  int32_t split_tokens = 0;
 };
 
 // The staging ring's least size: one buffer being read, one being copied, one being computed on
@@ -93,6 +103,8 @@ struct TierPlanInput {
   uint64_t vram_budget = 0;    // the budgets as given (or resolved): the plan reports these
   uint64_t pinned_budget = 0;
   uint64_t kv_bytes_per_sequence = 0;  // budgeted first, in VRAM
+  uint64_t kv_bytes_per_layer = 0;     // one layer's keys and values in the whole pool: what a
+                                       // tier-D layer's host copy costs the pinned budget
   int32_t n_sequences = 1;
   uint64_t activation_bytes = 0;       // activations and scratch, budgeted first, in VRAM
   int32_t staging_slots = kMinStagingSlots;  // N >= kMinStagingSlots: the ring of DESIGN §2
@@ -148,7 +160,8 @@ struct TierPlan {
 
   uint64_t vram_budget = 0, pinned_budget = 0;
   uint64_t vram_used = 0;    // kv + activations + VRAM slots + tier A
-  uint64_t pinned_used = 0;  // tier B (with host-only tensors) + pinned staging
+  uint64_t pinned_used = 0;  // tier B (with host-only tensors) + tier D + pinned staging + host KV
+  uint64_t host_kv_bytes = 0;  // the tier-D layers' keys and values in host memory (the CPU's side)
 
   LinkSpeeds links;
   PassTime pass;             // the whole pass
@@ -162,6 +175,9 @@ struct TierPlan {
   int32_t dual_batch = 1;
   int32_t switches = 0;
   double streaming_ms = 0;    // the same plan with every D block streamed (tier B) instead
+  TierBytes pass_bytes;       // per-pass bytes of the dual layout (tier D the CPU's)
+  double switch_ms = 0;       // one G↔C switch, as planned
+  int32_t split_tokens = 0;   // DualPathInput::split_tokens
   bool has_cpu_layers() const { return totals.d > 0; }
   double dual_bound_gbps() const;  // B_h2d + B_cpu measured together; 0 when unmeasured
 };

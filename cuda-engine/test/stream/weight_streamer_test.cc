@@ -134,6 +134,66 @@ TEST(WeightStreamerTest, TierBOnlyGroupsNeedNoReader) {
   EXPECT_EQ(wrong, 0);
 }
 
+// The dual path's per-pass choice (issue 13): tier-D groups are optional, streamed only in the
+// passes that do not compute them on the CPU; each pass declares which it is, and every group it
+// acquires still holds its own bytes.
+TEST(WeightStreamerTest, OptionalGroupsStreamOnlyInThePassesThatTakeThem) {
+  for (int slots : {3, 4}) {
+    Fixture f;
+    f.groups[1].optional = true;  // tier-B only groups, as tier D is
+    f.groups[4].optional = true;
+    CpuStreamDevice device;
+    WeightStreamer streamer(device, f.reader.get(), f.groups, with_slots(slots));
+    const auto& groups = streamer.groups();
+    int wrong = 0;
+    uint64_t want_copied = 0;
+    for (int pass = 0; pass < 40; ++pass) {
+      const bool skip = pass % 3 != 1;  // runs of both kinds, and changes in both directions
+      streamer.begin_pass(skip);
+      for (size_t g = 0; g < groups.size(); ++g) {
+        if (skip && groups[g].optional) continue;
+        wrong += wrong_tensors(groups[g], streamer.acquire(g));
+        streamer.release(g);
+        for (const StreamedTensor& t : groups[g].tensors) want_copied += t.bytes;
+      }
+      streamer.end_pass(1.0);
+    }
+    EXPECT_EQ(wrong, 0) << slots << " slots";
+    // Nothing was copied for the skipped groups: only the next pass's first group ran ahead.
+    EXPECT_GE(streamer.stats().bytes_copied, want_copied);
+    EXPECT_LE(streamer.stats().bytes_copied, want_copied + streamer.slot_bytes());
+  }
+}
+
+TEST(WeightStreamerTest, AnUndeclaredPassRunsAheadOnlyToItsFirstOptionalGroup) {
+  Fixture f;
+  f.groups[1].optional = true;
+  CpuStreamDevice device;
+  WeightStreamer streamer(device, f.reader.get(), f.groups, with_slots(3));
+  uint64_t first = 0;
+  for (const StreamedTensor& t : f.groups[0].tensors) first += t.bytes;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (streamer.stats().bytes_copied < first && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // room to run further, were it allowed
+  EXPECT_EQ(streamer.stats().bytes_copied, first);
+  EXPECT_EQ(wrong_tensors(streamer.groups()[0], streamer.acquire(0)), 0);
+  streamer.release(0);
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(1); }), "NT_E_INTERNAL");  // not declared
+  streamer.begin_pass(true);
+  EXPECT_EQ(error_code_of([&] { streamer.acquire(1); }), "NT_E_INTERNAL");  // skipped: 2 is next
+  EXPECT_EQ(wrong_tensors(streamer.groups()[2], streamer.acquire(2)), 0);
+  streamer.release(2);
+}
+
+TEST(WeightStreamerTest, OptionalGroupsFromStorageAreRefused) {
+  Fixture f;
+  f.groups[0].optional = true;  // tier C: the CPU could not read it in place
+  CpuStreamDevice device;
+  EXPECT_EQ(error_code_of([&] { WeightStreamer(device, f.reader.get(), f.groups, with_slots(3)); }), "NT_E_BAD_REQUEST");
+}
+
 TEST(WeightStreamerTest, IoErrorMidStreamReachesAcquireAndStays) {
   Fixture f;
   f.groups[3].tensors[0].from_storage = true;

@@ -3,6 +3,7 @@
 // pieces (switch count, even spread).
 #include <gtest/gtest.h>
 
+#include "core/bytes_text.h"
 #include "core/engine_error.h"
 #include "tier/dual_split.h"
 #include "tier/tier_plan.h"
@@ -81,7 +82,10 @@ TEST(DualSplit, AutoAtBatchOneSplitsTheStreamedBlocksBetweenTheLinkAndTheCpu) {
   const double dual_bound_ms = static_cast<double>(streaming.streamed_bytes) / (p.dual_bound_gbps() * 1e6);
   EXPECT_GE(p.pass.ms(), dual_bound_ms);
   EXPECT_LT(p.pass.ms(), 1.2 * dual_bound_ms);
-  EXPECT_NEAR(p.streaming_ms, streaming.pass.ms(), 1e-9);
+  // The passes that stream every block copy a tier-D block whole, its norms too (resident in the
+  // plain plan): a few KiB more per block.
+  EXPECT_NEAR(p.streaming_ms, streaming.pass.ms(), 1e-3 * streaming.pass.ms());
+  EXPECT_GE(p.streaming_ms, streaming.pass.ms());
   EXPECT_LT(p.pass.ms(), 0.6 * p.streaming_ms);
   EXPECT_GT(p.bound_tok_s, 1.6 * streaming.bound_tok_s);
   // Whole blocks, norms included, in pinned RAM; the VRAM slots need not hold them.
@@ -198,6 +202,97 @@ TEST(DualSplit, TheFormattedPlanShowsTierDTheRatesAndThePrediction) {
   EXPECT_NE(text.find("pure streaming"), std::string::npos) << text;
   EXPECT_NE(text.find("tier D "), std::string::npos) << text;
   EXPECT_NE(text.find("+ CPU "), std::string::npos) << text;
+}
+
+// Per pass (issue 13): the split is planned for batch-1 decode, but a 512-token prefill on the
+// CPU's layers is compute-bound; each pass takes the layout predicted faster for its tokens.
+TEST(DualSplit, EachPassTakesTheLayoutPredictedFasterForItsTokenCount) {
+  const TierPlan p = plan_tiers(dual(DualPathMode::Auto, 1));
+  ASSERT_TRUE(p.has_cpu_layers());
+  EXPECT_TRUE(chooses_per_pass(p));
+  const PassChoice one = choose_pass(p, 1), prefill = choose_pass(p, 512);
+  EXPECT_TRUE(one.dual);
+  EXPECT_NEAR(one.dual_ms, p.pass.ms(), 1e-9);
+  EXPECT_EQ(one.streaming_ms, p.streaming_ms);
+  EXPECT_LT(one.dual_ms, one.streaming_ms);
+  EXPECT_FALSE(prefill.dual);
+  EXPECT_GT(prefill.dual_ms, prefill.streaming_ms);
+  // The CPU's rate falls from 75 GB/s at 1 token to 12 at 8: the split stops paying in between.
+  const int32_t most = dual_max_tokens(p);
+  EXPECT_GE(most, 1);
+  EXPECT_LT(most, 8);
+  EXPECT_TRUE(choose_pass(p, most).dual);
+  EXPECT_FALSE(choose_pass(p, most + 1).dual);
+  const std::string text = format_tier_plan(p);
+  EXPECT_NE(text.find("the split up to " + std::to_string(most) + " tokens per pass"), std::string::npos) << text;
+}
+
+TEST(DualSplit, OnAndPlansWithoutTierDDoNotChoosePerPass) {
+  const TierPlan on = plan_tiers(dual(DualPathMode::On, 1));
+  EXPECT_FALSE(chooses_per_pass(on));
+  EXPECT_TRUE(choose_pass(on, 512).dual);  // measuring the split: every pass takes it
+  const TierPlan none = plan_tiers(dual(DualPathMode::Auto, 16));
+  EXPECT_FALSE(choose_pass(none, 1).dual);
+  EXPECT_EQ(dual_max_tokens(none), 0);
+}
+
+// The passes that stream every block copy the tier-D ones into the VRAM slots too.
+TEST(DualSplit, TheVramSlotsHoldTierDBlocksForThePassesThatStreamThem) {
+  TierPlanInput in = shape_70b();
+  in.pinned_budget = 100 * kGiB;
+  std::string pattern(80, 'G');
+  pattern[0] = 'C';  // resident in the plain plan
+  in.dual.pattern = pattern;
+  const TierPlan p = plan_tiers(in);
+  EXPECT_GE(p.vram_slot_bytes, kLayer);
+  EXPECT_LE(p.vram_used, p.vram_budget);
+  // A large resident block forced to the CPU grows the slots past what tier A gave back.
+  TierPlanInput small;
+  small.tensors = {{"blk.0.attn_q.weight", 2 * kGiB, 0, true}, {"blk.1.attn_q.weight", 100ull << 20, 1, true}};
+  small.vram_budget = 3 * kGiB;
+  small.pinned_budget = 8 * kGiB;
+  small.links = {3000.0, 55.0, 7.0};
+  ASSERT_EQ(plan_tiers(small).layer_pattern, "GG");
+  small.dual.pattern = "CG";
+  try {
+    plan_tiers(small);
+    FAIL() << "accepted";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_OUT_OF_MEMORY");
+    EXPECT_NE(std::string(e.what()).find("the passes that stream them"), std::string::npos) << e.what();
+  }
+}
+
+// Tier-D layers keep their keys and values in host memory too: counted in the pinned budget.
+TEST(DualSplit, TheHostKeysAndValuesOfTierDLayersCountInThePinnedBudget) {
+  TierPlanInput in = dual(DualPathMode::Auto, 1);
+  in.kv_bytes_per_layer = 64ull << 20;
+  const TierPlan p = plan_tiers(in);
+  const uint64_t cpu_layers = count(p.layer_pattern, 'C');
+  ASSERT_GT(cpu_layers, 0u);
+  EXPECT_EQ(p.host_kv_bytes, cpu_layers * in.kv_bytes_per_layer);
+  EXPECT_EQ(p.pinned_used, p.totals.b + p.totals.d + 3 * p.pinned_slot_bytes + p.host_kv_bytes);
+  EXPECT_NE(format_tier_plan(p).find("host KV " + bytes_text(p.host_kv_bytes)), std::string::npos);
+  // A budget with room for 5 layers' host KV: auto takes at most 5.
+  in.pinned_budget = p.pinned_used - p.host_kv_bytes + 5 * in.kv_bytes_per_layer;
+  const TierPlan tight = plan_tiers(in);
+  EXPECT_LE(count(tight.layer_pattern, 'C'), 5u);
+  EXPECT_GT(count(tight.layer_pattern, 'C'), 0u);
+  EXPECT_LE(tight.pinned_used, tight.pinned_budget);
+  // None fits: auto streams every block; on and a forced pattern are refused, saying why.
+  in.pinned_budget = p.pinned_used - p.host_kv_bytes + in.kv_bytes_per_layer / 2;
+  EXPECT_FALSE(plan_tiers(in).has_cpu_layers());
+  in.dual.mode = DualPathMode::On;
+  for (const std::string pattern : {std::string(), std::string(79, 'G') + "C"}) {
+    in.dual.pattern = pattern;
+    try {
+      plan_tiers(in);
+      ADD_FAILURE() << "accepted '" << pattern << "'";
+    } catch (const EngineError& e) {
+      EXPECT_EQ(e.code(), "NT_E_OUT_OF_MEMORY");
+      EXPECT_NE(std::string(e.what()).find("of host keys and values"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(DualSplit, SwitchesCountEveryChangeAndTheWayBackForTheHead) {
