@@ -6,19 +6,23 @@
 // file); the real one runs in the QEMU guest (nvmeVfioQemu.test.ts). A helper that dies fails the
 // model's reads with NT_E_IO and marks it failed, within the data plane's timeout: never a hang.
 import assert from "node:assert/strict";
+import { fstatSync, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { NativeModel } from "../cuda-engine/js/EngineBinding.js";
 import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import { NtClient } from "../ctl/NtClient.js";
 import { DaemonServer } from "../daemon/DaemonServer.js";
+import type { DataplaneSource, OpenedDataplane } from "../daemon/storage/DataplaneSource.js";
 import { HelperImageSource } from "../daemon/storage/HelperImageSource.js";
-import type { NtError } from "../protocol/NtError.js";
+import { NtError } from "../protocol/NtError.js";
 import { randomLlamaWriter } from "../scripts/gguf/randomLlamaWriter.js";
 import { FakeDataplaneHelper } from "./support/FakeDataplaneHelper.js";
+import { fakeEngine } from "./support/fakeEngine.js";
 import { forcedBudgets } from "./support/forcedBudgets.js";
 import { greedyTokens } from "./support/greedyTokens.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
+import { runNtctl } from "./support/runNtctl.js";
 
 const BDF = "0000:03:00.0";
 const PROMPT = Array.from({ length: 16 }, (_, i) => (i * 37 + 5) % 256);
@@ -103,5 +107,61 @@ describe("ntd loads a placed image through the VFIO data plane", { concurrency: 
     const status = (await client.request("status", {})).models.find((m) => m.name === "tiny");
     assert.equal(status?.state, "failed");
     assert.equal(status?.error?.code, "NT_E_IO");
+  });
+});
+
+/** Sessions as files: a 4096-byte "ring" page, then the fake engine's model (fakeEngine reads it there). */
+class FakeDataplanes implements DataplaneSource {
+  readonly opened: Array<{ fd: number; ino: number }> = [];
+  constructor(readonly dir: string, readonly body: Buffer) {}
+
+  async locateBound(name: string): Promise<{ bdf: string }> {
+    if (name !== "tiny") throw new NtError("NT_E_MODEL_NOT_FOUND", `no bound device holds ${name}`);
+    return { bdf: BDF };
+  }
+
+  async openDataplane(bdf: string): Promise<OpenedDataplane> {
+    const file = path.join(this.dir, `session-${this.opened.length}`);
+    writeFileSync(file, Buffer.concat([Buffer.alloc(4096), this.body]));
+    const fd = openSync(file, "r+");
+    this.opened.push({ fd, ino: fstatSync(fd).ino });
+    return { bdf, name: "tiny", fd, sizeBytes: this.body.length };
+  }
+
+  allClosed(): boolean {
+    return this.opened.every(({ fd, ino }) => {
+      try {
+        return fstatSync(fd).ino !== ino;
+      } catch {
+        return true;
+      }
+    });
+  }
+}
+
+describe("ntctl load --storage vfio against ntd with a fake engine", () => {
+  it("sends storage vfio; the engine gets the session's {fd, size, timeoutMs} and ntd closes the fd; ntctl status names the backend", async () => {
+    const dir = await makeSocketDir();
+    const engine = fakeEngine();
+    const sessions = new FakeDataplanes(dir.dir, Buffer.from(JSON.stringify({ text: " through the ring." })));
+    const daemon = new DaemonServer({ socketPath: dir.socketPath, loadEngine: () => engine, models: { dataplanes: sessions, dataplaneTimeoutMs: 5000 } });
+    await daemon.start();
+    try {
+      const load = await runNtctl(["--socket", dir.socketPath, "load", "tiny", "--storage", "vfio"]);
+      assert.equal(load.code, 0, load.stderr);
+      assert.match(load.stdout, new RegExp(`\\(vfio:${BDF}/tiny\\)`));
+      const [opened] = sessions.opened;
+      assert.ok(opened);
+      assert.deepEqual(engine.loadOptions[0]?.vfio, { fd: opened.fd, size: sessions.body.length, timeoutMs: 5000 });
+      assert.ok(sessions.allClosed(), "ntd closes the session's fd once the load settled");
+      const status = await runNtctl(["--socket", dir.socketPath, "status"]);
+      assert.match(status.stdout, /tiny loaded: .*storage vfio/);
+      const missing = await runNtctl(["--socket", dir.socketPath, "load", "other", "--storage", "vfio", "--json"]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stdout + missing.stderr, /NT_E_MODEL_NOT_FOUND/);
+    } finally {
+      await daemon.stop();
+      await dir.remove();
+    }
   });
 });
