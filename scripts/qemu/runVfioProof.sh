@@ -37,8 +37,7 @@ stories=${NT_TEST_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/ntransformer/testdata}/s
 kernel=$(bash "$here/fetchKernel.sh") || exit $?
 
 make_work
-head -c $((1 << 20)) /dev/urandom >"$work/pattern.bin"
-dd if="$work/pattern.bin" of="$work/allowed.img" bs=1M seek=$((pattern_offset >> 20)) conv=notrunc status=none
+write_pattern "$pattern_offset"
 # A random-weight llama model of two layers (≈ 9 MiB): several tensors, odd offsets, no test data needed.
 "$node" "$repo/dist/scripts/generateModel.js" --out "$work/model.gguf" --shape tiny --layers 2 --seed 15 >/dev/null
 
