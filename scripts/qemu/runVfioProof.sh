@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves the helper's user-space NVMe driver (nvme-helper/native: VFIO type1, admin and I/O
-# queues, PRP entries and lists, polled completions, CC.SHN shutdown) against QEMU's NVMe model
+# queues, PRP entries and lists, MSI-X completions through an eventfd, CC.SHN shutdown) against QEMU's NVMe model
 # behind an emulated Intel IOMMU: boots Debian's 6.12 kernel in QEMU and runs
 # dist/test/qemu/guestVfioProof.js in it as root — place a generated multi-layer model with the
 # real helper, bind, read the whole image through the driver and compare it with the file, odd

@@ -1,7 +1,7 @@
 // Runs inside the QEMU guest that scripts/qemu/runVfioProof.sh boots, as root, with an emulated
 // IOMMU and NVMe controller: places a model with the real helper, binds the controller to
 // vfio-pci, then reads the placed image through the helper's own user-space NVMe driver
-// (nvme-helper/native: VFIO type1, admin and I/O queues, PRP entries and lists, polling) and
+// (nvme-helper/native: VFIO type1, admin and I/O queues, PRP entries and lists, MSI-X) and
 // compares every byte with the file — data, not status: QEMU completes a read into an unmapped
 // IOVA with success — then restores and reads the same bytes through the kernel's block device.
 // Then the product path: stories260K placed, bound again, and loaded by the real ntd (an
@@ -298,6 +298,10 @@ await check(`ntd (uid ${NTD_UID}) loads stories260K with --storage vfio and tier
       return waitFor(() => sessionEnds() === before + 1, 30_000, "the helper's line about the end of ntd's session");
     },
   });
+  // The data-plane thread slept on the controller's MSI-X eventfd rather than polling.
+  const ended = expectHelper().stderr.split("\n").filter((line) => line.includes("ended by its client")).at(-1) ?? "";
+  assert.match(ended, /, [1-9]\d* MSI-X interrupts;/, `the end of ntd's session: ${ended}`);
+  process.stdout.write(`guest: helper: ${ended.trim()}\n`);
 });
 
 await check("restore after ntd's session: the block device shows stories260K and the host's pattern", () => withClient(async (client) => {
