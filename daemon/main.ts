@@ -44,12 +44,14 @@ const modelLimits = (c: typeof config.current) => ({
     kvType: c.kvType,
   },
 });
+// Read at each raw or vfio load, so a reloaded helperSocket applies to the next one.
+const helperImages = new HelperImageSource(() => config.current.helperSocket);
 const server = new DaemonServer({
   socketPath: socket, socketMode, logger, frameTimeoutMs: socketFrameTimeout * 1000, frameBufferLimit: socketBufferLimit,
   models: {
     ...modelLimits(config.current), onLoaded: (name, seconds) => ntdMetrics.observeModelLoad(name, seconds),
-    // Read at each raw load, so a reloaded helperSocket applies to the next one.
-    rawImages: new HelperImageSource(() => config.current.helperSocket),
+    rawImages: helperImages,
+    dataplanes: helperImages,
     calibrationCache: calibrationCachePath(process.env),
   },
 });

@@ -1,7 +1,8 @@
 // The helper's user-space NVMe driver against QEMU's NVMe model behind an emulated IOMMU:
 // scripts/qemu/runVfioProof.sh boots a guest that runs test/qemu/guestVfioProof.ts — place, bind,
 // the whole image read through VFIO and compared byte for byte, odd PRP layouts, refusals, a clean
-// shutdown and restore — and fails on any IOMMU fault. Skips where QEMU or the kernel cannot be
+// shutdown and restore — then the real ntd, unprivileged, loading stories260K with --storage vfio
+// through the data plane (greedy tokens equal to its file load's) — and fails on any IOMMU fault. Skips where QEMU or the kernel cannot be
 // had, saying why; under CI=true that is a failure.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -22,5 +23,6 @@ describe("the helper's user-space NVMe driver in a QEMU guest with an emulated I
       assert.equal(status, 0, `runVfioProof.sh exited ${status}:\n${tail}`);
       assert.ok(lines.includes("NT-QEMU-RESULT pass"), `no pass marker:\n${tail}`);
       assert.ok(lines.some((line) => line.startsWith("ok the whole placed image reads through the driver")), `the image check did not pass:\n${tail}`);
+      assert.ok(lines.some((line) => /^ok ntd \(uid \d+\) loads stories260K with --storage vfio/.test(line)), `ntd's vfio load did not pass:\n${tail}`);
     });
 });

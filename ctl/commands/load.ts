@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
 import type { VerbResult } from "../../protocol/verbs.js";
+import type { StorageBackend } from "../../protocol/verbs/storageBackend.js";
 import { formatBytes } from "../format.js";
 import type { GlobalArgs } from "../GlobalArgs.js";
 import { loadOptions, loadOptionsOf, type LoadArgs } from "../model/loadFlags.js";
@@ -10,7 +11,7 @@ import { formatPlacement } from "../status/formatPlacement.js";
 interface LoadCommandArgs extends GlobalArgs, LoadArgs {
   model: string;
   name?: string;
-  storage?: "file" | "raw";
+  storage?: StorageBackend;
 }
 
 /**
@@ -21,10 +22,10 @@ export const loadCommand: CommandModule<GlobalArgs, LoadCommandArgs> = {
   command: "load <model>",
   describe: "Load a model into the daemon (one already loaded with other options is reloaded when idle)",
   builder: (yargs) => (yargs as Argv<GlobalArgs>)
-    .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model (with --storage raw: a placed image's name)" })
+    .positional("model", { type: "string", demandOption: true, describe: "A .gguf file, or the name of a loaded model (with --storage raw or vfio: a placed image's name)" })
     .option("storage", {
-      choices: ["file", "raw"] as const,
-      describe: "Where the weights are read from: file (default), or raw: <model> names an image placed with `ntctl place` on a raw block device, opened by the daemon through nt-nvme-helper",
+      choices: ["file", "raw", "vfio"] as const,
+      describe: "Where the weights are read from: file (default); raw: <model> names an image placed with `ntctl place` on a raw block device, opened by the daemon through nt-nvme-helper; vfio: that image on a device bound to vfio-pci (`ntctl bind`), read by nt-nvme-helper's own NVMe driver into shared buffers (its data plane)",
     })
     .option("name", { type: "string", describe: "The name to load it under (default: the file name without .gguf)" })
     .options(loadOptions) as Argv<LoadCommandArgs>,

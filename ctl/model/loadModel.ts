@@ -1,5 +1,6 @@
 import type { KeepAlive } from "../../protocol/verbs/keepAlive.js";
 import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
+import type { StorageBackend } from "../../protocol/verbs/storageBackend.js";
 import type { VerbResult } from "../../protocol/verbs.js";
 import { VERBS } from "../../protocol/verbs.js";
 import { checkFlags } from "../checkFlags.js";
@@ -17,9 +18,10 @@ export interface LoadModelOptions {
   name?: string;
   /**
    * "raw": `argument` is the name of an image placed with `ntctl place`, read from its raw block
-   * device. Default "file": a path (or a loaded model's name).
+   * device; "vfio": that image read through nt-nvme-helper's data plane (the device bound to
+   * vfio-pci). Default "file": a path (or a loaded model's name).
    */
-  storage?: "file" | "raw";
+  storage?: StorageBackend;
   /** Draw a progress bar on stderr while the daemon reads the weights. Default: when stderr is a terminal. */
   showProgress?: boolean;
   /** Aborting stops waiting (the daemon's load goes on). Default: none. */
@@ -33,11 +35,12 @@ export interface LoadModelOptions {
 export async function loadModel(client: NtClient, argument: string, options: LoadModelOptions = {}): Promise<VerbResult<"load">> {
   const { showProgress = process.stderr.isTTY, signal } = options;
   const bar = showProgress ? loadProgressBar(argument) : undefined;
+  const image = options.storage !== undefined && options.storage !== "file";
   try {
     const params = {
-      // storage is sent only for "raw", so a file load still works with a daemon that predates it.
-      model: options.storage === "raw" ? argument : toModelReference(argument),
-      ...(options.storage === "raw" ? { storage: "raw" as const } : {}), name: options.name,
+      // storage is sent only when not "file", so a file load still works with a daemon that predates it.
+      model: image ? argument : toModelReference(argument),
+      ...(image ? { storage: options.storage } : {}), name: options.name,
       keepAlive: options.keepAlive, ...options.load,
     };
     checkFlags(VERBS.load.params, params);

@@ -65,6 +65,8 @@ function describeModel(m: ModelStatus): string {
   const facts = [
     m.architecture,
     m.backend,
+    // The file backend is the default: only the image backends are named.
+    m.storage !== undefined && m.storage !== "file" ? `storage ${m.storage}` : undefined,
     m.nCtx !== undefined ? `context ${m.nCtx}` : undefined,
     m.weightBytes !== undefined ? `${formatBytes(m.weightBytes)} of weights` : undefined,
     `${m.active} active, ${m.queued} queued`,

@@ -121,6 +121,18 @@ export interface NativeModelOptions extends LoadOptions {
    * fails with NT_E_BAD_GGUF, one that runs past the device's end with NT_E_IO. Default: none.
    */
   image?: { fd: number; offset: number; size: number };
+  /**
+   * Load through nt-nvme-helper's VFIO data plane (the "vfio" storage backend, DESIGN §2) instead:
+   * the sealed memfd of an `open-dataplane` session (protocol/helper/dataplaneRing.h) and the
+   * placed GGUF's size. There is no block device: the header, the resident tiers and tier C are
+   * all read through the session's ring. The engine maps the memfd (the caller may close `fd`
+   * once the load settles) and ends the session when the model is unloaded, or at the end of the
+   * load when nothing streams from storage. A session whose image is not `size` bytes is
+   * NT_E_BAD_REQUEST; a helper that refuses, stops or stops answering (within timeoutMs, default
+   * 40000) fails reads with NT_E_IO.
+   * Not together with `image`. Default: none.
+   */
+  vfio?: { fd: number; size: number; timeoutMs?: number };
 }
 
 /**
@@ -392,7 +404,7 @@ export interface EngineBinding {
   /**
    * Loads a GGUF model on the backend options.backend chooses, placing its weights in the three
    * tiers within the budgets; onProgress gets (bytes read, total bytes). `path` is the GGUF file,
-   * or only the model's name when options.image gives a raw image's descriptor.
+   * or only the model's name when options.image gives a raw image's descriptor or options.vfio a data-plane session.
    */
   loadModel(path: string, options?: NativeModelOptions, onProgress?: (done: number, total: number) => void): Promise<NativeModel>;
   /** Lists compute devices; reports a missing driver or GPU as data. */

@@ -162,7 +162,7 @@ export const daemonConfigSchema = z.strictObject({
   socketFrameTimeout: z.number().int().min(1),
   /** The most bytes all ntd.sock connections together may hold for frames not yet complete, in bytes. */
   socketBufferLimit: frameBufferLimitSchema,
-  /** nt-nvme-helper's socket, asked for raw images (`load` with storage "raw"). */
+  /** nt-nvme-helper's socket, asked for placed images (`load` with storage "raw" or "vfio"). */
   helperSocket: z.string().min(1).max(107, "must fit a Unix socket address (107 bytes)"),
 });
 

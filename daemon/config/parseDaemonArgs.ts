@@ -50,7 +50,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("http-allowed-origins", { type: "string", describe: "Web origins whose pages may call the HTTP API, comma-separated (e.g. http://localhost:3000; default: none)" })
     .option("socket-frame-timeout", { type: "number", describe: "Seconds a frame on the socket may take from first byte to last before the connection is dropped (30)" })
     .option("socket-buffer-limit", { type: "string", describe: 'Memory all socket connections together may hold for unfinished frames ("64MiB"; at least 16MiB)' })
-    .option("helper-socket", { type: "string", describe: "nt-nvme-helper's socket, for loads of raw images (/run/nt-nvme-helper/helper.sock)" })
+    .option("helper-socket", { type: "string", describe: "nt-nvme-helper's socket, for loads of placed images, --storage raw or vfio (/run/nt-nvme-helper/helper.sock)" })
     .strict()
     .version(packageVersion())
     .help()

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { NtError } from "../../protocol/NtError.js";
 import type { LoadOptions } from "../../protocol/verbs/loadOptions.js";
+import type { StorageBackend } from "../../protocol/verbs/storageBackend.js";
 import type { LoadedModel } from "./LoadedModel.js";
 
 /**
@@ -13,9 +14,9 @@ export type ModelState = "loading" | "loaded" | "unloading" | "failed";
 
 /** How a model was asked for: what a reload with other options starts from. */
 export interface LoadRequest {
-  /** What resolves to the model's source: the file's path, or with storage "raw" the image's name. */
+  /** What resolves to the model's source: the file's path, or with storage "raw" or "vfio" the image's name. */
   reference: string;
-  storage: "file" | "raw";
+  storage: StorageBackend;
   /** The load options the load gave itself (a reload keeps those a request does not change). */
   given: LoadOptions;
   /** The load options the engine got: the load's own, else the daemon's defaults at that time. */
@@ -32,7 +33,7 @@ export type LoadProgressListener = (done: number, total: number) => void;
  */
 export class ModelEntry {
   readonly name: string;
-  /** The file's canonical absolute path, or a raw image's "raw:<bdf>/<name>": the registry's key. */
+  /** The file's canonical absolute path, or an image's "raw:<bdf>/<name>" or "vfio:<bdf>/<name>": the registry's key. */
   readonly path: string;
   /** Paths as requests gave them that resolved to this file (through symlinks), for lookups. */
   readonly aliases = new Set<string>();

@@ -8,6 +8,9 @@ import { LOAD_OPTION_KEYS, type LoadOptions } from "../../protocol/verbs/loadOpt
 import type { ModelStatus } from "../../protocol/verbs/modelStatus.js";
 import { defaultHelperSocketPath } from "../../protocol/helper/defaultHelperSocketPath.js";
 import { HelperImageSource } from "../storage/HelperImageSource.js";
+import type { StorageBackend } from "../../protocol/verbs/storageBackend.js";
+import type { DataplaneSource, OpenedDataplane } from "../storage/DataplaneSource.js";
+import { endDataplaneSession } from "../storage/endDataplaneSession.js";
 import type { OpenedRawImage, RawImageSource } from "../storage/RawImageSource.js";
 import { LoadedModel, type LoadedModelOptions } from "./LoadedModel.js";
 import { loadOptionChanges, type LoadOptionChange } from "./loadOptionChanges.js";
@@ -63,6 +66,17 @@ export interface ModelRegistryOptions {
    */
   rawImages?: RawImageSource;
   /**
+   * Where loads with storage "vfio" find their images and open data-plane sessions on them.
+   * Default: nt-nvme-helper at defaultHelperSocketPath() (ntd passes its helperSocket key).
+   */
+  dataplanes?: DataplaneSource;
+  /**
+   * How long a read through the data plane waits for the helper before the model fails with
+   * NT_E_IO (a helper that died leaves no one to answer). Default: the engine's, 40 s (above the
+   * helper's own 30 s limit on a command its controller holds).
+   */
+  dataplaneTimeoutMs?: number;
+  /**
    * The file the engine caches the dual path's calibration in (ntd passes calibrationCachePath()).
    * Default: none, the engine measures once per process.
    */
@@ -76,9 +90,10 @@ export interface ModelRegistryOptions {
 export interface ModelLoadOptions extends LoadOptions {
   /**
    * "file" (default): the reference is a file's path (or a loaded model's name); "raw": it is the
-   * name of an image placed on a raw block device, found and opened through `rawImages`.
+   * name of an image placed on a raw block device, found and opened through `rawImages`; "vfio":
+   * that image on a device bound to vfio-pci, read through a data-plane session of `dataplanes`.
    */
-  storage?: "file" | "raw";
+  storage?: StorageBackend;
   /** The name to load it under. Default: the file name without ".gguf"; for a raw image, its name. */
   name?: string;
   /**
@@ -126,6 +141,7 @@ export class ModelRegistry {
   readonly #scheduler: ModelScheduler;
   #defaultLoad: LoadOptions;
   readonly #rawImages: RawImageSource;
+  readonly #dataplanes: DataplaneSource;
   /** Set once the daemon stops: every later request fails with it. */
   #closed: NtError | undefined;
 
@@ -134,7 +150,9 @@ export class ModelRegistry {
     this.#logger = options.logger ?? winston.createLogger({ silent: true });
     this.#scheduler = new ModelScheduler(this.#table, this.#logger, options);
     this.#defaultLoad = options.defaultLoad ?? {};
-    this.#rawImages = options.rawImages ?? new HelperImageSource(() => defaultHelperSocketPath());
+    const helper = new HelperImageSource(() => defaultHelperSocketPath());
+    this.#rawImages = options.rawImages ?? helper;
+    this.#dataplanes = options.dataplanes ?? helper;
   }
 
   /**
@@ -157,10 +175,10 @@ export class ModelRegistry {
    */
   async load(reference: string, options: ModelLoadOptions = {}): Promise<LoadedModel> {
     this.#assertOpen();
-    if (options.storage !== "raw" && !ModelTable.isPath(reference)) {
+    if ((options.storage ?? "file") === "file" && !ModelTable.isPath(reference)) {
       return this.#useHeld(this.#table.usable(reference), options);
     }
-    const source = await resolveModelSource(reference, options.storage, this.#rawImages);
+    const source = await resolveModelSource(reference, options.storage, { rawImages: this.#rawImages, dataplanes: this.#dataplanes });
     return this.#loadKeyed(source, reference, options);
   }
 
@@ -199,7 +217,7 @@ export class ModelRegistry {
     const engine = this.#options.loadEngine();
     const evicted = this.#scheduler.makeRoom(name);
     const request = {
-      reference: options.storage === "raw" ? reference : file, storage: options.storage ?? "file",
+      reference: (options.storage ?? "file") === "file" ? file : reference, storage: options.storage ?? "file",
       given: pickLoadOptions(options, {}), effective: pickLoadOptions(options, this.#defaultLoad),
     } as const;
     const entry: ModelEntry = new ModelEntry(name, file, request, this.#scheduler.initialKeepAliveMs(options.keepAlive), async (onProgress) => {
@@ -209,7 +227,7 @@ export class ModelRegistry {
         onActivity: () => this.#scheduler.onActivity(entry),
         onFailure: (failure) => this.#scheduler.onModelFailure(entry, failure),
         admit: (inFlight) => this.#scheduler.admit(name, inFlight),
-      }, source.openImage);
+      }, source);
     });
     entry.aliases.add(reference);
     this.#table.add(entry);
@@ -330,25 +348,24 @@ export class ModelRegistry {
 
   async #loadNative(engine: EngineBinding, name: string, file: string, options: LoadOptions,
     onProgress: LoadProgressListener, hooks: Pick<LoadedModelOptions, "onActivity" | "onFailure" | "admit">,
-    openImage?: () => Promise<OpenedRawImage>): Promise<LoadedModel> {
+    source: ModelSource): Promise<LoadedModel> {
     this.#logger.info(`loading ${name} from ${file}`);
     const started = performance.now();
     const nativeOptions: NativeModelOptions = { ...options, maxSequences: this.#scheduler.maxSequences };
     if (this.#options.calibrationCache !== undefined) nativeOptions.calibrationCache = this.#options.calibrationCache;
-    const image = await openImage?.();
-    if (image) {
-      nativeOptions.image = { fd: image.fd, offset: image.offsetBytes, size: image.sizeBytes };
-      this.#logger.info(`${name}: image ${image.name} on ${image.bdf}, ${image.sizeBytes} bytes at offset ${image.offsetBytes}`);
-    }
+    const opened = await this.#openSource(name, source, nativeOptions);
     let native;
     try {
       native = await engine.loadModel(file, nativeOptions, onProgress);
     } catch (err) {
+      // A session the engine refused before mapping it would run until ntd exits: end it (once
+      // mapped, the engine's reader has ended it already; saying so twice is harmless).
+      if (opened?.session) endDataplaneSession(opened.fd);
+      else if (opened) closeSync(opened.fd);
       throw NtError.from(err);
-    } finally {
-      // The engine dups what it keeps; the helper's fd is ours to close once the load settles.
-      if (image) closeSync(image.fd);
     }
+    // The engine dups or maps what it keeps; the helper's fd is ours to close once the load settles.
+    if (opened) closeSync(opened.fd);
     const model = new LoadedModel({
       name, path: file, native, cancelGraceMs: this.#options.cancelGraceMs, chatTemplate: options.chatTemplate ?? this.#defaultLoad.chatTemplate, ...hooks,
     });
@@ -362,6 +379,26 @@ export class ModelRegistry {
     }
     this.#options.onLoaded?.(name, seconds);
     return model;
+  }
+
+  /**
+   * Opens an image's fd (raw) or a data-plane session (vfio) for the load, into the engine's
+   * options; nothing for a file.
+   */
+  async #openSource(name: string, source: ModelSource, nativeOptions: NativeModelOptions): Promise<{ fd: number; session: boolean } | undefined> {
+    const image: OpenedRawImage | undefined = await source.openImage?.();
+    if (image) {
+      nativeOptions.image = { fd: image.fd, offset: image.offsetBytes, size: image.sizeBytes };
+      this.#logger.info(`${name}: image ${image.name} on ${image.bdf}, ${image.sizeBytes} bytes at offset ${image.offsetBytes}`);
+      return { fd: image.fd, session: false };
+    }
+    const session: OpenedDataplane | undefined = await source.openDataplane?.();
+    if (session) {
+      nativeOptions.vfio = { fd: session.fd, size: session.sizeBytes, ...timeoutOf(this.#options.dataplaneTimeoutMs) };
+      this.#logger.info(`${name}: image ${session.name} on ${session.bdf} (vfio-pci), ${session.sizeBytes} bytes through nt-nvme-helper's data plane`);
+      return { fd: session.fd, session: true };
+    }
+    return undefined;
   }
 
   /** Logs the placement table once per load (the plan is fixed for the model's life), or why it is missing. */
@@ -411,4 +448,9 @@ function pickLoadOptions(options: LoadOptions, defaults: LoadOptions): LoadOptio
 /** A keep-alive in ms as a request gives it: seconds, negative for never. */
 function keepAliveOfMs(ms: number): KeepAlive {
   return ms === Infinity ? -1 : ms / 1000;
+}
+
+/** The engine's vfio.timeoutMs when the registry was given one. */
+function timeoutOf(ms: number | undefined): { timeoutMs?: number } {
+  return ms === undefined ? {} : { timeoutMs: ms };
 }

@@ -35,7 +35,7 @@ export function modelInfoOf(model: LoadedModel): ModelInfo {
 /** A registry entry as `status` lists it. */
 export function modelStatusOf(entry: ModelEntry): ModelStatus {
   const { model } = entry;
-  const status: ModelStatus = { name: entry.name, path: entry.path, state: entry.state, active: 0, queued: 0 };
+  const status: ModelStatus = { name: entry.name, path: entry.path, state: entry.state, storage: entry.request.storage, active: 0, queued: 0 };
   if (entry.state === "loading") status.progress = { ...entry.progress };
   if (entry.state === "failed" && entry.error) status.error = entry.error.toWire();
   if (model) {

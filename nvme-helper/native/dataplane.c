@@ -27,6 +27,8 @@
 /** At stop, how long in-flight commands may take to finish before the controller is given up (reset on close). */
 #define QUIESCE_MS 10000u
 #define MAX_REFUSAL_LOGS_PER_SECOND 10
+/** With MSI-X, the longest sleep on the eventfd while commands are in flight: a lost interrupt costs at most this. */
+#define IRQ_WAIT_MS 10
 
 /** What the thread knows of one taken request (indexed by its ring index % NT_DP_RING_ENTRIES). */
 typedef struct {
@@ -202,6 +204,25 @@ static void fail_everything(worker* w) {
   }
 }
 
+/**
+ * Waits for the controller while commands are in flight: on its MSI-X eventfd when it has one
+ * (counted in stats.interrupts), else a short sleep between polls. The caller reads the CQ after
+ * either: an interrupt only wakes the thread.
+ */
+static void wait_for_completions(dataplane* dp, unsigned idle) {
+  const int efd = dp->ctrl->vfio.irq_eventfd;
+  if (efd >= 0) {
+    struct pollfd p = {.fd = efd, .events = POLLIN};
+    uint64_t count = 0;
+    if (poll(&p, 1, IRQ_WAIT_MS) == 1 && read(efd, &count, sizeof count) == (ssize_t)sizeof count) {
+      __atomic_fetch_add(&dp->stats.interrupts, count, __ATOMIC_RELAXED);
+    }
+    return;
+  }
+  struct timespec t = {0, idle < 64 ? 2000 : 50000};
+  nanosleep(&t, NULL);
+}
+
 static void* run(void* arg) {
   worker* w = arg;
   dataplane* dp = w->dp;
@@ -225,8 +246,7 @@ static void* run(void* arg) {
     }
     idle++;
     if (dp->ctrl->slot_busy != 0) {
-      struct timespec t = {0, idle < 64 ? 2000 : 50000};
-      nanosleep(&t, NULL);
+      wait_for_completions(dp, idle);
     } else {
       if (peer_exited(dp)) break;
       futex_wait(&w->header->request_tail, w->taken, IDLE_WAIT_MS);

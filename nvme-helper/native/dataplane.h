@@ -25,6 +25,7 @@ typedef struct {
   uint64_t refused;
   uint64_t bytes_read;
   uint64_t failed;
+  uint64_t interrupts;    // MSI-X wake-ups the thread took (0 when completions are polled)
 } dataplane_stats;
 
 typedef struct {

@@ -45,6 +45,8 @@ export interface DataplaneStatus {
   refused: number;
   bytesRead: number;
   failed: number;
+  /** MSI-X wake-ups of the data-plane thread (its eventfd); 0 when the controller's completions are polled. */
+  interrupts: number;
 }
 
 /** An open controller of nvmeOpen: opaque to JavaScript (the VFIO fds and IOVAs stay in C). */

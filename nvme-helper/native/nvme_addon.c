@@ -254,7 +254,7 @@ napi_value dataplane_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// dataplaneStatus(handle) -> {active, running, stopCode, requests, refused, bytesRead, failed}.
+// dataplaneStatus(handle) -> {active, running, stopCode, requests, refused, bytesRead, failed, interrupts}.
 napi_value dataplane_status(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -273,6 +273,7 @@ napi_value dataplane_status(napi_env env, napi_callback_info info) {
   set_number(env, result, "requests", (double)__atomic_load_n(&dp->stats.requests, __ATOMIC_RELAXED));
   set_number(env, result, "refused", (double)__atomic_load_n(&dp->stats.refused, __ATOMIC_RELAXED));
   set_number(env, result, "bytesRead", (double)__atomic_load_n(&dp->stats.bytes_read, __ATOMIC_RELAXED));
+  set_number(env, result, "interrupts", (double)__atomic_load_n(&dp->stats.interrupts, __ATOMIC_RELAXED));
   set_number(env, result, "failed", (double)__atomic_load_n(&dp->stats.failed, __ATOMIC_RELAXED));
   return result;
 }

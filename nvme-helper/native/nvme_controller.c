@@ -1,5 +1,5 @@
 // Controller bring-up and shutdown follow the NVMe base spec's "Controller Initialization" and
-// "Shutdown Processing"; commands are polled. Register facts: nvme_regs.h.
+// "Shutdown Processing"; commands are polled (the I/O CQ's MSI-X only wakes the data plane's thread). Register facts: nvme_regs.h.
 #define _GNU_SOURCE
 #include <string.h>
 #include <time.h>
@@ -168,7 +168,11 @@ static int identify_namespace(nvme_controller* ctrl, nt_fail* fail) {
   return 0;
 }
 
-/** Asks for one I/O queue pair, then creates its CQ (polled: no interrupt) and its SQ. */
+/**
+ * Asks for one I/O queue pair, then creates its CQ and its SQ. The CQ raises MSI-X vector 0
+ * (an eventfd the data plane sleeps on) when VFIO can route it; else it has no interrupt and
+ * completions are polled. Either way completions are read from the CQ: the interrupt only wakes.
+ */
 static int create_io_queue(nvme_controller* ctrl, nt_fail* fail) {
   nvme_sqe features = {.cdw0 = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEATURE_NUM_QUEUES, .cdw11 = 0};
   if (admin_command(ctrl, &features, "Set Features (Number of Queues)", NULL, fail) != 0) return -1;
@@ -176,7 +180,10 @@ static int create_io_queue(nvme_controller* ctrl, nt_fail* fail) {
   if (NVME_CAP_MQES(ctrl->cap) + 1 < depth) depth = NVME_CAP_MQES(ctrl->cap) + 1;
   if (nvme_queue_init(&ctrl->io, &ctrl->vfio, 1, (uint16_t)depth, ctrl->doorbell_stride, fail) != 0) return -1;
   uint32_t size_and_id = (depth - 1) << 16 | 1u;
-  nvme_sqe cq = {.cdw0 = NVME_ADMIN_CREATE_CQ, .prp1 = ctrl->io.cq.iova, .cdw10 = size_and_id, .cdw11 = 1u /* PC */};
+  nt_fail no_msix = {0};
+  const int interrupts = vfio_msix_enable(&ctrl->vfio, &no_msix) == 0;
+  // cdw11: PC, IEN (bit 1) with vector 0 (bits 31:16).
+  nvme_sqe cq = {.cdw0 = NVME_ADMIN_CREATE_CQ, .prp1 = ctrl->io.cq.iova, .cdw10 = size_and_id, .cdw11 = 1u | (interrupts ? 2u : 0u)};
   if (admin_command(ctrl, &cq, "Create I/O Completion Queue", NULL, fail) != 0) return -1;
   nvme_sqe sq = {.cdw0 = NVME_ADMIN_CREATE_SQ, .prp1 = ctrl->io.sq.iova, .cdw10 = size_and_id, .cdw11 = 1u << 16 | 1u /* CQ 1, PC */};
   if (admin_command(ctrl, &sq, "Create I/O Submission Queue", NULL, fail) != 0) {

@@ -1,6 +1,7 @@
 // The helper's user-space NVMe driver: one controller owned through VFIO, brought up from reset
 // (disable → admin queue → enable, CAP.TO honoured), identified (serial re-checked, LBA format),
-// one I/O queue pair for polled READs with PRP entries and lists, and shut down (CC.SHN) before
+// one I/O queue pair for READs with PRP entries and lists (its CQ raising MSI-X vector 0 into an
+// eventfd when VFIO can route it; completions are read from the CQ either way), and shut down (CC.SHN) before
 // the device goes back to the kernel. Every wait has a deadline; a controller fatal status
 // (CSTS.CFS) fails the call with NT_E_IO and leaves the device to vfio-pci's reset on close.
 #pragma once

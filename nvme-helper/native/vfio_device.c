@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -142,7 +143,7 @@ static int enable_bus_master(vfio_device* vfio, nt_fail* fail) {
 
 int vfio_device_open(vfio_device* vfio, const char* group_path, const char* bdf, size_t min_bar0, nt_fail* fail) {
   memset(vfio, 0, sizeof *vfio);
-  vfio->container = vfio->group = vfio->device = -1;
+  vfio->container = vfio->group = vfio->device = vfio->irq_eventfd = -1;
   if (open_container(vfio, fail) != 0 || open_group(vfio, group_path, fail) != 0 || choose_iova_base(vfio, fail) != 0) {
     vfio_device_close(vfio);
     return -1;
@@ -160,7 +161,44 @@ int vfio_device_open(vfio_device* vfio, const char* group_path, const char* bdf,
   return 0;
 }
 
+int vfio_msix_enable(vfio_device* vfio, nt_fail* fail) {
+  struct vfio_irq_info irq = {.argsz = sizeof irq, .index = VFIO_PCI_MSIX_IRQ_INDEX};
+  if (ioctl(vfio->device, VFIO_DEVICE_GET_IRQ_INFO, &irq) != 0) return nt_failf(fail, "NT_E_IO", "MSI-X IRQ info: %s", strerror(errno));
+  if (irq.count == 0 || (irq.flags & VFIO_IRQ_INFO_EVENTFD) == 0) return nt_failf(fail, "NT_E_UNSUPPORTED", "the device has no MSI-X vector for an eventfd");
+  int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0) return nt_failf(fail, "NT_E_IO", "eventfd: %s", strerror(errno));
+  union {
+    struct vfio_irq_set set;
+    uint8_t bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+  } request;
+  memset(&request, 0, sizeof request);
+  request.set.argsz = sizeof request.bytes;
+  request.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+  request.set.index = VFIO_PCI_MSIX_IRQ_INDEX;
+  request.set.start = 0;
+  request.set.count = 1;
+  int32_t fd32 = efd;
+  memcpy(request.set.data, &fd32, sizeof fd32);
+  if (ioctl(vfio->device, VFIO_DEVICE_SET_IRQS, &request.set) != 0) {
+    int err = errno;
+    close(efd);
+    return nt_failf(fail, "NT_E_IO", "routing MSI-X vector 0 to an eventfd: %s", strerror(err));
+  }
+  vfio->irq_eventfd = efd;
+  return 0;
+}
+
+void vfio_msix_disable(vfio_device* vfio) {
+  if (vfio->irq_eventfd < 0) return;
+  struct vfio_irq_set none = {.argsz = sizeof none, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+                              .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 0};
+  ioctl(vfio->device, VFIO_DEVICE_SET_IRQS, &none);
+  close(vfio->irq_eventfd);
+  vfio->irq_eventfd = -1;
+}
+
 void vfio_device_close(vfio_device* vfio) {
+  if (vfio->device >= 0) vfio_msix_disable(vfio);
   if (vfio->bar0 != NULL) munmap((void*)vfio->bar0, vfio->bar0_mapped);
   vfio->bar0 = NULL;
   if (vfio->device >= 0) close(vfio->device);

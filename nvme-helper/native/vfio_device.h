@@ -14,6 +14,7 @@ typedef struct {
   size_t bar0_mapped;   // bytes of BAR0 mapped (the registers and doorbells at least)
   uint64_t config_offset;  // the config space region's offset in the device fd
   uint64_t next_iova;   // bump allocator: IOVAs are never reused while the container lives
+  int irq_eventfd;      // MSI-X vector 0 signals this eventfd (vfio_msix_enable), or -1: completions are polled
 } vfio_device;
 
 /** A buffer of host memory the device may DMA into, and where the device sees it. */
@@ -30,6 +31,15 @@ typedef struct {
  * decoding and bus mastering. On failure everything opened is closed.
  */
 int vfio_device_open(vfio_device* vfio, const char* group_path, const char* bdf, size_t min_bar0, nt_fail* fail);
+
+/**
+ * Routes MSI-X vector 0 to a new non-blocking eventfd (VFIO_DEVICE_SET_IRQS), kept in
+ * irq_eventfd. NT_E_UNSUPPORTED when the device has no MSI-X; the caller then polls.
+ */
+int vfio_msix_enable(vfio_device* vfio, nt_fail* fail);
+
+/** Detaches the eventfd from MSI-X and closes it; nothing when none is attached. */
+void vfio_msix_disable(vfio_device* vfio);
 
 /** Unmaps BAR0 and closes the device, group and container (the kernel drops the DMA mappings and resets the function). */
 void vfio_device_close(vfio_device* vfio);

@@ -98,7 +98,8 @@ export class DataplaneSessions {
     this.#controllers.delete(bdf);
     controller.close();
     this.#log(`data-plane session of ${bdf} ${why}: ${status.requests} requests, ${status.refused} refused, ` +
-      `${status.failed} failed, ${status.bytesRead} bytes read; controller shut down, device left on vfio-pci`);
+      `${status.failed} failed, ${status.bytesRead} bytes read, ${status.interrupts > 0 ? `${status.interrupts} MSI-X interrupts` : "completions polled"}; ` +
+      "controller shut down, device left on vfio-pci");
   }
 }
 

@@ -88,3 +88,4 @@ NT_DP_STATIC_ASSERT(sizeof(nt_dp_completion) == 16, "completions are 16 bytes");
 NT_DP_STATIC_ASSERT(sizeof(nt_dp_header) == NT_DP_HEADER_BYTES, "the header is one page");
 NT_DP_STATIC_ASSERT(__builtin_offsetof(nt_dp_header, request_tail) == 64, "request_tail at 64");
 NT_DP_STATIC_ASSERT(__builtin_offsetof(nt_dp_header, requests) == 1024, "requests at 1024");
+NT_DP_STATIC_ASSERT(__builtin_offsetof(nt_dp_header, session_state) == 320, "session_state at 320 (ntd writes it: endDataplaneSession.ts)");

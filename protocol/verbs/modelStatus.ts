@@ -2,6 +2,7 @@ import { z } from "zod";
 import { wireErrorSchema } from "../serverFrames.js";
 import { generationResultSchema } from "./generationResult.js";
 import { modelPlacementSchema } from "./modelPlacement.js";
+import { storageBackendSchema } from "./storageBackend.js";
 import { streamStagesSchema } from "./streamStages.js";
 
 /**
@@ -48,6 +49,8 @@ export const modelStatusSchema = z.strictObject({
   backend: z.enum(["cpu", "cuda"]).optional(),
   /** Where its weights live (as in the load's ModelInfo); absent unless loaded, or when the engine does not say. */
   placement: modelPlacementSchema.optional(),
+  /** Where its weights are read from (the load's storage; "file" unless it said). */
+  storage: storageBackendSchema.optional(),
   /** The streaming stages' timers since the load; absent unless loaded, or when the engine does not say. */
   stages: streamStagesSchema.optional(),
 });

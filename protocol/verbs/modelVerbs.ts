@@ -4,6 +4,7 @@ import { loadOptionsSchema } from "./loadOptions.js";
 import { loadProgressEventSchema } from "./loadProgressEvent.js";
 import { modelInfoSchema } from "./modelInfo.js";
 import { modelReferenceSchema } from "./modelReference.js";
+import { storageBackendSchema } from "./storageBackend.js";
 
 // The verbs of a model's residency: load it, unload it, cancel its requests.
 
@@ -19,15 +20,16 @@ import { modelReferenceSchema } from "./modelReference.js";
 export const loadVerb = {
   params: z.strictObject({
     /**
-     * Absolute path of the .gguf file, or the name of a model already loaded; with storage "raw",
-     * the name of an image placed on an allowlisted device (`ntctl place`).
+     * Absolute path of the .gguf file, or the name of a model already loaded; with storage "raw" or
+     * "vfio", the name of an image placed on an allowlisted device (`ntctl place`).
      */
     model: modelReferenceSchema,
     /**
      * Where the weights are read from: "file" (default), the GGUF file at `model`; "raw", the
-     * image named `model` on a raw block device, opened through nt-nvme-helper.
+     * image named `model` on a raw block device, opened through nt-nvme-helper; "vfio", that image
+     * on a device bound to vfio-pci (`ntctl bind`), read through the helper's data plane.
      */
-    storage: z.enum(["file", "raw"]).optional(),
+    storage: storageBackendSchema.optional(),
     /** The name to load it under; default the file name without ".gguf". No "/" allowed. */
     name: z.string().min(1).max(256).regex(/^[^/]+$/, "a model name must not contain '/'").optional(),
     /**

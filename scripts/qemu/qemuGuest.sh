@@ -55,6 +55,13 @@ make_work() {
   truncate -s 16M "$work/other.img"
 }
 
+# A MiB of random bytes in $work/pattern.bin, written into allowed.img at byte offset $1 (a whole
+# MiB, outside the helper's image area) before boot: the guest reads it back after every restore.
+write_pattern() {
+  head -c $((1 << 20)) /dev/urandom >"$work/pattern.bin"
+  dd if="$work/pattern.bin" of="$work/allowed.img" bs=1M seek=$(($1 >> 20)) conv=notrunc status=none
+}
+
 # Boots the guest and streams its console to stdout and $work/console.log (QEMU's stderr to
 # $work/qemu.stderr), with make_work's disks; sets qemu_status and seconds.
 #   boot_guest KERNEL_DIR INITRAMFS MEMORY LIMIT_S [KERNEL_ARG...]

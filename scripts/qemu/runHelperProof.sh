@@ -27,8 +27,7 @@ require_build dist/test/qemu/guestHelperProof.js
 kernel=$(bash "$here/fetchKernel.sh") || exit $?
 
 make_work
-head -c $((1 << 20)) /dev/urandom >"$work/pattern.bin"
-dd if="$work/pattern.bin" of="$work/allowed.img" bs=1M seek=$((pattern_offset >> 20)) conv=notrunc status=none
+write_pattern "$pattern_offset"
 
 bash "$here/buildInitramfs.sh" "$kernel" "$work/initramfs.cpio" --file "$work/pattern.bin" "$node" "$program" \
   --bdf "$allowed_bdf" --serial "$allowed_serial" --other-bdf "$other_bdf" --other-serial "$other_serial" \

@@ -1,9 +1,11 @@
 // Runs inside the QEMU guest that scripts/qemu/runVfioProof.sh boots, as root, with an emulated
 // IOMMU and NVMe controller: places a model with the real helper, binds the controller to
 // vfio-pci, then reads the placed image through the helper's own user-space NVMe driver
-// (nvme-helper/native: VFIO type1, admin and I/O queues, PRP entries and lists, polling) and
+// (nvme-helper/native: VFIO type1, admin and I/O queues, PRP entries and lists, MSI-X) and
 // compares every byte with the file — data, not status: QEMU completes a read into an unmapped
 // IOVA with success — then restores and reads the same bytes through the kernel's block device.
+// Then the product path: stories260K placed, bound again, and loaded by the real ntd (an
+// unprivileged uid) with `--storage vfio` and tier C forced (guestNtdVfioLoad.ts); restored again.
 // One line per check, then NT-QEMU-RESULT pass|fail (GuestChecks). Not a *.test.js file.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -18,12 +20,14 @@ import { VfioNvmeController } from "../../nvme-helper/vfio/VfioNvmeController.js
 import { rejectionCode } from "../support/rejectionCode.js";
 import { GuestChecks } from "./GuestChecks.js";
 import { GuestHelperProcess, withTimeout } from "./GuestHelperProcess.js";
+import { checkNtdVfioLoad } from "./guestNtdVfioLoad.js";
 import { readKernelDevice } from "./readKernelDevice.js";
 
 const { values } = parseArgs({
   options: {
     bdf: { type: "string" }, serial: { type: "string" }, model: { type: "string" },
     pattern: { type: "string" }, "pattern-offset": { type: "string" }, "disk-bytes": { type: "string" }, client: { type: "string" }, probe: { type: "string" },
+    stories: { type: "string" },
   },
   strict: true,
 });
@@ -37,6 +41,11 @@ const diskBytes = Number(required("disk-bytes"));
 const clientProgram = required("client");
 /** test/qemu/vfioReaderProbe.cc: the engine's VfioReader over a session, built by the host. */
 const probeProgram = required("probe");
+/** stories260K.gguf (the test data), readable by NTD_UID: placed second, loaded by ntd through the data plane. */
+const storiesPath = required("stories");
+const stories = readFileSync(storiesPath);
+/** The unprivileged uid ntd runs as in the guest; the helper's configuration allows it. */
+const NTD_UID = 4242;
 
 /** The image area: 1 MiB in (LBA 2048 of 512-byte blocks), 24 MiB long; clear of the pattern. */
 const AREA_START_LBA = 2048;
@@ -274,6 +283,35 @@ await check("bench on the same emulated device: the data plane's read rate again
   assert.equal(dataplaneBench.bytes, direct.bytes);
 });
 
+await check("the helper places stories260K over the generated model (sha256 equal) and binds the controller again", () => withClient(async (client) => {
+  const { image } = await request(client.place({ device: bdf, name: "stories" }, openSync(storiesPath, "r")));
+  assert.equal(image.sha256, createHash("sha256").update(stories).digest("hex"));
+  assert.equal((await request(client.request("bind", { device: bdf }))).device.driver, "vfio-pci");
+}));
+
+await check(`ntd (uid ${NTD_UID}) loads stories260K with --storage vfio and tier C forced: greedy tokens equal to its file load's; status says vfio with read timings; unload ends the session`, async () => {
+  expectHelper();
+  await checkNtdVfioLoad({
+    bdf, name: "stories", gguf: storiesPath, helperSocket: socket, uid: NTD_UID, dir: path.join(state, "ntd"),
+    sessionEnded: () => {
+      const before = sessionEnds();
+      return waitFor(() => sessionEnds() === before + 1, 30_000, "the helper's line about the end of ntd's session");
+    },
+  });
+  // The data-plane thread slept on the controller's MSI-X eventfd rather than polling.
+  const ended = expectHelper().stderr.split("\n").filter((line) => line.includes("ended by its client")).at(-1) ?? "";
+  assert.match(ended, /, [1-9]\d* MSI-X interrupts;/, `the end of ntd's session: ${ended}`);
+  process.stdout.write(`guest: helper: ${ended.trim()}\n`);
+});
+
+await check("restore after ntd's session: the block device shows stories260K and the host's pattern", () => withClient(async (client) => {
+  assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
+  await waitFor(() => readKernelDevice(bdf).namespaces[0]?.nodeMatches === true, 30_000, "the namespace's block device");
+  const namespace = readKernelDevice(bdf).namespaces[0]!.name;
+  assertSame(readBlock(namespace, AREA_START_LBA * 512 + IMAGE_HEADER_BYTES, stories.length), stories, "stories260K through the block device");
+  assertSame(readBlock(namespace, bootPattern.offset, bootPattern.bytes.length), bootPattern.bytes, "the host's pattern");
+}));
+
 controller?.close();
 await helper?.stop().catch(() => {});
 checks.finish();
@@ -394,7 +432,7 @@ function writeConfig(): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
   const helperConfig: HelperConfig = {
-    allowedUids: [], allowedGids: [],
+    allowedUids: [NTD_UID], allowedGids: [],
     devices: [{ bdf, serial, imageArea: { startLba: AREA_START_LBA, sizeBytes: AREA_BYTES } }],
   };
   const file = path.join(dir, "helper.json");

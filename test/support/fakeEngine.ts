@@ -97,8 +97,9 @@ export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       loadCalls.push(path);
       loadOptionsSeen.push(loadOptions);
       // A raw image (storage "raw"): read at its offset from the caller's fd, which must be open now.
-      const { image } = loadOptions;
-      const bytes = image ? readImage(image) : await readFile(path).catch((err: NodeJS.ErrnoException) => {
+      // A data-plane session (storage "vfio"): the fakes put the image after the ring's 4096-byte page.
+      const { image, vfio } = loadOptions;
+      const bytes = image ? readImage(image) : vfio ? readImage({ fd: vfio.fd, offset: 4096, size: vfio.size }) : await readFile(path).catch((err: NodeJS.ErrnoException) => {
         throw codedError(err.code === "ENOENT" ? "NT_E_NOT_FOUND" : "NT_E_IO", `cannot open ${path}: ${err.message}`);
       });
       const file = parseModelFile(bytes);

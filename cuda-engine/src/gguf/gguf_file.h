@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gguf/gguf_value.h"
+#include "io/storage_reader.h"
 
 namespace nt {
 
@@ -73,5 +74,9 @@ GgufFile read_gguf_file(const std::string& path);
 // §2), with pread: the fd may be O_DIRECT and is only borrowed. `label` names the image in errors.
 // Throws EngineError NT_E_IO (the fd is unreadable, the image runs past its end) or the parser's.
 GgufFile read_gguf_image(int fd, uint64_t offset, uint64_t size, const std::string& label);
+
+// The same through a storage reader of the `size`-byte GGUF (the vfio backend's session, which
+// has no fd to pread): the header is read as whole blocks of the reader's size.
+GgufFile read_gguf_image(StorageReader& storage, uint64_t size, const std::string& label);
 
 }  // namespace nt

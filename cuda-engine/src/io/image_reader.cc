@@ -51,6 +51,17 @@ std::unique_ptr<ImageReader> ImageReader::borrow(int fd, uint64_t base, uint64_t
   return reader;
 }
 
+std::unique_ptr<ImageReader> ImageReader::over(StorageReader& storage, uint64_t size, const std::string& what) {
+  const uint64_t block = storage.alignment();
+  if (block == 0 || kBounceBytes % block != 0) {
+    throw EngineError(NT_E_INTERNAL, what + ": a block size of " + std::to_string(block) + " bytes does not divide the read buffer");
+  }
+  std::unique_ptr<ImageReader> reader(new ImageReader(-1, 0, size, what));
+  reader->storage_ = &storage;
+  reader->block_ = block;
+  return reader;
+}
+
 std::unique_ptr<ImageReader> ImageReader::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -62,10 +73,10 @@ std::unique_ptr<ImageReader> ImageReader::open(const std::string& path) {
 }
 
 ImageReader::ImageReader(int fd, uint64_t base, uint64_t size, std::string what)
-    : fd_(fd), base_(base), size_(size), what_(std::move(what)) {}
+    : fd_(fd), block_(kAlign), base_(base), size_(size), what_(std::move(what)) {}
 
 ImageReader::~ImageReader() {
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
   std::free(bounce_);
 }
 
@@ -78,18 +89,23 @@ void ImageReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) {
   if (!bounce_) throw EngineError(NT_E_OUT_OF_MEMORY, "cannot allocate a read buffer for " + what_);
   for (uint64_t done = 0; done < bytes;) {
     const uint64_t absolute = base_ + offset + done;
-    const uint64_t start = absolute / kAlign * kAlign;
+    const uint64_t start = absolute / block_ * block_;
     const uint64_t skip = absolute - start;
     const uint64_t n = std::min(bytes - done, kBounceBytes - skip);
-    read_blocks(start, std::min(kBounceBytes, (skip + n + kAlign - 1) / kAlign * kAlign), skip + n);
+    read_blocks(start, std::min(kBounceBytes, (skip + n + block_ - 1) / block_ * block_), skip + n);
     std::memcpy(dst + done, bounce_ + skip, n);
     done += n;
   }
 }
 
 // preads `bytes` (whole blocks) at `absolute` into the bounce buffer, of which the first `needed`
-// matter: the last block of a file may be short, and O_DIRECT cannot go on from mid-block.
+// matter: the last block of a file may be short, and O_DIRECT cannot go on from mid-block. A
+// storage reader delivers whole blocks or throws (the data plane pads the image's last block).
 void ImageReader::read_blocks(uint64_t absolute, uint64_t bytes, uint64_t needed) {
+  if (storage_ != nullptr) {
+    storage_->read(bounce_, absolute, bytes);
+    return;
+  }
   uint64_t got = 0;
   while (got < needed) {
     const ssize_t n = ::pread(fd_, bounce_ + got, bytes - got, static_cast<off_t>(absolute + got));

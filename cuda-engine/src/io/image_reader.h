@@ -1,13 +1,17 @@
-// Ordinary reads of a GGUF held in a file or in a raw image on a block device (DESIGN §2): the
-// header and the resident tiers at load time, not the streamed tier C (DirectReader does that).
-// The fd may carry O_DIRECT — the helper's open-image fd always does, and DirectReader::adopt
-// sets it on the open file description a dup shares — so every pread is of whole aligned blocks
-// into an aligned bounce buffer, and the wanted bytes are copied out: loading is not the hot path.
+// Ordinary reads of a GGUF held in a file, in a raw image on a block device, or behind the VFIO
+// data plane (DESIGN §2): the header and the resident tiers at load time, not the streamed tier C
+// (a StorageReader does that). The fd may carry O_DIRECT — the helper's open-image fd always
+// does, and DirectReader::adopt sets it on the open file description a dup shares — so every read
+// is of whole aligned blocks into an aligned bounce buffer, and the wanted bytes are copied out:
+// loading is not the hot path. The data plane has no fd to read: there the blocks come through
+// the model's one StorageReader of the session (over()), in its own block size.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "io/storage_reader.h"
 
 namespace nt {
 
@@ -18,6 +22,9 @@ class ImageReader {
   static std::unique_ptr<ImageReader> borrow(int fd, uint64_t base, uint64_t size, const std::string& what);
   // The whole regular file at path. Throws NT_E_NOT_FOUND / NT_E_IO naming it.
   static std::unique_ptr<ImageReader> open(const std::string& path);
+  // The `size`-byte GGUF that `storage` reads (offsets GGUF-relative). Borrowed: storage must
+  // outlive this reader. Its read errors pass through unchanged.
+  static std::unique_ptr<ImageReader> over(StorageReader& storage, uint64_t size, const std::string& what);
   ~ImageReader();
   ImageReader(const ImageReader&) = delete;
   ImageReader& operator=(const ImageReader&) = delete;
@@ -33,6 +40,8 @@ class ImageReader {
   void read_blocks(uint64_t absolute, uint64_t bytes, uint64_t needed);
 
   int fd_;
+  StorageReader* storage_ = nullptr;  // over(): the blocks come from here, not from fd_
+  uint64_t block_;                    // reads are of whole blocks of this size
   uint64_t base_;
   uint64_t size_;
   std::string what_;

@@ -17,9 +17,11 @@ namespace {
 constexpr uint64_t kMeasureBytes = 256ull << 20;
 
 // The device the bytes come from: a block device's own number for an image on one (st_rdev: its
-// st_dev is devtmpfs, shared by every device node), else the filesystem's.
+// st_dev is devtmpfs, shared by every device node), else the filesystem's. A data-plane session's
+// memfd says nothing of the drive behind it: those are keyed apart by the reader's kind instead.
 dev_t storage_device(const ModelSource& source) {
   struct stat st {};
+  if (source.is_vfio()) return 0;
   if (source.is_image()) {
     if (::fstat(source.fd, &st) != 0) return 0;
     return S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
@@ -34,7 +36,7 @@ LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const Mod
   static std::mutex mutex;
   static std::map<std::pair<std::string, dev_t>, LinkSpeeds> cache;
   const dev_t storage = storage_device(source);
-  const auto key = std::make_pair(std::string(device.name()) + (reader.direct() ? "" : "/buffered"), storage);
+  const auto key = std::make_pair(std::string(device.name()) + (source.is_vfio() ? "/vfio" : "") + (reader.direct() ? "" : "/buffered"), storage);
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;

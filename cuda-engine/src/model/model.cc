@@ -62,18 +62,19 @@ PlanBudgets resolve_budgets(const ModelOptions& o, const ComputeTarget& t, bool 
 }
 
 void check_source(const ModelSource& s) {
-  if (!s.is_image()) return;
-  const std::string what = "the image " + s.label;
+  if (s.kind == SourceKind::File) return;
+  const std::string what = (s.is_vfio() ? "the data-plane session of " : "the image ") + s.label;
   if (s.fd < 0) throw EngineError(NT_E_BAD_REQUEST, what + " has no file descriptor (fd " + std::to_string(s.fd) + ")");
-  if (s.offset % kImageAlignment != 0) {
+  if (s.is_image() && s.offset % kImageAlignment != 0) {
     throw EngineError(NT_E_BAD_REQUEST, what + ": offset " + std::to_string(s.offset) + " is not a multiple of " +
                                             std::to_string(kImageAlignment));
   }
   if (s.size == 0) throw EngineError(NT_E_BAD_REQUEST, what + ": size is 0");
 }
 
-// The header, from the file or from the image's bytes.
-GgufFile read_source_gguf(const ModelSource& s) {
+// The header, from the file, the image's bytes, or the data-plane session (`session`, vfio only).
+GgufFile read_source_gguf(const ModelSource& s, StorageReader* session) {
+  if (s.is_vfio()) return read_gguf_image(*session, s.size, s.label);
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
 }
 
@@ -133,9 +134,13 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
   check_options(options);
   check_source(source);
   std::unique_ptr<Model> m(new Model());
+  // A data-plane session is one reader for the whole load: the header and the resident tiers are
+  // read through it too, since the image has no block device while the helper drives it.
+  if (source.is_vfio()) m->reader_ = open_storage_reader(source, DirectReaderOptions{});
   BoundWeights bound = m->read_header(source, options);
   m->plan_placement(source, options, bound);
-  m->placed_ = place_weights(source, m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
+  m->placed_ = place_weights(source, m->reader_.get(), m->gguf_, std::move(bound), m->plan_, *m->device_, progress);
+  if (m->plan_.totals.c == 0) m->reader_.reset();  // nothing streams from storage: no I/O threads, no session
   m->start_streaming(options);
   m->backend_ = make_compute_backend(*m->device_, m->hparams_, m->n_vocab(), m->threads_, options.n_batch);
   m->kv_pool_ = m->backend_->new_kv_pool(m->kv_blocks_, m->kv_type_);
@@ -145,7 +150,7 @@ std::unique_ptr<Model> Model::load(const ModelSource& source, const ModelOptions
 
 // The file's metadata, tokenizer and tensor table, checked before any weight is read.
 BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& options) {
-  gguf_ = read_source_gguf(source);
+  gguf_ = read_source_gguf(source, reader_.get());
   hparams_ = read_hparams(gguf_);
   kv_type_ = parse_kv_type(options.kv_type);
   check_kv_type(kv_type_, hparams_.head_dim);
@@ -174,7 +179,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   device_ = std::move(target.device);
   DirectReaderOptions reader_options;
   reader_options.allow_buffered = true;  // measured either way; refused below if tier C would need it
-  reader_ = open_storage_reader(source, reader_options);
+  if (!reader_) reader_ = open_storage_reader(source, reader_options);
   const uint64_t data_bytes = gguf_.file_bytes - gguf_.data_offset;
   const LinkSpeeds links = measured_links(*device_, *reader_, source, gguf_.data_offset, data_bytes);
   const bool cpu = std::string(device_->name()) == "cpu";
@@ -194,9 +199,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
   input.dual.rates = dual_rates(*device_, options, bound, dual_threads_);
   plan_ = plan_tiers(input);
-  if (plan_.totals.c == 0) {
-    reader_.reset();  // nothing streams from storage: no I/O threads
-  } else if (!reader_->direct() && !options.allow_buffered_io) {
+  if (plan_.totals.c > 0 && !reader_->direct() && !options.allow_buffered_io) {
     throw EngineError(NT_E_IO, "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +
                                    std::to_string(plan_.totals.c) +
                                    " bytes read every pass); allow buffered reads or raise the budgets");

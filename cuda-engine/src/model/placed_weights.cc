@@ -32,8 +32,10 @@ Home home_of(const TensorPlacement& p) {
   return Home::Streamed;
 }
 
-// Load-time reads of the source: a file by path, an image through a dup of the borrowed fd.
-std::unique_ptr<ImageReader> open_source(const ModelSource& source) {
+// Load-time reads of the source: a file by path, an image through a dup of the borrowed fd, a
+// data-plane session through the model's one reader of it.
+std::unique_ptr<ImageReader> open_source(const ModelSource& source, StorageReader* session) {
+  if (source.is_vfio()) return ImageReader::over(*session, source.size, source.label);
   if (!source.is_image()) return ImageReader::open(source.path);
   return ImageReader::borrow(source.fd, source.offset, source.size, source.label);
 }
@@ -41,9 +43,9 @@ std::unique_ptr<ImageReader> open_source(const ModelSource& source) {
 // Reads every resident tensor into its home, tier A through a pinned bounce buffer.
 class Loader {
  public:
-  Loader(const ModelSource& source, uint64_t data_offset, StreamDevice& device, uint64_t total,
+  Loader(const ModelSource& source, StorageReader* session, uint64_t data_offset, StreamDevice& device, uint64_t total,
          const LoadProgress& progress)
-      : file_(open_source(source)), data_offset_(data_offset), device_(device), total_(total), progress_(progress) {}
+      : file_(open_source(source, session)), data_offset_(data_offset), device_(device), total_(total), progress_(progress) {}
   ~Loader() { device_.free_pinned(bounce_); }
 
   void to_host(uint8_t* dst, const GgufTensorInfo& t) {
@@ -177,7 +179,7 @@ uint8_t* PlacedWeights::own_host(uint64_t bytes) {
   return static_cast<uint8_t*>(p);
 }
 
-std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, const GgufFile& file, BoundWeights bound,
+std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, StorageReader* session, const GgufFile& file, BoundWeights bound,
                                              const TierPlan& plan, StreamDevice& device,
                                              const LoadProgress& progress) {
   auto placed = std::make_unique<PlacedWeights>(device, bound.views);
@@ -185,7 +187,7 @@ std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, const Gg
   const std::vector<Slot> slots = lay_out(plan, bound, sizes);
   uint8_t* device_base = sizes[0] ? placed->own_device(sizes[0]) : nullptr;
   uint8_t* host_base = sizes[1] ? placed->own_host(sizes[1]) : nullptr;
-  Loader loader(source, file.data_offset, device, resident_bytes(plan, bound), progress);
+  Loader loader(source, session, file.data_offset, device, resident_bytes(plan, bound), progress);
   for (size_t i = 0; i < bound.tensors.size(); ++i) {
     const BoundTensor& t = bound.tensors[i];
     if (slots[i].home == Home::Device) {

@@ -12,6 +12,7 @@
 
 #include "backend/stream_device.h"
 #include "io/model_source.h"
+#include "io/storage_reader.h"
 #include "model/weights.h"
 #include "stream/weight_streamer.h"
 #include "tier/tier_plan.h"
@@ -56,9 +57,10 @@ class PlacedWeights {
 };
 
 // Allocates tier A, tier B and the host-only tensors, reads their bytes from the source's file or
-// image (ordinary reads: loading is not the hot path) and lists the streamed ones. Throws EngineError
+// image (ordinary reads: loading is not the hot path), or for a vfio source through `session`, the
+// model's reader of the data plane, and lists the streamed ones. Throws EngineError
 // NT_E_OUT_OF_MEMORY / NT_E_IO naming what failed.
-std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, const GgufFile& file, BoundWeights bound,
+std::unique_ptr<PlacedWeights> place_weights(const ModelSource& source, StorageReader* session, const GgufFile& file, BoundWeights bound,
                                              const TierPlan& plan, StreamDevice& device,
                                              const LoadProgress& progress);
 

@@ -23,4 +23,5 @@ set(NT_MODEL_TEST_SOURCES
   test/model/dual_pass_test.cc
   test/model/calibration_test.cc
   test/model/image_model_test.cc
+  test/model/vfio_model_test.cc
 )

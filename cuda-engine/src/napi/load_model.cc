@@ -68,7 +68,7 @@ class LoadModelWorker : public Napi::AsyncWorker {
     SetError(message);
   }
 
-  ModelSource source_;  // an image's fd stays the caller's: the model dups what it keeps
+  ModelSource source_;  // an image's fd or a session's memfd stays the caller's: the model dups or maps what it keeps
   ModelOptions model_options_;
   GenerationLoopOptions loop_options_;
   std::optional<ProgressTsfn> progress_;
@@ -148,22 +148,52 @@ uint64_t image_field(Napi::Env env, const Napi::Object& image, const char* key) 
   return static_cast<uint64_t>(d);
 }
 
+// A descriptor field: a whole number no larger than an int.
+int fd_field(Napi::Env env, const Napi::Object& o, const char* object, const char* key) {
+  const uint64_t fd = image_field(env, o, key);
+  if (fd > static_cast<uint64_t>(INT32_MAX)) {
+    bad_image(env, std::string(object) + "." + key + " " + std::to_string(fd) + " is not a descriptor");
+  }
+  return static_cast<int>(fd);
+}
+
+// options.vfio (the vfio backend, DESIGN §2): the memfd of the helper's data-plane session
+// (open-dataplane), the placed GGUF's size and optionally how long a read waits for the helper;
+// `path` then only names the model.
+ModelSource vfio_source_from_js(Napi::Env env, const std::string& path, const Napi::Value& v) {
+  if (!v.IsObject() || v.IsArray()) bad_image(env, "vfio must be an object { fd, size }");
+  const Napi::Object vfio = v.As<Napi::Object>();
+  const int fd = fd_field(env, vfio, "vfio", "fd");
+  const uint64_t size = image_field(env, vfio, "size");
+  if (size == 0) bad_image(env, "vfio.size must be greater than 0");
+  ModelSource s = ModelSource::vfio(fd, size, path);
+  if (!vfio.Get("timeoutMs").IsUndefined()) {
+    const uint64_t timeout = image_field(env, vfio, "timeoutMs");
+    if (timeout == 0 || timeout > INT32_MAX) bad_image(env, "vfio.timeoutMs must be between 1 and " + std::to_string(INT32_MAX));
+    s.timeout_ms = static_cast<int>(timeout);
+  }
+  return s;
+}
+
 // options.image (the raw backend, DESIGN §2): the helper's read-only fd of the block device, and
-// where the GGUF lies in it; `path` then only names the model. Without it, `path` is the file.
+// where the GGUF lies in it; `path` then only names the model. options.vfio: the data plane's
+// session instead (one of the two at most). Without either, `path` is the file.
 ModelSource model_source_from_js(Napi::Env env, const std::string& path, const Napi::Object& options) {
   const Napi::Value v = options.Get("image");
-  if (v.IsUndefined() || v.IsNull()) return ModelSource::file(path);
+  const Napi::Value vfio = options.Get("vfio");
+  const bool has_vfio = !vfio.IsUndefined() && !vfio.IsNull();
+  if (v.IsUndefined() || v.IsNull()) return has_vfio ? vfio_source_from_js(env, path, vfio) : ModelSource::file(path);
+  if (has_vfio) bad_image(env, "give image or vfio, not both");
   if (!v.IsObject() || v.IsArray()) bad_image(env, "image must be an object { fd, offset, size }");
   const Napi::Object image = v.As<Napi::Object>();
-  const uint64_t fd = image_field(env, image, "fd");
-  if (fd > static_cast<uint64_t>(INT32_MAX)) bad_image(env, "image.fd " + std::to_string(fd) + " is not a descriptor");
+  const int fd = fd_field(env, image, "image", "fd");
   const uint64_t offset = image_field(env, image, "offset");
   if (offset % kImageAlignment != 0) {
     bad_image(env, "image.offset " + std::to_string(offset) + " is not a multiple of " + std::to_string(kImageAlignment));
   }
   const uint64_t size = image_field(env, image, "size");
   if (size == 0) bad_image(env, "image.size must be greater than 0");
-  return ModelSource::image(static_cast<int>(fd), offset, size, path);
+  return ModelSource::image(fd, offset, size, path);
 }
 
 }  // namespace

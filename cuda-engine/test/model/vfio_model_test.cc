@@ -1,0 +1,117 @@
+// The vfio storage backend (DESIGN §2, issue 15): a model loaded from nt-nvme-helper's data-plane
+// session alone — no path, no block device — reads its header, its resident tiers and tier C
+// through the ring, and gives the file-loaded model's logits exactly. The helper here is
+// FakeDataplane, a thread serving the ring from the GGUF file as the helper serves it from the
+// placed image; scripts/qemu/runVfioProof.sh runs the real one.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "dataplaneRing.h"
+#include "error_code_of.h"
+#include "model/fake_dataplane.h"
+#include "model/model.h"
+#include "model/plan_input.h"
+#include "model/stories_model.h"
+#include "test_data.h"
+
+namespace nt {
+
+namespace {
+
+using test::cpu_options;
+using test::FakeDataplane;
+using test::stories_path;
+
+constexpr uint32_t kLba = 512;
+constexpr uint32_t kSlots = 4;
+constexpr uint64_t kSlotBytes = 64 << 10;
+
+class VfioModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_TEST_DATA();
+    resident_ = Model::load(stories_path(), cpu_options(-1, -1, 3), nullptr);
+    tokens_ = resident_->tokenizer().encode("Once upon a time, there was a little girl named Lily.", true, false);
+    expected_ = resident_->evaluate(tokens_, 7);
+    helper_ = std::make_unique<FakeDataplane>(stories_path(), kLba, kSlots, kSlotBytes);
+  }
+
+  ModelSource session(uint64_t size) const {
+    ModelSource s = ModelSource::vfio(helper_->fd(), size, "stories");
+    s.timeout_ms = 2000;
+    return s;
+  }
+
+  // Budgets that leave only the host-only tensors resident: every block streams through the ring.
+  ModelOptions everything_streams() const {
+    const TierPlan& p = resident_->plan();
+    uint64_t layer = 0;
+    for (const PlanRow& r : p.rows) {
+      if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
+    }
+    const uint64_t mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * 5;
+    return cpu_options(static_cast<int64_t>(mandatory + 5 * layer),
+                       static_cast<int64_t>(p.host_only_bytes + (5ull << 20) + 5 * layer), 5);
+  }
+
+  void expect_file_logits(Model& m) {
+    const std::vector<float> got = m.evaluate(tokens_, 7);
+    ASSERT_EQ(got.size(), expected_.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected_[i]) << "logit " << i;
+  }
+
+  std::unique_ptr<Model> resident_;
+  std::vector<TokenId> tokens_;
+  std::vector<float> expected_;
+  std::unique_ptr<FakeDataplane> helper_;
+};
+
+}  // namespace
+
+TEST_F(VfioModel, TierCStreamedThroughTheRingGivesTheFileLogits) {
+  auto m = Model::load(session(helper_->image_bytes()), everything_streams(), nullptr);
+  EXPECT_GT(m->plan().totals.c, 0u);
+  EXPECT_TRUE(m->direct_io());
+  const uint32_t after_load = helper_->served();
+  EXPECT_GT(after_load, 0u) << "the header and resident tensors came through the ring";
+  expect_file_logits(*m);
+  EXPECT_GT(helper_->served(), after_load) << "tier C came through the ring";
+  EXPECT_GT(m->stream_stats().bytes_read, 0u);
+  EXPECT_EQ(0u, helper_->refused()) << "every request the engine made was one the helper accepts";
+  EXPECT_EQ(NT_DP_STATE_OPEN, helper_->session_state());
+  m.reset();
+  EXPECT_EQ(NT_DP_STATE_CLIENT_CLOSED, helper_->session_state()) << "unloading ends the session";
+}
+
+TEST_F(VfioModel, AResidentModelEndsTheSessionOnceLoaded) {
+  auto m = Model::load(session(helper_->image_bytes()), cpu_options(-1, -1, 3), nullptr);
+  EXPECT_EQ(m->plan().totals.c, 0u);
+  EXPECT_EQ(NT_DP_STATE_CLIENT_CLOSED, helper_->session_state()) << "nothing streams: the session is over";
+  expect_file_logits(*m);
+  EXPECT_EQ(0u, helper_->refused());
+}
+
+TEST_F(VfioModel, ASessionOfAnotherImageOrNoDescriptorIsRefused) {
+  const auto load_error = [&](const ModelSource& s) {
+    return test::error_code_of([&] { Model::load(s, everything_streams(), nullptr); });
+  };
+  EXPECT_EQ("NT_E_BAD_REQUEST", load_error(session(helper_->image_bytes() - 4096)));
+  EXPECT_EQ("NT_E_BAD_REQUEST", load_error(ModelSource::vfio(-1, helper_->image_bytes(), "none")));
+  // A descriptor that is no data-plane ring: the stories file itself.
+  const int fd = ::open(stories_path().c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ("NT_E_IO", load_error(ModelSource::vfio(fd, helper_->image_bytes(), "not a ring")));
+  ::close(fd);
+}
+
+TEST_F(VfioModel, AHelperThatStopsTheSessionMidStreamFailsTheModelWithAnIoError) {
+  auto m = Model::load(session(helper_->image_bytes()), everything_streams(), nullptr);
+  helper_->stop_after(helper_->served() + 2);
+  EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
+  // Failed for good: the next pass is refused rather than reading a ring out of step.
+  EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
+}
+
+}  // namespace nt
