@@ -62,7 +62,7 @@ describe("validation errors", () => {
 
   it("of the engine's budget refusals name the flag ntctl was given, else keep ntd's configuration key", () => {
     const refusal = new NtError("NT_E_OUT_OF_MEMORY",
-      "vramBudget 12.0 MiB is too small: the KV cache (10.0 MiB for 4 sequences × 2.50 MiB) … need 15.9 MiB before any weights");
+      "vramBudget 12.0 MiB is too small: the KV cache (10.0 MiB for 4 sequences × 2048 positions, f32) … need 15.9 MiB before any weights");
     assert.match(wordAsFlags(refusal, ["run", "m", "x", "--vram-budget", "12MiB"]).message, /^--vram-budget 12\.0 MiB is too small: /);
     assert.match(wordAsFlags(refusal, ["load", "m", "--vram-budget=12MiB"]).message, /^--vram-budget 12\.0 MiB/);
     assert.equal(wordAsFlags(refusal, ["load", "m"]), refusal, "the budget came from ntd's vramBudget key");

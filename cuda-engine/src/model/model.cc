@@ -44,6 +44,11 @@ uint64_t host_only_bytes(const BoundWeights& bound) {
   return bytes;
 }
 
+// Positions the KV pool is asked to hold: kvSize, else a full context for each sequence served.
+int64_t kv_positions(const ModelOptions& o, int32_t n_ctx) {
+  return o.kv_size > 0 ? o.kv_size : int64_t{n_ctx} * o.n_sequences;
+}
+
 // Defaults when the user gives no budget. CUDA: free VRAM minus 1 GiB or 5 % (the context, cuda
 // libraries' workspaces and fragmentation), and 80 % of available host memory for pinned RAM
 // (pinned pages cannot be swapped: leave the system room). CPU: both tiers are host memory, so
@@ -158,7 +163,7 @@ BoundWeights Model::read_header(const ModelSource& source, const ModelOptions& o
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hparams_.n_ctx_train, kDefaultMaxContext);
   threads_ = resolve_threads(options.threads);
   max_batch_ = options.n_batch;
-  const int64_t kv_size = options.kv_size > 0 ? options.kv_size : int64_t{n_ctx_} * options.n_sequences;
+  const int64_t kv_size = kv_positions(options, n_ctx_);
   const int64_t kv_blocks = KvPool::blocks_for(kv_size);
   if (kv_blocks > INT32_MAX) {
     throw EngineError(NT_E_BAD_REQUEST, "a KV cache of " + std::to_string(kv_size) + " positions is too large");
@@ -186,6 +191,8 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   PlanBudgets budgets = resolve_budgets(options, target, cpu, host_only_bytes(bound));
   budgets.n_ctx = n_ctx_;
   budgets.kv_blocks = kv_blocks_;
+  budgets.kv_positions = kv_positions(options, n_ctx_);
+  budgets.n_sequences = options.n_sequences;
   budgets.kv_type = kv_type_;
   TierPlanInput input = plan_input(bound, hparams_, budgets, links);
   input.dual.mode = options.dual_path;

@@ -1,8 +1,10 @@
 #include "model/plan_input.h"
 
 #include <algorithm>
+#include <string>
 
 #include "backend/kv_pool.h"
+#include "backend/kv_type.h"
 
 namespace nt {
 
@@ -25,6 +27,17 @@ uint64_t activation_bytes(const Hparams& h, int32_t n_vocab, int32_t n_batch) {
   return (per_token_floats * sizeof(float) + sampling_bytes) * tokens + attention_floats * sizeof(float);
 }
 
+// The pool in the user's terms: the default one as the sequences it serves times their context,
+// one sized by kvSize as its positions; and the cache's type, which sets the bytes per position.
+std::string kv_shape(const PlanBudgets& b) {
+  const bool by_context = b.kv_positions == int64_t{b.n_ctx} * b.n_sequences;
+  const std::string positions =
+      by_context ? std::to_string(b.n_sequences) + (b.n_sequences == 1 ? " sequence × " : " sequences × ") +
+                       std::to_string(b.n_ctx) + " positions"
+                 : std::to_string(b.kv_positions) + " positions";
+  return positions + ", " + kv_type_name(b.kv_type);
+}
+
 }  // namespace
 
 bool is_host_only(const BoundTensor& tensor) {
@@ -44,6 +57,7 @@ TierPlanInput plan_input(const BoundWeights& weights, const Hparams& h, const Pl
   in.kv_bytes_per_sequence = 2 * KvPool::side_bytes(budgets.kv_type, h.n_layer, h.n_embd_kv(), budgets.kv_blocks);
   in.kv_bytes_per_layer = 2 * KvPool::side_bytes(budgets.kv_type, 1, h.n_embd_kv(), budgets.kv_blocks);
   in.n_sequences = 1;
+  in.kv_shape = kv_shape(budgets);
   in.activation_bytes = activation_bytes(h, weights.views.n_vocab, budgets.n_batch);
   in.staging_slots = budgets.staging_slots;
   in.links = links;

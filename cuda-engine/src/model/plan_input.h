@@ -16,6 +16,8 @@ struct PlanBudgets {
   uint64_t pinned = 0;
   int32_t n_ctx = 0;
   int32_t kv_blocks = 0;  // the KV pool (backend/kv_pool.h), shared by all sequences
+  int64_t kv_positions = 0;  // what the pool was asked to hold: kvSize, else n_ctx × n_sequences
+  int32_t n_sequences = 1;   // sequences served at once
   GgmlType kv_type = GgmlType::F32;
   int32_t n_batch = 512;
   int32_t staging_slots = kMinStagingSlots;

@@ -251,9 +251,10 @@ Budgets reserve_mandatory(const TierPlanInput& in, const Shape& s) {
   if (kv + in.activation_bytes > vram) {
     const uint64_t needed = kv + in.activation_bytes + slack;
     const Tiers all_b(s.units.size(), Tier::B);
-    const std::string kv_parts = in.n_sequences > 1 ? " for " + std::to_string(in.n_sequences) + " sequences × " +
-                                                          bytes_text(in.kv_bytes_per_sequence)
-                                                    : "";
+    const std::string kv_parts = !in.kv_shape.empty() ? " for " + in.kv_shape
+                                 : in.n_sequences > 1 ? " for " + std::to_string(in.n_sequences) + " sequences × " +
+                                                            bytes_text(in.kv_bytes_per_sequence)
+                                                      : "";
     budget_too_small("vramBudget", in.vram_budget,
                      {"the KV cache (" + bytes_text(kv) + kv_parts + ")",
                       "the activations (" + bytes_text(in.activation_bytes) + ")", slack_part(in)},

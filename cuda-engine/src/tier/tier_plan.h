@@ -106,6 +106,9 @@ struct TierPlanInput {
   uint64_t kv_bytes_per_layer = 0;     // one layer's keys and values in the whole pool: what a
                                        // tier-D layer's host copy costs the pinned budget
   int32_t n_sequences = 1;
+  // What the KV cache holds, in the user's terms, for a budget refusal ("4 sequences × 2048
+  // positions, f16"); empty: the message says n_sequences × kv_bytes_per_sequence.
+  std::string kv_shape;
   uint64_t activation_bytes = 0;       // activations and scratch, budgeted first, in VRAM
   int32_t staging_slots = kMinStagingSlots;  // N >= kMinStagingSlots: the ring of DESIGN §2
   uint64_t slot_slack_bytes = 0;       // per slot, taken off both budgets beyond its group bytes

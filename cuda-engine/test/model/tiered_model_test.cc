@@ -120,6 +120,26 @@ TEST_F(TieredModel, BudgetsTooSmallForTheKvCacheAreRefused) {
   }
 }
 
+// The refusal says what the KV cache holds in the user's terms: the sequences served times their
+// context (or a kvSize pool's positions) and the cache's type, not only its bytes.
+TEST_F(TieredModel, AKvCacheRefusalNamesItsSequencesPositionsAndType) {
+  const auto refusal = [](const ModelOptions& o) {
+    try {
+      Model::load(stories_path(), o, nullptr);
+    } catch (const EngineError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  ModelOptions o = test::cpu_options(1024, 256ll << 20);
+  o.n_sequences = 4;
+  o.kv_type = "f16";
+  EXPECT_NE(refusal(o).find("the KV cache ("), std::string::npos);
+  EXPECT_NE(refusal(o).find(" for 4 sequences × 128 positions, f16)"), std::string::npos) << refusal(o);
+  o.kv_size = 300;
+  EXPECT_NE(refusal(o).find(" for 300 positions, f16)"), std::string::npos) << refusal(o);
+}
+
 // A read error in the middle of streaming fails the pass with NT_E_IO, and the model stays failed
 // (its streamer's cycle was abandoned midway) instead of computing on stale bytes.
 TEST_F(TieredModel, AnIoErrorFailsThePassAndTheModel) {
