@@ -1,8 +1,9 @@
 // The tensor-core GEMM (cuda/kernels/mma_gemm.cuh) on the GPU, bit for bit against its CPU
 // reference (test/cuda_host/mma_reference.h: the same unpacking, 8-bit activations and float steps
 // in the same order), for every quantized type on odd shapes: one row, rows that leave a partial
-// tile, many rows, reductions that are not a multiple of the 256-value stage (32-element formats),
-// 9 to 512 tokens. The reference itself is checked against exact products on the CPU
+// tile, many rows, reductions that are not a multiple of the 256- or 512-value stage, 9 to 512
+// tokens on each of the GEMM's tiles (32 x 16 up to 16 tokens, 32 x 32 up to 32, 64 x 64 beyond),
+// full and partial. The reference itself is checked against exact products on the CPU
 // (mma_reference_test.cc), so equality here means the GPU computes the right product. The same for
 // the 8-bit decode kernel (q8_matvec.cuh) and its split reduction; F16 and BF16 (mma_float_gemm.cuh)
 // within a stated bound.
@@ -78,9 +79,11 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
   NT_SKIP_WITHOUT_CUDA();
   const ScopedMatmulChoice tensor_cores(nullptr);
   // K-quants need n a multiple of 256; the 32-element formats also take the extra shapes below.
-  const std::vector<Shape> shapes = {{1, 256, 9},   {64, 256, 64},  {65, 512, 65},
-                                     {130, 768, 17}, {257, 1024, 130}, {96, 2048, 512}};
-  const std::vector<Shape> legacy_shapes = {{3, 32, 9}, {70, 288, 33}, {129, 800, 100}};
+  // 9-16 tokens: the 32 x 16 tile; 17-32: 32 x 32; more: 64 x 64 (mma_gemm.cuh).
+  const std::vector<Shape> shapes = {{1, 256, 9},      {33, 1280, 12}, {4100, 512, 16}, {130, 768, 17},
+                                     {200, 1536, 32},  {64, 256, 64},  {65, 512, 65},   {257, 1024, 130},
+                                     {96, 2048, 512}};
+  const std::vector<Shape> legacy_shapes = {{3, 32, 9}, {45, 544, 16}, {97, 96, 31}, {70, 288, 33}, {129, 800, 100}};
   for (const GgmlType type : mma::test::mma_weight_types()) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 1401);
     std::vector<Shape> all = shapes;

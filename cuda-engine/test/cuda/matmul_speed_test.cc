@@ -1,6 +1,8 @@
 // Speed of the matmul kernels on Llama-8B-sized matrices (14336 × 4096 and 4096 × 4096): decode
-// bandwidth against the weights' bytes with the default kernels and with NT_MATMUL=int8 (the
-// 8-bit decode kernel), prefill FLOP rate at 64 and 512 tokens with the default
+// bandwidth against the weights' bytes at 1, 2, 4 and 8 tokens with NT_MATMUL=fp32 (the float
+// matrix-vector kernel), NT_MATMUL=int8 (the 8-bit decode kernel) and the default (whichever of the
+// two cuda/kernels/q8_choice.h takes: it should read as the faster of the two), FLOP rate at 16, 32 (with
+// bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
 // by side. Disabled by default (it asserts nothing); run on the GPU machine with
 // --gtest_also_run_disabled_tests.
@@ -39,10 +41,10 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     DeviceBuffer<float> out(rows * max_tokens, "out");
     std::printf("  %-5s %5lld rows %6.1f MB:", ggml_type_name(view.type).c_str(), static_cast<long long>(rows),
                 bytes.size() / 1e6);
-    for (const char* choice : {static_cast<const char*>(nullptr), "int8"}) {
+    for (const char* choice : {"fp32", "int8", static_cast<const char*>(nullptr)}) {
       if (choice && (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16)) continue;
       const ScopedMatmulChoice kernels(choice);
-      for (int64_t tokens : {1, 4, 8}) {
+      for (int64_t tokens : {1, 2, 4, 8}) {
         const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 20);
         std::printf("  %s n=%lld %6.0f GB/s", choice ? choice : "default", static_cast<long long>(tokens),
                     bytes.size() / (ms * 1e6));
@@ -50,10 +52,12 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     }
     for (const char* choice : {static_cast<const char*>(nullptr), "fp32"}) {
       const ScopedMatmulChoice kernels(choice);
-      for (int64_t tokens : {64, 512}) {
+      for (int64_t tokens : {16, 32, 64, 512}) {
         const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
         std::printf("  %s n=%lld %5.1f TFLOP/s", choice ? choice : "default", static_cast<long long>(tokens),
                     2.0 * rows * n * tokens / (ms * 1e9));
+        // A few sequences decoding together: how close to one read of the weights.
+        if (tokens <= 32) std::printf(" %5.0f GB/s", bytes.size() / (ms * 1e6));
       }
     }
     std::printf("\n");

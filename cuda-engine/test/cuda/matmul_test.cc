@@ -103,6 +103,7 @@ TEST(CudaMatmul, AgreesWithCpuDequantizationForEveryTypeAndTokenCount) {
 // (several steps, some slots idle in the last), against the same double reference.
 TEST(CudaMatmul, MatrixVectorAgreesOnManyRowsAndLongRows) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice float_kernels("fp32");  // the float kernel, whatever the default takes
   struct Shape {
     int64_t rows, n;
     std::vector<int64_t> token_counts;
@@ -176,6 +177,7 @@ TEST(CudaMatmul, DequantizesEveryTypeBitExactlyAsTheCpu) {
 // two (four rows per CTA, 8205 rows), three and eight (two rows per CTA, the rolled loop, 67 rows).
 TEST(CudaMatmul, MatrixVectorOnSuperBlocksIsBitExactAtEveryElement) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice float_kernels("fp32");  // the float kernel, whatever the default takes
   const int64_t n = 512;
   for (GgmlType type : cpu::test::supported_weight_types()) {
     const auto layout = ggml_block_layout(static_cast<uint32_t>(type));
@@ -201,6 +203,7 @@ TEST(CudaMatmul, MatrixVectorOnSuperBlocksIsBitExactAtEveryElement) {
 // and four rows per CTA, against the double reference; then one-hot activations bit for bit.
 TEST(CudaMatmul, MatrixVectorOnLegacyRowsOfAnOddBlockCount) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice float_kernels("fp32");  // the float kernel, whatever the default takes
   const int64_t n = 32 * 37;
   for (int64_t rows : {67, 8197})
   for (GgmlType type : cpu::test::supported_weight_types()) {

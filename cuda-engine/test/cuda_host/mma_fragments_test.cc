@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cuda/kernels/mma_fragments.h"
+#include "cuda/kernels/mma_tiles.h"
 
 namespace nt::cuda::mma {
 namespace {
@@ -253,17 +254,50 @@ TEST(MmaFragments, EmulatedK16ProductsOfTheKernelsLoadsAreTheHalfTileProducts) {
   }
 }
 
-// The kernel's shared-memory row stride keeps a fragment load conflict-free: the 32 lanes' words
-// (rows g, word t of a 68-word stride) fall in 32 different banks.
-TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
-  constexpr int kWords = 68;  // mma_tile::kWords
+// Every tile's shared-memory row stride (mma_tiles.h) keeps a fragment load conflict-free: the 32
+// lanes' words (rows g, word t of the stride), for the A loads of both MMA shapes and the B loads,
+// fall in 32 different banks.
+template <class T>
+void expect_distinct_banks(const char* tile) {
   for (int reg = 0; reg < 4; ++reg) {
+    std::set<int> k32, k16;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      k32.insert((kernel_a_row(lane, reg) * T::kWords + kernel_k32_a_word(lane, reg)) % 32);
+      k16.insert((kernel_a_row(lane, reg & 1) * T::kWords + kernel_k16_word(lane, reg >> 1)) % 32);
+    }
+    EXPECT_EQ(k32.size(), 32u) << tile << " k32 register " << reg;
+    EXPECT_EQ(k16.size(), 32u) << tile << " k16 register " << reg;
+  }
+  for (int reg = 0; reg < 2; ++reg) {
     std::set<int> banks;
     for (int lane = 0; lane < kLanes; ++lane) {
-      banks.insert((kernel_a_row(lane, reg) * kWords + kernel_k32_a_word(lane, reg)) % 32);
+      banks.insert((kernel_b_token(lane) * T::kWords + kernel_k32_b_word(lane, reg)) % 32);
     }
-    EXPECT_EQ(banks.size(), 32u) << "register " << reg;
+    EXPECT_EQ(banks.size(), 32u) << tile << " B register " << reg;
   }
+}
+
+TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
+  expect_distinct_banks<PrefillTile>("64 x 64");
+  expect_distinct_banks<Batch16Tile>("32 x 16");
+  expect_distinct_banks<Batch32Tile>("32 x 32");
+}
+
+// The shared memory a tile's kernel declares (mma_gemm.cuh, with the weights' offsets) fits the
+// 48 KiB a kernel may have statically, and 16-byte stores of a row's 32-value slices stay aligned.
+template <class T>
+int tile_shared_bytes() {
+  return 4 * (T::kRows * T::kWords + T::kTokens * T::kWords + 2 * T::kRows * 2 * T::kSlices +
+              T::kTokens * T::kSlices + T::kTokens * 2 * T::kSlices);
+}
+
+TEST(MmaFragments, TilesFitStaticSharedMemoryWithAlignedRows) {
+  EXPECT_LE(tile_shared_bytes<PrefillTile>(), 48 * 1024);
+  EXPECT_LE(tile_shared_bytes<Batch16Tile>(), 48 * 1024);
+  EXPECT_LE(tile_shared_bytes<Batch32Tile>(), 48 * 1024);
+  EXPECT_EQ(PrefillTile::kWords * 4 % 16, 0);
+  EXPECT_EQ(Batch16Tile::kWords * 4 % 16, 0);
+  EXPECT_EQ(Batch32Tile::kWords * 4 % 16, 0);
 }
 
 }  // namespace

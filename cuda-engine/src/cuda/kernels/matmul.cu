@@ -10,6 +10,7 @@
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/matmul_ragged.h"
 #include "cuda/kernels/mma_float_tiles.h"
+#include "cuda/kernels/q8_choice.h"
 #include "cuda/quant/bf16.cuh"
 #include "cuda/quant/f16.cuh"
 #include "cuda/quant/f32.cuh"
@@ -31,8 +32,8 @@ namespace nt::cuda {
 namespace {
 
 // NT_MATMUL (read per call, so a test or bench can switch it): unset, the default below; "fp32"
-// keeps every product on the float kernels, for comparison; "int8" also takes the quantized
-// types' one-token products to 8-bit activations (q8_matvec.cuh).
+// keeps every product on the float kernels, for comparison; "int8" takes every quantized product
+// of up to 8 tokens to 8-bit activations (q8_matvec.cuh), whichever is faster.
 enum class Choice { kDefault, kFloat, kInt8 };
 
 Choice matmul_choice() {
@@ -42,23 +43,49 @@ Choice matmul_choice() {
   return c == "fp32" ? Choice::kFloat : c == "int8" ? Choice::kInt8 : Choice::kDefault;
 }
 
-// The default per type and token count. Up to 8 tokens (decode): the float matrix-vector kernels,
-// which read each weight byte once at memory speed and were tuned on the GPU machine; the 8-bit
-// decode kernel stays behind NT_MATMUL=int8 until the speed test (CudaMatmulSpeed) shows it ahead.
+// The default per type and token count.
+// Up to 8 tokens (decode, a few sequences decoding together): the float matrix-vector kernel
+// (matvec.cuh) or the 8-bit one (q8_matvec.cuh), whichever CudaMatmulSpeed measured faster on the
+// H100 for the type, token count and matrix size (q8_choice.h: the size in MB from which the 8-bit
+// kernel wins; bench/README.md, "Decode kernels", has the table and the measurements):
+//   tokens        1    2    3    4    5    6    7    8
+//   Q4_0         28   22   19   17   14   12   11   10
+//   Q4_1         28   25   23   22   19   17   16   14
+//   Q5_0         32   24   20   17   15   14   12   11
+//   Q5_1         25   27   30   33   28   24   21   19
+//   Q8_0          -    -    -   58   43   34   28   24
+//   Q2_K         62   24   16   12   11   10   10    9
+//   Q3_K          -    -   29   17   13   10    9    8
+//   Q4_K          -   17    8    5    5    5    4    4
+//   Q5_K          -   22   12    9    6    5    4    3
+//   Q6_K          -    -    -   44   32   26   23   20
+// So one token stays on the float kernel except for the large legacy-format matrices, and from 4
+// tokens the 8-bit kernel takes the large matrices of every type (an 8B model's 14336 x 4096
+// projections) and the K-quants' 4096 x 4096 ones. 2 and 3 tokens were not measured: each kernel's
+// time is c + s x bytes, with s linear in the token count (per weight element and token, the
+// float kernel does a multiply-add and reads 4 activation bytes, the 8-bit one a quarter dp4a and
+// 1 byte), so they are interpolated between 1 and 4.
 // More tokens (prefill, batches): a quantized format (U, its unpacker) takes the integer
-// tensor-core GEMM on 8-bit activations (mma_gemm.cuh), F16 and BF16 (U, their tile tag) the
+// tensor-core GEMM on 8-bit activations (mma_gemm.cuh; its tile narrows to 16 or 32 tokens for
+// a few sequences decoding together), F16 and BF16 (U, their tile tag) the
 // 16-bit one on activations rounded to their format (mma_float_gemm.cuh), F32 (U = void) the float
 // GEMM (gemm.cuh).
 template <class U>
 constexpr bool kFloatTiles = std::is_same_v<U, mma::F16Tiles> || std::is_same_v<U, mma::BF16Tiles>;
 
+bool take_q8_decode(Choice choice, GgmlType type, const MatmulArgs& a) {
+  if (a.n_tokens > kMatvecMaxTokens || choice == Choice::kFloat) return false;
+  const uint64_t bytes = static_cast<uint64_t>(a.rows) * a.row_bytes;
+  return choice == Choice::kInt8 || q8_decode_wins(type, a.n_tokens, bytes);
+}
+
 template <class Q, class U = void>
-void launch(const MatmulArgs& a, cudaStream_t stream) {
+void launch(GgmlType type, const MatmulArgs& a, cudaStream_t stream) {
   const Choice choice = matmul_choice();
   if constexpr (kFloatTiles<U>) {
     if (a.n_tokens > kMatvecMaxTokens && choice != Choice::kFloat) return launch_mma_float_gemm<U>(a, stream);
   } else if constexpr (!std::is_void_v<U>) {
-    if (a.n_tokens <= kMatvecMaxTokens && choice == Choice::kInt8) return launch_q8_matvec<U>(a, stream);
+    if (take_q8_decode(choice, type, a)) return launch_q8_matvec<U>(a, stream);
     if (a.n_tokens > kMatvecMaxTokens && choice != Choice::kFloat) return launch_mma_gemm<U>(a, stream);
   }
   if (a.n_tokens <= kMatvecMaxTokens) return launch_matvec<Q>(a, stream);
@@ -83,20 +110,21 @@ void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, 
   const MatmulArgs a{w.data, w.row_bytes(), w.rows(), w.ne[0], x, n_tokens, out, accumulate};
   if (is_ragged(static_cast<GgmlType>(w.type), w.ne[0])) return launch_ragged(static_cast<GgmlType>(w.type), a, stream);
   check_shape(w);
-  switch (static_cast<GgmlType>(w.type)) {
-    case GgmlType::F32: return launch<quant::F32>(a, stream);
-    case GgmlType::F16: return launch<quant::F16, mma::F16Tiles>(a, stream);
-    case GgmlType::BF16: return launch<quant::BF16, mma::BF16Tiles>(a, stream);
-    case GgmlType::Q4_0: return launch<quant::Q4_0, mma::UnpackQ4_0>(a, stream);
-    case GgmlType::Q4_1: return launch<quant::Q4_1, mma::UnpackQ4_1>(a, stream);
-    case GgmlType::Q5_0: return launch<quant::Q5_0, mma::UnpackQ5_0>(a, stream);
-    case GgmlType::Q5_1: return launch<quant::Q5_1, mma::UnpackQ5_1>(a, stream);
-    case GgmlType::Q8_0: return launch<quant::Q8_0, mma::UnpackQ8_0>(a, stream);
-    case GgmlType::Q2_K: return launch<quant::Q2_K, mma::UnpackQ2_K>(a, stream);
-    case GgmlType::Q3_K: return launch<quant::Q3_K, mma::UnpackQ3_K>(a, stream);
-    case GgmlType::Q4_K: return launch<quant::Q4_K, mma::UnpackQ4_K>(a, stream);
-    case GgmlType::Q5_K: return launch<quant::Q5_K, mma::UnpackQ5_K>(a, stream);
-    case GgmlType::Q6_K: return launch<quant::Q6_K, mma::UnpackQ6_K>(a, stream);
+  const auto type = static_cast<GgmlType>(w.type);
+  switch (type) {
+    case GgmlType::F32: return launch<quant::F32>(type, a, stream);
+    case GgmlType::F16: return launch<quant::F16, mma::F16Tiles>(type, a, stream);
+    case GgmlType::BF16: return launch<quant::BF16, mma::BF16Tiles>(type, a, stream);
+    case GgmlType::Q4_0: return launch<quant::Q4_0, mma::UnpackQ4_0>(type, a, stream);
+    case GgmlType::Q4_1: return launch<quant::Q4_1, mma::UnpackQ4_1>(type, a, stream);
+    case GgmlType::Q5_0: return launch<quant::Q5_0, mma::UnpackQ5_0>(type, a, stream);
+    case GgmlType::Q5_1: return launch<quant::Q5_1, mma::UnpackQ5_1>(type, a, stream);
+    case GgmlType::Q8_0: return launch<quant::Q8_0, mma::UnpackQ8_0>(type, a, stream);
+    case GgmlType::Q2_K: return launch<quant::Q2_K, mma::UnpackQ2_K>(type, a, stream);
+    case GgmlType::Q3_K: return launch<quant::Q3_K, mma::UnpackQ3_K>(type, a, stream);
+    case GgmlType::Q4_K: return launch<quant::Q4_K, mma::UnpackQ4_K>(type, a, stream);
+    case GgmlType::Q5_K: return launch<quant::Q5_K, mma::UnpackQ5_K>(type, a, stream);
+    case GgmlType::Q6_K: return launch<quant::Q6_K, mma::UnpackQ6_K>(type, a, stream);
     default:
       throw EngineError(NT_E_UNSUPPORTED, "the CUDA backend cannot compute with tensor type " + ggml_type_name(w.type));
   }

@@ -1,7 +1,8 @@
 // Matrix products on the GPU straight from GGUF blocks: each kernel dequantizes weights on the fly
 // (cuda/quant/*.cuh, the same float math as quant::dequantize_row) and multiplies them with float
 // activations, accumulating in float. Few tokens (decode) take a matrix-vector kernel that reads
-// each weight byte once at memory speed; more (prefill, batches) a tiled GEMM.
+// each weight byte once at memory speed (float, or on 8-bit activations where measured faster:
+// matmul.cu); more (prefill, batches) a tiled GEMM.
 #pragma once
 
 #include <cuda_runtime_api.h>

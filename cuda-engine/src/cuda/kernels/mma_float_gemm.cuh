@@ -6,8 +6,8 @@
 // bit-exact reference: test/cuda/matmul_mma_test.cc bounds the error instead). F32 weights stay on
 // the float GEMM (gemm.cuh): TF32 would round them.
 //
-// Tiles as the integer GEMM's (mma_gemm.cuh): a CTA of 4 warps computes 64 rows x 64 tokens, per
-// 64-value stage it copies the weight tile (raw 16-bit values) and the rounded activation tile into
+// Tiles as the integer GEMM's prefill tile (mma_tiles.h): a CTA of 4 warps computes 64 rows x 64
+// tokens, per 64-value stage it copies the weight tile (raw 16-bit values) and the rounded activation tile into
 // shared memory, each warp computes 32 rows x 32 tokens; the fragment loads are the integer k32
 // loads read as pairs of 16-bit values (mma_fragments.h).
 #pragma once
@@ -28,7 +28,7 @@ constexpr int kRows = 64;
 constexpr int kTokens = 64;
 constexpr int kStage = 64;  // reduction values per stage: four m16n8k16 steps
 constexpr int kThreads = 128;
-constexpr int kWords = kStage / 2 + 4;  // 36 % 32 == 4: conflict-free fragment loads (as mma_tile::kWords)
+constexpr int kWords = kStage / 2 + 4;  // 36 % 32 == 4: conflict-free fragment loads (as MmaTile::kWords)
 }  // namespace mma_float_tile
 
 template <bool kBf16>

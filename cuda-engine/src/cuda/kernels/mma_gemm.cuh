@@ -7,9 +7,13 @@
 // (32-value steps in order), so the result is deterministic and equals the CPU reference
 // (test/cuda/matmul_mma_test.cc) bit for bit.
 //
-// Tiles: a CTA of 4 warps computes 64 weight rows x 64 tokens; per 256-value stage it unpacks the
-// weight tile and copies the quantized activation tile into shared memory, then each warp computes
-// 32 rows x 32 tokens (2 x 4 MMA tiles of 16 x 8).
+// Tiles (MmaTile below): a CTA of 4 warps computes kRows weight rows x kTokens tokens; per stage of
+// kStage reduction values it unpacks the weight tile and copies the quantized activation tile into
+// shared memory, then each warp computes a quarter (2 x 2 warps) with MMA tiles of 16 x 8.
+// Prefill (more than 32 tokens) takes 64 x 64 tiles; a few sequences decoding together (9 to 32
+// tokens) take 32 rows x 16 or 32 tokens, so no MMA works on padding tokens and a 4096-row matrix
+// still gives 128 CTAs, with 512-value stages to keep as many weight bytes in flight per CTA. Every
+// tile adds the same 32-value steps in the same order, so all equal the same reference.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -17,21 +21,23 @@
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/mma_fragments.h"
+#include "cuda/kernels/mma_tiles.h"
 #include "cuda/quant/mma_q8.h"
 #include "cuda/quant/mma_unpack.h"
 
 namespace nt::cuda {
 
-namespace mma_tile {
-constexpr int kRows = 64;     // weight rows per CTA
-constexpr int kTokens = 64;   // tokens per CTA
-constexpr int kStage = 256;   // reduction values per shared-memory stage
-constexpr int kSlices = kStage / 32;
-constexpr int kThreads = 128;
-// Row stride in 32-bit words: 68 % 32 == 4, so the 8 rows x 4 words a fragment load touches fall
-// in 32 different banks.
-constexpr int kWords = kStage / 4 + 4;
-}  // namespace mma_tile
+// f(0), ..., f(kCount - 1), unrolled or not.
+template <int kCount, bool kUnroll, class F>
+__device__ __forceinline__ void for_each_piece(F&& f) {
+  if constexpr (kUnroll) {
+#pragma unroll
+    for (int i = 0; i < kCount; ++i) f(i);
+  } else {
+#pragma unroll 1
+    for (int i = 0; i < kCount; ++i) f(i);
+  }
+}
 
 // x (n_tokens x n floats, n a multiple of 32) into q (n_tokens x n int8), d (one float per 32
 // values) and sums (one int32 per 16 values), block b of all n_tokens * n / 32 at q + 32 b, d[b],
@@ -40,13 +46,14 @@ __global__ void __launch_bounds__(128)
     mma_quantize_kernel(const float* __restrict__ x, int64_t n_blocks, int8_t* __restrict__ q, float* __restrict__ d,
                         int32_t* __restrict__ sums);
 
-template <class U>
-__global__ void __launch_bounds__(mma_tile::kThreads)
+template <class U, class T>
+__global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
     mma_gemm_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
                     const int8_t* __restrict__ xq, const float* __restrict__ xd, const int32_t* __restrict__ xs,
                     int64_t n_tokens, float* __restrict__ out, bool accumulate) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using namespace mma_tile;
+  constexpr int kRows = T::kRows, kTokens = T::kTokens, kStage = T::kStage, kSlices = T::kSlices;
+  constexpr int kThreads = T::kThreads, kWords = T::kWords, kMi = T::kMi, kNi = T::kNi;
   __shared__ __align__(16) uint32_t w_q[kRows][kWords];
   __shared__ __align__(16) uint32_t x_q[kTokens][kWords];
   __shared__ float w_scale[kRows][2 * kSlices];
@@ -55,18 +62,20 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
   __shared__ int32_t x_sum[kTokens][2 * kSlices];
   const int64_t row0 = int64_t{blockIdx.x} * kRows, t0 = int64_t{blockIdx.y} * kTokens;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const int wr = 32 * (warp % 2), wt = 32 * (warp / 2);  // the warp's rows and tokens in the tile
-  float acc[2][4][4];
+  // The warp's rows and tokens in the tile.
+  const int wr = (kRows / 2) * (warp % 2), wt = (kTokens / 2) * (warp / 2);
+  float acc[kMi][kNi][4];
 #pragma unroll
-  for (int mi = 0; mi < 2; ++mi)
+  for (int mi = 0; mi < kMi; ++mi)
 #pragma unroll
-    for (int ni = 0; ni < 4; ++ni)
+    for (int ni = 0; ni < kNi; ++ni)
 #pragma unroll
       for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0.0f;
 
   for (int64_t k0 = 0; k0 < n; k0 += kStage) {
     // Weights: unit u is row u / kSlices, 32-value slice u % kSlices; past the matrix, zeros.
-    for (int u = threadIdx.x; u < kRows * kSlices; u += kThreads) {
+    for_each_piece<kRows * kSlices / kThreads, T::kUnrollLoads>([&](int i) {
+      const int u = threadIdx.x + i * kThreads;
       const int r = u / kSlices, j = u % kSlices;
       const int64_t e = k0 + 32 * j;
       uint32_t q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -75,7 +84,7 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
         U::unpack32(w + (row0 + r) * row_bytes + (e / U::kBlockElements) * U::kBlockBytes,
                     static_cast<int>((e % U::kBlockElements) / 32), q, s, b);
       }
-      uint4* dst = reinterpret_cast<uint4*>(&w_q[r][8 * j]);  // 16-byte aligned: 272-byte rows, 32-byte slices
+      uint4* dst = reinterpret_cast<uint4*>(&w_q[r][8 * j]);  // 16-byte aligned: rows of kWords * 4 = 16 (2m + 1) bytes
       dst[0] = make_uint4(q[0], q[1], q[2], q[3]);
       dst[1] = make_uint4(q[4], q[5], q[6], q[7]);
       w_scale[r][2 * j] = s[0];
@@ -84,30 +93,32 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
         w_bias[r][2 * j] = b[0];
         w_bias[r][2 * j + 1] = b[1];
       }
-    }
+    });
     // Activations: 16-byte pieces of the token rows, then the scales and sums.
-    for (int u = threadIdx.x; u < kTokens * (kStage / 16); u += kThreads) {
+    for_each_piece<kTokens * (kStage / 16) / kThreads, T::kUnrollLoads>([&](int i) {
+      const int u = threadIdx.x + i * kThreads;
       const int t = u / (kStage / 16), c = u % (kStage / 16);
       const int64_t e = k0 + 16 * c;
       uint4 v = make_uint4(0, 0, 0, 0);
       if (t0 + t < n_tokens && e < n) v = *reinterpret_cast<const uint4*>(xq + (t0 + t) * n + e);
       *reinterpret_cast<uint4*>(&x_q[t][4 * c]) = v;
-    }
-    for (int u = threadIdx.x; u < kTokens * kSlices; u += kThreads) {
+    });
+    for_each_piece<kTokens * kSlices / kThreads, T::kUnrollLoads>([&](int i) {
+      const int u = threadIdx.x + i * kThreads;
       const int t = u / kSlices, j = u % kSlices;
       const int64_t e = k0 + 32 * j;
       const bool in = t0 + t < n_tokens && e < n;
       x_d[t][j] = in ? xd[(t0 + t) * (n / 32) + e / 32] : 0.0f;
       x_sum[t][2 * j] = in ? xs[(t0 + t) * (n / 16) + e / 16] : 0;
       x_sum[t][2 * j + 1] = in ? xs[(t0 + t) * (n / 16) + e / 16 + 1] : 0;
-    }
+    });
     __syncthreads();
 
     for (int j = 0; j < kSlices; ++j) {
       if (k0 + 32 * j >= n) break;  // the same for the whole CTA
-      uint32_t b32[4][2];
+      uint32_t b32[kNi][2];
 #pragma unroll
-      for (int ni = 0; ni < 4; ++ni) {
+      for (int ni = 0; ni < kNi; ++ni) {
         const uint32_t* xrow = x_q[wt + 8 * ni + mma::kernel_b_token(lane)] + 8 * j;
         if constexpr (U::kGroup == 32) {
           b32[ni][0] = xrow[mma::kernel_k32_b_word(lane, 0)];
@@ -118,7 +129,7 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
         }
       }
 #pragma unroll
-      for (int mi = 0; mi < 2; ++mi) {
+      for (int mi = 0; mi < kMi; ++mi) {
         uint32_t a[4];
         const int rbase = wr + 16 * mi;
 #pragma unroll
@@ -131,7 +142,7 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
           }
         }
 #pragma unroll
-        for (int ni = 0; ni < 4; ++ni) {
+        for (int ni = 0; ni < kNi; ++ni) {
           int32_t c[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
           if constexpr (U::kGroup == 32) {
             asm volatile(
@@ -166,9 +177,9 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
   }
 
 #pragma unroll
-  for (int mi = 0; mi < 2; ++mi) {
+  for (int mi = 0; mi < kMi; ++mi) {
 #pragma unroll
-    for (int ni = 0; ni < 4; ++ni) {
+    for (int ni = 0; ni < kNi; ++ni) {
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const int64_t r = row0 + wr + 16 * mi + mma::kernel_c_row(lane, i);
@@ -192,18 +203,30 @@ __global__ void __launch_bounds__(mma_tile::kThreads)
 void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_t*& sums, void*& scratch,
                               cudaStream_t stream);
 
+template <class U, class T>
+void launch_mma_gemm_tile(const MatmulArgs& a, const int8_t* q, const float* d, const int32_t* sums,
+                          cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((a.rows + T::kRows - 1) / T::kRows),
+                  static_cast<unsigned>((a.n_tokens + T::kTokens - 1) / T::kTokens));
+  mma_gemm_kernel<U, T><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums, a.n_tokens,
+                                                           a.out, a.accumulate);
+}
+
+// Up to 16 tokens on 32 x 16 tiles, up to 32 on 32 x 32, more on 64 x 64.
 template <class U>
 void launch_mma_gemm(const MatmulArgs& a, cudaStream_t stream) {
-  using namespace mma_tile;
   int8_t* q;
   float* d;
   int32_t* sums;
   void* scratch;
   mma_quantize_activations(a, q, d, sums, scratch, stream);
-  const dim3 grid(static_cast<unsigned>((a.rows + kRows - 1) / kRows),
-                  static_cast<unsigned>((a.n_tokens + kTokens - 1) / kTokens));
-  mma_gemm_kernel<U><<<grid, kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums, a.n_tokens, a.out,
-                                                     a.accumulate);
+  if (a.n_tokens <= Batch16Tile::kTokens) {
+    launch_mma_gemm_tile<U, Batch16Tile>(a, q, d, sums, stream);
+  } else if (a.n_tokens <= Batch32Tile::kTokens) {
+    launch_mma_gemm_tile<U, Batch32Tile>(a, q, d, sums, stream);
+  } else {
+    launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream);
+  }
   const cudaError_t launched = cudaGetLastError();
   CUDA_CHECK(cudaFreeAsync(scratch, stream));
   if (launched != cudaSuccess) CUDA_CHECK(launched);
