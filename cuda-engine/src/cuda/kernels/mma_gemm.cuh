@@ -21,6 +21,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/mma_fragments.h"
+#include "cuda/kernels/mma_store.cuh"
 #include "cuda/kernels/mma_tiles.h"
 #include "cuda/quant/mma_q8.h"
 #include "cuda/quant/mma_unpack.h"
@@ -176,21 +177,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
     __syncthreads();
   }
 
-#pragma unroll
-  for (int mi = 0; mi < kMi; ++mi) {
-#pragma unroll
-    for (int ni = 0; ni < kNi; ++ni) {
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const int64_t r = row0 + wr + 16 * mi + mma::kernel_c_row(lane, i);
-        const int64_t t = t0 + wt + 8 * ni + mma::kernel_c_token(lane, i);
-        if (r < rows && t < n_tokens) {
-          float* dst = out + t * rows + r;
-          *dst = accumulate ? *dst + acc[mi][ni][i] : acc[mi][ni][i];
-        }
-      }
-    }
-  }
+  store_mma_tiles(acc, row0 + wr, t0 + wt, lane, rows, n_tokens, out, accumulate);
 #else
   __trap();  // mma.sync with 8-bit integers needs sm_80; the dispatcher never launches this below it
 #endif
