@@ -278,26 +278,50 @@ void expect_distinct_banks(const char* tile) {
 }
 
 TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
+  expect_distinct_banks<LargeTile>("128 x 128");
+  expect_distinct_banks<WideTile>("128 x 64");
   expect_distinct_banks<PrefillTile>("64 x 64");
   expect_distinct_banks<Batch16Tile>("32 x 16");
   expect_distinct_banks<Batch32Tile>("32 x 32");
 }
 
-// The shared memory a tile's kernel declares (mma_gemm.cuh, with the weights' offsets) fits the
-// 48 KiB a kernel may have statically, and 16-byte stores of a row's 32-value slices stay aligned.
+// The shared memory a tile's kernel declares (mma_gemm.cuh asserts that its arrays add up to
+// kMmaTileSharedBytes) fits the 48 KiB a kernel may have statically for every kind of weight
+// scale, except 128 x 128 with 16-value scales and offsets (Q2_K), which choose_mma_tile never
+// gives it; 16-byte stores of a row's 32-value slices stay aligned; the warps cover the tile.
 template <class T>
-int tile_shared_bytes() {
-  return 4 * (T::kRows * T::kWords + T::kTokens * T::kWords + 2 * T::kRows * 2 * T::kSlices +
-              T::kTokens * T::kSlices + T::kTokens * 2 * T::kSlices);
+void expect_fits(const char* tile, bool large) {
+  EXPECT_LE((kMmaTileSharedBytes<T, 32, false>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE((kMmaTileSharedBytes<T, 32, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE((kMmaTileSharedBytes<T, 16, false>), kMmaStaticSharedBytes) << tile;
+  if (!large) EXPECT_LE((kMmaTileSharedBytes<T, 16, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_EQ(T::kWords * 4 % 16, 0) << tile;
+  EXPECT_EQ(T::kWarpsM * T::kMi * 16, T::kRows) << tile;
+  EXPECT_EQ(T::kWarpsN * T::kNi * 8, T::kTokens) << tile;
 }
 
 TEST(MmaFragments, TilesFitStaticSharedMemoryWithAlignedRows) {
-  EXPECT_LE(tile_shared_bytes<PrefillTile>(), 48 * 1024);
-  EXPECT_LE(tile_shared_bytes<Batch16Tile>(), 48 * 1024);
-  EXPECT_LE(tile_shared_bytes<Batch32Tile>(), 48 * 1024);
-  EXPECT_EQ(PrefillTile::kWords * 4 % 16, 0);
-  EXPECT_EQ(Batch16Tile::kWords * 4 % 16, 0);
-  EXPECT_EQ(Batch32Tile::kWords * 4 % 16, 0);
+  expect_fits<LargeTile>("128 x 128", true);
+  expect_fits<WideTile>("128 x 64", false);
+  expect_fits<PrefillTile>("64 x 64", false);
+  expect_fits<Batch16Tile>("32 x 16", false);
+  expect_fits<Batch32Tile>("32 x 32", false);
+  EXPECT_GT((kMmaTileSharedBytes<LargeTile, 16, true>), kMmaStaticSharedBytes);
+}
+
+// The packed factors are the sizes the shared-memory count assumes: one float per value, a 32-bit,
+// 64-bit or 128-bit load each (Q2_K's three token floats: three loads).
+TEST(MmaFragments, StepFactorsPackTheirFloats) {
+  EXPECT_EQ(sizeof(RowFactors<32, false>), 4u);
+  EXPECT_EQ(sizeof(RowFactors<32, true>), 8u);
+  EXPECT_EQ(sizeof(RowFactors<16, false>), 8u);
+  EXPECT_EQ(sizeof(RowFactors<16, true>), 16u);
+  EXPECT_EQ(alignof(RowFactors<16, true>), 16u);
+  EXPECT_EQ(sizeof(TokenFactors<32, false>), 4u);
+  EXPECT_EQ(sizeof(TokenFactors<32, true>), 8u);
+  EXPECT_EQ(alignof(TokenFactors<32, true>), 8u);
+  EXPECT_EQ(sizeof(TokenFactors<16, false>), 4u);
+  EXPECT_EQ(sizeof(TokenFactors<16, true>), 12u);
 }
 
 }  // namespace

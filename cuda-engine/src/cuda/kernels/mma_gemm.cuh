@@ -3,16 +3,18 @@
 // ggml's CPU dot products do), the weights unpacked to int8 tiles with a float scale and offset
 // per group of 16 or 32 (cuda/quant/mma_unpack.h), and each 32-value step multiplies them with
 // m16n8k32 (or two m16n8k16 for the formats whose scales cover 16 values) into int32 sums, which
-// one float step per group turns into the product (mma::combine_step). Accumulation order is fixed
-// (32-value steps in order), so the result is deterministic and equals the CPU reference
+// one float step per group turns into the product (mma::combine_factors). Accumulation order is
+// fixed (32-value steps in order), so the result is deterministic and equals the CPU reference
 // (test/cuda/matmul_mma_test.cc) bit for bit.
 //
-// Tiles (MmaTile below): a CTA of 4 warps computes kRows weight rows x kTokens tokens; per stage of
-// kStage reduction values it unpacks the weight tile and copies the quantized activation tile into
-// shared memory, then each warp computes a quarter (2 x 2 warps) with MMA tiles of 16 x 8.
-// Prefill (more than 32 tokens) takes 64 x 64 tiles; a few sequences decoding together (9 to 32
-// tokens) take 32 rows x 16 or 32 tokens, so no MMA works on padding tokens and a 4096-row matrix
-// still gives 128 CTAs, with 512-value stages to keep as many weight bytes in flight per CTA. Every
+// Tiles (mma_tiles.h): a CTA of kWarpsM x kWarpsN warps computes kRows weight rows x kTokens
+// tokens; per stage of kStage reduction values it copies the quantized activation tile into shared
+// memory (cp.async) while it unpacks the weight tile there, with each row's and token's float
+// factors per 32 values packed (mma::RowFactors, TokenFactors); then each warp computes its part
+// with MMA tiles of 16 x 8, loading a row's or token's factors once per 32-value step for all the
+// MMA tiles that use them. The float step per output is the GEMM's cost beside the MMAs: the int32
+// sums start biased (mma::kSumBias) so that turning one into a float is one float addition, not the
+// quarter-rate conversion. choose_mma_tile picks the tile by token count and matrix size; every
 // tile adds the same 32-value steps in the same order, so all equal the same reference.
 #pragma once
 
@@ -47,6 +49,23 @@ __global__ void __launch_bounds__(128)
     mma_quantize_kernel(const float* __restrict__ x, int64_t n_blocks, int8_t* __restrict__ q, float* __restrict__ d,
                         int32_t* __restrict__ sums);
 
+// A 16-byte copy from global to shared memory that bypasses the registers (cp.async, sm_80): the
+// stage's activation pieces are in flight while the thread unpacks its weights. Where in is false
+// it writes 16 zero bytes and reads nothing (src points anywhere valid).
+__device__ __forceinline__ void copy16_async(void* dst, const void* src, bool in) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const unsigned shared = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(shared), "l"(src), "r"(in ? 16 : 0) : "memory");
+#endif
+}
+
+// Waits for the thread's own copy16_async; a __syncthreads after it publishes all threads' copies.
+__device__ __forceinline__ void wait_copies_async() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_all;" ::: "memory");
+#endif
+}
+
 template <class U, class T>
 __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
     mma_gemm_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
@@ -55,16 +74,22 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   constexpr int kRows = T::kRows, kTokens = T::kTokens, kStage = T::kStage, kSlices = T::kSlices;
   constexpr int kThreads = T::kThreads, kWords = T::kWords, kMi = T::kMi, kNi = T::kNi;
+  using RowF = mma::RowFactors<U::kGroup, U::kBias>;
+  using TokenF = mma::TokenFactors<U::kGroup, U::kBias>;
   __shared__ __align__(16) uint32_t w_q[kRows][kWords];
   __shared__ __align__(16) uint32_t x_q[kTokens][kWords];
-  __shared__ float w_scale[kRows][2 * kSlices];
-  __shared__ float w_bias[U::kBias ? kRows : 1][2 * kSlices];
-  __shared__ float x_d[kTokens][kSlices];
-  __shared__ int32_t x_sum[kTokens][2 * kSlices];
-  const int64_t row0 = int64_t{blockIdx.x} * kRows, t0 = int64_t{blockIdx.y} * kTokens;
+  __shared__ RowF w_f[kRows][kSlices];
+  __shared__ TokenF x_f[kTokens][kSlices];
+  static_assert(sizeof(w_q) + sizeof(x_q) + sizeof(w_f) + sizeof(x_f) ==
+                    kMmaTileSharedBytes<T, U::kGroup, U::kBias>,
+                "mma_tiles.h counts this kernel's shared memory");
+  static_assert(kMmaTileSharedBytes<T, U::kGroup, U::kBias> <= kMmaStaticSharedBytes, "static shared memory");
+  // Token tiles are the grid's fast dimension: the CTAs that run together share weight rows, so a
+  // matrix's bytes come from memory about once and the activations (a few MB) stay in L2.
+  const int64_t t0 = int64_t{blockIdx.x} * kTokens, row0 = int64_t{blockIdx.y} * kRows;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   // The warp's rows and tokens in the tile.
-  const int wr = (kRows / 2) * (warp % 2), wt = (kTokens / 2) * (warp / 2);
+  const int wr = T::kWarpRows * (warp % T::kWarpsM), wt = T::kWarpTokens * (warp / T::kWarpsM);
   float acc[kMi][kNi][4];
 #pragma unroll
   for (int mi = 0; mi < kMi; ++mi)
@@ -74,6 +99,23 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
       for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0.0f;
 
   for (int64_t k0 = 0; k0 < n; k0 += kStage) {
+    // Activations: 16-byte pieces of the token rows, copied asynchronously; past the matrix, zeros.
+    for_each_piece<kTokens * (kStage / 16) / kThreads, T::kUnrollLoads>([&](int i) {
+      const int u = threadIdx.x + i * kThreads;
+      const int t = u / (kStage / 16), c = u % (kStage / 16);
+      const int64_t e = k0 + 16 * c;
+      const bool in = t0 + t < n_tokens && e < n;
+      copy16_async(&x_q[t][4 * c], in ? xq + (t0 + t) * n + e : xq, in);
+    });
+    // The activations' scales and sums.
+    for_each_piece<kTokens * kSlices / kThreads, T::kUnrollLoads>([&](int i) {
+      const int u = threadIdx.x + i * kThreads;
+      const int t = u / kSlices, j = u % kSlices;
+      const int64_t e = k0 + 32 * j;
+      const bool in = t0 + t < n_tokens && e < n;
+      const int32_t sx[2] = {in ? xs[(t0 + t) * (n / 16) + e / 16] : 0, in ? xs[(t0 + t) * (n / 16) + e / 16 + 1] : 0};
+      x_f[t][j] = mma::token_factors<U::kGroup, U::kBias>(in ? xd[(t0 + t) * (n / 32) + e / 32] : 0.0f, sx);
+    });
     // Weights: unit u is row u / kSlices, 32-value slice u % kSlices; past the matrix, zeros.
     for_each_piece<kRows * kSlices / kThreads, T::kUnrollLoads>([&](int i) {
       const int u = threadIdx.x + i * kThreads;
@@ -88,36 +130,17 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
       uint4* dst = reinterpret_cast<uint4*>(&w_q[r][8 * j]);  // 16-byte aligned: rows of kWords * 4 = 16 (2m + 1) bytes
       dst[0] = make_uint4(q[0], q[1], q[2], q[3]);
       dst[1] = make_uint4(q[4], q[5], q[6], q[7]);
-      w_scale[r][2 * j] = s[0];
-      w_scale[r][2 * j + 1] = s[1];
-      if constexpr (U::kBias) {
-        w_bias[r][2 * j] = b[0];
-        w_bias[r][2 * j + 1] = b[1];
-      }
+      w_f[r][j] = mma::row_factors<U::kGroup, U::kBias>(s, b);
     });
-    // Activations: 16-byte pieces of the token rows, then the scales and sums.
-    for_each_piece<kTokens * (kStage / 16) / kThreads, T::kUnrollLoads>([&](int i) {
-      const int u = threadIdx.x + i * kThreads;
-      const int t = u / (kStage / 16), c = u % (kStage / 16);
-      const int64_t e = k0 + 16 * c;
-      uint4 v = make_uint4(0, 0, 0, 0);
-      if (t0 + t < n_tokens && e < n) v = *reinterpret_cast<const uint4*>(xq + (t0 + t) * n + e);
-      *reinterpret_cast<uint4*>(&x_q[t][4 * c]) = v;
-    });
-    for_each_piece<kTokens * kSlices / kThreads, T::kUnrollLoads>([&](int i) {
-      const int u = threadIdx.x + i * kThreads;
-      const int t = u / kSlices, j = u % kSlices;
-      const int64_t e = k0 + 32 * j;
-      const bool in = t0 + t < n_tokens && e < n;
-      x_d[t][j] = in ? xd[(t0 + t) * (n / 32) + e / 32] : 0.0f;
-      x_sum[t][2 * j] = in ? xs[(t0 + t) * (n / 16) + e / 16] : 0;
-      x_sum[t][2 * j + 1] = in ? xs[(t0 + t) * (n / 16) + e / 16 + 1] : 0;
-    });
+    wait_copies_async();
     __syncthreads();
 
     for (int j = 0; j < kSlices; ++j) {
       if (k0 + 32 * j >= n) break;  // the same for the whole CTA
+      // The warp's activation fragments, and the factors of the two tokens of each 8-token tile
+      // this lane's accumulators hold (kernel_c_token: i & 1 picks one).
       uint32_t b32[kNi][2];
+      TokenF xf[kNi][2];
 #pragma unroll
       for (int ni = 0; ni < kNi; ++ni) {
         const uint32_t* xrow = x_q[wt + 8 * ni + mma::kernel_b_token(lane)] + 8 * j;
@@ -128,6 +151,8 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
           b32[ni][0] = xrow[mma::kernel_k16_word(lane, 0)];
           b32[ni][1] = xrow[mma::kernel_k16_word(lane, 1)];
         }
+        xf[ni][0] = x_f[wt + 8 * ni + mma::kernel_c_token(lane, 0)][j];
+        xf[ni][1] = x_f[wt + 8 * ni + mma::kernel_c_token(lane, 1)][j];
       }
 #pragma unroll
       for (int mi = 0; mi < kMi; ++mi) {
@@ -142,9 +167,14 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
             a[r] = w_q[rbase + mma::kernel_a_row(lane, r & 1)][8 * j + mma::kernel_k16_word(lane, r >> 1)];
           }
         }
+        // The factors of this lane's two rows (kernel_c_row: i >> 1 picks one).
+        const RowF wf[2] = {w_f[rbase + mma::kernel_c_row(lane, 0)][j], w_f[rbase + mma::kernel_c_row(lane, 2)][j]};
 #pragma unroll
         for (int ni = 0; ni < kNi; ++ni) {
-          int32_t c[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+          // Started at kSumBias, so each sum turns into a float with one addition (mma_q8.h).
+          int32_t c[2][4];
+#pragma unroll
+          for (int i = 0; i < 4; ++i) c[0][i] = c[1][i] = mma::kSumBias;
           if constexpr (U::kGroup == 32) {
             asm volatile(
                 "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
@@ -162,14 +192,10 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
           }
 #pragma unroll
           for (int i = 0; i < 4; ++i) {
-            const int r = rbase + mma::kernel_c_row(lane, i);
-            const int t = wt + 8 * ni + mma::kernel_c_token(lane, i);
-            const int32_t sumi[2] = {c[0][i], c[1][i]};
-            const float s[2] = {w_scale[r][2 * j], w_scale[r][2 * j + 1]};
-            float b[2] = {0.0f, 0.0f};
-            if constexpr (U::kBias) b[0] = w_bias[r][2 * j], b[1] = w_bias[r][2 * j + 1];
-            const int32_t sx[2] = {x_sum[t][2 * j], x_sum[t][2 * j + 1]};
-            acc[mi][ni][i] = mma::combine_step<U::kGroup, U::kBias>(acc[mi][ni][i], x_d[t][j], sumi, s, b, sx);
+            const float sumf[2] = {mma::biased_sum_to_float(c[0][i]),
+                                   U::kGroup == 32 ? 0.0f : mma::biased_sum_to_float(c[1][i])};
+            acc[mi][ni][i] =
+                mma::combine_factors<U::kGroup, U::kBias>(acc[mi][ni][i], xf[ni][i & 1], sumf, wf[i >> 1]);
           }
         }
       }
@@ -190,29 +216,39 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
 void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_t*& sums, void*& scratch,
                               cudaStream_t stream);
 
+// The tile choose_mma_tile (mma_tiles.h) takes for this product on the current device, with
+// NT_MMA_TILE read per call (matmul_mma.cu).
+MmaTileKind mma_gemm_tile(const MatmulArgs& a, bool large_fits);
+
 template <class U, class T>
 void launch_mma_gemm_tile(const MatmulArgs& a, const int8_t* q, const float* d, const int32_t* sums,
                           cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((a.rows + T::kRows - 1) / T::kRows),
-                  static_cast<unsigned>((a.n_tokens + T::kTokens - 1) / T::kTokens));
+  const dim3 grid(static_cast<unsigned>((a.n_tokens + T::kTokens - 1) / T::kTokens),
+                  static_cast<unsigned>((a.rows + T::kRows - 1) / T::kRows));
   mma_gemm_kernel<U, T><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums, a.n_tokens,
                                                            a.out, a.accumulate);
 }
 
-// Up to 16 tokens on 32 x 16 tiles, up to 32 on 32 x 32, more on 64 x 64.
 template <class U>
 void launch_mma_gemm(const MatmulArgs& a, cudaStream_t stream) {
+  constexpr bool kLargeFits = kMmaTileSharedBytes<LargeTile, U::kGroup, U::kBias> <= kMmaStaticSharedBytes;
   int8_t* q;
   float* d;
   int32_t* sums;
   void* scratch;
   mma_quantize_activations(a, q, d, sums, scratch, stream);
-  if (a.n_tokens <= Batch16Tile::kTokens) {
-    launch_mma_gemm_tile<U, Batch16Tile>(a, q, d, sums, stream);
-  } else if (a.n_tokens <= Batch32Tile::kTokens) {
-    launch_mma_gemm_tile<U, Batch32Tile>(a, q, d, sums, stream);
-  } else {
-    launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream);
+  switch (mma_gemm_tile(a, kLargeFits)) {
+    case MmaTileKind::kBatch16: launch_mma_gemm_tile<U, Batch16Tile>(a, q, d, sums, stream); break;
+    case MmaTileKind::kBatch32: launch_mma_gemm_tile<U, Batch32Tile>(a, q, d, sums, stream); break;
+    case MmaTileKind::kPrefill64: launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream); break;
+    case MmaTileKind::kWide128x64: launch_mma_gemm_tile<U, WideTile>(a, q, d, sums, stream); break;
+    case MmaTileKind::kLarge128:
+      if constexpr (kLargeFits) {
+        launch_mma_gemm_tile<U, LargeTile>(a, q, d, sums, stream);
+      } else {
+        launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream);  // never chosen: choose_mma_tile knows
+      }
+      break;
   }
   const cudaError_t launched = cudaGetLastError();
   CUDA_CHECK(cudaFreeAsync(scratch, stream));
