@@ -4,8 +4,8 @@
 // two cuda/kernels/q8_choice.h takes: it should read as the faster of the two), FLOP rate at 16, 32 (with
 // bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
-// by side, then the integer GEMM at 64, 128 and 512 tokens on each prefill tile (NT_MMA_TILE=64,
-// 128x64, 128; mma_tiles.h). Disabled by default (it asserts nothing); run on the GPU machine with
+// by side, then the integer GEMM at 64, 128 and 512 tokens on each tile it may take for them
+// (NT_MMA_TILE=32, 64, 128x64, 128; mma_tiles.h). Disabled by default (it asserts nothing); run on the GPU machine with
 // --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
@@ -61,9 +61,9 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
         if (tokens <= 32) std::printf(" %5.0f GB/s", bytes.size() / (ms * 1e6));
       }
     }
-    // Each prefill tile of the integer GEMM forced (NT_MMA_TILE), beside the default's choice above.
+    // Each tile of the integer GEMM forced (NT_MMA_TILE), beside the default's choice above.
     if (type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16) {
-      for (const char* tile : {"64", "128x64", "128"}) {
+      for (const char* tile : {"32", "64", "128x64", "128"}) {
         const ScopedEnv forced("NT_MMA_TILE", tile);
         for (int64_t tokens : {64, 128, 512}) {
           const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);

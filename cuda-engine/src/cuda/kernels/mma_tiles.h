@@ -37,9 +37,9 @@ struct MmaTile {
 };
 // Prefill (more than 32 tokens): 128 x 128 (8 warps of 64 x 32) where a matrix gives enough CTAs,
 // 128 x 64 (8 warps of 32 x 32), or 64 x 64 (4 warps of 32 x 32, the first prefill tile). A few
-// sequences decoding together: 32 rows x 16 or 32 tokens, so no MMA works on padding tokens and a
-// 4096-row matrix still gives 128 CTAs, with 512-value stages to keep as many weight bytes in
-// flight per CTA.
+// sequences decoding together (and prefill on small matrices): 32 rows x 16 or 32 tokens, so no
+// MMA works on padding tokens and a 4096-row matrix still gives 128 CTAs, with 512-value stages to
+// keep as many weight bytes in flight per CTA.
 using LargeTile = MmaTile<128, 128, 128, 2, 4, 2, false>;
 using WideTile = MmaTile<128, 64, 128, 4, 2, 2, true>;
 using PrefillTile = MmaTile<64, 64, 256, 2, 2, 4, false>;
@@ -66,15 +66,17 @@ constexpr int64_t mma_tile_ctas(int64_t rows, int64_t n_tokens, int tile_rows, i
 
 // The tile for a product of rows x n_tokens (n_tokens > 8) on a GPU of sms multiprocessors.
 // Up to 16 tokens the 32 x 16 tile, up to 32 the 32 x 32. More: the largest tile that still gives
-// every SM a CTA (each holds two of the 128-row tiles or four 64 x 64 ones; a larger tile reads
-// each weight and activation byte fewer times and keeps its scales for more outputs), 128 x 128
+// every SM a CTA (a larger tile reads each weight and activation byte fewer times and keeps its
+// scales for more outputs; an SM holds two of the 128-row tiles or four of the smaller), 128 x 128
 // only where its shared memory fits (large_fits: not for weights with 16-value scales and offsets,
-// Q2_K). forced (NT_MMA_TILE, for benches and tests; nullptr or anything else: the choice above)
-// takes a prefill tile by name: "64" (64 x 64), "128x64", "128" (128 x 128, or 64 x 64 where it
-// does not fit).
+// Q2_K), and the 32 x 32 tile where even 64 x 64 would leave SMs idle (an 8B model's 1024-row k
+// and v projections: 128 CTAs of 64 x 64, 512 of 32 x 32). forced (NT_MMA_TILE, for benches and
+// tests; nullptr or anything else: the choice above) takes a tile for more than 32 tokens by name:
+// "32" (32 x 32), "64" (64 x 64), "128x64", "128" (128 x 128, or 64 x 64 where it does not fit).
 inline MmaTileKind choose_mma_tile(int64_t rows, int64_t n_tokens, int sms, bool large_fits, const char* forced) {
   if (n_tokens <= Batch16Tile::kTokens) return MmaTileKind::kBatch16;
   if (n_tokens <= Batch32Tile::kTokens) return MmaTileKind::kBatch32;
+  if (forced != nullptr && std::strcmp(forced, "32") == 0) return MmaTileKind::kBatch32;
   if (forced != nullptr && std::strcmp(forced, "64") == 0) return MmaTileKind::kPrefill64;
   if (forced != nullptr && std::strcmp(forced, "128x64") == 0) return MmaTileKind::kWide128x64;
   if (forced != nullptr && std::strcmp(forced, "128") == 0) {
@@ -84,7 +86,8 @@ inline MmaTileKind choose_mma_tile(int64_t rows, int64_t n_tokens, int sms, bool
     return MmaTileKind::kLarge128;
   }
   if (mma_tile_ctas(rows, n_tokens, WideTile::kRows, WideTile::kTokens) >= sms) return MmaTileKind::kWide128x64;
-  return MmaTileKind::kPrefill64;
+  if (mma_tile_ctas(rows, n_tokens, PrefillTile::kRows, PrefillTile::kTokens) >= sms) return MmaTileKind::kPrefill64;
+  return MmaTileKind::kBatch32;
 }
 
 }  // namespace nt::cuda
