@@ -25,7 +25,7 @@ struct MmaTile {
   // or near it: the loads of one CTA's stage wait with no other work, so the SM needs other CTAs.
   static constexpr int kMinCtas = kMinCtas_;
   // Whether a thread's loads of a stage are unrolled, to be in flight together: the narrow tiles
-  // have registers to spare; the 64 x 64 tile would spill.
+  // and 128 x 64 have registers to spare; 64 x 64 and 128 x 128 would spill.
   static constexpr bool kUnrollLoads = kUnrollLoads_;
   // Row stride in 32-bit words: kStage / 4 is a multiple of 32, + 4 makes the 8 rows x 4 words a
   // fragment load touches fall in 32 different banks.
