@@ -151,6 +151,48 @@ TEST(MmaFragments, KernelLoadsMatchThePtxLayoutForK16Halves) {
   }
 }
 
+// ldmatrix .x4 as the PTX ISA describes it: register m of lane l is word l % 4 of the row that
+// lane 8 m + l / 4 points at. The kernel's addresses (ldmatrix_a_*, ldmatrix_b_*) must give every
+// lane the words its scalar loads give (kernel_* above), for A and for B of two 8-token tiles.
+TEST(MmaFragments, LdmatrixGivesTheKernelsRegisters) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int m = 0; m < 4; ++m) {
+      const int source = 8 * m + lane / 4;
+      EXPECT_EQ(ldmatrix_a_row(source), kernel_a_row(lane, m)) << "A lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k32_a_word(lane, m)) << "A lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k16_word(lane, m >> 1)) << "A k16 lane " << lane;
+      EXPECT_EQ(ldmatrix_b_token(source), kernel_b_token(lane) + 8 * (m >> 1)) << "B lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k32_b_word(lane, m & 1)) << "B lane " << lane;
+      EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k16_word(lane, m & 1)) << "B k16 lane " << lane;
+    }
+  }
+}
+
+// Each 8-lane phase of an ldmatrix reads 8 rows of 4 words: with every tile's row stride they fall
+// in 32 different banks.
+template <class T>
+void expect_ldmatrix_banks(const char* tile) {
+  for (int phase = 0; phase < 4; ++phase) {
+    std::set<int> a, b;
+    for (int lane = 8 * phase; lane < 8 * phase + 8; ++lane) {
+      for (int w = 0; w < 4; ++w) {
+        a.insert((ldmatrix_a_row(lane) * T::kWords + ldmatrix_a_word(lane) + w) % 32);
+        b.insert((ldmatrix_b_token(lane) * T::kWords + ldmatrix_b_word(lane) + w) % 32);
+      }
+    }
+    EXPECT_EQ(a.size(), 32u) << tile << " A phase " << phase;
+    EXPECT_EQ(b.size(), 32u) << tile << " B phase " << phase;
+  }
+}
+
+TEST(MmaFragments, LdmatrixPhasesHitDistinctBanks) {
+  expect_ldmatrix_banks<LargeTile>("128 x 128");
+  expect_ldmatrix_banks<WideTile>("128 x 64");
+  expect_ldmatrix_banks<PrefillTile>("64 x 64");
+  expect_ldmatrix_banks<Batch16Tile>("32 x 16");
+  expect_ldmatrix_banks<Batch32Tile>("32 x 32");
+}
+
 struct Tiles {
   int8_t a[16][32];  // weight rows x reduction values, as the kernel stores them
   int8_t b[8][32];   // tokens x reduction values

@@ -11,8 +11,8 @@
 // tokens; per stage of kStage reduction values it copies the quantized activation tile into shared
 // memory (cp.async) while it unpacks the weight tile there, with each row's and token's float
 // factors per 32 values packed (mma::RowFactors, TokenFactors); then each warp computes its part
-// with MMA tiles of 16 x 8, loading a row's or token's factors once per 32-value step for all the
-// MMA tiles that use them. The float step per output is the GEMM's cost beside the MMAs: the int32
+// with MMA tiles of 16 x 8 (fragments loaded by ldmatrix), loading a row's or token's factors once
+// per 32-value step for all the MMA tiles that use them. The float step per output is the GEMM's cost beside the MMAs: the int32
 // sums start biased (mma::kSumBias) so that turning one into a float is one float addition, not the
 // quarter-rate conversion. choose_mma_tile picks the tile by token count and matrix size; every
 // tile adds the same 32-value steps in the same order, so all equal the same reference.
@@ -63,6 +63,18 @@ __device__ __forceinline__ void copy16_async(void* dst, const void* src, bool in
 __device__ __forceinline__ void wait_copies_async() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   asm volatile("cp.async.wait_all;" ::: "memory");
+#endif
+}
+
+// Four 8 x 4-word matrices from shared memory into r[0..3] (ldmatrix .x4: mma_fragments.h says
+// which row each lane points at and which word each register receives).
+__device__ __forceinline__ void load_matrices_x4(uint32_t (&r)[4], const uint32_t* row) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const unsigned shared = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared)
+               : "memory");
 #endif
 }
 
@@ -139,34 +151,36 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
       if (k0 + 32 * j >= n) break;  // the same for the whole CTA
       // The warp's activation fragments, and the factors of the two tokens of each 8-token tile
       // this lane's accumulators hold (kernel_c_token: i & 1 picks one).
+      // (The B registers of m16n8k32 and of the two m16n8k16 halves are the same words.)
       uint32_t b32[kNi][2];
       TokenF xf[kNi][2];
+      if constexpr (kNi % 2 == 0) {
 #pragma unroll
-      for (int ni = 0; ni < kNi; ++ni) {
-        const uint32_t* xrow = x_q[wt + 8 * ni + mma::kernel_b_token(lane)] + 8 * j;
-        if constexpr (U::kGroup == 32) {
+        for (int ni = 0; ni < kNi; ni += 2) {
+          uint32_t r[4];
+          load_matrices_x4(r, &x_q[wt + 8 * ni + mma::ldmatrix_b_token(lane)][8 * j + mma::ldmatrix_b_word(lane)]);
+          b32[ni][0] = r[0], b32[ni][1] = r[1], b32[ni + 1][0] = r[2], b32[ni + 1][1] = r[3];
+        }
+      } else {
+#pragma unroll
+        for (int ni = 0; ni < kNi; ++ni) {
+          const uint32_t* xrow = x_q[wt + 8 * ni + mma::kernel_b_token(lane)] + 8 * j;
           b32[ni][0] = xrow[mma::kernel_k32_b_word(lane, 0)];
           b32[ni][1] = xrow[mma::kernel_k32_b_word(lane, 1)];
-        } else {
-          b32[ni][0] = xrow[mma::kernel_k16_word(lane, 0)];
-          b32[ni][1] = xrow[mma::kernel_k16_word(lane, 1)];
         }
+      }
+#pragma unroll
+      for (int ni = 0; ni < kNi; ++ni) {
         xf[ni][0] = x_f[wt + 8 * ni + mma::kernel_c_token(lane, 0)][j];
         xf[ni][1] = x_f[wt + 8 * ni + mma::kernel_c_token(lane, 1)][j];
       }
 #pragma unroll
       for (int mi = 0; mi < kMi; ++mi) {
+        // a[0], a[1]: rows 0-7 and 8-15 of the first 16 values; a[2], a[3]: of the second 16 (the
+        // m16n8k32 registers, and the two m16n8k16 halves' pairs).
         uint32_t a[4];
         const int rbase = wr + 16 * mi;
-#pragma unroll
-        for (int r = 0; r < 4; ++r) {
-          if constexpr (U::kGroup == 32) {
-            a[r] = w_q[rbase + mma::kernel_a_row(lane, r)][8 * j + mma::kernel_k32_a_word(lane, r)];
-          } else {
-            // a[0], a[1]: the first half's two registers; a[2], a[3]: the second half's.
-            a[r] = w_q[rbase + mma::kernel_a_row(lane, r & 1)][8 * j + mma::kernel_k16_word(lane, r >> 1)];
-          }
-        }
+        load_matrices_x4(a, &w_q[rbase + mma::ldmatrix_a_row(lane)][8 * j + mma::ldmatrix_a_word(lane)]);
         // The factors of this lane's two rows (kernel_c_row: i >> 1 picks one).
         const RowF wf[2] = {w_f[rbase + mma::kernel_c_row(lane, 0)][j], w_f[rbase + mma::kernel_c_row(lane, 2)][j]};
 #pragma unroll

@@ -25,7 +25,7 @@ struct MmaTile {
   // or near it: the loads of one CTA's stage wait with no other work, so the SM needs other CTAs.
   static constexpr int kMinCtas = kMinCtas_;
   // Whether a thread's loads of a stage are unrolled, to be in flight together: the narrow tiles
-  // and 128 x 64 have registers to spare; 64 x 64 and 128 x 128 would spill.
+  // have registers to spare; 64 x 64 and the 128-row tiles would spill.
   static constexpr bool kUnrollLoads = kUnrollLoads_;
   // Row stride in 32-bit words: kStage / 4 is a multiple of 32, + 4 makes the 8 rows x 4 words a
   // fragment load touches fall in 32 different banks.
@@ -41,7 +41,7 @@ struct MmaTile {
 // MMA works on padding tokens and a 4096-row matrix still gives 128 CTAs, with 512-value stages to
 // keep as many weight bytes in flight per CTA.
 using LargeTile = MmaTile<128, 128, 128, 2, 4, 2, false>;
-using WideTile = MmaTile<128, 64, 128, 4, 2, 2, true>;
+using WideTile = MmaTile<128, 64, 128, 4, 2, 2, false>;
 using PrefillTile = MmaTile<64, 64, 256, 2, 2, 4, false>;
 using Batch16Tile = MmaTile<32, 16, 512, 2, 2, 5, true>;
 using Batch32Tile = MmaTile<32, 32, 512, 2, 2, 4, true>;
