@@ -113,7 +113,6 @@ TEST(MmaQ8, BiasedSumsTurnIntoTheirFloatsExactly) {
     ASSERT_EQ(biased_sum_to_float(kSumBias + s), static_cast<float>(s)) << s;
   }
   EXPECT_NE(biased_sum_to_float(kSumBias + (1 << 22) + 1), static_cast<float>((1 << 22) + 1));
-  EXPECT_LT(32 * 128 * 127, 1 << 22);
 }
 
 }  // namespace

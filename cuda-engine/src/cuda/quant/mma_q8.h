@@ -131,6 +131,7 @@ NT_HD float combine_step(float acc, float dx, const int32_t sumi[2], const float
 // subtraction gives float(s) exactly: the same value as the int-to-float conversion, which runs at
 // a quarter of the float rate and was the GEMM's bottleneck. A step's s is at most 32 x 128 x 127.
 constexpr int32_t kSumBias = 0x4B400000;
+static_assert(32 * 128 * 127 < (1 << 22), "a step's integer sum stays where biased_sum_to_float is exact");
 NT_HD float biased_sum_to_float(int32_t c) {
   return add_rn(float_from_bits(static_cast<uint32_t>(c)), -12582912.0f);
 }
