@@ -5,7 +5,7 @@
 // bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
 // by side, then the integer GEMM at 64, 128 and 512 tokens on each tile it may take for them
-// (NT_MMA_TILE=32, 64, 128x64, 128; mma_tiles.h). Disabled by default (it asserts nothing); run on the GPU machine with
+// (NT_MMA_TILE=32, 64, 128x64, 128, 128p; mma_tiles.h). Disabled by default (it asserts nothing); run on the GPU machine with
 // --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
@@ -63,7 +63,7 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     }
     // Each tile of the integer GEMM forced (NT_MMA_TILE), beside the default's choice above.
     if (type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16) {
-      for (const char* tile : {"32", "64", "128x64", "128"}) {
+      for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
         const ScopedEnv forced("NT_MMA_TILE", tile);
         for (int64_t tokens : {64, 128, 512}) {
           const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);

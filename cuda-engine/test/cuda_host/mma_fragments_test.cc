@@ -187,6 +187,7 @@ void expect_ldmatrix_banks(const char* tile) {
 
 TEST(MmaFragments, LdmatrixPhasesHitDistinctBanks) {
   expect_ldmatrix_banks<LargeTile>("128 x 128");
+  expect_ldmatrix_banks<LargePipeTile>("128 x 128 pipelined");
   expect_ldmatrix_banks<WideTile>("128 x 64");
   expect_ldmatrix_banks<PrefillTile>("64 x 64");
   expect_ldmatrix_banks<Batch16Tile>("32 x 16");
@@ -321,22 +322,23 @@ void expect_distinct_banks(const char* tile) {
 
 TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
   expect_distinct_banks<LargeTile>("128 x 128");
+  expect_distinct_banks<LargePipeTile>("128 x 128 pipelined");
   expect_distinct_banks<WideTile>("128 x 64");
   expect_distinct_banks<PrefillTile>("64 x 64");
   expect_distinct_banks<Batch16Tile>("32 x 16");
   expect_distinct_banks<Batch32Tile>("32 x 32");
 }
 
-// The shared memory a tile's kernel declares (mma_gemm.cuh asserts that its arrays add up to
-// kMmaTileSharedBytes) fits the 48 KiB a kernel may have statically for every kind of weight
-// scale, except 128 x 128 with 16-value scales and offsets (Q2_K), which choose_mma_tile never
-// gives it; 16-byte stores of a row's 32-value slices stay aligned; the warps cover the tile.
+// The shared memory a tile's kernel declares (mma_gemm.cuh asserts that a stage is
+// kMmaTileSharedBytes; it holds kBuffers) fits the 48 KiB a kernel may have statically for every
+// kind of weight scale, except the 128 x 128 tiles with 16-value scales and offsets (Q2_K), which
+// choose_mma_tile never gives them; 16-byte stores of a row's 32-value slices stay aligned; the warps cover the tile.
 template <class T>
 void expect_fits(const char* tile, bool large) {
-  EXPECT_LE((kMmaTileSharedBytes<T, 32, false>), kMmaStaticSharedBytes) << tile;
-  EXPECT_LE((kMmaTileSharedBytes<T, 32, true>), kMmaStaticSharedBytes) << tile;
-  EXPECT_LE((kMmaTileSharedBytes<T, 16, false>), kMmaStaticSharedBytes) << tile;
-  if (!large) EXPECT_LE((kMmaTileSharedBytes<T, 16, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 32, false>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 32, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 16, false>), kMmaStaticSharedBytes) << tile;
+  if (!large) EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 16, true>), kMmaStaticSharedBytes) << tile;
   EXPECT_EQ(T::kWords * 4 % 16, 0) << tile;
   EXPECT_EQ(T::kWarpsM * T::kMi * 16, T::kRows) << tile;
   EXPECT_EQ(T::kWarpsN * T::kNi * 8, T::kTokens) << tile;
@@ -344,11 +346,13 @@ void expect_fits(const char* tile, bool large) {
 
 TEST(MmaFragments, TilesFitStaticSharedMemoryWithAlignedRows) {
   expect_fits<LargeTile>("128 x 128", true);
+  expect_fits<LargePipeTile>("128 x 128 pipelined", true);
   expect_fits<WideTile>("128 x 64", false);
   expect_fits<PrefillTile>("64 x 64", false);
   expect_fits<Batch16Tile>("32 x 16", false);
   expect_fits<Batch32Tile>("32 x 32", false);
   EXPECT_GT((kMmaTileSharedBytes<LargeTile, 16, true>), kMmaStaticSharedBytes);
+  EXPECT_GT(2 * (kMmaTileSharedBytes<LargePipeTile, 16, true>), kMmaStaticSharedBytes);
 }
 
 // The packed factors are the sizes the shared-memory count assumes: one float per value, a 32-bit,

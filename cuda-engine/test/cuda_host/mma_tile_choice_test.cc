@@ -45,6 +45,8 @@ TEST(MmaTileChoice, NtMmaTileForcesAPrefillTileByName) {
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, true, "128x64"), MmaTileKind::kWide128x64);
   EXPECT_EQ(choose_mma_tile(1, 33, kSms, true, "128"), MmaTileKind::kLarge128);
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, false, "128"), MmaTileKind::kPrefill64);
+  EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, "128p"), MmaTileKind::kLarge128Pipelined);
+  EXPECT_EQ(choose_mma_tile(14336, 512, kSms, false, "128p"), MmaTileKind::kPrefill64);
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, true, "256"), MmaTileKind::kLarge128);  // unknown: the default
   EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, ""), MmaTileKind::kBatch32);
 }
