@@ -5,8 +5,8 @@
 // bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
 // by side, then the integer GEMM at 64, 128 and 512 tokens on each tile it may take for them
-// (NT_MMA_TILE=32, 64, 128x64, 128, 128p; mma_tiles.h). Disabled by default (it asserts nothing); run on the GPU machine with
-// --gtest_also_run_disabled_tests.
+// (NT_MMA_TILE=32, 64, 128x64, 128, 128p; mma_tiles.h). Disabled by default (it asserts nothing);
+// run on the GPU machine with --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
 #include <cstdio>

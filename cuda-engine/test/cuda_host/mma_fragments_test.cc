@@ -159,9 +159,9 @@ TEST(MmaFragments, LdmatrixGivesTheKernelsRegisters) {
     for (int m = 0; m < 4; ++m) {
       const int source = 8 * m + lane / 4;
       EXPECT_EQ(ldmatrix_a_row(source), kernel_a_row(lane, m)) << "A lane " << lane << " register " << m;
-      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k32_a_word(lane, m)) << "A lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k32_a_word(lane, m)) << "A lane " << lane << " reg " << m;
       EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k16_word(lane, m >> 1)) << "A k16 lane " << lane;
-      EXPECT_EQ(ldmatrix_b_token(source), kernel_b_token(lane) + 8 * (m >> 1)) << "B lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_b_token(source), kernel_b_token(lane) + 8 * (m >> 1)) << "B lane " << lane << " reg " << m;
       EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k32_b_word(lane, m & 1)) << "B lane " << lane;
       EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k16_word(lane, m & 1)) << "B k16 lane " << lane;
     }

@@ -12,12 +12,12 @@
 // memory (cp.async) while it unpacks the weight tile there, with each row's and token's float
 // factors per 32 values packed (mma::RowFactors, TokenFactors); then each warp computes its part
 // with MMA tiles of 16 x 8 (fragments loaded by ldmatrix), loading a row's or token's factors once
-// per 32-value step for all the MMA tiles that use them. The float step per output is the GEMM's cost beside the MMAs: the int32
-// sums start biased (mma::kSumBias) so that turning one into a float is one float addition, not the
-// quarter-rate conversion. A pipelined tile (kBuffers 2) holds two stages: the next stage's
-// activations copy while this one computes, and one barrier per stage instead of two.
-// choose_mma_tile picks the tile by token count and matrix size; every tile adds the same 32-value
-// steps in the same order, so all equal the same reference.
+// per 32-value step for all the MMA tiles that use them. The float step per output is the GEMM's
+// cost beside the MMAs: the int32 sums start biased (mma::kSumBias) so that turning one into a
+// float is one float addition, not the quarter-rate conversion. A pipelined tile (kBuffers 2)
+// holds two stages: the next stage's activations copy while this one computes, and one barrier per
+// stage instead of two. choose_mma_tile picks the tile by token count and matrix size; every tile
+// adds the same 32-value steps in the same order, so all equal the same reference.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -234,7 +234,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
                 "static shared memory");
   // Token tiles are the grid's fast dimension: the CTAs that run together share weight rows, so a
   // matrix's bytes come from memory about once and the activations (a few MB) stay in L2.
-  const MmaGemmArgs g{w,  row_bytes, rows, n, xq, xd, xs, n_tokens, int64_t{blockIdx.y} * T::kRows,
+  const MmaGemmArgs g{w, row_bytes, rows, n, xq, xd, xs, n_tokens, int64_t{blockIdx.y} * T::kRows,
                       int64_t{blockIdx.x} * T::kTokens};
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   // The warp's rows and tokens in the tile.
