@@ -5,12 +5,13 @@
 # NT_CUDA_ARCHITECTURES (default 90) picks the architecture, NT_GPU_BUILD (default
 # cuda-engine/build-gpu-tests) the build folder. The default filter is the matrix-product suites
 # (the tensor-core GEMM, the float kernels, the residual store) and the CPU-side checks of the
-# tensor-core layouts and of the decode kernels' choice; pass '*' for everything.
+# tensor-core layouts, of the GEMM's tile choice and of the decode kernels' choice; pass '*' for
+# everything.
 set -euo pipefail
 
 build=${NT_GPU_BUILD:-cuda-engine/build-gpu-tests}
 arch=${NT_CUDA_ARCHITECTURES:-90}
-filter=${1:-'CudaMatmul*:MmaFragments*:MmaUnpack*:MmaQ8*:MmaReference*:Q8Choice*'}
+filter=${1:-'CudaMatmul*:MmaFragments*:MmaUnpack*:MmaQ8*:MmaReference*:Q8Choice*:MmaTileChoice*'}
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 cmake -S cuda-engine -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWITH_CUDA=ON \

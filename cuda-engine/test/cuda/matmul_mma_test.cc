@@ -2,8 +2,9 @@
 // reference (test/cuda_host/mma_reference.h: the same unpacking, 8-bit activations and float steps
 // in the same order), for every quantized type on odd shapes: one row, rows that leave a partial
 // tile, many rows, reductions that are not a multiple of the 256- or 512-value stage, 9 to 512
-// tokens on each of the GEMM's tiles (32 x 16 up to 16 tokens, 32 x 32 up to 32, 64 x 64 beyond),
-// full and partial. The reference itself is checked against exact products on the CPU
+// tokens on each of the GEMM's tiles (32 x 16 up to 16 tokens, 32 x 32 beyond on these small
+// matrices, and each prefill tile forced by NT_MMA_TILE: 64 x 64, 128 x 64, 128 x 128 and its
+// pipelined form), full and partial. The reference itself is checked against exact products on the CPU
 // (mma_reference_test.cc), so equality here means the GPU computes the right product. The same for
 // the 8-bit decode kernel (q8_matvec.cuh) and its split reduction; F16 and BF16 (mma_float_gemm.cuh)
 // within a stated bound.
@@ -79,7 +80,7 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
   NT_SKIP_WITHOUT_CUDA();
   const ScopedMatmulChoice tensor_cores(nullptr);
   // K-quants need n a multiple of 256; the 32-element formats also take the extra shapes below.
-  // 9-16 tokens: the 32 x 16 tile; 17-32: 32 x 32; more: 64 x 64 (mma_gemm.cuh).
+  // 9-16 tokens: the 32 x 16 tile; more: 32 x 32 for these small matrices (mma_tiles.h).
   const std::vector<Shape> shapes = {{1, 256, 9},      {33, 1280, 12}, {4100, 512, 16}, {130, 768, 17},
                                      {200, 1536, 32},  {64, 256, 64},  {65, 512, 65},   {257, 1024, 130},
                                      {96, 2048, 512}};
@@ -96,6 +97,36 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
       const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
       EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
           << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens << " tokens";
+    }
+  }
+}
+
+// Each tile for more than 32 tokens forced (NT_MMA_TILE; the test above gets what choose_mma_tile
+// picks for small matrices, the 32 x 32 tile): 128 x 128 (single and pipelined) and 128 x 64 full
+// (128 rows x 128 tokens) and partial in rows, tokens or both, one row, 33 tokens, reductions of a
+// partial stage for the 32-element formats.
+TEST(CudaMatmulMma, EachPrefillTileEqualsTheCpuReferenceBitForBit) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice tensor_cores(nullptr);
+  const std::vector<Shape> shapes = {{1, 256, 33},    {128, 512, 128},  {129, 768, 127}, {64, 256, 64},
+                                     {130, 1024, 65}, {257, 1280, 200}, {256, 512, 256}};
+  const std::vector<Shape> legacy_shapes = {{3, 96, 129}, {45, 544, 40}, {129, 800, 100}};
+  for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
+    const ScopedEnv forced("NT_MMA_TILE", tile);
+    for (const GgmlType type : mma::test::mma_weight_types()) {
+      std::mt19937 rng(static_cast<uint32_t>(type) + 1402);
+      std::vector<Shape> all = shapes;
+      if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
+        all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
+      }
+      for (const Shape& s : all) {
+        const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+        const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+        const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
+        EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
+            << "tile " << tile << ", " << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens
+            << " tokens";
+      }
     }
   }
 }

@@ -4,8 +4,9 @@
 // two cuda/kernels/q8_choice.h takes: it should read as the faster of the two), FLOP rate at 16, 32 (with
 // bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
-// by side. Disabled by default (it asserts nothing); run on the GPU machine with
-// --gtest_also_run_disabled_tests.
+// by side, then the integer GEMM at 64, 128 and 512 tokens on each tile it may take for them
+// (NT_MMA_TILE=32, 64, 128x64, 128, 128p; mma_tiles.h). Disabled by default (it asserts nothing);
+// run on the GPU machine with --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -58,6 +59,17 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
                     2.0 * rows * n * tokens / (ms * 1e9));
         // A few sequences decoding together: how close to one read of the weights.
         if (tokens <= 32) std::printf(" %5.0f GB/s", bytes.size() / (ms * 1e6));
+      }
+    }
+    // Each tile of the integer GEMM forced (NT_MMA_TILE), beside the default's choice above.
+    if (type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16) {
+      for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
+        const ScopedEnv forced("NT_MMA_TILE", tile);
+        for (int64_t tokens : {64, 128, 512}) {
+          const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
+          std::printf("  tile=%s n=%lld %5.1f TFLOP/s", tile, static_cast<long long>(tokens),
+                      2.0 * rows * n * tokens / (ms * 1e9));
+        }
       }
     }
     std::printf("\n");

@@ -151,6 +151,49 @@ TEST(MmaFragments, KernelLoadsMatchThePtxLayoutForK16Halves) {
   }
 }
 
+// ldmatrix .x4 as the PTX ISA describes it: register m of lane l is word l % 4 of the row that
+// lane 8 m + l / 4 points at. The kernel's addresses (ldmatrix_a_*, ldmatrix_b_*) must give every
+// lane the words its scalar loads give (kernel_* above), for A and for B of two 8-token tiles.
+TEST(MmaFragments, LdmatrixGivesTheKernelsRegisters) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int m = 0; m < 4; ++m) {
+      const int source = 8 * m + lane / 4;
+      EXPECT_EQ(ldmatrix_a_row(source), kernel_a_row(lane, m)) << "A lane " << lane << " register " << m;
+      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k32_a_word(lane, m)) << "A lane " << lane << " reg " << m;
+      EXPECT_EQ(ldmatrix_a_word(source) + lane % 4, kernel_k16_word(lane, m >> 1)) << "A k16 lane " << lane;
+      EXPECT_EQ(ldmatrix_b_token(source), kernel_b_token(lane) + 8 * (m >> 1)) << "B lane " << lane << " reg " << m;
+      EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k32_b_word(lane, m & 1)) << "B lane " << lane;
+      EXPECT_EQ(ldmatrix_b_word(source) + lane % 4, kernel_k16_word(lane, m & 1)) << "B k16 lane " << lane;
+    }
+  }
+}
+
+// Each 8-lane phase of an ldmatrix reads 8 rows of 4 words: with every tile's row stride they fall
+// in 32 different banks.
+template <class T>
+void expect_ldmatrix_banks(const char* tile) {
+  for (int phase = 0; phase < 4; ++phase) {
+    std::set<int> a, b;
+    for (int lane = 8 * phase; lane < 8 * phase + 8; ++lane) {
+      for (int w = 0; w < 4; ++w) {
+        a.insert((ldmatrix_a_row(lane) * T::kWords + ldmatrix_a_word(lane) + w) % 32);
+        b.insert((ldmatrix_b_token(lane) * T::kWords + ldmatrix_b_word(lane) + w) % 32);
+      }
+    }
+    EXPECT_EQ(a.size(), 32u) << tile << " A phase " << phase;
+    EXPECT_EQ(b.size(), 32u) << tile << " B phase " << phase;
+  }
+}
+
+TEST(MmaFragments, LdmatrixPhasesHitDistinctBanks) {
+  expect_ldmatrix_banks<LargeTile>("128 x 128");
+  expect_ldmatrix_banks<LargePipeTile>("128 x 128 pipelined");
+  expect_ldmatrix_banks<WideTile>("128 x 64");
+  expect_ldmatrix_banks<PrefillTile>("64 x 64");
+  expect_ldmatrix_banks<Batch16Tile>("32 x 16");
+  expect_ldmatrix_banks<Batch32Tile>("32 x 32");
+}
+
 struct Tiles {
   int8_t a[16][32];  // weight rows x reduction values, as the kernel stores them
   int8_t b[8][32];   // tokens x reduction values
@@ -278,26 +321,53 @@ void expect_distinct_banks(const char* tile) {
 }
 
 TEST(MmaFragments, FragmentLoadsHitDistinctBanks) {
+  expect_distinct_banks<LargeTile>("128 x 128");
+  expect_distinct_banks<LargePipeTile>("128 x 128 pipelined");
+  expect_distinct_banks<WideTile>("128 x 64");
   expect_distinct_banks<PrefillTile>("64 x 64");
   expect_distinct_banks<Batch16Tile>("32 x 16");
   expect_distinct_banks<Batch32Tile>("32 x 32");
 }
 
-// The shared memory a tile's kernel declares (mma_gemm.cuh, with the weights' offsets) fits the
-// 48 KiB a kernel may have statically, and 16-byte stores of a row's 32-value slices stay aligned.
+// The shared memory a tile's kernel declares (mma_gemm.cuh asserts that a stage is
+// kMmaTileSharedBytes; it holds kBuffers) fits the 48 KiB a kernel may have statically for every
+// kind of weight scale, except the 128 x 128 tiles with 16-value scales and offsets (Q2_K), which
+// choose_mma_tile never gives them; 16-byte stores of a row's 32-value slices stay aligned; the warps cover the tile.
 template <class T>
-int tile_shared_bytes() {
-  return 4 * (T::kRows * T::kWords + T::kTokens * T::kWords + 2 * T::kRows * 2 * T::kSlices +
-              T::kTokens * T::kSlices + T::kTokens * 2 * T::kSlices);
+void expect_fits(const char* tile, bool large) {
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 32, false>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 32, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 16, false>), kMmaStaticSharedBytes) << tile;
+  if (!large) EXPECT_LE(T::kBuffers * (kMmaTileSharedBytes<T, 16, true>), kMmaStaticSharedBytes) << tile;
+  EXPECT_EQ(T::kWords * 4 % 16, 0) << tile;
+  EXPECT_EQ(T::kWarpsM * T::kMi * 16, T::kRows) << tile;
+  EXPECT_EQ(T::kWarpsN * T::kNi * 8, T::kTokens) << tile;
 }
 
 TEST(MmaFragments, TilesFitStaticSharedMemoryWithAlignedRows) {
-  EXPECT_LE(tile_shared_bytes<PrefillTile>(), 48 * 1024);
-  EXPECT_LE(tile_shared_bytes<Batch16Tile>(), 48 * 1024);
-  EXPECT_LE(tile_shared_bytes<Batch32Tile>(), 48 * 1024);
-  EXPECT_EQ(PrefillTile::kWords * 4 % 16, 0);
-  EXPECT_EQ(Batch16Tile::kWords * 4 % 16, 0);
-  EXPECT_EQ(Batch32Tile::kWords * 4 % 16, 0);
+  expect_fits<LargeTile>("128 x 128", true);
+  expect_fits<LargePipeTile>("128 x 128 pipelined", true);
+  expect_fits<WideTile>("128 x 64", false);
+  expect_fits<PrefillTile>("64 x 64", false);
+  expect_fits<Batch16Tile>("32 x 16", false);
+  expect_fits<Batch32Tile>("32 x 32", false);
+  EXPECT_GT((kMmaTileSharedBytes<LargeTile, 16, true>), kMmaStaticSharedBytes);
+  EXPECT_GT(2 * (kMmaTileSharedBytes<LargePipeTile, 16, true>), kMmaStaticSharedBytes);
+}
+
+// The packed factors are the sizes the shared-memory count assumes: one float per value, a 32-bit,
+// 64-bit or 128-bit load each (Q2_K's three token floats: three loads).
+TEST(MmaFragments, StepFactorsPackTheirFloats) {
+  EXPECT_EQ(sizeof(RowFactors<32, false>), 4u);
+  EXPECT_EQ(sizeof(RowFactors<32, true>), 8u);
+  EXPECT_EQ(sizeof(RowFactors<16, false>), 8u);
+  EXPECT_EQ(sizeof(RowFactors<16, true>), 16u);
+  EXPECT_EQ(alignof(RowFactors<16, true>), 16u);
+  EXPECT_EQ(sizeof(TokenFactors<32, false>), 4u);
+  EXPECT_EQ(sizeof(TokenFactors<32, true>), 8u);
+  EXPECT_EQ(alignof(TokenFactors<32, true>), 8u);
+  EXPECT_EQ(sizeof(TokenFactors<16, false>), 4u);
+  EXPECT_EQ(sizeof(TokenFactors<16, true>), 12u);
 }
 
 }  // namespace

@@ -87,5 +87,33 @@ TEST(MmaQ8, CombineStepAppliesScalesOffsetsAndTheActivationScale) {
   EXPECT_EQ((combine_step<16, true>(0.0f, 2.0f, sumi, ws, wb, sx)), 2.0f * ((0.5f * 100 - 6.0f) + (0.25f * -40 - 4.0f)));
 }
 
+// The packed factors carry the same values in the order combine_factors reads them.
+TEST(MmaQ8, StepFactorsHoldScalesOffsetsAndSums) {
+  const int32_t sx[2] = {6, -2};
+  const float ws[2] = {0.5f, 0.25f}, wb[2] = {-1.0f, 2.0f};
+  const RowFactors<16, true> r = row_factors<16, true>(ws, wb);
+  EXPECT_EQ(r.v[0], 0.5f);
+  EXPECT_EQ(r.v[1], 0.25f);
+  EXPECT_EQ(r.v[2], -1.0f);
+  EXPECT_EQ(r.v[3], 2.0f);
+  const TokenFactors<16, true> t16 = token_factors<16, true>(3.0f, sx);
+  EXPECT_EQ(t16.v[0], 3.0f);
+  EXPECT_EQ(t16.v[1], 6.0f);
+  EXPECT_EQ(t16.v[2], -2.0f);
+  const TokenFactors<32, true> t32 = token_factors<32, true>(3.0f, sx);
+  EXPECT_EQ(t32.v[0], 3.0f);
+  EXPECT_EQ(t32.v[1], 4.0f);
+}
+
+// An accumulator started at kSumBias turns into its sum exactly for every sum a 32-value step can
+// have (|sum| <= 32 x 128 x 127, Q8_0's -128 times -127) and as far as 2^22 each way, and not beyond:
+// the float's spacing doubles there.
+TEST(MmaQ8, BiasedSumsTurnIntoTheirFloatsExactly) {
+  for (int32_t s = -(1 << 22); s <= (1 << 22); ++s) {
+    ASSERT_EQ(biased_sum_to_float(kSumBias + s), static_cast<float>(s)) << s;
+  }
+  EXPECT_NE(biased_sum_to_float(kSumBias + (1 << 22) + 1), static_cast<float>((1 << 22) + 1));
+}
+
 }  // namespace
 }  // namespace nt::cuda::mma

@@ -66,8 +66,9 @@ Choice matmul_choice() {
 // float kernel does a multiply-add and reads 4 activation bytes, the 8-bit one a quarter dp4a and
 // 1 byte), so they are interpolated between 1 and 4.
 // More tokens (prefill, batches): a quantized format (U, its unpacker) takes the integer
-// tensor-core GEMM on 8-bit activations (mma_gemm.cuh; its tile narrows to 16 or 32 tokens for
-// a few sequences decoding together), F16 and BF16 (U, their tile tag) the
+// tensor-core GEMM on 8-bit activations (mma_gemm.cuh; mma_tiles.h's choose_mma_tile picks its
+// tile: 16 or 32 tokens for a few sequences decoding together, up to 128 x 128 for a prompt on a
+// large matrix), F16 and BF16 (U, their tile tag) the
 // 16-bit one on activations rounded to their format (mma_float_gemm.cuh), F32 (U = void) the float
 // GEMM (gemm.cuh).
 template <class U>

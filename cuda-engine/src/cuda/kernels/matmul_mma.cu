@@ -2,6 +2,7 @@
 // scratch, the split-K reduction of the decode kernel (q8_matvec.cuh), and the instances of both
 // kernels for the 32-element block formats (the K-quants' are in matmul_mma_kquants.cu, to compile
 // in parallel).
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -109,6 +110,10 @@ __global__ void q8_matvec_reduce_kernel(const float* __restrict__ partial, int s
   float s = partial[i];
   for (int k = 1; k < splits; ++k) s += partial[k * count + i];
   out[i] = accumulate ? out[i] + s : s;
+}
+
+MmaTileKind mma_gemm_tile(const MatmulArgs& a, bool large_fits) {
+  return choose_mma_tile(a.rows, a.n_tokens, multiprocessors(), large_fits, std::getenv("NT_MMA_TILE"));
 }
 
 int q8_matvec_splits_for(const MatmulArgs& a) { return mma::matvec_splits(a.rows, a.n, multiprocessors()); }

@@ -20,6 +20,7 @@
 #include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/mma_float_tiles.h"
 #include "cuda/kernels/mma_fragments.h"
+#include "cuda/kernels/mma_store.cuh"
 
 namespace nt::cuda {
 
@@ -122,21 +123,7 @@ __global__ void __launch_bounds__(mma_float_tile::kThreads)
     __syncthreads();
   }
 
-#pragma unroll
-  for (int mi = 0; mi < 2; ++mi) {
-#pragma unroll
-    for (int ni = 0; ni < 4; ++ni) {
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const int64_t r = row0 + wr + 16 * mi + mma::kernel_c_row(lane, i);
-        const int64_t t = t0 + wt + 8 * ni + mma::kernel_c_token(lane, i);
-        if (r < rows && t < n_tokens) {
-          float* dst = out + t * rows + r;
-          *dst = accumulate ? *dst + acc[mi][ni][i] : acc[mi][ni][i];
-        }
-      }
-    }
-  }
+  store_mma_tiles(acc, row0 + wr, t0 + wt, lane, rows, n_tokens, out, accumulate);
 #else
   __trap();  // mma.sync on f16 / bf16 with f32 accumulation needs sm_80
 #endif

@@ -50,6 +50,19 @@ NT_HD int kernel_k16_word(int lane, int h) { return lane % 4 + 4 * h; }
 // The f16 / bf16 m16n8k16 takes the same words: 16 values of 16 bits are 8 words, so A register r
 // (0..3) is word kernel_k32_a_word(lane, r) of row base + kernel_a_row(lane, r), B register r (0..1)
 // word kernel_k32_b_word(lane, r) of token row base + kernel_b_token(lane) (mma_float_gemm.cuh).
+// The same registers loaded by ldmatrix (.m8n8.x4.b16, sm_75 and later), one instruction for four:
+// matrix m (0..3) is 8 rows of 4 words, lane L gives the address of row L % 8 of matrix L / 8,
+// and register m of lane l receives word l % 4 of row l / 4 of matrix m (the PTX ISA's "Warp-level
+// matrix load instruction: ldmatrix"). For A (16 rows of a 32-value slice) matrix m is rows
+// 8 (m & 1) .. at word 4 (m >> 1), so register m is the kernel's register m of both shapes above;
+// lane L points at row base + ldmatrix_a_row(L), word ldmatrix_a_word(L).
+NT_HD int ldmatrix_a_row(int lane) { return lane % 8 + 8 * ((lane / 8) & 1); }
+NT_HD int ldmatrix_a_word(int lane) { return 4 * (lane / 16); }
+// For B of two 8-token tiles matrix m is tokens 8 (m >> 1) .. at word 4 (m & 1): registers 0, 1
+// are the first tile's B registers, 2, 3 the second's; lane L points at token base +
+// ldmatrix_b_token(L), word ldmatrix_b_word(L).
+NT_HD int ldmatrix_b_token(int lane) { return lane % 8 + 8 * (lane / 16); }
+NT_HD int ldmatrix_b_word(int lane) { return 4 * ((lane / 8) & 1); }
 // Accumulator i (0..3): output row base + kernel_c_row(lane, i), token base + kernel_c_token(lane, i).
 NT_HD int kernel_c_row(int lane, int i) { return lane / 4 + 8 * (i >> 1); }
 NT_HD int kernel_c_token(int lane, int i) { return 2 * (lane % 4) + (i & 1); }

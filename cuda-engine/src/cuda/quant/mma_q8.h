@@ -52,27 +52,88 @@ NT_HD void quantize_block32(const float* x, int8_t q[32], float& d, int32_t sums
   }
 }
 
-// One 32-element step of a product: acc + dx * (sum over the step's groups of ws * sumi + wb * sx),
-// where sumi is the integer dot of the weights' q with the activations' q over the group and sx the
-// activations' sum over it. kGroup 32: sumi[0] covers all 32 (sumi[1] unused), sx[0] + sx[1] is the
-// sum. kGroup 16: one term per half, added in order. kBias: the weights have offsets (wb).
+// The factors of one 32-value step that depend only on the weight row (RowFactors: the scales ws
+// of its kGroups groups, then with kBias their offsets wb) or only on the token (TokenFactors: dx,
+// then with kBias the activations' sums as floats), packed so that the GEMM
+// (cuda/kernels/mma_gemm.cuh) loads each with one shared-memory load per row or token (three for
+// the three floats of Q2_K's tokens: padding them to four would not fit its tiles in 48 KiB).
+template <int kCount>
+struct alignas((kCount & (kCount - 1)) == 0 ? 4 * kCount : 4) FloatPack {
+  float v[kCount];
+};
+template <int kGroup>
+constexpr int kStepGroups = kGroup == 32 ? 1 : 2;
 template <int kGroup, bool kBias>
-NT_HD float combine_step(float acc, float dx, const int32_t sumi[2], const float ws[2], const float wb[2],
-                         const int32_t sx[2]) {
+using RowFactors = FloatPack<kStepGroups<kGroup> * (kBias ? 2 : 1)>;
+template <int kGroup, bool kBias>
+using TokenFactors = FloatPack<!kBias ? 1 : kGroup == 32 ? 2 : 3>;
+
+template <int kGroup, bool kBias>
+NT_HD RowFactors<kGroup, kBias> row_factors(const float ws[2], const float wb[2]) {
+  constexpr int g = kStepGroups<kGroup>;
+  RowFactors<kGroup, kBias> f;
+  for (int h = 0; h < g; ++h) {
+    f.v[h] = ws[h];
+    if constexpr (kBias) f.v[g + h] = wb[h];
+  }
+  return f;
+}
+
+// kGroup 32: the sum over all 32 values, sx[0] + sx[1] (exact: at most 32 x 127); kGroup 16: each half's.
+template <int kGroup, bool kBias>
+NT_HD TokenFactors<kGroup, kBias> token_factors(float dx, const int32_t sx[2]) {
+  TokenFactors<kGroup, kBias> f;
+  f.v[0] = dx;
+  if constexpr (kBias && kGroup == 32) {
+    f.v[1] = static_cast<float>(sx[0] + sx[1]);
+  } else if constexpr (kBias) {
+    f.v[1] = static_cast<float>(sx[0]);
+    f.v[2] = static_cast<float>(sx[1]);
+  }
+  return f;
+}
+
+// One 32-element step of a product: acc + dx * (sum over the step's groups of ws * sumi + wb * sx),
+// where sumi (sumf, as floats) is the integer dot of the weights' q with the activations' q over
+// the group and sx the activations' sum over it. kGroup 32: sumf[0] covers all 32 (sumf[1] unused).
+// kGroup 16: one term per half, added in order. kBias: the weights have offsets (wb).
+template <int kGroup, bool kBias>
+NT_HD float combine_factors(float acc, const TokenFactors<kGroup, kBias>& x, const float sumf[2],
+                            const RowFactors<kGroup, kBias>& w) {
   float p;
   if constexpr (kGroup == 32) {
-    p = mul_rn(ws[0], static_cast<float>(sumi[0]));
-    if constexpr (kBias) p = add_rn(p, mul_rn(wb[0], static_cast<float>(sx[0] + sx[1])));
+    p = mul_rn(w.v[0], sumf[0]);
+    if constexpr (kBias) p = add_rn(p, mul_rn(w.v[1], x.v[1]));
   } else {
-    float p0 = mul_rn(ws[0], static_cast<float>(sumi[0]));
-    float p1 = mul_rn(ws[1], static_cast<float>(sumi[1]));
+    float p0 = mul_rn(w.v[0], sumf[0]);
+    float p1 = mul_rn(w.v[1], sumf[1]);
     if constexpr (kBias) {
-      p0 = add_rn(p0, mul_rn(wb[0], static_cast<float>(sx[0])));
-      p1 = add_rn(p1, mul_rn(wb[1], static_cast<float>(sx[1])));
+      p0 = add_rn(p0, mul_rn(w.v[2], x.v[1]));
+      p1 = add_rn(p1, mul_rn(w.v[3], x.v[2]));
     }
     p = add_rn(p0, p1);
   }
-  return fma_rn(dx, p, acc);
+  return fma_rn(x.v[0], p, acc);
+}
+
+// The same step from the unpacked values: ws[h], wb[h], sumi[h], sx[h] per group of 16 (kGroup 32:
+// ws[0], wb[0], sumi[0] for all 32, sx[0] + sx[1] the activations' sum).
+template <int kGroup, bool kBias>
+NT_HD float combine_step(float acc, float dx, const int32_t sumi[2], const float ws[2], const float wb[2],
+                         const int32_t sx[2]) {
+  const float sumf[2] = {static_cast<float>(sumi[0]), kGroup == 32 ? 0.0f : static_cast<float>(sumi[1])};
+  return combine_factors<kGroup, kBias>(acc, token_factors<kGroup, kBias>(dx, sx), sumf,
+                                        row_factors<kGroup, kBias>(ws, wb));
+}
+
+// An integer MMA accumulator started at kSumBias ends at kSumBias + s, whose bits read as a float
+// are exactly 1.5 * 2^23 + s for |s| < 2^22 (floats there are the integers), so one float
+// subtraction gives float(s) exactly: the same value as the int-to-float conversion, which runs at
+// a quarter of the float rate and was the GEMM's bottleneck. A step's s is at most 32 x 128 x 127.
+constexpr int32_t kSumBias = 0x4B400000;
+static_assert(32 * 128 * 127 < (1 << 22), "a step's integer sum stays where biased_sum_to_float is exact");
+NT_HD float biased_sum_to_float(int32_t c) {
+  return add_rn(float_from_bits(static_cast<uint32_t>(c)), -12582912.0f);
 }
 
 }  // namespace nt::cuda::mma
