@@ -111,13 +111,14 @@ __global__ void __launch_bounds__(kThreads)
     for (int k = 0; k < kDims; ++k) acc[i][k] = 0.0f;
   }
 
-  for (int j0 = range.begin; j0 < range.end; j0 += kTile) {
+  // A warp loads whole rows (lane + 32k reads consecutive values) into registers, one tile ahead:
+  // the next tile's loads are in flight while the block computes on this one.
+  constexpr int kRowsLoaded = kTile / kWarps;
+  float kr[kRowsLoaded][kDims], vr[kRowsLoaded][kDims];
+  const auto load_tile = [&](int j0) {
     const int n_j = min(kTile, range.end - j0);
-    __syncthreads();  // the previous tile is read (and, the first time, q is stored)
-    // A warp loads whole rows: lane + 32k reads consecutive values, all loads of its rows issued first.
-    float kr[kTile / kWarps][kDims], vr[kTile / kWarps][kDims];
 #pragma unroll
-    for (int jj = 0; jj < kTile / kWarps; ++jj) {
+    for (int jj = 0; jj < kRowsLoaded; ++jj) {
       const int j = warp + kWarps * jj;
       const int64_t offset = j < n_j ? kv_row_offset(kv, table, layer, j0 + j) + head_offset : 0;
 #pragma unroll
@@ -128,8 +129,13 @@ __global__ void __launch_bounds__(kThreads)
         vr[jj][k] = in ? kv_at<kElement>(kv.v + offset, d) : 0.0f;
       }
     }
+  };
+  if (range.begin < range.end) load_tile(range.begin);
+  for (int j0 = range.begin; j0 < range.end; j0 += kTile) {
+    const int n_j = min(kTile, range.end - j0);
+    __syncthreads();  // the previous tile is read (and, the first time, q is stored)
 #pragma unroll
-    for (int jj = 0; jj < kTile / kWarps; ++jj) {
+    for (int jj = 0; jj < kRowsLoaded; ++jj) {
       const int j = warp + kWarps * jj;
 #pragma unroll
       for (int k = 0; k < kDims; ++k) {
@@ -141,6 +147,7 @@ __global__ void __launch_bounds__(kThreads)
       }
     }
     __syncthreads();
+    if (j0 + kTile < range.end) load_tile(j0 + kTile);
 #pragma unroll
     for (int i = 0; i < kRows; ++i) {
       const int visible = min(n_j, last[i] + 1 - j0);  // warp-uniform: the row is the warp's
