@@ -1,3 +1,4 @@
+import { DEFAULT_KV_TYPE } from "../../protocol/verbs/loadOptions.js";
 import { FRAME_BUFFER_LIMIT } from "../FrameBufferBudget.js";
 import type { DaemonConfig } from "./daemonConfigSchema.js";
 
@@ -37,8 +38,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   pinnedBudget: "auto",
   /** Off until the GPU bench shows that it wins (issue 13); then "auto". */
   dualPath: "off",
-  /** The engine's default: what the oracle tests compare with llama.cpp's F32 cache. */
-  kvType: "f32",
+  /** The engine's default, as llama.cpp's: half the memory of F32 (the oracle tests compare both). */
+  kvType: DEFAULT_KV_TYPE,
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */
