@@ -46,13 +46,13 @@ describe("daemon configuration: backend, budgets and the HTTP API key", () => {
     await assert.rejects(resolveDaemonConfig({ env: { NT_HTTP_API_KEY: "has space" } }), /NT_HTTP_API_KEY/);
   });
 
-  it("takes the KV cache type from the file, NT_KV_TYPE and --kv-type, f32 by default, refusing others", async () => {
-    assert.equal(DEFAULT_DAEMON_CONFIG.kvType, "f32");
+  it("takes the KV cache type from the file, NT_KV_TYPE and --kv-type, f16 by default, refusing others", async () => {
+    assert.equal(DEFAULT_DAEMON_CONFIG.kvType, "f16");
     await writeFile(file, JSON.stringify({ kvType: "q8_0" }));
     assert.equal((await resolveDaemonConfig({ configPath: file, env: {} })).kvType, "q8_0");
-    assert.equal((await resolveDaemonConfig({ configPath: file, env: { NT_KV_TYPE: "f16" } })).kvType, "f16");
-    const args = await parseDaemonArgs(["node", "ntd", "--kv-type", "f16"]);
-    assert.equal((await resolveDaemonConfig({ env: { NT_KV_TYPE: "q8_0" }, flags: args.flags })).kvType, "f16");
+    assert.equal((await resolveDaemonConfig({ configPath: file, env: { NT_KV_TYPE: "f32" } })).kvType, "f32");
+    const args = await parseDaemonArgs(["node", "ntd", "--kv-type", "f32"]);
+    assert.equal((await resolveDaemonConfig({ env: { NT_KV_TYPE: "q8_0" }, flags: args.flags })).kvType, "f32");
     await assert.rejects(resolveDaemonConfig({ env: { NT_KV_TYPE: "q4_0" } }), /NT_KV_TYPE/);
   });
 

@@ -125,10 +125,10 @@ describe("loadOptionChanges", () => {
   });
 
   it("reloads for another KV cache type, and the engine's default type is no change", () => {
-    assert.deepEqual(loadOptionChanges({ kvType: "f32" }, held), []);
-    assert.deepEqual(loadOptionChanges({ kvType: "q8_0" }, held), [{ option: "kvType", held: "f32", given: "q8_0" }]);
-    const f16 = { ...held, effective: { ...held.effective, kvType: "f16" as const } };
-    assert.deepEqual(loadOptionChanges({ kvType: "f16" }, f16), []);
-    assert.deepEqual(loadOptionChanges({ kvType: "f32" }, f16), [{ option: "kvType", held: "f16", given: "f32" }]);
+    assert.deepEqual(loadOptionChanges({ kvType: "f16" }, held), []);
+    assert.deepEqual(loadOptionChanges({ kvType: "q8_0" }, held), [{ option: "kvType", held: "f16", given: "q8_0" }]);
+    const f32 = { ...held, effective: { ...held.effective, kvType: "f32" as const } };
+    assert.deepEqual(loadOptionChanges({ kvType: "f32" }, f32), []);
+    assert.deepEqual(loadOptionChanges({ kvType: "f16" }, f32), [{ option: "kvType", held: "f32", given: "f16" }]);
   });
 });

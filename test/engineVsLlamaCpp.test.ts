@@ -103,14 +103,19 @@ async function compareGreedy(model: NativeModel, path: string, prompt: number[],
     `and llama.cpp prefers its own by ${margin.toExponential(2)} > ${tolerance}: not a tie`);
 }
 
-/** The KV cache both sides use: ours by name, llama.cpp's by ggml type and attention path. */
+/** The KV cache both sides use: ours by name (undefined: the engine's default), llama.cpp's by ggml type and attention path. */
 interface KvCacheChoice {
-  kvType: "f32" | "f16" | "q8_0";
+  kvType: "f32" | "f16" | "q8_0" | undefined;
   oracle: EvaluateOptions;
 }
 const F32_CACHE: KvCacheChoice = { kvType: "f32", oracle: { kvCacheType: "F32", flashAttention: false } };
+/**
+ * Each side's default: ours (f16) against llama.cpp's (an F16 cache, and flash attention, which its
+ * `-fa auto` turns on for the CPU). The oracle's own defaults are the F32 cache without it.
+ */
+const DEFAULT_CACHE: KvCacheChoice = { kvType: undefined, oracle: { kvCacheType: "F16", flashAttention: true } };
 
-async function compareWithLlamaCpp(path: string, tolerance: number, kv: KvCacheChoice = F32_CACHE): Promise<void> {
+async function compareWithLlamaCpp(path: string, tolerance: number, kv: KvCacheChoice): Promise<void> {
   const model = await engine.loadModel(path, { threads: 2, kvType: kv.kvType });
   try {
     const tokens = await oracle!.tokenize(path, PROMPT, { addSpecial: true });
@@ -130,17 +135,25 @@ async function generated(name: string, options: Partial<RandomLlamaOptions>): Pr
 }
 
 describe("CPU engine = llama.cpp", { concurrency: 1 }, () => {
-  it("on stories260K: the same log-probabilities (1e-4) and the same 32-token story", async (t) => {
+  it("on stories260K with an F32 cache: the same log-probabilities (1e-4) and the same 32-token story", async (t) => {
     const path = findTestData("stories260K.gguf");
     if (!path) return t.skip(testDataMissing());
     if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
-    await compareWithLlamaCpp(path, 1e-4);
+    await compareWithLlamaCpp(path, 1e-4, F32_CACHE);
   });
 
+  it(`on stories260K with each side's default cache, F16 (tolerance ${KV_TOLERANCE.f16})`, async (t) => {
+    const path = findTestData("stories260K.gguf");
+    if (!path) return t.skip(testDataMissing());
+    if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
+    await compareWithLlamaCpp(path, KV_TOLERANCE.f16, DEFAULT_CACHE);
+  });
+
+  // The weight types on the F32 cache: their tolerances are tighter than an F16 cache's steps.
   for (const [mix, tolerance] of Object.entries(TOLERANCE)) {
     it(`on a generated tiny llama with ${mix} weights (tolerance ${tolerance})`, async (t) => {
       if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
-      await compareWithLlamaCpp(await generated(mix, { mix: mix as RandomLlamaOptions["mix"] }), tolerance);
+      await compareWithLlamaCpp(await generated(mix, { mix: mix as RandomLlamaOptions["mix"] }), tolerance, F32_CACHE);
     });
   }
 
@@ -165,11 +178,12 @@ describe("CPU engine = llama.cpp", { concurrency: 1 }, () => {
     });
   }
 
+  // The architectures with each side's default cache (F16), as users run them.
   for (const [name, options] of variants) {
-    it(`on a generated tiny ${name}`, async (t) => {
+    it(`on a generated tiny ${name} with the default cache`, async (t) => {
       if (!oracle) return t.skip("needs the oracle (npm run oracle:install)");
-      const tolerance = TOLERANCE[options.mix ?? "f32"]!;
-      await compareWithLlamaCpp(await generated(name.replace(/\W+/g, "-"), options), tolerance);
+      const tolerance = Math.max(TOLERANCE[options.mix ?? "f32"]!, KV_TOLERANCE.f16);
+      await compareWithLlamaCpp(await generated(name.replace(/\W+/g, "-"), options), tolerance, DEFAULT_CACHE);
     });
   }
 });

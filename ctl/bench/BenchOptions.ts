@@ -10,7 +10,7 @@ export interface BenchOptions {
   stagingSlots?: number;
   /** The dual path (tier D): "auto", "on" or "off". Default: the engine's, off. */
   dualPath?: "auto" | "on" | "off";
-  /** The KV cache's storage type. Default: the engine's, f32. */
+  /** The KV cache's storage type. Default: the engine's, f16. */
   kvType?: "f32" | "f16" | "q8_0";
   /** CPU threads. Default: the engine's (all). */
   threads?: number;

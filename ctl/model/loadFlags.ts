@@ -98,7 +98,7 @@ export function placementOptions(when: string) {
     "kv-type": {
       choices: KV_TYPES,
       describe: "KV cache storage: f32, f16 (half the memory) or q8_0 (heads a multiple of 32) " +
-        `(default: ${when ? "the daemon's" : "f32"})${when}`,
+        `(default: ${when ? "the daemon's" : "f16"})${when}`,
     },
   } as const satisfies Record<string, Options>;
 }

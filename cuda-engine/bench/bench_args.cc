@@ -192,7 +192,7 @@ const char* bench_usage() {
          "  --dual-path auto|on|off   the CPU computes some streamed layers from pinned RAM (tier D) while the\n"
          "                            link copies the others; calibrates the CPU at load (default off)\n"
          "  --dual-pattern GCGC...    force the split: one G (device) or C (CPU) per layer\n"
-         "  --kv-type f32|f16|q8_0    KV cache storage (default f32)\n"
+         "  --kv-type f32|f16|q8_0    KV cache storage (default f16)\n"
          "  -p, --n-prompt N          prompt tokens of the pp test, 0 skips it (default 512)\n"
          "  -n, --n-gen N             generated tokens of the tg test, 0 skips it (default 128)\n"
          "  -b, --batch-size N        tokens per prefill pass (default: -p)\n"

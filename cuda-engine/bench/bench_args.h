@@ -14,7 +14,7 @@ struct BenchArgs {
   int64_t vram_budget = -1;         // --vram-budget SIZE; -1: the engine's default (free memory)
   int64_t pinned_budget = -1;       // --pinned-budget SIZE; -1: the engine's default
   int32_t staging_slots = 3;        // --staging-slots N (>= 3)
-  std::string kv_type = "f32";      // --kv-type f32|f16|q8_0 (-ctk/-ctv of llama-bench)
+  std::string kv_type = "f16";      // --kv-type f32|f16|q8_0 (-ctk/-ctv of llama-bench)
   int32_t n_prompt = 512;           // -p N: the pp test's tokens; 0 skips it
   int32_t n_gen = 128;              // -n N: the tg test's tokens; 0 skips it
   int32_t n_batch = 0;              // -b N: tokens per prefill pass; 0: all of -p in one pass

@@ -1,3 +1,4 @@
+import { DEFAULT_KV_TYPE } from "../../protocol/verbs/loadOptions.js";
 import { FRAME_BUFFER_LIMIT } from "../FrameBufferBudget.js";
 import type { DaemonConfig } from "./daemonConfigSchema.js";
 
@@ -39,8 +40,8 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   dualPath: "off",
   /** Each model's own template (ChatML for one without): a daemon-wide format would fit few models. */
   chatTemplate: "",
-  /** The engine's default: what the oracle tests compare with llama.cpp's F32 cache. */
-  kvType: "f32",
+  /** The engine's default, as llama.cpp's: half the memory of F32 (the oracle tests compare both). */
+  kvType: DEFAULT_KV_TYPE,
   /** None: the HTTP API listens on loopback by default, where every local user may reach ntd.sock anyway. */
   httpApiKey: "",
   /** None: loopback names and the listen address only. */

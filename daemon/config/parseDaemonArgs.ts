@@ -44,7 +44,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
     .option("dual-path", { choices: ["auto", "on", "off"] as const, describe: "Dual path of a load that does not choose: auto, on or off (off)" })
     .option("chat-template", { choices: CHAT_FORMAT_IDS, describe: "Chat format of a load that chooses none, e.g. chatml or llama3, instead of the model's own template (default: the model's, else ChatML)" })
-    .option("kv-type", { choices: KV_TYPES, describe: "KV cache storage of a load that gives none: f32, f16 or q8_0 (f32)" })
+    .option("kv-type", { choices: KV_TYPES, describe: "KV cache storage of a load that gives none: f32, f16 or q8_0 (f16)" })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })
     .option("http-allowed-hosts", { type: "string", describe: "Host names the HTTP API answers besides loopback, comma-separated (name or name:port; default: none)" })
     .option("http-allowed-origins", { type: "string", describe: "Web origins whose pages may call the HTTP API, comma-separated (e.g. http://localhost:3000; default: none)" })

@@ -8,7 +8,7 @@ export const MIN_STAGING_SLOTS = 3;
 export const KV_TYPES = ["f32", "f16", "q8_0"] as const;
 
 /** The engine's KV cache type when a load gives none (ModelOptions::kv_type in model/model.h). */
-export const DEFAULT_KV_TYPE: (typeof KV_TYPES)[number] = "f32";
+export const DEFAULT_KV_TYPE: (typeof KV_TYPES)[number] = "f16";
 
 /** A byte budget on the wire: a non-negative integer that a double carries exactly. */
 const budgetSchema = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -81,7 +81,7 @@ export const loadOptionsSchema = z.strictObject({
    * How the KV cache stores keys and values, as llama.cpp's cache types: "f32", "f16" (half the
    * memory) or "q8_0" (about a quarter; heads must be a multiple of 32 values). Counted by the
    * planner; with the dual path the host pool of the CPU's layers has the same type. Default: the
-   * daemon's configured kvType, else the engine's, "f32".
+   * daemon's configured kvType, else the engine's, "f16" (llama.cpp's default).
    */
   kvType: z.enum(KV_TYPES).optional(),
 });

@@ -203,8 +203,9 @@ class CudaBackend final : public ComputeBackend {
       cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
       project_qkv(l, layer, n, a, stream);
       const cuda::AttentionShape shape{h_.n_head, h_.n_head_kv, h_.head_dim};
-      cuda::attention(a.q, buffers_.tokens, kv_, n, layer, shape, max_n_past, buffers_.attention_scratch,
-                      buffers_.attention_slots, a.att, stream);
+      // One table row: every token is one sequence's, so prefill's flash tiles may share blocks.
+      cuda::attention(a.q, buffers_.tokens, kv_, n, table_rows == 1, layer, shape, max_n_past,
+                      buffers_.attention_scratch, buffers_.attention_slots, a.att, stream);
       if (layer == h_.n_layer - 1 && kept < n) n = keep_logit_rows(kept, a, stream);
       cuda::matmul_add(l.wo, a.att, n, a.x, stream);
       feed_forward(l, n, a, stream);

@@ -20,6 +20,7 @@ set(NT_CUDA_SOURCES
   kernels/rope.cu
   kernels/store_kv.cu
   kernels/attention.cu
+  kernels/flash_attention.cu
   kernels/swiglu.cu
   kernels/add_rows.cu
   kernels/gather_rows.cu
@@ -30,6 +31,7 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/matmul_test.cc
   test/cuda/ops_test.cc
   test/cuda/attention_test.cc
+  test/cuda/attention_speed_test.cc
   test/cuda/matmul_speed_test.cc
   test/cuda/matvec_shapes_speed_test.cu
   test/cuda/graph_replay_test.cc

@@ -41,7 +41,7 @@ struct ModelOptions {
   int32_t n_sequences = 1;       // sequences served at once (the generation loop's max sequences)
   int32_t kv_size = 0;           // positions in the KV pool all sequences share (each still at most
                                  // n_ctx); 0: n_ctx × n_sequences, a full context for each
-  std::string kv_type = "f32";   // the KV cache's storage: "f32", "f16" or "q8_0" (backend/kv_type.h)
+  std::string kv_type = "f16";   // the KV cache's storage: "f32", "f16" (llama.cpp's default too) or "q8_0" (backend/kv_type.h)
   int32_t n_batch = 512;         // tokens per pass the activations are budgeted for
   int32_t staging_slots = kMinStagingSlots;  // ring size of device slots and staging buffers (prefetch depth + 1)
   bool allow_buffered_io = false;  // tier C through the page cache where O_DIRECT is refused

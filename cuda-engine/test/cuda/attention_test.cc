@@ -1,12 +1,17 @@
 // The GPU attention against ops::attention_head, both reading a paged cache whose blocks are
-// scattered through the pool: GQA, several positions per pass (a prompt chunk
-// and decode tokens of other sequences), head sizes from TinyStories' 8 to 256, and a context of
-// 3000 positions that spans many chunks.
+// scattered through the pool: GQA (groups of 1, 2, 4 and 8 query heads), several positions per pass
+// (a prompt chunk and decode tokens of other sequences), head sizes from TinyStories' 8 to 256,
+// contexts past 4k that span many chunks, block boundaries and a single position; flash attention
+// (the default: its CUDA-core tiles for every type, its tensor-core prefill for F16) and the naive
+// kernels (NT_ATTENTION=naive).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cpu/ops/attention.h"
@@ -24,6 +29,54 @@ struct Case {
   int32_t n_head, n_head_kv, head_dim, n_ctx;
   std::vector<int32_t> positions;  // one token each, all in one cache
   int64_t scratch_slots;           // 0: n_tokens * n_head * 32
+};
+
+// Outputs are averages of N(0, 1) values; float sums in another order differ by ~1e-6.
+constexpr double kFloatTolerance = 2e-5;
+// The tensor-core prefill (F16 cache, one sequence, heads of 64 or 128, a block's 64 rows filled)
+// rounds the softmax weights p to F16 for P·V: each loses at most 2^-11 of itself, so the output
+// Σ p v / Σ p moves by at most 2^-11 × max |v|, and |v| < 6 for these N(0, 1) values: 3e-3.
+constexpr double kF16WeightsTolerance = 3e-3;
+
+struct Run {
+  KvElement element = KvElement::F32;
+  // What the pass tells the kernels. Without it the odd tokens read a second table row, the same
+  // blocks rotated by one (another sequence's view of the pool), so a block that reads another
+  // token's table shows.
+  bool one_sequence = true;
+  double tolerance = kFloatTolerance;
+};
+
+// Positions first, first + 1, ..., first + count - 1: a prompt chunk.
+std::vector<int32_t> span(int32_t first, int32_t count) {
+  std::vector<int32_t> positions(static_cast<size_t>(count));
+  std::iota(positions.begin(), positions.end(), first);
+  return positions;
+}
+
+// NT_ATTENTION for the length of a test (attention() reads it on every call).
+class ScopedAttentionChoice {
+ public:
+  explicit ScopedAttentionChoice(const char* choice) {
+    const char* old = std::getenv("NT_ATTENTION");
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    set(choice);
+  }
+  ~ScopedAttentionChoice() { set(had_ ? old_.c_str() : nullptr); }
+  ScopedAttentionChoice(const ScopedAttentionChoice&) = delete;
+  ScopedAttentionChoice& operator=(const ScopedAttentionChoice&) = delete;
+
+ private:
+  static void set(const char* choice) {
+    if (choice) {
+      setenv("NT_ATTENTION", choice, 1);
+    } else {
+      unsetenv("NT_ATTENTION");
+    }
+  }
+  bool had_ = false;
+  std::string old_;
 };
 
 // A paged pool (token_cache.h) whose blocks the one sequence holds in reverse order, with
@@ -81,7 +134,8 @@ std::vector<uint8_t> q8_0_rows(std::vector<float>& values, int64_t kv_dim) {
 // With F16 the cache holds F16 and the GPU rounds q to F16 before its F32 products; with Q8_0 it
 // widens each value to scale × q. The reference is the F32 attention over the same values (and
 // the rounded q), so both agree to float summation order.
-void check(const Case& c, KvElement element = KvElement::F32) {
+void check(const Case& c, const Run& run = {}) {
+  const KvElement element = run.element;
   const bool f16 = element == KvElement::F16, q8 = element == KvElement::Q8_0;
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.n_ctx));
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -107,7 +161,13 @@ void check(const Case& c, KvElement element = KvElement::F32) {
   }
   const DeviceBuffer<uint16_t> kd16 = to_device(k16), vd16 = to_device(v16);
   const DeviceBuffer<uint8_t> kd8 = to_device(k8), vd8 = to_device(v8);
-  const DeviceBuffer<int32_t> tables = to_device(pool.table);
+  // Table rows: the sequence's, then (without one_sequence) its blocks rotated by one.
+  const size_t width = pool.table.size();
+  std::vector<int32_t> table_rows = pool.table;
+  if (!run.one_sequence) {
+    for (size_t b = 0; b < width; ++b) table_rows.push_back(pool.table[(b + 1) % width]);
+  }
+  const DeviceBuffer<int32_t> tables = to_device(table_rows);
   // The layout counts bytes: per row of kv_dim values 4, 2 or 34/32 bytes a value.
   const int64_t row_bytes = q8 ? kv_dim / 32 * 34 : kv_dim * (f16 ? 2 : 4);
   const int64_t rows_per_block = pool.block_stride / kv_dim, rows_per_layer = pool.layer_stride / kv_dim;
@@ -122,15 +182,16 @@ void check(const Case& c, KvElement element = KvElement::F32) {
   std::vector<TokenCache> tokens(n_tokens);
   int32_t max_n_past = 0;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    tokens[t] = TokenCache{0, c.positions[t]};
+    tokens[t] = TokenCache{run.one_sequence ? 0 : static_cast<int32_t>(t % 2), c.positions[t]};
     max_n_past = std::max(max_n_past, c.positions[t] + 1);
   }
   const DeviceBuffer<TokenCache> td = to_device(tokens);
   const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 32;
   DeviceBuffer<float> scratch(attention_scratch_floats(slots, c.head_dim), "scratch");
   DeviceBuffer<float> out(n_tokens * q_dim, "out");
-  attention(qd.get(), td.get(), kv, n_tokens, layer, AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past,
-            scratch.get(), slots, out.get(), test_stream());
+  attention(qd.get(), td.get(), kv, n_tokens, run.one_sequence, layer,
+            AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past, scratch.get(), slots, out.get(),
+            test_stream());
   const std::vector<float> got = to_host(out.get(), out.size());
 
   std::vector<float> scores(c.n_ctx), expected(c.head_dim);
@@ -140,23 +201,26 @@ void check(const Case& c, KvElement element = KvElement::F32) {
     for (int32_t h = 0; h < c.n_head; ++h) {
       const int64_t kv_offset = int64_t{layer} * pool.layer_stride + int64_t{h / group} * c.head_dim;
       // The CPU's rows are addressed in bytes.
-      const ops::PagedRows k_rows{reinterpret_cast<const uint8_t*>(pool.k.data() + kv_offset), pool.table.data(),
+      const int32_t* table = table_rows.data() + tokens[t].table * width;
+      const ops::PagedRows k_rows{reinterpret_cast<const uint8_t*>(pool.k.data() + kv_offset), table,
                                   pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
-      const ops::PagedRows v_rows{reinterpret_cast<const uint8_t*>(pool.v.data() + kv_offset), pool.table.data(),
+      const ops::PagedRows v_rows{reinterpret_cast<const uint8_t*>(pool.v.data() + kv_offset), table,
                                   pool.block_stride * 4, kv_dim * 4, kKvBlockPositions};
       ops::attention_head(q.data() + t * q_dim + h * c.head_dim, k_rows, v_rows, c.positions[t] + 1, c.head_dim,
                           scores.data(), expected.data());
       for (int32_t d = 0; d < c.head_dim; ++d) {
         const double error = std::fabs(got[t * q_dim + h * c.head_dim + d] - expected[d]);
         max_error = std::max(max_error, error);
-        // Outputs are averages of N(0, 1) values; float sums in another order differ by ~1e-6.
-        ASSERT_LE(error, 2e-5) << "token at pos " << c.positions[t] << " head " << h << " dim " << d
+        ASSERT_LE(error, run.tolerance) << "token at pos " << c.positions[t] << " head " << h << " dim " << d
                                << ": gpu " << got[t * q_dim + h * c.head_dim + d] << " cpu " << expected[d];
       }
     }
   }
-  std::printf("  %s head_dim %d, GQA %d/%d, positions up to %d: max error %.3g\n", f16 ? "f16" : q8 ? "q8_0" : "f32",
-              c.head_dim, c.n_head, c.n_head_kv, max_n_past - 1, max_error);
+  const char* kernels = std::getenv("NT_ATTENTION");
+  std::printf("  %s %s head_dim %d, GQA %d/%d, %lld tokens%s, positions up to %d: max error %.3g\n",
+              kernels ? kernels : "flash", f16 ? "f16" : q8 ? "q8_0" : "f32", c.head_dim, c.n_head, c.n_head_kv,
+              static_cast<long long>(n_tokens), run.one_sequence ? "" : " of two sequences", max_n_past - 1,
+              max_error);
 }
 
 TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
@@ -170,16 +234,16 @@ TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
 
 TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
   NT_SKIP_WITHOUT_CUDA();
-  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::F16);
-  check({6, 3, 80, 100, {99}, 0}, KvElement::F16);
-  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::F16);
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, {KvElement::F16});
+  check({6, 3, 80, 100, {99}, 0}, {KvElement::F16});
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, {KvElement::F16});
 }
 
 TEST(CudaAttention, ReadsAQ8_0Cache) {
   NT_SKIP_WITHOUT_CUDA();
-  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, KvElement::Q8_0);
-  check({4, 1, 128, 512, {0, 200, 511}, 0}, KvElement::Q8_0);
-  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, KvElement::Q8_0);
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, {KvElement::Q8_0});
+  check({4, 1, 128, 512, {0, 200, 511}, 0}, {KvElement::Q8_0});
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, {KvElement::Q8_0});
 }
 
 TEST(CudaAttention, HandlesLongContexts) {
@@ -192,6 +256,67 @@ TEST(CudaAttention, FitsFewerChunksIntoASmallScratch) {
   NT_SKIP_WITHOUT_CUDA();
   check({8, 2, 64, 3000, {2999, 2000}, 2 * 8});  // exactly one chunk per (token, head)
   check({8, 2, 64, 3000, {2999, 2000}, 2 * 8 * 3});
+}
+
+TEST(CudaAttention, TheNaiveKernelsStillMatch) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice naive("naive");
+  check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0});
+  check({8, 8, 8, 64, {0, 5, 63}, 0});
+  check({4, 2, 256, 256, {7, 255}, 0}, {KvElement::F16});
+  check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, {KvElement::Q8_0});
+  check({32, 8, 128, 600, span(0, 96), 96 * 32 * 2}, {KvElement::F16});
+}
+
+// Decode: one block per (chunk, KV head, token) holds the group's query heads (1, 4 or 8 of them)
+// against each tile; tokens of several sequences take a block each.
+TEST(CudaAttention, FlashSharesEachTileAcrossTheGqaGroup) {
+  NT_SKIP_WITHOUT_CUDA();
+  for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
+    check({8, 8, 64, 700, {699}, 0}, {element});               // group of 1
+    check({32, 8, 128, 1000, {999, 0, 500}, 0}, {element});    // 4, the 8B shape
+    check({64, 8, 128, 1000, {999, 640}, 0}, {element});       // 8, the 70B shape
+    check({32, 4, 128, 1000, {999, 17}, 0}, {element, false});  // as tokens of different sequences
+  }
+}
+
+// One position, and positions at the edges of the 16-position blocks and of the 32-position tiles.
+TEST(CudaAttention, FlashHandlesOnePosition_BlockEdgesAndOddHeads) {
+  NT_SKIP_WITHOUT_CUDA();
+  for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
+    check({32, 8, 128, 1, {0}, 0}, {element});
+    check({32, 8, 128, 70, {15, 16, 17, 31, 32, 33, 63, 64, 65, 69}, 0}, {element});
+    check({32, 8, 128, 70, {15, 16, 17, 31, 32, 33, 63, 64, 65, 69}, 0}, {element, false});
+    check({8, 2, 256, 100, {0, 47, 48, 99}, 0}, {element});  // the widest heads: 16-position tiles
+  }
+  check({8, 8, 8, 40, {0, 15, 16, 39}, 0});  // TinyStories' heads: a lane each
+  check({6, 3, 80, 100, {0, 99}, 0});        // lanes idle in the last 32 values
+  check({6, 3, 80, 100, span(0, 100), 0}, {KvElement::F16});  // F16 heads the tensor cores do not take
+  check({24, 1, 64, 40, {39}, 0});            // a group of 24: the naive kernels take it
+}
+
+// Prefill: consecutive tokens of one sequence in a block, each with its own causal mask, at depth
+// 0 and past 4k; F16 runs on the tensor cores (P rounded to F16), F32 and Q8_0 on the CUDA cores.
+TEST(CudaAttention, FlashPrefillAppliesTheCausalMask) {
+  NT_SKIP_WITHOUT_CUDA();
+  check({32, 8, 128, 300, span(0, 300), 300 * 32 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
+  check({8, 8, 64, 200, span(0, 200), 200 * 8 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
+  check({64, 8, 128, 130, span(0, 130), 130 * 64 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
+  check({32, 8, 128, 4200, span(4100, 100), 100 * 32 * 4}, {KvElement::F16, true, kF16WeightsTolerance});
+  check({32, 8, 128, 37, span(0, 37), 0}, {KvElement::F16, true, kF16WeightsTolerance});  // a ragged last block
+  for (const KvElement element : {KvElement::F32, KvElement::Q8_0}) {
+    check({32, 8, 128, 300, span(0, 300), 300 * 32 * 2}, {element});
+    check({32, 8, 128, 4200, span(4100, 100), 100 * 32 * 4}, {element});
+  }
+  // The same tokens as of two sequences (alternate table rows): a block each, no tensor cores.
+  check({32, 8, 128, 300, span(0, 300), 300 * 32 * 2}, {KvElement::F16, false});
+}
+
+TEST(CudaAttention, FlashReadsLongContextsPast4kOfEveryType) {
+  NT_SKIP_WITHOUT_CUDA();
+  for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
+    check({32, 8, 128, 8200, {8199, 4096, 4095, 1}, 0}, {element});
+  }
 }
 
 }  // namespace

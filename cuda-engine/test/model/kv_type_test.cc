@@ -55,6 +55,12 @@ TEST(KvType, RefusesAnUnknownTypeAndQ8_0ForHeadsNotAMultipleOf32) {
   }
 }
 
+TEST(KvType, TheDefaultIsF16AsLlamaCpps) {
+  REQUIRE_TEST_DATA();
+  auto m = Model::load(test::stories_path(), test::cpu_options(-1, -1), nullptr);  // the type left to its default
+  EXPECT_EQ(m->kv_pool().type(), GgmlType::F16);
+}
+
 TEST(KvType, F16HalvesThePoolAndStaysNearF32) {
   REQUIRE_TEST_DATA();
   auto f32 = load("f32", 256);

@@ -1,3 +1,5 @@
+// The attention's entry point, its chunk merge, and the naive kernels (NT_ATTENTION=naive; flash
+// attention, the default, is flash_attention.cu).
 // Split-context attention ("flash decoding"): block (chunk, head, token) runs four warps over its
 // chunk of positions, a warp per position at a time, each lane holding head_dim / 32 dimensions
 // of q and of the running output; scores are reduced across the warp and folded in with an
@@ -16,10 +18,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
+#include "cuda/kernels/flash_attention.h"
+#include "cuda/kernels/kv_read.cuh"
 #include "cuda/kernels/warp_sum.cuh"
 
 namespace nt::cuda {
@@ -33,28 +39,6 @@ constexpr int kPositionsPerChunk = 128;  // fewer per chunk would add merge work
 // A partial result: acc[head_dim] (unnormalised), then the max score m and the sum l.
 __device__ inline float* partial_at(float* partials, int64_t slot, int head_dim) {
   return partials + slot * (head_dim + 2);
-}
-
-// Element d of one head's cached row, widened to F32 (a Q8_0 value is its block's scale × q).
-template <KvElement kElement>
-__device__ inline float kv_at(const uint8_t* row, int d) {
-  if constexpr (kElement == KvElement::F16) {
-    return __half2float(reinterpret_cast<const __half*>(row)[d]);
-  } else if constexpr (kElement == KvElement::Q8_0) {
-    const uint8_t* block = row + (d / 32) * 34;
-    const float scale = __half2float(*reinterpret_cast<const __half*>(block));
-    return scale * static_cast<float>(static_cast<int8_t>(block[2 + d % 32]));
-  } else {
-    return reinterpret_cast<const float*>(row)[d];
-  }
-}
-
-// Bytes of one head's row of head_dim values.
-template <KvElement kElement>
-__device__ inline int64_t head_bytes(int head_dim) {
-  if constexpr (kElement == KvElement::F16) return int64_t{head_dim} * 2;
-  if constexpr (kElement == KvElement::Q8_0) return int64_t{head_dim} / 32 * 34;
-  return int64_t{head_dim} * 4;
 }
 
 template <int kDimsPerLane, KvElement kElement>
@@ -181,6 +165,19 @@ void launch_chunks(const float* q, const TokenCache* tokens, const KvLayout& kv,
   launch(q, tokens, kv, n_tokens, layer, s, n_chunks, partials, stream);
 }
 
+void launch_naive(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
+                  const AttentionShape& s, int n_chunks, float* partials, cudaStream_t stream) {
+  const auto launch = s.head_dim <= 32 ? launch_chunks<1> : s.head_dim <= 64 ? launch_chunks<2>
+                      : s.head_dim <= 128 ? launch_chunks<4> : launch_chunks<8>;
+  launch(q, tokens, kv, n_tokens, layer, s, n_chunks, partials, stream);
+}
+
+// NT_ATTENTION=naive, read on every call so that a test or bench can switch between the kernels.
+bool naive_chosen() {
+  const char* choice = std::getenv("NT_ATTENTION");
+  return choice && std::strcmp(choice, "naive") == 0;
+}
+
 }  // namespace
 
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim) { return n_slots * (int64_t{head_dim} + 2); }
@@ -190,9 +187,9 @@ int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, i
   return static_cast<int32_t>(std::max<int64_t>(1, std::min(chunks, scratch_slots / (n_tokens * n_head))));
 }
 
-void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
-               const AttentionShape& shape,
-               int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out, cudaStream_t stream) {
+void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, bool one_sequence,
+               int32_t layer, const AttentionShape& shape, int32_t max_n_past, float* scratch, int64_t scratch_slots,
+               float* out, cudaStream_t stream) {
   if (n_tokens <= 0) return;
   if (shape.head_dim <= 0 || shape.head_dim > kAttentionMaxHeadDim || shape.n_head_kv <= 0 ||
       shape.n_head % shape.n_head_kv != 0) {
@@ -203,14 +200,9 @@ void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int
   const int64_t heads = n_tokens * shape.n_head;
   if (scratch_slots < heads) throw EngineError(NT_E_INTERNAL, "attention scratch too small for the pass");
   const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
-  if (shape.head_dim <= 32) {
-    launch_chunks<1>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
-  } else if (shape.head_dim <= 64) {
-    launch_chunks<2>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
-  } else if (shape.head_dim <= 128) {
-    launch_chunks<4>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
-  } else {
-    launch_chunks<8>(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
+  if (naive_chosen() ||
+      !flash_attention_partials(q, tokens, kv, n_tokens, one_sequence, layer, shape, chunks, scratch, stream)) {
+    launch_naive(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   }
   const dim3 grid(static_cast<unsigned>(shape.n_head), static_cast<unsigned>(n_tokens));
   attention_merge_kernel<<<grid, 128, 0, stream>>>(scratch, shape, chunks, out);

@@ -1,7 +1,11 @@
 // ops::attention_head for every (token, query head) of a pass, over each token's own cache:
 // softmax(q · K[0..pos] / sqrt(head_dim)) · V[0..pos], with GQA (query head h reads kv head
 // h / (n_head / n_head_kv)). Contexts of any length: each (token, head) is split into chunks
-// that blocks process with an online softmax, and a second kernel merges the chunks.
+// that blocks process with an online softmax, and a second kernel merges the chunks in a fixed
+// order. The blocks are flash attention's (flash_attention.h: a KV head's query rows share each
+// tile of keys and values) unless NT_ATTENTION=naive, read on every call, picks the first kernels
+// (a block per query head and chunk, kept for comparison), as it does for the shapes flash
+// attention does not take.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -27,11 +31,12 @@ int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, i
 
 // q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's block-table row and
 // position in the paged cache kv (the keys and values of this layer at positions 0..pos must
-// already be stored); max_n_past:
+// already be stored); one_sequence: every token reads table row 0 (a pass of one sequence's
+// tokens, whose blocks prefill may share between tokens); max_n_past:
 // the largest pos + 1 in the pass; scratch: attention_scratch_floats(scratch_slots, head_dim)
 // floats, scratch_slots >= n_tokens * n_head. Throws NT_E_UNSUPPORTED for head_dim > 256.
-void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer,
-               const AttentionShape& shape, int32_t max_n_past, float* scratch, int64_t scratch_slots, float* out,
-               cudaStream_t stream);
+void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, bool one_sequence,
+               int32_t layer, const AttentionShape& shape, int32_t max_n_past, float* scratch, int64_t scratch_slots,
+               float* out, cudaStream_t stream);
 
 }  // namespace nt::cuda
