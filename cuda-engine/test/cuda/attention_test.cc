@@ -2,8 +2,8 @@
 // scattered through the pool: GQA (groups of 1, 2, 4 and 8 query heads), several positions per pass
 // (a prompt chunk and decode tokens of other sequences), head sizes from TinyStories' 8 to 256,
 // contexts past 4k that span many chunks, block boundaries and a single position; flash attention
-// (the default: its CUDA-core tiles for every type, its tensor-core prefill for F16) and the naive
-// kernels (NT_ATTENTION=naive).
+// (NT_ATTENTION=flash, the default for prompts: its CUDA-core tiles for every type, its tensor-core
+// prefill for F16) and the naive kernels (NT_ATTENTION=naive, the default for decode).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -218,13 +218,14 @@ void check(const Case& c, const Run& run = {}) {
   }
   const char* kernels = std::getenv("NT_ATTENTION");
   std::printf("  %s %s head_dim %d, GQA %d/%d, %lld tokens%s, positions up to %d: max error %.3g\n",
-              kernels ? kernels : "flash", f16 ? "f16" : q8 ? "q8_0" : "f32", c.head_dim, c.n_head, c.n_head_kv,
+              kernels ? kernels : "default", f16 ? "f16" : q8 ? "q8_0" : "f32", c.head_dim, c.n_head, c.n_head_kv,
               static_cast<long long>(n_tokens), run.one_sequence ? "" : " of two sequences", max_n_past - 1,
               max_error);
 }
 
 TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0});
   check({8, 8, 8, 64, {0, 5, 63}, 0});  // TinyStories' head size
   check({4, 1, 128, 512, {0, 200, 511}, 0});
@@ -234,6 +235,7 @@ TEST(CudaAttention, MatchesTheCpuWithGqaAndSeveralPositions) {
 
 TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, {KvElement::F16});
   check({6, 3, 80, 100, {99}, 0}, {KvElement::F16});
   check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, {KvElement::F16});
@@ -241,6 +243,7 @@ TEST(CudaAttention, ReadsAnF16CacheAndRoundsQToF16) {
 
 TEST(CudaAttention, ReadsAQ8_0Cache) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, {KvElement::Q8_0});
   check({4, 1, 128, 512, {0, 200, 511}, 0}, {KvElement::Q8_0});
   check({8, 2, 64, 3000, {2999, 1500, 0}, 0}, {KvElement::Q8_0});
@@ -248,14 +251,29 @@ TEST(CudaAttention, ReadsAQ8_0Cache) {
 
 TEST(CudaAttention, HandlesLongContexts) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({32, 8, 128, 3000, {2999}, 0});
   check({8, 2, 64, 3000, {2999, 1500, 0}, 0});
 }
 
 TEST(CudaAttention, FitsFewerChunksIntoASmallScratch) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({8, 2, 64, 3000, {2999, 2000}, 2 * 8});  // exactly one chunk per (token, head)
   check({8, 2, 64, 3000, {2999, 2000}, 2 * 8 * 3});
+}
+
+// Without NT_ATTENTION: flash attention for prompts, the naive kernels for decode passes.
+TEST(CudaAttention, TheDefaultTakesFlashForPromptsAndNaiveForDecode) {
+  const ScopedAttentionChoice none(nullptr);
+  EXPECT_EQ(attention_kernels(1), AttentionKernels::Naive);
+  EXPECT_EQ(attention_kernels(kFlashMinTokens - 1), AttentionKernels::Naive);
+  EXPECT_EQ(attention_kernels(kFlashMinTokens), AttentionKernels::Flash);
+  EXPECT_EQ(attention_kernels(512), AttentionKernels::Flash);
+  const ScopedAttentionChoice flash("flash");
+  EXPECT_EQ(attention_kernels(1), AttentionKernels::Flash);
+  const ScopedAttentionChoice naive("naive");
+  EXPECT_EQ(attention_kernels(512), AttentionKernels::Naive);
 }
 
 TEST(CudaAttention, TheNaiveKernelsStillMatch) {
@@ -272,6 +290,7 @@ TEST(CudaAttention, TheNaiveKernelsStillMatch) {
 // against each tile; tokens of several sequences take a block each.
 TEST(CudaAttention, FlashSharesEachTileAcrossTheGqaGroup) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
     check({8, 8, 64, 700, {699}, 0}, {element});               // group of 1
     check({32, 8, 128, 1000, {999, 0, 500}, 0}, {element});    // 4, the 8B shape
@@ -283,6 +302,7 @@ TEST(CudaAttention, FlashSharesEachTileAcrossTheGqaGroup) {
 // One position, and positions at the edges of the 16-position blocks and of the 32-position tiles.
 TEST(CudaAttention, FlashHandlesOnePosition_BlockEdgesAndOddHeads) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
     check({32, 8, 128, 1, {0}, 0}, {element});
     check({32, 8, 128, 70, {15, 16, 17, 31, 32, 33, 63, 64, 65, 69}, 0}, {element});
@@ -299,6 +319,7 @@ TEST(CudaAttention, FlashHandlesOnePosition_BlockEdgesAndOddHeads) {
 // 0 and past 4k; F16 runs on the tensor cores (P rounded to F16), F32 and Q8_0 on the CUDA cores.
 TEST(CudaAttention, FlashPrefillAppliesTheCausalMask) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   check({32, 8, 128, 300, span(0, 300), 300 * 32 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
   check({8, 8, 64, 200, span(0, 200), 200 * 8 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
   check({64, 8, 128, 130, span(0, 130), 130 * 64 * 2}, {KvElement::F16, true, kF16WeightsTolerance});
@@ -314,6 +335,7 @@ TEST(CudaAttention, FlashPrefillAppliesTheCausalMask) {
 
 TEST(CudaAttention, FlashReadsLongContextsPast4kOfEveryType) {
   NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice flash("flash");
   for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
     check({32, 8, 128, 8200, {8199, 4096, 4095, 1}, 0}, {element});
   }

@@ -26,9 +26,10 @@ using test::Outcome;
 using test::run;
 using test::stories_path;
 
-std::unique_ptr<Model> load_stories(int threads = 2) {
+std::unique_ptr<Model> load_stories(int threads = 2, const std::string& kv_type = "") {
   ModelOptions options;
   options.threads = threads;
+  if (!kv_type.empty()) options.kv_type = kv_type;
   options.n_ctx = 256;
   return Model::load(stories_path(), options, nullptr);
 }
@@ -50,9 +51,12 @@ TEST(Model, ReadsTheTinyStoriesHyperParameters) {
   EXPECT_FALSE(m->weights().tied_output);
 }
 
+// In an F32 cache. With F16 keys and values a GPU pass rounds at F16 precision in steps whose order
+// follows the batch (the positions' chunks, the kernels chosen), so there the logits moved by
+// 3.9e-4 on one of -14.4 (H100); the KV-type tests bound F16 against F32 instead.
 TEST(Model, BatchSizeDoesNotChangeTheLogits) {
   REQUIRE_TEST_DATA();
-  auto m = load_stories();
+  auto m = load_stories(2, "f32");
   const std::vector<TokenId> tokens = m->tokenizer().encode("Once upon a time, there was a little girl named Lily.", true, false);
   const std::vector<float> one_by_one = m->evaluate(tokens, 1);
   const std::vector<float> in_sevens = m->evaluate(tokens, 7);

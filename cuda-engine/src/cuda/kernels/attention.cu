@@ -172,13 +172,14 @@ void launch_naive(const float* q, const TokenCache* tokens, const KvLayout& kv, 
   launch(q, tokens, kv, n_tokens, layer, s, n_chunks, partials, stream);
 }
 
-// NT_ATTENTION=naive, read on every call so that a test or bench can switch between the kernels.
-bool naive_chosen() {
-  const char* choice = std::getenv("NT_ATTENTION");
-  return choice && std::strcmp(choice, "naive") == 0;
-}
-
 }  // namespace
+
+AttentionKernels attention_kernels(int64_t n_tokens) {
+  const char* choice = std::getenv("NT_ATTENTION");
+  if (choice && std::strcmp(choice, "naive") == 0) return AttentionKernels::Naive;
+  if (choice && std::strcmp(choice, "flash") == 0) return AttentionKernels::Flash;
+  return n_tokens >= kFlashMinTokens ? AttentionKernels::Flash : AttentionKernels::Naive;
+}
 
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim) { return n_slots * (int64_t{head_dim} + 2); }
 
@@ -200,7 +201,7 @@ void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int
   const int64_t heads = n_tokens * shape.n_head;
   if (scratch_slots < heads) throw EngineError(NT_E_INTERNAL, "attention scratch too small for the pass");
   const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
-  if (naive_chosen() ||
+  if (attention_kernels(n_tokens) == AttentionKernels::Naive ||
       !flash_attention_partials(q, tokens, kv, n_tokens, one_sequence, layer, shape, chunks, scratch, stream)) {
     launch_naive(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   }

@@ -29,6 +29,14 @@ int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim);
 // parameter of attention() that depends on the positions (pass_graphs.h keys on it).
 int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots);
 
+// Which kernels attention() runs for a pass of n_tokens: NT_ATTENTION=flash or naive when set (read
+// on every call, so a test or bench can switch), else flash attention for passes of at least
+// kFlashMinTokens tokens (prompts: measured on the H100, 8B q4_k_m pp512 6741 vs 5489 t/s) and the
+// naive kernels for decode passes (tg128 277.6 vs 243.6 t/s; f16 K/V at depth 8k: 457 vs 306 GB/s).
+enum class AttentionKernels { Flash, Naive };
+constexpr int64_t kFlashMinTokens = 32;
+AttentionKernels attention_kernels(int64_t n_tokens);
+
 // q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's block-table row and
 // position in the paged cache kv (the keys and values of this layer at positions 0..pos must
 // already be stored); one_sequence: every token reads table row 0 (a pass of one sequence's
