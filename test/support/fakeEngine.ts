@@ -29,6 +29,14 @@ export interface FakeModelFile {
   text?: string;
   /** Makes the load fail with this code and message, e.g. NT_E_UNSUPPORTED. */
   fail?: { code: string; message: string };
+  /**
+   * Once its text is out, each generation stays in flight producing nothing, and never ends by
+   * itself, until it is cancelled (or fails, or the model is disposed). A test that acts on a
+   * running request (cancel, ps) then cannot race the generation's end, however slow the machine:
+   * a finite text ends in a fixed time (at most the context's length in tokens), and on a loaded
+   * machine the ntctl processes a test starts meanwhile can take longer than that. Default false.
+   */
+  hold?: boolean;
 }
 
 /** A fake model, with what the tests inspect. */
@@ -273,6 +281,11 @@ class FakeModel implements FakeNativeModel {
     if (!g) return;
     if (g.cancelled) return this.#end(id, g, "cancelled");
     if (this.#nextPassError || this.#failure) return this.#failPass();
+    if (this.#file.hold && g.produced >= g.script.length) {
+      // Held: looks again at the next token's time, for a cancel or a failure.
+      setTimeout(() => this.#step(id), this.#tokenDelayMs);
+      return;
+    }
     const maxTokens = g.request.maxTokens ?? -1;
     if (g.produced >= g.script.length) return this.#end(id, g, "stop");
     if (maxTokens !== -1 && g.produced >= maxTokens) return this.#end(id, g, "length");
