@@ -79,6 +79,8 @@ TEST_F(VfioModel, TierCStreamedThroughTheRingGivesTheFileLogits) {
   expect_file_logits(*m);
   EXPECT_GT(helper_->served(), after_load) << "tier C came through the ring";
   EXPECT_GT(m->stream_stats().bytes_read, 0u);
+  EXPECT_EQ("reader-buffers", m->stream_stats().tier_c_path) << "uploaded from the data plane's slots, not staged";
+  EXPECT_EQ(0u, helper_->reused_while_held());
   EXPECT_EQ(0u, helper_->refused()) << "every request the engine made was one the helper accepts";
   EXPECT_EQ(NT_DP_STATE_OPEN, helper_->session_state());
   m.reset();
