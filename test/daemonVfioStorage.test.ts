@@ -80,6 +80,7 @@ describe("ntd loads a placed image through the VFIO data plane", { concurrency: 
     const [status] = (await client.request("status", {})).models;
     assert.equal(status?.storage, "vfio");
     assert.ok((status?.stages?.bytesRead ?? 0) > 0 && status?.stages?.perPass !== undefined, "status has the read timings");
+    assert.equal(status?.stages?.tierCPath, "reader-buffers", "tier C came zero-copy from the data plane's slots");
     assert.equal(helper.sessionState(), 0);
     await client.request("unload", { model: "tiny" });
     assert.equal(helper.sessionState(), 1, "unloading ends the data-plane session");

@@ -250,6 +250,13 @@ export interface NativeStageStats {
   stallMs: number;
   /** On the dual path: of `passes`, those that took the split (tier D on the CPU); the rest streamed every block. */
   splitPasses?: number;
+  /**
+   * How tier C reaches the device, when anything streams from storage: through the streamer's pinned
+   * staging, or uploaded straight from the reader's registered buffers (the vfio data plane's slots: zero-copy).
+   */
+  tierCPath?: "staging" | "reader-buffers";
+  /** Why the reader's buffers were offered but not used (e.g. cudaHostRegister refused by RLIMIT_MEMLOCK). */
+  tierCFallback?: string;
 }
 
 /** What a loaded model is, from its metadata and the load options. */
