@@ -129,10 +129,11 @@ export interface NativeModelOptions extends LoadOptions {
    * once the load settles) and ends the session when the model is unloaded, or at the end of the
    * load when nothing streams from storage. A session whose image is not `size` bytes is
    * NT_E_BAD_REQUEST; a helper that refuses, stops or stops answering (within timeoutMs, default
-   * 40000) fails reads with NT_E_IO.
+   * 40000) fails reads with NT_E_IO. `device`, the drive's PCI address, keys the storage speed
+   * measured at load (cached per process): without it every vfio load measures its own.
    * Not together with `image`. Default: none.
    */
-  vfio?: { fd: number; size: number; timeoutMs?: number };
+  vfio?: { fd: number; size: number; timeoutMs?: number; device?: string };
 }
 
 /**
