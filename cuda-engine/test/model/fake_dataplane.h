@@ -67,6 +67,11 @@ class FakeDataplane {
   uint32_t refused() const { return refused_; }
   uint32_t session_state() const { return __atomic_load_n(&header_->session_state, __ATOMIC_ACQUIRE); }
   void stop_after(uint32_t completions) { stop_after_ = completions; }
+  // Stops answering without a word, as a helper killed mid-stream: the session still says open.
+  void die() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
   void hold(uint32_t slot) { held_[slot] = true; }
   void release(uint32_t slot) { held_[slot] = false; }
   uint32_t reused_while_held() const { return reused_while_held_; }

@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <string>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "dataplaneRing.h"
@@ -113,6 +117,23 @@ TEST_F(VfioModel, AHelperThatStopsTheSessionMidStreamFailsTheModelWithAnIoError)
   helper_->stop_after(helper_->served() + 2);
   EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
   // Failed for good: the next pass is refused rather than reading a ring out of step.
+  EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
+}
+
+TEST_F(VfioModel, AHelperThatDiesMidStreamFailsTheModelWithAnIoErrorNotAHang) {
+  auto m = Model::load(session(helper_->image_bytes()), everything_streams(), nullptr);
+  EXPECT_EQ("reader-buffers", m->stream_stats().tier_c_path);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    helper_->die();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string first = test::error_code_of([&] {
+    for (int i = 0; i < 50; ++i) m->evaluate(tokens_, 7);  // passes until the helper is gone
+  });
+  killer.join();
+  EXPECT_EQ("NT_E_IO", first);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30)) << "within the session's timeout";
   EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
 }
 
