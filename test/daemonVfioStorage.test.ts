@@ -80,6 +80,7 @@ describe("ntd loads a placed image through the VFIO data plane", { concurrency: 
     const [status] = (await client.request("status", {})).models;
     assert.equal(status?.storage, "vfio");
     assert.ok((status?.stages?.bytesRead ?? 0) > 0 && status?.stages?.perPass !== undefined, "status has the read timings");
+    assert.equal(status?.stages?.tierCPath, "reader-buffers", "tier C came zero-copy from the data plane's slots");
     assert.equal(helper.sessionState(), 0);
     await client.request("unload", { model: "tiny" });
     assert.equal(helper.sessionState(), 1, "unloading ends the data-plane session");
@@ -140,7 +141,7 @@ class FakeDataplanes implements DataplaneSource {
 }
 
 describe("ntctl load --storage vfio against ntd with a fake engine", () => {
-  it("sends storage vfio; the engine gets the session's {fd, size, timeoutMs} and ntd closes the fd; ntctl status names the backend", async () => {
+  it("sends storage vfio; the engine gets the session's {fd, size, timeoutMs} and its drive (keying the measured speed) and ntd closes the fd; ntctl status names the backend", async () => {
     const dir = await makeSocketDir();
     const engine = fakeEngine();
     const sessions = new FakeDataplanes(dir.dir, Buffer.from(JSON.stringify({ text: " through the ring." })));
@@ -152,7 +153,7 @@ describe("ntctl load --storage vfio against ntd with a fake engine", () => {
       assert.match(load.stdout, new RegExp(`\\(vfio:${BDF}/tiny\\)`));
       const [opened] = sessions.opened;
       assert.ok(opened);
-      assert.deepEqual(engine.loadOptions[0]?.vfio, { fd: opened.fd, size: sessions.body.length, timeoutMs: 5000 });
+      assert.deepEqual(engine.loadOptions[0]?.vfio, { fd: opened.fd, size: sessions.body.length, timeoutMs: 5000, device: BDF });
       assert.ok(sessions.allClosed(), "ntd closes the session's fd once the load settled");
       const status = await runNtctl(["--socket", dir.socketPath, "status"]);
       assert.match(status.stdout, /tiny loaded: .*storage vfio/);

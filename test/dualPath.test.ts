@@ -75,6 +75,18 @@ describe("dual path: the layout each pass takes (issue 13)", () => {
     assert.equal(streamStagesOf({ ...native, splitPasses: -1 }), undefined);
   });
 
+  it("status says whether tier C came zero-copy from the data plane's slots, and why not (issue 15)", () => {
+    const direct = streamStagesOf({ ...native, tierCPath: "reader-buffers" }) ?? assert.fail("no stages");
+    assert.equal(direct.tierCPath, "reader-buffers");
+    assert.match(formatStages(direct), /tier C zero-copy from the data plane's slots/);
+    const staged = streamStagesOf({ ...native, tierCPath: "staging", tierCFallback: "cudaHostRegister failed" })
+      ?? assert.fail("no stages");
+    assert.equal(staged.tierCFallback, "cudaHostRegister failed");
+    assert.match(formatStages(staged), /tier C staged: cudaHostRegister failed/);
+    assert.doesNotMatch(formatStages(streamStagesOf(native) ?? assert.fail("no stages")), /tier C/);
+    assert.equal(streamStagesOf({ ...native, tierCPath: "bogus" as never }), undefined);
+  });
+
   it("a placement's dual path says up to how many tokens a pass takes the split", () => {
     const dual = fakeDualPlacement();
     const withMax = { ...dual, dualPath: { ...(dual.dualPath ?? assert.fail("no dual path")), splitMaxTokens: 3 } };

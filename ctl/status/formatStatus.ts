@@ -86,7 +86,7 @@ function describeDevice(d: EngineDevice): string {
  * large stall means the link, not compute, sets the speed), and the bytes moved since the load.
  */
 export function formatStages(stages: StreamStages): string {
-  const moved = `${formatBytes(stages.bytesRead)} read, ${formatBytes(stages.bytesCopied)} copied`;
+  const moved = `${formatBytes(stages.bytesRead)} read, ${formatBytes(stages.bytesCopied)} copied${tierCPathOf(stages)}`;
   const passes = `${countOf(stages.passes, "pass", "passes")}${passesPerLayout(stages)}`;
   if (!stages.perPass) return `${passes}, ${moved}`;
   const { readMs, h2dMs, computeMs, stallMs } = stages.perPass;
@@ -98,6 +98,13 @@ export function formatStages(stages: StreamStages): string {
 function passesPerLayout(stages: StreamStages): string {
   if (stages.splitPasses === undefined) return "";
   return ` (${stages.splitPasses} split, ${stages.passes - stages.splitPasses} streaming)`;
+}
+
+/** How tier C reached the device: " (zero-copy from the data plane's slots)", the fallback's reason, or nothing. */
+function tierCPathOf(stages: StreamStages): string {
+  if (stages.tierCPath === "reader-buffers") return " (tier C zero-copy from the data plane's slots)";
+  if (stages.tierCFallback !== undefined) return ` (tier C staged: ${stages.tierCFallback})`;
+  return "";
 }
 
 function ms(value: number): string {

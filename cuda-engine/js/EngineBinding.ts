@@ -129,10 +129,11 @@ export interface NativeModelOptions extends LoadOptions {
    * once the load settles) and ends the session when the model is unloaded, or at the end of the
    * load when nothing streams from storage. A session whose image is not `size` bytes is
    * NT_E_BAD_REQUEST; a helper that refuses, stops or stops answering (within timeoutMs, default
-   * 40000) fails reads with NT_E_IO.
+   * 40000) fails reads with NT_E_IO. `device`, the drive's PCI address, keys the storage speed
+   * measured at load (cached per process): without it every vfio load measures its own.
    * Not together with `image`. Default: none.
    */
-  vfio?: { fd: number; size: number; timeoutMs?: number };
+  vfio?: { fd: number; size: number; timeoutMs?: number; device?: string };
 }
 
 /**
@@ -250,6 +251,13 @@ export interface NativeStageStats {
   stallMs: number;
   /** On the dual path: of `passes`, those that took the split (tier D on the CPU); the rest streamed every block. */
   splitPasses?: number;
+  /**
+   * How tier C reaches the device, when anything streams from storage: through the streamer's pinned
+   * staging, or uploaded straight from the reader's registered buffers (the vfio data plane's slots: zero-copy).
+   */
+  tierCPath?: "staging" | "reader-buffers";
+  /** Why the reader's buffers were offered but not used (e.g. cudaHostRegister refused by RLIMIT_MEMLOCK). */
+  tierCFallback?: string;
 }
 
 /** What a loaded model is, from its metadata and the load options. */

@@ -394,7 +394,8 @@ export class ModelRegistry {
     }
     const session: OpenedDataplane | undefined = await source.openDataplane?.();
     if (session) {
-      nativeOptions.vfio = { fd: session.fd, size: session.sizeBytes, ...timeoutOf(this.#options.dataplaneTimeoutMs) };
+      // The drive keys its measured read speed: a second model on another drive is measured anew.
+      nativeOptions.vfio = { fd: session.fd, size: session.sizeBytes, device: session.bdf, ...timeoutOf(this.#options.dataplaneTimeoutMs) };
       this.#logger.info(`${name}: image ${session.name} on ${session.bdf} (vfio-pci), ${session.sizeBytes} bytes through nt-nvme-helper's data plane`);
       return { fd: session.fd, session: true };
     }

@@ -114,9 +114,11 @@ function tiersOf(tiers: NativeTierBytes | undefined): TierBytes {
  */
 export function streamStagesOf(native: NativeStageStats | undefined): StreamStages | undefined {
   if (native === undefined) return undefined;
-  const { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs, splitPasses } = native;
+  const { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs, splitPasses, tierCPath, tierCFallback } = native;
   const stages: StreamStages = { passes, bytesRead, bytesCopied, readMs, h2dMs, computeMs, stallMs };
   if (splitPasses !== undefined) stages.splitPasses = splitPasses;
+  if (tierCPath !== undefined) stages.tierCPath = tierCPath;
+  if (tierCFallback !== undefined) stages.tierCFallback = tierCFallback;
   if (passes > 0) {
     stages.perPass = { readMs: readMs / passes, h2dMs: h2dMs / passes, computeMs: computeMs / passes, stallMs: stallMs / passes };
   }

@@ -23,6 +23,14 @@ export const streamStagesSchema = z.strictObject({
    * streamed every block to the device (a prompt, many sequences). Absent without a dual path.
    */
   splitPasses: z.int().nonnegative().optional(),
+  /**
+   * How tier C reaches the device: "staging" (read into the streamer's pinned buffers, then
+   * copied) or "reader-buffers" (uploaded straight from the reader's registered buffers — the
+   * vfio data plane's slots — with no host copy). Absent when nothing streams from storage.
+   */
+  tierCPath: z.enum(["staging", "reader-buffers"]).optional(),
+  /** Why the data plane's slots could not be used and tier C went through staging instead. */
+  tierCFallback: z.string().max(512).optional(),
   /** The four times divided by `passes`; absent until a pass has run. */
   perPass: z.strictObject({ readMs: millis, h2dMs: millis, computeMs: millis, stallMs: millis }).optional(),
 });

@@ -10,9 +10,16 @@
 //   compute thread: compute_wait_filled(j) → kernels reading slot j → compute_mark_released(j)
 // The streamer's own condition variables order the *issuing* of these calls on the host; the
 // markers order the *execution* on the device.
+//
+// A storage reader's own buffers (the vfio data plane's slots) can be the copies' source in place
+// of the streamer's staging (StorageReader::read_through): register_host pins them for the device
+// once, and per reader buffer k (init_holds(n) creates the markers) the copy side calls
+// copy_mark_held(k) after issuing the copies that read it and copy_wait_held(k) before the
+// reader may refill it.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace nt {
 
@@ -50,6 +57,19 @@ class StreamDevice {
   virtual void copy_async(void* device_dst, const void* pinned_src, uint64_t bytes) = 0;
   virtual void copy_mark_filled(int slot) = 0;
   virtual void copy_finish(int slot) = 0;
+
+  // A reader's buffers as copy sources. register_host returns false with the reason in `why` when
+  // the device cannot use them without a host copy (CUDA: cudaHostRegister refused, e.g. by
+  // RLIMIT_MEMLOCK); the CPU uses any host memory as it is. unregister_host comes before the
+  // memory is unmapped. The hold markers: on the CPU a copy is done when it returns, so nothing.
+  virtual bool register_host(void* p, uint64_t bytes, std::string& why) {
+    (void)p, (void)bytes, (void)why;
+    return true;
+  }
+  virtual void unregister_host(void* p) { (void)p; }
+  virtual void init_holds(int n) { (void)n; }
+  virtual void copy_mark_held(int buffer) { (void)buffer; }
+  virtual void copy_wait_held(int buffer) { (void)buffer; }
 
   // Compute side (the thread running the forward pass).
   virtual void compute_wait_filled(int slot) = 0;

@@ -42,6 +42,7 @@ struct CudaStreamDevice::State {
   std::vector<cudaEvent_t> filled;    // recorded on the copy stream after a slot's copies
   std::vector<cudaEvent_t> released;  // recorded on the compute stream after a slot's last reader
   std::vector<TimedSpan> open_h2d;    // per slot: the copy span between wait_released and mark_filled
+  std::vector<cudaEvent_t> held;      // per reader buffer: recorded on the copy stream after its copies
 
   // Timing spans are recorded by the copy thread and the compute thread and collected by
   // take_pass_times(); spans of copies still running (the copy thread prefetches the next pass)
@@ -56,6 +57,7 @@ struct CudaStreamDevice::State {
     // by the driver after their pending work completes.
     for (cudaEvent_t e : filled) cudaEventDestroy(e);
     for (cudaEvent_t e : released) cudaEventDestroy(e);
+    for (cudaEvent_t e : held) cudaEventDestroy(e);
     for (const TimedSpan& s : open_h2d) destroy(s);
     for (const TimedSpan& s : pending) destroy(s);
     for (const TimedSpan& s : spare) destroy(s);
@@ -210,7 +212,10 @@ void CudaStreamDevice::copy_wait_released(int slot) {
   check(cudaEventRecord(span.start, st.copy_stream), "cudaEventRecord (copy start)");
 }
 
+// Current here too: with tier C uploaded by the reader's thread, the copy thread may issue a
+// slot's copies without a copy_wait_released of its own (cudaSetDevice costs nothing when current).
 void CudaStreamDevice::copy_async(void* device_dst, const void* pinned_src, uint64_t bytes) {
+  make_current();
   check(cudaMemcpyAsync(device_dst, pinned_src, bytes, cudaMemcpyHostToDevice, state_->copy_stream),
         "cudaMemcpyAsync (slot copy)");
 }
@@ -247,6 +252,54 @@ void CudaStreamDevice::compute_wait_filled(int slot) {
 void CudaStreamDevice::compute_mark_released(int slot) {
   State& st = *state_;
   check(cudaEventRecord(st.released[slot], st.compute_stream), "cudaEventRecord (slot released)");
+}
+
+// The reader's buffers (a shared mapping of the helper's memfd, not ours to free) are pinned in
+// place: portable, as alloc_pinned's, and read-only where the device supports it, since the GPU
+// only reads them. A refusal (RLIMIT_MEMLOCK, a mapping the driver cannot pin) is not an error:
+// the streamer copies through its own staging instead.
+bool CudaStreamDevice::register_host(void* p, uint64_t bytes, std::string& why) {
+  make_current();
+  int read_only = 0;
+  if (cudaDeviceGetAttribute(&read_only, cudaDevAttrHostRegisterReadOnlySupported, state_->ordinal) != cudaSuccess)
+    read_only = 0;
+  cudaGetLastError();
+  unsigned flags = cudaHostRegisterPortable | (read_only ? cudaHostRegisterReadOnly : 0u);
+  cudaError_t err = cudaHostRegister(p, bytes, flags);
+  if (err != cudaSuccess && read_only) {
+    cudaGetLastError();
+    err = cudaHostRegister(p, bytes, cudaHostRegisterPortable);
+  }
+  if (err == cudaSuccess) return true;
+  cudaGetLastError();
+  why = std::string("cudaHostRegister of ") + std::to_string(bytes) + " bytes failed: " + error_text(err);
+  return false;
+}
+
+void CudaStreamDevice::unregister_host(void* p) {
+  if (p == nullptr) return;
+  cudaSetDevice(state_->ordinal);
+  cudaHostUnregister(p);
+  cudaGetLastError();
+}
+
+void CudaStreamDevice::init_holds(int n) {
+  make_current();
+  for (int k = static_cast<int>(state_->held.size()); k < n; ++k) {
+    cudaEvent_t e = nullptr;
+    // BlockingSync: the reader's thread waits on it from the host (see init_slots).
+    check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync), "cudaEventCreate");
+    state_->held.push_back(e);
+  }
+}
+
+void CudaStreamDevice::copy_mark_held(int buffer) {
+  check(cudaEventRecord(state_->held[buffer], state_->copy_stream), "cudaEventRecord (reader buffer held)");
+}
+
+// Blocks the calling (reader) thread until the copies from the buffer have read it.
+void CudaStreamDevice::copy_wait_held(int buffer) {
+  check(cudaEventSynchronize(state_->held[buffer]), "cudaEventSynchronize (reader buffer held)");
 }
 
 DeviceStageTimes CudaStreamDevice::take_pass_times() {

@@ -1,7 +1,8 @@
 // The CUDA StreamDevice: VRAM through cudaMalloc, page-aligned pinned memory (cudaHostRegister), a copy
 // stream and a compute stream, and per-slot events (filled / released) that order them without
-// any device-wide or stream synchronisation on the hot path. Every CUDA error becomes an
-// EngineError (NT_E_OUT_OF_MEMORY for allocations, NT_E_INTERNAL naming the call otherwise).
+// any device-wide or stream synchronisation on the hot path; a storage reader's own buffers (the
+// vfio data plane's slots) registered in place, with a held event each, as copy sources. Every
+// CUDA error becomes an EngineError (NT_E_OUT_OF_MEMORY for allocations, NT_E_INTERNAL naming the call otherwise).
 // Only compiled with the CUDA backend (NT_WITH_CUDA).
 #pragma once
 
@@ -37,6 +38,11 @@ class CudaStreamDevice : public StreamDevice {
   void copy_async(void* device_dst, const void* pinned_src, uint64_t bytes) override;
   void copy_mark_filled(int slot) override;
   void copy_finish(int slot) override;
+  bool register_host(void* p, uint64_t bytes, std::string& why) override;
+  void unregister_host(void* p) override;
+  void init_holds(int n) override;
+  void copy_mark_held(int buffer) override;
+  void copy_wait_held(int buffer) override;
   void compute_wait_filled(int slot) override;
   void compute_mark_released(int slot) override;
   bool times_on_device() const override { return true; }

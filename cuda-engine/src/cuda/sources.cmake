@@ -35,6 +35,7 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/matmul_speed_test.cc
   test/cuda/matvec_shapes_speed_test.cu
   test/cuda/graph_replay_test.cc
+  test/cuda/vfio_model_test.cc
   test/cuda/kv_type_test.cc
   test/cuda/matmul_add_test.cc
   test/cuda/matmul_ragged_test.cc

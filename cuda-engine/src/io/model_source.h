@@ -27,6 +27,7 @@ struct ModelSource {
   uint64_t size = 0;    // image, vfio: the GGUF's length in bytes
   std::string label;    // image, vfio: its name in errors and status (the model's name)
   int timeout_ms = 0;   // vfio: how long a read waits for the helper's completion (0: VfioReaderOptions')
+  std::string device;   // vfio: the drive behind the session (its PCI address), keying its measured speed
 
   static ModelSource file(const std::string& path) {
     ModelSource s;

@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <mutex>
+#include <vector>
 
 #include "dataplaneRing.h"
 #include "core/engine_error.h"
@@ -49,6 +51,12 @@ struct VfioReader::State {
   uint32_t next_tag = 1;
   bool broken = false;  // a read gave up with requests outstanding: the ring is no longer in step
   std::mutex mutex;
+
+  using Arrived = std::function<void(uint32_t slot, uint64_t at, const uint8_t* src, uint64_t bytes)>;
+  using Wait = std::function<void(uint32_t slot)>;
+  void stream(uint64_t offset, uint64_t bytes, const Arrived& arrived, const Wait& wait);
+  void stream_pieces(uint64_t offset, uint64_t bytes, const Arrived& arrived, const Wait& wait,
+                     std::vector<bool>& held);
 
   [[noreturn]] void fail(const std::string& message) { throw EngineError(NT_E_IO, what + ": " + message); }
 
@@ -141,43 +149,88 @@ uint64_t VfioReader::image_bytes() const {
   return state_->image_bytes;
 }
 
-void VfioReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) {
-  State& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (offset % s.lba_bytes != 0 || bytes % s.lba_bytes != 0) {
-    throw EngineError(NT_E_INTERNAL, s.what + ": read of " + std::to_string(bytes) + " bytes at " + std::to_string(offset) +
-                                         " is not aligned to " + std::to_string(s.lba_bytes));
+// The pieces of [offset, offset + bytes), every slot in flight: piece i goes to slot i % slot_count
+// and is handed to `arrived` when it completes; a slot is asked for again only after `wait` says
+// what was issued from it is done with it (wait runs for every slot still held before returning,
+// also when the read fails).
+void VfioReader::State::stream(uint64_t offset, uint64_t bytes, const Arrived& arrived, const Wait& wait) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (offset % lba_bytes != 0 || bytes % lba_bytes != 0) {
+    throw EngineError(NT_E_INTERNAL, what + ": read of " + std::to_string(bytes) + " bytes at " +
+                                         std::to_string(offset) + " is not aligned to " + std::to_string(lba_bytes));
   }
-  if (s.broken) s.fail("an earlier read failed with requests outstanding; reload the model");
-  const uint64_t pieces = (bytes + s.chunk - 1) / s.chunk;
-  const uint32_t first_tag = s.next_tag;
-  s.next_tag += static_cast<uint32_t>(pieces);
+  if (broken) fail("an earlier read failed with requests outstanding; reload the model");
+  std::vector<bool> held(slot_count, false);
+  try {
+    stream_pieces(offset, bytes, arrived, wait, held);
+  } catch (...) {
+    for (uint32_t k = 0; k < slot_count; ++k) {
+      try {
+        if (held[k]) wait(k);
+      } catch (...) {  // the first error is the one to report
+      }
+    }
+    throw;
+  }
+  for (uint32_t k = 0; k < slot_count; ++k) {
+    if (held[k]) wait(k);
+  }
+}
+
+void VfioReader::State::stream_pieces(uint64_t offset, uint64_t bytes, const Arrived& arrived, const Wait& wait,
+                                      std::vector<bool>& held) {
+  const uint64_t pieces = (bytes + chunk - 1) / chunk;
+  const uint32_t first_tag = next_tag;
+  next_tag += static_cast<uint32_t>(pieces);
   uint64_t issued = 0, done = 0;
   int32_t failed = NT_DP_OK;
   uint64_t failed_at = 0;
   while (done < issued || issued < pieces) {
-    // Every slot in flight; piece i goes to slot i % slot_count, free again once piece i - slot_count is done.
-    while (failed == NT_DP_OK && issued < pieces && issued - done < s.slot_count) {
-      const uint64_t at = issued * s.chunk;
-      s.submit(offset + at, static_cast<uint32_t>(std::min(s.chunk, bytes - at)), static_cast<uint32_t>(issued % s.slot_count),
-               first_tag + static_cast<uint32_t>(issued));
+    // A slot is free again once piece i - slot_count is done and its uploads have read it.
+    while (failed == NT_DP_OK && issued < pieces && issued - done < slot_count) {
+      const uint32_t slot = static_cast<uint32_t>(issued % slot_count);
+      if (held[slot]) wait(slot), held[slot] = false;
+      const uint64_t at = issued * chunk;
+      const uint32_t tag = first_tag + static_cast<uint32_t>(issued);
+      submit(offset + at, static_cast<uint32_t>(std::min(chunk, bytes - at)), slot, tag);
       issued++;
     }
     if (done == issued) break;
-    const nt_dp_completion c = s.take();
+    const nt_dp_completion c = take();
     if (c.tag != first_tag + static_cast<uint32_t>(done)) {
-      s.broken = true;
-      s.fail("completion for request " + std::to_string(c.tag) + ", expected " + std::to_string(first_tag + done));
+      broken = true;
+      fail("completion for request " + std::to_string(c.tag) + ", expected " + std::to_string(first_tag + done));
     }
-    const uint64_t at = done * s.chunk;
+    const uint64_t at = done * chunk;
     if (c.status != NT_DP_OK && failed == NT_DP_OK) failed = c.status, failed_at = offset + at;
-    if (failed == NT_DP_OK) std::memcpy(dst + at, s.slots + (done % s.slot_count) * s.slot_bytes, std::min(s.chunk, bytes - at));
+    if (failed == NT_DP_OK) {
+      const uint32_t slot = static_cast<uint32_t>(done % slot_count);
+      held[slot] = true;
+      arrived(slot, at, slots + slot * slot_bytes, std::min(chunk, bytes - at));
+    }
     done++;
   }
   if (failed != NT_DP_OK) {
-    s.fail("nt-nvme-helper refused or failed the read at " + std::to_string(failed_at) + " (data-plane code " +
-           std::to_string(failed) + ")");
+    fail("nt-nvme-helper refused or failed the read at " + std::to_string(failed_at) + " (data-plane code " +
+         std::to_string(failed) + ")");
   }
+}
+
+void VfioReader::read(uint8_t* dst, uint64_t offset, uint64_t bytes) {
+  state_->stream(
+      offset, bytes, [&](uint32_t, uint64_t at, const uint8_t* src, uint64_t n) { std::memcpy(dst + at, src, n); },
+      [](uint32_t) {});
+}
+
+StorageReader::OwnBuffers VfioReader::own_buffers() const {
+  return OwnBuffers{state_->slots, static_cast<uint64_t>(state_->slot_count) * state_->slot_bytes, state_->slot_count};
+}
+
+void VfioReader::read_through(uint64_t offset, uint64_t bytes, SlotSink& sink) {
+  state_->stream(
+      offset, bytes,
+      [&](uint32_t slot, uint64_t at, const uint8_t* src, uint64_t n) { sink.arrived(slot, at, src, n); },
+      [&](uint32_t slot) { sink.wait_slot(slot); });
 }
 
 }  // namespace nt

@@ -1,8 +1,10 @@
 // The `vfio` storage reader (io/storage_reader.h; DESIGN §2, backend 3): tier C read through
 // nt-nvme-helper's VFIO data plane. The helper's `open-dataplane` hands ntd a sealed memfd — a
 // ring page and staging slots its own NVMe driver reads into (protocol/helper/dataplaneRing.h);
-// this reader maps it, asks for image byte ranges slot by slot (every slot in flight), and copies
-// each slot out once its completion arrives. Neither JS event loop is on this path. The VFIO fds
+// this reader maps it and asks for image byte ranges slot by slot (every slot in flight). read()
+// copies each slot out once its completion arrives; read_through() hands the slot itself to the
+// streamer, which uploads from it (the slots registered with the device: no host copy) and holds
+// it until that upload is done. Neither JS event loop is on this path. The VFIO fds
 // stay in the helper; a refused or failed request, a session the helper stopped, or a helper that
 // no longer answers (dead) fails the read with NT_E_IO instead of hanging.
 #pragma once
@@ -40,6 +42,11 @@ class VfioReader : public StorageReader {
   // the tail may run into the last block's padding). Serialised: one read at a time per session.
   // Throws EngineError NT_E_IO naming the session, the offset and the helper's code.
   void read(uint8_t* dst, uint64_t offset, uint64_t bytes) override;
+  // The staging slots of the shared memory (what the streamer registers with the device).
+  OwnBuffers own_buffers() const override;
+  // The same reads, each slot handed to `sink` as it completes and asked for again only after
+  // sink.wait_slot(slot); serialised with read().
+  void read_through(uint64_t offset, uint64_t bytes, SlotSink& sink) override;
 
  private:
   struct State;

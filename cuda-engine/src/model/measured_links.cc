@@ -18,7 +18,8 @@ constexpr uint64_t kMeasureBytes = 256ull << 20;
 
 // The device the bytes come from: a block device's own number for an image on one (st_rdev: its
 // st_dev is devtmpfs, shared by every device node), else the filesystem's. A data-plane session's
-// memfd says nothing of the drive behind it: those are keyed apart by the reader's kind instead.
+// memfd says nothing of the drive behind it: those are keyed by the device the caller names
+// (storage_key).
 dev_t storage_device(const ModelSource& source) {
   struct stat st {};
   if (source.is_vfio()) return 0;
@@ -29,6 +30,14 @@ dev_t storage_device(const ModelSource& source) {
   return ::stat(source.path.c_str(), &st) == 0 ? st.st_dev : 0;
 }
 
+// The cache key's kind part: the device, the data plane's drive where there is one, and whether
+// reads bypass the page cache.
+std::string storage_key(const StreamDevice& device, const StorageReader& reader, const ModelSource& source) {
+  std::string key = device.name();
+  if (source.is_vfio()) key += "/vfio:" + source.device;
+  return key + (reader.direct() ? "" : "/buffered");
+}
+
 }  // namespace
 
 LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const ModelSource& source, uint64_t data_offset,
@@ -36,10 +45,13 @@ LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const Mod
   static std::mutex mutex;
   static std::map<std::pair<std::string, dev_t>, LinkSpeeds> cache;
   const dev_t storage = storage_device(source);
-  const auto key = std::make_pair(std::string(device.name()) + (source.is_vfio() ? "/vfio" : "") + (reader.direct() ? "" : "/buffered"), storage);
+  const auto key = std::make_pair(storage_key(device, reader, source), storage);
+  // A data-plane session that does not say which drive it reads is measured every load: another
+  // drive's figure would plan it wrongly.
+  const bool cacheable = !source.is_vfio() || !source.device.empty();
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
+  if (cacheable && it != cache.end()) return it->second;
   LinkMeasureOptions options;
   options.bytes = kMeasureBytes;
   options.repeats = 2;
@@ -47,7 +59,7 @@ LinkSpeeds measured_links(StreamDevice& device, StorageReader& reader, const Mod
   // A file too small to time leaves storage at 0; the planner needs a positive figure.
   LinkSpeeds usable = links;
   if (!(usable.storage_gbps > 0)) usable.storage_gbps = 1.0;
-  cache.emplace(key, usable);
+  if (cacheable) cache.emplace(key, usable);
   return usable;
 }
 

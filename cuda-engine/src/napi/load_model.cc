@@ -158,8 +158,8 @@ int fd_field(Napi::Env env, const Napi::Object& o, const char* object, const cha
 }
 
 // options.vfio (the vfio backend, DESIGN §2): the memfd of the helper's data-plane session
-// (open-dataplane), the placed GGUF's size and optionally how long a read waits for the helper;
-// `path` then only names the model.
+// (open-dataplane), the placed GGUF's size, optionally how long a read waits for the helper and
+// the drive's PCI address (keying its measured read speed); `path` then only names the model.
 ModelSource vfio_source_from_js(Napi::Env env, const std::string& path, const Napi::Value& v) {
   if (!v.IsObject() || v.IsArray()) bad_image(env, "vfio must be an object { fd, size }");
   const Napi::Object vfio = v.As<Napi::Object>();
@@ -171,6 +171,12 @@ ModelSource vfio_source_from_js(Napi::Env env, const std::string& path, const Na
     const uint64_t timeout = image_field(env, vfio, "timeoutMs");
     if (timeout == 0 || timeout > INT32_MAX) bad_image(env, "vfio.timeoutMs must be between 1 and " + std::to_string(INT32_MAX));
     s.timeout_ms = static_cast<int>(timeout);
+  }
+  const Napi::Value device = vfio.Get("device");
+  if (!device.IsUndefined()) {
+    if (!device.IsString()) bad_image(env, "vfio.device must be a string (the drive's PCI address)");
+    s.device = device.As<Napi::String>().Utf8Value();
+    if (s.device.empty() || s.device.size() > 64) bad_image(env, "vfio.device must be 1 to 64 characters");
   }
   return s;
 }

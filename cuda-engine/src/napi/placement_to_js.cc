@@ -99,6 +99,8 @@ Napi::Object stream_stats_to_js(Napi::Env env, const StreamStats& s, bool dual) 
   o.Set("computeMs", s.compute_ms);
   o.Set("stallMs", s.stall_ms);
   if (dual) o.Set("splitPasses", static_cast<double>(s.split_passes));
+  if (!s.tier_c_path.empty()) o.Set("tierCPath", s.tier_c_path);
+  if (!s.tier_c_fallback.empty()) o.Set("tierCFallback", s.tier_c_fallback);
   return o;
 }
 

@@ -10,6 +10,7 @@ set(NT_STREAM_TEST_SOURCES
   test/stream/direct_reader_test.cc
   test/stream/vfio_reader_test.cc
   test/stream/weight_streamer_test.cc
+  test/stream/reader_buffers_test.cc
   test/stream/measure_links_test.cc
   test/stream/measure_dual_test.cc
   test/stream/cuda_stream_device_test.cc  # empty without the CUDA backend

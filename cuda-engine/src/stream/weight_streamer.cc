@@ -43,6 +43,11 @@ struct StorageRange {
 //   copy s    needs  read_done > s           (when the group has tier-C tensors)
 //                    released  > s - slots   (the compute side has handed its slot back)
 //   acquire s needs  copy_issued > s
+// When tier C comes through the reader's own registered buffers (`through_reader`), the read
+// thread uploads a group's tier-C bytes into its device slot itself, piece by piece as they
+// arrive, so "read s" needs the slot instead of a staging buffer:
+//   read s    needs  released  > s - slots   (and issues copy_wait_released on the device first)
+//   copy s    then moves only the tier-B tensors and marks the slot filled.
 struct WeightStreamer::State {
   StreamDevice& device;
   StorageReader* reader;
@@ -60,6 +65,9 @@ struct WeightStreamer::State {
   uint64_t staging_bytes = 0;
   std::vector<uint8_t*> device_slots;
   std::vector<uint8_t*> staging;
+  bool through_reader = false;  // tier C uploaded from the reader's own registered buffers
+  uint8_t* registered = nullptr;  // those buffers, unregistered before the reader unmaps them
+  std::string through_fallback;   // why the reader's buffers offered were not used
 
   std::mutex mutex;
   std::condition_variable read_wake;     // a staging buffer was freed, or stop / failure
@@ -88,6 +96,8 @@ struct WeightStreamer::State {
   void start_threads();
   void read_loop();
   void read_step(uint64_t s);
+  void read_through_step(uint64_t s, size_t g);
+  void use_reader_buffers();
   void copy_loop();
   void copy_step(uint64_t s, size_t g);
   void fail(std::exception_ptr e);
@@ -149,10 +159,22 @@ void WeightStreamer::State::drop_passed_steps() {
   }
 }
 
+// A reader that reads into buffers of its own (vfio) has them registered once: tier C is then
+// uploaded from where it arrived. When the device refuses them, staging as for the other readers.
+void WeightStreamer::State::use_reader_buffers() {
+  if (staging_bytes == 0) return;
+  const StorageReader::OwnBuffers own = reader->own_buffers();
+  if (own.count == 0) return;
+  if (!device.register_host(own.base, own.bytes, through_fallback)) return;
+  registered = own.base;
+  through_reader = true;
+  device.init_holds(static_cast<int>(own.count));
+}
+
 void WeightStreamer::State::allocate_rings() {
   for (uint64_t j = 0; j < slots; ++j)
     device_slots.push_back(static_cast<uint8_t*>(device.alloc_device(slot_bytes)));
-  if (staging_bytes == 0) return;
+  if (staging_bytes == 0 || through_reader) return;
   for (uint64_t j = 0; j < slots; ++j) staging.push_back(static_cast<uint8_t*>(device.alloc_pinned(staging_bytes)));
 }
 
@@ -178,6 +200,7 @@ WeightStreamer::State::~State() {
   if (copy_thread.joinable()) copy_thread.join();
   for (uint8_t* p : device_slots) device.free_device(p);
   for (uint8_t* p : staging) device.free_pinned(p);
+  if (registered != nullptr) device.unregister_host(registered);
 }
 
 void WeightStreamer::State::fail(std::exception_ptr e) {
@@ -199,7 +222,10 @@ void WeightStreamer::State::read_loop() {
         read_wake.wait(lock, [&] { return stopping || failure || known(s); });
         if (stopping || failure) return;
         if (!ranges[group_of(s)].used) continue;  // the next group with tier C is met within one pass
-        read_wake.wait(lock, [&] { return stopping || failure || copy_done + slots > s; });
+        // Through the reader's buffers the device slot is written here: it must be released.
+        read_wake.wait(lock, [&] {
+          return stopping || failure || (copy_done + slots > s && (!through_reader || released + slots > s));
+        });
         if (stopping || failure) return;
       }
       read_step(s);
@@ -217,15 +243,63 @@ void WeightStreamer::State::read_step(uint64_t s) {
   }
   const StorageRange& range = ranges[g];
   const auto t0 = std::chrono::steady_clock::now();
-  reader->read(staging[s % slots], range.offset, range.bytes);
+  if (through_reader) {
+    read_through_step(s, g);
+  } else {
+    reader->read(staging[s % slots], range.offset, range.bytes);
+  }
   const double ms = ms_since(t0);
   {
     std::lock_guard<std::mutex> lock(mutex);
     read_done = s + 1;
     totals.bytes_read += range.bytes;
-    totals.read_ms += ms;
+    totals.read_ms += ms;  // through the reader's buffers: the uploads' issue (the CPU: their memcpy) too
   }
   copy_wake.notify_all();
+}
+
+namespace {
+
+// Uploads each piece of a group's storage range into the tier-C tensors it overlaps, at their
+// place in the device slot, and holds the reader's buffer until those uploads have read it.
+class SlotUploader : public SlotSink {
+ public:
+  SlotUploader(StreamDevice& device, const StreamGroup& group, uint64_t range_offset, uint8_t* slot)
+      : device_(device), group_(group), range_offset_(range_offset), slot_(slot) {}
+
+  void arrived(uint32_t buffer, uint64_t at, const uint8_t* src, uint64_t bytes) override {
+    const uint64_t lo = range_offset_ + at, hi = lo + bytes;  // file offsets of the piece
+    for (const StreamedTensor& t : group_.tensors) {
+      if (!t.from_storage) continue;
+      const uint64_t from = std::max(lo, t.file_offset), to = std::min(hi, t.file_offset + t.bytes);
+      if (from >= to) continue;
+      device_.copy_async(slot_ + t.slot_offset + (from - t.file_offset), src + (from - lo), to - from);
+      copied_ += to - from;
+    }
+    device_.copy_mark_held(static_cast<int>(buffer));
+  }
+  void wait_slot(uint32_t buffer) override { device_.copy_wait_held(static_cast<int>(buffer)); }
+  uint64_t copied() const { return copied_; }
+
+ private:
+  StreamDevice& device_;
+  const StreamGroup& group_;
+  uint64_t range_offset_;
+  uint8_t* slot_;
+  uint64_t copied_ = 0;
+};
+
+}  // namespace
+
+// The device slot's previous group has been released (read_loop); the device must also have
+// finished reading it before the uploads land.
+void WeightStreamer::State::read_through_step(uint64_t s, size_t g) {
+  const int j = static_cast<int>(s % slots);
+  device.copy_wait_released(j);
+  SlotUploader uploader(device, groups[g], ranges[g].offset, device_slots[j]);
+  reader->read_through(ranges[g].offset, ranges[g].bytes, uploader);
+  std::lock_guard<std::mutex> lock(mutex);
+  totals.bytes_copied += uploader.copied();
 }
 
 void WeightStreamer::State::copy_loop() {
@@ -269,10 +343,12 @@ void WeightStreamer::State::copy_step(uint64_t s, size_t g) {
   const StreamGroup& group = groups[g];
   const StorageRange& range = ranges[g];
   const int j = static_cast<int>(s % slots);
-  device.copy_wait_released(j);
+  const bool uploaded = through_reader && range.used;  // tier C is in the slot already
+  if (!uploaded) device.copy_wait_released(j);
   uint64_t bytes = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (const StreamedTensor& t : group.tensors) {
+    if (uploaded && t.from_storage) continue;
     const uint8_t* src = t.from_storage ? staging[j] + (t.file_offset - range.offset) : t.pinned;
     device.copy_async(device_slots[j] + t.slot_offset, src, t.bytes);
     bytes += t.bytes;
@@ -304,6 +380,7 @@ WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std:
   state_->slots = static_cast<uint64_t>(options.slots);
   state_->validate_and_lay_out();
   state_->plan_schedule();
+  state_->use_reader_buffers();
   state_->allocate_rings();  // a throw here frees what was allocated: ~State runs
   state_->start_threads();
 }
@@ -312,7 +389,7 @@ WeightStreamer::~WeightStreamer() = default;
 
 const std::vector<StreamGroup>& WeightStreamer::groups() const { return state_->groups; }
 uint64_t WeightStreamer::slot_bytes() const { return state_->slot_bytes; }
-uint64_t WeightStreamer::staging_bytes() const { return state_->staging_bytes; }
+uint64_t WeightStreamer::staging_bytes() const { return state_->through_reader ? 0 : state_->staging_bytes; }
 
 void WeightStreamer::begin_pass(bool skip_optional) {
   State& st = *state_;
@@ -371,6 +448,7 @@ void WeightStreamer::release(size_t group) {
   st.drop_passed_steps();
   lock.unlock();
   st.copy_wake.notify_all();
+  st.read_wake.notify_all();  // through the reader's buffers the read thread waits for released slots
 }
 
 void WeightStreamer::end_pass(double pass_ms) {
@@ -390,7 +468,10 @@ void WeightStreamer::end_pass(double pass_ms) {
 
 StreamStats WeightStreamer::stats() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  return state_->totals;
+  StreamStats s = state_->totals;
+  if (state_->staging_bytes != 0) s.tier_c_path = state_->through_reader ? "reader-buffers" : "staging";
+  s.tier_c_fallback = state_->through_fallback;
+  return s;
 }
 
 }  // namespace nt

@@ -4,7 +4,10 @@
 // moves the group's tier-B tensors (from their pinned home) and tier-C tensors (from staging) into
 // a device slot, and the compute side uses the slot and hands it back. Rings of `slots` staging
 // buffers and device slots bound how far ahead the readers and the copies run (the prefetch depth
-// is slots - 1). The streamer moves bytes only; what to stream comes from the tier plan.
+// is slots - 1). A reader that reads into buffers of its own (vfio) has them registered with the
+// device instead, and the I/O thread uploads each piece from there into the device slot as it
+// arrives (StorageReader::read_through): no staging, no host copy. The streamer moves bytes only;
+// what to stream comes from the tier plan.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +55,11 @@ struct StreamStats {
   double compute_ms = 0;        // pass time not spent waiting
   double stall_ms = 0;          // the compute side waiting for a group
   uint64_t split_passes = 0;    // of `passes`, those that took the dual split (Model fills it in)
+  // How tier C reaches the device: "" (nothing streams from storage), "staging" (read into the
+  // streamer's pinned staging, then copied) or "reader-buffers" (uploaded straight from the
+  // reader's own registered buffers: the vfio data plane's slots, no host copy).
+  std::string tier_c_path;
+  std::string tier_c_fallback;  // why the reader's buffers were offered but not used ("" if not)
 };
 
 class WeightStreamer {
@@ -68,7 +76,7 @@ class WeightStreamer {
 
   const std::vector<StreamGroup>& groups() const;
   uint64_t slot_bytes() const;     // one device slot
-  uint64_t staging_bytes() const;  // one pinned staging buffer (0 without tier C)
+  uint64_t staging_bytes() const;  // one pinned staging buffer (0 without tier C or through the reader's buffers)
 
   // Declares the next pass (the compute side, before its first acquire): whether it skips the
   // optional groups (the dual path computes them on the CPU) or streams them. The pipeline runs

@@ -4,7 +4,9 @@
 // each request as the helper does (inside the image rounded up to a block, inside one slot,
 // block aligned) and refuses the rest, so a reader that asks for something the helper would
 // refuse fails here too. stop_after(n) ends the session after n completions, as a helper whose
-// controller failed does (NT_DP_STATE_STOPPED).
+// controller failed does (NT_DP_STATE_STOPPED). hold(slot) / release(slot) let a test's device
+// say when an upload still reads a slot; a request into a held slot is counted (reused_while_held),
+// as the real device would overwrite bytes the GPU has not copied yet.
 #pragma once
 
 #include <fcntl.h>
@@ -65,6 +67,15 @@ class FakeDataplane {
   uint32_t refused() const { return refused_; }
   uint32_t session_state() const { return __atomic_load_n(&header_->session_state, __ATOMIC_ACQUIRE); }
   void stop_after(uint32_t completions) { stop_after_ = completions; }
+  // Stops answering without a word, as a helper killed mid-stream: the session still says open.
+  void die() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  void hold(uint32_t slot) { held_[slot] = true; }
+  void release(uint32_t slot) { held_[slot] = false; }
+  uint32_t reused_while_held() const { return reused_while_held_; }
+  uint8_t* slot_memory(uint32_t slot) const { return map_ + NT_DP_HEADER_BYTES + slot * slot_bytes_; }
 
  private:
   int32_t check(const nt_dp_request& r) const {
@@ -105,6 +116,7 @@ class FakeDataplane {
         return;
       }
       const int32_t status = check(r);
+      if (status == NT_DP_OK && held_[r.slot]) reused_while_held_++;
       if (status == NT_DP_OK) fill(r);
       complete(r.tag, status, status == NT_DP_OK ? r.bytes : 0);
       (status == NT_DP_OK ? served_ : refused_)++;
@@ -119,7 +131,8 @@ class FakeDataplane {
   uint8_t* map_ = nullptr;
   nt_dp_header* header_ = nullptr;
   std::atomic<bool> done_{false};
-  std::atomic<uint32_t> served_{0}, refused_{0}, stop_after_{UINT32_MAX};
+  std::atomic<uint32_t> served_{0}, refused_{0}, stop_after_{UINT32_MAX}, reused_while_held_{0};
+  std::atomic<bool> held_[64] = {};  // the reader accepts 64 slots at most
   std::thread thread_;
 };
 

@@ -1,10 +1,14 @@
 // The vfio storage backend (DESIGN §2, issue 15): a model loaded from nt-nvme-helper's data-plane
 // session alone — no path, no block device — reads its header, its resident tiers and tier C
-// through the ring, and gives the file-loaded model's logits exactly. The helper here is
-// FakeDataplane, a thread serving the ring from the GGUF file as the helper serves it from the
-// placed image; scripts/qemu/runVfioProof.sh runs the real one.
+// through the ring, and gives the file-loaded model's logits exactly, tier C uploaded straight from
+// the ring's slots. The helper here is FakeDataplane, a thread serving the ring from the GGUF file
+// as the helper serves it from the placed image; scripts/qemu/runVfioProof.sh runs the real one.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +83,8 @@ TEST_F(VfioModel, TierCStreamedThroughTheRingGivesTheFileLogits) {
   expect_file_logits(*m);
   EXPECT_GT(helper_->served(), after_load) << "tier C came through the ring";
   EXPECT_GT(m->stream_stats().bytes_read, 0u);
+  EXPECT_EQ("reader-buffers", m->stream_stats().tier_c_path) << "uploaded from the data plane's slots, not staged";
+  EXPECT_EQ(0u, helper_->reused_while_held());
   EXPECT_EQ(0u, helper_->refused()) << "every request the engine made was one the helper accepts";
   EXPECT_EQ(NT_DP_STATE_OPEN, helper_->session_state());
   m.reset();
@@ -112,6 +118,43 @@ TEST_F(VfioModel, AHelperThatStopsTheSessionMidStreamFailsTheModelWithAnIoError)
   EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
   // Failed for good: the next pass is refused rather than reading a ring out of step.
   EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
+}
+
+TEST_F(VfioModel, AHelperThatDiesMidStreamFailsTheModelWithAnIoErrorNotAHang) {
+  auto m = Model::load(session(helper_->image_bytes()), everything_streams(), nullptr);
+  EXPECT_EQ("reader-buffers", m->stream_stats().tier_c_path);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    helper_->die();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string first = test::error_code_of([&] {
+    for (int i = 0; i < 50; ++i) m->evaluate(tokens_, 7);  // passes until the helper is gone
+  });
+  killer.join();
+  EXPECT_EQ("NT_E_IO", first);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30)) << "within the session's timeout";
+  EXPECT_EQ("NT_E_IO", test::error_code_of([&] { m->evaluate(tokens_, 7); }));
+}
+
+// The storage speed measured at load is cached per process by drive: a second model on the same
+// drive reuses it, one on another drive (or a session naming none) is measured anew. Counted in
+// the helper's completions: a measurement reads megabytes of the image, a load without one only
+// the header and the resident tensors.
+TEST_F(VfioModel, TheMeasuredStorageSpeedIsKeptPerDrive) {
+  const auto requests_of_a_load = [&](const std::string& drive) {
+    FakeDataplane helper(stories_path(), kLba, kSlots, kSlotBytes);
+    ModelSource s = ModelSource::vfio(helper.fd(), helper.image_bytes(), "stories");
+    s.timeout_ms = 2000;
+    s.device = drive;
+    Model::load(s, cpu_options(-1, -1, 3), nullptr);
+    return helper.served();
+  };
+  const uint32_t first = requests_of_a_load("test:drive-a");
+  const uint32_t again = requests_of_a_load("test:drive-a");
+  EXPECT_LT(again + 10, first) << "the same drive's figure is reused";
+  EXPECT_GT(requests_of_a_load("test:drive-b"), again + 10) << "another drive is measured";
+  EXPECT_GT(requests_of_a_load(""), again + 10) << "a session naming no drive is measured";
 }
 
 }  // namespace nt
