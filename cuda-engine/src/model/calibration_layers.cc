@@ -24,18 +24,23 @@ uint64_t matrix_bytes(const LayerWeights& l) {
   return bytes;
 }
 
-// The layers copied: k indices spread evenly over the model (the middle of each of k equal
-// parts), k as the header says.
-std::vector<int32_t> chosen_layers(const ModelWeights& shapes) {
-  const auto n = static_cast<int32_t>(shapes.layers.size());
-  if (n == 0) throw EngineError(NT_E_INTERNAL, "the calibration needs a model with layers");
-  uint64_t largest = 1;
-  for (const LayerWeights& l : shapes.layers) largest = std::max(largest, matrix_bytes(l));
-  const auto wanted = static_cast<int32_t>((CalibrationLayers::kMinBytes + largest - 1) / largest);
-  const int32_t k = std::min(n, std::max(CalibrationLayers::kMinLayers, wanted));
+// k layer indices spread evenly over n: the middle of each of k equal parts.
+std::vector<int32_t> spread(int32_t k, int32_t n) {
   std::vector<int32_t> layers;
   for (int32_t i = 0; i < k; ++i) layers.push_back(static_cast<int32_t>((2 * int64_t{i} + 1) * n / (2 * k)));
   return layers;
+}
+
+// The layers copied: the fewest spread ones (at least kMinLayers) whose bytes reach kMinBytes.
+std::vector<int32_t> chosen_layers(const ModelWeights& shapes) {
+  const auto n = static_cast<int32_t>(shapes.layers.size());
+  if (n == 0) throw EngineError(NT_E_INTERNAL, "the calibration needs a model with layers");
+  for (int32_t k = std::min(n, CalibrationLayers::kMinLayers);; ++k) {
+    std::vector<int32_t> layers = spread(k, n);
+    uint64_t bytes = 0;
+    for (int32_t l : layers) bytes += matrix_bytes(shapes.layers[static_cast<size_t>(l)]);
+    if (bytes >= CalibrationLayers::kMinBytes || k == n) return layers;
+  }
 }
 
 }  // namespace

@@ -21,8 +21,8 @@ namespace nt {
 class CalibrationLayers : public WeightSource {
  public:
   // Copies of layers spread evenly over the model (so that a mix of types is sampled as the
-  // model has it): at least kMinLayers, and enough for kMinBytes of weights, far past any CPU
-  // cache. Throws what the device's pinned allocation throws (NT_E_OUT_OF_MEMORY).
+  // model has it): the fewest, at least kMinLayers, whose weights reach kMinBytes (far past any
+  // CPU cache), or all of them. Throws what the device's pinned allocation throws (NT_E_OUT_OF_MEMORY).
   static constexpr int kMinLayers = 2;
   static constexpr uint64_t kMinBytes = 256ull << 20;
   // The keys and values go into a cache of kv_type, as the pass's do.
