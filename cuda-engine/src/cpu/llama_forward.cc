@@ -110,7 +110,11 @@ void feed_forward(const Hparams& h, const LayerWeights& l, int64_t n, ForwardScr
   ops::rms_norm(s.x.data(), f32(l.ffn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
   const cpu::MatmulProduct gate_up[] = {{&l.w_gate, s.ffn_gate.data()}, {&l.w_up, s.ffn_up.data()}};
   cpu::matmul_group(gate_up, 2, s.xb.data(), n, pool);
-  ops::swiglu(s.ffn_gate.data(), s.ffn_up.data(), n * h.n_ff);
+  // Element by element, so split across the pool with the same results: one thread's expf over
+  // a 70B layer's 28672 elements would hold up the other fifteen for tens of microseconds.
+  pool.parallel_for(n * h.n_ff, [&](int64_t begin, int64_t end, int) {
+    ops::swiglu(s.ffn_gate.data() + begin, s.ffn_up.data() + begin, end - begin);
+  });
   cpu::matmul(l.w_down, s.ffn_gate.data(), n, s.xb.data(), pool);
   add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
 }
