@@ -31,15 +31,16 @@ std::vector<int32_t> spread(int32_t k, int32_t n) {
   return layers;
 }
 
-// The layers copied: the fewest spread ones (at least kMinLayers) whose bytes reach kMinBytes.
+// The layers copied: the fewest spread ones (at least kMinLayers) whose bytes reach kMinBytes;
+// past n copies, spread() repeats layers.
 std::vector<int32_t> chosen_layers(const ModelWeights& shapes) {
   const auto n = static_cast<int32_t>(shapes.layers.size());
   if (n == 0) throw EngineError(NT_E_INTERNAL, "the calibration needs a model with layers");
-  for (int32_t k = std::min(n, CalibrationLayers::kMinLayers);; ++k) {
+  for (int32_t k = CalibrationLayers::kMinLayers;; ++k) {
     std::vector<int32_t> layers = spread(k, n);
     uint64_t bytes = 0;
     for (int32_t l : layers) bytes += matrix_bytes(shapes.layers[static_cast<size_t>(l)]);
-    if (bytes >= CalibrationLayers::kMinBytes || k == n) return layers;
+    if (bytes >= CalibrationLayers::kMinBytes || k == CalibrationLayers::kMaxCopies) return layers;
   }
 }
 
@@ -49,7 +50,11 @@ std::string CalibrationLayers::signature(const Hparams& h, const ModelWeights& s
   std::string text = "layers " + std::to_string(h.n_embd) + "x" + std::to_string(h.n_ff) + " heads " +
                      std::to_string(h.n_head) + "/" + std::to_string(h.n_head_kv) + " kv " +
                      ggml_type_name(static_cast<uint32_t>(kv_type));
-  for (int32_t source : chosen_layers(shapes)) {
+  const std::vector<int32_t> chosen = chosen_layers(shapes);
+  std::vector<int32_t> distinct = chosen;
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());  // spread() is sorted
+  if (distinct.size() < chosen.size()) text += " " + std::to_string(chosen.size()) + " copies of";
+  for (int32_t source : distinct) {
     text += " " + std::to_string(source) + ":";
     const LayerWeights& l = shapes.layers[static_cast<size_t>(source)];
     for (View m : kMatrices) text += (m == kMatrices[0] ? "" : ",") + ggml_type_name((l.*m).type);
@@ -63,13 +68,16 @@ CalibrationLayers::CalibrationLayers(StreamDevice& device, const Hparams& h, con
   const std::vector<int32_t> chosen = chosen_layers(shapes);
   // Norm weights and biases (F32 vectors of at most these sizes): ones.
   norm_.assign(static_cast<size_t>(std::max({h.n_embd, h.n_head * h.head_dim, h.n_embd_kv(), 1})), 1.0f);
+  uint64_t total = 0;
+  for (int32_t source : chosen) total += matrix_bytes(shapes.layers[static_cast<size_t>(source)]);
+  // One allocation: a small model's hundreds of copies would otherwise pay a pinning call each.
+  auto* block = static_cast<uint8_t*>(device.alloc_pinned(total));
+  blocks_.push_back(block);
+  std::memset(block, 0, total);  // faults every page in, as placing a tier-D layer does
   try {
     for (int32_t source : chosen) {
       LayerWeights l = shapes.layers[static_cast<size_t>(source)];
       const uint64_t bytes = matrix_bytes(l);
-      auto* block = static_cast<uint8_t*>(device.alloc_pinned(bytes));
-      blocks_.push_back(block);
-      std::memset(block, 0, bytes);  // faults every page in, as placing a tier-D layer does
       for (View m : kMatrices) {
         (l.*m).data = block;
         block += view_bytes(l.*m);

@@ -22,8 +22,11 @@ class CalibrationLayers : public WeightSource {
  public:
   // Copies of layers spread evenly over the model (so that a mix of types is sampled as the
   // model has it): the fewest, at least kMinLayers, whose weights reach kMinBytes (far past any
-  // CPU cache), or all of them. Throws what the device's pinned allocation throws (NT_E_OUT_OF_MEMORY).
+  // CPU cache, and long enough to overlap several of the calibration's H2D copies); a small
+  // model's layers are copied more than once. Throws what the device's pinned allocation throws
+  // (NT_E_OUT_OF_MEMORY).
   static constexpr int kMinLayers = 2;
+  static constexpr int kMaxCopies = 4096;  // a model of layers under 64 KiB stops short of kMinBytes
   static constexpr uint64_t kMinBytes = 256ull << 20;
   // The keys and values go into a cache of kv_type, as the pass's do.
   CalibrationLayers(StreamDevice& device, const Hparams& h, const ModelWeights& shapes, GgmlType kv_type,

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "cpu/cpu_stream_device.h"
@@ -55,22 +56,29 @@ ModelWeights shapes_of(const Hparams& h) {
 
 uint64_t bytes_of(const TensorView& v) { return static_cast<uint64_t>(v.rows()) * v.row_bytes(); }
 
-TEST(CalibrationLayers, SmallLayersAreAllCopiedAndRunAtEveryBatch) {
+// A small model's layers are copied until kMinBytes (a pass over a few MB would be timed from
+// cache, and end before one H2D copy of the together run: stories260K measured no copy rate).
+TEST(CalibrationLayers, SmallLayersAreCopiedUpToTheLeastBytesAndRunAtEveryBatch) {
   const Hparams h = small_hparams(6);
   const ModelWeights shapes = shapes_of(h);
   CpuStreamDevice device;
   CalibrationLayers layers(device, h, shapes, GgmlType::F16, 2);
-  ASSERT_EQ(layers.layers(), 6);  // 6 layers of ~0.4 MB are far from kMinBytes: all of them
-  uint64_t expected = 0;
+  uint64_t largest = 0;
   for (const LayerWeights& l : shapes.layers) {
-    for (const TensorView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) expected += bytes_of(*v);
+    uint64_t bytes = 0;
+    for (const TensorView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) bytes += bytes_of(*v);
+    largest = std::max(largest, bytes);
   }
-  EXPECT_EQ(layers.bytes(), expected);
+  EXPECT_GE(layers.bytes(), CalibrationLayers::kMinBytes);
+  EXPECT_LT(layers.bytes() - largest, CalibrationLayers::kMinBytes);  // the fewest copies
+  const std::string s = CalibrationLayers::signature(h, shapes, GgmlType::F16);
+  EXPECT_NE(s.find(" " + std::to_string(layers.layers()) + " copies of 0:"), std::string::npos) << s;
+  EXPECT_NE(s.find(" 5:Q4_K,Q4_K,Q6_K,Q4_K,Q4_K,Q4_K,Q6_K"), std::string::npos) << s;  // every layer, once
   for (int32_t batch : {1, 3, CalibrationLayers::kMaxBatch}) {
     EXPECT_NO_THROW(layers.run(batch)) << batch;
   }
-  const LayerWeights copy = layers.begin_layer(3);  // copies are layers 1..k of the segment
-  EXPECT_EQ(copy.wv.type, static_cast<uint32_t>(GgmlType::Q6_K));
+  const LayerWeights copy = layers.begin_layer(layers.layers());  // copies are layers 1..k of the segment
+  EXPECT_EQ(copy.wv.type, static_cast<uint32_t>(GgmlType::Q6_K));  // the last copy is of layer 5
   EXPECT_NE(copy.wv.data, nullptr);
 }
 
