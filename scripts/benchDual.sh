@@ -9,6 +9,8 @@
 #   3. 8B fully resident with auto: the planner must choose no CPU layer (nothing streams)
 #   4. 70B as in 1 with a 512-token prompt, off and auto: per pass, auto's prompt streams every
 #      block (its pp512 near off's) while its decode takes the split (its tg as in 1)
+#   5. nt-cpu-layer-bench on the 70B model at the dual path's threads (nproc - 1): where a CPU
+#      layer's time goes (each product, the groups, the forward, the rest, the old synthetic rate)
 # Each run prints the plan (stderr: the layer pattern, the calibration, the predicted pass) and,
 # beside t/s, the link bound and the dual bound (B_h2d + B_cpu measured together) / bytes.
 # NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
@@ -33,3 +35,7 @@ for mode in off auto; do
   run "4. 70B-shape q4_k_m, 24 GiB VRAM, a 512-token prompt, --dual-path $mode (auto: the prompt streams, decode splits)" \
     -m "$m70" --backend cuda --vram-budget 24GiB -p 512 -n 32 -r 2 --dual-path "$mode"
 done
+layer_bench=${NT_CPU_LAYER_BENCH:-$(dirname "$bench")/nt-cpu-layer-bench}
+echo
+echo "## 5. 70B-shape q4_k_m: a CPU layer forward at one token, $(( $(nproc) - 1 )) threads"
+"$layer_bench" "$m70" "$(( $(nproc) - 1 ))" 5

@@ -88,6 +88,7 @@ describe("CPU pipeline: every dual-path split gives the plain logits", { concurr
     assert.ok(dual.calibration.cpuGBps > 0 && dual.calibration.h2dTogetherGBps > 0 && dual.calibration.cpuTogetherGBps > 0);
     assert.equal(dual.dualBoundGBps, dual.calibration.h2dTogetherGBps + dual.calibration.cpuTogetherGBps);
     assert.match(info.placement.text, /dual path auto: layers [GC]{8}/);
-    assert.match(await readFile(calibrationCache, "utf8"), /\t2\tcpu\tQ8_0\t/);
+    // Versioned, keyed by the layers that were run (their shape and types): this file's Q8_0 ones.
+    assert.match(await readFile(calibrationCache, "utf8"), /^v2\t.*\t2\tcpu\tlayers [^\t]* \d+:Q8_0,Q8_0,Q8_0,Q8_0,Q8_0,Q8_0,Q8_0\t/);
   });
 });

@@ -19,6 +19,10 @@ namespace {
 constexpr int64_t kRowTile = 16;
 constexpr int64_t kTokenTile = 8;
 
+// A group's products share their input; most share its activation format too (a layer's q, k and
+// v, or gate and up, are K-quants: Q8_K), so each format is made once for all of them.
+constexpr int kMaxFormats = 4;
+
 const quant::TypeKernels& kernels_for(uint32_t type, SimdLevel level) {
   const quant::TypeKernels* kernels = quant::type_kernels(type, level);
   if (!kernels) {
@@ -37,6 +41,51 @@ void check_whole_blocks(uint32_t type, int64_t n, int block_elements) {
   }
 }
 
+// One product of a group, checked, with where its activations are.
+struct Part {
+  const TensorView* w;
+  float* out;
+  const quant::TypeKernels* kernels;
+  int format;         // index into the group's activation buffers
+  int64_t first_row;  // in the group's rows: the parts' rows one after another
+};
+
+// Each token's row in one activation format, once per call, not once per weight row. The buffers
+// are reused: products run ~10 times per layer per token.
+uint8_t* activations(int format, size_t bytes) {
+  thread_local std::vector<uint8_t> buffers[kMaxFormats];
+  buffers[format].resize(bytes);
+  return buffers[format].data();
+}
+
+void quantize_tokens(const quant::TypeKernels& k, const float* x, int64_t n, int64_t n_tokens, uint8_t* act,
+                     size_t act_bytes, ThreadPool& pool) {
+  const auto quantize = [&](int64_t begin, int64_t end, int) {
+    for (int64_t t = begin; t < end; ++t) k.quantize_activation(x + t * n, act + t * act_bytes, n);
+  };
+  if (n_tokens == 1) {
+    quantize(0, 1, 0);
+  } else {
+    pool.parallel_for(n_tokens, quantize);
+  }
+}
+
+// Rows [begin, end) of one part, for every token, in tiles (above).
+void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
+  const int64_t n = p.w->ne[0], rows = p.w->rows();
+  const size_t row_bytes = p.w->row_bytes();
+  for (int64_t r0 = begin; r0 < end; r0 += kRowTile) {
+    const int64_t r1 = std::min(end, r0 + kRowTile);
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+      const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+      for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* row = p.w->data + static_cast<size_t>(r) * row_bytes;
+        for (int64_t t = t0; t < t1; ++t) p.out[t * rows + r] = p.kernels->vec_dot(n, row, act + t * act_bytes);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool) {
@@ -45,39 +94,58 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, T
 
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool,
             SimdLevel level) {
-  const quant::TypeKernels& kernels = kernels_for(w.type, level);
-  const int64_t n = w.ne[0];
-  check_whole_blocks(w.type, n, static_cast<int>(ggml_block_layout(w.type)->block_elements));
-  check_whole_blocks(kernels.vec_dot_type, n, quant::activation_block_elements(kernels.vec_dot_type));
+  const MatmulProduct product{&w, out};
+  matmul_group(&product, 1, x, n_tokens, pool, level);
+}
+
+void matmul_group(const MatmulProduct* products, int count, const float* x, int64_t n_tokens, ThreadPool& pool) {
+  matmul_group(products, count, x, n_tokens, pool, simd_level());
+}
+
+void matmul_group(const MatmulProduct* products, int count, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  SimdLevel level) {
+  if (count <= 0) return;
+  const int64_t n = products[0].w->ne[0];
+  std::vector<Part> parts;
+  uint32_t formats[kMaxFormats];
+  int n_formats = 0;
+  int64_t total_rows = 0;
+  for (int i = 0; i < count; ++i) {
+    const TensorView& w = *products[i].w;
+    const quant::TypeKernels& k = kernels_for(w.type, level);
+    check_whole_blocks(w.type, w.ne[0], static_cast<int>(ggml_block_layout(w.type)->block_elements));
+    check_whole_blocks(k.vec_dot_type, w.ne[0], quant::activation_block_elements(k.vec_dot_type));
+    if (w.ne[0] != n) {
+      throw EngineError(NT_E_INTERNAL, "the products of a group read rows of " + std::to_string(n) + " and " +
+                                           std::to_string(w.ne[0]) + " elements");
+    }
+    int format = 0;
+    while (format < n_formats && formats[format] != k.vec_dot_type) ++format;
+    if (format == n_formats) {
+      if (n_formats == kMaxFormats) throw EngineError(NT_E_INTERNAL, "too many activation formats in one group");
+      formats[n_formats++] = k.vec_dot_type;
+    }
+    parts.push_back({&w, products[i].out, &k, format, total_rows});
+    total_rows += w.rows();
+  }
   if (n_tokens <= 0) return;
 
-  // Each token's row is converted to the activation format once, not once per weight row.
-  // The buffer is reused: matmul runs ~10 times per layer per token.
-  const size_t act_bytes = quant::activation_row_bytes(kernels.vec_dot_type, n);
-  thread_local std::vector<uint8_t> activations;
-  activations.resize(act_bytes * static_cast<size_t>(n_tokens));
-  uint8_t* act = activations.data();
-  const auto quantize = [&](int64_t begin, int64_t end, int) {
-    for (int64_t t = begin; t < end; ++t) kernels.quantize_activation(x + t * n, act + t * act_bytes, n);
-  };
-  if (n_tokens == 1) {
-    quantize(0, 1, 0);
-  } else {
-    pool.parallel_for(n_tokens, quantize);
+  const uint8_t* act[kMaxFormats];
+  size_t act_bytes[kMaxFormats];
+  for (int f = 0; f < n_formats; ++f) {
+    const Part& p = *std::find_if(parts.begin(), parts.end(), [f](const Part& q) { return q.format == f; });
+    act_bytes[f] = quant::activation_row_bytes(formats[f], n);
+    uint8_t* buffer = activations(f, act_bytes[f] * static_cast<size_t>(n_tokens));
+    quantize_tokens(*p.kernels, x, n, n_tokens, buffer, act_bytes[f], pool);
+    act[f] = buffer;
   }
 
-  const int64_t rows = w.rows();
-  const size_t row_bytes = w.row_bytes();
-  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
-    for (int64_t r0 = begin; r0 < end; r0 += kRowTile) {
-      const int64_t r1 = std::min(end, r0 + kRowTile);
-      for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-        const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-        for (int64_t r = r0; r < r1; ++r) {
-          const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
-          for (int64_t t = t0; t < t1; ++t) out[t * rows + r] = kernels.vec_dot(n, row, act + t * act_bytes);
-        }
-      }
+  // One parallel region over every part's rows: one wake-up and one wait per group, not per
+  // product, and the threads that finish a small matrix (k, v) go straight on to the next.
+  pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
+    for (const Part& p : parts) {
+      const int64_t b = std::max(begin, p.first_row), e = std::min(end, p.first_row + p.w->rows());
+      if (b < e) dot_rows(p, act[p.format], act_bytes[p.format], b - p.first_row, e - p.first_row, n_tokens);
     }
   });
 }

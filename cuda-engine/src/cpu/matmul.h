@@ -21,4 +21,17 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, T
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, ThreadPool& pool,
             SimdLevel level);
 
+// One product of a group: out as matmul's for w.
+struct MatmulProduct {
+  const TensorView* w;
+  float* out;
+};
+
+// matmul for each of `count` products over the same input x (every w has the same ne[0]), with
+// the same results bit for bit, in one parallel region: each activation format is made once, and
+// the pool wakes and waits once for all of them. A layer's q, k, v and its gate, up are groups.
+void matmul_group(const MatmulProduct* products, int count, const float* x, int64_t n_tokens, ThreadPool& pool);
+void matmul_group(const MatmulProduct* products, int count, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  SimdLevel level);
+
 }  // namespace nt::cpu

@@ -1,5 +1,6 @@
 #include "model/calibration.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -9,19 +10,12 @@
 #include <vector>
 
 #include "core/engine_error.h"
-#include "cpu/matmul.h"
-#include "cpu/thread_pool.h"
-#include "gguf/ggml_type.h"
+#include "model/calibration_layers.h"
 #include "stream/measure_dual.h"
 
 namespace nt {
 
 namespace {
-
-// 256 MiB of weights: far past any CPU cache, as a block of a large model is, and a product of
-// a few milliseconds at DRAM speed.
-constexpr uint64_t kWorkBytes = 256ull << 20;
-constexpr int64_t kColumns = 4096;
 
 std::string one_field(std::string s) {
   for (char& c : s) {
@@ -56,40 +50,19 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-// The CPU backend's products over a zeroed matrix of `type` in pinned memory: the speed of the
-// block dot products does not depend on the values.
-CpuRates measure(StreamDevice& device, const CalibrationKey& key, uint32_t type) {
-  const auto layout = ggml_block_layout(type);
-  if (!layout) throw EngineError(NT_E_INTERNAL, "no block layout for type " + ggml_type_name(type));
-  const uint64_t row_bytes = kColumns / layout->block_elements * layout->block_bytes;
-  const int64_t rows = static_cast<int64_t>(kWorkBytes / row_bytes);
-  const uint64_t bytes = static_cast<uint64_t>(rows) * row_bytes;
-  void* weights = device.alloc_pinned(bytes);
-  std::memset(weights, 0, bytes);
+CpuRates measure(StreamDevice& device, const CalibrationKey& key, const Hparams& h, const ModelWeights& shapes,
+                 GgmlType kv_type) {
+  CalibrationLayers layers(device, h, shapes, kv_type, key.threads);
   DualMeasureOptions options;
-  try {
-    TensorView w;
-    w.data = static_cast<const uint8_t*>(weights);
-    w.type = type;
-    w.ne[0] = kColumns;
-    w.ne[1] = rows;
-    cpu::ThreadPool pool(key.threads);
-    std::vector<float> x(static_cast<size_t>(options.batch * kColumns), 0.5f);
-    std::vector<float> y(static_cast<size_t>(options.batch * rows));
-    const CpuRates r = measure_dual(
-        device, [&](int32_t batch) { cpu::matmul(w, x.data(), batch, y.data(), pool); }, bytes, options);
-    device.free_pinned(weights);
-    return r;
-  } catch (...) {
-    device.free_pinned(weights);
-    throw;
-  }
+  options.batch = std::min(options.batch, CalibrationLayers::kMaxBatch);
+  return measure_dual(device, [&](int32_t batch) { layers.run(batch); }, layers.bytes(), options);
 }
 
 }  // namespace
 
 std::string CalibrationKey::text() const {
-  return one_field(cpu_model) + "\t" + std::to_string(threads) + "\t" + one_field(device) + "\t" + one_field(type);
+  return std::string(kCalibrationVersion) + "\t" + one_field(cpu_model) + "\t" + std::to_string(threads) + "\t" +
+         one_field(device) + "\t" + one_field(work);
 }
 
 std::string cpu_model_name() {
@@ -115,8 +88,9 @@ void write_calibration(const std::string& path, const CalibrationKey& key, const
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
+    const std::string current = std::string(kCalibrationVersion) + "\t";
     for (const std::string& line : read_lines(path)) {
-      if (!line.empty() && line.rfind(prefix, 0) != 0) out << line << "\n";
+      if (line.rfind(current, 0) == 0 && line.rfind(prefix, 0) != 0) out << line << "\n";
     }
     out << prefix << rates_text(rates) << "\n";
     if (!out.flush()) throw EngineError(NT_E_IO, "cannot write the calibration cache " + tmp);
@@ -127,8 +101,8 @@ void write_calibration(const std::string& path, const CalibrationKey& key, const
   }
 }
 
-CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, uint32_t type, const std::string& cache_path,
-                        bool recalibrate) {
+CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, const Hparams& h, const ModelWeights& shapes,
+                        GgmlType kv_type, const std::string& cache_path, bool recalibrate) {
   static std::mutex mutex;
   static std::map<std::string, CpuRates> process_cache;
   std::lock_guard<std::mutex> lock(mutex);
@@ -138,7 +112,7 @@ CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, uint32_
     if (it != process_cache.end()) return it->second;
     if (!cache_path.empty() && read_calibration(cache_path, key, rates)) return process_cache[key.text()] = rates;
   }
-  rates = measure(device, key, type);
+  rates = measure(device, key, h, shapes, kv_type);
   process_cache[key.text()] = rates;
   if (!cache_path.empty()) {
     try {

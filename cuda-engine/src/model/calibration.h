@@ -1,23 +1,30 @@
-// The dual path's calibration at load (stream/measure_dual.h over the CPU backend's own
-// products), cached per machine in a file so that a load pays for it once: keyed by the CPU
-// model, the thread count, the compute device and the weight type measured. The file is the
-// daemon's state (ntd passes <stateDir>/cache/calibration.tsv); `recalibrate` measures again and
-// replaces the entry. Without a file the figures are kept for the process only.
+// The dual path's calibration at load (stream/measure_dual.h over the CPU backend's own layer
+// forward on copies of the model's layers, model/calibration_layers.h), cached per machine in a
+// file so that a load pays for it once: keyed by the CPU model, the thread count, the compute
+// device and the work measured (the layers' shape and types). The file is the daemon's state
+// (ntd passes <stateDir>/cache/calibration.tsv); `recalibrate` measures again and replaces the
+// entry. Without a file the figures are kept for the process only. Each line starts with the
+// format's version (kCalibrationVersion): lines of another version (figures measured another
+// way) are never read, and a rewrite drops them, so they are measured again.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "backend/stream_device.h"
+#include "model/weights.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
+
+// v1 (no version field) timed one synthetic matrix of the dominant type; v2 a layer forward.
+constexpr const char* kCalibrationVersion = "v2";
 
 struct CalibrationKey {
   std::string cpu_model;  // /proc/cpuinfo's "model name"
   int32_t threads = 0;
   std::string device;     // "cpu", or "cuda <device name>"
-  std::string type;       // the weight type measured ("q4_K")
+  std::string work;       // what was measured (CalibrationLayers::signature)
   std::string text() const;  // one line, tabs between the parts
 };
 
@@ -32,9 +39,10 @@ bool read_calibration(const std::string& path, const CalibrationKey& key, CpuRat
 // then rename). Throws EngineError NT_E_IO naming the path when it cannot be written.
 void write_calibration(const std::string& path, const CalibrationKey& key, const CpuRates& rates);
 
-// The rates for this machine: from the cache unless `recalibrate`, else measured with a weight
-// matrix of `type` (a GgmlType id, 4096 columns: every block size divides it) in pinned memory, at `threads` CPU threads.
-CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, uint32_t type,
-                        const std::string& cache_path, bool recalibrate);
+// The rates for this machine: from the cache unless `recalibrate`, else measured by the CPU
+// backend's forward over copies of the model's layers (shapes: the model's views; their data is
+// not read) in pinned memory, at key.threads threads, with keys and values of kv_type.
+CpuRates calibrate_dual(StreamDevice& device, const CalibrationKey& key, const Hparams& h, const ModelWeights& shapes,
+                        GgmlType kv_type, const std::string& cache_path, bool recalibrate);
 
 }  // namespace nt

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdint>
 #include <iterator>
-#include <map>
 #include <thread>
 
 #include "backend/compute_target.h"
@@ -13,6 +12,7 @@
 #include "gguf/ggml_type.h"
 #include "io/open_storage_reader.h"
 #include "model/calibration.h"
+#include "model/calibration_layers.h"
 #include "model/measured_links.h"
 #include "model/plan_input.h"
 #include "model/read_hparams.h"
@@ -83,19 +83,6 @@ GgufFile read_source_gguf(const ModelSource& s, StorageReader* session) {
   return s.is_image() ? read_gguf_image(s.fd, s.offset, s.size, s.label) : read_gguf_file(s.path);
 }
 
-// The type of most of the blocks' weight bytes: what the CPU's products will mostly read.
-uint32_t dominant_type(const BoundWeights& bound) {
-  std::map<uint32_t, uint64_t> bytes;
-  for (const BoundTensor& t : bound.tensors) {
-    if (t.layer >= 0) bytes[t.info->type] += t.info->bytes;
-  }
-  uint32_t best = static_cast<uint32_t>(GgmlType::F32);
-  for (const auto& [type, n] : bytes) {
-    if (n > bytes[best]) best = type;
-  }
-  return best;
-}
-
 // "cpu", or "cuda" and the name of the device "auto" takes (the first usable one).
 std::string device_label(const StreamDevice& device) {
   std::string label = device.name();
@@ -106,11 +93,12 @@ std::string device_label(const StreamDevice& device) {
   return label;
 }
 
-CpuRates dual_rates(StreamDevice& device, const ModelOptions& o, const BoundWeights& bound, int32_t threads) {
+CpuRates dual_rates(StreamDevice& device, const ModelOptions& o, const Hparams& h, const BoundWeights& bound,
+                    GgmlType kv_type, int32_t threads) {
   if (o.dual_path == DualPathMode::Off) return {};
-  const uint32_t type = dominant_type(bound);
-  const CalibrationKey key{cpu_model_name(), threads, device_label(device), ggml_type_name(type)};
-  return calibrate_dual(device, key, type, o.calibration_cache, o.recalibrate);
+  const CalibrationKey key{cpu_model_name(), threads, device_label(device),
+                           CalibrationLayers::signature(h, bound.views, kv_type)};
+  return calibrate_dual(device, key, h, bound.views, kv_type, o.calibration_cache, o.recalibrate);
 }
 
 int32_t resolve_threads(int32_t threads) {
@@ -204,7 +192,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   // Beside a GPU, the CPU's layers leave one hardware thread to the streamer's copy and I/O
   // threads: a copy issued late idles the link for as long. Calibrated with the same count.
   dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
-  input.dual.rates = dual_rates(*device_, options, bound, dual_threads_);
+  input.dual.rates = dual_rates(*device_, options, hparams_, bound, kv_type_, dual_threads_);
   plan_ = plan_tiers(input);
   if (plan_.totals.c > 0 && !reader_->direct() && !options.allow_buffered_io) {
     throw EngineError(NT_E_IO, "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +

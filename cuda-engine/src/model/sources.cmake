@@ -8,6 +8,7 @@ set(NT_MODEL_SOURCES
   streamed_weights.cc
   dual_pass.cc
   measured_links.cc
+  calibration_layers.cc
   calibration.cc
   model.cc
 )
@@ -22,6 +23,7 @@ set(NT_MODEL_TEST_SOURCES
   test/model/tiered_model_test.cc
   test/model/dual_pass_test.cc
   test/model/calibration_test.cc
+  test/model/calibration_layers_test.cc
   test/model/image_model_test.cc
   test/model/vfio_model_test.cc
 )

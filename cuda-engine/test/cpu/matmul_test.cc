@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/engine_error.h"
@@ -90,6 +91,52 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, Matmul, ::testing::ValuesIn(test::supported_weight_types()), type_name);
+
+// A group is each of its products as matmul computes it alone, bit for bit, whatever the mix of
+// types (Q8_K, Q8_0 and F32 activations in one group), sizes, token count and thread count.
+TEST(MatmulGroup, EqualsEachProductAlone) {
+  std::mt19937 rng(13);
+  const int64_t n = 512;
+  const std::vector<std::pair<GgmlType, int64_t>> shapes = {
+      {GgmlType::Q4_K, 37}, {GgmlType::Q6_K, 5}, {GgmlType::Q4_K, 64}, {GgmlType::Q8_0, 19}, {GgmlType::F32, 3}};
+  std::vector<Matrix> matrices;
+  for (const auto& [type, rows] : shapes) matrices.push_back(random_matrix(type, n, rows, rng));
+  ThreadPool one(1), two(2);
+  for (SimdLevel level : levels()) {
+    for (int64_t n_tokens : {1, 7, 20}) {
+      const auto x = test::random_activations(n * n_tokens, rng);
+      for (ThreadPool* pool : {&one, &two}) {
+        std::vector<std::vector<float>> outs, alone;
+        std::vector<MatmulProduct> products;
+        for (const Matrix& m : matrices) {
+          outs.emplace_back(n_tokens * m.view.rows(), -1.0f);
+          alone.emplace_back(n_tokens * m.view.rows(), -2.0f);
+          matmul(m.view, x.data(), n_tokens, alone.back().data(), *pool, level);
+        }
+        for (size_t i = 0; i < matrices.size(); ++i) products.push_back({&matrices[i].view, outs[i].data()});
+        matmul_group(products.data(), static_cast<int>(products.size()), x.data(), n_tokens, *pool, level);
+        for (size_t i = 0; i < matrices.size(); ++i) {
+          EXPECT_EQ(outs[i], alone[i]) << simd_level_name(level) << " product " << i << " tokens=" << n_tokens
+                                       << " threads=" << pool->size();
+        }
+      }
+    }
+  }
+}
+
+TEST(MatmulGroup, RefusesProductsOfDifferentWidths) {
+  std::mt19937 rng(14);
+  const Matrix a = random_matrix(GgmlType::Q4_K, 256, 2, rng), b = random_matrix(GgmlType::Q4_K, 512, 2, rng);
+  std::vector<float> x(512), out_a(2), out_b(2);
+  const MatmulProduct products[] = {{&a.view, out_a.data()}, {&b.view, out_b.data()}};
+  ThreadPool pool(1);
+  try {
+    matmul_group(products, 2, x.data(), 1, pool);
+    FAIL() << "no exception";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.code(), "NT_E_INTERNAL");
+  }
+}
 
 TEST(MatmulErrors, RefusesATypeItCannotComputeWith) {
   std::vector<uint8_t> bytes(1024);
