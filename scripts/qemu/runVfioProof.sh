@@ -45,7 +45,8 @@ write_pattern "$pattern_offset"
 cc -O2 -Wall -Wextra -Werror -o "$work/dataplaneClient" "$repo/test/qemu/dataplaneClient.c"
 # The engine's own reader of that ring (cuda-engine/src/io/vfio_reader.cc) in a small probe.
 c++ -std=c++17 -O2 -Wall -Wextra -Werror -I "$repo/cuda-engine/src" -I "$repo/protocol/helper" -o "$work/vfioReaderProbe" \
-  "$repo/test/qemu/vfioReaderProbe.cc" "$repo/cuda-engine/src/io/vfio_reader.cc"
+  "$repo/test/qemu/vfioReaderProbe.cc" "$repo/cuda-engine/src/io/vfio_reader.cc" \
+  "$repo/cuda-engine/src/io/storage_reader.cc"
 
 bash "$here/buildInitramfs.sh" "$kernel" "$work/initramfs.cpio" --file "$work/pattern.bin" --file "$work/model.gguf" \
   --file "$work/dataplaneClient" --file "$work/vfioReaderProbe" --file "$stories" "$node" "$program" --client /dev/shm/nt-files/dataplaneClient \
