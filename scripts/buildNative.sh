@@ -4,6 +4,7 @@
 # all of their output). Each step is also an npm script of its own, for building it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/localNodeHeaders.sh
 
 bash scripts/quietStep.sh engine npm run --silent build:native
 bash scripts/quietStep.sh "seqpacket addon" npm run --silent build:seqpacket-native

@@ -6,6 +6,7 @@
 #   NT_FUZZ_SECONDS  fuzzing time (default 60 under CI=true, else 15; 0 skips fuzzing locally)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/localNodeHeaders.sh
 
 echo "== CPU-only engine build with unit tests (cuda-engine/build-cpu)"
 npx cmake-js compile --directory cuda-engine --out cuda-engine/build-cpu \
