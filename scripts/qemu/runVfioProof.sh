@@ -10,10 +10,12 @@
 # the kernel's block device. Then the product path: stories260K (the test data) placed and bound,
 # and the real ntd, as an unprivileged uid, loads it with --storage vfio and tier C forced through
 # the engine addon (cuda-engine/build): greedy tokens equal to its file load's; restore again, and
-# the block device shows stories260K. Any IOMMU
+# the block device shows stories260K. Then kill -9 of ntd, and of the helper, while ntd streams tier
+# C in a long generation (ntd's request fails with NT_E_IO, the model shows failed), each followed
+# by a restore with stories260K intact and a clean bind, load and run with the same tokens. Any IOMMU
 # fault in the guest's log or QEMU's fails the run (qemuGuest.sh's guest_verdict): QEMU completes
 # a read into an unmapped IOVA with success, so the guest compares data, never trusts status.
-#   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 420)
+#   NT_QEMU_TIMEOUT  wall-clock limit for the guest, in seconds (default 900)
 #   NT_QEMU_CACHE    where fetchKernel.sh keeps the kernel
 #   NT_QEMU_KEEP=1   keep the work folder (console log, QEMU's stderr, disk images) after a pass
 #   NT_TEST_DATA     where stories260K.gguf is (default ~/.cache/ntransformer/testdata)
@@ -24,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/qemu/qemuGuest.sh
 source "$here/qemuGuest.sh"
-limit=${NT_QEMU_TIMEOUT:-420}
+limit=${NT_QEMU_TIMEOUT:-900}
 # A MiB of random bytes at 32 MiB, past the proof's image area (1 MiB + 24 MiB).
 pattern_offset=$((32 << 20))
 

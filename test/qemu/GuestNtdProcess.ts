@@ -67,11 +67,20 @@ export class GuestNtdProcess {
     return this.#output;
   }
 
+  /** SIGKILL (a crash: no shutdown path runs), then waits for it to exit. */
+  async kill(): Promise<void> {
+    await this.#signal("SIGKILL");
+  }
+
   /** SIGTERM, then waits for it to exit. */
   async stop(): Promise<void> {
+    await this.#signal("SIGTERM");
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
-    this.#child.kill("SIGTERM");
+    this.#child.kill(signal);
     await exited;
   }
 }

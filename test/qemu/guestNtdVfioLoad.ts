@@ -6,18 +6,11 @@
 // loaded by ntd from its file. Unloading ends the data-plane session.
 import assert from "node:assert/strict";
 import { chmodSync } from "node:fs";
-import { loadEngine } from "../../cuda-engine/js/loadEngine.js";
 import { NtClient } from "../../ctl/NtClient.js";
-import { forcedBudgets } from "../support/forcedBudgets.js";
 import { GuestNtdProcess } from "./GuestNtdProcess.js";
+import { allInTierC, GUEST_LOAD as LOAD, GUEST_RESIDENT as RESIDENT } from "./tierCBudgets.js";
 
 const PROMPT = Array.from({ length: 16 }, (_, i) => (i * 37 + 5) % 256);
-const LOAD = { backend: "cpu", threads: 2, nCtx: 128 } as const;
-/**
- * Budgets for the loads that keep everything resident: the CPU backend's default leaves the
- * "device" what 1 GiB and the pinned share leave of the host's memory, nothing in a 1 GiB guest.
- */
-const RESIDENT = { vramBudget: 64 << 20, pinnedBudget: 64 << 20 } as const;
 const TOKENS = 24;
 
 /** Options of checkNtdVfioLoad. */
@@ -36,7 +29,8 @@ export interface NtdVfioLoadOptions {
   sessionEnded: () => Promise<void>;
 }
 
-export async function checkNtdVfioLoad(options: NtdVfioLoadOptions): Promise<void> {
+/** Resolves with the greedy tokens, equal through the data plane and from the file. */
+export async function checkNtdVfioLoad(options: NtdVfioLoadOptions): Promise<number[]> {
   // The helper's socket is root's 0660 by hand (systemd gives it group nt): open it to the peer
   // check alone, which still admits only the configured uid.
   chmodSync(options.helperSocket, 0o666);
@@ -62,20 +56,11 @@ export async function checkNtdVfioLoad(options: NtdVfioLoadOptions): Promise<voi
     const ended = options.sessionEnded();
     await client.request("unload", { model: options.name });
     await ended;
+    return fromFile;
   } catch (err) {
     throw new Error(`${(err as Error).message}; ntd said: ${ntd.output.slice(-1500)}`, { cause: err });
   } finally {
     client.close();
     await ntd.stop();
-  }
-}
-
-/** Budgets that put the streamed blocks in tier C, read off a resident load in this process. */
-async function allInTierC(gguf: string): Promise<{ vramBudget: number; pinnedBudget: number }> {
-  const resident = await loadEngine().loadModel(gguf, { ...LOAD, ...RESIDENT });
-  try {
-    return forcedBudgets(resident.info().placement, "all-c");
-  } finally {
-    await resident.dispose();
   }
 }

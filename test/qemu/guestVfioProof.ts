@@ -5,7 +5,9 @@
 // compares every byte with the file — data, not status: QEMU completes a read into an unmapped
 // IOVA with success — then restores and reads the same bytes through the kernel's block device.
 // Then the product path: stories260K placed, bound again, and loaded by the real ntd (an
-// unprivileged uid) with `--storage vfio` and tier C forced (guestNtdVfioLoad.ts); restored again.
+// unprivileged uid) with `--storage vfio` and tier C forced (guestNtdVfioLoad.ts); restored again;
+// then kill -9 of ntd, and of the helper, while ntd streams tier C (GuestNtdStream.ts), each
+// followed by a restore with the data intact and a clean second run with the same tokens.
 // One line per check, then NT-QEMU-RESULT pass|fail (GuestChecks). Not a *.test.js file.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -20,6 +22,7 @@ import { VfioNvmeController } from "../../nvme-helper/vfio/VfioNvmeController.js
 import { rejectionCode } from "../support/rejectionCode.js";
 import { GuestChecks } from "./GuestChecks.js";
 import { GuestHelperProcess, withTimeout } from "./GuestHelperProcess.js";
+import { GuestNtdStream, type GuestNtdStreamOptions } from "./GuestNtdStream.js";
 import { checkNtdVfioLoad } from "./guestNtdVfioLoad.js";
 import { readKernelDevice } from "./readKernelDevice.js";
 
@@ -289,32 +292,107 @@ await check("the helper places stories260K over the generated model (sha256 equa
   assert.equal((await request(client.request("bind", { device: bdf }))).device.driver, "vfio-pci");
 }));
 
+/** The greedy tokens of ntd's first vfio load: every later clean run must give the same. */
+let ntdTokens: number[] | undefined;
+
 await check(`ntd (uid ${NTD_UID}) loads stories260K with --storage vfio and tier C forced: greedy tokens equal to its file load's; status says vfio with read timings; unload ends the session`, async () => {
   expectHelper();
-  await checkNtdVfioLoad({
-    bdf, name: "stories", gguf: storiesPath, helperSocket: socket, uid: NTD_UID, dir: path.join(state, "ntd"),
-    sessionEnded: () => {
-      const before = sessionEnds();
-      return waitFor(() => sessionEnds() === before + 1, 30_000, "the helper's line about the end of ntd's session");
-    },
-  });
+  ntdTokens = await checkNtdVfioLoad(ntdLoadOptions());
   // The data-plane thread slept on the controller's MSI-X eventfd rather than polling.
   const ended = expectHelper().stderr.split("\n").filter((line) => line.includes("ended by its client")).at(-1) ?? "";
   assert.match(ended, /, [1-9]\d* MSI-X interrupts;/, `the end of ntd's session: ${ended}`);
   process.stdout.write(`guest: helper: ${ended.trim()}\n`);
 });
 
-await check("restore after ntd's session: the block device shows stories260K and the host's pattern", () => withClient(async (client) => {
-  assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
-  await waitFor(() => readKernelDevice(bdf).namespaces[0]?.nodeMatches === true, 30_000, "the namespace's block device");
-  const namespace = readKernelDevice(bdf).namespaces[0]!.name;
-  assertSame(readBlock(namespace, AREA_START_LBA * 512 + IMAGE_HEADER_BYTES, stories.length), stories, "stories260K through the block device");
-  assertSame(readBlock(namespace, bootPattern.offset, bootPattern.bytes.length), bootPattern.bytes, "the host's pattern");
-}));
+await check("restore after ntd's session: the block device shows stories260K and the host's pattern", restoreAndCompareStories);
+
+await check("kill -9 of ntd while it streams tier C through the data plane: the helper ends its session and keeps the controller on vfio-pci", async () => {
+  await bindAgain();
+  const stream = await GuestNtdStream.start(ntdStreamOptions());
+  const before = sessionEnds();
+  assert.ok(stream.running, "the generation ended before the kill");
+  await stream.ntd.kill();
+  stream.client.close();
+  assert.equal(await rejectionCode(withTimeout(stream.generation, 30_000, "the killed ntd's generation")), "NT_E_DAEMON_UNREACHABLE");
+  await waitFor(() => sessionEnds() === before + 1, 60_000, "the helper's line about the end of the killed ntd's session");
+  assert.equal(readKernelDevice(bdf).driver, "vfio-pci");
+});
+
+await check("restore after ntd was killed mid-stream: the block device shows stories260K and the host's pattern", restoreAndCompareStories);
+
+await check("after ntd was killed: bind again, and a new ntd's --storage vfio load gives the same greedy tokens", async () => {
+  await bindAgain();
+  await cleanSecondRun();
+});
+
+await check("kill -9 of the helper while ntd streams tier C: ntd's generation fails with NT_E_IO (no hang), the model shows failed; a restarted helper takes over", async () => {
+  const stream = await GuestNtdStream.start(ntdStreamOptions());
+  try {
+    assert.ok(stream.running, "the generation ended before the kill");
+    await expectHelper().kill();
+    helper = undefined;
+    // The engine's reader waits 40 s for a completion before it gives up: far less than this.
+    assert.equal(await rejectionCode(withTimeout(stream.generation, 180_000, "ntd's generation after the helper died")), "NT_E_IO");
+    const status = (await stream.client.request("status", {})).models.find((m) => m.name === "stories");
+    assert.equal(status?.state, "failed", `the model after the helper died: ${JSON.stringify(status)}`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; ntd said: ${stream.ntd.output.slice(-1500)}`, { cause: err });
+  } finally {
+    await stream.stop();
+  }
+  helper = await GuestHelperProcess.start({ socket, config, journal: path.join(state, "journal") });
+  assert.equal(readKernelDevice(bdf).driver, "vfio-pci");
+});
+
+await check("restore after the helper was killed mid-stream: the block device shows stories260K and the host's pattern", restoreAndCompareStories);
+
+await check("after the helper was killed: bind again, and a new ntd's --storage vfio load gives the same greedy tokens", async () => {
+  await bindAgain();
+  await cleanSecondRun();
+});
+
+await check("restore at the end: the block device shows stories260K and the host's pattern", restoreAndCompareStories);
 
 controller?.close();
 await helper?.stop().catch(() => {});
 checks.finish();
+
+function ntdLoadOptions(): Parameters<typeof checkNtdVfioLoad>[0] {
+  return {
+    bdf, name: "stories", gguf: storiesPath, helperSocket: socket, uid: NTD_UID, dir: path.join(state, "ntd"),
+    sessionEnded: () => {
+      const before = sessionEnds();
+      return waitFor(() => sessionEnds() === before + 1, 30_000, "the helper's line about the end of ntd's session");
+    },
+  };
+}
+
+function ntdStreamOptions(): GuestNtdStreamOptions {
+  return { bdf, name: "stories", gguf: storiesPath, helperSocket: socket, uid: NTD_UID, dir: path.join(state, "ntd") };
+}
+
+/** A bind, a new ntd's vfio load and greedy run: the tokens of ntd's first vfio load. */
+async function cleanSecondRun(): Promise<void> {
+  assert.ok(ntdTokens, "no tokens from ntd's first vfio load (an earlier check failed)");
+  assert.deepEqual(await checkNtdVfioLoad(ntdLoadOptions()), ntdTokens, "the tokens of the second run differ from the first's");
+}
+
+function bindAgain(): Promise<void> {
+  return withClient(async (client) => {
+    assert.equal((await request(client.request("bind", { device: bdf }))).device.driver, "vfio-pci");
+  });
+}
+
+/** restore, then stories260K and the host's pattern read back through the kernel's block device. */
+function restoreAndCompareStories(): Promise<void> {
+  return withClient(async (client) => {
+    assert.equal((await request(client.request("restore", { device: bdf }))).devices[0]?.driver, "nvme");
+    await waitFor(() => readKernelDevice(bdf).namespaces[0]?.nodeMatches === true, 30_000, "the namespace's block device");
+    const namespace = readKernelDevice(bdf).namespaces[0]!.name;
+    assertSame(readBlock(namespace, AREA_START_LBA * 512 + IMAGE_HEADER_BYTES, stories.length), stories, "stories260K through the block device");
+    assertSame(readBlock(namespace, bootPattern.offset, bootPattern.bytes.length), bootPattern.bytes, "the host's pattern");
+  });
+}
 
 function parseBench(stdout: Buffer): { bytes: number; seconds: number } {
   const match = /^bench (\d+) ([0-9.]+)$/m.exec(stdout.toString());
