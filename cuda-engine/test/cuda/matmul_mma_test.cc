@@ -61,6 +61,16 @@ std::vector<float> gpu_product(GgmlType type, const std::vector<uint8_t>& w, con
   return to_host(out.get(), s.n_tokens * s.rows);
 }
 
+// The shapes a type is tested on: every type takes `shapes` (K-quants need n a multiple of 256);
+// the 32-element formats also take `legacy_shapes`.
+std::vector<Shape> shapes_of(GgmlType type, const std::vector<Shape>& shapes, const std::vector<Shape>& legacy_shapes) {
+  std::vector<Shape> all = shapes;
+  if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
+    all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
+  }
+  return all;
+}
+
 // Mismatching outputs (bits differ), the first three reported.
 int mismatches(GgmlType type, const Shape& s, const std::vector<float>& gpu, const std::vector<float>& ref) {
   int count = 0;
@@ -87,11 +97,7 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
   const std::vector<Shape> legacy_shapes = {{3, 32, 9}, {45, 544, 16}, {97, 96, 31}, {70, 288, 33}, {129, 800, 100}};
   for (const GgmlType type : mma::test::mma_weight_types()) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 1401);
-    std::vector<Shape> all = shapes;
-    if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
-      all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
-    }
-    for (const Shape& s : all) {
+    for (const Shape& s : shapes_of(type, shapes, legacy_shapes)) {
       const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
       const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
       const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
@@ -115,11 +121,7 @@ TEST(CudaMatmulMma, EachPrefillTileEqualsTheCpuReferenceBitForBit) {
     const ScopedEnv forced("NT_MMA_TILE", tile);
     for (const GgmlType type : mma::test::mma_weight_types()) {
       std::mt19937 rng(static_cast<uint32_t>(type) + 1402);
-      std::vector<Shape> all = shapes;
-      if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
-        all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
-      }
-      for (const Shape& s : all) {
+      for (const Shape& s : shapes_of(type, shapes, legacy_shapes)) {
         const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
         const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
         const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
@@ -144,11 +146,7 @@ TEST(CudaMatmulMma, DecodeKernelEqualsItsCpuReferenceBitForBit) {
   const std::vector<Shape> legacy_shapes = {{3, 32, 4}, {70, 288, 7}, {9, 32 * 1000, 1}};
   for (const GgmlType type : mma::test::mma_weight_types()) {
     std::mt19937 rng(static_cast<uint32_t>(type) + 1403);
-    std::vector<Shape> all = shapes;
-    if (ggml_block_layout(static_cast<uint32_t>(type))->block_elements == 32) {
-      all.insert(all.end(), legacy_shapes.begin(), legacy_shapes.end());
-    }
-    for (const Shape& s : all) {
+    for (const Shape& s : shapes_of(type, shapes, legacy_shapes)) {
       const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
       const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
       const int splits = mma::matvec_splits(s.rows, s.n, sms);

@@ -17,15 +17,9 @@ namespace nt {
 
 namespace {
 
-// Budgets that leave only the host-only tensors resident, as the CPU test's (test/model/vfio_model_test.cc).
+// Budgets that leave only the host-only tensors resident, as the CPU tests', on the GPU.
 ModelOptions everything_streams(const TierPlan& p) {
-  uint64_t layer = 0;
-  for (const PlanRow& r : p.rows) {
-    if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
-  }
-  const uint64_t mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * 5;
-  ModelOptions o = test::cpu_options(static_cast<int64_t>(mandatory + 5 * layer),
-                                     static_cast<int64_t>(p.host_only_bytes + (5ull << 20) + 5 * layer), 5);
+  ModelOptions o = test::everything_streams(p);
   o.backend = "cuda";
   o.allow_buffered_io = true;  // the reference reads the file: wherever the test data lives
   return o;

@@ -65,16 +65,7 @@ class ImageModel : public ::testing::Test {
   }
 
   // Budgets that leave only the host-only tensors resident: every block streams from the image.
-  ModelOptions everything_streams() const {
-    const TierPlan& p = resident_->plan();
-    uint64_t layer = 0;
-    for (const PlanRow& r : p.rows) {
-      if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
-    }
-    const uint64_t mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * 5;
-    return cpu_options(static_cast<int64_t>(mandatory + 5 * layer),
-                       static_cast<int64_t>(p.host_only_bytes + (5ull << 20) + 5 * layer), 5);
-  }
+  ModelOptions everything_streams() const { return test::everything_streams(resident_->plan()); }
 
   void expect_file_logits(Model& m) {
     const std::vector<float> got = m.evaluate(tokens_, 7);

@@ -3,10 +3,12 @@
 // the engine's defaults).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
 #include "model/model.h"
+#include "model/plan_input.h"
 #include "test_data.h"
 
 namespace nt::test {
@@ -23,6 +25,18 @@ inline ModelOptions cpu_options(int64_t vram_budget, int64_t pinned_budget, int3
   o.pinned_budget = pinned_budget;
   o.staging_slots = staging_slots;
   return o;
+}
+
+// CPU options whose budgets leave only the host-only tensors resident, from the plan of a load
+// without limits: every block streams (5 staging slots of the largest layer).
+inline ModelOptions everything_streams(const TierPlan& p) {
+  uint64_t layer = 0;
+  for (const PlanRow& r : p.rows) {
+    if (r.layer >= 0) layer = std::max(layer, r.bytes.a + r.bytes.b + r.bytes.c);
+  }
+  const uint64_t mandatory = p.kv_bytes + p.activation_bytes + kSlotSlackBytes * 5;
+  return cpu_options(static_cast<int64_t>(mandatory + 5 * layer),
+                     static_cast<int64_t>(p.host_only_bytes + (5ull << 20) + 5 * layer), 5);
 }
 
 }  // namespace nt::test
