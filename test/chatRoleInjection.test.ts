@@ -12,15 +12,7 @@ import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttp
 import type { ChatMessage } from "../protocol/verbs/chatMessage.js";
 import { randomLlamaWriter } from "../scripts/gguf/randomLlamaWriter.js";
 import { startTestDaemon, type TestDaemon } from "./support/startTestDaemon.js";
-
-/** Why the real engine cannot run here, or undefined when it can. */
-function engineMissing(): string | undefined {
-  try {
-    return typeof loadEngine().loadModel === "function" ? undefined : "the engine addon predates model loading";
-  } catch (err) {
-    return `the engine addon does not load: ${(err as Error).message}`;
-  }
-}
+import { engineMissing } from "./support/engineMissing.js";
 
 /** The real engine, with every prompt a model is asked to continue recorded in `prompts`. */
 function recordingEngine(prompts: number[][]): EngineBinding {

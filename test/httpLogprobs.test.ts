@@ -7,21 +7,14 @@ import { chatPromptTokens } from "../daemon/chat/chatPromptTokens.js";
 import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttpServer.js";
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 import { NtError } from "../protocol/NtError.js";
+import { engineMissing } from "./support/engineMissing.js";
 import { findTestData } from "./support/findTestData.js";
 import { logSoftmax } from "./support/logSoftmax.js";
-
-/** Why the real engine cannot run here, or undefined when it can. */
-function engineMissing(): string | undefined {
-  try {
-    return typeof loadEngine().loadModel === "function" ? undefined : "the engine addon predates model loading";
-  } catch (err) {
-    return `the engine addon does not load: ${(err as Error).message}`;
-  }
-}
+import { testDataMissing } from "./support/testDataMissing.js";
 
 // findTestData throws under CI=true when the file is missing: there, a missing data set fails.
 const stories = findTestData("stories260K.gguf");
-const skip = stories === undefined ? "stories260K.gguf not found ($NT_TEST_DATA unset)" : engineMissing();
+const skip = stories === undefined ? testDataMissing("stories260K.gguf") : engineMissing();
 
 const TOKENS = 8;
 const TOP = 5;

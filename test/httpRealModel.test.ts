@@ -5,17 +5,9 @@ import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import { startHttpServer, type HttpServerHandle } from "../daemon/http/startHttpServer.js";
 import { ModelRegistry } from "../daemon/models/ModelRegistry.js";
 import { NtError } from "../protocol/NtError.js";
+import { engineMissing } from "./support/engineMissing.js";
 import { findTestData } from "./support/findTestData.js";
 import { testDataMissing } from "./support/testDataMissing.js";
-
-/** Why the real engine cannot run here, or undefined when it can. */
-function engineMissing(): string | undefined {
-  try {
-    return typeof loadEngine().loadModel === "function" ? undefined : "the engine addon predates model loading";
-  } catch (err) {
-    return `the engine addon does not load: ${(err as Error).message}`;
-  }
-}
 
 // findTestData throws under CI=true when the file is missing: there, a missing data set fails.
 const stories = findTestData("stories260K.gguf");

@@ -5,8 +5,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { loadEngine } from "../cuda-engine/js/loadEngine.js";
 import type { NtClient } from "../ctl/NtClient.js";
+import { engineMissing } from "./support/engineMissing.js";
 import { findTestData } from "./support/findTestData.js";
 import { testDataMissing } from "./support/testDataMissing.js";
 import { makeSocketDir } from "./support/makeSocketDir.js";
@@ -16,16 +16,6 @@ import { waitForDaemon } from "./support/waitForDaemon.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ntdMain = path.resolve(here, "../daemon/main.js");
 const generateModel = path.resolve(here, "../scripts/generateModel.js");
-
-/** Why the real engine cannot run here, or undefined when it can (the addon loads and can load models). */
-function engineMissing(): string | undefined {
-  try {
-    return typeof loadEngine().loadModel === "function" ? undefined : "the engine addon predates model loading";
-  } catch (err) {
-    return `the engine addon does not load: ${(err as Error).message}`;
-  }
-}
-
 
 const stories = findTestData("stories260K.gguf");
 const missing = engineMissing();
