@@ -104,14 +104,14 @@ describe("dual path: ntd's configuration and the cache path", () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it("defaults to off, and reads dualPath from the file, NT_DUAL_PATH and --dual-path", async () => {
-    assert.equal(DEFAULT_DAEMON_CONFIG.dualPath, "off");
+  it("defaults to auto, and reads dualPath from the file, NT_DUAL_PATH and --dual-path", async () => {
+    assert.equal(DEFAULT_DAEMON_CONFIG.dualPath, "auto");
     const file = path.join(dir, "config.json");
-    await writeFile(file, JSON.stringify({ dualPath: "auto" }));
-    assert.equal((await resolveDaemonConfig({ configPath: file, env: {} })).dualPath, "auto");
+    await writeFile(file, JSON.stringify({ dualPath: "off" }));
+    assert.equal((await resolveDaemonConfig({ configPath: file, env: {} })).dualPath, "off");
     assert.equal((await resolveDaemonConfig({ configPath: file, env: { NT_DUAL_PATH: "on" } })).dualPath, "on");
-    const args = await parseDaemonArgs(["node", "ntd", "--dual-path", "off"]);
-    assert.equal((await resolveDaemonConfig({ configPath: file, env: {}, flags: args.flags })).dualPath, "off");
+    const args = await parseDaemonArgs(["node", "ntd", "--dual-path", "auto"]);
+    assert.equal((await resolveDaemonConfig({ configPath: file, env: {}, flags: args.flags })).dualPath, "auto");
     await assert.rejects(resolveDaemonConfig({ env: { NT_DUAL_PATH: "maybe" } }), /NT_DUAL_PATH/);
   });
 

@@ -1,8 +1,8 @@
 // The dual path on the real engine, CPU backend (issue 13): the "device" layers run on the CPU
 // backend through the same segment scheduling as on a GPU, so forced splits must give the plain
 // run's logits and greedy tokens exactly, for quantized models too (the CPU's blocks quantize their
-// activations as the CPU backend always does); and a load with dualPath "auto" calibrates the CPU,
-// caches the figures and reports them in the placement.
+// activations as the CPU backend always does); a load with dualPath "on" calibrates the CPU, caches
+// the figures and reports them in the placement; "auto", the default, plans as off on this backend.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -77,17 +77,29 @@ describe("CPU pipeline: every dual-path split gives the plain logits", { concurr
       (err: { code?: string; message?: string }) => err.code === "NT_E_BAD_REQUEST" && /dualPath/.test(err.message ?? ""));
   });
 
-  it("dualPath auto calibrates the CPU, caches the figures and reports them", async () => {
+  it("dualPath auto, the default, plans as off on the CPU backend, resident or streamed, and calibrates nothing", async () => {
+    const path = await modelFile("q8_0");
+    const calibrationCache = join(scratch, "cpu-calibration.tsv");
+    const streamed = forcedBudgets((await run(path, {})).info.placement, "all-b");
+    for (const budgets of [{}, streamed]) {
+      const { info } = await run(path, { dualPath: "auto", calibrationCache, recalibrate: true, ...budgets });
+      assert.equal(info.placement.dualPath, undefined);
+      assert.equal(info.placement.totals.d, 0);
+    }
+    await assert.rejects(readFile(calibrationCache, "utf8"), (err: { code?: string }) => err.code === "ENOENT");
+  });
+
+  it("dualPath on calibrates the CPU, caches the figures and reports them", async () => {
     const path = await modelFile("q8_0");
     const calibrationCache = join(scratch, "calibration.tsv");
-    const { info } = await run(path, { dualPath: "auto", calibrationCache, recalibrate: true });
+    const { info } = await run(path, { dualPath: "on", calibrationCache, recalibrate: true });
     const dual = info.placement.dualPath;
     assert.ok(dual);
-    assert.equal(dual.mode, "auto");
+    assert.equal(dual.mode, "on");
     assert.equal(dual.layers.length, LAYERS);
     assert.ok(dual.calibration.cpuGBps > 0 && dual.calibration.h2dTogetherGBps > 0 && dual.calibration.cpuTogetherGBps > 0);
     assert.equal(dual.dualBoundGBps, dual.calibration.h2dTogetherGBps + dual.calibration.cpuTogetherGBps);
-    assert.match(info.placement.text, /dual path auto: layers [GC]{8}/);
+    assert.match(info.placement.text, /dual path on: layers [GC]{8}/);
     // Versioned, keyed by the layers that were run (their shape and types): this file's Q8_0 ones.
     assert.match(await readFile(calibrationCache, "utf8"), /^v2\t.*\t2\tcpu\tlayers [^\t]* \d+:Q8_0,Q8_0,Q8_0,Q8_0,Q8_0,Q8_0,Q8_0\t/);
   });

@@ -8,7 +8,7 @@ export interface BenchOptions {
   pinnedBudget?: number;
   /** Staging ring buffers (≥ 3). Default: the engine's, 3. */
   stagingSlots?: number;
-  /** The dual path (tier D): "auto", "on" or "off". Default: the engine's, off. */
+  /** The dual path (tier D): "auto", "on" or "off". Default: the engine's, auto. */
   dualPath?: "auto" | "on" | "off";
   /** The KV cache's storage type. Default: the engine's, f16. */
   kvType?: "f32" | "f16" | "q8_0";

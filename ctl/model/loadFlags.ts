@@ -89,7 +89,7 @@ export function placementOptions(when: string) {
     "dual-path": {
       choices: ["auto", "on", "off"] as const,
       describe: `The CPU computes some streamed layers from pinned RAM while the link copies the others${when}: ` +
-        "auto = when the calibrated cost model predicts a faster pass, on, off (default: off)",
+        "auto = when the calibrated cost model predicts a faster pass (beside a GPU, for a model that streams), on, off (default: the daemon's, auto)",
     },
     recalibrate: {
       type: "boolean",

@@ -190,7 +190,7 @@ const char* bench_usage() {
          "  --pinned-budget SIZE      bytes of pinned host memory for tier B and staging\n"
          "  --staging-slots N         ring of staging buffers and device slots, >= 3 (default 3)\n"
          "  --dual-path auto|on|off   the CPU computes some streamed layers from pinned RAM (tier D) while the\n"
-         "                            link copies the others; calibrates the CPU at load (default off)\n"
+         "                            link copies the others; calibrates the CPU at load (default auto)\n"
          "  --dual-pattern GCGC...    force the split: one G (device) or C (CPU) per layer\n"
          "  --kv-type f32|f16|q8_0    KV cache storage (default f16)\n"
          "  -p, --n-prompt N          prompt tokens of the pp test, 0 skips it (default 512)\n"

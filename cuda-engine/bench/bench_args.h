@@ -24,7 +24,7 @@ struct BenchArgs {
   std::vector<int32_t> parallel;    // --parallel 1,4,16: a batched test per count of sequences
   int32_t parallel_prompt = 8;      // --parallel-prompt N: each sequence's prompt (llama-batched-bench -npp)
   int32_t parallel_gen = 16;        // --parallel-gen N: tokens each sequence decodes (-ntg)
-  std::string dual_path = "off";    // --dual-path auto|on|off: tier D, the CPU computing blocks beside the link
+  std::string dual_path = "auto";   // --dual-path auto|on|off: tier D, the CPU computing blocks beside the link
   std::string dual_pattern;         // --dual-pattern GCGC...: a forced split, one letter per layer
   bool allow_buffered_io = false;   // --allow-buffered-io: tier C through the page cache where
                                     // O_DIRECT is refused (tmpfs), reported as "buffered"

@@ -37,7 +37,7 @@ export const DEFAULT_DAEMON_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   vramBudget: "auto",
   pinnedBudget: "auto",
   /** Off until the GPU bench shows that it wins (issue 13); then "auto". */
-  dualPath: "off",
+  dualPath: "auto",
   /** Each model's own template (ChatML for one without): a daemon-wide format would fit few models. */
   chatTemplate: "",
   /** The engine's default, as llama.cpp's: half the memory of F32 (the oracle tests compare both). */

@@ -42,7 +42,7 @@ export async function parseDaemonArgs(argv: string[] = process.argv): Promise<Da
     .option("backend", { choices: ["auto", "cpu", "cuda"] as const, describe: "Backend of a load that gives none (auto: CUDA when usable, else CPU)" })
     .option("vram-budget", { type: "string", describe: 'Device memory of a load that gives none: bytes, "24GiB", "1.5GB", or auto (free memory less a margin)' })
     .option("pinned-budget", { type: "string", describe: 'Pinned host memory of a load that gives none: bytes, "64GiB", or auto (the engine\'s choice)' })
-    .option("dual-path", { choices: ["auto", "on", "off"] as const, describe: "Dual path of a load that does not choose: auto, on or off (off)" })
+    .option("dual-path", { choices: ["auto", "on", "off"] as const, describe: "Dual path of a load that does not choose: auto, on or off (auto)" })
     .option("chat-template", { choices: CHAT_FORMAT_IDS, describe: "Chat format of a load that chooses none, e.g. chatml or llama3, instead of the model's own template (default: the model's, else ChatML)" })
     .option("kv-type", { choices: KV_TYPES, describe: "KV cache storage of a load that gives none: f32, f16 or q8_0 (f16)" })
     .option("http-api-key", { type: "string", describe: "Key HTTP clients must send as \"Authorization: Bearer KEY\" (default: none; prefer NT_HTTP_API_KEY: flags show in ps)" })

@@ -46,7 +46,7 @@ export function loadOptionChanges(given: LoadOptions & { name?: string }, held: 
 /** The engine's default of an option whose default is a fixed value; undefined where it depends on the machine or model. */
 function defaultOf(key: keyof LoadOptions): string | number | boolean | undefined {
   if (key === "backend") return "auto";
-  if (key === "dualPath") return "off";
+  if (key === "dualPath") return "auto";
   if (key === "recalibrate") return false;
   if (key === "kvType") return DEFAULT_KV_TYPE;
   if (key === "stagingSlots") return MIN_STAGING_SLOTS;

@@ -93,9 +93,21 @@ std::string device_label(const StreamDevice& device) {
   return label;
 }
 
-CpuRates dual_rates(StreamDevice& device, const ModelOptions& o, const Hparams& h, const BoundWeights& bound,
-                    GgmlType kv_type, int32_t threads) {
-  if (o.dual_path == DualPathMode::Off) return {};
+// Auto (what users get by default) calibrates only where a split can pay, so that loads elsewhere
+// do not spend its seconds: beside a GPU (on the CPU backend both sides are the same cores), when
+// some block would stream without it (a resident model has nothing to split), and not under a
+// forced split (taken every pass, uncalibrated, as with off).
+DualPathMode dual_mode_for(DualPathMode asked, const TierPlanInput& input, bool cpu) {
+  if (asked != DualPathMode::Auto) return asked;
+  if (cpu || !input.dual.pattern.empty()) return DualPathMode::Off;
+  TierPlanInput plain = input;
+  plain.dual.mode = DualPathMode::Off;
+  return plan_tiers(plain).streamed_bytes > 0 ? DualPathMode::Auto : DualPathMode::Off;
+}
+
+CpuRates dual_rates(StreamDevice& device, DualPathMode mode, const ModelOptions& o, const Hparams& h,
+                    const BoundWeights& bound, GgmlType kv_type, int32_t threads) {
+  if (mode == DualPathMode::Off) return {};
   const CalibrationKey key{cpu_model_name(), threads, device_label(device),
                            CalibrationLayers::signature(h, bound.views, kv_type)};
   return calibrate_dual(device, key, h, bound.views, kv_type, o.calibration_cache, o.recalibrate);
@@ -183,8 +195,8 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   budgets.n_sequences = options.n_sequences;
   budgets.kv_type = kv_type_;
   TierPlanInput input = plan_input(bound, hparams_, budgets, links);
-  input.dual.mode = options.dual_path;
   input.dual.pattern = options.dual_pattern;
+  input.dual.mode = dual_mode_for(options.dual_path, input, cpu);
   input.dual.split_tokens = options.dual_split_tokens;
   // The split is chosen for batch-1 decode, the pass it exists for; larger passes (prefills, many
   // sequences) choose per pass between it and streaming every block (Model::forward_pass).
@@ -192,7 +204,7 @@ void Model::plan_placement(const ModelSource& source, const ModelOptions& option
   // Beside a GPU, the CPU's layers leave one hardware thread to the streamer's copy and I/O
   // threads: a copy issued late idles the link for as long. Calibrated with the same count.
   dual_threads_ = std::string(device_->name()) == "cpu" ? threads_ : std::max(1, threads_ - 1);
-  input.dual.rates = dual_rates(*device_, options, hparams_, bound, kv_type_, dual_threads_);
+  input.dual.rates = dual_rates(*device_, input.dual.mode, options, hparams_, bound, kv_type_, dual_threads_);
   plan_ = plan_tiers(input);
   if (plan_.totals.c > 0 && !reader_->direct() && !options.allow_buffered_io) {
     throw EngineError(NT_E_IO, "the filesystem of " + source.name() + " refuses O_DIRECT, which tier C needs (" +

@@ -48,7 +48,9 @@ struct ModelOptions {
   // The dual path (tier D): off, auto (when the calibrated cost model predicts a shorter pass for
   // one token per pass: the split is chosen for batch-1 decode, and each pass then takes the split
   // or pure streaming by its token count) or on (every pass takes the split). Auto and on
-  // calibrate the CPU first (model/calibration.h).
+  // calibrate the CPU first (model/calibration.h); auto plans as off on the CPU backend, for a
+  // model that streams nothing and under a forced dual_pattern. Off here; what users load through (ntd, the addon, nt-bench)
+  // defaults to auto.
   DualPathMode dual_path = DualPathMode::Off;
   // A forced split, one 'G' or 'C' per layer (tests and benches): the pass runs as the dual path's
   // segments whatever the mode, every C layer in tier D.

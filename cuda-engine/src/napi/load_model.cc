@@ -118,7 +118,7 @@ ModelOptions model_options_from_js(Napi::Env env, const Napi::Object& options, c
   const Napi::Value buffered = options.Get("allowBufferedIo");
   m.allow_buffered_io = buffered.IsBoolean() && buffered.As<Napi::Boolean>().Value();
   m.kv_size = int_option(env, options, "kvSize", 0);
-  const std::string dual = string_option(env, options, "dualPath", "off");
+  const std::string dual = string_option(env, options, "dualPath", "auto");
   if (dual != "off" && dual != "auto" && dual != "on") {
     throw engine_error_to_js(env, NT_E_BAD_REQUEST, "dualPath must be auto, on or off, not '" + dual + "'");
   }

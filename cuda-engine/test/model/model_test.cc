@@ -248,6 +248,7 @@ TEST(Model, RefusesAnArchitectureItDoesNotSupportByName) {
 // Found by the fuzzer: a block_count far past the file's tensors made bind_weights reserve its
 // layer table first (29 GB for 2^28 layers) and die of it, instead of refusing the file.
 TEST(Model, RefusesABlockCountPastTheFilesTensorsBeforeReservingLayers) {
+  REQUIRE_TEST_DATA();
   const GgufFile file = read_gguf_file(stories_path());
   Hparams h = read_hparams(file);
   h.n_layer = 1 << 28;
