@@ -29,19 +29,21 @@ double best_seconds(int repeats, const std::function<void()>& op) {
   return best;
 }
 
-// H2D copies on a thread of their own, from `go` until `stop`: the bytes moved and the time.
+// H2D copies on a thread of their own, from `go` until `stop`: the bytes moved and the time. They
+// walk a pinned source of `bytes` a chunk at a time into one device chunk, so that the copies read
+// DRAM as the streamer's do, not the CPU's cache.
 class CopyLoad {
  public:
-  CopyLoad(StreamDevice& device, uint64_t bytes)
-      : device_(device), bytes_(bytes), src_(device.alloc_pinned(bytes)), dst_(nullptr) {
+  CopyLoad(StreamDevice& device, uint64_t bytes, uint64_t chunk)
+      : device_(device), bytes_(bytes), chunk_(std::min(bytes, chunk)), src_(device.alloc_pinned(bytes)), dst_(nullptr) {
     try {
-      dst_ = device.alloc_device(bytes);
+      dst_ = device.alloc_device(chunk_);
     } catch (...) {
       device.free_pinned(src_);
       throw;
     }
     std::memset(src_, 0x5a, bytes);
-    device_.upload(dst_, src_, bytes);  // wakes the link before anything is timed
+    device_.upload(dst_, src_, chunk_);  // wakes the link before anything is timed
   }
   ~CopyLoad() {
     stop();
@@ -55,9 +57,9 @@ class CopyLoad {
     thread_ = std::thread([this] {
       const auto t0 = Clock::now();
       try {
-        while (!stop_.load()) {
-          device_.upload(dst_, src_, bytes_);
-          copied_ += bytes_;
+        for (uint64_t at = 0; !stop_.load(); at = at + 2 * chunk_ > bytes_ ? 0 : at + chunk_) {
+          device_.upload(dst_, static_cast<const uint8_t*>(src_) + at, chunk_);
+          copied_ += chunk_;
         }
       } catch (...) {
         copied_ = 0;  // a failed copy measures nothing: the together rates stay 0 (unmeasured)
@@ -74,6 +76,7 @@ class CopyLoad {
  private:
   StreamDevice& device_;
   uint64_t bytes_;
+  uint64_t chunk_;
   void* src_;
   void* dst_;
   std::thread thread_;
@@ -93,7 +96,7 @@ CpuRates measure_dual(StreamDevice& device, const std::function<void(int32_t bat
     r.batch = options.batch;
     r.cpu_batch_gbps = gbps(bytes, best_seconds(options.repeats, [&] { cpu_work(options.batch); }));
   }
-  CopyLoad copies(device, options.copy_bytes);
+  CopyLoad copies(device, options.copy_bytes, options.copy_chunk_bytes);
   copies.start();
   const auto t0 = Clock::now();
   const int runs = std::max(1, options.repeats) * 4;  // long enough to span several copies

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "cpu/cpu_stream_device.h"
@@ -32,6 +34,30 @@ TEST(MeasureDualTest, RatesAreTheWorkBytesOverItsTimeAtEachBatch) {
   EXPECT_LE(r.cpu_together_gbps, 10.0);
   EXPECT_GT(r.cpu_together_gbps, 0);
   EXPECT_GT(r.h2d_together_gbps, 0);  // memcpy copies ran the whole time
+}
+
+// The copies of the together run must read DRAM as the streamer's do: they walk the whole source,
+// a chunk at a time, rather than re-reading one buffer the CPU's cache may hold.
+TEST(MeasureDualTest, TheTogetherCopiesWalkTheWholeSourceAChunkAtATime) {
+  struct RecordingDevice : CpuStreamDevice {
+    std::mutex mutex;
+    std::set<const void*> sources;
+    std::set<uint64_t> sizes;
+    void upload(void* dst, const void* src, uint64_t bytes) override {
+      CpuStreamDevice::upload(dst, src, bytes);
+      std::lock_guard<std::mutex> lock(mutex);
+      sources.insert(src);
+      sizes.insert(bytes);
+    }
+  } device;
+  DualMeasureOptions o;
+  o.copy_bytes = 4 << 20;
+  o.copy_chunk_bytes = 1 << 20;
+  o.repeats = 1;
+  o.batch = 1;
+  measure_dual(device, [](int32_t) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }, 1000, o);
+  EXPECT_EQ(device.sources.size(), 4u);
+  EXPECT_EQ(device.sizes, std::set<uint64_t>{1u << 20});
 }
 
 TEST(MeasureDualTest, BatchOneOnlyLeavesTheBatchRateUnmeasured) {
