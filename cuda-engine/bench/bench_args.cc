@@ -32,13 +32,13 @@ int64_t parse_budget(const std::string& flag, const std::string& text) {
   }
 }
 
-// "1,4,16": counts of sequences, each >= 1.
-std::vector<int32_t> parse_counts(const std::string& flag, const std::string& text) {
+// "1,4,16": whole numbers, each >= min.
+std::vector<int32_t> parse_counts(const std::string& flag, const std::string& text, int32_t min) {
   std::vector<int32_t> counts;
   size_t start = 0;
   for (;;) {
     const size_t comma = text.find(',', start);
-    counts.push_back(parse_count(flag, text.substr(start, comma == std::string::npos ? std::string::npos : comma - start), 1));
+    counts.push_back(parse_count(flag, text.substr(start, comma == std::string::npos ? std::string::npos : comma - start), min));
     if (comma == std::string::npos) return counts;
     start = comma + 1;
   }
@@ -82,7 +82,8 @@ const std::map<std::string, ValueFlag>& value_flags() {
          if (v != "f32" && v != "f16" && v != "q8_0") throw UsageError(f + ": '" + v + "' is not f32, f16 or q8_0");
          a.kv_type = v;
        }},
-      {"--parallel", [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v); }},
+      {"--parallel", [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v, 1); }},
+      {"-d", [](BenchArgs& a, const std::string& f, const std::string& v) { a.depths = parse_counts(f, v, 0); }},
       {"--parallel-prompt",
        [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel_prompt = parse_count(f, v, 1); }},
       {"--parallel-gen",
@@ -107,7 +108,7 @@ const std::map<std::string, bool BenchArgs::*>& switch_flags() {
 std::string canonical(const std::string& flag) {
   static const std::map<std::string, std::string> kAliases = {
       {"--model", "-m"}, {"--n-prompt", "-p"}, {"--n-gen", "-n"}, {"--batch-size", "-b"},
-      {"--repetitions", "-r"}, {"--threads", "-t"}, {"-c", "--ctx"}, {"--ctx-size", "--ctx"},
+      {"--repetitions", "-r"}, {"--threads", "-t"}, {"-c", "--ctx"}, {"--ctx-size", "--ctx"}, {"--n-depth", "-d"},
       {"-npl", "--parallel"}, {"-npp", "--parallel-prompt"}, {"-ntg", "--parallel-gen"},
   };
   const auto it = kAliases.find(flag);
@@ -115,9 +116,14 @@ std::string canonical(const std::string& flag) {
 }
 
 void check_consistent(const BenchArgs& a) {
-  if (a.n_ctx > 0 && (a.n_ctx < a.n_prompt || a.n_ctx < a.n_gen)) {
-    throw UsageError("--ctx: " + std::to_string(a.n_ctx) + " positions cannot hold -p " + std::to_string(a.n_prompt) +
-                     " or -n " + std::to_string(a.n_gen) + " (each test starts from an empty cache)");
+  const int64_t depth = a.max_depth();
+  if (a.n_ctx > 0 && (a.n_ctx < depth + a.n_prompt || a.n_ctx < depth + a.n_gen)) {
+    throw UsageError("--ctx: " + std::to_string(a.n_ctx) + " positions cannot hold -d " + std::to_string(depth) +
+                     " + -p " + std::to_string(a.n_prompt) + " or -d " + std::to_string(depth) + " + -n " +
+                     std::to_string(a.n_gen) + " (each test starts from a cache of -d positions)");
+  }
+  if (a.n_ctx == 0 && depth + a.n_prompt + a.n_gen + 16 > INT32_MAX) {
+    throw UsageError("-d: " + std::to_string(depth) + " positions and the tests' tokens exceed 2^31 positions");
   }
   if (!a.parallel.empty() && a.n_ctx > 0 && a.n_ctx < a.parallel_prompt + a.parallel_gen) {
     throw UsageError("--ctx: " + std::to_string(a.n_ctx) + " positions cannot hold --parallel-prompt " +
@@ -127,9 +133,18 @@ void check_consistent(const BenchArgs& a) {
 
 }  // namespace
 
+int32_t BenchArgs::batch_tokens() const {
+  if (n_batch > 0) return n_batch;
+  if (n_prompt > 0) return n_prompt;
+  // A tg-only run fills its depth in passes of llama.cpp's default micro-batch.
+  return std::clamp(max_depth(), 1, 512);
+}
+
+int32_t BenchArgs::max_depth() const { return depths.empty() ? 0 : *std::max_element(depths.begin(), depths.end()); }
+
 int32_t BenchArgs::context_tokens() const {
   if (n_ctx > 0) return n_ctx;
-  return std::max(n_prompt + n_gen + 16, parallel.empty() ? 0 : parallel_prompt + parallel_gen);
+  return std::max(max_depth() + n_prompt + n_gen + 16, parallel.empty() ? 0 : parallel_prompt + parallel_gen);
 }
 
 int32_t BenchArgs::most_parallel() const {
@@ -195,10 +210,12 @@ const char* bench_usage() {
          "  --kv-type f32|f16|q8_0    KV cache storage (default f16)\n"
          "  -p, --n-prompt N          prompt tokens of the pp test, 0 skips it (default 512)\n"
          "  -n, --n-gen N             generated tokens of the tg test, 0 skips it (default 128)\n"
-         "  -b, --batch-size N        tokens per prefill pass (default: -p)\n"
+         "  -b, --batch-size N        tokens per prefill pass (default: -p, or up to 512 of -d when -p is 0)\n"
+         "  -d, --n-depth N[,N...]    run pp and tg after N positions already in the cache, filled by an\n"
+         "                            untimed prompt in passes of -b (llama-bench -d; default 0)\n"
          "  -r, --repetitions N       repetitions per test (default 3)\n"
          "  -t, --threads N           CPU threads (default: one per hardware thread)\n"
-         "  -c, --ctx N               context positions (default p + n + 16)\n"
+         "  -c, --ctx N               context positions (default d + p + n + 16, d the deepest -d)\n"
          "  --parallel N[,N...]       batched tests: N sequences decode together after a prompt each\n"
          "                            (llama-batched-bench -npl); aggregate t/s beside N x the tg bound\n"
          "  --parallel-prompt N       each batched sequence's prompt tokens (default 8; -npp)\n"

@@ -18,6 +18,7 @@ struct BenchArgs {
   int32_t n_prompt = 512;           // -p N: the pp test's tokens; 0 skips it
   int32_t n_gen = 128;              // -n N: the tg test's tokens; 0 skips it
   int32_t n_batch = 0;              // -b N: tokens per prefill pass; 0: all of -p in one pass
+  std::vector<int32_t> depths{0};   // -d 0,8192: pp and tg after that many positions already cached
   int32_t repetitions = 3;          // -r N
   int32_t threads = 0;              // -t N; 0: the engine's default (one per hardware thread)
   int32_t n_ctx = 0;                // --ctx N; 0: p + n + 16 (or P + G of --parallel, if more)
@@ -33,8 +34,11 @@ struct BenchArgs {
   bool devices = false;             // --devices: the device report before the table
   bool help = false;                // -h, --help
 
-  int32_t batch_tokens() const { return n_batch > 0 ? n_batch : n_prompt > 0 ? n_prompt : 1; }
-  // Per sequence: --ctx, else p + n + 16, or a batched sequence's prompt and tokens if more.
+  // Tokens per prefill pass: -b, else all of -p, else (only a depth to fill) up to 512.
+  int32_t batch_tokens() const;
+  int32_t max_depth() const;
+  // Per sequence: --ctx, else the deepest -d + p + n + 16, or a batched sequence's prompt and
+  // tokens if more.
   int32_t context_tokens() const;
   int32_t most_parallel() const;
   // Positions of the KV pool: the pp/tg tests' context, or every batched sequence's, whichever is more.

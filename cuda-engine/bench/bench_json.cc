@@ -78,7 +78,8 @@ std::string bound_or_null(const TestResult& t, double value) {
 
 std::string test_json(const TestResult& t) {
   return "{\"test\":" + json_string(t.name) + ",\"sequences\":" + std::to_string(t.sequences) +
-         ",\"tokens\":" + std::to_string(t.tokens) +
+         ",\"tokens\":" + std::to_string(t.tokens) + ",\"depth\":" + std::to_string(t.depth) +
+         ",\"kvPositionsPerPass\":" + json_number(t.kv_positions_per_pass) +
          ",\"passesPerRep\":" + std::to_string(t.passes_per_rep) + ",\"samplesTokS\":" + samples_json(t.tok_s) +
          ",\"meanTokS\":" + json_number(t.mean) + ",\"sdTokS\":" + json_number(t.sd) +
          ",\"boundTokS\":" + bound_or_null(t, t.bound_tok_s) + ",\"ratio\":" + bound_or_null(t, t.ratio) +
@@ -94,7 +95,7 @@ std::string model_json(const ModelResult& m) {
   return "{\"model\":" + json_string(m.path) + ",\"sizeBytes\":" + u64(m.size_bytes) + ",\"params\":" + u64(m.params) +
          ",\"backend\":" + json_string(m.backend) + ",\"threads\":" + std::to_string(m.threads) +
          ",\"nCtx\":" + std::to_string(m.n_ctx) + ",\"kvType\":" + json_string(m.kv_type) +
-         ",\"nBatch\":" + std::to_string(m.n_batch) +
+         ",\"nBatch\":" + std::to_string(m.n_batch) + ",\"kvBytesPerPosition\":" + u64(m.kv_bytes_per_position) +
          ",\"directIo\":" + json_bool(m.direct_io) + ",\"plan\":" + plan_json(m.plan) +
          ",\"links\":" + links_json(m.links.speeds) +
          ",\"linksSource\":" + json_string(m.links.remeasured ? "remeasured" : "load") +

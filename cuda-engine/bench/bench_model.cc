@@ -80,16 +80,33 @@ LinkFigures links_for_bounds(const Model& model, const std::string& path, const 
 
 // Every pass streams the whole per-pass set once, whatever its token count, so a test's link
 // bound is its tokens over its passes' time: N × the tg bound for N sequences decoding together.
-// Compute usually binds first for pp and for many sequences.
-void set_bound(TestResult& t, double decode_bound_tok_s, double dual_bound_tok_s) {
+// A pass also reads the cached keys and values its attention covers, at the VRAM rate
+// (kv_read_ms: what makes tg at depth slower). Compute usually binds first for pp and for many
+// sequences.
+void set_bound(TestResult& t, const ModelResult& m) {
   if (t.passes_per_rep <= 0) return;
-  if (dual_bound_tok_s > 0) {
-    t.dual_bound_tok_s = dual_bound_tok_s * t.tokens / t.passes_per_rep;
+  if (m.dual_bound_tok_s > 0) {
+    t.dual_bound_tok_s = m.dual_bound_tok_s * t.tokens / t.passes_per_rep;
     t.dual_ratio = t.mean / t.dual_bound_tok_s;
   }
-  if (decode_bound_tok_s <= 0) return;
-  t.bound_tok_s = decode_bound_tok_s * t.tokens / t.passes_per_rep;
+  PassTime pass = m.pass;
+  pass.vram_ms += kv_read_ms(t.kv_positions_per_pass, m.kv_bytes_per_position, m.links.speeds.vram_gbps);
+  const double pass_bound = decode_bound_tok_s(pass);
+  if (m.decode_bound_tok_s <= 0 || pass_bound <= 0) return;
+  t.bound_tok_s = pass_bound * t.tokens / t.passes_per_rep;
   t.ratio = t.mean / t.bound_tok_s;
+}
+
+// Each -d: a cache filled to that depth (untimed), then pp and tg after it.
+void run_depth(Model& model, const BenchArgs& args, int32_t depth, ModelResult& r) {
+  std::unique_ptr<KvCache> filled;
+  if (depth > 0) {
+    std::fprintf(stderr, "nt-bench: filling %d positions of the cache (-d)\n", depth);
+    filled = cache_at_depth(model, depth, r.n_batch);
+  }
+  const Depth at{depth, filled.get()};
+  if (args.n_prompt > 0) r.tests.push_back(run_prompt_test(model, args.n_prompt, r.n_batch, args.repetitions, at));
+  if (args.n_gen > 0) r.tests.push_back(run_generation_test(model, args.n_gen, args.repetitions, at));
 }
 
 }  // namespace
@@ -101,10 +118,9 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   describe(*model, path, r);
   r.n_batch = args.batch_tokens();
   r.kv_type = args.kv_type;
-  if (args.n_prompt > 0) {
-    r.tests.push_back(run_prompt_test(*model, args.n_prompt, r.n_batch, args.repetitions));
-  }
-  if (args.n_gen > 0) r.tests.push_back(run_generation_test(*model, args.n_gen, args.repetitions));
+  const KvPool& pool = model->kv_pool();
+  r.kv_bytes_per_position = 2ull * static_cast<uint64_t>(pool.n_layer()) * static_cast<uint64_t>(pool.row_stride());
+  for (int32_t depth : args.depths) run_depth(*model, args, depth, r);
   for (int32_t n : args.parallel) {
     r.tests.push_back(run_parallel_test(*model, n, args.parallel_prompt, args.parallel_gen, args.repetitions));
   }
@@ -112,7 +128,7 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   r.pass = pass_under_links(r.plan, r.links.speeds);
   r.decode_bound_tok_s = decode_bound_tok_s(r.pass);
   r.dual_bound_tok_s = dual_bound_tok_s(r.plan);
-  for (TestResult& t : r.tests) set_bound(t, r.decode_bound_tok_s, r.dual_bound_tok_s);
+  for (TestResult& t : r.tests) set_bound(t, r);
   return r;
 }
 

@@ -18,7 +18,9 @@ struct StagesPerPass {
 };
 
 struct TestResult {
-  std::string name;              // "pp512", "tg128", "pp8+tg16 x4"
+  std::string name;              // "pp512", "tg128", "tg32@d8192", "pp8+tg16 x4"
+  int32_t depth = 0;             // positions in the cache before the test's (-d)
+  double kv_positions_per_pass = 0;  // cached positions a pass's attention reads, on average (the bound's K/V term)
   int32_t sequences = 1;         // decoding together (--parallel); tokens counts all of theirs
   int32_t tokens = 0;            // per repetition
   int32_t passes_per_rep = 0;    // forward passes per repetition
@@ -48,6 +50,7 @@ struct ModelResult {
   std::string kv_type;          // the KV cache's storage
   bool direct_io = false;
   TierPlan plan;                // as planned at load, with the load-time links
+  uint64_t kv_bytes_per_position = 0;  // keys and values of one position, every layer, in the cache's type
   LinkFigures links;            // what the bounds below use
   PassTime pass;                // the plan's pass time under `links`
   double decode_bound_tok_s = 0;

@@ -53,9 +53,10 @@ std::string bound_line(const ModelResult& m) {
                                 : printf_text("VRAM %.3f", m.pass.vram_ms);
   return printf_text("%s: bound tok/s <= 1000 / max(%s, H2D %.3f, storage %.3f ms per pass) = %.2f; "
                 "S = %s streamed per pass; pp bound = tokens / passes x that (link bound: compute usually binds "
-                "first)\n",
+                "first); each test's VRAM term adds the K/V its passes read, %s per cached position at the VRAM "
+                "rate\n",
                 m.name.c_str(), chain.c_str(), m.pass.h2d_ms, m.pass.storage_ms, m.decode_bound_tok_s,
-                bytes_text(m.plan.streamed_bytes).c_str());
+                bytes_text(m.plan.streamed_bytes).c_str(), bytes_text(m.kv_bytes_per_position).c_str());
 }
 
 // The dual path's calibration and its bound, with each test's share of it.

@@ -27,6 +27,11 @@ double dual_bound_tok_s(const TierPlan& plan) {
   return bytes > 0 && gbps > 0 ? gbps * 1e9 / bytes : 0;
 }
 
+double kv_read_ms(double positions, uint64_t bytes_per_position, double vram_gbps) {
+  if (!(vram_gbps > 0) || positions <= 0) return 0;
+  return positions * static_cast<double>(bytes_per_position) / (vram_gbps * 1e6);
+}
+
 double decode_bound_tok_s(const PassTime& pass) {
   const double ms = pass.ms();
   return ms > 0 ? 1000.0 / ms : 0;

@@ -34,29 +34,62 @@ std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab) {
 // greedy next token as generation gets it (sampled on the device where the backend can).
 constexpr int32_t kGreedyCandidates = 1;
 
-// One prompt through a fresh cache, n_batch tokens per pass; the next token after the last.
-double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batch, PassOutput& out) {
-  auto cache = model.new_cache();
+// The depth's cache, or a fresh one (kept alive by `fresh`) without a depth.
+KvCache* cache_for(Model& model, const Depth& depth, std::unique_ptr<KvCache>& fresh) {
+  if (depth.cache) return depth.cache;
+  fresh = model.new_cache();
+  return fresh.get();
+}
+
+// ids at positions first.., n_batch tokens per pass; the next token after the last.
+void feed_prompt(Model& model, KvCache* cache, const std::vector<int32_t>& ids, int32_t first, int32_t n_batch,
+                 PassOutput& out) {
   const int32_t n = static_cast<int32_t>(ids.size());
-  const Clock::time_point start = Clock::now();
-  for (int32_t first = 0; first < n; first += n_batch) {
+  for (int32_t i0 = 0; i0 < n; i0 += n_batch) {
     Batch batch;
-    for (int32_t pos = first; pos < std::min(n, first + n_batch); ++pos) {
-      batch.push_back({cache.get(), ids[static_cast<size_t>(pos)], pos, pos == n - 1});
+    for (int32_t i = i0; i < std::min(n, i0 + n_batch); ++i) {
+      batch.push_back({cache, ids[static_cast<size_t>(i)], first + i, i == n - 1});
     }
     model.forward(batch, kGreedyCandidates, out);
+  }
+}
+
+// One prompt after the depth's positions, n_batch tokens per pass; the next token after the last.
+double time_prompt(Model& model, const std::vector<int32_t>& ids, int32_t n_batch, const Depth& depth,
+                   PassOutput& out) {
+  std::unique_ptr<KvCache> fresh;
+  KvCache* cache = cache_for(model, depth, fresh);
+  const Clock::time_point start = Clock::now();
+  feed_prompt(model, cache, ids, depth.positions, n_batch, out);
+  return seconds_since(start);
+}
+
+// `count` single-token passes after the depth's positions, each choosing its next token (as
+// decoding does).
+double time_generation(Model& model, const std::vector<int32_t>& ids, int32_t count, const Depth& depth,
+                       PassOutput& out) {
+  std::unique_ptr<KvCache> fresh;
+  KvCache* cache = cache_for(model, depth, fresh);
+  const Clock::time_point start = Clock::now();
+  for (int32_t i = 0; i < count; ++i) {
+    model.forward({{cache, ids[static_cast<size_t>(i)], depth.positions + i, true}}, kGreedyCandidates, out);
   }
   return seconds_since(start);
 }
 
-// `count` single-token passes through a fresh cache, each choosing its next token (as decoding does).
-double time_generation(Model& model, const std::vector<int32_t>& ids, int32_t count, PassOutput& out) {
-  auto cache = model.new_cache();
-  const Clock::time_point start = Clock::now();
-  for (int32_t pos = 0; pos < count; ++pos) {
-    model.forward({{cache.get(), ids[static_cast<size_t>(pos)], pos, true}}, kGreedyCandidates, out);
+std::string with_depth(std::string name, const Depth& depth) {
+  return depth.positions > 0 ? name + "@d" + std::to_string(depth.positions) : name;
+}
+
+// The positions a pass of the prompt test reads on average: pass k's attention reads positions
+// 0..its last, depth + min((k + 1) n_batch, tokens) of them.
+double prompt_positions_per_pass(int32_t tokens, int32_t n_batch, int32_t depth) {
+  double sum = 0;
+  int32_t passes = 0;
+  for (int32_t first = 0; first < tokens; first += n_batch, ++passes) {
+    sum += static_cast<double>(depth) + std::min(tokens, first + n_batch);
   }
-  return seconds_since(start);
+  return passes > 0 ? sum / passes : 0;
 }
 
 StagesPerPass stage_delta(const StreamStats& before, const StreamStats& after) {
@@ -133,22 +166,42 @@ TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, in
   return r;
 }
 
-TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions) {
-  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
-  PassOutput out;
-  const auto prompt = [&] { return time_prompt(model, ids, n_batch, out); };
-  // Warm-up: first-touch pages, caches, kernel loads.
-  return run_timed(model, "pp" + std::to_string(tokens), tokens, (tokens + n_batch - 1) / n_batch, repetitions,
-                   [&] { prompt(); }, prompt);
+std::vector<int32_t> depth_tokens(int32_t depth, int32_t n_vocab) {
+  std::vector<int32_t> ids = random_tokens(depth, n_vocab);
+  std::reverse(ids.begin(), ids.end());  // not the tests' own ids, which start the same sequence
+  return ids;
 }
 
-TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions) {
+std::unique_ptr<KvCache> cache_at_depth(Model& model, int32_t depth, int32_t n_batch) {
+  std::unique_ptr<KvCache> cache = model.new_cache();
+  PassOutput out;
+  if (depth > 0) feed_prompt(model, cache.get(), depth_tokens(depth, model.n_vocab()), 0, n_batch, out);
+  return cache;
+}
+
+TestResult run_prompt_test(Model& model, int32_t tokens, int32_t n_batch, int32_t repetitions, const Depth& depth) {
+  const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
+  PassOutput out;
+  const auto prompt = [&] { return time_prompt(model, ids, n_batch, depth, out); };
+  // Warm-up: first-touch pages, caches, kernel loads.
+  TestResult r = run_timed(model, with_depth("pp" + std::to_string(tokens), depth), tokens,
+                           (tokens + n_batch - 1) / n_batch, repetitions, [&] { prompt(); }, prompt);
+  r.depth = depth.positions;
+  r.kv_positions_per_pass = prompt_positions_per_pass(tokens, n_batch, depth.positions);
+  return r;
+}
+
+TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions, const Depth& depth) {
   const std::vector<int32_t> ids = random_tokens(tokens, model.n_vocab());
   PassOutput out;
   // Warm-up: one pass (on CUDA it records the decode graph).
-  return run_timed(model, "tg" + std::to_string(tokens), tokens, tokens, repetitions,
-                   [&] { time_generation(model, ids, 1, out); },
-                   [&] { return time_generation(model, ids, tokens, out); });
+  TestResult r = run_timed(model, with_depth("tg" + std::to_string(tokens), depth), tokens, tokens, repetitions,
+                           [&] { time_generation(model, ids, 1, depth, out); },
+                           [&] { return time_generation(model, ids, tokens, depth, out); });
+  r.depth = depth.positions;
+  // Token i reads positions 0..depth + i: depth + (tokens + 1) / 2 of them on average.
+  r.kv_positions_per_pass = depth.positions + (tokens + 1) / 2.0;
+  return r;
 }
 
 }  // namespace nt::bench

@@ -38,8 +38,9 @@ PassBuffers::PassBuffers(const Hparams& h, int32_t n_vocab, int32_t max_batch)
     next += aligned(b * widths[i] * sizeof(float)) / sizeof(float);
   }
 
-  // Two chunks per (token, head) at a full batch; up to 32 for a single long-context token.
-  attention_slots = static_cast<int64_t>(h.n_head) * std::max<int64_t>(2 * b, 32);
+  // Two chunks per (token, head) at a full batch; up to 64 for a single long-context token
+  // (attention_chunks).
+  attention_slots = static_cast<int64_t>(h.n_head) * std::max<int64_t>(2 * b, 64);
   attention_ = DeviceBuffer<float>(attention_scratch_floats(attention_slots, h.head_dim), "attention partials");
   attention_scratch = attention_.get();
 

@@ -21,6 +21,7 @@ set(NT_CUDA_SOURCES
   kernels/store_kv.cu
   kernels/attention.cu
   kernels/flash_attention.cu
+  kernels/decode_attention.cu
   kernels/swiglu.cu
   kernels/add_rows.cu
   kernels/gather_rows.cu

@@ -1,18 +1,22 @@
 // Speed of the attention kernels on the 8B shape (32 query heads, 8 KV heads of 128 values):
 // one decode token at depths 512, 8k and 32k, as GB/s of keys and values read (each position's
 // K and V rows of the 8 KV heads, in the cache's type, once), and a 512-token prefill at depth 0
-// and 8k in ms, for each cache type, with NT_ATTENTION=flash and NT_ATTENTION=naive side by side
-// (the default takes flash for prompts, naive for decode: cuda/kernels/attention.h). Disabled by default (it asserts nothing); run on the GPU machine with
-// --gtest_also_run_disabled_tests.
+// and 8k in ms, for each cache type, with NT_ATTENTION=decode (the decode passes only, and only
+// for the caches the decode kernels take: F16 and Q8_0), flash and naive side by side (the default
+// takes decode for decode passes where it can, flash for prompts, naive for the rest:
+// cuda/kernels/attention.h). Disabled by default (it asserts nothing); run on the GPU machine
+// with --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "cuda/cuda_test_device.h"
 #include "cuda/kernels/attention.h"
+#include "cuda/kernels/decode_attention.h"
 
 namespace nt::cuda::test {
 namespace {
@@ -46,7 +50,7 @@ TEST(CudaAttentionSpeed, DISABLED_ReportsKvBandwidthAndPrefillTime) {
   const DeviceBuffer<float> out(int64_t{kPrefill} * kHeads * kHeadDim, "out");
   // The values do not change the kernels' speed: bytes of 0x3C are 1.06 in F16, ~0.01 in F32.
   CUDA_CHECK(cudaMemset(q.get(), 0x3C, q.size() * sizeof(float)));
-  const int64_t slots = int64_t{kHeads} * 2 * kPrefill;
+  const int64_t slots = int64_t{kHeads} * 2 * kPrefill;  // as PassBuffers: 2 per token, 64 for one token
   DeviceBuffer<float> scratch(attention_scratch_floats(slots, kHeadDim), "scratch");
   DeviceBuffer<TokenCache> tokens(kPrefill, "tokens");
   const char* saved = std::getenv("NT_ATTENTION");
@@ -68,13 +72,16 @@ TEST(CudaAttentionSpeed, DISABLED_ReportsKvBandwidthAndPrefillTime) {
       }, 20);
     };
     std::printf("  %-4s", name_of(element));
-    for (const char* kernels : {"flash", "naive"}) {
+    const bool decode = decode_attention_takes(kv, AttentionShape{kHeads, kKvHeads, kHeadDim});
+    for (const char* kernels : {"decode", "flash", "naive"}) {
+      if (std::string(kernels) == "decode" && !decode) continue;
       choose(kernels);
       for (const int32_t depth : {512, 8192, 32768}) {
         const float ms = run(depth - 1, 1);
         std::printf("  %s tg@%d %6.0f GB/s", kernels, depth,
                     2.0 * depth * row_bytes(element) / (ms * 1e6));
       }
+      if (std::string(kernels) == "decode") continue;  // prompts take flash attention
       for (const int32_t depth : {0, 8192}) {
         std::printf("  %s pp%d@%d %7.3f ms", kernels, kPrefill, depth, run(depth, kPrefill));
       }

@@ -3,7 +3,9 @@
 // (a prompt chunk and decode tokens of other sequences), head sizes from TinyStories' 8 to 256,
 // contexts past 4k that span many chunks, block boundaries and a single position; flash attention
 // (NT_ATTENTION=flash, the default for prompts: its CUDA-core tiles for every type, its tensor-core
-// prefill for F16) and the naive kernels (NT_ATTENTION=naive, the default for decode).
+// prefill for F16), the decode kernels (NT_ATTENTION=decode, the default for decode passes over
+// F16 and Q8_0 caches: decode_attention.h) and the naive kernels (NT_ATTENTION=naive, the default
+// for the decode passes the decode kernels do not take).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,7 +30,7 @@ namespace {
 struct Case {
   int32_t n_head, n_head_kv, head_dim, n_ctx;
   std::vector<int32_t> positions;  // one token each, all in one cache
-  int64_t scratch_slots;           // 0: n_tokens * n_head * 32
+  int64_t scratch_slots;           // 0: n_tokens * n_head * 64 (a decode pass's most chunks)
 };
 
 // Outputs are averages of N(0, 1) values; float sums in another order differ by ~1e-6.
@@ -37,6 +39,15 @@ constexpr double kFloatTolerance = 2e-5;
 // rounds the softmax weights p to F16 for P·V: each loses at most 2^-11 of itself, so the output
 // Σ p v / Σ p moves by at most 2^-11 × max |v|, and |v| < 6 for these N(0, 1) values: 3e-3.
 constexpr double kF16WeightsTolerance = 3e-3;
+// The decode kernels read F16 as the tensor-core prefill does (q rounded in the reference too, P
+// rounded to F16): kF16WeightsTolerance. Over a Q8_0 cache they also widen each value to F16
+// (scale × q rounded to nearest, 2^-11 of it at most) and round q to F16, against a reference
+// with both exact: a score moves by Σ q_d δk_d / √hd, about 8e-4 rms for these values (terms
+// q_d k_d of rms 2, relative errors of rms 2^-11 / √3), and the output by that times the spread
+// of v, so over the tests' ~10^5 outputs the largest error is ~4 σ ≈ 3e-3, plus the F16 weights'
+// 3e-3: 1e-2 leaves room. (The CPU's own Q8_0 attention rounds q to 8 bits, 2^-8 of a block's
+// largest value, well past this.)
+constexpr double kQ8WidenedTolerance = 1e-2;
 
 struct Run {
   KvElement element = KvElement::F32;
@@ -186,7 +197,7 @@ void check(const Case& c, const Run& run = {}) {
     max_n_past = std::max(max_n_past, c.positions[t] + 1);
   }
   const DeviceBuffer<TokenCache> td = to_device(tokens);
-  const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 32;
+  const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 64;
   DeviceBuffer<float> scratch(attention_scratch_floats(slots, c.head_dim), "scratch");
   DeviceBuffer<float> out(n_tokens * q_dim, "out");
   attention(qd.get(), td.get(), kv, n_tokens, run.one_sequence, layer,
@@ -263,17 +274,64 @@ TEST(CudaAttention, FitsFewerChunksIntoASmallScratch) {
   check({8, 2, 64, 3000, {2999, 2000}, 2 * 8 * 3});
 }
 
-// Without NT_ATTENTION: flash attention for prompts, the naive kernels for decode passes.
-TEST(CudaAttention, TheDefaultTakesFlashForPromptsAndNaiveForDecode) {
+// A layout attention_kernels() can judge (it looks at alignment only, never at memory).
+KvLayout layout_of(KvElement element, uintptr_t base = 256) {
+  KvLayout kv;
+  kv.k = reinterpret_cast<uint8_t*>(base);
+  kv.v = reinterpret_cast<uint8_t*>(base * 3);
+  const int64_t row = element == KvElement::Q8_0 ? 8 * 136 : element == KvElement::F16 ? 8 * 256 : 8 * 512;
+  kv.row_stride = row;
+  kv.layer_stride = row * kKvBlockPositions;
+  kv.block_stride = kv.layer_stride * 2;
+  kv.element = element;
+  return kv;
+}
+
+// Without NT_ATTENTION: the decode kernels for decode passes over F16 and Q8_0 (and for tokens of
+// several sequences), flash attention for prompts, the naive kernels for the rest of decode.
+TEST(CudaAttention, TheDefaultTakesDecodeForDecodeFlashForPromptsAndNaiveForTheRest) {
   const ScopedAttentionChoice none(nullptr);
-  EXPECT_EQ(attention_kernels(1), AttentionKernels::Naive);
-  EXPECT_EQ(attention_kernels(kFlashMinTokens - 1), AttentionKernels::Naive);
-  EXPECT_EQ(attention_kernels(kFlashMinTokens), AttentionKernels::Flash);
-  EXPECT_EQ(attention_kernels(512), AttentionKernels::Flash);
+  const AttentionShape llama{32, 8, 128};
+  for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
+    const KvLayout kv = layout_of(element);
+    EXPECT_EQ(attention_kernels(1, true, kv, llama), AttentionKernels::Decode);
+    EXPECT_EQ(attention_kernels(kFlashMinTokens - 1, true, kv, llama), AttentionKernels::Decode);
+    EXPECT_EQ(attention_kernels(kFlashMinTokens, true, kv, llama), AttentionKernels::Flash);
+    EXPECT_EQ(attention_kernels(512, false, kv, llama), AttentionKernels::Decode);  // a table per token
+    EXPECT_EQ(attention_kernels(1, true, kv, {64, 8, 64}), AttentionKernels::Decode);
+    EXPECT_EQ(attention_kernels(1, true, kv, {128, 8, 128}), AttentionKernels::Decode);  // a group of 16
+    EXPECT_EQ(attention_kernels(1, true, kv, {136, 8, 128}), AttentionKernels::Naive);   // 17: past a block
+    EXPECT_EQ(attention_kernels(1, true, kv, {6, 3, 80}), AttentionKernels::Naive);
+    EXPECT_EQ(attention_kernels(1, true, kv, {8, 2, 256}), AttentionKernels::Naive);
+  }
+  EXPECT_EQ(attention_kernels(1, true, layout_of(KvElement::F32), llama), AttentionKernels::Naive);
+  EXPECT_EQ(attention_kernels(512, true, layout_of(KvElement::F32), llama), AttentionKernels::Flash);
+  // A Q8_0 pool at an odd address: no copy width fits, so not the decode kernels.
+  EXPECT_EQ(attention_kernels(1, true, layout_of(KvElement::Q8_0, 258), llama), AttentionKernels::Naive);
   const ScopedAttentionChoice flash("flash");
-  EXPECT_EQ(attention_kernels(1), AttentionKernels::Flash);
+  EXPECT_EQ(attention_kernels(1, true, layout_of(KvElement::F16), llama), AttentionKernels::Flash);
   const ScopedAttentionChoice naive("naive");
-  EXPECT_EQ(attention_kernels(512), AttentionKernels::Naive);
+  EXPECT_EQ(attention_kernels(512, true, layout_of(KvElement::F16), llama), AttentionKernels::Naive);
+  const ScopedAttentionChoice decode("decode");
+  EXPECT_EQ(attention_kernels(512, true, layout_of(KvElement::F16), llama), AttentionKernels::Decode);
+  // Where the decode kernels do not take the cache, the default's choice.
+  EXPECT_EQ(attention_kernels(1, true, layout_of(KvElement::F32), llama), AttentionKernels::Naive);
+  EXPECT_EQ(attention_kernels(512, true, layout_of(KvElement::F32), llama), AttentionKernels::Flash);
+}
+
+// Decode passes split the context finer than prompts (up to 64 chunks of 64 positions), as far
+// as the scratch allows; the chunk count is what a captured decode graph is keyed on.
+TEST(CudaAttention, DecodePassesSplitTheContextIntoUpTo64Chunks) {
+  const int64_t roomy = int64_t{32} * 64 * 64;
+  EXPECT_EQ(attention_chunks(1, 1, 32, roomy), 1);
+  EXPECT_EQ(attention_chunks(64, 1, 32, roomy), 1);
+  EXPECT_EQ(attention_chunks(65, 1, 32, roomy), 2);
+  EXPECT_EQ(attention_chunks(4096, 1, 32, roomy), 64);
+  EXPECT_EQ(attention_chunks(32768, 1, 32, roomy), 64);
+  EXPECT_EQ(attention_chunks(32768, 16, 32, roomy), 64);
+  EXPECT_EQ(attention_chunks(32768, 16, 32, int64_t{16} * 32 * 10), 10);  // the scratch binds
+  EXPECT_EQ(attention_chunks(32768, kFlashMinTokens, 32, roomy), 32);     // a prompt: 128 a chunk, 32 at most
+  EXPECT_EQ(attention_chunks(300, kFlashMinTokens, 32, roomy), 3);
 }
 
 TEST(CudaAttention, TheNaiveKernelsStillMatch) {
@@ -339,6 +397,79 @@ TEST(CudaAttention, FlashReadsLongContextsPast4kOfEveryType) {
   for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
     check({32, 8, 128, 8200, {8199, 4096, 4095, 1}, 0}, {element});
   }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test
+
+namespace nt::cuda::test {
+namespace {
+
+// The decode kernels (NT_ATTENTION=decode; the default for decode passes over F16 and Q8_0): a warp
+// per (chunk, KV head, tokens), 16-position tiles copied three ahead, tensor-core products.
+Run decode_run(KvElement element, bool one_sequence = true) {
+  return {element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance};
+}
+
+TEST(CudaAttention, DecodeHandlesOnePositionAndTileAndBlockEdges) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice decode("decode");
+  for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
+    check({32, 8, 128, 1, {0}, 0}, decode_run(element));
+    check({32, 8, 128, 2, {1}, 0}, decode_run(element));
+    check({32, 8, 128, 70, {15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 69}, 0}, decode_run(element, false));
+    check({8, 2, 64, 300, {0, 1, 2, 31, 127, 128, 129, 299}, 0}, decode_run(element, false));  // 64-value heads
+    check({8, 2, 64, 3000, {2999, 2000}, 2 * 8}, decode_run(element, false));  // one chunk: 188 tiles in a warp
+  }
+}
+
+// GQA groups of 1, 4, 8 and 16 query heads in a block's 16 rows; tokens of two sequences of
+// different lengths in one pass (a block each, its own table row).
+TEST(CudaAttention, DecodeMatchesTheCpuForEveryGqaRatioAndSeveralSequences) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice decode("decode");
+  for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
+    check({8, 8, 64, 700, {699}, 0}, decode_run(element));
+    check({32, 8, 128, 1000, {999}, 0}, decode_run(element));
+    check({64, 8, 128, 1000, {999}, 0}, decode_run(element));
+    check({16, 1, 128, 1000, {999}, 0}, decode_run(element));
+    check({32, 8, 128, 1000, {999, 17, 500, 0, 640}, 0}, decode_run(element, false));
+    check({64, 8, 128, 1000, {999, 640, 3}, 0}, decode_run(element, false));
+  }
+}
+
+// 2..16 query tokens of one sequence: 16 / group of them share a block's rows (each with its own
+// causal mask), the last block ragged.
+TEST(CudaAttention, DecodeTakesUpTo16QueryTokensOfOneSequence) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice decode("decode");
+  for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
+    check({32, 8, 128, 1000, span(998, 2), 0}, decode_run(element));
+    check({32, 8, 128, 1000, span(995, 5), 0}, decode_run(element));   // blocks of 4 tokens and of 1
+    check({32, 8, 128, 1000, span(984, 16), 0}, decode_run(element));
+    check({64, 8, 128, 1000, span(987, 13), 0}, decode_run(element));  // blocks of 2
+    check({8, 8, 64, 300, span(284, 16), 0}, decode_run(element));     // one block of 16 tokens
+    check({8, 8, 64, 20, span(0, 16), 0}, decode_run(element));        // positions 0..15 in one tile
+  }
+}
+
+// Contexts past 4k and 32k (64 chunks of 513 positions at 32,800).
+TEST(CudaAttention, DecodeReadsContextsPast4kAnd32k) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice decode("decode");
+  for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
+    check({32, 8, 128, 8200, {8199, 4096, 4095, 1}, 0}, decode_run(element, false));
+    check({8, 1, 128, 32800, {32799, 32768, 4097}, 0}, decode_run(element, false));
+    check({8, 1, 128, 32800, span(32784, 16), 0}, decode_run(element));
+  }
+}
+
+// The default for a decode pass over F16 and Q8_0 is the decode kernels (the same results).
+TEST(CudaAttention, TheDefaultDecodePassMatches) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedAttentionChoice none(nullptr);
+  check({32, 8, 128, 3000, {2999}, 0}, decode_run(KvElement::F16));
+  check({32, 8, 128, 3000, {2999, 1000}, 0}, decode_run(KvElement::Q8_0, false));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
+#include "cuda/kernels/decode_attention.h"
 #include "cuda/kernels/flash_attention.h"
 #include "cuda/kernels/kv_read.cuh"
 #include "cuda/kernels/warp_sum.cuh"
@@ -33,8 +34,13 @@ namespace nt::cuda {
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kMaxChunks = 32;
-constexpr int kPositionsPerChunk = 128;  // fewer per chunk would add merge work, more idle SMs
+constexpr int kMaxChunks = 64;
+// Prompts: fewer positions per chunk would add merge work, more idle SMs; at most 32 chunks.
+constexpr int kPositionsPerChunk = 128, kMaxPromptChunks = 32;
+// Decode passes (under kFlashMinTokens tokens): a (token, KV head) is too little work to fill the
+// GPU, so its context is split finer, into up to 64 chunks of at least 64 positions (the decode
+// kernels' warps stream 16-position tiles, three in flight).
+constexpr int kDecodePositionsPerChunk = 64;
 
 // A partial result: acc[head_dim] (unnormalised), then the max score m and the sum l.
 __device__ inline float* partial_at(float* partials, int64_t slot, int head_dim) {
@@ -121,26 +127,40 @@ __global__ void __launch_bounds__(32 * kWarps)
   }
 }
 
+// A block per (token, head): the chunks' maxima and sums are staged in shared memory and their
+// weights computed once, by one thread in chunk order, so the sums are the same as summing in
+// every thread (the results do not depend on the block size); each thread then folds its
+// dimensions over the chunks with independent loads in flight.
 __global__ void attention_merge_kernel(const float* __restrict__ partials, AttentionShape s, int n_chunks,
                                        float* __restrict__ out) {
+  __shared__ float chunk_m[kMaxChunks], chunk_l[kMaxChunks], weight[kMaxChunks];
+  __shared__ float inv_l;
   const int head = blockIdx.x, t = blockIdx.y;
   const int64_t first = (int64_t{t} * s.n_head + head) * n_chunks;
   const int64_t stride = s.head_dim + 2;
   const float* p = partials + first * stride;
-  float m = -INFINITY;
-  for (int c = 0; c < n_chunks; ++c) m = fmaxf(m, p[c * stride + s.head_dim]);
-  float l = 0.0f;
-  for (int c = 0; c < n_chunks; ++c) {
-    const float mc = p[c * stride + s.head_dim];
-    if (mc != -INFINITY) l += expf(mc - m) * p[c * stride + s.head_dim + 1];
+  for (int c = threadIdx.x; c < n_chunks; c += blockDim.x) {
+    chunk_m[c] = p[c * stride + s.head_dim];
+    chunk_l[c] = p[c * stride + s.head_dim + 1];
   }
-  const float inv_l = 1.0f / l;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float m = -INFINITY;
+    for (int c = 0; c < n_chunks; ++c) m = fmaxf(m, chunk_m[c]);
+    float l = 0.0f;
+    for (int c = 0; c < n_chunks; ++c) {
+      weight[c] = chunk_m[c] == -INFINITY ? 0.0f : expf(chunk_m[c] - m);
+      if (chunk_m[c] != -INFINITY) l += weight[c] * chunk_l[c];
+    }
+    inv_l = 1.0f / l;
+  }
+  __syncthreads();
   float* dst = out + (int64_t{t} * s.n_head + head) * s.head_dim;
   for (int d = threadIdx.x; d < s.head_dim; d += blockDim.x) {
     float a = 0.0f;
+#pragma unroll 8
     for (int c = 0; c < n_chunks; ++c) {
-      const float mc = p[c * stride + s.head_dim];
-      if (mc != -INFINITY) a += expf(mc - m) * p[c * stride + d];
+      if (chunk_m[c] != -INFINITY) a += weight[c] * p[c * stride + d];
     }
     dst[d] = a * inv_l;
   }
@@ -174,17 +194,25 @@ void launch_naive(const float* q, const TokenCache* tokens, const KvLayout& kv, 
 
 }  // namespace
 
-AttentionKernels attention_kernels(int64_t n_tokens) {
+AttentionKernels attention_kernels(int64_t n_tokens, bool one_sequence, const KvLayout& kv,
+                                   const AttentionShape& shape) {
+  const bool decode = decode_attention_takes(kv, shape);
   const char* choice = std::getenv("NT_ATTENTION");
   if (choice && std::strcmp(choice, "naive") == 0) return AttentionKernels::Naive;
   if (choice && std::strcmp(choice, "flash") == 0) return AttentionKernels::Flash;
+  if (choice && std::strcmp(choice, "decode") == 0 && decode) return AttentionKernels::Decode;
+  // Tokens of several sequences read a table each, so flash attention's blocks would hold one
+  // token too: the decode kernels do that with wider reads.
+  if (decode && (n_tokens < kFlashMinTokens || !one_sequence)) return AttentionKernels::Decode;
   return n_tokens >= kFlashMinTokens ? AttentionKernels::Flash : AttentionKernels::Naive;
 }
 
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim) { return n_slots * (int64_t{head_dim} + 2); }
 
 int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots) {
-  const int64_t chunks = std::clamp<int64_t>((max_n_past + kPositionsPerChunk - 1) / kPositionsPerChunk, 1, kMaxChunks);
+  const int64_t per_chunk = n_tokens < kFlashMinTokens ? kDecodePositionsPerChunk : kPositionsPerChunk;
+  const int64_t most = n_tokens < kFlashMinTokens ? kMaxChunks : kMaxPromptChunks;
+  const int64_t chunks = std::clamp<int64_t>((max_n_past + per_chunk - 1) / per_chunk, 1, most);
   return static_cast<int32_t>(std::max<int64_t>(1, std::min(chunks, scratch_slots / (n_tokens * n_head))));
 }
 
@@ -201,8 +229,11 @@ void attention(const float* q, const TokenCache* tokens, const KvLayout& kv, int
   const int64_t heads = n_tokens * shape.n_head;
   if (scratch_slots < heads) throw EngineError(NT_E_INTERNAL, "attention scratch too small for the pass");
   const int chunks = attention_chunks(max_n_past, n_tokens, shape.n_head, scratch_slots);
-  if (attention_kernels(n_tokens) == AttentionKernels::Naive ||
-      !flash_attention_partials(q, tokens, kv, n_tokens, one_sequence, layer, shape, chunks, scratch, stream)) {
+  const AttentionKernels kernels = attention_kernels(n_tokens, one_sequence, kv, shape);
+  if (kernels == AttentionKernels::Decode) {
+    decode_attention_partials(q, tokens, kv, n_tokens, one_sequence, layer, shape, chunks, scratch, stream);
+  } else if (kernels == AttentionKernels::Naive ||
+             !flash_attention_partials(q, tokens, kv, n_tokens, one_sequence, layer, shape, chunks, scratch, stream)) {
     launch_naive(q, tokens, kv, n_tokens, layer, shape, chunks, scratch, stream);
   }
   const dim3 grid(static_cast<unsigned>(shape.n_head), static_cast<unsigned>(n_tokens));

@@ -2,10 +2,10 @@
 // softmax(q · K[0..pos] / sqrt(head_dim)) · V[0..pos], with GQA (query head h reads kv head
 // h / (n_head / n_head_kv)). Contexts of any length: each (token, head) is split into chunks
 // that blocks process with an online softmax, and a second kernel merges the chunks in a fixed
-// order. The blocks are flash attention's (flash_attention.h: a KV head's query rows share each
-// tile of keys and values) unless NT_ATTENTION=naive, read on every call, picks the first kernels
-// (a block per query head and chunk, kept for comparison), as it does for the shapes flash
-// attention does not take.
+// order. The blocks are the decode kernels' (decode_attention.h) for a few tokens per sequence,
+// flash attention's (flash_attention.h: a KV head's query rows share each tile of keys and values)
+// for prompts, or the first, naive kernels (a block per query head and chunk) for what neither
+// takes; attention_kernels() chooses.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -26,16 +26,22 @@ constexpr int32_t kAttentionMaxHeadDim = 256;
 int64_t attention_scratch_floats(int64_t n_slots, int32_t head_dim);
 
 // How many chunks attention() splits each (token, head) into for this pass: the only launch
-// parameter of attention() that depends on the positions (pass_graphs.h keys on it).
+// parameter of attention() that depends on the positions (pass_graphs.h keys on it). Passes under
+// kFlashMinTokens tokens take up to 64 chunks of at least 64 positions, longer ones up to 32 of
+// 128; never more than scratch_slots / (n_tokens × n_head).
 int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, int64_t scratch_slots);
 
-// Which kernels attention() runs for a pass of n_tokens: NT_ATTENTION=flash or naive when set (read
-// on every call, so a test or bench can switch), else flash attention for passes of at least
-// kFlashMinTokens tokens (prompts: measured on the H100, 8B q4_k_m pp512 6741 vs 5489 t/s) and the
-// naive kernels for decode passes (tg128 277.6 vs 243.6 t/s; f16 K/V at depth 8k: 457 vs 306 GB/s).
-enum class AttentionKernels { Flash, Naive };
+// Which kernels attention() runs for a pass of n_tokens over this cache: NT_ATTENTION=naive, flash
+// or decode when set (read on every call, so a test or bench can switch; decode only where
+// decode_attention_takes the cache and shape), else the decode kernels (decode_attention.h: F16 and
+// Q8_0 caches, heads of 64 or 128) for passes under kFlashMinTokens tokens and for tokens of several
+// sequences, flash attention for prompts of at least kFlashMinTokens tokens (measured on the H100,
+// 8B q4_k_m pp512 6741 vs 5489 t/s), and the naive kernels for the remaining decode passes (an F32
+// cache, other head sizes: tg128 277.6 vs 243.6 t/s over flash).
+enum class AttentionKernels { Flash, Naive, Decode };
 constexpr int64_t kFlashMinTokens = 32;
-AttentionKernels attention_kernels(int64_t n_tokens);
+AttentionKernels attention_kernels(int64_t n_tokens, bool one_sequence, const KvLayout& kv,
+                                   const AttentionShape& shape);
 
 // q, out: n_tokens rows of n_head * head_dim floats; tokens: each token's block-table row and
 // position in the paged cache kv (the keys and values of this layer at positions 0..pos must

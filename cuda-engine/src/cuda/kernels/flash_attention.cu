@@ -26,6 +26,7 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/kv_read.cuh"
+#include "cuda/kernels/mma_f16.cuh"
 #include "cuda/kernels/warp_sum.cuh"
 
 namespace nt::cuda {
@@ -221,27 +222,6 @@ void launch_rows(const float* q, const TokenCache* tokens, const KvLayout& kv, i
 
 constexpr int kMmaRows = 16 * kWarps;  // query rows per block
 constexpr int kMmaTile = 32;           // positions per tile: 4 column tiles of S, 2 reduction steps of P·V
-
-__device__ inline uint32_t half2_bits(float lo, float hi) {
-  const __half2 h = __floats2half2_rn(lo, hi);  // lo in the low 16 bits: the lower column
-  return *reinterpret_cast<const uint32_t*>(&h);
-}
-
-__device__ inline uint32_t half2_bits(__half lo, __half hi) {
-  const __half2 h = __halves2half2(lo, hi);
-  return *reinterpret_cast<const uint32_t*>(&h);
-}
-
-__device__ inline void mma_f16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#else
-  __trap();  // mma.sync on f16 with f32 accumulation needs sm_80
-#endif
-}
 
 // Fragments (PTX ISA, "mma.m16n8k16 with floating point type"; cuda/kernels/mma_fragments.h), with
 // g = lane / 4 and t = lane % 4: A register r holds row g + 8 (r & 1), columns 2t + 8 (r >> 1) and
