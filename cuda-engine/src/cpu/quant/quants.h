@@ -26,6 +26,23 @@ using VecDotFn = float (*)(int64_t n, const uint8_t* w, const uint8_t* act);
 // Converts n floats into the activation format (n a multiple of its block size).
 using QuantizeFn = void (*)(const float* x, uint8_t* dst, int64_t n);
 
+// One weight row against several tokens' activation rows, for batches: n_tokens rows (1 to
+// kMaxDotTokens) at act + t * act_stride, out[t * out_stride] = vec_dot(n, w, that row). Each
+// weight block is unpacked once for all of them instead of once per token, and every result is
+// the level's vec_dot bit for bit (the same integer lanes, the same float operations in the same
+// order).
+constexpr int kMaxDotTokens = 8;
+struct DotTokens {
+  int64_t n;
+  const uint8_t* w;
+  const uint8_t* act;
+  size_t act_stride;
+  int n_tokens;
+  float* out;
+  int64_t out_stride;
+};
+using VecDotTokensFn = void (*)(const DotTokens& args);
+
 // Activation formats.
 void quantize_row_f32(const float* x, uint8_t* dst, int64_t n);
 void quantize_row_f16(const float* x, uint8_t* dst, int64_t n);
@@ -71,11 +88,14 @@ float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 
 float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q4_k_tokens_avx2(const DotTokens& args);
 
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q5_k_tokens_avx2(const DotTokens& args);
 
 float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q6_k_tokens_avx2(const DotTokens& args);
 
 }  // namespace nt::cpu::quant
