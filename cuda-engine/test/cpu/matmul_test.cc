@@ -16,6 +16,7 @@ namespace {
 std::vector<SimdLevel> levels() {
   std::vector<SimdLevel> result = {SimdLevel::kScalar};
   if (cpu_has_avx2()) result.push_back(SimdLevel::kAvx2);
+  if (cpu_has_avx512()) result.push_back(SimdLevel::kAvx512);
   return result;
 }
 

@@ -116,6 +116,7 @@ Case make_case(GgmlType type, int64_t n, uint32_t seed) {
 std::vector<SimdLevel> levels() {
   std::vector<SimdLevel> result = {SimdLevel::kScalar};
   if (cpu_has_avx2()) result.push_back(SimdLevel::kAvx2);
+  if (cpu_has_avx512()) result.push_back(SimdLevel::kAvx512);
   return result;
 }
 

@@ -124,6 +124,17 @@ NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {
   return _mm256_shuffle_epi8(eight_twice, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * i)));
 }
 
+// One 512-bit vector of two 256-bit halves (lo in the low bits). Masked broadcasts rather than a
+// cast and an insert, whose undefined upper half GCC 12 warns of at every use (GCC bug 105593).
+NT_TARGET_AVX512 inline __m512i join_halves(__m256i lo, __m256i hi) {
+  return _mm512_mask_broadcast_i64x4(_mm512_maskz_broadcast_i64x4(0x0F, lo), 0xF0, hi);
+}
+
+// The two 256-bit halves of v added lane by lane (zero-masked extracts, for the same reason).
+NT_TARGET_AVX512 inline __m256i add_halves(__m512i v) {
+  return _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0x0F, v, 0), _mm512_maskz_extracti64x4_epi64(0x0F, v, 1));
+}
+
 // Runs Kernel::run<T>(args) with T = args.n_tokens (1..8): the multi-token kernels (quants.h,
 // DotTokens) keep T tokens' accumulators in registers, so each count gets its own unrolled code.
 template <typename Kernel, typename Args>

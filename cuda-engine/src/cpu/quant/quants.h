@@ -6,7 +6,7 @@
 // "vec_dot_type" (F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0->Q8_0, Q4_1/Q5_1->Q8_1, K-quants
 // ->Q8_K) and then dots block by block with integer sums. The kernels below do the same, bit for
 // bit: unsuffixed ones as ggml's generic C code computes, `_avx2` ones as its x86 AVX2 build does
-// (type_table.cc says which is used where).
+// (type_table.cc says which is used where); `_avx512` ones give the `_avx2` results bit for bit.
 #pragma once
 
 #include <cstdint>
@@ -89,6 +89,7 @@ float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q4_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q4_k_tokens_avx512(const DotTokens& args);
 
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
@@ -97,5 +98,6 @@ void vec_dot_q5_k_tokens_avx2(const DotTokens& args);
 float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q6_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q6_k_tokens_avx512(const DotTokens& args);
 
 }  // namespace nt::cpu::quant

@@ -58,10 +58,29 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
   return nullptr;
 }
 
+#if NT_X86
+// The AVX2 table with the batch kernels that have a 512-bit version: the same results, bit for
+// bit, in half the multiply instructions per token.
+struct Avx512Table {
+  TypeKernels entries[sizeof kAvx2 / sizeof kAvx2[0]];
+  Avx512Table() {
+    for (size_t i = 0; i < sizeof kAvx2 / sizeof kAvx2[0]; ++i) {
+      entries[i] = kAvx2[i];
+      if (entries[i].type == id(GgmlType::Q4_K)) entries[i].vec_dot_tokens = vec_dot_q4_k_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q6_K)) entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
+    }
+  }
+};
+#endif
+
 }  // namespace
 
 const TypeKernels* type_kernels(uint32_t type, SimdLevel level) {
 #if NT_X86
+  if (level == SimdLevel::kAvx512) {
+    static const Avx512Table avx512;
+    return find(avx512.entries, type);
+  }
   if (level == SimdLevel::kAvx2) return find(kAvx2, type);
 #endif
   (void)level;
