@@ -1,7 +1,8 @@
-// AVX2 building blocks shared by the kernels. Where a helper fixes an order of float additions
-// it is ggml's (ggml-cpu/arch/x86/quants.c, simd-mappings.h), so that the AVX2 kernels round
-// exactly as llama.cpp's AVX2 build does. Integer helpers are exact, so only which elements
-// land in which lane matters: everywhere, lane k of a 32-element group holds elements 4k..4k+3.
+// AVX2 building blocks shared by the kernels (and the few AVX-512 ones of the avx512 level).
+// Where a helper fixes an order of float additions it is ggml's (ggml-cpu/arch/x86/quants.c,
+// simd-mappings.h), so that the AVX2 kernels round exactly as llama.cpp's AVX2 build does.
+// Integer helpers are exact, so only which elements land in which lane matters: everywhere, lane
+// k of a 32-element group holds elements 4k..4k+3.
 #pragma once
 
 #include "cpu/simd.h"
@@ -118,8 +119,8 @@ NT_TARGET_AVX2 inline K4Scales unpack_k4_scales_x86(const uint8_t packed[12]) {
   return {_mm_cvtepu8_epi16(bytes), _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8))};
 }
 
-// 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice` (a byte shuffle, off the ports that
-// multiply, where a broadcast from a byte in memory took three instructions).
+// 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice`: a byte
+// shuffle, off the ports that multiply, where a broadcast from a byte in memory took three.
 NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {
   return _mm256_shuffle_epi8(eight_twice, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * i)));
 }

@@ -142,7 +142,8 @@ struct Q6kTokens512 {
                                  _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4)};
         for (int j = 0; j < 4; j += 2) {
           const int g = 8 * half + 2 * j;  // groups g..g+3: the AVX2 code's steps j and j + 1
-          const __m256i q0 = _mm256_or_si256(lows[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2), 4));
+          const __m256i q0 = _mm256_or_si256(
+              lows[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2), 4));
           const __m256i q1 = _mm256_or_si256(
               lows[j + 1], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 2), low2), 4));
           const __m512i q = join_halves(q0, q1);
