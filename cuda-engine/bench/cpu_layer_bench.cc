@@ -1,17 +1,22 @@
 // nt-cpu-layer-bench: where a CPU layer forward at one token spends its time (issue 13's dual
 // path: a pass's CPU segments ran at ~39 GB/s where one synthetic product measured 51). For a
 // model's shapes and types (its header only: the weights are zero, as the calibration's):
-//   nt-cpu-layer-bench MODEL.gguf [THREADS] [REPEATS]
+//   nt-cpu-layer-bench MODEL.gguf [THREADS] [REPEATS] [BATCHES]
 // prints, over the calibration's copies of its layers (model/calibration_layers.h) in host
 // memory, each product alone (q, k, v, o, gate, up, down) and the two groups (matmul_group) in
 // ms per layer and GB/s of weights, the layer forward as the calibration times it, what the
 // forward spends outside the products, and one synthetic Q4_K product as the old calibration ran.
+// BATCHES (e.g. 1,4,8,16) adds a line per token count: each product's GB/s of weights when it
+// multiplies that many tokens at once, and the forward's products (o, down and the two groups)
+// together, as a batch of sequences' decode step runs them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "cpu/cpu_stream_device.h"
@@ -62,7 +67,44 @@ struct Row {
   bool in_forward;  // the forward runs q,k,v and gate,up as groups, o and down alone
 };
 
-int run(const char* path, int threads, int repeats) {
+// Each product at `batch` tokens (GB/s of weights read per call), then the forward's products
+// together: at batch 1 this is the rate the rows above print, and it stays near it while the
+// products are bound by memory rather than by the CPU's arithmetic.
+void batch_line(CalibrationLayers& layers, const Row* rows, int n_rows, size_t width, int batch, int repeats,
+                cpu::ThreadPool& pool) {
+  const int k = layers.layers();
+  std::vector<float> x(width * batch, 0.5f), out(width * 4 * batch);
+  std::printf("batch %-4d", batch);
+  double forward_ms = 0, forward_bytes = 0;
+  for (int i = 0; i < n_rows; ++i) {
+    const Row& row = rows[i];
+    double bytes = 0;
+    const double ms = best_ms(repeats, [&] {
+      for (int l = 1; l <= k; ++l) {
+        const LayerWeights w = layers.begin_layer(l);
+        std::vector<cpu::MatmulProduct> group;
+        float* o = out.data();
+        for (auto view : row.views) {
+          group.push_back({&(w.*view), o});
+          o += (w.*view).rows() * batch;
+        }
+        cpu::matmul_group(group.data(), static_cast<int>(group.size()), x.data(), batch, pool);
+      }
+    }, [&] { pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {}); });
+    for (int l = 1; l <= k; ++l) {
+      for (auto view : row.views) bytes += bytes_of(layers.begin_layer(l).*view);
+    }
+    if (row.in_forward) {
+      forward_ms += ms;
+      forward_bytes += bytes;
+    }
+    if (row.views.size() == 1) std::printf(" %s %.1f", row.name, bytes / (ms * 1e6));
+  }
+  std::printf("  products %.1f GB/s, %.1f token-GB/s\n", forward_bytes / (forward_ms * 1e6),
+              batch * forward_bytes / (forward_ms * 1e6));
+}
+
+int run(const char* path, int threads, int repeats, const std::vector<int>& batches) {
   const GgufFile file = read_gguf_file(path);
   const Hparams h = read_hparams(file);
   const BoundWeights bound = bind_weights(file, h);
@@ -121,18 +163,39 @@ int run(const char* path, int threads, int repeats) {
                                [&] { pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {}); });
   std::printf("%-14s %8.3f ms       %7.1f GB/s  (v1 calibration: one synthetic Q4_K product)\n", "synthetic",
               mv_ms, bytes_of(big) / (mv_ms * 1e6));
+  if (!batches.empty()) std::printf("GB/s of weights per product at each batch (tokens per call):\n");
+  for (int batch : batches) {
+    batch_line(layers, rows, static_cast<int>(sizeof rows / sizeof rows[0]), width, batch, repeats, pool);
+  }
   return 0;
+}
+
+// "1,4,8" -> {1, 4, 8}; anything not a positive count is an error.
+std::vector<int> parse_batches(const char* text) {
+  std::vector<int> batches;
+  const char* p = text;
+  while (*p) {
+    char* end = nullptr;
+    const long value = std::strtol(p, &end, 10);
+    if (end == p || value < 1 || value > 4096 || (*end != ',' && *end != '\0')) {
+      throw std::runtime_error(std::string("BATCHES must be token counts like 1,4,8, not ") + text);
+    }
+    batches.push_back(static_cast<int>(value));
+    p = *end == ',' ? end + 1 : end;
+  }
+  return batches;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: nt-cpu-layer-bench MODEL.gguf [THREADS] [REPEATS]\n");
+    std::fprintf(stderr, "usage: nt-cpu-layer-bench MODEL.gguf [THREADS] [REPEATS] [BATCHES, e.g. 1,4,8,16]\n");
     return 2;
   }
   try {
-    return run(argv[1], argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
+    return run(argv[1], argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::max(1, std::atoi(argv[3])) : 5,
+               argc > 4 ? parse_batches(argv[4]) : std::vector<int>{});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nt-cpu-layer-bench: %s\n", e.what());
     return 1;

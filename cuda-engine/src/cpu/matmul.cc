@@ -15,9 +15,11 @@ namespace {
 // Rows are dotted in tiles of kRowTile rows by kTokenTile tokens. A row tile (16 rows of a
 // 4096-wide Q4_K matrix are 37 KB) stays in L2 while every token tile passes over it, so each
 // weight byte is read from memory once per call however many tokens there are, and a token
-// tile's activations (8 x 4.6 KB of Q8_K) stay in L1 across the tile's rows.
+// tile's activations (8 x 4.6 KB of Q8_K) stay in L1 across the tile's rows. Types with a
+// multi-token kernel (quants.h, DotTokens: Q4_K, Q5_K, Q6_K at AVX2) dot a row with the whole
+// token tile in one call, so a weight block is unpacked once per tile, not once per token.
 constexpr int64_t kRowTile = 16;
-constexpr int64_t kTokenTile = 8;
+constexpr int64_t kTokenTile = quant::kMaxDotTokens;
 
 // A group's products share their input; most share its activation format too (a layer's q, k and
 // v, or gate and up, are K-quants: Q8_K), so each format is made once for all of them.
@@ -74,13 +76,22 @@ void quantize_tokens(const quant::TypeKernels& k, const float* x, int64_t n, int
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
   const int64_t n = p.w->ne[0], rows = p.w->rows();
   const size_t row_bytes = p.w->row_bytes();
+  // Where a type has a multi-token kernel it serves one token too: the same bits as vec_dot
+  // (tests check), with the scales unpacked in SIMD.
+  const bool multi = p.kernels->vec_dot_tokens != nullptr;
   for (int64_t r0 = begin; r0 < end; r0 += kRowTile) {
     const int64_t r1 = std::min(end, r0 + kRowTile);
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
       const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* row = p.w->data + static_cast<size_t>(r) * row_bytes;
-        for (int64_t t = t0; t < t1; ++t) p.out[t * rows + r] = p.kernels->vec_dot(n, row, act + t * act_bytes);
+        if (multi) {
+          // One call for the tile's tokens: each weight block unpacked once, not once per token.
+          p.kernels->vec_dot_tokens({n, row, act + t0 * act_bytes, act_bytes, static_cast<int>(t1 - t0),
+                                     p.out + t0 * rows + r, rows});
+        } else {
+          for (int64_t t = t0; t < t1; ++t) p.out[t * rows + r] = p.kernels->vec_dot(n, row, act + t * act_bytes);
+        }
       }
     }
   }

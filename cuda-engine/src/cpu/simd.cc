@@ -27,6 +27,19 @@ bool detect_avx2() {
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
   return (ebx & (1u << 5)) != 0;
 }
+
+// Leaf 7: AVX512F (EBX bit 16), AVX512BW (30), AVX512VL (31), AVX512_VNNI (ECX bit 11); XCR0
+// bits 5-7 (opmask, upper halves of ZMM0-15, ZMM16-31) beside SSE and AVX.
+bool detect_avx512() {
+  if (!detect_avx2()) return false;
+  unsigned xcr0_low, xcr0_high;
+  __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  if ((xcr0_low & 0xE6) != 0xE6) return false;
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  const unsigned needed_ebx = (1u << 16) | (1u << 30) | (1u << 31);
+  return (ebx & needed_ebx) == needed_ebx && (ecx & (1u << 11)) != 0;
+}
 #endif
 
 }  // namespace
@@ -40,13 +53,30 @@ bool cpu_has_avx2() {
 #endif
 }
 
+bool cpu_has_avx512() {
+#if NT_X86
+  static const bool has = detect_avx512();
+  return has;
+#else
+  return false;
+#endif
+}
+
 namespace {
 
 SimdLevel level_from_environment() {
   const char* value = std::getenv("NT_CPU_SIMD");
   const std::string wanted = value ? value : "";
   if (wanted.empty() || wanted == "auto") {
+    if (cpu_has_avx512()) return SimdLevel::kAvx512;
     return cpu_has_avx2() ? SimdLevel::kAvx2 : SimdLevel::kScalar;
+  }
+  if (wanted == "avx512") {
+    if (!cpu_has_avx512()) {
+      throw EngineError(NT_E_UNSUPPORTED,
+                        "NT_CPU_SIMD=avx512, but this CPU lacks AVX-512 F, BW, VL or VNNI (or AVX2)");
+    }
+    return SimdLevel::kAvx512;
   }
   if (wanted == "scalar") return SimdLevel::kScalar;
   if (wanted == "avx2") {
@@ -57,7 +87,7 @@ SimdLevel level_from_environment() {
     return SimdLevel::kAvx2;
   }
   throw EngineError(NT_E_UNSUPPORTED,
-                    "NT_CPU_SIMD=" + wanted + " is not one of scalar, avx2, auto");
+                    "NT_CPU_SIMD=" + wanted + " is not one of scalar, avx2, avx512, auto");
 }
 
 }  // namespace
@@ -69,7 +99,11 @@ SimdLevel simd_level() {
 }
 
 const char* simd_level_name(SimdLevel level) {
-  return level == SimdLevel::kAvx2 ? "avx2" : "scalar";
+  switch (level) {
+    case SimdLevel::kAvx512: return "avx512";
+    case SimdLevel::kAvx2: return "avx2";
+    default: return "scalar";
+  }
 }
 
 }  // namespace nt::cpu

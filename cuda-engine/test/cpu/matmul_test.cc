@@ -16,6 +16,7 @@ namespace {
 std::vector<SimdLevel> levels() {
   std::vector<SimdLevel> result = {SimdLevel::kScalar};
   if (cpu_has_avx2()) result.push_back(SimdLevel::kAvx2);
+  if (cpu_has_avx512()) result.push_back(SimdLevel::kAvx512);
   return result;
 }
 
@@ -60,7 +61,9 @@ TEST_P(Matmul, EqualsPerRowDotsForEveryTokenCountAndThreadCount) {
   const Matrix m = random_matrix(GetParam(), n, rows, rng);
   ThreadPool one(1), two(2);
   for (SimdLevel level : levels()) {
-    for (int64_t n_tokens : {1, 7, 20}) {
+    // Every count up to two token tiles and one more (the multi-token kernels' 1..8 and their
+    // remainders), and 20.
+    for (int64_t n_tokens = 1; n_tokens <= 20; n_tokens = n_tokens == 17 ? 20 : n_tokens + 1) {
       const auto x = test::random_activations(n * n_tokens, rng);
       const auto expected = per_row_dots(m, x, n_tokens, level);
       for (ThreadPool* pool : {&one, &two}) {
@@ -103,7 +106,7 @@ TEST(MatmulGroup, EqualsEachProductAlone) {
   for (const auto& [type, rows] : shapes) matrices.push_back(random_matrix(type, n, rows, rng));
   ThreadPool one(1), two(2);
   for (SimdLevel level : levels()) {
-    for (int64_t n_tokens : {1, 7, 20}) {
+    for (int64_t n_tokens : {1, 7, 9, 20}) {
       const auto x = test::random_activations(n * n_tokens, rng);
       for (ThreadPool* pool : {&one, &two}) {
         std::vector<std::vector<float>> outs, alone;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -115,6 +116,7 @@ Case make_case(GgmlType type, int64_t n, uint32_t seed) {
 std::vector<SimdLevel> levels() {
   std::vector<SimdLevel> result = {SimdLevel::kScalar};
   if (cpu_has_avx2()) result.push_back(SimdLevel::kAvx2);
+  if (cpu_has_avx512()) result.push_back(SimdLevel::kAvx512);
   return result;
 }
 
@@ -172,6 +174,49 @@ TEST_P(VecDot, Avx2AgreesWithScalarUpToSummationOrder) {
       EXPECT_NEAR(scalar, avx2, 1e-6 * c.magnitude) << "n=" << n << " seed=" << seed;
     }
   }
+}
+
+uint32_t bits_of(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
+
+// The multi-token kernels (quants.h, DotTokens) give each token vec_dot's float bit for bit, for
+// every token count, with the activation rows apart as matmul keeps them and the results written
+// only at out + t * out_stride.
+TEST_P(VecDot, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
+  bool any = false;
+  for (SimdLevel level : levels()) {
+    const TypeKernels& k = *type_kernels(static_cast<uint32_t>(GetParam()), level);
+    if (!k.vec_dot_tokens) continue;
+    any = true;
+    for (int64_t n : {256, 512, 4096}) {
+      std::mt19937 rng(static_cast<uint32_t>(300 + n));
+      const std::vector<uint8_t> w = random_weight_row(GetParam(), n, rng);
+      const size_t stride = activation_row_bytes(k.vec_dot_type, n);
+      std::vector<uint8_t> act(stride * kMaxDotTokens);
+      for (int t = 0; t < kMaxDotTokens; ++t) {
+        // One token of zeros: its Q8_K blocks have d = 0 (the quantizer's special case).
+        const std::vector<float> x = t == 5 ? std::vector<float>(n, 0.0f) : random_activations(n, rng);
+        k.quantize_activation(x.data(), act.data() + t * stride, n);
+      }
+      for (int count = 1; count <= kMaxDotTokens; ++count) {
+        const int64_t out_stride = 3;
+        std::vector<float> out(count * out_stride, -7.0f);
+        k.vec_dot_tokens({n, w.data(), act.data(), stride, count, out.data(), out_stride});
+        for (int t = 0; t < count; ++t) {
+          const float expected = k.vec_dot(n, w.data(), act.data() + t * stride);
+          EXPECT_EQ(bits_of(out[t * out_stride]), bits_of(expected))
+              << simd_level_name(level) << " n=" << n << " tokens=" << count << " token " << t << ": "
+              << out[t * out_stride] << " vs " << expected;
+          EXPECT_EQ(out[t * out_stride + 1], -7.0f);
+          EXPECT_EQ(out[t * out_stride + 2], -7.0f);
+        }
+      }
+    }
+  }
+  if (!any) GTEST_SKIP() << "no multi-token kernel for this type at this CPU's levels";
 }
 
 std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {

@@ -1,7 +1,8 @@
-// AVX2 building blocks shared by the kernels. Where a helper fixes an order of float additions
-// it is ggml's (ggml-cpu/arch/x86/quants.c, simd-mappings.h), so that the AVX2 kernels round
-// exactly as llama.cpp's AVX2 build does. Integer helpers are exact, so only which elements
-// land in which lane matters: everywhere, lane k of a 32-element group holds elements 4k..4k+3.
+// AVX2 building blocks shared by the kernels (and the few AVX-512 ones of the avx512 level).
+// Where a helper fixes an order of float additions it is ggml's (ggml-cpu/arch/x86/quants.c,
+// simd-mappings.h), so that the AVX2 kernels round exactly as llama.cpp's AVX2 build does.
+// Integer helpers are exact, so only which elements land in which lane matters: everywhere, lane
+// k of a 32-element group holds elements 4k..4k+3.
 #pragma once
 
 #include "cpu/simd.h"
@@ -95,6 +96,61 @@ NT_TARGET_AVX2 inline float round_block32_x86(const float* x, int8_t* q) {
   const __m256i ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), ordered);
   return amax;
+}
+
+// A Q4_K / Q5_K block's 6-bit scales and mins (unpack_k4_scales's) as int16: 8 scales in
+// `scales`, 8 mins in `mins`. Whole 32-bit words instead of 16 byte loops: byte j of a word only
+// ever takes bits of byte j (the shift by 6 brings byte j + 1's bits in, and the mask drops them).
+struct K4Scales {
+  __m128i scales;
+  __m128i mins;
+};
+NT_TARGET_AVX2 inline K4Scales unpack_k4_scales_x86(const uint8_t packed[12]) {
+  uint32_t a, b, c;
+  std::memcpy(&a, packed, 4);
+  std::memcpy(&b, packed + 4, 4);
+  std::memcpy(&c, packed + 8, 4);
+  const uint32_t six = 0x3F3F3F3F, four = 0x0F0F0F0F, two = 0x03030303;
+  const uint32_t scales_low = a & six, mins_low = b & six;
+  const uint32_t scales_high = (c & four) | (((a >> 6) & two) << 4);
+  const uint32_t mins_high = ((c >> 4) & four) | (((b >> 6) & two) << 4);
+  const __m128i bytes = _mm_setr_epi32(static_cast<int>(scales_low), static_cast<int>(scales_high),
+                                       static_cast<int>(mins_low), static_cast<int>(mins_high));
+  return {_mm_cvtepu8_epi16(bytes), _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8))};
+}
+
+// 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice`: a byte
+// shuffle, off the ports that multiply, where a broadcast from a byte in memory took three.
+NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {
+  return _mm256_shuffle_epi8(eight_twice, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * i)));
+}
+
+// One 512-bit vector of two 256-bit halves (lo in the low bits). Masked broadcasts rather than a
+// cast and an insert, whose undefined upper half GCC 12 warns of at every use (GCC bug 105593).
+NT_TARGET_AVX512 inline __m512i join_halves(__m256i lo, __m256i hi) {
+  return _mm512_mask_broadcast_i64x4(_mm512_maskz_broadcast_i64x4(0x0F, lo), 0xF0, hi);
+}
+
+// The two 256-bit halves of v added lane by lane (zero-masked extracts, for the same reason).
+NT_TARGET_AVX512 inline __m256i add_halves(__m512i v) {
+  return _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0x0F, v, 0), _mm512_maskz_extracti64x4_epi64(0x0F, v, 1));
+}
+
+// Runs Kernel::run<T>(args) with T = args.n_tokens (1..8): the multi-token kernels (quants.h,
+// DotTokens) keep T tokens' accumulators in registers, so each count gets its own unrolled code.
+template <typename Kernel, typename Args>
+NT_TARGET_AVX2 inline void run_for_token_count(const Args& args) {
+  switch (args.n_tokens) {
+    case 1: Kernel::template run<1>(args); break;
+    case 2: Kernel::template run<2>(args); break;
+    case 3: Kernel::template run<3>(args); break;
+    case 4: Kernel::template run<4>(args); break;
+    case 5: Kernel::template run<5>(args); break;
+    case 6: Kernel::template run<6>(args); break;
+    case 7: Kernel::template run<7>(args); break;
+    case 8: Kernel::template run<8>(args); break;
+    default: break;
+  }
 }
 
 }  // namespace nt::cpu::quant

@@ -65,6 +65,113 @@ NT_TARGET_AVX2 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_
   }
   return hsum_lanes(acc);
 }
+
+namespace {
+
+// vec_dot_q6_k_avx2 for T tokens at once: each block's 6-bit quants and scale pairs are
+// unpacked once, then each token's lanes are summed and accumulated as there.
+struct Q6kTokens {
+  template <int T>
+  NT_TARGET_AVX2 static void run(const DotTokens& a) {
+    const __m256i low4 = _mm256_set1_epi8(0xF);
+    const __m256i low2 = _mm256_set1_epi8(3);
+    const BlockQ8_K* y[T];
+    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < a.n / kBlockK; ++b) {
+      const BlockQ6_K& x = blocks(a.w)[b];
+      const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
+      __m256i sumi[T];
+      for (int t = 0; t < T; ++t) sumi[t] = _mm256_setzero_si256();
+      for (int half = 0; half < 2; ++half) {
+        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half));
+        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * half));
+        const __m256i lows[4] = {_mm256_and_si256(ql0, low4), _mm256_and_si256(ql1, low4),
+                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4)};
+        for (int j = 0; j < 4; ++j) {
+          const int g = 8 * half + 2 * j;
+          const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2);
+          const __m256i q = _mm256_or_si256(lows[j], _mm256_slli_epi16(high, 4));
+          const __m256i scale = two_scales(x.scales[g], x.scales[g + 1]);
+          for (int t = 0; t < T; ++t) {
+            const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].qs + 16 * g));
+            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(scale, _mm256_maddubs_epi16(q, q8)));
+          }
+        }
+      }
+      const float xd = f16_to_f32(x.d);
+      for (int t = 0; t < T; ++t) {
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].bsums));
+        const __m256i offset_terms = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);
+        const __m256i s = _mm256_sub_epi32(sumi[t], offset_terms);
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * xd), _mm256_cvtepi32_ps(s), acc[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) a.out[t * a.out_stride] = hsum_lanes(acc[t]);
+  }
+};
+
+// Q6kTokens in 512-bit registers: two of the AVX2 code's 32-element steps (four groups of 16,
+// consecutive in the activations) per instruction, with their four scales, and vpdpwssd for its
+// madd and add. At the block's end the two halves are added, which gives the AVX2 kernel's 8
+// integer lanes (lane k: elements 4k..4k+3 of every step), so its float operations follow.
+struct Q6kTokens512 {
+  template <int T>
+  NT_TARGET_AVX512 static void run(const DotTokens& a) {
+    const __m256i low4 = _mm256_set1_epi8(0xF);
+    const __m256i low2 = _mm256_set1_epi8(3);
+    const BlockQ8_K* y[T];
+    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < a.n / kBlockK; ++b) {
+      const BlockQ6_K& x = blocks(a.w)[b];
+      const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
+      const __m512i scales16_wide = join_halves(scales16, _mm256_setzero_si256());
+      __m512i sumi[T];
+      for (int t = 0; t < T; ++t) sumi[t] = _mm512_setzero_si512();
+      for (int half = 0; half < 2; ++half) {
+        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half));
+        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * half));
+        const __m256i lows[4] = {_mm256_and_si256(ql0, low4), _mm256_and_si256(ql1, low4),
+                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4)};
+        for (int j = 0; j < 4; j += 2) {
+          const int g = 8 * half + 2 * j;  // groups g..g+3: the AVX2 code's steps j and j + 1
+          const __m256i q0 = _mm256_or_si256(
+              lows[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2), 4));
+          const __m256i q1 = _mm256_or_si256(
+              lows[j + 1], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 2), low2), 4));
+          const __m512i q = join_halves(q0, q1);
+          const __m512i groups = join_halves(two_scales(g, g + 1), two_scales(g + 2, g + 3));
+          const __m512i scale = _mm512_permutexvar_epi16(groups, scales16_wide);
+          for (int t = 0; t < T; ++t) {
+            const __m512i q8 = _mm512_loadu_si512(y[t][b].qs + 16 * g);
+            sumi[t] = _mm512_dpwssd_epi32(sumi[t], _mm512_maddubs_epi16(q, q8), scale);
+          }
+        }
+      }
+      const float xd = f16_to_f32(x.d);
+      for (int t = 0; t < T; ++t) {
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].bsums));
+        const __m256i offset_terms = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);
+        const __m256i sum = add_halves(sumi[t]);
+        const __m256i s = _mm256_sub_epi32(sum, offset_terms);
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * xd), _mm256_cvtepi32_ps(s), acc[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) a.out[t * a.out_stride] = hsum_lanes(acc[t]);
+  }
+};
+
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q6_k_tokens_avx2(const DotTokens& args) { run_for_token_count<Q6kTokens>(args); }
+NT_TARGET_AVX512 void vec_dot_q6_k_tokens_avx512(const DotTokens& args) { run_for_token_count<Q6kTokens512>(args); }
 #endif
 
 }  // namespace nt::cpu::quant

@@ -6,7 +6,7 @@
 // "vec_dot_type" (F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0->Q8_0, Q4_1/Q5_1->Q8_1, K-quants
 // ->Q8_K) and then dots block by block with integer sums. The kernels below do the same, bit for
 // bit: unsuffixed ones as ggml's generic C code computes, `_avx2` ones as its x86 AVX2 build does
-// (type_table.cc says which is used where).
+// (type_table.cc says which is used where); `_avx512` ones give the `_avx2` results bit for bit.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,23 @@ using namespace ::nt::quant;
 using VecDotFn = float (*)(int64_t n, const uint8_t* w, const uint8_t* act);
 // Converts n floats into the activation format (n a multiple of its block size).
 using QuantizeFn = void (*)(const float* x, uint8_t* dst, int64_t n);
+
+// One weight row against several tokens' activation rows, for batches: n_tokens rows (1 to
+// kMaxDotTokens) at act + t * act_stride, out[t * out_stride] = vec_dot(n, w, that row). Each
+// weight block is unpacked once for all of them instead of once per token, and every result is
+// the level's vec_dot bit for bit (the same integer lanes, the same float operations in the same
+// order).
+constexpr int kMaxDotTokens = 8;
+struct DotTokens {
+  int64_t n;
+  const uint8_t* w;
+  const uint8_t* act;
+  size_t act_stride;
+  int n_tokens;
+  float* out;
+  int64_t out_stride;
+};
+using VecDotTokensFn = void (*)(const DotTokens& args);
 
 // Activation formats.
 void quantize_row_f32(const float* x, uint8_t* dst, int64_t n);
@@ -71,11 +88,16 @@ float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 
 float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q4_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q4_k_tokens_avx512(const DotTokens& args);
 
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q5_k_tokens_avx2(const DotTokens& args);
 
 float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q6_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q6_k_tokens_avx512(const DotTokens& args);
 
 }  // namespace nt::cpu::quant

@@ -17,6 +17,9 @@ struct TypeKernels {
   QuantizeFn quantize_activation;
   VecDotFn vec_dot;
   DequantizeFn dequantize;
+  // vec_dot for several tokens at once (quants.h, DotTokens), bit for bit; nullptr where the
+  // type has none (matmul then calls vec_dot per token).
+  VecDotTokensFn vec_dot_tokens;
 };
 
 // nullptr for a type the CPU backend does not compute with.
