@@ -108,7 +108,8 @@ TEST(CudaMatmulMma, EqualsTheCpuReferenceBitForBitOnOddShapes) {
 }
 
 // Each tile for more than 32 tokens forced (NT_MMA_TILE; the test above gets what choose_mma_tile
-// picks for small matrices, the 32 x 32 tile): 128 x 128 (single and pipelined) and 128 x 64 full
+// picks for small matrices, the 32 x 32 tile), with the fused float step and the earlier one
+// (NT_MMA_FUSED=0): 128 x 128 (single and pipelined) and 128 x 64 full
 // (128 rows x 128 tokens) and partial in rows, tokens or both, one row, 33 tokens, reductions of a
 // partial stage for the 32-element formats.
 TEST(CudaMatmulMma, EachPrefillTileEqualsTheCpuReferenceBitForBit) {
@@ -117,17 +118,21 @@ TEST(CudaMatmulMma, EachPrefillTileEqualsTheCpuReferenceBitForBit) {
   const std::vector<Shape> shapes = {{1, 256, 33},    {128, 512, 128},  {129, 768, 127}, {64, 256, 64},
                                      {130, 1024, 65}, {257, 1280, 200}, {256, 512, 256}};
   const std::vector<Shape> legacy_shapes = {{3, 96, 129}, {45, 544, 40}, {129, 800, 100}};
-  for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
-    const ScopedEnv forced("NT_MMA_TILE", tile);
-    for (const GgmlType type : mma::test::mma_weight_types()) {
-      std::mt19937 rng(static_cast<uint32_t>(type) + 1402);
-      for (const Shape& s : shapes_of(type, shapes, legacy_shapes)) {
-        const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
-        const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
-        const std::vector<float> ref = mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
-        EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
-            << "tile " << tile << ", " << type_name(type) << " " << s.rows << " x " << s.n << ", " << s.n_tokens
-            << " tokens";
+  for (const char* fused : {"1", "0"}) {
+    const ScopedEnv float_step("NT_MMA_FUSED", fused);
+    for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
+      const ScopedEnv forced("NT_MMA_TILE", tile);
+      for (const GgmlType type : mma::test::mma_weight_types()) {
+        std::mt19937 rng(static_cast<uint32_t>(type) + 1402);
+        for (const Shape& s : shapes_of(type, shapes, legacy_shapes)) {
+          const std::vector<uint8_t> w = random_weights(type, s.rows, s.n, rng);
+          const std::vector<float> x = random_tokens(s.n, s.n_tokens, rng);
+          const std::vector<float> ref =
+              mma::test::reference_product(type, w.data(), s.rows, s.n, x.data(), s.n_tokens);
+          EXPECT_EQ(mismatches(type, s, gpu_product(type, w, s, x), ref), 0)
+              << "NT_MMA_FUSED=" << fused << ", tile " << tile << ", " << type_name(type) << " " << s.rows << " x "
+              << s.n << ", " << s.n_tokens << " tokens";
+        }
       }
     }
   }

@@ -116,6 +116,8 @@ MmaTileKind mma_gemm_tile(const MatmulArgs& a, bool large_fits) {
   return choose_mma_tile(a.rows, a.n_tokens, multiprocessors(), large_fits, std::getenv("NT_MMA_TILE"));
 }
 
+bool mma_gemm_fused() { return mma_fused_epilogue(std::getenv("NT_MMA_FUSED")); }
+
 int q8_matvec_splits_for(const MatmulArgs& a) { return mma::matvec_splits(a.rows, a.n, multiprocessors()); }
 
 float* q8_matvec_partials(int splits, const MatmulArgs& a, cudaStream_t stream) {

@@ -14,7 +14,9 @@
 // with MMA tiles of 16 x 8 (fragments loaded by ldmatrix), loading a row's or token's factors once
 // per 32-value step for all the MMA tiles that use them. The float step per output is the GEMM's
 // cost beside the MMAs: the int32 sums start biased (mma::kSumBias) so that turning one into a
-// float is one float addition, not the quarter-rate conversion. A pipelined tile (kBuffers 2)
+// float is one float addition, not the quarter-rate conversion; the fused step (NT_MMA_FUSED, on
+// unless "0") folds that addition into the scale's multiplication, one fma (mma::combine_biased:
+// the same results). A pipelined tile (kBuffers 2)
 // holds two stages: the next stage's activations copy while this one computes, and one barrier per
 // stage instead of two. choose_mma_tile picks the tile by token count and matrix size; every tile
 // adds the same 32-value steps in the same order, so all equal the same reference.
@@ -77,6 +79,31 @@ __device__ __forceinline__ void load_matrices_x4(uint32_t (&r)[4], const uint32_
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(shared)
                : "memory");
+#endif
+}
+
+// One 16 x 8 tile's integer sums over a 32-value step, each started at mma::kSumBias: c[0] from one
+// m16n8k32 (kGroup 32), or c[0] and c[1] from two m16n8k16 over each half (kGroup 16); a and b are
+// the A and B registers (mma_fragments.h).
+template <int kGroup>
+__device__ __forceinline__ void mma_biased_sums(int32_t (&c)[2][4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const int32_t k = mma::kSumBias;
+  if constexpr (kGroup == 32) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%10,%10,%10,%10};"
+        : "=r"(c[0][0]), "=r"(c[0][1]), "=r"(c[0][2]), "=r"(c[0][3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "r"(k));
+    c[1][0] = c[1][1] = c[1][2] = c[1][3] = k;  // unused
+  } else {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      asm volatile("mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%7,%7,%7,%7};"
+                   : "=r"(c[h][0]), "=r"(c[h][1]), "=r"(c[h][2]), "=r"(c[h][3])
+                   : "r"(a[2 * h]), "r"(a[2 * h + 1]), "r"(b[h]), "r"(k));
+    }
+  }
 #endif
 }
 
@@ -145,8 +172,10 @@ __device__ __forceinline__ void mma_load_factors_and_weights(const MmaGemmArgs& 
   });
 }
 
-// The warp's MMAs and float steps over one stage: rows wr.., tokens wt.. of the tile.
-template <class U, class T>
+// The warp's MMAs and float steps over one stage: rows wr.., tokens wt.. of the tile. kFused: each
+// sum's conversion and scaling in one fma (mma::combine_biased, the same results as
+// mma::combine_factors in fewer float instructions, which bound the GEMM); else as before.
+template <class U, class T, bool kFused>
 __device__ __forceinline__ void mma_compute_stage(const MmaStageTiles<U, T>& st, int64_t k0, int64_t n, int wr,
                                                   int wt, int lane, float (&acc)[T::kMi][T::kNi][4]) {
   constexpr int kMi = T::kMi, kNi = T::kNi;
@@ -188,39 +217,55 @@ __device__ __forceinline__ void mma_compute_stage(const MmaStageTiles<U, T>& st,
       load_matrices_x4(a, &st.w_q[rbase + mma::ldmatrix_a_row(lane)][8 * j + mma::ldmatrix_a_word(lane)]);
       // The factors of this lane's two rows (kernel_c_row: i >> 1 picks one).
       const RowF wf[2] = {st.w_f[rbase + mma::kernel_c_row(lane, 0)][j], st.w_f[rbase + mma::kernel_c_row(lane, 2)][j]};
+      // Their offsets for the fused step, once per row for all kNi tiles.
+      const mma::RowOffsets<U::kGroup, U::kBias> nb[2] = {mma::row_offsets<U::kGroup, U::kBias>(wf[0]),
+                                                           mma::row_offsets<U::kGroup, U::kBias>(wf[1])};
 #pragma unroll
       for (int ni = 0; ni < kNi; ++ni) {
         // Started at kSumBias, so each sum turns into a float with one addition (mma_q8.h).
         int32_t c[2][4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i) c[0][i] = c[1][i] = mma::kSumBias;
-        if constexpr (U::kGroup == 32) {
-          asm volatile(
-              "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-              "{%0,%1,%2,%3};"
-              : "+r"(c[0][0]), "+r"(c[0][1]), "+r"(c[0][2]), "+r"(c[0][3])
-              : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b32[ni][0]), "r"(b32[ni][1]));
+        if constexpr (kFused) {
+          // The same sums, with the MMA's C operand (kSumBias) apart from its outputs, so that one
+          // set of constant registers serves every MMA instead of four moves before each.
+          mma_biased_sums<U::kGroup>(c, a, b32[ni]);
         } else {
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
+          for (int i = 0; i < 4; ++i) c[0][i] = c[1][i] = mma::kSumBias;
+          if constexpr (U::kGroup == 32) {
             asm volatile(
-                "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};"
-                : "+r"(c[h][0]), "+r"(c[h][1]), "+r"(c[h][2]), "+r"(c[h][3])
-                : "r"(a[2 * h]), "r"(a[2 * h + 1]), "r"(b32[ni][h]));
+                "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                "{%0,%1,%2,%3};"
+                : "+r"(c[0][0]), "+r"(c[0][1]), "+r"(c[0][2]), "+r"(c[0][3])
+                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b32[ni][0]), "r"(b32[ni][1]));
+          } else {
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              asm volatile(
+                  "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};"
+                  : "+r"(c[h][0]), "+r"(c[h][1]), "+r"(c[h][2]), "+r"(c[h][3])
+                  : "r"(a[2 * h]), "r"(a[2 * h + 1]), "r"(b32[ni][h]));
+            }
           }
         }
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-          const float sumf[2] = {mma::biased_sum_to_float(c[0][i]),
-                                 U::kGroup == 32 ? 0.0f : mma::biased_sum_to_float(c[1][i])};
-          acc[mi][ni][i] = mma::combine_factors<U::kGroup, U::kBias>(acc[mi][ni][i], xf[ni][i & 1], sumf, wf[i >> 1]);
+          if constexpr (kFused) {
+            const int32_t ci[2] = {c[0][i], c[1][i]};
+            acc[mi][ni][i] = mma::combine_biased<U::kGroup, U::kBias>(acc[mi][ni][i], xf[ni][i & 1], ci, wf[i >> 1],
+                                                                      nb[i >> 1]);
+          } else {
+            const float sumf[2] = {mma::biased_sum_to_float(c[0][i]),
+                                   U::kGroup == 32 ? 0.0f : mma::biased_sum_to_float(c[1][i])};
+            acc[mi][ni][i] =
+                mma::combine_factors<U::kGroup, U::kBias>(acc[mi][ni][i], xf[ni][i & 1], sumf, wf[i >> 1]);
+          }
         }
       }
     }
   }
 }
 
-template <class U, class T>
+template <class U, class T, bool kFused>
 __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
     mma_gemm_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
                     const int8_t* __restrict__ xq, const float* __restrict__ xd, const int32_t* __restrict__ xs,
@@ -253,7 +298,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
       mma_load_factors_and_weights<U, T>(g, k0, stages[0]);
       wait_copies_async();
       __syncthreads();
-      mma_compute_stage<U, T>(stages[0], k0, n, wr, wt, lane, acc);
+      mma_compute_stage<U, T, kFused>(stages[0], k0, n, wr, wt, lane, acc);
       __syncthreads();
     }
   } else {
@@ -267,7 +312,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
     for (int64_t k0 = 0; k0 < n; k0 += T::kStage) {
       const int64_t next = k0 + T::kStage;
       if (next < n) mma_copy_activations<U, T>(g, next, stages[buffer ^ 1]);
-      mma_compute_stage<U, T>(stages[buffer], k0, n, wr, wt, lane, acc);
+      mma_compute_stage<U, T, kFused>(stages[buffer], k0, n, wr, wt, lane, acc);
       if (next < n) mma_load_factors_and_weights<U, T>(g, next, stages[buffer ^ 1]);
       wait_copies_async();
       __syncthreads();
@@ -292,13 +337,22 @@ void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_
 // NT_MMA_TILE read per call (matmul_mma.cu).
 MmaTileKind mma_gemm_tile(const MatmulArgs& a, bool large_fits);
 
+// Whether the GEMM takes the fused epilogue (mma_fused_epilogue, mma_tiles.h), with NT_MMA_FUSED
+// read per call (matmul_mma.cu).
+bool mma_gemm_fused();
+
 template <class U, class T>
 void launch_mma_gemm_tile(const MatmulArgs& a, const int8_t* q, const float* d, const int32_t* sums,
                           cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((a.n_tokens + T::kTokens - 1) / T::kTokens),
                   static_cast<unsigned>((a.rows + T::kRows - 1) / T::kRows));
-  mma_gemm_kernel<U, T><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums, a.n_tokens,
-                                                           a.out, a.accumulate);
+  if (mma_gemm_fused()) {
+    mma_gemm_kernel<U, T, true><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums,
+                                                                   a.n_tokens, a.out, a.accumulate);
+  } else {
+    mma_gemm_kernel<U, T, false><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums,
+                                                                    a.n_tokens, a.out, a.accumulate);
+  }
 }
 
 template <class U>

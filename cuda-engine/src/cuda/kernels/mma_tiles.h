@@ -104,4 +104,10 @@ inline MmaTileKind choose_mma_tile(int64_t rows, int64_t n_tokens, int sms, bool
   return MmaTileKind::kBatch32;
 }
 
+// Whether the GEMM's float step per 32 values converts and scales each integer sum with one fma
+// (mma::combine_biased: the same results, fewer float instructions, which bound the GEMM); env is
+// NT_MMA_FUSED: "0" takes the earlier subtraction and multiplication (to compare them on a GPU),
+// anything else or unset the fused step.
+inline bool mma_fused_epilogue(const char* env) { return env == nullptr || std::strcmp(env, "0") != 0; }
+
 }  // namespace nt::cuda

@@ -136,4 +136,51 @@ NT_HD float biased_sum_to_float(int32_t c) {
   return add_rn(float_from_bits(static_cast<uint32_t>(c)), -12582912.0f);
 }
 
+// The GEMM's fused epilogue: w * s for the biased sum c = kSumBias + s in one fma instead of a
+// subtraction and a multiplication. With nb = biased_sum_offset(w) = -(w * 1.5 * 2^23),
+// fma(w, bits(c), nb) = round(w * bits(c) - w * 1.5 * 2^23) = round(w * s) = mul_rn(w, float(s))
+// provided w * 1.5 * 2^23 is exact, i.e. w has at most 22 significant bits: every format's
+// scale is an f16 (11 bits) times an integer of at most 8 bits (mma_unpack.h), so it holds for
+// every finite weight (mma_q8_test.cc checks each format's scales). The one difference: where
+// s = 0 and w < 0 the fma gives +0 and the product -0, which changes a step's result only where
+// the accumulator is exactly -0 (it starts +0 and reaches -0 only through an underflow below the
+// smallest subnormal), so the GEMM's results stay bit for bit those of combine_factors.
+NT_HD float biased_sum_offset(float w) { return mul_rn(w, -12582912.0f); }
+NT_HD float biased_product(float w, float nb, int32_t c) {
+  return fma_rn(w, float_from_bits(static_cast<uint32_t>(c)), nb);
+}
+
+// biased_sum_offset of each group's scale of a row (RowFactors' first kStepGroups values).
+template <int kGroup, bool kBias>
+struct RowOffsets {
+  float v[kStepGroups<kGroup>];
+};
+template <int kGroup, bool kBias>
+NT_HD RowOffsets<kGroup, kBias> row_offsets(const RowFactors<kGroup, kBias>& w) {
+  RowOffsets<kGroup, kBias> o;
+  for (int h = 0; h < kStepGroups<kGroup>; ++h) o.v[h] = biased_sum_offset(w.v[h]);
+  return o;
+}
+
+// combine_factors with sumf[h] = biased_sum_to_float(c[h]), its products w * sumf taken by
+// biased_product (see there: the same result).
+template <int kGroup, bool kBias>
+NT_HD float combine_biased(float acc, const TokenFactors<kGroup, kBias>& x, const int32_t c[2],
+                           const RowFactors<kGroup, kBias>& w, const RowOffsets<kGroup, kBias>& nb) {
+  float p;
+  if constexpr (kGroup == 32) {
+    p = biased_product(w.v[0], nb.v[0], c[0]);
+    if constexpr (kBias) p = add_rn(p, mul_rn(w.v[1], x.v[1]));
+  } else {
+    float p0 = biased_product(w.v[0], nb.v[0], c[0]);
+    float p1 = biased_product(w.v[1], nb.v[1], c[1]);
+    if constexpr (kBias) {
+      p0 = add_rn(p0, mul_rn(w.v[2], x.v[1]));
+      p1 = add_rn(p1, mul_rn(w.v[3], x.v[2]));
+    }
+    p = add_rn(p0, p1);
+  }
+  return fma_rn(x.v[0], p, acc);
+}
+
 }  // namespace nt::cuda::mma
