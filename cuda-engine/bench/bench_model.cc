@@ -6,6 +6,7 @@
 
 #include "core/engine_error.h"
 #include "link_bound.h"
+#include "profile_tests.h"
 #include "model/model.h"
 #include "remeasure_links.h"
 #include "run_tests.h"
@@ -101,12 +102,19 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   describe(*model, path, r);
   r.n_batch = args.batch_tokens();
   r.kv_type = args.kv_type;
+  // --profile: each test's extra pass right after its timed runs, on the same warm model.
   if (args.n_prompt > 0) {
     r.tests.push_back(run_prompt_test(*model, args.n_prompt, r.n_batch, args.repetitions));
+    if (args.profile) profile_prompt(*model, args.n_prompt, r.n_batch, r.tests.back());
   }
-  if (args.n_gen > 0) r.tests.push_back(run_generation_test(*model, args.n_gen, args.repetitions));
+  if (args.n_gen > 0) {
+    r.tests.push_back(run_generation_test(*model, args.n_gen, args.repetitions));
+    if (args.profile) profile_generation(*model, args.n_gen, r.tests.back());
+  }
   for (int32_t n : args.parallel) {
     r.tests.push_back(run_parallel_test(*model, n, args.parallel_prompt, args.parallel_gen, args.repetitions));
+    // Its step at prompt + 1 is within the positions the test itself used from --parallel-gen 3 on.
+    if (args.profile && args.parallel_gen >= 3) profile_parallel(*model, n, args.parallel_prompt, r.tests.back());
   }
   r.links = links_for_bounds(*model, path, args);
   r.pass = pass_under_links(r.plan, r.links.speeds);

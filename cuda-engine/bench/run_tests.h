@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "bench_result.h"
 #include "model/model.h"
@@ -24,5 +25,8 @@ TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions
 // loop serves N requests. One warm-up run, then `repetitions`. tokens = N × gen, passes_per_rep
 // = gen, so the caller's bound is N × the tg bound: a pass streams the weights once for all N.
 TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, int32_t gen, int32_t repetitions);
+
+// The same `count` ids every run and build (a fixed seed), each below n_vocab.
+std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab);
 
 }  // namespace nt::bench
