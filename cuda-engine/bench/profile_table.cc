@@ -45,7 +45,13 @@ std::string segment_rows(const OpProfile& p) {
                         s.bytes ? bytes_text(static_cast<uint64_t>(s.bytes / passes)).c_str() : "-",
                         gbps_text(s.bytes, s.ms).c_str());
   }
-  return text;
+  double segments_ms = 0;
+  for (const SegmentTime& s : p.segments()) segments_ms += s.ms;
+  const OpTime* sync = p.find("kv sync");
+  return text + printf_text("segments %.3f ms/pass of the pass's %.3f; kv sync %.3f; the rest %.3f ms/pass (the "
+                            "model's and the dual path's bookkeeping between segments)\n",
+                            segments_ms / passes, p.wall_ms() / passes, sync ? sync->ms / passes : 0.0,
+                            (p.wall_ms() - segments_ms - (sync ? sync->ms : 0.0)) / passes);
 }
 
 }  // namespace

@@ -51,8 +51,12 @@ TEST(BenchProfileText, OpsSharesAndTheRestOfThePass) {
   EXPECT_NE(text.find("| attention | 1 | 1.000 | 10.0 % | - | - |"), std::string::npos) << text;
   EXPECT_EQ(text.find("| segment |"), std::string::npos);  // no dual path
   t.profile.add_segment(SegmentTime{true, 3, 5, false, 1, 4.0, 3.0, 2000000});
-  EXPECT_NE(profile_text("m.gguf", t).find("| CPU | 3-4 | 4.000 | 3.000 | 1.000 | 40.0 % |"), std::string::npos)
-      << profile_text("m.gguf", t);
+  t.profile.add("kv sync", 0.5, 0);
+  const std::string dual = profile_text("m.gguf", t);
+  EXPECT_NE(dual.find("| CPU | 3-4 | 4.000 | 3.000 | 1.000 | 40.0 % |"), std::string::npos) << dual;
+  EXPECT_NE(dual.find("segments 4.000 ms/pass of the pass's 10.000; kv sync 0.500; the rest 5.500 ms/pass"),
+            std::string::npos)
+      << dual;
 }
 
 }  // namespace nt::bench
