@@ -34,6 +34,9 @@ TEST(BenchProfileArgs, TakesNoValue) {
 TEST(BenchProfileText, OpsSharesAndTheRestOfThePass) {
   TestResult t;
   t.name = "tg8";
+  t.tokens = 8;
+  t.passes_per_rep = 8;
+  t.mean = 250;  // tok/s: 4 ms a pass
   EXPECT_EQ(profile_text("m.gguf", t), "");  // not profiled: nothing printed
   t.profiled = true;
   t.profile_depth = 7;
@@ -43,7 +46,7 @@ TEST(BenchProfileText, OpsSharesAndTheRestOfThePass) {
   t.profile.add_pass(10.0);
   const std::string text = profile_text("m.gguf", t);
   EXPECT_NE(text.find("m.gguf tg8 profile (1 pass from position 7, no CUDA graph): wall 10.000 ms/pass, ops 5.000 "
-                      "ms/pass (50.0 %), rest 5.000 ms/pass"),
+                      "ms/pass (50.0 %), rest 5.000 ms/pass (launch gaps, host work); the timed runs' pass 4.000 ms"),
             std::string::npos)
       << text;
   // 8 MB in 4 ms: 2.0 GB/s; 40 % of the 10 ms pass.
