@@ -184,8 +184,9 @@ class CudaBackend final : public ComputeBackend {
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
     const auto issue = [&] { issue_pass(n, table_rows, kept, max_n_past, candidates, seg, weights, stream); };
     const bool whole = seg.first == 0 && seg.last == h_.n_layer && seg.head;
-    // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
     if (profile_) kv_read_ = kv_bytes_read(batch, h_.n_embd_kv());
+    // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph. A profiled
+    // pass launches directly: its events must sit between the kernels, not in a replayed graph.
     if (whole && use_graphs_ && !profile_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
       const cuda::PassShape shape{n,
                                   kept,
