@@ -97,6 +97,7 @@ const std::map<std::string, bool BenchArgs::*>& switch_flags() {
       {"--json", &BenchArgs::json},
       {"--devices", &BenchArgs::devices},
       {"--measure-links", &BenchArgs::measure_links},
+      {"--profile", &BenchArgs::profile},
       {"--allow-buffered-io", &BenchArgs::allow_buffered_io},
       {"-h", &BenchArgs::help},
       {"--help", &BenchArgs::help},
@@ -222,6 +223,8 @@ const char* bench_usage() {
          "  --parallel-gen N          tokens each batched sequence decodes (default 16; -ntg)\n"
          "  --allow-buffered-io       read tier C through the page cache where O_DIRECT is refused\n"
          "  --measure-links           re-measure H2D / storage / VRAM after the tests and use those for the bounds\n"
+         "  --profile                 after each test, one more pass of its shape (tg: one token at the test's\n"
+         "                            last position; pp: the prompt) without the CUDA graph, timed op by op\n"
          "  --json                    one JSON object on stdout\n"
          "  --devices                 print the device report before the results\n"
          "\n"

@@ -30,6 +30,7 @@ struct BenchArgs {
   bool allow_buffered_io = false;   // --allow-buffered-io: tier C through the page cache where
                                     // O_DIRECT is refused (tmpfs), reported as "buffered"
   bool measure_links = false;       // --measure-links: re-measure the links after the tests
+  bool profile = false;             // --profile: after each test, one pass of its shape timed op by op
   bool json = false;                // --json
   bool devices = false;             // --devices: the device report before the table
   bool help = false;                // -h, --help

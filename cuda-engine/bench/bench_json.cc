@@ -71,6 +71,29 @@ std::string samples_json(const std::vector<double>& xs) {
   return out + "]";
 }
 
+// --profile's pass: totals over its passes (ms, bytes), as the table's per-pass figures times passes.
+std::string profile_json(const TestResult& t) {
+  if (!t.profiled) return "null";
+  const OpProfile& p = t.profile;
+  std::string ops = "[";
+  for (size_t i = 0; i < p.ops().size(); ++i) {
+    const OpTime& o = p.ops()[i];
+    ops += (i ? ",{" : "{") + std::string("\"op\":") + json_string(o.op) + ",\"calls\":" + u64(o.calls) +
+           ",\"ms\":" + json_number(o.ms) + ",\"bytes\":" + u64(o.bytes) + "}";
+  }
+  std::string segments = "[";
+  for (size_t i = 0; i < p.segments().size(); ++i) {
+    const SegmentTime& s = p.segments()[i];
+    segments += (i ? ",{" : "{") + std::string("\"cpu\":") + json_bool(s.cpu) + ",\"first\":" +
+                std::to_string(s.first) + ",\"last\":" + std::to_string(s.last) + ",\"head\":" + json_bool(s.head) +
+                ",\"calls\":" + u64(s.calls) + ",\"ms\":" + json_number(s.ms) + ",\"opsMs\":" +
+                json_number(s.ops_ms) + ",\"bytes\":" + u64(s.bytes) + "}";
+  }
+  return "{\"passes\":" + u64(p.passes()) + ",\"depth\":" + std::to_string(t.profile_depth) +
+         ",\"wallMs\":" + json_number(p.wall_ms()) + ",\"opsMs\":" + json_number(p.ops_ms()) + ",\"ops\":" + ops +
+         "],\"segments\":" + segments + "]}";
+}
+
 // A figure without a bound (nothing read per pass) has null bound and ratio, not 0.
 std::string bound_or_null(const TestResult& t, double value) {
   return t.bound_tok_s > 0 ? json_number(value) : "null";
@@ -85,7 +108,7 @@ std::string test_json(const TestResult& t) {
          ",\"boundTokS\":" + bound_or_null(t, t.bound_tok_s) + ",\"ratio\":" + bound_or_null(t, t.ratio) +
          ",\"dualBoundTokS\":" + (t.dual_bound_tok_s > 0 ? json_number(t.dual_bound_tok_s) : "null") +
          ",\"dualRatio\":" + (t.dual_bound_tok_s > 0 ? json_number(t.dual_ratio) : "null") +
-         ",\"stagesPerPass\":" + stages_json(t.stages) + "}";
+         ",\"stagesPerPass\":" + stages_json(t.stages) + ",\"profile\":" + profile_json(t) + "}";
 }
 
 std::string model_json(const ModelResult& m) {

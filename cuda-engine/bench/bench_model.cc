@@ -6,6 +6,7 @@
 
 #include "core/engine_error.h"
 #include "link_bound.h"
+#include "profile_tests.h"
 #include "model/model.h"
 #include "remeasure_links.h"
 #include "run_tests.h"
@@ -105,8 +106,15 @@ void run_depth(Model& model, const BenchArgs& args, int32_t depth, ModelResult& 
     filled = cache_at_depth(model, depth, r.n_batch);
   }
   const Depth at{depth, filled.get()};
-  if (args.n_prompt > 0) r.tests.push_back(run_prompt_test(model, args.n_prompt, r.n_batch, args.repetitions, at));
-  if (args.n_gen > 0) r.tests.push_back(run_generation_test(model, args.n_gen, args.repetitions, at));
+  // --profile: each test's extra pass right after its timed runs, on the same warm model (at depth 0).
+  if (args.n_prompt > 0) {
+    r.tests.push_back(run_prompt_test(model, args.n_prompt, r.n_batch, args.repetitions, at));
+    if (args.profile && depth == 0) profile_prompt(model, args.n_prompt, r.n_batch, r.tests.back());
+  }
+  if (args.n_gen > 0) {
+    r.tests.push_back(run_generation_test(model, args.n_gen, args.repetitions, at));
+    if (args.profile && depth == 0) profile_generation(model, args.n_gen, r.tests.back());
+  }
 }
 
 }  // namespace
@@ -123,6 +131,8 @@ ModelResult bench_model(const std::string& path, const BenchArgs& args) {
   for (int32_t depth : args.depths) run_depth(*model, args, depth, r);
   for (int32_t n : args.parallel) {
     r.tests.push_back(run_parallel_test(*model, n, args.parallel_prompt, args.parallel_gen, args.repetitions));
+    // Its step at prompt + 1 is within the positions the test itself used from --parallel-gen 3 on.
+    if (args.profile && args.parallel_gen >= 3) profile_parallel(*model, n, args.parallel_prompt, r.tests.back());
   }
   r.links = links_for_bounds(*model, path, args);
   r.pass = pass_under_links(r.plan, r.links.speeds);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/op_profile.h"
 #include "tier/tier_plan.h"
 
 namespace nt::bench {
@@ -31,6 +32,9 @@ struct TestResult {
   double dual_bound_tok_s = 0;   // the dual path's bound (link_bound.h); 0 when uncalibrated
   double dual_ratio = 0;
   StagesPerPass stages;
+  bool profiled = false;         // --profile ran: `profile` holds one pass of the test's shape
+  OpProfile profile;
+  int32_t profile_depth = 0;     // the profiled pass's first position (its attention's context)
 };
 
 struct LinkFigures {

@@ -4,6 +4,7 @@
 
 #include "core/bytes_text.h"
 #include "core/printf_text.h"
+#include "profile_table.h"
 
 namespace nt::bench {
 
@@ -108,6 +109,7 @@ void print_table(std::FILE* out, const std::vector<ModelResult>& results) {
     std::fputs(bound_line(m).c_str(), out);
     std::fputs(dual_lines(m).c_str(), out);
     for (const TestResult& t : m.tests) std::fputs(stages_line(m, t).c_str(), out);
+    for (const TestResult& t : m.tests) std::fputs(profile_text(m.name, t).c_str(), out);
   }
 }
 

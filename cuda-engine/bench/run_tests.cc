@@ -21,15 +21,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The same ids every run and every build: mt19937's output sequence is fixed by the standard
-// (its distributions are not, hence the modulo).
-std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab) {
-  std::mt19937 rng(5489u);
-  std::vector<int32_t> ids(static_cast<size_t>(count));
-  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint32_t>(n_vocab));
-  return ids;
-}
-
 // What a pass hands back: the top candidate and log-sum-exp of each row that wants logits, the
 // greedy next token as generation gets it (sampled on the device where the backend can).
 constexpr int32_t kGreedyCandidates = 1;
@@ -154,6 +145,14 @@ double time_parallel(Model& model, const std::vector<int32_t>& ids, int32_t sequ
 }
 
 }  // namespace
+
+// mt19937's output sequence is fixed by the standard (its distributions are not, hence the modulo).
+std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab) {
+  std::mt19937 rng(5489u);
+  std::vector<int32_t> ids(static_cast<size_t>(count));
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint32_t>(n_vocab));
+  return ids;
+}
 
 TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, int32_t gen, int32_t repetitions) {
   const std::vector<int32_t> ids = random_tokens(sequences * prompt + gen, model.n_vocab());

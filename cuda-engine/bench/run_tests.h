@@ -45,4 +45,7 @@ TestResult run_generation_test(Model& model, int32_t tokens, int32_t repetitions
 // = gen, so the caller's bound is N × the tg bound: a pass streams the weights once for all N.
 TestResult run_parallel_test(Model& model, int32_t sequences, int32_t prompt, int32_t gen, int32_t repetitions);
 
+// The same `count` ids every run and build (a fixed seed), each below n_vocab.
+std::vector<int32_t> random_tokens(int32_t count, int32_t n_vocab);
+
 }  // namespace nt::bench

@@ -9,6 +9,7 @@
 #include "backend/hparams.h"
 #include "backend/kv_cache.h"
 #include "backend/kv_pool.h"
+#include "backend/op_profile.h"
 #include "backend/pass_output.h"
 #include "backend/pass_segment.h"
 #include "backend/weight_source.h"
@@ -41,6 +42,11 @@ class ComputeBackend {
   // Throws as forward does.
   virtual void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment,
                                int32_t candidates, PassOutput& out) = 0;
+
+  // The profile the following passes add their ops' times to (backend/op_profile.h), or nullptr:
+  // then nothing is timed and nothing changes (a CUDA decode pass replays its graph). A profiled
+  // pass runs without a graph, each kernel or group between its own pair of events.
+  virtual void set_profile(OpProfile* profile) = 0;
 };
 
 }  // namespace nt

@@ -7,6 +7,7 @@ set(NT_BACKEND_SOURCES
   kv_pool.cc
   kv_type.cc
   rope_table.cc
+  op_profile.cc
   cuda_unavailable_reason.cc
 )
 set(NT_BACKEND_FACTORY_HEADERS

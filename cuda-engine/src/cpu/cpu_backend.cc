@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 
+#include "backend/host_op_timer.h"
 #include "backend/kv_type.h"
 #include "core/engine_error.h"
 
@@ -38,13 +39,14 @@ void CpuBackend::forward(const Batch& batch, WeightSource& weights, int32_t cand
 
 void CpuBackend::forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment,
                                  int32_t candidates, PassOutput& out) {
-  llama_forward_segment(h_, weights, batch, segment, scratch_, pool_, out.logits);
+  llama_forward_segment(h_, weights, batch, segment, scratch_, pool_, out.logits, profile_);
   if (!segment.head) return;
   out.candidates = candidates;
   out.rows.clear();
   if (candidates <= 0) return;
   const auto rows = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
   if (rows == 0) return;
+  const HostOpTimer timer(profile_, "top_candidates", 0);
   const size_t n_vocab = out.logits.size() / static_cast<size_t>(rows);
   for (size_t i = 0; i < static_cast<size_t>(rows); ++i) {
     out.rows.push_back(top_candidates(out.logits.data() + i * n_vocab, static_cast<int32_t>(n_vocab), candidates));

@@ -20,11 +20,13 @@ class CpuBackend : public ComputeBackend {
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out) override;
   void forward_segment(const Batch& batch, WeightSource& weights, const PassSegment& segment, int32_t candidates,
                        PassOutput& out) override;
+  void set_profile(OpProfile* profile) override { profile_ = profile; }
 
  private:
   Hparams h_;
   cpu::ThreadPool pool_;
   ForwardScratch scratch_;
+  OpProfile* profile_ = nullptr;
 };
 
 }  // namespace nt

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/host_op_timer.h"
+#include "backend/kv_bytes_read.h"
+#include "backend/view_bytes.h"
 #include "cpu/matmul.h"
 #include "cpu/ops/attention.h"
 #include "cpu/ops/flash_attention.h"
@@ -50,18 +53,28 @@ void store_row(GgmlType type, const float* row, uint8_t* dst, int64_t n) {
 
 // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
 void project_qkv(const Hparams& h, const RopeParams& rope, const LayerWeights& l, int layer, const Batch& batch,
-                 ForwardScratch& s, cpu::ThreadPool& pool) {
+                 ForwardScratch& s, cpu::ThreadPool& pool, OpProfile* profile) {
   const int64_t n = static_cast<int64_t>(batch.size());
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim, kv_dim = h.n_embd_kv();
-  const cpu::MatmulProduct qkv[] = {{&l.wq, s.q.data()}, {&l.wk, s.k.data()}, {&l.wv, s.v.data()}};
-  cpu::matmul_group(qkv, 3, s.xb.data(), n, pool);
-  add_bias(s.q.data(), l.bq, n, q_dim);
-  add_bias(s.k.data(), l.bk, n, kv_dim);
-  add_bias(s.v.data(), l.bv, n, kv_dim);
+  {
+    const HostOpTimer timer(profile, "qkv", view_bytes(l.wq) + view_bytes(l.wk) + view_bytes(l.wv) +
+                                                view_bytes(l.bq) + view_bytes(l.bk) + view_bytes(l.bv));
+    const cpu::MatmulProduct qkv[] = {{&l.wq, s.q.data()}, {&l.wk, s.k.data()}, {&l.wv, s.v.data()}};
+    cpu::matmul_group(qkv, 3, s.xb.data(), n, pool);
+    add_bias(s.q.data(), l.bq, n, q_dim);
+    add_bias(s.k.data(), l.bk, n, kv_dim);
+    add_bias(s.v.data(), l.bv, n, kv_dim);
+  }
+  {
+    const HostOpTimer timer(profile, "rope", 0);
+    for (int64_t t = 0; t < n; ++t) {
+      rope_table(batch[t].pos, rope, s.rope);
+      ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
+      ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
+    }
+  }
+  const HostOpTimer timer(profile, "store_kv", 0);
   for (int64_t t = 0; t < n; ++t) {
-    rope_table(batch[t].pos, rope, s.rope);
-    ops::rope(s.q.data() + t * q_dim, h.n_head, s.rope, rope);
-    ops::rope(s.k.data() + t * kv_dim, h.n_head_kv, s.rope, rope);
     KvCache& cache = *batch[t].cache;
     store_row(cache.pool().type(), s.k.data() + t * kv_dim, cache.k(layer, batch[t].pos), kv_dim);
     store_row(cache.pool().type(), s.v.data() + t * kv_dim, cache.v(layer, batch[t].pos), kv_dim);
@@ -106,15 +119,26 @@ void attend(const Hparams& h, int layer, const Batch& batch, ForwardScratch& s, 
   });
 }
 
-void feed_forward(const Hparams& h, const LayerWeights& l, int64_t n, ForwardScratch& s, cpu::ThreadPool& pool) {
-  ops::rms_norm(s.x.data(), f32(l.ffn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
-  const cpu::MatmulProduct gate_up[] = {{&l.w_gate, s.ffn_gate.data()}, {&l.w_up, s.ffn_up.data()}};
-  cpu::matmul_group(gate_up, 2, s.xb.data(), n, pool);
-  // Element by element, so split across the pool with the same results: one thread's expf over
-  // a 70B layer's 28672 elements would hold up the other fifteen for tens of microseconds.
-  pool.parallel_for(n * h.n_ff, [&](int64_t begin, int64_t end, int) {
-    ops::swiglu(s.ffn_gate.data() + begin, s.ffn_up.data() + begin, end - begin);
-  });
+void feed_forward(const Hparams& h, const LayerWeights& l, int64_t n, ForwardScratch& s, cpu::ThreadPool& pool,
+                  OpProfile* profile) {
+  {
+    const HostOpTimer timer(profile, "ffn_norm", view_bytes(l.ffn_norm));
+    ops::rms_norm(s.x.data(), f32(l.ffn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  }
+  {
+    const HostOpTimer timer(profile, "gate_up", view_bytes(l.w_gate) + view_bytes(l.w_up));
+    const cpu::MatmulProduct gate_up[] = {{&l.w_gate, s.ffn_gate.data()}, {&l.w_up, s.ffn_up.data()}};
+    cpu::matmul_group(gate_up, 2, s.xb.data(), n, pool);
+  }
+  {
+    const HostOpTimer timer(profile, "swiglu", 0);
+    // Element by element, so split across the pool with the same results: one thread's expf over
+    // a 70B layer's 28672 elements would hold up the other fifteen for tens of microseconds.
+    pool.parallel_for(n * h.n_ff, [&](int64_t begin, int64_t end, int) {
+      ops::swiglu(s.ffn_gate.data() + begin, s.ffn_up.data() + begin, end - begin);
+    });
+  }
+  const HostOpTimer timer(profile, "down+residual", view_bytes(l.w_down));
   cpu::matmul(l.w_down, s.ffn_gate.data(), n, s.xb.data(), pool);
   add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
 }
@@ -137,6 +161,18 @@ int64_t logit_rows(const Batch& batch) {
   return std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
 }
 
+// The weights' brackets, timed: a streamed block's begin waits for its copy (CPU backend over
+// the streamer) — the profile's "weights wait".
+LayerWeights begin_layer(WeightSource& w, int layer, OpProfile* profile) {
+  const HostOpTimer timer(profile, "weights wait", 0);
+  return w.begin_layer(layer);
+}
+
+OutputWeights begin_output(WeightSource& w, OpProfile* profile) {
+  const HostOpTimer timer(profile, "weights wait", 0);
+  return w.begin_output();
+}
+
 void resize_scratch(const Hparams& h, int64_t n, ForwardScratch& s) {
   const int64_t q_dim = int64_t{h.n_head} * h.head_dim;
   s.x.resize(n * h.n_embd);
@@ -157,10 +193,11 @@ void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, Forwar
 }
 
 void llama_forward_segment(const Hparams& h, WeightSource& w, const Batch& batch, const PassSegment& seg,
-                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits) {
+                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits, OpProfile* profile) {
   int64_t n = static_cast<int64_t>(batch.size());
   resize_scratch(h, n, s);
   if (seg.first == 0) {
+    const HostOpTimer timer(profile, "embed", 0);
     embed(w.tok_embd(), batch, h.n_embd, s.x.data());
   } else {
     if (seg.first >= h.n_layer) n = logit_rows(batch);  // past the last layer only those rows are left
@@ -168,24 +205,39 @@ void llama_forward_segment(const Hparams& h, WeightSource& w, const Batch& batch
   }
   const RopeParams rope = rope_params(h, w.rope_freqs());
   for (int layer = seg.first; layer < seg.last; ++layer) {
-    const LayerWeights l = w.begin_layer(layer);
-    ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
-    project_qkv(h, rope, l, layer, batch, s, pool);
-    attend(h, layer, batch, s, pool);
+    const LayerWeights l = begin_layer(w, layer, profile);
+    {
+      const HostOpTimer timer(profile, "attn_norm", view_bytes(l.attn_norm));
+      ops::rms_norm(s.x.data(), f32(l.attn_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+    }
+    project_qkv(h, rope, l, layer, batch, s, pool, profile);
+    {
+      const HostOpTimer timer(profile, "attention", kv_bytes_read(batch, h.n_embd_kv()));
+      attend(h, layer, batch, s, pool);
+    }
     if (layer == h.n_layer - 1) n = keep_logit_rows(h, batch, s);
-    cpu::matmul(l.wo, s.att.data(), n, s.xb.data(), pool);
-    add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
-    feed_forward(h, l, n, s, pool);
+    {
+      const HostOpTimer timer(profile, "o+residual", view_bytes(l.wo));
+      cpu::matmul(l.wo, s.att.data(), n, s.xb.data(), pool);
+      add_rows(s.x.data(), s.xb.data(), n * h.n_embd);
+    }
+    feed_forward(h, l, n, s, pool, profile);
     w.end_layer(layer);
   }
   if (!seg.head) {
     std::copy_n(s.x.data(), n * h.n_embd, seg.x);
     return;
   }
-  const OutputWeights out = w.begin_output();
-  ops::rms_norm(s.x.data(), f32(out.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  const OutputWeights out = begin_output(w, profile);
+  {
+    const HostOpTimer timer(profile, "output_norm", view_bytes(out.output_norm));
+    ops::rms_norm(s.x.data(), f32(out.output_norm), n, h.n_embd, h.rms_eps, s.xb.data());
+  }
   logits.resize(static_cast<size_t>(n) * out.output.ne[1]);
-  cpu::matmul(out.output, s.xb.data(), n, logits.data(), pool);
+  {
+    const HostOpTimer timer(profile, "output", view_bytes(out.output));
+    cpu::matmul(out.output, s.xb.data(), n, logits.data(), pool);
+  }
   w.end_output();
 }
 

@@ -4,6 +4,7 @@
 
 #include "backend/batch.h"
 #include "backend/hparams.h"
+#include "backend/op_profile.h"
 #include "backend/pass_segment.h"
 #include "backend/rope_table.h"
 #include "backend/weight_source.h"
@@ -26,7 +27,9 @@ void llama_forward(const Hparams& h, WeightSource& w, const Batch& batch, Forwar
                    std::vector<float>& logits);
 
 // The same for a part of the pass (backend/pass_segment.h); logits are written only with the head.
+// With a profile, each op's host time is added to it (backend/op_profile.h).
 void llama_forward_segment(const Hparams& h, WeightSource& w, const Batch& batch, const PassSegment& segment,
-                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits);
+                           ForwardScratch& s, cpu::ThreadPool& pool, std::vector<float>& logits,
+                           OpProfile* profile = nullptr);
 
 }  // namespace nt

@@ -4,7 +4,8 @@
 // layer's weights are only touched between its begin_layer and end_layer, and the pass
 // synchronises once, when the logits (or only their top candidates) are on their way to the
 // host. A decode pass over resident weights replays a CUDA graph of all of this
-// (cuda/pass_graphs.h).
+// (cuda/pass_graphs.h). A profiled pass (set_profile) launches directly instead, each kernel or
+// group of kernels between a pair of events (cuda/op_events.h); unprofiled, the scopes record nothing.
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
@@ -12,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/kv_bytes_read.h"
 #include "backend/kv_type.h"
+#include "backend/view_bytes.h"
 #include "backend/rope_table.h"
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
@@ -20,6 +23,7 @@
 #include "cuda/kernels/matmul.h"
 #include "cuda/kernels/ops.h"
 #include "cuda/kernels/top_candidates.h"
+#include "cuda/op_events.h"
 #include "cuda/pass_buffers.h"
 #include "cuda/pass_graphs.h"
 #include "cuda/side_stream.h"
@@ -90,11 +94,24 @@ class CudaBackend final : public ComputeBackend {
       // Work already queued may still read the pinned staging buffers the next pass refills.
       side_.synchronize();
       cudaStreamSynchronize(stream);
+      events_.clear();
       throw;
     }
   }
 
+  void set_profile(OpProfile* profile) override { profile_ = profile; }
+
  private:
+  // The buffers whose roles swap when rows are dropped (keep_logit_rows gathers out of place).
+  struct Activations {
+    float *x, *xb, *q, *att;
+  };
+
+  // The event pair around one op of a profiled pass; nothing without a profile.
+  cuda::OpScope timed(const char* op, uint64_t bytes, cudaStream_t stream) {
+    return cuda::OpScope(profile_ ? &events_ : nullptr, op, bytes, stream);
+  }
+
   // Each sequence's block table, a row per distinct cache in the pass, and each token's row.
   // Returns the rows filled; kv_ then describes the pool.
   int64_t stage_tables(const Batch& batch) {
@@ -167,8 +184,10 @@ class CudaBackend final : public ComputeBackend {
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
     const auto issue = [&] { issue_pass(n, table_rows, kept, max_n_past, candidates, seg, weights, stream); };
     const bool whole = seg.first == 0 && seg.last == h_.n_layer && seg.head;
-    // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph.
-    if (whole && use_graphs_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
+    if (profile_) kv_read_ = kv_bytes_read(batch, h_.n_embd_kv());
+    // Prefill chunks are compute-bound GEMMs: launches cost them nothing worth a graph. A profiled
+    // pass launches directly: its events must sit between the kernels, not in a replayed graph.
+    if (whole && use_graphs_ && !profile_ && weights.resident() && n <= cuda::kMatvecMaxTokens) {
       const cuda::PassShape shape{n,
                                   kept,
                                   cuda::attention_chunks(max_n_past, n, h_.n_head, buffers_.attention_slots),
@@ -181,6 +200,7 @@ class CudaBackend final : public ComputeBackend {
       issue();
     }
     CUDA_CHECK(cudaStreamSynchronize(stream));
+    if (profile_) events_.collect(*profile_);
     if (!seg.head) {
       const int64_t rows_out = seg.last >= h_.n_layer ? kept : rows_in;
       std::copy_n(buffers_.host_embd, rows_out * h_.n_embd, seg.x);
@@ -195,38 +215,73 @@ class CudaBackend final : public ComputeBackend {
   // copying x back to the pinned embedding rows (the stream orders it after their upload).
   void issue_pass(int64_t n, int64_t table_rows, int64_t kept, int32_t max_n_past, int32_t candidates,
                   const PassSegment& seg, WeightSource& weights, cudaStream_t stream) {
-    buffers_.upload(n, table_rows, stream);
+    {
+      const auto t = timed("upload", 0, stream);
+      buffers_.upload(n, table_rows, stream);
+    }
     Activations a{buffers_.x, buffers_.xb, buffers_.q, buffers_.att};
     if (seg.first >= h_.n_layer) n = kept;  // entering past the last layer: only the kept rows
     for (int layer = seg.first; layer < seg.last; ++layer) {
-      const LayerWeights l = weights.begin_layer(layer);
-      cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+      const LayerWeights l = begin_layer(weights, layer, stream);
+      {
+        const auto t = timed("attn_norm", view_bytes(l.attn_norm), stream);
+        cuda::rms_norm(a.x, f32(l.attn_norm, "attn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+      }
       project_qkv(l, layer, n, a, stream);
-      const cuda::AttentionShape shape{h_.n_head, h_.n_head_kv, h_.head_dim};
-      // One table row: every token is one sequence's, so prefill's flash tiles may share blocks.
-      cuda::attention(a.q, buffers_.tokens, kv_, n, table_rows == 1, layer, shape, max_n_past,
-                      buffers_.attention_scratch, buffers_.attention_slots, a.att, stream);
+      {
+        const auto t = timed("attention", kv_read_, stream);
+        const cuda::AttentionShape shape{h_.n_head, h_.n_head_kv, h_.head_dim};
+        // One table row: every token is one sequence's, so prefill's flash tiles may share blocks.
+        cuda::attention(a.q, buffers_.tokens, kv_, n, table_rows == 1, layer, shape, max_n_past,
+                        buffers_.attention_scratch, buffers_.attention_slots, a.att, stream);
+      }
       if (layer == h_.n_layer - 1 && kept < n) n = keep_logit_rows(kept, a, stream);
-      cuda::matmul_add(l.wo, a.att, n, a.x, stream);
+      {
+        const auto t = timed("o+residual", view_bytes(l.wo), stream);
+        cuda::matmul_add(l.wo, a.att, n, a.x, stream);
+      }
       feed_forward(l, n, a, stream);
       weights.end_layer(layer);  // this layer's kernels are issued: its slot may be refilled behind them
     }
     if (!seg.head) {
       if (n == 0) return;
+      const auto t = timed("download", 0, stream);
       CUDA_CHECK(cudaMemcpyAsync(buffers_.host_embd, a.x, static_cast<uint64_t>(n) * h_.n_embd * sizeof(float),
                                  cudaMemcpyDeviceToHost, stream));
       return;
     }
-    const OutputWeights o = weights.begin_output();
+    issue_head(n, candidates, weights, a, stream);
+  }
+
+  // A streamed block's begin orders the stream behind its copy (and may block the host until the
+  // copy is issued): the profile's "weights wait" is that stall on the GPU's clock.
+  LayerWeights begin_layer(WeightSource& weights, int layer, cudaStream_t stream) {
+    const auto t = timed("weights wait", 0, stream);
+    return weights.begin_layer(layer);
+  }
+
+  // The output norm and head, and the logits (or their top candidates) on their way to pinned memory.
+  void issue_head(int64_t n, int32_t candidates, WeightSource& weights, const Activations& a, cudaStream_t stream) {
+    const OutputWeights o = [&] {
+      const auto t = timed("weights wait", 0, stream);
+      return weights.begin_output();
+    }();
     if (o.output.rows() != n_vocab_) {
       throw EngineError(NT_E_INTERNAL, "the output head has " + std::to_string(o.output.rows()) + " rows, not n_vocab " +
                                            std::to_string(n_vocab_));
     }
-    cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
-    cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
+    {
+      const auto t = timed("output_norm", view_bytes(o.output_norm), stream);
+      cuda::rms_norm(a.x, f32(o.output_norm, "output_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+    }
+    {
+      const auto t = timed("output", view_bytes(o.output), stream);
+      cuda::matmul(o.output, a.xb, n, buffers_.logits(), stream);
+    }
     weights.end_output();
     if (n == 0) return;  // no row wants logits (a graph refuses an empty copy)
     if (candidates > 0) return copy_top_candidates(n, candidates, stream);
+    const auto t = timed("download", 0, stream);
     CUDA_CHECK(cudaMemcpyAsync(buffers_.host_logits(), buffers_.logits(), static_cast<uint64_t>(n) * n_vocab_ * sizeof(float),
                                cudaMemcpyDeviceToHost, stream));
   }
@@ -235,8 +290,12 @@ class CudaBackend final : public ComputeBackend {
   // float) cross to pinned memory, in one copy, instead of rows × n_vocab logits.
   void copy_top_candidates(int64_t rows, int32_t k, cudaStream_t stream) {
     const cuda::PassBuffers::CandidateSpace device = buffers_.candidates(rows, k);
-    cuda::top_candidates(buffers_.logits(), rows, n_vocab_, k, buffers_.top_scratch(), device.top, device.log_sum_exp,
-                         stream);
+    {
+      const auto t = timed("top_candidates", 0, stream);
+      cuda::top_candidates(buffers_.logits(), rows, n_vocab_, k, buffers_.top_scratch(), device.top,
+                           device.log_sum_exp, stream);
+    }
+    const auto t = timed("download", 0, stream);
     CUDA_CHECK(cudaMemcpyAsync(buffers_.host_candidates(rows, k).top, device.top, device.bytes, cudaMemcpyDeviceToHost,
                                stream));
   }
@@ -258,36 +317,52 @@ class CudaBackend final : public ComputeBackend {
     }
   }
 
-  // The buffers whose roles swap when rows are dropped (keep_logit_rows gathers out of place).
-  struct Activations {
-    float *x, *xb, *q, *att;
-  };
-
   // q, k, v projections, biases, rope, and the new keys and values into each token's cache. k and
   // v (GQA: a quarter of q's rows or fewer) run beside q on the side stream.
   void project_qkv(const LayerWeights& l, int layer, int64_t n, const Activations& a, cudaStream_t stream) {
     const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim, kv_dim = h_.n_embd_kv();
-    const cudaStream_t side = side_.fork(stream);
-    cuda::matmul(l.wk, a.xb, n, buffers_.k, side);
-    cuda::matmul(l.wv, a.xb, n, buffers_.v, side);
-    if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, side);
-    if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, side);
-    cuda::matmul(l.wq, a.xb, n, a.q, stream);
-    if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, stream);
-    side_.join(stream);
-    const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
-    cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
+    {
+      // One pair around the fork and the join: the side stream's products are inside it.
+      const auto t = timed("qkv",
+                           view_bytes(l.wq) + view_bytes(l.wk) + view_bytes(l.wv) + view_bytes(l.bq) +
+                               view_bytes(l.bk) + view_bytes(l.bv),
+                           stream);
+      const cudaStream_t side = side_.fork(stream);
+      cuda::matmul(l.wk, a.xb, n, buffers_.k, side);
+      cuda::matmul(l.wv, a.xb, n, buffers_.v, side);
+      if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, side);
+      if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, side);
+      cuda::matmul(l.wq, a.xb, n, a.q, stream);
+      if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, stream);
+      side_.join(stream);
+    }
+    {
+      const auto t = timed("rope", 0, stream);
+      const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
+      cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
+    }
+    const auto t = timed("store_kv", 0, stream);
     cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, kv_, n, layer, kv_dim, stream);
   }
 
   // The down projection adds its product into x: the residual connection in its last store.
   void feed_forward(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t stream) {
-    cuda::rms_norm(a.x, f32(l.ffn_norm, "ffn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
-    const cudaStream_t side = side_.fork(stream);
-    cuda::matmul(l.w_up, a.xb, n, buffers_.up, side);
-    cuda::matmul(l.w_gate, a.xb, n, buffers_.gate, stream);
-    side_.join(stream);
-    cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
+    {
+      const auto t = timed("ffn_norm", view_bytes(l.ffn_norm), stream);
+      cuda::rms_norm(a.x, f32(l.ffn_norm, "ffn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
+    }
+    {
+      const auto t = timed("gate_up", view_bytes(l.w_gate) + view_bytes(l.w_up), stream);
+      const cudaStream_t side = side_.fork(stream);
+      cuda::matmul(l.w_up, a.xb, n, buffers_.up, side);
+      cuda::matmul(l.w_gate, a.xb, n, buffers_.gate, stream);
+      side_.join(stream);
+    }
+    {
+      const auto t = timed("swiglu", 0, stream);
+      cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
+    }
+    const auto t = timed("down+residual", view_bytes(l.w_down), stream);
     cuda::matmul_add(l.w_down, buffers_.gate, n, a.x, stream);
   }
 
@@ -296,6 +371,7 @@ class CudaBackend final : public ComputeBackend {
   // xb's buffer (free until the output projection) and att into q's (free after attention).
   int64_t keep_logit_rows(int64_t kept, Activations& a, cudaStream_t stream) {
     const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim;
+    const auto t = timed("keep_rows", 0, stream);
     cuda::gather_rows(a.xb, a.x, buffers_.kept, kept, h_.n_embd, stream);
     cuda::gather_rows(a.q, a.att, buffers_.kept, kept, q_dim, stream);
     std::swap(a.x, a.xb);
@@ -312,6 +388,9 @@ class CudaBackend final : public ComputeBackend {
   cuda::KvLayout kv_;  // the pool and the pass's block tables, set by stage_tables
   cuda::SideStream side_;
   cuda::PassGraphs graphs_;  // declared after buffers_: destroyed first, while the memory they name exists
+  OpProfile* profile_ = nullptr;  // set_profile: the passes' ops into it, or nullptr (not timed)
+  cuda::OpEvents events_;
+  uint64_t kv_read_ = 0;  // a profiled pass's cache bytes per layer's attention
 };
 
 }  // namespace

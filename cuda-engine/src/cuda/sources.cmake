@@ -8,6 +8,7 @@ set(NT_CUDA_SOURCES
   pass_buffers.cc
   pass_graphs.cc
   side_stream.cc
+  op_events.cc
   kernels/matmul.cu
   kernels/matmul_float.cu
   kernels/matmul_legacy.cu

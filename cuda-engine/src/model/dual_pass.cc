@@ -1,8 +1,10 @@
 #include "model/dual_pass.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
+#include "backend/host_op_timer.h"
 #include "core/engine_error.h"
 
 namespace nt {
@@ -120,22 +122,47 @@ void DualPass::forward(const Batch& batch, WeightSource& weights, int32_t candid
     }
     t.cache = t.cache->cpu_part();
   }
-  if (!cpu_layers_.empty()) sync(batch, split);
+  if (!cpu_layers_.empty()) {
+    const HostOpTimer timer(profile_, "kv sync", 0);
+    sync(batch, split);
+  }
   if (!split) {
     device_.forward(batch, weights, candidates, out);
   } else {
     x_.resize(batch.size() * static_cast<size_t>(n_embd_));
-    for (const Segment& s : segments_) {
-      PassSegment range = s.range;
-      range.x = x_.data();
-      if (s.cpu) {
-        cpu_.forward_segment(cpu_batch_, weights, range, candidates, out);
-      } else {
-        device_.forward_segment(batch, weights, range, candidates, out);
-      }
+    for (const Segment& s : segments_) run_segment(s, batch, weights, candidates, out);
+    if (profile_) {
+      profile_->merge(cpu_ops_, "cpu ");
+      cpu_ops_ = OpProfile{};
     }
   }
   written(batch, split);
+}
+
+void DualPass::set_profile(OpProfile* profile) {
+  profile_ = profile;
+  cpu_.set_profile(profile ? &cpu_ops_ : nullptr);
+  cpu_ops_ = OpProfile{};
+}
+
+// One segment; profiled, its host time beside the time and weight bytes of the ops it ran.
+void DualPass::run_segment(const Segment& s, const Batch& batch, WeightSource& weights, int32_t candidates,
+                           PassOutput& out) {
+  PassSegment range = s.range;
+  range.x = x_.data();
+  const OpProfile* ops = s.cpu ? &cpu_ops_ : profile_;
+  const double ms_before = profile_ ? ops->ops_ms() : 0;
+  const uint64_t bytes_before = profile_ ? ops->ops_bytes() : 0;
+  const auto start = std::chrono::steady_clock::now();
+  if (s.cpu) {
+    cpu_.forward_segment(cpu_batch_, weights, range, candidates, out);
+  } else {
+    device_.forward_segment(batch, weights, range, candidates, out);
+  }
+  if (!profile_) return;
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  profile_->add_segment(SegmentTime{s.cpu, range.first, range.last, range.head, 1, ms, ops->ops_ms() - ms_before,
+                                    ops->ops_bytes() - bytes_before});
 }
 
 }  // namespace nt

@@ -23,6 +23,7 @@
 
 #include "backend/compute_backend.h"
 #include "backend/hparams.h"
+#include "backend/op_profile.h"
 #include "backend/pass_segment.h"
 #include "backend/stream_device.h"
 #include "cpu/cpu_backend.h"
@@ -49,6 +50,11 @@ class DualPass {
   // part.
   void forward(const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out, bool split);
 
+  // The profile the following passes add to, or nullptr (the device backend's is set by the
+  // model): a split pass adds each segment's host time (SegmentTime), the CPU layers' ops under
+  // "cpu " + their name, and the KV rows' copies between the sides as "kv sync".
+  void set_profile(OpProfile* profile);
+
   // How many segments a split pass runs ("GGCGC" then the head: 5).
   size_t segments() const { return segments_.size(); }
   const std::vector<int32_t>& cpu_layers() const { return cpu_layers_; }
@@ -62,6 +68,7 @@ class DualPass {
   void sync(const Batch& batch, bool split);
   void written(const Batch& batch, bool split);
   void copy_rows(KvCache& cache, int32_t from, int32_t to, bool to_host);
+  void run_segment(const Segment& s, const Batch& batch, WeightSource& weights, int32_t candidates, PassOutput& out);
 
   int32_t n_embd_;
   std::vector<Segment> segments_;
@@ -72,6 +79,8 @@ class DualPass {
   std::shared_ptr<KvPool> cpu_pool_;  // after cpu_: made by it
   std::vector<float> x_;  // the residual stream between segments
   Batch cpu_batch_;        // the batch with each token's cache replaced by its host part
+  OpProfile* profile_ = nullptr;
+  OpProfile cpu_ops_;      // the CPU layers' ops of a profiled pass, merged into profile_ after it
 };
 
 // The segments of a pattern: runs of equal letters; a trailing C run is followed by the head

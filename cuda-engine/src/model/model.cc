@@ -276,6 +276,14 @@ void Model::reserve_blocks(const Batch& batch) const {
 }
 
 void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
+  forward_batches(batch, candidates, out, nullptr);
+}
+
+void Model::profile(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile& into) {
+  forward_batches(batch, candidates, out, &into);
+}
+
+void Model::forward_batches(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile* profile) {
   if (candidates < 0 || candidates > kMaxTopCandidates) {
     throw EngineError(NT_E_INTERNAL, "a pass may return 0 to " + std::to_string(kMaxTopCandidates) +
                                          " candidates per row, not " + std::to_string(candidates));
@@ -284,7 +292,7 @@ void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
   reserve_blocks(batch);  // a full pool fails this pass, not the model
   std::lock_guard<std::mutex> lock(forward_mutex_);
   if (const auto failed = failure()) throw *failed;
-  if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, candidates, out);
+  if (batch.size() <= static_cast<size_t>(max_batch_)) return forward_pass(batch, candidates, out, profile);
   PassOutput part;
   out.candidates = candidates;
   out.logits.clear();
@@ -292,7 +300,7 @@ void Model::forward(const Batch& batch, int32_t candidates, PassOutput& out) {
   for (size_t start = 0; start < batch.size(); start += static_cast<size_t>(max_batch_)) {
     const size_t end = std::min(batch.size(), start + static_cast<size_t>(max_batch_));
     forward_pass(Batch(batch.begin() + static_cast<std::ptrdiff_t>(start), batch.begin() + static_cast<std::ptrdiff_t>(end)),
-                 candidates, part);
+                 candidates, part, profile);
     out.logits.insert(out.logits.end(), part.logits.begin(), part.logits.end());
     std::move(part.rows.begin(), part.rows.end(), std::back_inserter(out.rows));
   }
@@ -305,17 +313,38 @@ void Model::forward(const Batch& batch, std::vector<float>& logits) {
   logits.swap(out.logits);
 }
 
-void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out) {
+void Model::set_profile(OpProfile* profile) {
+  backend_->set_profile(profile);
+  if (dual_) dual_->set_profile(profile);
+}
+
+void Model::run_pass(const Batch& batch, int32_t candidates, PassOutput& out, bool split) {
+  source_->begin_pass(split);
+  if (dual_) {
+    dual_->forward(batch, *source_, candidates, out, split);
+  } else {
+    backend_->forward(batch, *source_, candidates, out);
+  }
+}
+
+void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile* profile) {
   const auto start = std::chrono::steady_clock::now();
   // The layout this pass takes by its token count (tier/dual_split.h): a prompt streams every
   // block to the device, a decode of few sequences takes the split.
   const bool split = dual_ && choose_pass(plan_, static_cast<int32_t>(batch.size())).dual;
   try {
-    source_->begin_pass(split);
-    if (dual_) {
-      dual_->forward(batch, *source_, candidates, out, split);
+    if (!profile) {
+      run_pass(batch, candidates, out, split);
     } else {
-      backend_->forward(batch, *source_, candidates, out);
+      // Only this pass is profiled: the backends forget the profile whatever happens.
+      set_profile(profile);
+      try {
+        run_pass(batch, candidates, out, split);
+      } catch (...) {
+        set_profile(nullptr);
+        throw;
+      }
+      set_profile(nullptr);
     }
   } catch (const EngineError& e) {
     // A pass abandoned midway leaves the streamer's cycle where it stopped: nothing after is sound.
@@ -326,6 +355,7 @@ void Model::forward_pass(const Batch& batch, int32_t candidates, PassOutput& out
     throw EngineError(NT_E_INTERNAL, e.what());
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (profile) profile->add_pass(ms);
   if (streamer_) streamer_->end_pass(ms);
   std::lock_guard<std::mutex> stats_lock(stats_mutex_);
   split_passes_ += split ? 1 : 0;

@@ -110,6 +110,11 @@ class Model {
   // The same with all logits: n_vocab floats per token that wants them, in batch order.
   void forward(const Batch& batch, std::vector<float>& logits);
 
+  // forward, with each op's time added to `into` (backend/op_profile.h): on CUDA without the
+  // decode graph, an event pair around each kernel or group; the pass's host wall time too. For
+  // nt-bench --profile: slower than forward by the events and the launches a graph would save.
+  void profile(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile& into);
+
   // The logits after each of `tokens`, fed from position 0 through a fresh cache in batches of
   // n_batch: n × n_vocab floats. What the oracle tests compare with llama.cpp.
   std::vector<float> evaluate(const std::vector<TokenId>& tokens, int32_t n_batch);
@@ -119,7 +124,10 @@ class Model {
   BoundWeights read_header(const ModelSource& source, const ModelOptions& options);
   void plan_placement(const ModelSource& source, const ModelOptions& options, const BoundWeights& bound);
   void start_streaming(const ModelOptions& options);
-  void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out);
+  void forward_batches(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile* profile);
+  void forward_pass(const Batch& batch, int32_t candidates, PassOutput& out, OpProfile* profile);
+  void run_pass(const Batch& batch, int32_t candidates, PassOutput& out, bool split);
+  void set_profile(OpProfile* profile);
   void reserve_blocks(const Batch& batch) const;
   void start_dual_path(const ModelOptions& options);
   void set_failure(std::shared_ptr<const EngineError> failure);

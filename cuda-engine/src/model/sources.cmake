@@ -22,6 +22,7 @@ set(NT_MODEL_TEST_SOURCES
   test/model/batched_generation_test.cc
   test/model/tiered_model_test.cc
   test/model/dual_pass_test.cc
+  test/model/profile_test.cc
   test/model/calibration_test.cc
   test/model/calibration_layers_test.cc
   test/model/image_model_test.cc
