@@ -11,6 +11,8 @@
 #      block (its pp512 near off's) while its decode takes the split (its tg as in 1)
 #   5. nt-cpu-layer-bench on the 70B model at the dual path's threads (nproc - 1): where a CPU
 #      layer's time goes (each product, the groups, the forward, the rest, the old synthetic rate)
+# With LLAMA_BENCH=path/to/llama-bench, case 1 (auto) runs again beside llama.cpp's CPU+GPU hybrid
+# (-ngl LLAMA_NGL_70B, default 40, -t nproc) on the same file, with the ratio (build:ts first).
 # Each run prints the plan (stderr: the layer pattern, the calibration, the predicted pass) and,
 # beside t/s, the link bound and the dual bound (B_h2d + B_cpu measured together) / bytes.
 # NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
@@ -35,6 +37,11 @@ for mode in off auto; do
   run "4. 70B-shape q4_k_m, 24 GiB VRAM, a 512-token prompt, --dual-path $mode (auto: the prompt streams, decode splits)" \
     -m "$m70" --backend cuda --vram-budget 24GiB -p 512 -n 32 -r 2 --dual-path "$mode"
 done
+if [[ -n ${LLAMA_BENCH:-} ]]; then
+  # llama.cpp's CPU+GPU hybrid: the layers that fit 24 GiB on the GPU, the rest on the CPU.
+  beside_llama "1. 70B-shape q4_k_m, 24 GiB VRAM, --dual-path auto (llama.cpp: -ngl ${LLAMA_NGL_70B:-40} -t $(nproc))" "$m70" \
+    "--backend cuda --vram-budget 24GiB -p 0 -n 32 -r 3 --dual-path auto" "-p 0 -n 32 -r 3 -ngl ${LLAMA_NGL_70B:-40} -t $(nproc)"
+fi
 layer_bench=${NT_CPU_LAYER_BENCH:-$(dirname "$bench")/nt-cpu-layer-bench}
 echo
 echo "## 5. 70B-shape q4_k_m: a CPU layer forward at one token, $(( $(nproc) - 1 )) threads"

@@ -29,22 +29,6 @@ run "1 and 3. 70B-shape q4_k_m, 24 GiB VRAM, the rest pinned" \
 run "2. 70B-shape q4_k_m, 24 GiB VRAM, 4 GiB pinned: >= 15 GB read from storage every token" \
   -m "$m70" --backend cuda --vram-budget 24GiB --pinned-budget 4GiB -p 0 -n 3 -r 3 --measure-links
 
-# Both tools on one file ($2): nt-bench with $3, llama-bench with $4 (space-separated flags), one table.
-beside_llama() {
-  local title=$1 file=$2 ours theirs
-  local -a nt_args llama_args
-  read -r -a nt_args <<< "$3"
-  read -r -a llama_args <<< "$4"
-  ours=$(mktemp) theirs=$(mktemp)
-  echo
-  echo "## $title, beside llama.cpp"
-  echo "\$ nt-bench -m $file ${nt_args[*]} --json; llama-bench -m $file ${llama_args[*]} -o json"
-  "$bench" -m "$file" "${nt_args[@]}" --json > "$ours"
-  "$LLAMA_BENCH" -m "$file" "${llama_args[@]}" -o json > "$theirs"
-  "$node" dist/scripts/compareWithLlama.js "$ours" "$theirs"
-  rm -f "$ours" "$theirs"
-}
-
 if [[ -n ${LLAMA_BENCH:-} ]]; then
   beside_llama "4. 8B-shape q4_k_m, fully resident" "$m8" "--backend cuda -p 512 -n 128 -r 3" "-p 512 -n 128 -r 3 -ngl 99"
   beside_llama "4. the same, llama.cpp with flash attention" "$m8" "--backend cuda -p 512 -n 128 -r 3" \

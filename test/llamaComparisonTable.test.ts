@@ -1,11 +1,19 @@
 // The table scripts/benchGpu.sh prints beside llama.cpp: test names matched across the two JSON
-// formats, the ratio ours / theirs, and "—" where one side did not run a test.
+// formats, our figure beside its bound (the dual bound where the dual path ran), the ratio ours /
+// theirs, and "—" where one side did not run a test or a bound is unknown.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { llamaComparisonTable } from "../scripts/bench/llamaComparisonTable.js";
 
 const ntBench = JSON.stringify({
-  results: [{ model: "m.gguf", tests: [{ test: "pp512", meanTokS: 9000 }, { test: "tg128", meanTokS: 300 }] }],
+  results: [{
+    model: "m.gguf",
+    tests: [
+      { test: "pp512", meanTokS: 9000, boundTokS: null, dualBoundTokS: null },
+      { test: "tg128", meanTokS: 300, boundTokS: 600, dualBoundTokS: null },
+      { test: "tg16", meanTokS: 4, boundTokS: 3, dualBoundTokS: 5 },
+    ],
+  }],
 });
 const llamaBench = JSON.stringify([
   { n_prompt: 512, n_gen: 0, avg_ts: 8000 },
@@ -16,12 +24,16 @@ const llamaBench = JSON.stringify([
 describe("llamaComparisonTable", () => {
   it("matches pp and tg tests and prints ours / llama.cpp's", () => {
     const lines = llamaComparisonTable(ntBench, llamaBench).split("\n");
-    assert.equal(lines[2], "| pp512 | 9000.00 | 8000.00 | 1.13 × |");
-    assert.equal(lines[3], "| tg128 | 300.00 | 150.00 | 2.00 × |");
+    assert.equal(lines[2], "| pp512 | 9000.00 | — | — | 8000.00 | 1.13 × |");
+    assert.equal(lines[3], "| tg128 | 300.00 | 600.00 | 50.0 % | 150.00 | 2.00 × |");
+  });
+
+  it("measures a dual-path test against the dual bound, and says so", () => {
+    assert.match(llamaComparisonTable(ntBench, llamaBench), /\| tg16 \| 4\.00 \| 5\.00 dual \| 80\.0 % \| — \| — \|/);
   });
 
   it("shows a test only one side ran without a ratio", () => {
-    assert.match(llamaComparisonTable(ntBench, llamaBench), /\| pp512\+tg128 \| — \| 400\.00 \| — \|/);
+    assert.match(llamaComparisonTable(ntBench, llamaBench), /\| pp512\+tg128 \| — \| — \| — \| 400\.00 \| — \|/);
   });
 
   it("refuses llama-bench output that is not its JSON array", () => {

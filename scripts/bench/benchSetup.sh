@@ -1,4 +1,4 @@
-# Sourced by scripts/benchGpu.sh and scripts/benchDual.sh: the settings and the two helpers they
+# Sourced by scripts/benchGpu.sh and scripts/benchDual.sh: the settings and the three helpers they
 # share. NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench)
 # the bench; NT_BENCH_ARGS are added to every nt-bench call. $1 of the sourcing script: MODELS_DIR.
 node=${NODE:-node}
@@ -24,4 +24,22 @@ run() {
   shift
   echo "\$ nt-bench $*"
   "$bench" "$@" "${extra[@]}"
+}
+
+# beside_llama TITLE FILE NT_ARGS LLAMA_ARGS: both tools on one file, nt-bench with NT_ARGS and
+# llama-bench (LLAMA_BENCH) with LLAMA_ARGS (space-separated flags), one table (compareWithLlama:
+# ours, its bound and the share reached, llama.cpp's figure, the ratio; build:ts first).
+beside_llama() {
+  local title=$1 file=$2 ours theirs
+  local -a nt_args llama_args
+  read -r -a nt_args <<< "$3"
+  read -r -a llama_args <<< "$4"
+  ours=$(mktemp) theirs=$(mktemp)
+  echo
+  echo "## $title, beside llama.cpp"
+  echo "\$ nt-bench -m $file ${nt_args[*]} --json; llama-bench -m $file ${llama_args[*]} -o json"
+  "$bench" -m "$file" "${nt_args[@]}" --json > "$ours"
+  "$LLAMA_BENCH" -m "$file" "${llama_args[@]}" -o json > "$theirs"
+  "$node" dist/scripts/compareWithLlama.js "$ours" "$theirs"
+  rm -f "$ours" "$theirs"
 }

@@ -1,11 +1,20 @@
-/** One llama-bench-style figure: a test name (pp512, tg128, pp512+tg128) and its mean tokens per second. */
+/** One llama-bench-style figure: a test name (pp512, tg128, pp512+tg128), its mean tokens per second and, for ours, its bound. */
 export interface BenchFigure {
   test: string;
   tokS: number;
+  /** The bound the figure is measured against (the dual bound on the dual path), with what limits it. */
+  bound?: { tokS: number; of: string };
+}
+
+interface NtBenchTest {
+  test?: string;
+  meanTokS?: number;
+  boundTokS?: number | null;
+  dualBoundTokS?: number | null;
 }
 
 interface NtBenchJson {
-  results?: { model?: string; tests?: { test?: string; meanTokS?: number }[] }[];
+  results?: { model?: string; tests?: NtBenchTest[] }[];
 }
 
 interface LlamaBenchRow {
@@ -22,10 +31,17 @@ function llamaTestName(row: LlamaBenchRow): string {
   return `pp${p}+tg${g}`;
 }
 
+/** A test's bound as nt-bench computed it: the dual bound where the dual path ran, else the link/VRAM bound. */
+function boundOf(t: NtBenchTest): BenchFigure["bound"] {
+  if (typeof t.dualBoundTokS === "number" && t.dualBoundTokS > 0) return { tokS: t.dualBoundTokS, of: "dual" };
+  if (typeof t.boundTokS === "number" && t.boundTokS > 0) return { tokS: t.boundTokS, of: "link" };
+  return undefined;
+}
+
 function ours(json: NtBenchJson): BenchFigure[] {
   return (json.results ?? []).flatMap((model) => (model.tests ?? []).map((t) => {
     if (typeof t.test !== "string" || typeof t.meanTokS !== "number") throw new Error("nt-bench JSON: a test lacks test or meanTokS");
-    return { test: t.test, tokS: t.meanTokS };
+    return { test: t.test, tokS: t.meanTokS, bound: boundOf(t) };
   }));
 }
 
@@ -38,10 +54,18 @@ function theirs(rows: LlamaBenchRow[]): BenchFigure[] {
 
 const cell = (v: number | undefined): string => (v === undefined ? "—" : v.toFixed(2));
 
+/** Ours against the bound: the bound's figure (with " dual" on the dual path) and the share of it we reached. */
+function boundCells(f: BenchFigure | undefined): [string, string] {
+  if (!f?.bound) return ["—", "—"];
+  return [`${f.bound.tokS.toFixed(2)}${f.bound.of === "dual" ? " dual" : ""}`, `${((100 * f.tokS) / f.bound.tokS).toFixed(1)} %`];
+}
+
 /**
- * The table scripts/benchGpu.sh prints when given LLAMA_BENCH: for every test either side ran
- * (nt-bench --json, llama-bench -o json, the same file and -p/-n), both tokens-per-second figures
- * and ours / llama.cpp's. A test only one side ran shows "—" for the other and no ratio.
+ * The table scripts/benchGpu.sh prints when given LLAMA_BENCH, the rows the README's GPU table is
+ * made of: for every test either side ran (nt-bench --json, llama-bench -o json, the same file and
+ * -p/-n), our figure beside its bound (the dual bound on the dual path) and the share of it we
+ * reached, llama.cpp's figure and ours / llama.cpp's. A test only one side ran shows "—" for the
+ * other and no ratio.
  */
 export function llamaComparisonTable(ntBenchJson: string, llamaBenchJson: string): string {
   const a = ours(JSON.parse(ntBenchJson) as NtBenchJson);
@@ -49,11 +73,11 @@ export function llamaComparisonTable(ntBenchJson: string, llamaBenchJson: string
   if (!Array.isArray(parsed)) throw new Error("llama-bench JSON: expected an array of rows (llama-bench -o json)");
   const b = theirs(parsed as LlamaBenchRow[]);
   const tests = [...new Set([...a.map((f) => f.test), ...b.map((f) => f.test)])];
-  const lines = ["| test | ntransformer t/s | llama.cpp t/s | ratio |", "|---|---:|---:|---:|"];
+  const lines = ["| test | ntransformer t/s | bound t/s | of the bound | llama.cpp t/s | ratio |", "|---|---:|---:|---:|---:|---:|"];
   for (const test of tests) {
-    const x = a.find((f) => f.test === test)?.tokS, y = b.find((f) => f.test === test)?.tokS;
-    const ratio = x !== undefined && y !== undefined && y > 0 ? `${(x / y).toFixed(2)} ×` : "—";
-    lines.push(`| ${test} | ${cell(x)} | ${cell(y)} | ${ratio} |`);
+    const x = a.find((f) => f.test === test), y = b.find((f) => f.test === test)?.tokS;
+    const ratio = x !== undefined && y !== undefined && y > 0 ? `${(x.tokS / y).toFixed(2)} ×` : "—";
+    lines.push(`| ${test} | ${cell(x?.tokS)} | ${boundCells(x).join(" | ")} | ${cell(y)} | ${ratio} |`);
   }
   return lines.join("\n");
 }
