@@ -38,7 +38,8 @@ std::vector<int32_t> parse_counts(const std::string& flag, const std::string& te
   size_t start = 0;
   for (;;) {
     const size_t comma = text.find(',', start);
-    counts.push_back(parse_count(flag, text.substr(start, comma == std::string::npos ? std::string::npos : comma - start), min));
+    const size_t length = comma == std::string::npos ? std::string::npos : comma - start;
+    counts.push_back(parse_count(flag, text.substr(start, length), min));
     if (comma == std::string::npos) return counts;
     start = comma + 1;
   }
@@ -82,7 +83,8 @@ const std::map<std::string, ValueFlag>& value_flags() {
          if (v != "f32" && v != "f16" && v != "q8_0") throw UsageError(f + ": '" + v + "' is not f32, f16 or q8_0");
          a.kv_type = v;
        }},
-      {"--parallel", [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v, 1); }},
+      {"--parallel",
+       [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel = parse_counts(f, v, 1); }},
       {"-d", [](BenchArgs& a, const std::string& f, const std::string& v) { a.depths = parse_counts(f, v, 0); }},
       {"--parallel-prompt",
        [](BenchArgs& a, const std::string& f, const std::string& v) { a.parallel_prompt = parse_count(f, v, 1); }},

@@ -1,4 +1,4 @@
-/** One llama-bench-style figure: a test name (pp512, tg128, pp512+tg128), its mean tokens per second and, for ours, its bound. */
+/** One llama-bench-style figure: a test name (pp512, tg128, pp512+tg128, tg32@d8192), its mean tokens per second and, for ours, its bound. */
 export interface BenchFigure {
   test: string;
   tokS: number;
@@ -20,15 +20,18 @@ interface NtBenchJson {
 interface LlamaBenchRow {
   n_prompt?: number;
   n_gen?: number;
+  n_depth?: number;
   avg_ts?: number;
 }
 
-/** llama-bench's test name for a row: pp<n> (prompt only), tg<n> (generation only), else pp<n>+tg<m>. */
+/**
+ * llama-bench's test name for a row: pp<n> (prompt only), tg<n> (generation only), else pp<n>+tg<m>;
+ * at a depth (-d) followed by @d<depth>, as nt-bench names its tests there.
+ */
 function llamaTestName(row: LlamaBenchRow): string {
-  const p = row.n_prompt ?? 0, g = row.n_gen ?? 0;
-  if (g === 0) return `pp${p}`;
-  if (p === 0) return `tg${g}`;
-  return `pp${p}+tg${g}`;
+  const p = row.n_prompt ?? 0, g = row.n_gen ?? 0, d = row.n_depth ?? 0;
+  const name = g === 0 ? `pp${p}` : p === 0 ? `tg${g}` : `pp${p}+tg${g}`;
+  return d > 0 ? `${name}@d${d}` : name;
 }
 
 /** A test's bound as nt-bench computed it: the dual bound where the dual path ran, else the link/VRAM bound. */

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ struct Run {
   // token's table shows.
   bool one_sequence = true;
   double tolerance = kFloatTolerance;
+  // The kernels attention() must choose for this pass (checked before it runs), or any.
+  std::optional<AttentionKernels> kernels;
 };
 
 // Positions first, first + 1, ..., first + count - 1: a prompt chunk.
@@ -200,6 +203,10 @@ void check(const Case& c, const Run& run = {}) {
   const int64_t slots = c.scratch_slots ? c.scratch_slots : n_tokens * c.n_head * 64;
   DeviceBuffer<float> scratch(attention_scratch_floats(slots, c.head_dim), "scratch");
   DeviceBuffer<float> out(n_tokens * q_dim, "out");
+  if (run.kernels) {
+    ASSERT_EQ(attention_kernels(n_tokens, run.one_sequence, kv, AttentionShape{c.n_head, c.n_head_kv, c.head_dim}),
+              *run.kernels);
+  }
   attention(qd.get(), td.get(), kv, n_tokens, run.one_sequence, layer,
             AttentionShape{c.n_head, c.n_head_kv, c.head_dim}, max_n_past, scratch.get(), slots, out.get(),
             test_stream());
@@ -408,7 +415,8 @@ namespace {
 // The decode kernels (NT_ATTENTION=decode; the default for decode passes over F16 and Q8_0): a warp
 // per (chunk, KV head, tokens), 16-position tiles copied three ahead, tensor-core products.
 Run decode_run(KvElement element, bool one_sequence = true) {
-  return {element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance};
+  return {element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance,
+          AttentionKernels::Decode};
 }
 
 TEST(CudaAttention, DecodeHandlesOnePositionAndTileAndBlockEdges) {

@@ -127,14 +127,13 @@ __global__ void __launch_bounds__(32 * kWarps)
   }
 }
 
-// A block per (token, head): the chunks' maxima and sums are staged in shared memory and their
-// weights computed once, by one thread in chunk order, so the sums are the same as summing in
-// every thread (the results do not depend on the block size); each thread then folds its
-// dimensions over the chunks with independent loads in flight.
+// A block per (token, head): the chunks' maxima and sums are staged in shared memory and each
+// chunk's weight exp(m_c - m) computed once, by one thread; every thread then sums l in chunk order
+// and folds its dimensions over the chunks, loads in flight together: the same arithmetic in the
+// same order as when each thread read and weighed every chunk itself, for up to 64 chunks.
 __global__ void attention_merge_kernel(const float* __restrict__ partials, AttentionShape s, int n_chunks,
                                        float* __restrict__ out) {
   __shared__ float chunk_m[kMaxChunks], chunk_l[kMaxChunks], weight[kMaxChunks];
-  __shared__ float inv_l;
   const int head = blockIdx.x, t = blockIdx.y;
   const int64_t first = (int64_t{t} * s.n_head + head) * n_chunks;
   const int64_t stride = s.head_dim + 2;
@@ -144,17 +143,17 @@ __global__ void attention_merge_kernel(const float* __restrict__ partials, Atten
     chunk_l[c] = p[c * stride + s.head_dim + 1];
   }
   __syncthreads();
-  if (threadIdx.x == 0) {
-    float m = -INFINITY;
-    for (int c = 0; c < n_chunks; ++c) m = fmaxf(m, chunk_m[c]);
-    float l = 0.0f;
-    for (int c = 0; c < n_chunks; ++c) {
-      weight[c] = chunk_m[c] == -INFINITY ? 0.0f : expf(chunk_m[c] - m);
-      if (chunk_m[c] != -INFINITY) l += weight[c] * chunk_l[c];
-    }
-    inv_l = 1.0f / l;
+  float m = -INFINITY;
+  for (int c = 0; c < n_chunks; ++c) m = fmaxf(m, chunk_m[c]);
+  for (int c = threadIdx.x; c < n_chunks; c += blockDim.x) {
+    weight[c] = chunk_m[c] == -INFINITY ? 0.0f : expf(chunk_m[c] - m);
   }
   __syncthreads();
+  float l = 0.0f;
+  for (int c = 0; c < n_chunks; ++c) {
+    if (chunk_m[c] != -INFINITY) l += weight[c] * chunk_l[c];
+  }
+  const float inv_l = 1.0f / l;
   float* dst = out + (int64_t{t} * s.n_head + head) * s.head_dim;
   for (int d = threadIdx.x; d < s.head_dim; d += blockDim.x) {
     float a = 0.0f;
