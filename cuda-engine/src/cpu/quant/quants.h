@@ -94,6 +94,7 @@ void vec_dot_q4_k_tokens_avx512(const DotTokens& args);
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q5_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q5_k_tokens_avx512(const DotTokens& args);
 
 float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
