@@ -75,8 +75,9 @@ constexpr int kMmaDynamicSharedBytes = 99 * 1024;
 // The staged kernel's shared memory (mma_gemm_staged.cuh; tile T, weight format U): the stage as
 // kMmaTileSharedBytes counts it, then per row the weight blocks one stage reads (one block of 256
 // values, or kStage / 32 blocks of 32), copied from the 16-byte boundary at or below the first:
-// rows start 16-byte aligned and blocks need not, so a row keeps up to 15 bytes before its blocks
-// and their words keep the alignment unpack32 expects (cuda/quant/mma_unpack.h).
+// the matrix starts 16-byte aligned, its rows and blocks need not (a Q6_K row of 256 values is 210
+// bytes), so a row keeps up to 15 bytes before its blocks and their words keep the alignment
+// unpack32 expects (cuda/quant/mma_unpack.h).
 template <class U, class T>
 struct MmaRawStage {
   static_assert(T::kStage % U::kBlockElements == 0 || U::kBlockElements % T::kStage == 0, "stages and blocks nest");
