@@ -4,7 +4,7 @@
 // tile, many rows, reductions that are not a multiple of the 256- or 512-value stage, 9 to 512
 // tokens on each of the GEMM's tiles (32 x 16 up to 16 tokens, 32 x 32 beyond on these small
 // matrices, and each prefill tile forced by NT_MMA_TILE: 64 x 64, 128 x 64, 128 x 128 and its
-// pipelined form), full and partial. The reference itself is checked against exact products on the CPU
+// pipelined and staged forms), full and partial. The reference itself is checked against exact products on the CPU
 // (mma_reference_test.cc), so equality here means the GPU computes the right product. The same for
 // the 8-bit decode kernel (q8_matvec.cuh) and its split reduction; F16 and BF16 (mma_float_gemm.cuh)
 // within a stated bound.
@@ -120,7 +120,7 @@ TEST(CudaMatmulMma, EachPrefillTileEqualsTheCpuReferenceBitForBit) {
   const std::vector<Shape> legacy_shapes = {{3, 96, 129}, {45, 544, 40}, {129, 800, 100}};
   for (const char* fused : {"1", "0"}) {
     const ScopedEnv float_step("NT_MMA_FUSED", fused);
-    for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
+    for (const char* tile : {"32", "64", "128x64", "128", "128p", "128s"}) {
       const ScopedEnv forced("NT_MMA_TILE", tile);
       for (const GgmlType type : mma::test::mma_weight_types()) {
         std::mt19937 rng(static_cast<uint32_t>(type) + 1402);

@@ -4,8 +4,8 @@
 // two cuda/kernels/q8_choice.h takes: it should read as the faster of the two), FLOP rate at 16, 32 (with
 // bandwidth: batched decode), 64 and 512 tokens (prefill) with the default
 // kernels (the tensor cores for the quantized types) and with NT_MATMUL=fp32 (the float GEMM), side
-// by side, then the integer GEMM at 64, 128 and 512 tokens on each tile it may take for them
-// (NT_MMA_TILE=32, 64, 128x64, 128, 128p; mma_tiles.h). Disabled by default (it asserts nothing);
+// by side, then the integer GEMM at 64, 128, 512 and 2048 tokens on each tile it may take for them
+// (NT_MMA_TILE=32, 64, 128x64, 128, 128p, 128s; mma_tiles.h). Disabled by default (it asserts nothing);
 // run on the GPU machine with --gtest_also_run_disabled_tests.
 #include <gtest/gtest.h>
 
@@ -36,7 +36,7 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     for (int64_t r = 0; r < rows; ++r) bytes.insert(bytes.end(), row.begin(), row.end());
     const DeviceBuffer<uint8_t> w = to_device(bytes);
     const TensorView view = device_view(type, w.get(), rows, n);
-    const int64_t max_tokens = 512;
+    const int64_t max_tokens = 2048;
     const std::vector<float> x = cpu::test::random_activations(n * max_tokens, rng);
     const DeviceBuffer<float> xd = to_device(x);
     DeviceBuffer<float> out(rows * max_tokens, "out");
@@ -63,9 +63,9 @@ TEST(CudaMatmulSpeed, DISABLED_ReportsDecodeBandwidthAndPrefillFlops) {
     }
     // Each tile of the integer GEMM forced (NT_MMA_TILE), beside the default's choice above.
     if (type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16) {
-      for (const char* tile : {"32", "64", "128x64", "128", "128p"}) {
+      for (const char* tile : {"32", "64", "128x64", "128", "128p", "128s"}) {
         const ScopedEnv forced("NT_MMA_TILE", tile);
-        for (int64_t tokens : {64, 128, 512}) {
+        for (int64_t tokens : {64, 128, 512, 2048}) {
           const float ms = time_ms([&] { matmul(view, xd.get(), tokens, out.get(), test_stream()); }, 5);
           std::printf("  tile=%s n=%lld %5.1f TFLOP/s", tile, static_cast<long long>(tokens),
                       2.0 * rows * n * tokens / (ms * 1e9));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cuda/kernels/mma_tiles.h"
+#include "cuda/quant/mma_unpack.h"
 
 namespace nt::cuda {
 namespace {
@@ -47,6 +48,9 @@ TEST(MmaTileChoice, NtMmaTileForcesAPrefillTileByName) {
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, false, "128"), MmaTileKind::kPrefill64);
   EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, "128p"), MmaTileKind::kLarge128Pipelined);
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, false, "128p"), MmaTileKind::kPrefill64);
+  EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, "128s"), MmaTileKind::kLarge128Staged);
+  EXPECT_EQ(choose_mma_tile(14336, 512, kSms, false, "128s"), MmaTileKind::kLarge128Staged);  // dynamic: fits
+  EXPECT_EQ(choose_mma_tile(14336, 16, kSms, true, "128s"), MmaTileKind::kBatch16);
   EXPECT_EQ(choose_mma_tile(14336, 512, kSms, true, "256"), MmaTileKind::kLarge128);  // unknown: the default
   EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, ""), MmaTileKind::kBatch32);
 }
@@ -57,6 +61,33 @@ TEST(MmaTileChoice, NtMmaFusedZeroTakesTheEarlierFloatStep) {
   EXPECT_TRUE(mma_fused_epilogue("1"));
   EXPECT_TRUE(mma_fused_epilogue(""));
   EXPECT_FALSE(mma_fused_epilogue("0"));
+}
+
+// The staged kernel's rows of weight blocks hold a stage's blocks after up to 15 bytes of
+// misalignment, in whole 16-byte copies, and its shared memory fits what every GPU from sm_80
+// gives a CTA, for every format.
+template <class U>
+void expect_raw_stage_fits(const char* format) {
+  using R = MmaRawStage<U, LargeTile>;
+  EXPECT_GE(R::kBlocks * U::kBlockElements, LargeTile::kStage) << format;
+  EXPECT_GE(R::kRowBytes, 15 + R::kBlocks * U::kBlockBytes) << format;
+  EXPECT_EQ(R::kRowBytes % 16, 0) << format;
+  EXPECT_EQ(R::kRawOffset % 16, 0) << format;
+  EXPECT_GE(R::kRawOffset, (kMmaTileSharedBytes<LargeTile, U::kGroup, U::kBias>)) << format;
+  EXPECT_LE(R::kSharedBytes, kMmaDynamicSharedBytes) << format;
+}
+
+TEST(MmaTileChoice, StagedTileFitsEveryFormatsBlocks) {
+  expect_raw_stage_fits<mma::UnpackQ4_0>("Q4_0");
+  expect_raw_stage_fits<mma::UnpackQ4_1>("Q4_1");
+  expect_raw_stage_fits<mma::UnpackQ5_0>("Q5_0");
+  expect_raw_stage_fits<mma::UnpackQ5_1>("Q5_1");
+  expect_raw_stage_fits<mma::UnpackQ8_0>("Q8_0");
+  expect_raw_stage_fits<mma::UnpackQ2_K>("Q2_K");
+  expect_raw_stage_fits<mma::UnpackQ3_K>("Q3_K");
+  expect_raw_stage_fits<mma::UnpackQ4_K>("Q4_K");
+  expect_raw_stage_fits<mma::UnpackQ5_K>("Q5_K");
+  expect_raw_stage_fits<mma::UnpackQ6_K>("Q6_K");
 }
 
 }  // namespace

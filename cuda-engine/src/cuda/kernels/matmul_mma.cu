@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "cuda/kernels/mma_gemm.cuh"
+#include "cuda/kernels/mma_gemm_launch.cuh"
 #include "cuda/kernels/q8_matvec.cuh"
 
 namespace nt::cuda {

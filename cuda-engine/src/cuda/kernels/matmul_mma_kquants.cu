@@ -1,6 +1,6 @@
-// The tensor-core GEMM (mma_gemm.cuh) and the 8-bit decode kernel (q8_matvec.cuh) instantiated for
+// The tensor-core GEMM (mma_gemm_launch.cuh) and the 8-bit decode kernel (q8_matvec.cuh) instantiated for
 // the K-quant formats.
-#include "cuda/kernels/mma_gemm.cuh"
+#include "cuda/kernels/mma_gemm_launch.cuh"
 #include "cuda/kernels/q8_matvec.cuh"
 
 namespace nt::cuda {

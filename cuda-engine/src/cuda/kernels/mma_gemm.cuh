@@ -19,13 +19,13 @@
 // the same results). A pipelined tile (kBuffers 2)
 // holds two stages: the next stage's activations copy while this one computes, and one barrier per
 // stage instead of two. choose_mma_tile picks the tile by token count and matrix size; every tile
-// adds the same 32-value steps in the same order, so all equal the same reference.
+// adds the same 32-value steps in the same order, so all equal the same reference. The staged
+// 128 x 128 kernel (mma_gemm_staged.cuh) runs the same steps with its weight loads in flight
+// during the MMAs; mma_gemm_launch.cuh launches them all.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
-#include "cuda/cuda_check.h"
-#include "cuda/kernels/matmul_args.h"
 #include "cuda/kernels/mma_fragments.h"
 #include "cuda/kernels/mma_store.cuh"
 #include "cuda/kernels/mma_tiles.h"
@@ -141,11 +141,10 @@ __device__ __forceinline__ void mma_copy_activations(const MmaGemmArgs& g, int64
   });
 }
 
-// The stage's activation factors (scales and sums) and its weight tile, unpacked: unit u is row
-// u / kSlices, 32-value slice u % kSlices; past the matrix, zeros.
+// The stage's activation factors (scales and sums): unit u is token u / kSlices, 32-value slice
+// u % kSlices; past the matrix, zeros.
 template <class U, class T>
-__device__ __forceinline__ void mma_load_factors_and_weights(const MmaGemmArgs& g, int64_t k0,
-                                                             MmaStageTiles<U, T>& st) {
+__device__ __forceinline__ void mma_load_token_factors(const MmaGemmArgs& g, int64_t k0, MmaStageTiles<U, T>& st) {
   constexpr int kSlices = T::kSlices;
   for_each_piece<T::kTokens * kSlices / T::kThreads, T::kUnrollLoads>([&](int i) {
     const int u = threadIdx.x + i * T::kThreads;
@@ -155,6 +154,25 @@ __device__ __forceinline__ void mma_load_factors_and_weights(const MmaGemmArgs& 
     const int32_t sx[2] = {in ? g.xs[token * (g.n / 16) + e / 16] : 0, in ? g.xs[token * (g.n / 16) + e / 16 + 1] : 0};
     st.x_f[t][j] = mma::token_factors<U::kGroup, U::kBias>(in ? g.xd[token * (g.n / 32) + e / 32] : 0.0f, sx);
   });
+}
+
+// One unpacked 32-value slice j of tile row r into the stage: its int8 values and float factors.
+template <class U, class T>
+__device__ __forceinline__ void mma_store_weight_unit(MmaStageTiles<U, T>& st, int r, int j, const uint32_t (&q)[8],
+                                                      const float (&s)[2], const float (&b)[2]) {
+  uint4* dst = reinterpret_cast<uint4*>(&st.w_q[r][8 * j]);  // 16-byte aligned: rows of kWords * 4 = 16 m bytes
+  dst[0] = make_uint4(q[0], q[1], q[2], q[3]);
+  dst[1] = make_uint4(q[4], q[5], q[6], q[7]);
+  st.w_f[r][j] = mma::row_factors<U::kGroup, U::kBias>(s, b);
+}
+
+// The stage's activation factors and its weight tile, unpacked from memory: unit u is row
+// u / kSlices, 32-value slice u % kSlices; past the matrix, zeros.
+template <class U, class T>
+__device__ __forceinline__ void mma_load_factors_and_weights(const MmaGemmArgs& g, int64_t k0,
+                                                             MmaStageTiles<U, T>& st) {
+  constexpr int kSlices = T::kSlices;
+  mma_load_token_factors<U, T>(g, k0, st);
   for_each_piece<T::kRows * kSlices / T::kThreads, T::kUnrollLoads>([&](int i) {
     const int u = threadIdx.x + i * T::kThreads;
     const int r = u / kSlices, j = u % kSlices;
@@ -165,20 +183,32 @@ __device__ __forceinline__ void mma_load_factors_and_weights(const MmaGemmArgs& 
       U::unpack32(g.w + (g.row0 + r) * g.row_bytes + (e / U::kBlockElements) * U::kBlockBytes,
                   static_cast<int>((e % U::kBlockElements) / 32), q, s, b);
     }
-    uint4* dst = reinterpret_cast<uint4*>(&st.w_q[r][8 * j]);  // 16-byte aligned: rows of kWords * 4 = 16 m bytes
-    dst[0] = make_uint4(q[0], q[1], q[2], q[3]);
-    dst[1] = make_uint4(q[4], q[5], q[6], q[7]);
-    st.w_f[r][j] = mma::row_factors<U::kGroup, U::kBias>(s, b);
+    mma_store_weight_unit<U, T>(st, r, j, q, s, b);
   });
+}
+
+// Whether tile T takes the fused float step where kFused asks for it: for sm_80, ptxas (nvcc 13,
+// -Xptxas -v) spills 140 bytes per thread of the 128 x 128 tile's registers with it (Q4_K, Q5_K;
+// 4 without), for sm_90 none, so the 128 x 128 tiles keep the earlier step below sm_90 (sm_86 and
+// sm_89 have sm_80's 64K registers per SM). Either step gives the same results.
+template <class T, bool kFused>
+__device__ constexpr bool mma_fuses() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
+  return kFused && T::kRows * T::kTokens < 128 * 128;
+#else
+  return kFused;
+#endif
 }
 
 // The warp's MMAs and float steps over one stage: rows wr.., tokens wt.. of the tile. kFused: each
 // sum's conversion and scaling in one fma (mma::combine_biased, the same results as
-// mma::combine_factors in fewer float instructions, which bound the GEMM); else as before.
-template <class U, class T, bool kFused>
+// mma::combine_factors in fewer float instructions, which bound the GEMM) where mma_fuses allows;
+// else as before.
+template <class U, class T, bool kFusedAsked>
 __device__ __forceinline__ void mma_compute_stage(const MmaStageTiles<U, T>& st, int64_t k0, int64_t n, int wr,
                                                   int wt, int lane, float (&acc)[T::kMi][T::kNi][4]) {
   constexpr int kMi = T::kMi, kNi = T::kNi;
+  constexpr bool kFused = mma_fuses<T, kFusedAsked>();
   using RowF = mma::RowFactors<U::kGroup, U::kBias>;
   using TokenF = mma::TokenFactors<U::kGroup, U::kBias>;
   for (int j = 0; j < T::kSlices; ++j) {
@@ -324,68 +354,6 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinCtas)
 #else
   __trap();  // mma.sync with 8-bit integers needs sm_80; the dispatcher never launches this below it
 #endif
-}
-
-// Quantizes a.x into stream-ordered scratch (cudaMallocAsync from the device's pool: no device
-// synchronisation, and each call has its own, so products on two streams cannot share it);
-// launch_mma_gemm runs the GEMM and frees the scratch behind it. a.n must be a multiple of 32
-// (every quantized format's is).
-void mma_quantize_activations(const MatmulArgs& a, int8_t*& q, float*& d, int32_t*& sums, void*& scratch,
-                              cudaStream_t stream);
-
-// The tile choose_mma_tile (mma_tiles.h) takes for this product on the current device, with
-// NT_MMA_TILE read per call (matmul_mma.cu).
-MmaTileKind mma_gemm_tile(const MatmulArgs& a, bool large_fits);
-
-// Whether the GEMM takes the fused epilogue (mma_fused_epilogue, mma_tiles.h), with NT_MMA_FUSED
-// read per call (matmul_mma.cu).
-bool mma_gemm_fused();
-
-template <class U, class T>
-void launch_mma_gemm_tile(const MatmulArgs& a, const int8_t* q, const float* d, const int32_t* sums,
-                          cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((a.n_tokens + T::kTokens - 1) / T::kTokens),
-                  static_cast<unsigned>((a.rows + T::kRows - 1) / T::kRows));
-  if (mma_gemm_fused()) {
-    mma_gemm_kernel<U, T, true><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums,
-                                                                   a.n_tokens, a.out, a.accumulate);
-  } else {
-    mma_gemm_kernel<U, T, false><<<grid, T::kThreads, 0, stream>>>(a.w, a.row_bytes, a.rows, a.n, q, d, sums,
-                                                                    a.n_tokens, a.out, a.accumulate);
-  }
-}
-
-template <class U>
-void launch_mma_gemm(const MatmulArgs& a, cudaStream_t stream) {
-  constexpr bool kLargeFits = kMmaTileSharedBytes<LargeTile, U::kGroup, U::kBias> <= kMmaStaticSharedBytes;
-  static_assert(kLargeFits == (2 * kMmaTileSharedBytes<LargePipeTile, U::kGroup, U::kBias> <= kMmaStaticSharedBytes),
-                "both 128 x 128 tiles fit the same weight formats");
-  int8_t* q;
-  float* d;
-  int32_t* sums;
-  void* scratch;
-  mma_quantize_activations(a, q, d, sums, scratch, stream);
-  const MmaTileKind tile = mma_gemm_tile(a, kLargeFits);
-  switch (tile) {
-    case MmaTileKind::kBatch16: launch_mma_gemm_tile<U, Batch16Tile>(a, q, d, sums, stream); break;
-    case MmaTileKind::kBatch32: launch_mma_gemm_tile<U, Batch32Tile>(a, q, d, sums, stream); break;
-    case MmaTileKind::kPrefill64: launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream); break;
-    case MmaTileKind::kWide128x64: launch_mma_gemm_tile<U, WideTile>(a, q, d, sums, stream); break;
-    case MmaTileKind::kLarge128:
-    case MmaTileKind::kLarge128Pipelined:
-      // Not chosen where they do not fit (choose_mma_tile knows); 64 x 64 keeps the switch whole.
-      if constexpr (!kLargeFits) {
-        launch_mma_gemm_tile<U, PrefillTile>(a, q, d, sums, stream);
-      } else if (tile == MmaTileKind::kLarge128) {
-        launch_mma_gemm_tile<U, LargeTile>(a, q, d, sums, stream);
-      } else {
-        launch_mma_gemm_tile<U, LargePipeTile>(a, q, d, sums, stream);
-      }
-      break;
-  }
-  const cudaError_t launched = cudaGetLastError();
-  CUDA_CHECK(cudaFreeAsync(scratch, stream));
-  if (launched != cudaSuccess) CUDA_CHECK(launched);
 }
 
 }  // namespace nt::cuda

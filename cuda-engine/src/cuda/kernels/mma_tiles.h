@@ -68,7 +68,27 @@ constexpr int kMmaTileSharedBytes =
     static_cast<int>(T::kRows * T::kSlices * sizeof(mma::RowFactors<kGroup, kBias>)) +
     static_cast<int>(T::kTokens * T::kSlices * sizeof(mma::TokenFactors<kGroup, kBias>));
 
-enum class MmaTileKind { kBatch16, kBatch32, kPrefill64, kWide128x64, kLarge128, kLarge128Pipelined };
+// Dynamic shared memory every GPU from sm_80 gives one CTA (sm_86 and sm_89: 99 KiB; sm_80 163,
+// sm_90 227), so the staged kernel needs no check of the device.
+constexpr int kMmaDynamicSharedBytes = 99 * 1024;
+
+// The staged kernel's shared memory (mma_gemm_staged.cuh; tile T, weight format U): the stage as
+// kMmaTileSharedBytes counts it, then per row the weight blocks one stage reads (one block of 256
+// values, or kStage / 32 blocks of 32), copied from the 16-byte boundary at or below the first:
+// the matrix starts 16-byte aligned, its rows and blocks need not (a Q6_K row of 256 values is 210
+// bytes), so a row keeps up to 15 bytes before its blocks and their words keep the alignment
+// unpack32 expects (cuda/quant/mma_unpack.h).
+template <class U, class T>
+struct MmaRawStage {
+  static_assert(T::kStage % U::kBlockElements == 0 || U::kBlockElements % T::kStage == 0, "stages and blocks nest");
+  static constexpr int kBlocks = T::kStage >= U::kBlockElements ? T::kStage / U::kBlockElements : 1;
+  static constexpr int kRowBytes = (15 + kBlocks * U::kBlockBytes + 15) / 16 * 16;
+  static constexpr int kChunks = kRowBytes / 16;  // 16-byte copies per row
+  static constexpr int kRawOffset = (kMmaTileSharedBytes<T, U::kGroup, U::kBias> + 15) / 16 * 16;
+  static constexpr int kSharedBytes = kRawOffset + T::kRows * kRowBytes;
+};
+
+enum class MmaTileKind { kBatch16, kBatch32, kPrefill64, kWide128x64, kLarge128, kLarge128Pipelined, kLarge128Staged };
 
 constexpr int64_t mma_tile_ctas(int64_t rows, int64_t n_tokens, int tile_rows, int tile_tokens) {
   return ((rows + tile_rows - 1) / tile_rows) * ((n_tokens + tile_tokens - 1) / tile_tokens);
@@ -82,8 +102,10 @@ constexpr int64_t mma_tile_ctas(int64_t rows, int64_t n_tokens, int tile_rows, i
 // Q2_K), and the 32 x 32 tile where even 64 x 64 would leave SMs idle (an 8B model's 1024-row k
 // and v projections: 128 CTAs of 64 x 64, 512 of 32 x 32). forced (NT_MMA_TILE, for benches and
 // tests; nullptr or anything else: the choice above) takes a tile for more than 32 tokens by name:
-// "32" (32 x 32), "64" (64 x 64), "128x64", "128" (128 x 128), "128p" (128 x 128 pipelined); the
-// 128 x 128 tiles fit where large_fits says (else 64 x 64).
+// "32" (32 x 32), "64" (64 x 64), "128x64", "128" (128 x 128), "128p" (128 x 128 pipelined), "128s"
+// (128 x 128 with the next stage's weight blocks copied while this one computes,
+// mma_gemm_staged.cuh); the static 128 x 128 tiles fit where large_fits says (else 64 x 64), the
+// staged one, in dynamic shared memory, for every format.
 inline MmaTileKind choose_mma_tile(int64_t rows, int64_t n_tokens, int sms, bool large_fits, const char* forced) {
   if (n_tokens <= Batch16Tile::kTokens) return MmaTileKind::kBatch16;
   if (n_tokens <= Batch32Tile::kTokens) return MmaTileKind::kBatch32;
@@ -96,6 +118,7 @@ inline MmaTileKind choose_mma_tile(int64_t rows, int64_t n_tokens, int sms, bool
   if (forced != nullptr && std::strcmp(forced, "128p") == 0) {
     return large_fits ? MmaTileKind::kLarge128Pipelined : MmaTileKind::kPrefill64;
   }
+  if (forced != nullptr && std::strcmp(forced, "128s") == 0) return MmaTileKind::kLarge128Staged;
   if (large_fits && mma_tile_ctas(rows, n_tokens, LargeTile::kRows, LargeTile::kTokens) >= sms) {
     return MmaTileKind::kLarge128;
   }
