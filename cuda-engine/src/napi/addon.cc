@@ -5,6 +5,7 @@
 
 #include "backend/device_report.h"
 #include "core/engine_error.h"
+#include "cpu/simd.h"
 #include "gguf/gguf_file.h"
 #include "napi/js_values.h"
 #include "napi/addon_data.h"
@@ -65,12 +66,14 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
   return device_report_to_js(info.Env(), query_devices());
 }
 
-const char* simd_level() {
-#if defined(__x86_64__)
-  return __builtin_cpu_supports("avx2") ? "avx2" : "scalar";
-#else
-  return "scalar";
-#endif
+// The CPU kernels' level as the backend chooses it (NT_CPU_SIMD or the best the CPU has); a bad
+// NT_CPU_SIMD is reported here rather than thrown: build info must always answer.
+std::string simd_level() {
+  try {
+    return cpu::simd_level_name(cpu::simd_level());
+  } catch (const EngineError& e) {
+    return std::string("unusable: ") + e.what();
+  }
 }
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {

@@ -185,7 +185,10 @@ uint32_t bits_of(float f) {
 // The multi-token kernels (quants.h, DotTokens) give each token vec_dot's float bit for bit, for
 // every token count, with the activation rows apart as matmul keeps them and the results written
 // only at out + t * out_stride.
-TEST_P(VecDot, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
+// The types with a multi-token kernel (the others dot one token at a time in matmul.cc).
+class VecDotTokens : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(VecDotTokens, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
   bool any = false;
   for (SimdLevel level : levels()) {
     const TypeKernels& k = *type_kernels(static_cast<uint32_t>(GetParam()), level);
@@ -216,7 +219,7 @@ TEST_P(VecDot, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
       }
     }
   }
-  if (!any) GTEST_SKIP() << "no multi-token kernel for this type at this CPU's levels";
+  if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-token kernels (AVX2 or AVX-512)";
 }
 
 std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
@@ -224,6 +227,8 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDot, ::testing::ValuesIn(test::supported_weight_types()), type_name);
+INSTANTIATE_TEST_SUITE_P(KQuants, VecDotTokens, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+                         type_name);
 
 }  // namespace
 }  // namespace nt::cpu::quant
