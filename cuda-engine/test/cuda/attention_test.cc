@@ -295,18 +295,21 @@ KvLayout layout_of(KvElement element, uintptr_t base = 256) {
 }
 
 // Without NT_ATTENTION: the decode kernels for decode passes over F16 and Q8_0 (and for tokens of
-// several sequences), flash attention for prompts, the naive kernels for the rest of decode.
+// several sequences) once kDecodeKernelsByDefault, flash attention for prompts, the naive kernels
+// for the rest of decode.
 TEST(CudaAttention, TheDefaultTakesDecodeForDecodeFlashForPromptsAndNaiveForTheRest) {
   const ScopedAttentionChoice none(nullptr);
   const AttentionShape llama{32, 8, 128};
+  const AttentionKernels decoding = kDecodeKernelsByDefault ? AttentionKernels::Decode : AttentionKernels::Naive;
+  const AttentionKernels several = kDecodeKernelsByDefault ? AttentionKernels::Decode : AttentionKernels::Flash;
   for (const KvElement element : {KvElement::F16, KvElement::Q8_0}) {
     const KvLayout kv = layout_of(element);
-    EXPECT_EQ(attention_kernels(1, true, kv, llama), AttentionKernels::Decode);
-    EXPECT_EQ(attention_kernels(kFlashMinTokens - 1, true, kv, llama), AttentionKernels::Decode);
+    EXPECT_EQ(attention_kernels(1, true, kv, llama), decoding);
+    EXPECT_EQ(attention_kernels(kFlashMinTokens - 1, true, kv, llama), decoding);
     EXPECT_EQ(attention_kernels(kFlashMinTokens, true, kv, llama), AttentionKernels::Flash);
-    EXPECT_EQ(attention_kernels(512, false, kv, llama), AttentionKernels::Decode);  // a table per token
-    EXPECT_EQ(attention_kernels(1, true, kv, {64, 8, 64}), AttentionKernels::Decode);
-    EXPECT_EQ(attention_kernels(1, true, kv, {128, 8, 128}), AttentionKernels::Decode);  // a group of 16
+    EXPECT_EQ(attention_kernels(512, false, kv, llama), several);  // a table per token
+    EXPECT_EQ(attention_kernels(1, true, kv, {64, 8, 64}), decoding);
+    EXPECT_EQ(attention_kernels(1, true, kv, {128, 8, 128}), decoding);  // a group of 16
     EXPECT_EQ(attention_kernels(1, true, kv, {136, 8, 128}), AttentionKernels::Naive);   // 17: past a block
     EXPECT_EQ(attention_kernels(1, true, kv, {6, 3, 80}), AttentionKernels::Naive);
     EXPECT_EQ(attention_kernels(1, true, kv, {8, 2, 256}), AttentionKernels::Naive);
@@ -412,8 +415,9 @@ TEST(CudaAttention, FlashReadsLongContextsPast4kOfEveryType) {
 namespace nt::cuda::test {
 namespace {
 
-// The decode kernels (NT_ATTENTION=decode; the default for decode passes over F16 and Q8_0): a warp
-// per (chunk, KV head, tokens), 16-position tiles copied three ahead, tensor-core products.
+// The decode kernels (NT_ATTENTION=decode; with kDecodeKernelsByDefault the default for decode
+// passes over F16 and Q8_0): a warp per (chunk, KV head, tokens), 16-position tiles copied three
+// ahead, tensor-core products.
 Run decode_run(KvElement element, bool one_sequence = true) {
   return {element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance,
           AttentionKernels::Decode};
@@ -472,12 +476,17 @@ TEST(CudaAttention, DecodeReadsContextsPast4kAnd32k) {
   }
 }
 
-// The default for a decode pass over F16 and Q8_0 is the decode kernels (the same results).
+// Once the decode kernels are the default for a decode pass over F16 and Q8_0, the same results.
 TEST(CudaAttention, TheDefaultDecodePassMatches) {
   NT_SKIP_WITHOUT_CUDA();
   const ScopedAttentionChoice none(nullptr);
-  check({32, 8, 128, 3000, {2999}, 0}, decode_run(KvElement::F16));
-  check({32, 8, 128, 3000, {2999, 1000}, 0}, decode_run(KvElement::Q8_0, false));
+  const auto run = [](KvElement element, bool one_sequence) {
+    if (kDecodeKernelsByDefault) return decode_run(element, one_sequence);
+    return Run{element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance,
+               one_sequence ? AttentionKernels::Naive : AttentionKernels::Flash};
+  };
+  check({32, 8, 128, 3000, {2999}, 0}, run(KvElement::F16, true));
+  check({32, 8, 128, 3000, {2999, 1000}, 0}, run(KvElement::Q8_0, false));
 }
 
 }  // namespace

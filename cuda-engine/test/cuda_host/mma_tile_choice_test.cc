@@ -55,11 +55,11 @@ TEST(MmaTileChoice, NtMmaTileForcesAPrefillTileByName) {
   EXPECT_EQ(choose_mma_tile(1024, 512, kSms, true, ""), MmaTileKind::kBatch32);
 }
 
-// The fused float step is the default; NT_MMA_FUSED=0, and only that, takes the earlier one.
-TEST(MmaTileChoice, NtMmaFusedZeroTakesTheEarlierFloatStep) {
-  EXPECT_TRUE(mma_fused_epilogue(nullptr));
+// The earlier float step is the default; NT_MMA_FUSED=1, and only that, takes the fused one.
+TEST(MmaTileChoice, NtMmaFusedOneTakesTheFusedFloatStep) {
+  EXPECT_FALSE(mma_fused_epilogue(nullptr));
   EXPECT_TRUE(mma_fused_epilogue("1"));
-  EXPECT_TRUE(mma_fused_epilogue(""));
+  EXPECT_FALSE(mma_fused_epilogue(""));
   EXPECT_FALSE(mma_fused_epilogue("0"));
 }
 

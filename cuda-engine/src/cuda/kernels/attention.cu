@@ -202,7 +202,9 @@ AttentionKernels attention_kernels(int64_t n_tokens, bool one_sequence, const Kv
   if (choice && std::strcmp(choice, "decode") == 0 && decode) return AttentionKernels::Decode;
   // Tokens of several sequences read a table each, so flash attention's blocks would hold one
   // token too: the decode kernels do that with wider reads.
-  if (decode && (n_tokens < kFlashMinTokens || !one_sequence)) return AttentionKernels::Decode;
+  if (kDecodeKernelsByDefault && decode && (n_tokens < kFlashMinTokens || !one_sequence)) {
+    return AttentionKernels::Decode;
+  }
   return n_tokens >= kFlashMinTokens ? AttentionKernels::Flash : AttentionKernels::Naive;
 }
 

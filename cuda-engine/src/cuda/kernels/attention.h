@@ -33,13 +33,18 @@ int32_t attention_chunks(int32_t max_n_past, int64_t n_tokens, int32_t n_head, i
 
 // Which kernels attention() runs for a pass of n_tokens over this cache: NT_ATTENTION=naive, flash
 // or decode when set (read on every call, so a test or bench can switch; decode only where
-// decode_attention_takes the cache and shape), else the decode kernels (decode_attention.h: F16 and
-// Q8_0 caches, heads of 64 or 128) for passes under kFlashMinTokens tokens and for tokens of several
-// sequences, flash attention for prompts of at least kFlashMinTokens tokens (measured on the H100,
-// 8B q4_k_m pp512 6741 vs 5489 t/s), and the naive kernels for the remaining decode passes (an F32
-// cache, other head sizes: tg128 277.6 vs 243.6 t/s over flash).
+// decode_attention_takes the cache and shape), else — with kDecodeKernelsByDefault — the decode
+// kernels (decode_attention.h: F16 and Q8_0 caches, heads of 64 or 128) for passes under
+// kFlashMinTokens tokens and for tokens of several sequences, flash attention for prompts of at
+// least kFlashMinTokens tokens (measured on the H100, 8B q4_k_m pp512 6741 vs 5489 t/s), and the
+// naive kernels for the remaining decode passes (an F32 cache, other head sizes: tg128 277.6 vs
+// 243.6 t/s over flash).
 enum class AttentionKernels { Flash, Naive, Decode };
 constexpr int64_t kFlashMinTokens = 32;
+// The decode kernels read K/V faster (on an H200, 8B tg32 at 8k positions of F16 K/V: 276 vs 196
+// t/s with the naive kernels) but stay opt-in until their GPU tests (CudaAttention.Decode*) have
+// passed on a GPU; then this turns true.
+constexpr bool kDecodeKernelsByDefault = false;
 AttentionKernels attention_kernels(int64_t n_tokens, bool one_sequence, const KvLayout& kv,
                                    const AttentionShape& shape);
 
