@@ -45,19 +45,6 @@ describe("llamaComparisonTable", () => {
       { n_prompt: 0, n_gen: 32, n_depth: 8192, avg_ts: 160 },
     ]);
     const lines = llamaComparisonTable(ours, theirs).split("\n");
-    assert.equal(lines[2], "| tg32 | 300.00 | 200.00 | 1.50 × |");
-    assert.equal(lines[3], "| tg32@d8192 | 240.00 | 160.00 | 1.50 × |");
-  });
-
-  it("matches tests at a depth (-d) by their @d suffix", () => {
-    const ours = JSON.stringify({
-      results: [{ tests: [{ test: "tg32", meanTokS: 300 }, { test: "tg32@d8192", meanTokS: 240 }] }],
-    });
-    const theirs = JSON.stringify([
-      { n_prompt: 0, n_gen: 32, n_depth: 0, avg_ts: 200 },
-      { n_prompt: 0, n_gen: 32, n_depth: 8192, avg_ts: 160 },
-    ]);
-    const lines = llamaComparisonTable(ours, theirs).split("\n");
     assert.equal(lines[2], "| tg32 | 300.00 | — | — | 200.00 | 1.50 × |");
     assert.equal(lines[3], "| tg32@d8192 | 240.00 | — | — | 160.00 | 1.50 × |");
   });
