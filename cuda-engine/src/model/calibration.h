@@ -18,7 +18,8 @@
 namespace nt {
 
 // v1 (no version field) timed one synthetic matrix of the dominant type; v2 a layer forward, with
-// the together run's copies from a cache-sized source; v3 from 1 GiB (measure_dual.h).
+// the together run's copies from a cache-sized source; v3 copies from 1 GiB (measure_dual.h) and
+// layers of at least 2 GiB (calibration_layers.h), both past the CPU's cache.
 constexpr const char* kCalibrationVersion = "v3";
 
 struct CalibrationKey {

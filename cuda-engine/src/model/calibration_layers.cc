@@ -1,5 +1,7 @@
 #include "model/calibration_layers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -31,26 +33,32 @@ std::vector<int32_t> spread(int32_t k, int32_t n) {
   return layers;
 }
 
-// The layers copied: the fewest spread ones (at least kMinLayers) whose bytes reach kMinBytes;
+// The layers copied: the fewest spread ones (at least kMinLayers) whose bytes reach least_bytes;
 // past n copies, spread() repeats layers.
-std::vector<int32_t> chosen_layers(const ModelWeights& shapes) {
+std::vector<int32_t> chosen_layers(const ModelWeights& shapes, uint64_t least_bytes) {
   const auto n = static_cast<int32_t>(shapes.layers.size());
   if (n == 0) throw EngineError(NT_E_INTERNAL, "the calibration needs a model with layers");
   for (int32_t k = CalibrationLayers::kMinLayers;; ++k) {
     std::vector<int32_t> layers = spread(k, n);
     uint64_t bytes = 0;
     for (int32_t l : layers) bytes += matrix_bytes(shapes.layers[static_cast<size_t>(l)]);
-    if (bytes >= CalibrationLayers::kMinBytes || k == CalibrationLayers::kMaxCopies) return layers;
+    if (bytes >= least_bytes || k == CalibrationLayers::kMaxCopies) return layers;
   }
 }
 
 }  // namespace
 
-std::string CalibrationLayers::signature(const Hparams& h, const ModelWeights& shapes, GgmlType kv_type) {
+uint64_t CalibrationLayers::min_bytes() {
+  const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);  // glibc: from cpuid; 0 or -1 where unknown
+  return std::max(kMinBytes, l3 > 0 ? 4 * static_cast<uint64_t>(l3) : 0);
+}
+
+std::string CalibrationLayers::signature(const Hparams& h, const ModelWeights& shapes, GgmlType kv_type,
+                                         uint64_t least_bytes) {
   std::string text = "layers " + std::to_string(h.n_embd) + "x" + std::to_string(h.n_ff) + " heads " +
                      std::to_string(h.n_head) + "/" + std::to_string(h.n_head_kv) + " kv " +
                      ggml_type_name(static_cast<uint32_t>(kv_type));
-  const std::vector<int32_t> chosen = chosen_layers(shapes);
+  const std::vector<int32_t> chosen = chosen_layers(shapes, least_bytes);
   std::vector<int32_t> distinct = chosen;
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());  // spread() is sorted
   if (distinct.size() < chosen.size()) text += " " + std::to_string(chosen.size()) + " copies of";
@@ -63,9 +71,9 @@ std::string CalibrationLayers::signature(const Hparams& h, const ModelWeights& s
 }
 
 CalibrationLayers::CalibrationLayers(StreamDevice& device, const Hparams& h, const ModelWeights& shapes,
-                                     GgmlType kv_type, int threads)
+                                     GgmlType kv_type, int threads, uint64_t least_bytes)
     : device_(device), h_(h) {
-  const std::vector<int32_t> chosen = chosen_layers(shapes);
+  const std::vector<int32_t> chosen = chosen_layers(shapes, least_bytes);
   // Norm weights and biases (F32 vectors of at most these sizes): ones.
   norm_.assign(static_cast<size_t>(std::max({h.n_embd, h.n_head * h.head_dim, h.n_embd_kv(), 1})), 1.0f);
   uint64_t total = 0;

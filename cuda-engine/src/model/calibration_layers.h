@@ -21,16 +21,20 @@ namespace nt {
 class CalibrationLayers : public WeightSource {
  public:
   // Copies of layers spread evenly over the model (so that a mix of types is sampled as the
-  // model has it): the fewest, at least kMinLayers, whose weights reach kMinBytes (far past any
-  // CPU cache, and long enough to overlap several of the calibration's H2D copies); a small
-  // model's layers are copied more than once. Throws what the device's pinned allocation throws
+  // model has it): the fewest, at least kMinLayers, whose weights reach min_bytes (past the CPU's
+  // cache, and long enough to overlap several of the calibration's H2D copies); a small model's
+  // layers are copied more than once. Throws what the device's pinned allocation throws
   // (NT_E_OUT_OF_MEMORY).
   static constexpr int kMinLayers = 2;
-  static constexpr int kMaxCopies = 4096;  // a model of layers under 64 KiB stops short of kMinBytes
+  static constexpr int kMaxCopies = 4096;  // a model of small layers stops short of min_bytes
   static constexpr uint64_t kMinBytes = 256ull << 20;
+  // kMinBytes, or four times the CPU's last-level cache where that is more: with 256 MiB (two 70B
+  // layers) a 300 MiB L3 kept part of them, and the CPU measured ~40 GB/s together with the copies
+  // where the real pass, reading 7 GiB of tier D, let it read ~31.
+  static uint64_t min_bytes();
   // The keys and values go into a cache of kv_type, as the pass's do.
   CalibrationLayers(StreamDevice& device, const Hparams& h, const ModelWeights& shapes, GgmlType kv_type,
-                    int threads);
+                    int threads, uint64_t least_bytes = min_bytes());
   ~CalibrationLayers() override;
   CalibrationLayers(const CalibrationLayers&) = delete;
   CalibrationLayers& operator=(const CalibrationLayers&) = delete;
@@ -39,7 +43,8 @@ class CalibrationLayers : public WeightSource {
   int32_t layers() const { return static_cast<int32_t>(copies_.size()); }
   // The work measured, for the cache key (known before anything is allocated): the shape, the
   // KV type, then each copied layer's index and its matrices' types.
-  static std::string signature(const Hparams& h, const ModelWeights& shapes, GgmlType kv_type);
+  static std::string signature(const Hparams& h, const ModelWeights& shapes, GgmlType kv_type,
+                               uint64_t least_bytes = min_bytes());
   // One pass of `batch` tokens (positions 0..batch-1 of one sequence) through every copy.
   void run(int32_t batch);
 

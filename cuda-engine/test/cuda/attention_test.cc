@@ -480,10 +480,11 @@ TEST(CudaAttention, DecodeReadsContextsPast4kAnd32k) {
 TEST(CudaAttention, TheDefaultDecodePassMatches) {
   NT_SKIP_WITHOUT_CUDA();
   const ScopedAttentionChoice none(nullptr);
-  const auto run = [](KvElement element, bool one_sequence) {
+  // (Run qualified: inside a TEST, plain Run is testing::Test::Run.)
+  const auto run = [](KvElement element, bool one_sequence) -> ::nt::cuda::test::Run {
     if (kDecodeKernelsByDefault) return decode_run(element, one_sequence);
-    return Run{element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance,
-               one_sequence ? AttentionKernels::Naive : AttentionKernels::Flash};
+    return {element, one_sequence, element == KvElement::Q8_0 ? kQ8WidenedTolerance : kF16WeightsTolerance,
+            one_sequence ? AttentionKernels::Naive : AttentionKernels::Flash};
   };
   check({32, 8, 128, 3000, {2999}, 0}, run(KvElement::F16, true));
   check({32, 8, 128, 3000, {2999, 1000}, 0}, run(KvElement::Q8_0, false));

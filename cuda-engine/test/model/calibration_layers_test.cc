@@ -4,6 +4,7 @@
 #include "model/calibration_layers.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -56,13 +57,13 @@ ModelWeights shapes_of(const Hparams& h) {
 
 uint64_t bytes_of(const TensorView& v) { return static_cast<uint64_t>(v.rows()) * v.row_bytes(); }
 
-// A small model's layers are copied until kMinBytes (a pass over a few MB would be timed from
+// A small model's layers are copied until the least bytes (a pass over a few MB would be timed from
 // cache, and end before one H2D copy of the together run: stories260K measured no copy rate).
 TEST(CalibrationLayers, SmallLayersAreCopiedUpToTheLeastBytesAndRunAtEveryBatch) {
   const Hparams h = small_hparams(6);
   const ModelWeights shapes = shapes_of(h);
   CpuStreamDevice device;
-  CalibrationLayers layers(device, h, shapes, GgmlType::F16, 2);
+  CalibrationLayers layers(device, h, shapes, GgmlType::F16, 2, CalibrationLayers::kMinBytes);
   uint64_t largest = 0;
   for (const LayerWeights& l : shapes.layers) {
     uint64_t bytes = 0;
@@ -71,7 +72,7 @@ TEST(CalibrationLayers, SmallLayersAreCopiedUpToTheLeastBytesAndRunAtEveryBatch)
   }
   EXPECT_GE(layers.bytes(), CalibrationLayers::kMinBytes);
   EXPECT_LT(layers.bytes() - largest, CalibrationLayers::kMinBytes);  // the fewest copies
-  const std::string s = CalibrationLayers::signature(h, shapes, GgmlType::F16);
+  const std::string s = CalibrationLayers::signature(h, shapes, GgmlType::F16, CalibrationLayers::kMinBytes);
   EXPECT_NE(s.find(" " + std::to_string(layers.layers()) + " copies of 0:"), std::string::npos) << s;
   EXPECT_NE(s.find(" 5:Q4_K,Q4_K,Q6_K,Q4_K,Q4_K,Q4_K,Q6_K"), std::string::npos) << s;  // every layer, once
   for (int32_t batch : {1, 3, CalibrationLayers::kMaxBatch}) {
@@ -83,7 +84,8 @@ TEST(CalibrationLayers, SmallLayersAreCopiedUpToTheLeastBytesAndRunAtEveryBatch)
 }
 
 // A 70B-shape model: one layer is ~0.5 GB, past kMinBytes, so kMinLayers are copied, spread over
-// the model (its Q6_K layers sampled as often as it has them). Only the signature: nothing is allocated.
+// the model (its Q6_K layers sampled as often as it has them); past a large cache's four times
+// (2 GiB), five. Only the signature: nothing is allocated.
 TEST(CalibrationLayers, LargeLayersCopyTheLeastSpreadOverTheModel) {
   Hparams h = small_hparams(80);
   h.n_embd = 8192;
@@ -91,9 +93,21 @@ TEST(CalibrationLayers, LargeLayersCopyTheLeastSpreadOverTheModel) {
   h.n_head_kv = 8;
   h.head_dim = 128;
   h.n_ff = 28672;
-  const std::string s = CalibrationLayers::signature(h, shapes_of(h), GgmlType::F32);
+  const std::string s = CalibrationLayers::signature(h, shapes_of(h), GgmlType::F32, CalibrationLayers::kMinBytes);
   EXPECT_EQ(s, "layers 8192x28672 heads 64/8 kv F32 20:Q4_K,Q4_K,Q6_K,Q4_K,Q4_K,Q4_K,Q6_K"
                " 60:Q4_K,Q4_K,Q4_K,Q4_K,Q4_K,Q4_K,Q4_K");
+  const std::string large = CalibrationLayers::signature(h, shapes_of(h), GgmlType::F32, 2ull << 30);
+  for (const char* layer : {" 8:", " 24:", " 40:", " 56:", " 72:"}) {
+    EXPECT_NE(large.find(layer), std::string::npos) << large;
+  }
+  EXPECT_EQ(large.find(" 20:"), std::string::npos) << large;
+}
+
+// The least bytes are past four times the CPU's last-level cache, and never under kMinBytes.
+TEST(CalibrationLayers, TheLeastBytesArePastFourTimesTheLastLevelCache) {
+  const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  EXPECT_GE(CalibrationLayers::min_bytes(), CalibrationLayers::kMinBytes);
+  if (l3 > 0) EXPECT_GE(CalibrationLayers::min_bytes(), 4 * static_cast<uint64_t>(l3));
 }
 
 }  // namespace
