@@ -61,6 +61,7 @@ struct WeightStreamer::State {
   uint64_t schedule_base = 0;
   uint64_t read_pos = 0;  // the step the read thread looks at next (it never needs one below)
   uint64_t slots = 0;
+  uint64_t copy_piece_bytes = 0;
   uint64_t slot_bytes = 0;
   uint64_t staging_bytes = 0;
   std::vector<uint8_t*> device_slots;
@@ -350,7 +351,9 @@ void WeightStreamer::State::copy_step(uint64_t s, size_t g) {
   for (const StreamedTensor& t : group.tensors) {
     if (uploaded && t.from_storage) continue;
     const uint8_t* src = t.from_storage ? staging[j] + (t.file_offset - range.offset) : t.pinned;
-    device.copy_async(device_slots[j] + t.slot_offset, src, t.bytes);
+    for (uint64_t at = 0; at < t.bytes; at += copy_piece_bytes) {
+      device.copy_async(device_slots[j] + t.slot_offset + at, src + at, std::min(copy_piece_bytes, t.bytes - at));
+    }
     bytes += t.bytes;
   }
   const double ms = ms_since(t0);  // the copies themselves on the CPU; only their issue on CUDA
@@ -378,6 +381,7 @@ WeightStreamer::WeightStreamer(StreamDevice& device, StorageReader* reader, std:
     throw EngineError(NT_E_BAD_REQUEST, "the weight streamer needs at least " + std::to_string(kMinStagingSlots) +
                                             " slots (got " + std::to_string(options.slots) + ")");
   state_->slots = static_cast<uint64_t>(options.slots);
+  state_->copy_piece_bytes = std::max<uint64_t>(1, options.copy_piece_bytes);
   state_->validate_and_lay_out();
   state_->plan_schedule();
   state_->use_reader_buffers();

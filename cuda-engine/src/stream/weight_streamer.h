@@ -43,6 +43,11 @@ struct StreamGroup {
 
 struct StreamerOptions {
   int slots = kMinStagingSlots;  // VRAM slots and pinned staging buffers (read, copy, compute at once)
+  // Each tensor is copied in pieces of at most this many bytes: a small copy the compute side
+  // issues meanwhile (a dual-path switch's activations) may queue behind the current piece on the
+  // copy engine, and a 70B layer's tensors are up to 230 MB (4 ms at 55 GB/s); nt-bench --profile
+  // measured ~1 ms per switch's upload. 16 MiB still moves at the link's full rate.
+  uint64_t copy_piece_bytes = 16ull << 20;
 };
 
 // Cumulative host-side figures since load (the device's own stage times are added in).

@@ -134,6 +134,47 @@ TEST(WeightStreamerTest, TierBOnlyGroupsNeedNoReader) {
   EXPECT_EQ(wrong, 0);
 }
 
+// Tensors go to the device in pieces of at most copy_piece_bytes (so that a small copy issued
+// meanwhile waits behind one piece at most), and every slot still holds its tensors' bytes.
+TEST(WeightStreamerTest, TensorsAreCopiedInPiecesOfAtMostThePieceSize) {
+  struct PieceDevice : CpuStreamDevice {
+    std::mutex mutex;
+    uint64_t largest = 0, pieces = 0;
+    void copy_async(void* dst, const void* src, uint64_t bytes) override {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        largest = std::max(largest, bytes);
+        ++pieces;
+      }
+      CpuStreamDevice::copy_async(dst, src, bytes);
+    }
+  } device;
+  Fixture f;
+  std::vector<StreamGroup> groups;
+  uint64_t tensors = 0, largest_tensor = 0;
+  for (const StreamGroup& g : f.groups) {
+    if (g.name != "blk.1" && g.name != "blk.4") continue;
+    groups.push_back(g);
+    for (const StreamedTensor& t : g.tensors) {
+      ++tensors;
+      largest_tensor = std::max(largest_tensor, t.bytes);
+    }
+  }
+  StreamerOptions options = with_slots(3);
+  options.copy_piece_bytes = 100;
+  ASSERT_GT(largest_tensor, 2 * options.copy_piece_bytes);
+  WeightStreamer streamer(device, nullptr, groups, options);
+  int wrong = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    wrong += wrong_tensors(streamer.groups()[g], streamer.acquire(g));
+    streamer.release(g);
+  }
+  EXPECT_EQ(wrong, 0);
+  std::lock_guard<std::mutex> lock(device.mutex);
+  EXPECT_LE(device.largest, options.copy_piece_bytes);
+  EXPECT_GT(device.pieces, tensors);
+}
+
 // The dual path's per-pass choice (issue 13): tier-D groups are optional, streamed only in the
 // passes that do not compute them on the CPU; each pass declares which it is, and every group it
 // acquires still holds its own bytes.
