@@ -184,8 +184,9 @@ class FakeModel implements FakeNativeModel {
       nCtxTrain: 2048, nEmbd: 8, nLayer: 1, nHead: 1, nHeadKv: 1, nFf: 16, threads: options.threads ?? 1,
       weightBytes: 4096, kvBytesPerSequence: 1024, bos: BOS, eos: EOS, chatTemplate: file.chatTemplate,
       backend: options.backend === "cpu" ? "cpu" : "cuda",
-      // As the engine: the dual path is reported when the load asks for it.
-      placement: options.dualPath === "on" || options.dualPath === "auto" ? fakeDualPlacement() : fakePlacement(),
+      // As the engine: the dual path is reported when the load asks for it ("on"); "auto", the
+      // default, plans it only where calibration predicts a split pays, which a fake cannot say.
+      placement: options.dualPath === "on" ? fakeDualPlacement() : fakePlacement(),
     };
   }
 
