@@ -67,33 +67,46 @@ struct Row {
   bool in_forward;  // the forward runs q,k,v and gate,up as groups, o and down alone
 };
 
+// One row's products over every layer copy at `batch` tokens (out holds their rows × batch): the
+// best time of `repeats`, and the weight bytes one run reads.
+struct RowTime {
+  double ms = 0;
+  double bytes = 0;
+};
+
+RowTime time_row(CalibrationLayers& layers, const Row& row, const float* x, float* out, int batch, int repeats,
+                 cpu::ThreadPool& pool) {
+  const int k = layers.layers();
+  RowTime t;
+  t.ms = best_ms(repeats, [&] {
+    for (int l = 1; l <= k; ++l) {
+      const LayerWeights w = layers.begin_layer(l);
+      std::vector<cpu::MatmulProduct> group;
+      float* o = out;
+      for (auto view : row.views) {
+        group.push_back({&(w.*view), o});
+        o += (w.*view).rows() * batch;
+      }
+      cpu::matmul_group(group.data(), static_cast<int>(group.size()), x, batch, pool);
+    }
+  }, [&] { pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {}); });
+  for (int l = 1; l <= k; ++l) {
+    for (auto view : row.views) t.bytes += bytes_of(layers.begin_layer(l).*view);
+  }
+  return t;
+}
+
 // Each product at `batch` tokens (GB/s of weights read per call), then the forward's products
 // together: at batch 1 this is the rate the rows above print, and it stays near it while the
 // products are bound by memory rather than by the CPU's arithmetic.
 void batch_line(CalibrationLayers& layers, const Row* rows, int n_rows, size_t width, int batch, int repeats,
                 cpu::ThreadPool& pool) {
-  const int k = layers.layers();
   std::vector<float> x(width * batch, 0.5f), out(width * 4 * batch);
   std::printf("batch %-4d", batch);
   double forward_ms = 0, forward_bytes = 0;
   for (int i = 0; i < n_rows; ++i) {
     const Row& row = rows[i];
-    double bytes = 0;
-    const double ms = best_ms(repeats, [&] {
-      for (int l = 1; l <= k; ++l) {
-        const LayerWeights w = layers.begin_layer(l);
-        std::vector<cpu::MatmulProduct> group;
-        float* o = out.data();
-        for (auto view : row.views) {
-          group.push_back({&(w.*view), o});
-          o += (w.*view).rows() * batch;
-        }
-        cpu::matmul_group(group.data(), static_cast<int>(group.size()), x.data(), batch, pool);
-      }
-    }, [&] { pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {}); });
-    for (int l = 1; l <= k; ++l) {
-      for (auto view : row.views) bytes += bytes_of(layers.begin_layer(l).*view);
-    }
+    const auto [ms, bytes] = time_row(layers, row, x.data(), out.data(), batch, repeats, pool);
     if (row.in_forward) {
       forward_ms += ms;
       forward_bytes += bytes;
@@ -127,22 +140,7 @@ int run(const char* path, int threads, int repeats, const std::vector<int>& batc
                       {"gate,up group", {&LayerWeights::w_gate, &LayerWeights::w_up}, true}};
   double products_ms = 0;
   for (const Row& row : rows) {
-    double bytes = 0;
-    const double ms = best_ms(repeats, [&] {
-      for (int l = 1; l <= k; ++l) {
-        const LayerWeights w = layers.begin_layer(l);
-        std::vector<cpu::MatmulProduct> group;
-        float* o = out.data();
-        for (auto view : row.views) {
-          group.push_back({&(w.*view), o});
-          o += (w.*view).rows();
-        }
-        cpu::matmul_group(group.data(), static_cast<int>(group.size()), x.data(), 1, pool);
-      }
-    }, [&] { pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {}); });
-    for (int l = 1; l <= k; ++l) {
-      for (auto view : row.views) bytes += bytes_of(layers.begin_layer(l).*view);
-    }
+    const auto [ms, bytes] = time_row(layers, row, x.data(), out.data(), 1, repeats, pool);
     if (row.in_forward) products_ms += ms;
     std::printf("%-14s %8.3f ms/layer %7.1f GB/s\n", row.name, ms / k, bytes / (ms * 1e6));
   }

@@ -5,17 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/parse_words.h"
 #include "bench_args.h"
 
 namespace nt::bench {
 namespace {
 
-BenchArgs parse(std::vector<std::string> words) {
-  words.insert(words.begin(), "nt-bench");
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  return parse_bench_args(static_cast<int>(argv.size()), argv.data());
-}
+using test::parse;
 
 std::string usage_error(const std::vector<std::string>& words) {
   try {

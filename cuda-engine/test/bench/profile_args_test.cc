@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "bench/parse_words.h"
 #include "bench_args.h"
 #include "profile_table.h"
 
@@ -10,12 +11,7 @@ namespace nt::bench {
 
 namespace {
 
-BenchArgs parse(std::vector<std::string> words) {
-  words.insert(words.begin(), "nt-bench");
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  return parse_bench_args(static_cast<int>(argv.size()), argv.data());
-}
+using test::parse;
 
 }  // namespace
 
