@@ -20,41 +20,24 @@
 
 #include "core/bytes_text.h"
 #include "core/engine_error.h"
+#include "tier/assign_dual.h"
 #include "tier/dual_split.h"
+#include "tier/plan_shape.h"
 #include "tier/tier_plan.h"
 
 namespace nt {
 
 namespace {
 
-// A vector in a block is "small" when the block's largest tensor is at least this many times its
-// size (a norm is 1/n_embd of a matrix; K/V projections under GQA are only ~1/8, so they stay).
-constexpr uint64_t kSmallRatio = 64;
-
-struct Unit {
-  std::vector<size_t> tensors;  // indices into the input's tensors
-  uint64_t bytes = 0;
-  size_t group = 0;
-};
-
-struct Group {
-  std::string name;
-  int32_t layer = -1;
-  uint64_t bytes = 0;
-};
-
-struct Shape {
-  std::vector<Unit> units;  // in priority order
-  std::vector<Group> groups;
-  std::vector<size_t> host_only;
-  uint64_t host_only_bytes = 0;
-};
-
-using Tiers = std::vector<Tier>;  // one per unit
-
-[[noreturn]] void out_of_memory(const std::string& message) {
-  throw EngineError(NT_E_OUT_OF_MEMORY, message);
-}
+using plan::Shape;
+using plan::Tiers;
+using plan::assign_dual;
+using plan::largest_streamed;
+using plan::make_shape;
+using plan::out_of_memory;
+using plan::pattern_of;
+using plan::per_pass_totals;
+using plan::streamed_per_group;
 
 void check_input(const TierPlanInput& in) {
   auto positive = [](double v) { return std::isfinite(v) && v > 0; };
@@ -76,83 +59,6 @@ void check_input(const TierPlanInput& in) {
   if (pattern.empty() && in.dual.mode != DualPathMode::Off && !positive(in.dual.rates.cpu_gbps)) {
     throw EngineError(NT_E_BAD_REQUEST, "the dual path needs the CPU's measured product rate");
   }
-}
-
-// Groups: non-layer per-pass tensors first (input order), then every block 0..max layer.
-std::vector<size_t> make_groups(const TierPlanInput& in, Shape& s) {
-  std::vector<size_t> group_of(in.tensors.size(), SIZE_MAX);
-  int32_t n_layer = 0;
-  for (size_t i = 0; i < in.tensors.size(); ++i) {
-    const TierTensor& t = in.tensors[i];
-    n_layer = std::max(n_layer, t.layer + 1);
-    if (!t.per_pass) {
-      s.host_only.push_back(i);
-      s.host_only_bytes += t.bytes;
-    } else if (t.layer < 0) {
-      group_of[i] = s.groups.size();
-      s.groups.push_back({t.name, -1, 0});
-    }
-  }
-  const size_t first_block = s.groups.size();
-  for (int32_t l = 0; l < n_layer; ++l) s.groups.push_back({"blk." + std::to_string(l), l, 0});
-  for (size_t i = 0; i < in.tensors.size(); ++i) {
-    const TierTensor& t = in.tensors[i];
-    if (t.per_pass && t.layer >= 0) group_of[i] = first_block + t.layer;
-    if (group_of[i] != SIZE_MAX) s.groups[group_of[i]].bytes += t.bytes;
-  }
-  return group_of;
-}
-
-Shape make_shape(const TierPlanInput& in) {
-  Shape s;
-  const std::vector<size_t> group_of = make_groups(in, s);
-  std::vector<uint64_t> largest(s.groups.size(), 0);
-  for (size_t i = 0; i < in.tensors.size(); ++i) {
-    if (group_of[i] != SIZE_MAX) largest[group_of[i]] = std::max(largest[group_of[i]], in.tensors[i].bytes);
-  }
-  std::vector<Unit> bodies(s.groups.size());
-  for (size_t i = 0; i < in.tensors.size(); ++i) {
-    const size_t g = group_of[i];
-    if (g == SIZE_MAX) continue;
-    const uint64_t bytes = in.tensors[i].bytes;
-    const bool small = in.tensors[i].layer >= 0 && bytes * kSmallRatio <= largest[g];
-    Unit& unit = small ? s.units.emplace_back() : bodies[g];
-    unit.tensors.push_back(i);
-    unit.bytes += bytes;
-    unit.group = g;
-  }
-  for (Unit& body : bodies) {
-    if (!body.tensors.empty()) s.units.push_back(std::move(body));
-  }
-  std::stable_sort(s.units.begin(), s.units.end(), [](const Unit& x, const Unit& y) {
-    if (x.bytes != y.bytes) return x.bytes < y.bytes;
-    if (x.group != y.group) return x.group < y.group;
-    return x.tensors.front() < y.tensors.front();
-  });
-  return s;
-}
-
-// Tier D is tier B to the streamer: its blocks live in pinned RAM and are copied to the device
-// in the passes that do not compute them on the CPU (tier_plan.h), so the VRAM slots hold them.
-Tier as_streamed(Tier tier) { return tier == Tier::D ? Tier::B : tier; }
-
-// Bytes per group of the units still below `to` (the part the streamer must move for that ring).
-std::vector<uint64_t> streamed_per_group(const Shape& s, const Tiers& tiers, Tier to) {
-  std::vector<uint64_t> bytes(s.groups.size(), 0);
-  for (size_t u = 0; u < s.units.size(); ++u) {
-    if (as_streamed(tiers[u]) > to) bytes[s.units[u].group] += s.units[u].bytes;
-  }
-  return bytes;
-}
-
-// The largest streamed group: (bytes, index), or (0, SIZE_MAX) when nothing streams.
-std::pair<uint64_t, size_t> largest_streamed(const Shape& s, const Tiers& tiers, Tier to) {
-  const std::vector<uint64_t> bytes = streamed_per_group(s, tiers, to);
-  std::pair<uint64_t, size_t> best{0, SIZE_MAX};
-  for (size_t g = 0; g < bytes.size(); ++g) {
-    if (bytes[g] > best.first) best = {bytes[g], g};
-  }
-  return best;
 }
 
 // Raises units below `to` up to `to` within `room` bytes, which must also hold `slots` slots of
@@ -193,12 +99,6 @@ std::vector<uint64_t> slot_caps(const Shape& s, const Tiers& tiers, Tier to) {
 
 PassTime pass_time(const TierBytes& b, const LinkSpeeds& links) {
   return dual_pass_time(b, 0, DualPathInput{}, links);
-}
-
-TierBytes per_pass_totals(const Shape& s, const Tiers& tiers) {
-  TierBytes b;
-  for (size_t u = 0; u < s.units.size(); ++u) b.add(tiers[u], s.units[u].bytes);
-  return b;
 }
 
 // Shorter pass first; then less from storage, then more resident.
@@ -335,106 +235,6 @@ std::vector<PlanRow> make_rows(const Shape& s, const Tiers& tiers, const TierPla
   for (size_t u = 0; u < s.units.size(); ++u) rows[s.units[u].group].bytes.add(tiers[u], s.units[u].bytes);
   for (PlanRow& row : rows) row.time = dual_pass_time(row.bytes, 0, in.dual, in.links);
   return rows;
-}
-
-// Per layer (index = layer) the bytes the A/B/C choice placed, and the per-pass bytes outside
-// the layers.
-std::vector<TierBytes> layer_bytes(const Shape& s, const Tiers& tiers, TierBytes& rest) {
-  std::vector<TierBytes> layers;
-  for (size_t u = 0; u < s.units.size(); ++u) {
-    const int32_t layer = s.groups[s.units[u].group].layer;
-    if (layer < 0) {
-      rest.add(tiers[u], s.units[u].bytes);
-      continue;
-    }
-    if (layers.size() <= static_cast<size_t>(layer)) layers.resize(static_cast<size_t>(layer) + 1);
-    layers[static_cast<size_t>(layer)].add(tiers[u], s.units[u].bytes);
-  }
-  return layers;
-}
-
-// Pinned bytes of a plan: tier B and D with the host-only tensors, the staging ring with its
-// slack, and the tier-D layers' host keys and values.
-uint64_t pinned_need(const TierPlanInput& in, const Shape& s, const Tiers& tiers, size_t cpu_layers) {
-  const TierBytes t = per_pass_totals(s, tiers);
-  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
-  return t.b + t.d + s.host_only_bytes + slots * (largest_streamed(s, tiers, Tier::B).first + in.slot_slack_bytes) +
-         cpu_layers * in.kv_bytes_per_layer;
-}
-
-// How many tier-D layers' host keys and values the pinned budget has room for beside the plan.
-size_t host_kv_room(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
-  if (in.kv_bytes_per_layer == 0) return SIZE_MAX;
-  const uint64_t used = pinned_need(in, s, tiers, 0);
-  return used >= in.pinned_budget ? 0 : static_cast<size_t>((in.pinned_budget - used) / in.kv_bytes_per_layer);
-}
-
-[[noreturn]] void no_room_for_host_kv(const TierPlanInput& in, uint64_t weights, size_t cpu_layers) {
-  const uint64_t kv = cpu_layers * in.kv_bytes_per_layer;
-  out_of_memory("pinnedBudget " + bytes_text(in.pinned_budget) + " is too small for the dual path: " +
-                std::to_string(cpu_layers) + " tier-D layers need " + bytes_text(kv) +
-                " of host keys and values beside " + bytes_text(weights) +
-                " of pinned weights and staging; use at least " + bytes_text(weights + kv) +
-                " or fewer CPU layers (--dual-path off streams them all)");
-}
-
-// A forced block that was resident needs a VRAM slot in the passes that stream it.
-void check_forced_vram(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
-  const uint64_t slots = static_cast<uint64_t>(in.staging_slots);
-  const uint64_t vram = in.kv_bytes_per_sequence * static_cast<uint64_t>(in.n_sequences) + in.activation_bytes +
-                        slots * (largest_streamed(s, tiers, Tier::A).first + in.slot_slack_bytes) +
-                        per_pass_totals(s, tiers).a;
-  if (vram > in.vram_budget) {
-    out_of_memory("vramBudget " + bytes_text(in.vram_budget) + " is too small for the forced tier-D blocks: " +
-                  "the passes that stream them need " + bytes_text(vram) + " with their VRAM slots");
-  }
-}
-
-// Moves the blocks the CPU computes to tier D: the forced pattern's, or the cost model's choice
-// within what the pinned budget leaves for their host keys and values. A forced block that was
-// not in pinned RAM must fit what the pinned budget has left.
-void assign_dual(const TierPlanInput& in, const Shape& s, Tiers& tiers) {
-  TierBytes rest;
-  const std::vector<TierBytes> layers = layer_bytes(s, tiers, rest);
-  std::vector<bool> cpu;
-  const bool forced = !in.dual.pattern.empty();
-  if (!forced) {
-    const size_t room = host_kv_room(in, s, tiers);
-    if (in.dual.mode == DualPathMode::On && room == 0) no_room_for_host_kv(in, pinned_need(in, s, tiers, 0), 1);
-    cpu = choose_dual_split(layers, rest, in.dual, in.links, room);
-  } else if (in.dual.pattern.size() != layers.size()) {
-    throw EngineError(NT_E_BAD_REQUEST, "the dual-path layer pattern has " + std::to_string(in.dual.pattern.size()) +
-                                            " letters for " + std::to_string(layers.size()) + " layers");
-  } else {
-    for (char c : in.dual.pattern) cpu.push_back(c == 'C');
-  }
-  uint64_t pinned_more = 0;
-  for (size_t u = 0; u < s.units.size(); ++u) {
-    const int32_t layer = s.groups[s.units[u].group].layer;
-    if (layer < 0 || !cpu[static_cast<size_t>(layer)]) continue;
-    if (tiers[u] != Tier::B) pinned_more += s.units[u].bytes;
-    tiers[u] = Tier::D;
-  }
-  const uint64_t weights = pinned_need(in, s, tiers, 0);
-  if (pinned_more > 0 && weights > in.pinned_budget) {
-    out_of_memory("pinned budget " + bytes_text(in.pinned_budget) + " is too small for the forced tier-D blocks (" +
-                  bytes_text(weights) + " in pinned RAM with tier B, the host-resident tensors and staging)");
-  }
-  const auto cpu_layers = static_cast<size_t>(std::count(cpu.begin(), cpu.end(), true));
-  if (pinned_need(in, s, tiers, cpu_layers) > in.pinned_budget) no_room_for_host_kv(in, weights, cpu_layers);
-  if (forced) check_forced_vram(in, s, tiers);
-}
-
-std::string pattern_of(const Shape& s, const Tiers& tiers) {
-  std::string pattern;
-  for (const Group& g : s.groups) {
-    if (g.layer >= 0) pattern += 'G';
-  }
-  for (size_t u = 0; u < s.units.size(); ++u) {
-    const int32_t layer = s.groups[s.units[u].group].layer;
-    if (layer >= 0 && tiers[u] == Tier::D) pattern[static_cast<size_t>(layer)] = 'C';
-  }
-  return pattern;
 }
 
 TierPlan make_plan(const TierPlanInput& in, const Shape& s, const Tiers& tiers) {
