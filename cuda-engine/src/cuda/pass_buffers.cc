@@ -1,8 +1,11 @@
 #include "cuda/pass_buffers.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "cuda/kernels/attention.h"
+#include "cuda/kernels/host_copy.h"
 #include "cuda/kernels/top_candidates.h"
 
 namespace nt::cuda {
@@ -18,6 +21,24 @@ PassBuffers::CandidateSpace candidate_space(uint8_t* base, int64_t rows, int32_t
   Candidate* top = reinterpret_cast<Candidate*>(base);
   const uint64_t bytes = pairs * sizeof(Candidate) + static_cast<uint64_t>(rows) * sizeof(float);
   return {top, reinterpret_cast<float*>(top + pairs), bytes};
+}
+
+// True where the device reads pinned memory at its host address (unified addressing), so a
+// kernel can take the uploads (cuda/kernels/host_copy.h).
+bool mapped_at_same_address(const void* pinned) {
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, pinned) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return attributes.devicePointer == pinned;
+}
+
+// NT_CUDA_UPLOAD=copy (read per pass, like NT_MATMUL) keeps the uploads on cudaMemcpyAsync: for
+// comparing the two in benches.
+bool copies_forced() {
+  const char* choice = std::getenv("NT_CUDA_UPLOAD");
+  return choice != nullptr && std::strcmp(choice, "copy") == 0;
 }
 
 }  // namespace
@@ -60,6 +81,7 @@ PassBuffers::PassBuffers(const Hparams& h, int32_t n_vocab, int32_t max_batch)
 
   host_embd_ = PinnedBuffer<float>(b * h.n_embd, "embedding rows");
   host_embd = host_embd_.get();
+  host_mapped_ = mapped_at_same_address(host_meta_.get());
 
   top_scratch_ = DeviceBuffer<float>(top_candidates_scratch_floats(b, n_vocab), "top candidates' scratch");
   const uint64_t candidate_bytes = b * (kMaxTopCandidates * sizeof(Candidate) + sizeof(float));
@@ -84,16 +106,24 @@ void PassBuffers::reserve_tables(int32_t width) {
 }
 
 void PassBuffers::upload(int64_t n, int64_t table_rows, cudaStream_t stream) {
-  // Only the n tokens' parts: a decode pass then copies a few hundred bytes, not max_batch rows.
-  const auto copy = [&](const void* device_dst, const void* host_src, uint64_t bytes) {
-    CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(device_dst), host_src, bytes, cudaMemcpyHostToDevice, stream));
+  // Only the n tokens' parts: a decode pass then moves a few hundred bytes, not max_batch rows.
+  HostCopies parts;
+  uint64_t total = 0;
+  const auto add = [&](const void* device_dst, const void* host_src, uint64_t bytes) {
+    if (bytes == 0) return;
+    parts.part[parts.count++] = {host_src, const_cast<void*>(device_dst), bytes};
+    total += bytes;
   };
-  copy(tokens, host_tokens, n * sizeof(TokenCache));
-  copy(kept, host_kept, n * sizeof(int32_t));
-  copy(rope, host_rope, n * rope_floats_ * sizeof(float));
-  copy(tables_.get(), host_tables_.get(), static_cast<uint64_t>(table_rows) * table_width_ * sizeof(int32_t));
-  CUDA_CHECK(cudaMemcpyAsync(x, host_embd, static_cast<uint64_t>(n) * n_embd_ * sizeof(float),
-                             cudaMemcpyHostToDevice, stream));
+  add(tokens, host_tokens, n * sizeof(TokenCache));
+  add(kept, host_kept, n * sizeof(int32_t));
+  add(rope, host_rope, n * rope_floats_ * sizeof(float));
+  add(tables_.get(), host_tables_.get(), static_cast<uint64_t>(table_rows) * table_width_ * sizeof(int32_t));
+  add(x, host_embd, static_cast<uint64_t>(n) * n_embd_ * sizeof(float));
+  if (host_mapped_ && total <= kKernelUploadMaxBytes && !copies_forced()) return copy_from_host(parts, stream);
+  for (int i = 0; i < parts.count; ++i) {
+    const HostCopy& p = parts.part[i];
+    CUDA_CHECK(cudaMemcpyAsync(p.dst, p.src, p.bytes, cudaMemcpyHostToDevice, stream));
+  }
 }
 
 void PassBuffers::reserve_logits(int64_t floats) {

@@ -1,6 +1,6 @@
 // Everything one CUDA forward pass works in, sized once for max_batch tokens: the activations in
 // VRAM, the per-token metadata (block-table rows, positions, RoPE tables, kept rows) staged in
-// pinned memory and uploaded in one copy, the sequences' block tables, the rows' top candidates
+// pinned memory and uploaded in one kernel, the sequences' block tables, the rows' top candidates
 // and their scratch, and the
 // logits, which grow with the rows kept.
 #pragma once
@@ -33,9 +33,12 @@ class PassBuffers {
   const int32_t* kept;
   const float* rope;
   int64_t rope_stride() const { return rope_floats_; }
-  // Uploads the metadata of n tokens (one copy), their embeddings into x, and table_rows rows of
-  // block tables.
+  // Uploads the metadata of n tokens, their embeddings (or a segment's activations) into x, and
+  // table_rows rows of block tables: up to kKernelUploadMaxBytes in one kernel that reads the
+  // pinned memory (cuda/kernels/host_copy.h: it does not queue behind the streamer's copies),
+  // more (a prompt's embeddings) on the copy engine, whose bandwidth then matters more.
   void upload(int64_t n, int64_t table_rows, cudaStream_t stream);
+  static constexpr uint64_t kKernelUploadMaxBytes = 1 << 20;
 
   // The pass's block tables (token_cache.h), a row of table_width() block ids per sequence in
   // the pass: sized on the first pass for max_batch rows of `width` (a sequence's most blocks),
@@ -68,6 +71,7 @@ class PassBuffers {
   int32_t max_batch_;
   uint64_t meta_bytes_;   // bytes of the metadata block (tokens, kept, rope)
   int64_t rope_floats_;  // per token: rope_dim / 2 cosines and as many sines
+  bool host_mapped_ = false;  // the device reads the pinned buffers at their host addresses
   DeviceBuffer<float> activations_;
   DeviceBuffer<float> attention_;
   DeviceBuffer<uint8_t> meta_;

@@ -26,6 +26,7 @@ set(NT_CUDA_SOURCES
   kernels/swiglu.cu
   kernels/add_rows.cu
   kernels/gather_rows.cu
+  kernels/host_copy.cu
   kernels/top_candidates.cu
 )
 set(NT_CUDA_TEST_SOURCES
@@ -43,4 +44,5 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/matmul_ragged_test.cc
   test/cuda/matmul_mma_test.cc
   test/cuda/top_candidates_test.cc
+  test/cuda/host_copy_test.cc
 )
