@@ -34,11 +34,16 @@ bool mapped_at_same_address(const void* pinned) {
   return attributes.devicePointer == pinned;
 }
 
-// NT_CUDA_UPLOAD=copy (read per pass, like NT_MATMUL) keeps the uploads on cudaMemcpyAsync: for
-// comparing the two in benches.
-bool copies_forced() {
+// The kernel takes the uploads by default once its GPU tests (CudaHostCopy.*, and every pass test
+// through it) have run on a GPU; until then it is opt-in. NT_CUDA_UPLOAD=kernel or copy (read per
+// pass, like NT_MATMUL) chooses either way, for comparing the two in benches.
+constexpr bool kKernelUploadsByDefault = false;
+
+bool kernel_uploads() {
   const char* choice = std::getenv("NT_CUDA_UPLOAD");
-  return choice != nullptr && std::strcmp(choice, "copy") == 0;
+  if (choice != nullptr && std::strcmp(choice, "kernel") == 0) return true;
+  if (choice != nullptr && std::strcmp(choice, "copy") == 0) return false;
+  return kKernelUploadsByDefault;
 }
 
 }  // namespace
@@ -119,7 +124,7 @@ void PassBuffers::upload(int64_t n, int64_t table_rows, cudaStream_t stream) {
   add(rope, host_rope, n * rope_floats_ * sizeof(float));
   add(tables_.get(), host_tables_.get(), static_cast<uint64_t>(table_rows) * table_width_ * sizeof(int32_t));
   add(x, host_embd, static_cast<uint64_t>(n) * n_embd_ * sizeof(float));
-  if (host_mapped_ && total <= kKernelUploadMaxBytes && !copies_forced()) return copy_from_host(parts, stream);
+  if (host_mapped_ && total <= kKernelUploadMaxBytes && kernel_uploads()) return copy_from_host(parts, stream);
   for (int i = 0; i < parts.count; ++i) {
     const HostCopy& p = parts.part[i];
     CUDA_CHECK(cudaMemcpyAsync(p.dst, p.src, p.bytes, cudaMemcpyHostToDevice, stream));

@@ -1,6 +1,6 @@
 // Everything one CUDA forward pass works in, sized once for max_batch tokens: the activations in
 // VRAM, the per-token metadata (block-table rows, positions, RoPE tables, kept rows) staged in
-// pinned memory and uploaded in one kernel, the sequences' block tables, the rows' top candidates
+// pinned memory and uploaded together, the sequences' block tables, the rows' top candidates
 // and their scratch, and the
 // logits, which grow with the rows kept.
 #pragma once
@@ -34,9 +34,10 @@ class PassBuffers {
   const float* rope;
   int64_t rope_stride() const { return rope_floats_; }
   // Uploads the metadata of n tokens, their embeddings (or a segment's activations) into x, and
-  // table_rows rows of block tables: up to kKernelUploadMaxBytes in one kernel that reads the
-  // pinned memory (cuda/kernels/host_copy.h: it does not queue behind the streamer's copies),
-  // more (a prompt's embeddings) on the copy engine, whose bandwidth then matters more.
+  // table_rows rows of block tables: with kernel uploads (NT_CUDA_UPLOAD=kernel; the default once
+  // GPU-tested, pass_buffers.cc) up to kKernelUploadMaxBytes in one kernel that reads the pinned
+  // memory (cuda/kernels/host_copy.h: it does not queue behind the streamer's copies), more (a
+  // prompt's embeddings) on the copy engine, whose bandwidth then matters more.
   void upload(int64_t n, int64_t table_rows, cudaStream_t stream);
   static constexpr uint64_t kKernelUploadMaxBytes = 1 << 20;
 
