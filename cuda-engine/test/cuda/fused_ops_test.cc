@@ -1,0 +1,127 @@
+// The fused decode kernels (cuda/kernels/fused_matvec.h) against the separate kernels they
+// replace, bit for bit: they add every row in the same order, so any difference is a bug. Odd
+// shapes (rows not a multiple of a CTA's, each of matvec_blocks_kernel's thread choices), 1..8
+// tokens, every format with a block matrix-vector kernel; and the cases that must not fuse (mixed
+// types, the 8-bit kernel's products, F16 weights).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/engine_error.h"
+#include "cpu/quant_test_rows.h"
+#include "cuda/cuda_test_device.h"
+#include "cuda/kernels/fused_matvec.h"
+#include "cuda/kernels/matmul.h"
+#include "cuda/kernels/ops.h"
+#include "cuda/matmul_choice.h"
+#include "gguf/ggml_type.h"
+
+namespace nt::cuda::test {
+namespace {
+
+const std::vector<GgmlType> kBlockTypes = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                                           GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                                           GgmlType::Q5_K, GgmlType::Q6_K};
+
+// A matrix of random valid blocks in device memory.
+struct DeviceMatrix {
+  DeviceBuffer<uint8_t> bytes;
+  TensorView view;
+};
+
+DeviceMatrix random_matrix(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) {
+  std::vector<uint8_t> bytes;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<uint8_t> row = cpu::test::random_weight_row(type, n, rng);
+    bytes.insert(bytes.end(), row.begin(), row.end());
+  }
+  DeviceBuffer<uint8_t> d = to_device(bytes);
+  const TensorView view = device_view(type, d.get(), rows, n);
+  return DeviceMatrix{std::move(d), view};
+}
+
+std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
+  std::vector<float> x;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const std::vector<float> row = cpu::test::random_activations(n, rng);
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  return x;
+}
+
+// Bit for bit (NaN-safe, and -0 is not 0).
+void expect_same_bits(const std::vector<float>& got, const std::vector<float>& expected, const std::string& what) {
+  ASSERT_EQ(got.size(), expected.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    uint32_t a, b;
+    std::memcpy(&a, &got[i], 4);
+    std::memcpy(&b, &expected[i], 4);
+    ASSERT_EQ(a, b) << what << ", element " << i << ": fused " << got[i] << ", separate " << expected[i];
+  }
+}
+
+std::string name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
+
+// Rows of each of matvec_blocks_kernel's choices (matvec.cuh's with_blocks_shape): below 2048
+// (2 rows, 128 threads), from 2048 (one token of a K-quant: 4 rows, 64 threads), from 8192 (one
+// or two tokens: 4 rows, 128 threads); none a multiple of 4. K is 9 super-blocks (72 legacy
+// blocks): more than a CTA's slots of 64 threads, fewer than those of 128.
+TEST(CudaFusedOps, GateUpAndSwigluInOneKernelGiveTheSeparateKernelsBits) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice fp32("fp32");  // every quantized product of up to 8 tokens on the float kernel
+  std::mt19937 rng(11);
+  const int64_t n = 2304;
+  for (const GgmlType type : kBlockTypes) {
+    for (const int64_t rows : {int64_t{1}, int64_t{37}, int64_t{2049}, int64_t{8195}}) {
+      const DeviceMatrix gate = random_matrix(type, rows, n, rng), up = random_matrix(type, rows, n, rng);
+      for (int64_t n_tokens = 1; n_tokens <= 8; ++n_tokens) {
+        const std::string what = name(type) + " " + std::to_string(rows) + " rows, " + std::to_string(n_tokens) +
+                                 " tokens";
+        ASSERT_TRUE(fuses_swiglu(gate.view, up.view, n_tokens)) << what;
+        const DeviceBuffer<float> x = to_device(random_tokens(n, n_tokens, rng));
+        DeviceBuffer<float> g(n_tokens * rows, "gate"), u(n_tokens * rows, "up"), fused(n_tokens * rows, "fused");
+        matmul(gate.view, x.get(), n_tokens, g.get(), test_stream());
+        matmul(up.view, x.get(), n_tokens, u.get(), test_stream());
+        swiglu(g.get(), u.get(), n_tokens * rows, test_stream());
+        matmul_swiglu(gate.view, up.view, x.get(), n_tokens, fused.get(), test_stream());
+        expect_same_bits(to_host(fused.get(), fused.size()), to_host(g.get(), g.size()), what);
+      }
+    }
+  }
+}
+
+// What the fused products refuse (the backend then runs the separate kernels): a type pairing the
+// separate products would not share, weights without a block kernel, more than 8 tokens, and the
+// products that NT_MATMUL=int8 (or the default's size table) gives to the 8-bit kernel.
+TEST(CudaFusedOps, FusesOnlyWhereEveryProductWouldTakeTheBlockKernel) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(13);
+  const int64_t n = 512;
+  const DeviceMatrix q4 = random_matrix(GgmlType::Q4_K, 64, n, rng), q6 = random_matrix(GgmlType::Q6_K, 64, n, rng);
+  const DeviceMatrix f16 = random_matrix(GgmlType::F16, 64, n, rng);
+  const DeviceMatrix q4_rows = random_matrix(GgmlType::Q4_K, 96, n, rng);
+  {
+    const ScopedMatmulChoice fp32("fp32");
+    EXPECT_TRUE(fuses_swiglu(q4.view, q4.view, 1));
+    EXPECT_FALSE(fuses_swiglu(q4.view, q6.view, 1));
+    EXPECT_FALSE(fuses_swiglu(q4.view, q4_rows.view, 1));
+    EXPECT_FALSE(fuses_swiglu(f16.view, f16.view, 1));
+    EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 9));
+    EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 0));
+  }
+  const ScopedMatmulChoice int8("int8");
+  EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 1));
+  DeviceBuffer<float> x(n, "x"), out(64, "out");
+  try {
+    matmul_swiglu(q4.view, q4.view, x.get(), 1, out.get(), test_stream());
+    FAIL() << "matmul_swiglu ran where the separate products take the 8-bit kernel";
+  } catch (const EngineError& e) {
+    EXPECT_EQ(e.error_code(), NT_E_INTERNAL);
+  }
+}
+
+}  // namespace
+}  // namespace nt::cuda::test
