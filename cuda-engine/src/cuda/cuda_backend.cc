@@ -7,7 +7,7 @@
 // (cuda/pass_graphs.h). A profiled pass (set_profile) launches directly instead, each kernel or
 // group of kernels between a pair of events (cuda/op_events.h); unprofiled, the scopes record nothing.
 // Where a decode step allows, neighbouring ops run as one kernel (cuda/kernels/fused_matvec.h:
-// gate, up and SwiGLU), bit for bit the separate kernels'
+// gate, up and SwiGLU; and rope with store_kv), bit for bit the separate kernels'
 // results; NT_CUDA_FUSED=0 (read per pass) keeps the separate kernels, for comparison.
 #include "cuda/cuda_backend.h"
 
@@ -340,6 +340,12 @@ class CudaBackend final : public ComputeBackend {
       separate_qkv(l, n, a, stream);
     }
     const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
+    if (fused_) {
+      const auto t = timed("rope+store_kv", 0, stream);
+      cuda::rope_store_kv(a.q, buffers_.k, buffers_.v, buffers_.rope, shape, buffers_.tokens, kv_, n, layer,
+                          h_.n_embd_kv(), stream);
+      return;
+    }
     {
       const auto t = timed("rope", 0, stream);
       cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);

@@ -23,6 +23,7 @@ set(NT_CUDA_SOURCES
   kernels/rms_norm.cu
   kernels/rope.cu
   kernels/store_kv.cu
+  kernels/rope_store_kv.cu
   kernels/attention.cu
   kernels/flash_attention.cu
   kernels/decode_attention.cu

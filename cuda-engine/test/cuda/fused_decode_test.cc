@@ -1,4 +1,4 @@
-// Whole decode passes with the fused kernels (cuda/kernels/fused_matvec.h) against
+// Whole decode passes with the fused kernels (cuda/kernels/fused_matvec.h, rope_store_kv) against
 // NT_CUDA_FUSED=0, which launches the separate kernels: the logits must be the same bits. The
 // model is synthetic and Q4_K_M-shaped (stories260K's rows are too short for K-quants): Q4_K
 // products, the second layer's v and down in Q6_K, a Q6_K head, gate
@@ -168,7 +168,9 @@ TEST(CudaFusedDecode, FusedKernelsGiveTheSeparateKernelsLogitsBitForBit) {
     expect_same_bits(decode(*backend, weights, kv_type, false, &separate_ops), separate, what + ", direct separate");
     // The fused kernels ran, the separate ones not.
     EXPECT_NE(fused_ops.find("gate_up+swiglu"), nullptr);
+    EXPECT_NE(fused_ops.find("rope+store_kv"), nullptr);
     EXPECT_EQ(fused_ops.find("swiglu"), nullptr);
+    EXPECT_EQ(fused_ops.find("rope"), nullptr);
     EXPECT_NE(separate_ops.find("swiglu"), nullptr);
     EXPECT_EQ(separate_ops.find("gate_up+swiglu"), nullptr);
   }

@@ -1,8 +1,8 @@
-// The fused decode kernels (cuda/kernels/fused_matvec.h) against the separate kernels they
-// replace, bit for bit: they add every row in the same order, so any difference is a bug. Odd
-// shapes (rows not a multiple of a CTA's, each of matvec_blocks_kernel's thread choices), 1..8
-// tokens, every format with a block matrix-vector kernel; and the cases that must not fuse (mixed
-// types, the 8-bit kernel's products, F16 weights).
+// The fused decode kernels (cuda/kernels/fused_matvec.h, rope_store_kv) against the separate
+// kernels they replace, bit for bit: they add every row in the same order, so any difference is a
+// bug. Odd shapes (rows not a multiple of a CTA's, each of matvec_blocks_kernel's thread choices),
+// 1..8 tokens, every format with a block matrix-vector kernel, every KV element type; and the
+// cases that must not fuse (mixed types, the 8-bit kernel's products, F16 weights).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -120,6 +120,85 @@ TEST(CudaFusedOps, FusesOnlyWhereEveryProductWouldTakeTheBlockKernel) {
     FAIL() << "matmul_swiglu ran where the separate products take the 8-bit kernel";
   } catch (const EngineError& e) {
     EXPECT_EQ(e.error_code(), NT_E_INTERNAL);
+  }
+}
+
+struct KvCase {
+  KvElement element;
+  int64_t row_bytes(int32_t kv_dim) const {
+    return element == KvElement::F32 ? kv_dim * 4 : element == KvElement::F16 ? kv_dim * 2 : kv_dim / 32 * 34;
+  }
+};
+
+// n_tokens tokens of two sequences (positions spread over two blocks each) through the paged cache
+// of `element`: rope then store_kv, against rope_store_kv on copies of the same inputs. q, k and
+// both caches' bytes must match.
+void check_rope_store_kv(KvElement element, RopeMode mode, int32_t rope_dim, int64_t n_tokens, std::mt19937& rng) {
+  const int32_t n_head = 6, n_head_kv = 2, head_dim = 64, n_layer = 2, layer = 1;
+  const int32_t kv_dim = n_head_kv * head_dim, width = 2, n_blocks = 4;
+  const int64_t row_bytes = KvCase{element}.row_bytes(kv_dim);
+  const int64_t layer_stride = int64_t{kKvBlockPositions} * row_bytes, block_stride = layer_stride * n_layer;
+  const std::vector<int32_t> tables = {2, 0, 3, 1};  // sequence 0: blocks 2, 0; sequence 1: blocks 3, 1
+  std::vector<TokenCache> tokens;
+  std::vector<float> cos_sin;
+  const int32_t pairs = rope_dim / 2;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    // A sequence's positions are distinct (5 is odd): two stores to one row would race.
+    const int32_t pos = static_cast<int32_t>((t / 2 * 5 + 1) % (2 * kKvBlockPositions));
+    tokens.push_back(TokenCache{static_cast<int32_t>(t % 2), pos});
+    for (int32_t i = 0; i < 2 * pairs; ++i) cos_sin.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
+  }
+  if (cos_sin.empty()) cos_sin.push_back(0.0f);  // no rotation: a table nobody reads
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::vector<float> q(n_tokens * n_head * head_dim), k(n_tokens * kv_dim), v(n_tokens * kv_dim);
+  for (std::vector<float>* a : {&q, &k, &v}) {
+    for (float& f : *a) f = normal(rng);
+  }
+  const DeviceBuffer<int32_t> tables_d = to_device(tables);
+  const DeviceBuffer<TokenCache> tokens_d = to_device(tokens);
+  const DeviceBuffer<float> cos_sin_d = to_device(cos_sin), v_d = to_device(v);
+  const RopeShape shape{n_head, n_head_kv, head_dim, rope_dim, mode};
+  // Two of everything written: [0] the separate kernels', [1] the fused kernel's.
+  std::vector<std::vector<uint8_t>> caches;
+  std::vector<std::vector<float>> qs, ks;
+  for (int fused = 0; fused < 2; ++fused) {
+    std::vector<uint8_t> zero(static_cast<size_t>(n_blocks * block_stride), 0);
+    DeviceBuffer<uint8_t> cache_k = to_device(zero), cache_v = to_device(zero);
+    DeviceBuffer<float> q_d = to_device(q), k_d = to_device(k);
+    const KvLayout kv{cache_k.get(), cache_v.get(), tables_d.get(), block_stride, layer_stride, row_bytes, width,
+                      element};
+    if (fused) {
+      rope_store_kv(q_d.get(), k_d.get(), v_d.get(), cos_sin_d.get(), shape, tokens_d.get(), kv, n_tokens, layer,
+                    kv_dim, test_stream());
+    } else {
+      rope(q_d.get(), k_d.get(), cos_sin_d.get(), n_tokens, shape, test_stream());
+      store_kv(k_d.get(), v_d.get(), tokens_d.get(), kv, n_tokens, layer, kv_dim, test_stream());
+    }
+    std::vector<uint8_t> both = to_host(cache_k.get(), zero.size());
+    const std::vector<uint8_t> values = to_host(cache_v.get(), zero.size());
+    both.insert(both.end(), values.begin(), values.end());
+    caches.push_back(both);
+    qs.push_back(to_host(q_d.get(), q.size()));
+    ks.push_back(to_host(k_d.get(), k.size()));
+  }
+  const std::string what = "KV element " + std::to_string(static_cast<int>(element)) + ", rope_dim " +
+                           std::to_string(rope_dim) + ", " + std::to_string(n_tokens) + " tokens";
+  expect_same_bits(qs[1], qs[0], what + ", q");
+  expect_same_bits(ks[1], ks[0], what + ", k");
+  EXPECT_EQ(caches[1], caches[0]) << what << ", cache bytes";
+  EXPECT_NE(caches[0], std::vector<uint8_t>(caches[0].size(), 0)) << what << ": nothing was stored";
+}
+
+TEST(CudaFusedOps, RopeAndStoreKvInOneKernelGiveTheSeparateKernelsBitsForEveryKvType) {
+  NT_SKIP_WITHOUT_CUDA();
+  std::mt19937 rng(14);
+  for (const KvElement element : {KvElement::F32, KvElement::F16, KvElement::Q8_0}) {
+    for (const int64_t n_tokens : {int64_t{1}, int64_t{2}, int64_t{5}, int64_t{8}, int64_t{33}}) {
+      check_rope_store_kv(element, RopeMode::Adjacent, 64, n_tokens, rng);
+      check_rope_store_kv(element, RopeMode::HalfSplit, 64, n_tokens, rng);
+      check_rope_store_kv(element, RopeMode::Adjacent, 32, n_tokens, rng);  // partial rotation
+      check_rope_store_kv(element, RopeMode::HalfSplit, 0, n_tokens, rng);  // no rotation: the store alone
+    }
   }
 }
 
