@@ -7,7 +7,7 @@
 // (cuda/pass_graphs.h). A profiled pass (set_profile) launches directly instead, each kernel or
 // group of kernels between a pair of events (cuda/op_events.h); unprofiled, the scopes record nothing.
 // Where a decode step allows, neighbouring ops run as one kernel (cuda/kernels/fused_matvec.h:
-// gate, up and SwiGLU; and rope with store_kv), bit for bit the separate kernels'
+// gate, up and SwiGLU; q, k and v; and rope with store_kv), bit for bit the separate kernels'
 // results; NT_CUDA_FUSED=0 (read per pass) keeps the separate kernels, for comparison.
 #include "cuda/cuda_backend.h"
 
@@ -337,7 +337,12 @@ class CudaBackend final : public ComputeBackend {
                            view_bytes(l.wq) + view_bytes(l.wk) + view_bytes(l.wv) + view_bytes(l.bq) +
                                view_bytes(l.bk) + view_bytes(l.bv),
                            stream);
-      separate_qkv(l, n, a, stream);
+      if (fused_ && cuda::fuses_qkv(l.wq, l.wk, l.wv, n)) {
+        cuda::matmul_qkv(l.wq, l.wk, l.wv, a.xb, n, a.q, buffers_.k, buffers_.v, stream);
+        add_qkv_biases(l, n, a, stream, stream);
+      } else {
+        separate_qkv(l, n, a, stream);
+      }
     }
     const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
     if (fused_) {

@@ -1,7 +1,7 @@
 // Whole decode passes with the fused kernels (cuda/kernels/fused_matvec.h, rope_store_kv) against
 // NT_CUDA_FUSED=0, which launches the separate kernels: the logits must be the same bits. The
 // model is synthetic and Q4_K_M-shaped (stories260K's rows are too short for K-quants): Q4_K
-// products, the second layer's v and down in Q6_K, a Q6_K head, gate
+// products, the second layer's v and down in Q6_K (its q, k, v do not fuse), a Q6_K head, gate
 // and up of 2304 rows (one token takes matvec_blocks_kernel's 64-thread CTAs), GQA; a prompt,
 // one-token steps and two sequences in one pass, in each KV cache type, replayed as graphs and
 // launched directly (a profiled pass), whose profile shows which kernels ran.
@@ -166,7 +166,7 @@ TEST(CudaFusedDecode, FusedKernelsGiveTheSeparateKernelsLogitsBitForBit) {
     OpProfile fused_ops, separate_ops;
     expect_same_bits(decode(*backend, weights, kv_type, true, &fused_ops), separate, what + ", direct");
     expect_same_bits(decode(*backend, weights, kv_type, false, &separate_ops), separate, what + ", direct separate");
-    // The fused kernels ran, the separate ones not.
+    // The fused kernels ran (layer 1's q, k, v do not fuse: its v is Q6_K), the separate ones not.
     EXPECT_NE(fused_ops.find("gate_up+swiglu"), nullptr);
     EXPECT_NE(fused_ops.find("rope+store_kv"), nullptr);
     EXPECT_EQ(fused_ops.find("swiglu"), nullptr);

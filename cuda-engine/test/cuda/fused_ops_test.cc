@@ -93,6 +93,37 @@ TEST(CudaFusedOps, GateUpAndSwigluInOneKernelGiveTheSeparateKernelsBits) {
   }
 }
 
+// q's and kv's rows in each pairing of the thread choices for one token of a K-quant (64 and 64,
+// 64 and 128, 128 and 64, 128 and 128); the legacy formats and more tokens take 128 throughout.
+TEST(CudaFusedOps, QKAndVInOneKernelGiveTheThreeProductsBits) {
+  NT_SKIP_WITHOUT_CUDA();
+  const ScopedMatmulChoice fp32("fp32");
+  std::mt19937 rng(12);
+  const int64_t n = 2304;
+  const std::pair<int64_t, int64_t> shapes[] = {{2053, 2049}, {2053, 1031}, {37, 2049}, {37, 5}};
+  for (const GgmlType type : kBlockTypes) {
+    for (const auto& [q_rows, kv_rows] : shapes) {
+      const DeviceMatrix wq = random_matrix(type, q_rows, n, rng), wk = random_matrix(type, kv_rows, n, rng),
+                         wv = random_matrix(type, kv_rows, n, rng);
+      for (int64_t n_tokens = 1; n_tokens <= 8; ++n_tokens) {
+        const std::string what = name(type) + " q " + std::to_string(q_rows) + " kv " + std::to_string(kv_rows) +
+                                 " rows, " + std::to_string(n_tokens) + " tokens";
+        ASSERT_TRUE(fuses_qkv(wq.view, wk.view, wv.view, n_tokens)) << what;
+        const DeviceBuffer<float> x = to_device(random_tokens(n, n_tokens, rng));
+        DeviceBuffer<float> q(n_tokens * q_rows, "q"), k(n_tokens * kv_rows, "k"), v(n_tokens * kv_rows, "v");
+        DeviceBuffer<float> fq(q.size(), "q"), fk(k.size(), "k"), fv(v.size(), "v");
+        matmul(wq.view, x.get(), n_tokens, q.get(), test_stream());
+        matmul(wk.view, x.get(), n_tokens, k.get(), test_stream());
+        matmul(wv.view, x.get(), n_tokens, v.get(), test_stream());
+        matmul_qkv(wq.view, wk.view, wv.view, x.get(), n_tokens, fq.get(), fk.get(), fv.get(), test_stream());
+        expect_same_bits(to_host(fq.get(), fq.size()), to_host(q.get(), q.size()), what + ", q");
+        expect_same_bits(to_host(fk.get(), fk.size()), to_host(k.get(), k.size()), what + ", k");
+        expect_same_bits(to_host(fv.get(), fv.size()), to_host(v.get(), v.size()), what + ", v");
+      }
+    }
+  }
+}
+
 // What the fused products refuse (the backend then runs the separate kernels): a type pairing the
 // separate products would not share, weights without a block kernel, more than 8 tokens, and the
 // products that NT_MATMUL=int8 (or the default's size table) gives to the 8-bit kernel.
@@ -106,14 +137,19 @@ TEST(CudaFusedOps, FusesOnlyWhereEveryProductWouldTakeTheBlockKernel) {
   {
     const ScopedMatmulChoice fp32("fp32");
     EXPECT_TRUE(fuses_swiglu(q4.view, q4.view, 1));
+    EXPECT_TRUE(fuses_qkv(q4.view, q4.view, q4.view, 8));
     EXPECT_FALSE(fuses_swiglu(q4.view, q6.view, 1));
     EXPECT_FALSE(fuses_swiglu(q4.view, q4_rows.view, 1));
+    EXPECT_FALSE(fuses_qkv(q4.view, q4.view, q6.view, 1));  // a Q4_K_M layer's Q6_K v
+    EXPECT_FALSE(fuses_qkv(q4_rows.view, q4.view, q4_rows.view, 1));
+    EXPECT_TRUE(fuses_qkv(q4_rows.view, q4.view, q4.view, 1));  // q may have other rows than k and v
     EXPECT_FALSE(fuses_swiglu(f16.view, f16.view, 1));
     EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 9));
     EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 0));
   }
   const ScopedMatmulChoice int8("int8");
   EXPECT_FALSE(fuses_swiglu(q4.view, q4.view, 1));
+  EXPECT_FALSE(fuses_qkv(q4.view, q4.view, q4.view, 1));
   DeviceBuffer<float> x(n, "x"), out(64, "out");
   try {
     matmul_swiglu(q4.view, q4.view, x.get(), 1, out.get(), test_stream());

@@ -50,6 +50,15 @@ struct SwigluFormat {
   }
 };
 
+struct QkvFormat {
+  const QkvArgs& a;
+  cudaStream_t stream;
+  template <class Q>
+  void run() const {
+    launch_matvec_qkv<Q>(a, stream);
+  }
+};
+
 bool same_matrix_shape(const TensorView& a, const TensorView& b) {
   return a.type == b.type && a.ne[0] == b.ne[0] && a.rows() == b.rows();
 }
@@ -71,6 +80,19 @@ void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* x,
   refuse(fuses_swiglu(gate, up, n_tokens), "gate, up and SwiGLU");
   const SwigluArgs a{gate.data, up.data, gate.row_bytes(), gate.rows(), gate.ne[0], x, n_tokens, out};
   for_format(static_cast<GgmlType>(gate.type), SwigluFormat{a, stream});
+}
+
+bool fuses_qkv(const TensorView& wq, const TensorView& wk, const TensorView& wv, int64_t n_tokens) {
+  if (wq.type != wk.type || wq.ne[0] != wk.ne[0] || !same_matrix_shape(wk, wv)) return false;
+  return takes_blocks_matvec(wq, n_tokens) && takes_blocks_matvec(wk, n_tokens) && takes_blocks_matvec(wv, n_tokens);
+}
+
+void matmul_qkv(const TensorView& wq, const TensorView& wk, const TensorView& wv, const float* x, int64_t n_tokens,
+                float* q, float* k, float* v, cudaStream_t stream) {
+  refuse(fuses_qkv(wq, wk, wv, n_tokens), "q, k, v");
+  const QkvArgs a{{wq.data, wk.data, wv.data}, wq.row_bytes(), {wq.rows(), wk.rows(), wv.rows()}, wq.ne[0], x,
+                  n_tokens, {q, k, v}};
+  for_format(static_cast<GgmlType>(wq.type), QkvFormat{a, stream});
 }
 
 }  // namespace nt::cuda

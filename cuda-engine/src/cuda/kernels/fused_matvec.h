@@ -20,4 +20,10 @@ bool fuses_swiglu(const TensorView& gate, const TensorView& up, int64_t n_tokens
 void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* x, int64_t n_tokens, float* out,
                    cudaStream_t stream);
 
+// q = wq · x, k = wk · x, v = wv · x in one launch, as three matmuls; the three of one type and row
+// length, wk and wv of the same rows.
+bool fuses_qkv(const TensorView& wq, const TensorView& wk, const TensorView& wv, int64_t n_tokens);
+void matmul_qkv(const TensorView& wq, const TensorView& wk, const TensorView& wv, const float* x, int64_t n_tokens,
+                float* q, float* k, float* v, cudaStream_t stream);
+
 }  // namespace nt::cuda

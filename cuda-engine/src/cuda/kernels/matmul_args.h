@@ -34,6 +34,18 @@ struct SwigluArgs {
   float* out;  // n_tokens × rows
 };
 
+// q, k and v in one decode kernel (matvec_fused.cuh): out[m] = w[m] · x, three matrices of one
+// type and row length; k and v (m = 1, 2) have the same rows.
+struct QkvArgs {
+  const uint8_t* w[3];
+  size_t row_bytes;
+  int64_t rows[3];
+  int64_t n;
+  const float* x;  // n_tokens × n
+  int64_t n_tokens;
+  float* out[3];  // n_tokens × rows[m]
+};
+
 // Format Q is one of cuda/quant/*.cuh's structs.
 template <class Q>
 void launch_matvec(const MatmulArgs& a, cudaStream_t stream);
@@ -43,6 +55,8 @@ void launch_gemm(const MatmulArgs& a, cudaStream_t stream);
 // (matvec_fused_kquants.cu, matvec_fused_legacy.cu).
 template <class Q>
 void launch_matvec_swiglu(const SwigluArgs& a, cudaStream_t stream);
+template <class Q>
+void launch_matvec_qkv(const QkvArgs& a, cudaStream_t stream);
 // The tensor-core GEMM (mma_gemm.cuh) for unpacker U, one of cuda/quant/mma_unpack.h's structs
 // (matmul_mma.cu, matmul_mma_kquants.cu).
 template <class U>

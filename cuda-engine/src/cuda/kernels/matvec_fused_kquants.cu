@@ -9,9 +9,14 @@
 namespace nt::cuda {
 
 template void launch_matvec_swiglu<quant::Q2_K>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q2_K>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q3_K>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q3_K>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q4_K>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q4_K>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q5_K>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q5_K>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q6_K>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q6_K>(const QkvArgs&, cudaStream_t);
 
 }  // namespace nt::cuda

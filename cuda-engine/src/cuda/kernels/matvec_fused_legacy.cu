@@ -9,9 +9,14 @@
 namespace nt::cuda {
 
 template void launch_matvec_swiglu<quant::Q4_0>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q4_0>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q4_1>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q4_1>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q5_0>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q5_0>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q5_1>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q5_1>(const QkvArgs&, cudaStream_t);
 template void launch_matvec_swiglu<quant::Q8_0>(const SwigluArgs&, cudaStream_t);
+template void launch_matvec_qkv<quant::Q8_0>(const QkvArgs&, cudaStream_t);
 
 }  // namespace nt::cuda
