@@ -6,6 +6,9 @@
 // host. A decode pass over resident weights replays a CUDA graph of all of this
 // (cuda/pass_graphs.h). A profiled pass (set_profile) launches directly instead, each kernel or
 // group of kernels between a pair of events (cuda/op_events.h); unprofiled, the scopes record nothing.
+// Where a decode step allows, neighbouring ops run as one kernel (cuda/kernels/fused_matvec.h:
+// gate, up and SwiGLU; q, k and v; and rope with store_kv), bit for bit the separate kernels'
+// results; opt-in with NT_CUDA_FUSED=1 until GPU-tested (kFusedKernelsByDefault).
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include "core/engine_error.h"
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/attention.h"
+#include "cuda/kernels/fused_matvec.h"
 #include "cuda/kernels/matmul.h"
 #include "cuda/kernels/ops.h"
 #include "cuda/kernels/top_candidates.h"
@@ -40,6 +44,17 @@ const float* f32(const TensorView& v, const char* what) {
                                             ggml_type_name(v.type));
   }
   return reinterpret_cast<const float*>(v.data);
+}
+
+// The fused decode kernels become the default once their GPU tests (test/cuda/fused_ops_test.cc,
+// fused_decode_test.cc) have run on a GPU; until then they are opt-in. NT_CUDA_FUSED=1 or 0 (read
+// per pass, as NT_MATMUL per product) chooses either way, for comparison.
+constexpr bool kFusedKernelsByDefault = false;
+
+bool fused_kernels() {
+  const char* fused = std::getenv("NT_CUDA_FUSED");
+  if (fused == nullptr) return kFusedKernelsByDefault;
+  return std::string(fused) != "0";
 }
 
 cuda::KvElement kv_element(GgmlType type) {
@@ -179,6 +194,7 @@ class CudaBackend final : public ComputeBackend {
     const int64_t wanted = std::count_if(batch.begin(), batch.end(), [](const BatchToken& b) { return b.want_logits; });
     const int64_t rows_in = seg.first >= h_.n_layer ? wanted : n;
     const int64_t kept = stage_tokens(batch, weights, seg.first > 0 ? seg.x : nullptr, rows_in);
+    fused_ = fused_kernels();
     buffers_.reserve_logits(std::max<int64_t>(kept, 1) * n_vocab_);
     int32_t max_n_past = 0;
     for (const auto& b : batch) max_n_past = std::max(max_n_past, b.pos + 1);
@@ -194,7 +210,8 @@ class CudaBackend final : public ComputeBackend {
                                   candidates,
                                   buffers_.logits(),
                                   table_rows,
-                                  buffers_.tables()};
+                                  buffers_.tables(),
+                                  fused_};
       graphs_.run(shape, stream, issue);
     } else {
       issue();
@@ -317,32 +334,53 @@ class CudaBackend final : public ComputeBackend {
     }
   }
 
-  // q, k, v projections, biases, rope, and the new keys and values into each token's cache. k and
-  // v (GQA: a quarter of q's rows or fewer) run beside q on the side stream.
+  // q, k, v projections, biases, rope, and the new keys and values into each token's cache.
   void project_qkv(const LayerWeights& l, int layer, int64_t n, const Activations& a, cudaStream_t stream) {
-    const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim, kv_dim = h_.n_embd_kv();
     {
       // One pair around the fork and the join: the side stream's products are inside it.
       const auto t = timed("qkv",
                            view_bytes(l.wq) + view_bytes(l.wk) + view_bytes(l.wv) + view_bytes(l.bq) +
                                view_bytes(l.bk) + view_bytes(l.bv),
                            stream);
-      const cudaStream_t side = side_.fork(stream);
-      cuda::matmul(l.wk, a.xb, n, buffers_.k, side);
-      cuda::matmul(l.wv, a.xb, n, buffers_.v, side);
-      if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, side);
-      if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, side);
-      cuda::matmul(l.wq, a.xb, n, a.q, stream);
-      if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, stream);
-      side_.join(stream);
+      if (fused_ && cuda::fuses_qkv(l.wq, l.wk, l.wv, n)) {
+        cuda::matmul_qkv(l.wq, l.wk, l.wv, a.xb, n, a.q, buffers_.k, buffers_.v, stream);
+        add_qkv_biases(l, n, a, stream, stream);
+      } else {
+        separate_qkv(l, n, a, stream);
+      }
+    }
+    const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
+    if (fused_) {
+      const auto t = timed("rope+store_kv", 0, stream);
+      cuda::rope_store_kv(a.q, buffers_.k, buffers_.v, buffers_.rope, shape, buffers_.tokens, kv_, n, layer,
+                          h_.n_embd_kv(), stream);
+      return;
     }
     {
       const auto t = timed("rope", 0, stream);
-      const cuda::RopeShape shape{h_.n_head, h_.n_head_kv, h_.head_dim, h_.rope_dim, h_.rope_mode};
       cuda::rope(a.q, buffers_.k, buffers_.rope, n, shape, stream);
     }
     const auto t = timed("store_kv", 0, stream);
-    cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, kv_, n, layer, kv_dim, stream);
+    cuda::store_kv(buffers_.k, buffers_.v, buffers_.tokens, kv_, n, layer, h_.n_embd_kv(), stream);
+  }
+
+  // q, k and v as three products: k and v (GQA: a quarter of q's rows or fewer) beside q on the side stream.
+  void separate_qkv(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t stream) {
+    const cudaStream_t side = side_.fork(stream);
+    cuda::matmul(l.wk, a.xb, n, buffers_.k, side);
+    cuda::matmul(l.wv, a.xb, n, buffers_.v, side);
+    cuda::matmul(l.wq, a.xb, n, a.q, stream);
+    add_qkv_biases(l, n, a, side, stream);
+    side_.join(stream);
+  }
+
+  // qwen2's biases, each after its product: k's and v's on kv_stream, q's on q_stream.
+  void add_qkv_biases(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t kv_stream,
+                      cudaStream_t q_stream) {
+    const int64_t q_dim = int64_t{h_.n_head} * h_.head_dim, kv_dim = h_.n_embd_kv();
+    if (l.bk.data) cuda::add_bias(buffers_.k, f32(l.bk, "attn_k.bias"), n, kv_dim, kv_stream);
+    if (l.bv.data) cuda::add_bias(buffers_.v, f32(l.bv, "attn_v.bias"), n, kv_dim, kv_stream);
+    if (l.bq.data) cuda::add_bias(a.q, f32(l.bq, "attn_q.bias"), n, q_dim, q_stream);
   }
 
   // The down projection adds its product into x: the residual connection in its last store.
@@ -351,6 +389,18 @@ class CudaBackend final : public ComputeBackend {
       const auto t = timed("ffn_norm", view_bytes(l.ffn_norm), stream);
       cuda::rms_norm(a.x, f32(l.ffn_norm, "ffn_norm"), n, h_.n_embd, h_.rms_eps, a.xb, stream);
     }
+    if (fused_ && cuda::fuses_swiglu(l.w_gate, l.w_up, n)) {
+      const auto t = timed("gate_up+swiglu", view_bytes(l.w_gate) + view_bytes(l.w_up), stream);
+      cuda::matmul_swiglu(l.w_gate, l.w_up, a.xb, n, buffers_.gate, stream);
+    } else {
+      gate_up_swiglu(l, n, a, stream);
+    }
+    const auto t = timed("down+residual", view_bytes(l.w_down), stream);
+    cuda::matmul_add(l.w_down, buffers_.gate, n, a.x, stream);
+  }
+
+  // gate and up as two products (up beside gate on the side stream), then SwiGLU into gate.
+  void gate_up_swiglu(const LayerWeights& l, int64_t n, const Activations& a, cudaStream_t stream) {
     {
       const auto t = timed("gate_up", view_bytes(l.w_gate) + view_bytes(l.w_up), stream);
       const cudaStream_t side = side_.fork(stream);
@@ -358,12 +408,8 @@ class CudaBackend final : public ComputeBackend {
       cuda::matmul(l.w_gate, a.xb, n, buffers_.gate, stream);
       side_.join(stream);
     }
-    {
-      const auto t = timed("swiglu", 0, stream);
-      cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
-    }
-    const auto t = timed("down+residual", view_bytes(l.w_down), stream);
-    cuda::matmul_add(l.w_down, buffers_.gate, n, a.x, stream);
+    const auto t = timed("swiglu", 0, stream);
+    cuda::swiglu(buffers_.gate, buffers_.up, n * h_.n_ff, stream);
   }
 
   // After the last layer's attention only the rows that want logits matter (llama.cpp prunes
@@ -391,6 +437,7 @@ class CudaBackend final : public ComputeBackend {
   OpProfile* profile_ = nullptr;  // set_profile: the passes' ops into it, or nullptr (not timed)
   cuda::OpEvents events_;
   uint64_t kv_read_ = 0;  // a profiled pass's cache bytes per layer's attention
+  bool fused_ = false;    // this pass's NT_CUDA_FUSED: fused decode kernels where they apply
 };
 
 }  // namespace

@@ -27,10 +27,11 @@ struct PassShape {
   const void* logits = nullptr;  // the logits buffer (it moves when it grows)
   int64_t table_rows = 0;        // sequences in the pass: rows of block tables uploaded
   const void* tables = nullptr;  // the block tables' buffer (it moves when it grows)
+  bool fused = false;            // NT_CUDA_FUSED: fused decode kernels or the separate ones
 
   bool operator<(const PassShape& o) const {
-    return std::tie(tokens, kept, attention_chunks, candidates, logits, table_rows, tables) <
-           std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits, o.table_rows, o.tables);
+    return std::tie(tokens, kept, attention_chunks, candidates, logits, table_rows, tables, fused) <
+           std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits, o.table_rows, o.tables, o.fused);
   }
 };
 

@@ -17,9 +17,13 @@ set(NT_CUDA_SOURCES
   kernels/matmul_mma.cu
   kernels/matmul_mma_kquants.cu
   kernels/matmul_mma_float.cu
+  kernels/fused_matvec.cu
+  kernels/matvec_fused_kquants.cu
+  kernels/matvec_fused_legacy.cu
   kernels/rms_norm.cu
   kernels/rope.cu
   kernels/store_kv.cu
+  kernels/rope_store_kv.cu
   kernels/attention.cu
   kernels/flash_attention.cu
   kernels/decode_attention.cu
@@ -33,6 +37,8 @@ set(NT_CUDA_TEST_SOURCES
   test/cuda/cuda_test_device.cc
   test/cuda/matmul_test.cc
   test/cuda/ops_test.cc
+  test/cuda/fused_ops_test.cc
+  test/cuda/fused_decode_test.cc
   test/cuda/attention_test.cc
   test/cuda/attention_speed_test.cc
   test/cuda/matmul_speed_test.cc

@@ -93,14 +93,21 @@ void launch(GgmlType type, const MatmulArgs& a, cudaStream_t stream) {
   launch_gemm<Q>(a, stream);
 }
 
-void check_shape(const TensorView& w) {
+bool shape_fits(const TensorView& w) {
   const auto layout = ggml_block_layout(w.type);
   const int64_t n = w.ne[0];
-  if (!layout || n <= 0 || n % 8 != 0 || n % layout->block_elements != 0) {
+  return layout && n > 0 && n % 8 == 0 && n % layout->block_elements == 0;
+}
+
+bool aligned(const TensorView& w) { return reinterpret_cast<uintptr_t>(w.data) % 16 == 0; }
+
+void check_shape(const TensorView& w) {
+  const int64_t n = w.ne[0];
+  if (!shape_fits(w)) {
     throw EngineError(NT_E_INTERNAL, "the CUDA matmul needs rows of whole blocks and a multiple of 8 elements; got " +
                                          std::to_string(n) + " elements of " + ggml_type_name(w.type));
   }
-  if (reinterpret_cast<uintptr_t>(w.data) % 16 != 0) {
+  if (!aligned(w)) {
     throw EngineError(NT_E_INTERNAL, "a " + ggml_type_name(w.type) +
                                          " weight tensor in GPU memory is not 16-byte aligned");
   }
@@ -131,7 +138,34 @@ void product(const TensorView& w, const float* x, int64_t n_tokens, float* out, 
   }
 }
 
+// The formats whose struct has matvec_part (matvec.cuh's HasMatvecPart).
+bool has_blocks_matvec(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q4_0:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_0:
+    case GgmlType::Q5_1:
+    case GgmlType::Q8_0:
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+    case GgmlType::Q6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+bool takes_blocks_matvec(const TensorView& w, int64_t n_tokens) {
+  const auto type = static_cast<GgmlType>(w.type);
+  if (n_tokens < 1 || n_tokens > kMatvecMaxTokens || w.rows() <= 0 || !has_blocks_matvec(type)) return false;
+  if (is_ragged(type, w.ne[0]) || !shape_fits(w) || !aligned(w)) return false;
+  const MatmulArgs a{w.data, w.row_bytes(), w.rows(), w.ne[0], nullptr, n_tokens, nullptr, false};
+  return !take_q8_decode(matmul_choice(), type, a);
+}
 
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* out, cudaStream_t stream) {
   product(w, x, n_tokens, out, false, stream);

@@ -26,4 +26,10 @@ void matmul_add(const TensorView& w, const float* x, int64_t n_tokens, float* ou
 // At most this many tokens go through the matrix-vector kernel; more through the GEMM.
 constexpr int64_t kMatvecMaxTokens = 8;
 
+// True when matmul(w, x, n_tokens, ...) would take the float matrix-vector kernel of the block
+// formats (matvec.cuh's matvec_blocks_kernel): with NT_MATMUL as it is now, a quantized type with
+// matvec_part, 1..8 tokens, a shape and alignment the kernel takes, and not the 8-bit kernel's
+// size. The fused decode kernels (fused_matvec.h) compute alike, so they are used only there.
+bool takes_blocks_matvec(const TensorView& w, int64_t n_tokens);
+
 }  // namespace nt::cuda

@@ -101,19 +101,20 @@ void launch_matvec_nt(const MatmulArgs& a, cudaStream_t stream) {
 // atomics. Rows past the end repeat the last row (so every load is in bounds) and are not stored.
 constexpr int kBlocksMatvecThreads = 128;
 
-template <class Q, int NT, int kRows, int kThreads = kBlocksMatvecThreads>
-__global__ void __launch_bounds__(kThreads)
-    matvec_blocks_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
-                         const float* __restrict__ x, int n_tokens, float* __restrict__ out, bool accumulate) {
+// The part of matvec_blocks_kernel that the fused decode kernels (matvec_fused.cuh) share: thread
+// `tid` of a group of kThreads (a CTA, or half of one) accumulates its share of kRows rows
+// (row_start[r]) against NT tokens' activations; the sums of each warp then go to warp_sums
+// (lane 0 stores), for row_sum to add. Every row's arithmetic depends on kThreads only (which
+// blocks a slot takes, how the warps add), not on kRows or on which rows share the group: so a
+// fused kernel that keeps kThreads gives matvec_blocks_kernel's bits.
+template <class Q, int NT, int kRows, int kThreads>
+__device__ __forceinline__ void blocks_warp_sums(int tid, const uint8_t* const (&row_start)[kRows], int64_t n,
+                                                 const float* __restrict__ x, int n_tokens,
+                                                 float (&warp_sums)[kThreads / 32][kRows][NT]) {
   constexpr int kLanes = Q::kMatvecLanes;
   constexpr int kSlots = kThreads / kLanes;
-  constexpr int kWarps = kThreads / 32;
-  const int64_t row0 = int64_t{blockIdx.x} * kRows;
-  const int part = threadIdx.x % kLanes;
+  const int part = tid % kLanes;
   const int64_t n_blocks = n / Q::kBlockElements;
-  const uint8_t* row_start[kRows];
-#pragma unroll
-  for (int r = 0; r < kRows; ++r) row_start[r] = w + (row0 + r < rows ? row0 + r : rows - 1) * row_bytes;
   const float* x_start[NT];
 #pragma unroll
   for (int t = 0; t < NT; ++t) x_start[t] = x + int64_t{min(t, n_tokens - 1)} * n;
@@ -122,7 +123,7 @@ __global__ void __launch_bounds__(kThreads)
   for (int r = 0; r < kRows; ++r)
 #pragma unroll
     for (int t = 0; t < NT; ++t) acc[r][t] = 0.0f;
-  for (int64_t b = threadIdx.x / kLanes; b < n_blocks; b += kSlots) {
+  for (int64_t b = tid / kLanes; b < n_blocks; b += kSlots) {
     const uint8_t* block[kRows];
 #pragma unroll
     for (int r = 0; r < kRows; ++r) block[r] = row_start[r] + b * Q::kBlockBytes;
@@ -131,8 +132,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int t = 0; t < NT; ++t) xb[t] = x_start[t] + b * Q::kBlockElements;
     Q::template matvec_part<NT, kRows>(block, part, xb, acc);
   }
-  __shared__ float warp_sums[kWarps][kRows][NT];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int lane = tid % 32, warp = tid / 32;
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
 #pragma unroll
@@ -141,13 +141,39 @@ __global__ void __launch_bounds__(kThreads)
       if (lane == 0) warp_sums[warp][r][t] = s;
     }
   }
+}
+
+// Row r's sum for token t once blocks_warp_sums' stores are visible (after __syncthreads): the
+// warps' sums added in a fixed order.
+template <int kWarps, int kRows, int NT>
+__device__ __forceinline__ float row_sum(const float (&warp_sums)[kWarps][kRows][NT], int r, int t) {
+  float s = warp_sums[0][r][t];
+#pragma unroll
+  for (int k = 1; k < kWarps; ++k) s += warp_sums[k][r][t];
+  return s;
+}
+
+// Row `row` of a matrix of `rows`, clamped to the last (every load in bounds; not stored).
+__device__ __forceinline__ const uint8_t* clamped_row(const uint8_t* w, size_t row_bytes, int64_t row, int64_t rows) {
+  return w + (row < rows ? row : rows - 1) * row_bytes;
+}
+
+template <class Q, int NT, int kRows, int kThreads = kBlocksMatvecThreads>
+__global__ void __launch_bounds__(kThreads)
+    matvec_blocks_kernel(const uint8_t* __restrict__ w, size_t row_bytes, int64_t rows, int64_t n,
+                         const float* __restrict__ x, int n_tokens, float* __restrict__ out, bool accumulate) {
+  constexpr int kWarps = kThreads / 32;
+  const int64_t row0 = int64_t{blockIdx.x} * kRows;
+  const uint8_t* row_start[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) row_start[r] = clamped_row(w, row_bytes, row0 + r, rows);
+  __shared__ float warp_sums[kWarps][kRows][NT];
+  blocks_warp_sums<Q, NT, kRows, kThreads>(threadIdx.x, row_start, n, x, n_tokens, warp_sums);
   __syncthreads();
   for (int i = threadIdx.x; i < kRows * NT; i += kThreads) {
     const int r = i / NT, t = i % NT;
     if (t >= n_tokens || row0 + r >= rows) continue;
-    float s = warp_sums[0][r][t];
-#pragma unroll
-    for (int k = 1; k < kWarps; ++k) s += warp_sums[k][r][t];
+    const float s = row_sum(warp_sums, r, t);
     float* dst = out + t * rows + row0 + r;
     *dst = accumulate ? *dst + s : s;
   }
@@ -167,15 +193,32 @@ void launch_matvec_blocks_rows(const MatmulArgs& a, cudaStream_t stream) {
 // 64 threads, which keep more CTAs resident per SM (measured cold on an H200, matrices of a Llama
 // 8B layer, test/cuda/matvec_shapes_speed_test.cu: Q4_K 4096 x 4096 0.98 -> 1.17 TB/s, 4096 x
 // 14336 1.39 -> 1.81, Q6_K 4096 x 4096 1.32 -> 1.45; the legacy 32-element formats lose with it).
-template <class Q, int NT>
-void launch_matvec_blocks(const MatmulArgs& a, cudaStream_t stream) {
+// `launch` is called as launch.template run<kRows, kThreads>(): the fused kernels
+// (matvec_fused.cuh) take the same choice, since kThreads decides a row's bits.
+template <class Q, int NT, class Launch>
+void with_blocks_shape(int64_t rows, const Launch& launch) {
   if constexpr (NT == 1 && Q::kBlockElements == 256) {
-    if (a.rows >= 2048) return launch_matvec_blocks_rows<Q, NT, 4, 64>(a, stream);
+    if (rows >= 2048) return launch.template run<4, 64>();
   }
   if constexpr (NT <= 2) {
-    if (a.rows >= 8192) return launch_matvec_blocks_rows<Q, NT, 4>(a, stream);
+    if (rows >= 8192) return launch.template run<4, kBlocksMatvecThreads>();
   }
-  launch_matvec_blocks_rows<Q, NT, 2>(a, stream);
+  launch.template run<2, kBlocksMatvecThreads>();
+}
+
+template <class Q, int NT>
+struct BlocksLaunch {
+  const MatmulArgs& a;
+  cudaStream_t stream;
+  template <int kRows, int kThreads>
+  void run() const {
+    launch_matvec_blocks_rows<Q, NT, kRows, kThreads>(a, stream);
+  }
+};
+
+template <class Q, int NT>
+void launch_matvec_blocks(const MatmulArgs& a, cudaStream_t stream) {
+  with_blocks_shape<Q, NT>(a.rows, BlocksLaunch<Q, NT>{a, stream});
 }
 
 template <class Q, class = void>

@@ -29,6 +29,12 @@ void rope(float* q, float* k, const float* cos_sin, int64_t n_tokens, const Rope
 void store_kv(const float* k, const float* v, const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens,
               int32_t layer, int64_t kv_dim, cudaStream_t stream);
 
+// rope, then store_kv, in one launch (decode's two per-layer steps between the q, k, v products
+// and attention): the same results bit for bit.
+void rope_store_kv(float* q, float* k, const float* v, const float* cos_sin, const RopeShape& shape,
+                   const TokenCache* tokens, const KvLayout& kv, int64_t n_tokens, int32_t layer, int64_t kv_dim,
+                   cudaStream_t stream);
+
 // ops::swiglu: gate[i] = silu(gate[i]) * up[i].
 void swiglu(float* gate, const float* up, int64_t count, cudaStream_t stream);
 

@@ -1,10 +1,7 @@
-// One block per token: its new key and value rows into its own sequence's cache, at its position,
-// through its block table; an F16 cache rounds them to nearest even and a Q8_0 cache quantizes
-// them per 32 values, as the CPU's does (kv_dim a multiple of 32 for Q8_0).
-#include <cuda_fp16.h>
-
+// One block per token (store_kv.cuh's store_token_kv).
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/ops.h"
+#include "cuda/kernels/store_kv.cuh"
 
 namespace nt::cuda {
 
@@ -12,48 +9,10 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// One Q8_0 block per warp, one value per lane, rounded as the CPU's x86 quantizer rounds
-// (cpu/quant/avx2.h): scale by 127 / max|x|, round half to even; d = max|x| / 127 in F16.
-__device__ void store_q8_0_row(const float* src, uint8_t* dst, int64_t n) {
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int64_t block = warp; block * 32 < n; block += kThreads / 32) {
-    const float x = src[block * 32 + lane];
-    float amax = fabsf(x);
-    for (int offset = 16; offset > 0; offset /= 2) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
-    const float scale = amax != 0.0f ? 127.0f / amax : 0.0f;
-    uint8_t* out = dst + block * 34;
-    out[2 + lane] = static_cast<uint8_t>(static_cast<int8_t>(__float2int_rn(x * scale)));
-    if (lane == 0) *reinterpret_cast<__half*>(out) = __float2half_rn(amax / 127.0f);
-  }
-}
-
 __global__ void __launch_bounds__(kThreads)
     store_kv_kernel(const float* __restrict__ k, const float* __restrict__ v, const TokenCache* __restrict__ tokens,
                     KvLayout kv, int32_t layer, int64_t kv_dim) {
-  const TokenCache tc = tokens[blockIdx.x];
-  const int64_t offset = kv_row_offset(kv, kv.tables + int64_t{tc.table} * kv.table_width, layer, tc.pos);
-  const float* k_src = k + int64_t{blockIdx.x} * kv_dim;
-  const float* v_src = v + int64_t{blockIdx.x} * kv_dim;
-  if (kv.element == KvElement::Q8_0) {
-    store_q8_0_row(k_src, kv.k + offset, kv_dim);
-    store_q8_0_row(v_src, kv.v + offset, kv_dim);
-    return;
-  }
-  if (kv.element == KvElement::F16) {
-    __half* k_dst = reinterpret_cast<__half*>(kv.k + offset);
-    __half* v_dst = reinterpret_cast<__half*>(kv.v + offset);
-    for (int64_t i = threadIdx.x; i < kv_dim; i += kThreads) {
-      k_dst[i] = __float2half_rn(k_src[i]);
-      v_dst[i] = __float2half_rn(v_src[i]);
-    }
-    return;
-  }
-  float* k_dst = reinterpret_cast<float*>(kv.k + offset);
-  float* v_dst = reinterpret_cast<float*>(kv.v + offset);
-  for (int64_t i = threadIdx.x; i < kv_dim; i += kThreads) {
-    k_dst[i] = k_src[i];
-    v_dst[i] = v_src[i];
-  }
+  store_token_kv<kThreads>(k, v, tokens, kv, layer, kv_dim, blockIdx.x);
 }
 
 }  // namespace

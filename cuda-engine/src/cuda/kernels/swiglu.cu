@@ -1,8 +1,9 @@
-// gate = silu(gate) * up, rounded step by step as ops::swiglu: (g / (1 + e^-g)) * up.
+// gate = silu(gate) * up, rounded step by step as ops::swiglu (silu_mul.cuh).
 #include <algorithm>
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernels/ops.h"
+#include "cuda/kernels/silu_mul.cuh"
 
 namespace nt::cuda {
 
@@ -10,8 +11,7 @@ namespace {
 
 __global__ void swiglu_kernel(float* __restrict__ gate, const float* __restrict__ up, int64_t count) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x) {
-    const float g = gate[i];
-    gate[i] = __fmul_rn(__fdiv_rn(g, __fadd_rn(1.0f, expf(-g))), up[i]);
+    gate[i] = silu_mul(gate[i], up[i]);
   }
 }
 
