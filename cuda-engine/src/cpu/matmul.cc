@@ -52,6 +52,21 @@ struct Part {
   int64_t first_row;  // in the group's rows: the parts' rows one after another
 };
 
+// One token's products on long rows dot kRowsPerCall rows per kernel call (quants.h, DotRows),
+// each activation block loaded once for all of them. A 70B's down (28672 elements) has 32.7 KB of
+// Q8_K activations, which no longer stay in L1 beside the streaming weights: one row per call
+// reads two bytes of activations from L2 per Q4_K weight byte, through the fill buffers the
+// weights' DRAM reads need (issue 13: down 20.6 GB/s where the 8192-wide products read 33-39 on
+// the H100 machine's 16 cores). Measured on the dev machine (EPYC Zen 5, 2 shared cores, noisy),
+// a 1 GiB Q4_K matrix of 28672-wide rows: one core 13.5-14 GB/s with one row per call, 15-18.6
+// with four; two cores 20-27 -> 24.5-29.6. Q6_K (fewer activation bytes per weight byte) did
+// not change. On rows whose activations fit (8192, 14336 elements: 9.3 and 16.3 KB) four rows'
+// streams ran 5-15 % slower than one, so below kMultiRowActivationBytes a row per call stays.
+// Two rows per call ran slower than one at every length there, and a software prefetch of the
+// weights (8 to 32 blocks ahead, with one to four rows) gained nothing measurable on top.
+constexpr int kRowsPerCall = quant::kMaxDotRows;
+constexpr size_t kMultiRowActivationBytes = 24 * 1024;
+
 // Each token's row in one activation format, once per call, not once per weight row. The buffers
 // are reused: products run ~10 times per layer per token.
 uint8_t* activations(int format, size_t bytes) {
@@ -72,8 +87,23 @@ void quantize_tokens(const quant::TypeKernels& k, const float* x, int64_t n, int
   }
 }
 
+// Rows [begin, end) of one part for one token, kRowsPerCall per call (above); the last one to
+// three in one call too (one row is vec_dot_tokens's code for one token: the same tile kernel).
+void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_t end) {
+  const int64_t n = p.w->ne[0];
+  const size_t row_bytes = p.w->row_bytes();
+  for (int64_t r = begin; r < end; r += kRowsPerCall) {
+    p.kernels->vec_dot_rows({n, p.w->data + static_cast<size_t>(r) * row_bytes, row_bytes,
+                             static_cast<int>(std::min<int64_t>(kRowsPerCall, end - r)), act, p.out + r});
+  }
+}
+
 // Rows [begin, end) of one part, for every token, in tiles (above).
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
+  if (n_tokens == 1 && p.kernels->vec_dot_rows && act_bytes >= kMultiRowActivationBytes) {
+    dot_rows_one_token(p, act, begin, end);
+    return;
+  }
   const int64_t n = p.w->ne[0], rows = p.w->rows();
   const size_t row_bytes = p.w->row_bytes();
   // Where a type has a multi-token kernel it serves one token too: the same bits as vec_dot

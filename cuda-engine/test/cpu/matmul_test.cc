@@ -76,6 +76,27 @@ TEST_P(Matmul, EqualsPerRowDotsForEveryTokenCountAndThreadCount) {
   }
 }
 
+// One token on rows as long as a 70B's down (28672 elements), where the K-quants take four rows
+// per kernel call (matmul.cc, DotRows): still each row's vec_dot, bit for bit, whatever the rows
+// of a call.
+TEST_P(Matmul, OneTokenOnLongRowsEqualsPerRowDots) {
+  std::mt19937 rng(14);
+  const int64_t n = 28672;
+  // The pool cuts 23 rows into chunks of 5-6 rows (one thread) or 2-3 (two): calls of 1 to 4 rows.
+  const int64_t rows = 23;
+  const Matrix m = random_matrix(GetParam(), n, rows, rng);
+  ThreadPool one(1), two(2);
+  const auto x = test::random_activations(n, rng);
+  for (SimdLevel level : levels()) {
+    const auto expected = per_row_dots(m, x, 1, level);
+    for (ThreadPool* pool : {&one, &two}) {
+      std::vector<float> out(rows, -1.0f);
+      matmul(m.view, x.data(), 1, out.data(), *pool, level);
+      EXPECT_EQ(out, expected) << simd_level_name(level) << " threads=" << pool->size();
+    }
+  }
+}
+
 TEST_P(Matmul, TreatsHigherDimensionsAsMoreRows) {
   std::mt19937 rng(12);
   Matrix m = random_matrix(GetParam(), 256, 12, rng);

@@ -17,6 +17,7 @@
 #include "cpu/quant/type_table.h"
 #include "cpu/quant_test_rows.h"
 #include "cpu/simd.h"
+#include "gguf/ggml_type.h"
 #include "quant/half.h"
 
 namespace nt::cpu::quant {
@@ -222,12 +223,69 @@ TEST_P(VecDotTokens, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-token kernels (AVX2 or AVX-512)";
 }
 
+// The multi-row kernels (quants.h, DotRows) give each row vec_dot's float bit for bit, for every
+// row count (1 and 3 among them: matmul's remainders), on rows as long as a 70B's down (28672
+// elements), with the rows w_stride apart (here with a gap of garbage between them, which must
+// not be read), and write only out[0..n_rows).
+class VecDotRows : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowCount) {
+  bool any = false;
+  for (SimdLevel level : levels()) {
+    const TypeKernels& k = *type_kernels(static_cast<uint32_t>(GetParam()), level);
+    if (!k.vec_dot_rows) continue;
+    any = true;
+    for (int64_t n : {256, 8192, 28672}) {
+      std::mt19937 rng(static_cast<uint32_t>(400 + n));
+      const size_t row_bytes = ggml_block_layout(static_cast<uint32_t>(GetParam()))->block_bytes * (n / kBlockK);
+      const size_t stride = row_bytes + 64;
+      std::vector<uint8_t> w(stride * kMaxDotRows, 0xA5);
+      for (int r = 0; r < kMaxDotRows; ++r) {
+        const std::vector<uint8_t> row = random_weight_row(GetParam(), n, rng);
+        ASSERT_EQ(row.size(), row_bytes);
+        std::memcpy(w.data() + r * stride, row.data(), row_bytes);
+      }
+      for (bool zeros : {false, true}) {
+        // All zeros: Q8_K blocks with d = 0 (the quantizer's special case).
+        const std::vector<float> x = zeros ? std::vector<float>(n, 0.0f) : random_activations(n, rng);
+        std::vector<uint8_t> act(activation_row_bytes(k.vec_dot_type, n));
+        k.quantize_activation(x.data(), act.data(), n);
+        for (int count = 1; count <= kMaxDotRows; ++count) {
+          std::vector<float> out(kMaxDotRows + 1, -7.0f);
+          k.vec_dot_rows({n, w.data(), stride, count, act.data(), out.data()});
+          for (int r = 0; r < count; ++r) {
+            const float expected = k.vec_dot(n, w.data() + r * stride, act.data());
+            EXPECT_EQ(bits_of(out[r]), bits_of(expected))
+                << simd_level_name(level) << " n=" << n << " rows=" << count << " row " << r
+                << " zeros=" << zeros << ": " << out[r] << " vs " << expected;
+          }
+          for (int r = count; r <= kMaxDotRows; ++r) EXPECT_EQ(out[r], -7.0f) << "rows=" << count;
+        }
+      }
+    }
+  }
+  if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-row kernels (AVX2 or AVX-512)";
+}
+
+// The other types have no multi-row kernel (matmul dots their rows one by one).
+TEST(MultiRowKernels, ExistExactlyWhereMultiTokenKernelsDo) {
+  for (SimdLevel level : levels()) {
+    for (GgmlType type : test::supported_weight_types()) {
+      const TypeKernels& k = *type_kernels(static_cast<uint32_t>(type), level);
+      EXPECT_EQ(k.vec_dot_rows != nullptr, k.vec_dot_tokens != nullptr)
+          << simd_level_name(level) << " " << ggml_type_name(static_cast<uint32_t>(type));
+    }
+  }
+}
+
 std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
   return ggml_type_name(static_cast<uint32_t>(info.param));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDot, ::testing::ValuesIn(test::supported_weight_types()), type_name);
 INSTANTIATE_TEST_SUITE_P(KQuants, VecDotTokens, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+                         type_name);
+INSTANTIATE_TEST_SUITE_P(KQuants, VecDotRows, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
                          type_name);
 
 }  // namespace

@@ -5,6 +5,7 @@
 // k of a 32-element group holds elements 4k..4k+3.
 #pragma once
 
+#include "cpu/quant/quants.h"
 #include "cpu/simd.h"
 
 #if NT_X86
@@ -136,21 +137,83 @@ NT_TARGET_AVX512 inline __m256i add_halves(__m512i v) {
   return _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0x0F, v, 0), _mm512_maskz_extracti64x4_epi64(0x0F, v, 1));
 }
 
-// Runs Kernel::run<T>(args) with T = args.n_tokens (1..8): the multi-token kernels (quants.h,
-// DotTokens) keep T tokens' accumulators in registers, so each count gets its own unrolled code.
-template <typename Kernel, typename Args>
-NT_TARGET_AVX2 inline void run_for_token_count(const Args& args) {
-  switch (args.n_tokens) {
-    case 1: Kernel::template run<1>(args); break;
-    case 2: Kernel::template run<2>(args); break;
-    case 3: Kernel::template run<3>(args); break;
-    case 4: Kernel::template run<4>(args); break;
-    case 5: Kernel::template run<5>(args); break;
-    case 6: Kernel::template run<6>(args); break;
-    case 7: Kernel::template run<7>(args); break;
-    case 8: Kernel::template run<8>(args); break;
+// R weight rows by T tokens in one call. Each format writes one tile kernel, Kernel::run<R, T>,
+// and both batch entry points are instances of it: the multi-token kernels (quants.h, DotTokens)
+// are R = 1, the multi-row ones (DotRows) T = 1. So every (row, token) goes through the same
+// integer lanes and float operations whatever the tile, and each shape gets its own unrolled
+// code with its R x T accumulators in registers.
+struct DotTile {
+  int64_t n;
+  const uint8_t* w;
+  size_t w_stride;
+  const uint8_t* act;
+  size_t act_stride;
+  float* out;  // row r, token t at out[r * out_row_stride + t * out_token_stride]
+  int64_t out_row_stride;
+  int64_t out_token_stride;
+};
+
+template <typename Kernel>
+NT_TARGET_AVX2 inline void run_tokens(const DotTokens& a) {
+  const DotTile tile{a.n, a.w, 0, a.act, a.act_stride, a.out, 0, a.out_stride};
+  switch (a.n_tokens) {
+    case 1: Kernel::template run<1, 1>(tile); break;
+    case 2: Kernel::template run<1, 2>(tile); break;
+    case 3: Kernel::template run<1, 3>(tile); break;
+    case 4: Kernel::template run<1, 4>(tile); break;
+    case 5: Kernel::template run<1, 5>(tile); break;
+    case 6: Kernel::template run<1, 6>(tile); break;
+    case 7: Kernel::template run<1, 7>(tile); break;
+    case 8: Kernel::template run<1, 8>(tile); break;
     default: break;
   }
+}
+
+template <typename Kernel>
+NT_TARGET_AVX2 inline void run_rows(const DotRows& a) {
+  const DotTile tile{a.n, a.w, a.w_stride, a.act, 0, a.out, 1, 0};
+  switch (a.n_rows) {
+    case 1: Kernel::template run<1, 1>(tile); break;
+    case 2: Kernel::template run<2, 1>(tile); break;
+    case 3: Kernel::template run<3, 1>(tile); break;
+    case 4: Kernel::template run<4, 1>(tile); break;
+    default: break;
+  }
+}
+
+// A Q8_K block's 16 group sums (16 elements each) as the 8 sums of its 32-element sub-blocks,
+// ggml's hadd (|sum| <= 32 * 127: no int16 overflow).
+NT_TARGET_AVX2 inline __m128i sub_block_sums(const int16_t bsums[16]) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums + 8));
+  return _mm_hadd_epi16(lo, hi);
+}
+
+// (x0 + x2) + (x1 + x3), ggml's reduction of Q4_K's min accumulator.
+NT_TARGET_AVX2 inline float hsum_lanes4(__m128 x) {
+  const __m128 r = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  return _mm_cvtss_f32(_mm_add_ss(r, _mm_movehdup_ps(r)));
+}
+
+// The four int32 lanes' sum (exact).
+NT_TARGET_AVX2 inline int hsum_int4(__m128i x) {
+  x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+  x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+  return _mm_cvtsi128_si32(x);
+}
+
+// A Q4_K / Q5_K block's 8 int16 scales (K4Scales::scales) in the low lanes of a 512-bit vector,
+// for k4_pair_scale512.
+NT_TARGET_AVX512 inline __m512i k4_scales512(__m128i scales) {
+  return join_halves(_mm256_set_m128i(_mm_setzero_si128(), scales), _mm256_setzero_si256());
+}
+
+// The scales of sub-block pair j (elements 64j..64j+63, as the 512-bit kernels hold them):
+// sub-block 2j's in the low 256 bits, 2j + 1's in the high.
+NT_TARGET_AVX512 inline __m512i k4_pair_scale512(__m512i scales, int j) {
+  const __m512i pair = join_halves(_mm256_set1_epi16(static_cast<int16_t>(2 * j)),
+                                   _mm256_set1_epi16(static_cast<int16_t>(2 * j + 1)));
+  return _mm512_permutexvar_epi16(pair, scales);
 }
 
 }  // namespace nt::cpu::quant

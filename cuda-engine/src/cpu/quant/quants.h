@@ -43,6 +43,22 @@ struct DotTokens {
 };
 using VecDotTokensFn = void (*)(const DotTokens& args);
 
+// Several weight rows against one token's activation row, for one-token products: n_rows rows (1
+// to kMaxDotRows) at w + r * w_stride, out[r] = vec_dot(n, that row, act), bit for bit. Each
+// activation block is loaded once for all of them: on long rows (a 70B's down, 28672 elements:
+// 32.7 KB of Q8_K, past L1 beside the streaming weights) the one-row kernel read two bytes of
+// activations from L2 per weight byte, competing with the weights' DRAM reads.
+constexpr int kMaxDotRows = 4;
+struct DotRows {
+  int64_t n;
+  const uint8_t* w;
+  size_t w_stride;
+  int n_rows;
+  const uint8_t* act;
+  float* out;
+};
+using VecDotRowsFn = void (*)(const DotRows& args);
+
 // Activation formats.
 void quantize_row_f32(const float* x, uint8_t* dst, int64_t n);
 void quantize_row_f16(const float* x, uint8_t* dst, int64_t n);
@@ -90,15 +106,21 @@ float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q4_k_tokens_avx2(const DotTokens& args);
 void vec_dot_q4_k_tokens_avx512(const DotTokens& args);
+void vec_dot_q4_k_rows_avx2(const DotRows& args);
+void vec_dot_q4_k_rows_avx512(const DotRows& args);
 
 float vec_dot_q5_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q5_k_tokens_avx2(const DotTokens& args);
 void vec_dot_q5_k_tokens_avx512(const DotTokens& args);
+void vec_dot_q5_k_rows_avx2(const DotRows& args);
+void vec_dot_q5_k_rows_avx512(const DotRows& args);
 
 float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q6_k_tokens_avx2(const DotTokens& args);
 void vec_dot_q6_k_tokens_avx512(const DotTokens& args);
+void vec_dot_q6_k_rows_avx2(const DotRows& args);
+void vec_dot_q6_k_rows_avx512(const DotRows& args);
 
 }  // namespace nt::cpu::quant

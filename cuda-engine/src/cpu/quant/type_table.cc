@@ -11,19 +11,19 @@ constexpr uint32_t id(GgmlType t) { return static_cast<uint32_t>(t); }
 // vec_dot_type per weight type as ggml-cpu.c's type_traits_cpu sets it; the kernels follow
 // ggml's generic C code.
 constexpr TypeKernels kScalar[] = {
-    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32, dequantize_row_f32, nullptr},
-    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16, vec_dot_f16, dequantize_row_f16, nullptr},
-    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16, dequantize_row_bf16, nullptr},
-    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q4_0, dequantize_row_q4_0, nullptr},
-    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q4_1, dequantize_row_q4_1, nullptr},
-    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q5_0, dequantize_row_q5_0, nullptr},
-    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q5_1, dequantize_row_q5_1, nullptr},
-    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q8_0, dequantize_row_q8_0, nullptr},
-    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q2_k, dequantize_row_q2_k, nullptr},
-    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q3_k, dequantize_row_q3_k, nullptr},
-    {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q4_k, dequantize_row_q4_k, nullptr},
-    {id(GgmlType::Q5_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q5_k, dequantize_row_q5_k, nullptr},
-    {id(GgmlType::Q6_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q6_k, dequantize_row_q6_k, nullptr},
+    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32, dequantize_row_f32, nullptr, nullptr},
+    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16, vec_dot_f16, dequantize_row_f16, nullptr, nullptr},
+    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16, dequantize_row_bf16, nullptr, nullptr},
+    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q4_0, dequantize_row_q4_0, nullptr, nullptr},
+    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q4_1, dequantize_row_q4_1, nullptr, nullptr},
+    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q5_0, dequantize_row_q5_0, nullptr, nullptr},
+    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1, vec_dot_q5_1, dequantize_row_q5_1, nullptr, nullptr},
+    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0, vec_dot_q8_0, dequantize_row_q8_0, nullptr, nullptr},
+    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q2_k, dequantize_row_q2_k, nullptr, nullptr},
+    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q3_k, dequantize_row_q3_k, nullptr, nullptr},
+    {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q4_k, dequantize_row_q4_k, nullptr, nullptr},
+    {id(GgmlType::Q5_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q5_k, dequantize_row_q5_k, nullptr, nullptr},
+    {id(GgmlType::Q6_K), id(GgmlType::Q8_K), quantize_row_q8_k, vec_dot_q6_k, dequantize_row_q6_k, nullptr, nullptr},
 };
 
 #if NT_X86
@@ -31,22 +31,31 @@ constexpr TypeKernels kScalar[] = {
 // (127 / max|x| and round-half-even instead of the reference's 1 / d and roundf), so the two
 // levels may differ in the last quant of rare elements, as llama.cpp's two builds do.
 constexpr TypeKernels kAvx2[] = {
-    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32_avx2, dequantize_row_f32, nullptr},
-    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16_avx2, vec_dot_f16_avx2, dequantize_row_f16, nullptr},
-    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16, nullptr},
-    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0, nullptr},
-    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1, nullptr},
-    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0, nullptr},
-    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1, nullptr},
-    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0, nullptr},
-    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k, nullptr},
-    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k, nullptr},
+    {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32_avx2, dequantize_row_f32, nullptr, nullptr},
+    {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16_avx2, vec_dot_f16_avx2, dequantize_row_f16,
+     nullptr, nullptr},
+    {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16,
+     nullptr, nullptr},
+    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0,
+     nullptr, nullptr},
+    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1,
+     nullptr, nullptr},
+    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0,
+     nullptr, nullptr},
+    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1,
+     nullptr, nullptr},
+    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0,
+     nullptr, nullptr},
+    {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k,
+     nullptr, nullptr},
+    {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k,
+     nullptr, nullptr},
     {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q4_k_avx2, dequantize_row_q4_k,
-     vec_dot_q4_k_tokens_avx2},
+     vec_dot_q4_k_tokens_avx2, vec_dot_q4_k_rows_avx2},
     {id(GgmlType::Q5_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q5_k_avx2, dequantize_row_q5_k,
-     vec_dot_q5_k_tokens_avx2},
+     vec_dot_q5_k_tokens_avx2, vec_dot_q5_k_rows_avx2},
     {id(GgmlType::Q6_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q6_k_avx2, dequantize_row_q6_k,
-     vec_dot_q6_k_tokens_avx2},
+     vec_dot_q6_k_tokens_avx2, vec_dot_q6_k_rows_avx2},
 };
 #endif
 
@@ -60,15 +69,24 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
 
 #if NT_X86
 // The AVX2 table with the batch kernels that have a 512-bit version (Q4_K, Q5_K, Q6_K): the same
-// results, bit for bit, in half the multiply instructions per token.
+// results, bit for bit, in half the multiply instructions per token or row.
 struct Avx512Table {
   TypeKernels entries[sizeof kAvx2 / sizeof kAvx2[0]];
   Avx512Table() {
     for (size_t i = 0; i < sizeof kAvx2 / sizeof kAvx2[0]; ++i) {
       entries[i] = kAvx2[i];
-      if (entries[i].type == id(GgmlType::Q4_K)) entries[i].vec_dot_tokens = vec_dot_q4_k_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q5_K)) entries[i].vec_dot_tokens = vec_dot_q5_k_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q6_K)) entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q4_K)) {
+        entries[i].vec_dot_tokens = vec_dot_q4_k_tokens_avx512;
+        entries[i].vec_dot_rows = vec_dot_q4_k_rows_avx512;
+      }
+      if (entries[i].type == id(GgmlType::Q5_K)) {
+        entries[i].vec_dot_tokens = vec_dot_q5_k_tokens_avx512;
+        entries[i].vec_dot_rows = vec_dot_q5_k_rows_avx512;
+      }
+      if (entries[i].type == id(GgmlType::Q6_K)) {
+        entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
+        entries[i].vec_dot_rows = vec_dot_q6_k_rows_avx512;
+      }
     }
   }
 };

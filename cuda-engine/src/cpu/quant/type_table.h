@@ -20,6 +20,9 @@ struct TypeKernels {
   // vec_dot for several tokens at once (quants.h, DotTokens), bit for bit; nullptr where the
   // type has none (matmul then calls vec_dot per token).
   VecDotTokensFn vec_dot_tokens;
+  // vec_dot for several rows at once against one token (quants.h, DotRows), bit for bit; nullptr
+  // where the type has none.
+  VecDotRowsFn vec_dot_rows;
 };
 
 // nullptr for a type the CPU backend does not compute with.
