@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/block32_tokens.h"
 #include "cpu/quant/quants.h"
 #include "quant/half.h"
 
@@ -39,6 +40,24 @@ NT_TARGET_AVX2 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(unpack_nibbles(x.qs), qy)), acc);
   }
   return hsum_lanes(acc) + offsets;
+}
+
+namespace {
+struct Q4_1Format {
+  using Block = BlockQ4_1;
+  using Act = BlockQ8_1;
+  static constexpr bool kSigned = false;
+  NT_TARGET_AVX2 static __m256i weights(const BlockQ4_1& x) {
+    return unpack_nibbles(x.qs);
+  }
+};
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q4_1_tokens_avx2(const DotTokens& args) {
+  run_for_token_count<Block32Tokens<Q4_1Format>>(args);
+}
+NT_TARGET_AVX512 void vec_dot_q4_1_tokens_avx512(const DotTokens& args) {
+  run_for_token_count<Block32Tokens512<Q4_1Format>>(args);
 }
 #endif
 

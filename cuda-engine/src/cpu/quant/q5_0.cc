@@ -1,5 +1,6 @@
 // Q5_0 weights (quant/blocks.h) dotted against Q8_0 activations.
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/block32_tokens.h"
 #include "cpu/quant/quants.h"
 #include "quant/half.h"
 
@@ -39,6 +40,25 @@ NT_TARGET_AVX2 float vec_dot_q5_0_avx2(int64_t n, const uint8_t* w, const uint8_
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8_lanes(qx, qy)), acc);
   }
   return hsum_lanes(acc);
+}
+
+namespace {
+struct Q5_0Format {
+  using Block = BlockQ5_0;
+  using Act = BlockQ8_0;
+  static constexpr bool kSigned = true;
+  NT_TARGET_AVX2 static __m256i weights(const BlockQ5_0& x) {
+    const __m256i minus16 = _mm256_andnot_si256(expand_bits(x.qh), _mm256_set1_epi8(static_cast<char>(0xF0)));
+    return _mm256_or_si256(unpack_nibbles(x.qs), minus16);
+  }
+};
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q5_0_tokens_avx2(const DotTokens& args) {
+  run_for_token_count<Block32Tokens<Q5_0Format>>(args);
+}
+NT_TARGET_AVX512 void vec_dot_q5_0_tokens_avx512(const DotTokens& args) {
+  run_for_token_count<Block32Tokens512<Q5_0Format>>(args);
 }
 #endif
 

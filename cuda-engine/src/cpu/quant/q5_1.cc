@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/block32_tokens.h"
 #include "cpu/quant/quants.h"
 #include "quant/half.h"
 
@@ -42,6 +43,24 @@ NT_TARGET_AVX2 float vec_dot_q5_1_avx2(int64_t n, const uint8_t* w, const uint8_
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8_i8_lanes(qx, qy)), d, acc);
   }
   return hsum_lanes(acc) + offsets;
+}
+
+namespace {
+struct Q5_1Format {
+  using Block = BlockQ5_1;
+  using Act = BlockQ8_1;
+  static constexpr bool kSigned = false;
+  NT_TARGET_AVX2 static __m256i weights(const BlockQ5_1& x) {
+    return _mm256_or_si256(unpack_nibbles(x.qs), _mm256_and_si256(expand_bits(x.qh), _mm256_set1_epi8(0x10)));
+  }
+};
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q5_1_tokens_avx2(const DotTokens& args) {
+  run_for_token_count<Block32Tokens<Q5_1Format>>(args);
+}
+NT_TARGET_AVX512 void vec_dot_q5_1_tokens_avx512(const DotTokens& args) {
+  run_for_token_count<Block32Tokens512<Q5_1Format>>(args);
 }
 #endif
 

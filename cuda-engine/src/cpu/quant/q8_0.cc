@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/block32_tokens.h"
 #include "cpu/quant/quants.h"
 #include "quant/half.h"
 
@@ -58,6 +59,24 @@ NT_TARGET_AVX2 float vec_dot_q8_0_avx2(int64_t n, const uint8_t* w, const uint8_
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8_lanes(qx, qy)), acc);
   }
   return hsum_lanes(acc);
+}
+
+namespace {
+struct Q8_0Format {
+  using Block = BlockQ8_0;
+  using Act = BlockQ8_0;
+  static constexpr bool kSigned = true;
+  NT_TARGET_AVX2 static __m256i weights(const BlockQ8_0& x) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+  }
+};
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q8_0_tokens_avx2(const DotTokens& args) {
+  run_for_token_count<Block32Tokens<Q8_0Format>>(args);
+}
+NT_TARGET_AVX512 void vec_dot_q8_0_tokens_avx512(const DotTokens& args) {
+  run_for_token_count<Block32Tokens512<Q8_0Format>>(args);
 }
 #endif
 

@@ -34,11 +34,16 @@ constexpr TypeKernels kAvx2[] = {
     {id(GgmlType::F32), id(GgmlType::F32), quantize_row_f32, vec_dot_f32_avx2, dequantize_row_f32, nullptr},
     {id(GgmlType::F16), id(GgmlType::F16), quantize_row_f16_avx2, vec_dot_f16_avx2, dequantize_row_f16, nullptr},
     {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16, nullptr},
-    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0, nullptr},
-    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1, nullptr},
-    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0, nullptr},
-    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1, nullptr},
-    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0, nullptr},
+    {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0,
+     vec_dot_q4_0_tokens_avx2},
+    {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1,
+     vec_dot_q4_1_tokens_avx2},
+    {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0,
+     vec_dot_q5_0_tokens_avx2},
+    {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1,
+     vec_dot_q5_1_tokens_avx2},
+    {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0,
+     vec_dot_q8_0_tokens_avx2},
     {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k, nullptr},
     {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k, nullptr},
     {id(GgmlType::Q4_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q4_k_avx2, dequantize_row_q4_k,
@@ -59,8 +64,8 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
 }
 
 #if NT_X86
-// The AVX2 table with the batch kernels that have a 512-bit version (Q4_K, Q5_K, Q6_K): the same
-// results, bit for bit, in half the multiply instructions per token.
+// The AVX2 table with each batch kernel's 512-bit version in its place: the same results, bit
+// for bit, in half the multiply instructions per token.
 struct Avx512Table {
   TypeKernels entries[sizeof kAvx2 / sizeof kAvx2[0]];
   Avx512Table() {
@@ -69,6 +74,11 @@ struct Avx512Table {
       if (entries[i].type == id(GgmlType::Q4_K)) entries[i].vec_dot_tokens = vec_dot_q4_k_tokens_avx512;
       if (entries[i].type == id(GgmlType::Q5_K)) entries[i].vec_dot_tokens = vec_dot_q5_k_tokens_avx512;
       if (entries[i].type == id(GgmlType::Q6_K)) entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q4_0)) entries[i].vec_dot_tokens = vec_dot_q4_0_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q8_0)) entries[i].vec_dot_tokens = vec_dot_q8_0_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q5_1)) entries[i].vec_dot_tokens = vec_dot_q5_1_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q5_0)) entries[i].vec_dot_tokens = vec_dot_q5_0_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q4_1)) entries[i].vec_dot_tokens = vec_dot_q4_1_tokens_avx512;
     }
   }
 };
