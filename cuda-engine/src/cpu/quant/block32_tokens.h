@@ -83,6 +83,12 @@ struct Block32Tokens512 {
 
   template <int T>
   NT_TARGET_AVX512 static void run(const DotTokens& a) {
+    // One token (batch-1 decode) is bound by the latency of the one accumulator's multiply-adds,
+    // not by the integer work: there the AVX2 code, vec_dot's own steps, measured a little faster.
+    if constexpr (T == 1) {
+      Block32Tokens<Format>::template run<1>(a);
+      return;
+    }
     using Act = typename Format::Act;
     constexpr int kPairs = T / 2;
     const auto* x = reinterpret_cast<const typename Format::Block*>(a.w);
