@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 
 #include "cpu/quant/avx2.h"
 #include "cpu/quant/quants.h"
@@ -72,12 +73,25 @@ struct Block32Tokens {
 // unmasked ones' undefined source that GCC 12 warns of: GCC bug 105593, as in avx2.h.)
 template <typename Format>
 struct Block32Tokens512 {
-  // Eight lanes of xd * f16(h0), then eight of xd * f16(h1): two tokens' block scales, each the
-  // float product the AVX2 code broadcasts.
-  NT_TARGET_AVX512 static __m512 pair_scales(float xd, uint16_t h0, uint16_t h1) {
-    const uint32_t both = h0 | static_cast<uint32_t>(h1) << 16;
-    const __m128 scales = _mm_mul_ps(_mm_set1_ps(xd), _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(both))));
-    return _mm512_maskz_permutexvar_ps(0xFFFF, _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+  // Two tokens' activation block heads as floats: lanes 0 and 2 their scales d, lanes 1 and 3
+  // Q8_1's s (for Q8_0, zero: the signed formats need only d, which two 16-bit loads into one
+  // register bring a little faster than two 32-bit ones).
+  NT_TARGET_AVX512 static __m128 pair_heads(const typename Format::Act& y0, const typename Format::Act& y1) {
+    if constexpr (Format::kSigned) {
+      return _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(y0.d | static_cast<uint64_t>(y1.d) << 32)));
+    } else {
+      uint32_t h0, h1;
+      std::memcpy(&h0, &y0, sizeof h0);
+      std::memcpy(&h1, &y1, sizeof h1);
+      return _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(static_cast<int>(h0)), static_cast<int>(h1), 1));
+    }
+  }
+
+  // Eight lanes of xd * f16(y0.d), then eight of xd * f16(y1.d): each the float product the AVX2
+  // code broadcasts.
+  NT_TARGET_AVX512 static __m512 pair_scales(float xd, __m128 heads) {
+    const __m128 scales = _mm_mul_ps(_mm_set1_ps(xd), heads);
+    return _mm512_maskz_permutexvar_ps(0xFFFF, _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2),
                                        _mm512_zextps128_ps512(scales));
   }
 
@@ -94,13 +108,14 @@ struct Block32Tokens512 {
     const auto* x = reinterpret_cast<const typename Format::Block*>(a.w);
     const Act* y[T];
     __m512 acc2[kPairs > 0 ? kPairs : 1];
+    __m128 offsets2[kPairs > 0 ? kPairs : 1];  // lanes 1 and 3: the pair's sums of m * s
     __m256 acc1 = _mm256_setzero_ps();
-    float offsets[T];
-    for (int t = 0; t < T; ++t) {
-      y[t] = reinterpret_cast<const Act*>(a.act + t * a.act_stride);
-      offsets[t] = 0.0f;
+    float offset1 = 0.0f;
+    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const Act*>(a.act + t * a.act_stride);
+    for (int p = 0; p < kPairs; ++p) {
+      acc2[p] = _mm512_setzero_ps();
+      offsets2[p] = _mm_setzero_ps();
     }
-    for (int p = 0; p < kPairs; ++p) acc2[p] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a.n / kBlock32; ++b) {
       const __m256i q = Format::weights(x[b]);
       const __m256i magnitude = Format::kSigned ? _mm256_abs_epi8(q) : q;
@@ -108,6 +123,8 @@ struct Block32Tokens512 {
       const __mmask32 negative = Format::kSigned ? _mm256_movepi8_mask(q) : 0;
       const __mmask64 negative2 = static_cast<__mmask64>(negative) | static_cast<__mmask64>(negative) << 32;
       const float xd = f16_to_f32(x[b].d);
+      float m = 0.0f;
+      if constexpr (!Format::kSigned) m = f16_to_f32(x[b].m);
       for (int p = 0; p < kPairs; ++p) {
         const Act& y0 = y[2 * p][b];
         const Act& y1 = y[2 * p + 1][b];
@@ -115,7 +132,10 @@ struct Block32Tokens512 {
                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y1.qs)));
         if constexpr (Format::kSigned) qy = _mm512_mask_sub_epi8(qy, negative2, _mm512_setzero_si512(), qy);
         const __m512i lanes = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude2, qy);
-        acc2[p] = _mm512_fmadd_ps(pair_scales(xd, y0.d, y1.d), _mm512_maskz_cvtepi32_ps(0xFFFF, lanes), acc2[p]);
+        const __m128 heads = pair_heads(y0, y1);
+        acc2[p] = _mm512_fmadd_ps(pair_scales(xd, heads), _mm512_maskz_cvtepi32_ps(0xFFFF, lanes), acc2[p]);
+        // The AVX2 code's std::fma(m, f16(s), offset) per token, in lanes 1 and 3 (the others kept).
+        if constexpr (!Format::kSigned) offsets2[p] = _mm_mask3_fmadd_ps(_mm_set1_ps(m), heads, offsets2[p], 0x0A);
       }
       if constexpr (T % 2 == 1) {
         const Act& yb = y[T - 1][b];
@@ -123,19 +143,21 @@ struct Block32Tokens512 {
         if constexpr (Format::kSigned) qy = _mm256_mask_sub_epi8(qy, negative, _mm256_setzero_si256(), qy);
         const __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitude, qy);
         acc1 = _mm256_fmadd_ps(_mm256_set1_ps(xd * f16_to_f32(yb.d)), _mm256_cvtepi32_ps(lanes), acc1);
-      }
-      if constexpr (!Format::kSigned) {
-        const float m = f16_to_f32(x[b].m);
-        for (int t = 0; t < T; ++t) offsets[t] = std::fma(m, f16_to_f32(y[t][b].s), offsets[t]);
+        if constexpr (!Format::kSigned) offset1 = std::fma(m, f16_to_f32(yb.s), offset1);
       }
     }
-    float sums[T];
+    float sums[T], offsets[T];
     for (int p = 0; p < kPairs; ++p) {
       const __m512d both = _mm512_castps_pd(acc2[p]);
       sums[2 * p] = hsum_lanes(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0x0F, both, 0)));
       sums[2 * p + 1] = hsum_lanes(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0x0F, both, 1)));
+      offsets[2 * p] = _mm_cvtss_f32(_mm_movehdup_ps(offsets2[p]));
+      offsets[2 * p + 1] = _mm_cvtss_f32(_mm_permute_ps(offsets2[p], 3));
     }
-    if constexpr (T % 2 == 1) sums[T - 1] = hsum_lanes(acc1);
+    if constexpr (T % 2 == 1) {
+      sums[T - 1] = hsum_lanes(acc1);
+      offsets[T - 1] = offset1;
+    }
     for (int t = 0; t < T; ++t) {
       // As Block32Tokens: no zero added to the signed formats' sums.
       if constexpr (Format::kSigned) {
