@@ -28,21 +28,9 @@ float vec_dot_q4_1(int64_t n, const uint8_t* w, const uint8_t* act) {
 }
 
 #if NT_X86
-NT_TARGET_AVX2 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
-  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t b = 0; b < n / kBlock32; ++b) {
-    const BlockQ4_1& x = blocks(w)[b];
-    offsets = std::fma(f16_to_f32(x.m), f16_to_f32(y[b].s), offsets);  // exact product: fused or not
-    const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y[b].d));
-    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs));
-    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(unpack_nibbles(x.qs), qy)), acc);
-  }
-  return hsum_lanes(acc) + offsets;
-}
-
 namespace {
+// How the AVX2 kernels read a Q4_1 block: its vec_dot below and the multi-token ones
+// (block32_tokens.h), which must decode it alike.
 struct Q4_1Format {
   using Block = BlockQ4_1;
   using Act = BlockQ8_1;
@@ -52,6 +40,20 @@ struct Q4_1Format {
   }
 };
 }  // namespace
+
+NT_TARGET_AVX2 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_1* y = reinterpret_cast<const BlockQ8_1*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t b = 0; b < n / kBlock32; ++b) {
+    const BlockQ4_1& x = blocks(w)[b];
+    offsets = std::fma(f16_to_f32(x.m), f16_to_f32(y[b].s), offsets);  // exact product: fused or not
+    const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y[b].d));
+    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs));
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(Q4_1Format::weights(x), qy)), acc);
+  }
+  return hsum_lanes(acc) + offsets;
+}
 
 NT_TARGET_AVX2 void vec_dot_q4_1_tokens_avx2(const DotTokens& args) {
   run_for_token_count<Block32Tokens<Q4_1Format>>(args);
