@@ -16,8 +16,9 @@ namespace {
 // 4096-wide Q4_K matrix are 37 KB) stays in L2 while every token tile passes over it, so each
 // weight byte is read from memory once per call however many tokens there are, and a token
 // tile's activations (8 x 4.6 KB of Q8_K) stay in L1 across the tile's rows. Types with a
-// multi-token kernel (quants.h, DotTokens: Q4_K, Q5_K, Q6_K at AVX2) dot a row with the whole
-// token tile in one call, so a weight block is unpacked once per tile, not once per token.
+// multi-token kernel (quants.h, DotTokens: the K-quants and the 32-element formats, at AVX2 and
+// AVX-512) dot a row with the whole token tile in one call, so a weight block is unpacked once per
+// tile, not once per token.
 constexpr int64_t kRowTile = 16;
 constexpr int64_t kTokenTile = quant::kMaxDotTokens;
 

@@ -7,6 +7,7 @@
 //  - is the same at both SIMD levels up to float summation order.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -185,30 +186,42 @@ uint32_t bits_of(float f) {
 
 // The multi-token kernels (quants.h, DotTokens) give each token vec_dot's float bit for bit, for
 // every token count, with the activation rows apart as matmul keeps them and the results written
-// only at out + t * out_stride.
+// only at out + t * out_stride. Counts past kMaxDotTokens are split into calls of at most that
+// many tokens as matmul's token tiles are (17 = two full tiles and one token).
 // The types with a multi-token kernel (the others dot one token at a time in matmul.cc).
 class VecDotTokens : public ::testing::TestWithParam<GgmlType> {};
 
+// One block, and the widths of a model's rows (an 8B model's 4096 and 14336).
+std::vector<int64_t> token_kernel_lengths(GgmlType type) {
+  const int64_t block = ggml_block_layout(static_cast<uint32_t>(type))->block_elements;
+  return {block, 512, 4096, 14336};
+}
+
 TEST_P(VecDotTokens, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
+  constexpr int kMaxTokens = 2 * kMaxDotTokens + 1;
   bool any = false;
   for (SimdLevel level : levels()) {
     const TypeKernels& k = *type_kernels(static_cast<uint32_t>(GetParam()), level);
     if (!k.vec_dot_tokens) continue;
     any = true;
-    for (int64_t n : {256, 512, 4096}) {
+    for (int64_t n : token_kernel_lengths(GetParam())) {
       std::mt19937 rng(static_cast<uint32_t>(300 + n));
       const std::vector<uint8_t> w = random_weight_row(GetParam(), n, rng);
       const size_t stride = activation_row_bytes(k.vec_dot_type, n);
-      std::vector<uint8_t> act(stride * kMaxDotTokens);
-      for (int t = 0; t < kMaxDotTokens; ++t) {
-        // One token of zeros: its Q8_K blocks have d = 0 (the quantizer's special case).
+      std::vector<uint8_t> act(stride * kMaxTokens);
+      for (int t = 0; t < kMaxTokens; ++t) {
+        // One token of zeros: its blocks have d = 0 (the quantizers' special case).
         const std::vector<float> x = t == 5 ? std::vector<float>(n, 0.0f) : random_activations(n, rng);
         k.quantize_activation(x.data(), act.data() + t * stride, n);
       }
-      for (int count = 1; count <= kMaxDotTokens; ++count) {
+      for (int count = 1; count <= kMaxTokens; ++count) {
         const int64_t out_stride = 3;
         std::vector<float> out(count * out_stride, -7.0f);
-        k.vec_dot_tokens({n, w.data(), act.data(), stride, count, out.data(), out_stride});
+        for (int t0 = 0; t0 < count; t0 += kMaxDotTokens) {
+          const int tile = std::min(kMaxDotTokens, count - t0);
+          k.vec_dot_tokens({n, w.data(), act.data() + t0 * stride, stride, tile, out.data() + t0 * out_stride,
+                            out_stride});
+        }
         for (int t = 0; t < count; ++t) {
           const float expected = k.vec_dot(n, w.data(), act.data() + t * stride);
           EXPECT_EQ(bits_of(out[t * out_stride]), bits_of(expected))
@@ -283,7 +296,9 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDot, ::testing::ValuesIn(test::supported_weight_types()), type_name);
-INSTANTIATE_TEST_SUITE_P(KQuants, VecDotTokens, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+INSTANTIATE_TEST_SUITE_P(WithTokenKernels, VecDotTokens,
+                         ::testing::Values(GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
                          type_name);
 INSTANTIATE_TEST_SUITE_P(KQuants, VecDotRows, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
                          type_name);

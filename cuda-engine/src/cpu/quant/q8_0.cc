@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cpu/quant/avx2.h"
+#include "cpu/quant/block32_tokens.h"
 #include "cpu/quant/quants.h"
 #include "quant/half.h"
 
@@ -47,17 +48,37 @@ NT_TARGET_AVX2 void quantize_row_q8_0_avx2(const float* x, uint8_t* dst, int64_t
   }
 }
 
+namespace {
+// How the AVX2 kernels read a Q8_0 block: its vec_dot below and the multi-token ones
+// (block32_tokens.h), which must decode it alike.
+struct Q8_0Format {
+  using Block = BlockQ8_0;
+  using Act = BlockQ8_0;
+  static constexpr bool kSigned = true;
+  NT_TARGET_AVX2 static __m256i weights(const BlockQ8_0& x) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+  }
+};
+}  // namespace
+
 NT_TARGET_AVX2 float vec_dot_q8_0_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t b = 0; b < n / kBlock32; ++b) {
     const BlockQ8_0& x = blocks(w)[b];
     const BlockQ8_0& y = blocks(act)[b];
     const __m256 d = _mm256_set1_ps(f16_to_f32(x.d) * f16_to_f32(y.d));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+    const __m256i qx = Q8_0Format::weights(x);
     const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs));
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8_lanes(qx, qy)), acc);
   }
   return hsum_lanes(acc);
+}
+
+NT_TARGET_AVX2 void vec_dot_q8_0_tokens_avx2(const DotTokens& args) {
+  run_for_token_count<Block32Tokens<Q8_0Format>>(args);
+}
+NT_TARGET_AVX512 void vec_dot_q8_0_tokens_avx512(const DotTokens& args) {
+  run_for_token_count<Block32Tokens512<Q8_0Format>>(args);
 }
 #endif
 

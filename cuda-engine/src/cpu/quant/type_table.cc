@@ -37,15 +37,15 @@ constexpr TypeKernels kAvx2[] = {
     {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16,
      nullptr, nullptr},
     {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0,
-     nullptr, nullptr},
+     vec_dot_q4_0_tokens_avx2, nullptr},
     {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1,
-     nullptr, nullptr},
+     vec_dot_q4_1_tokens_avx2, nullptr},
     {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0,
-     nullptr, nullptr},
+     vec_dot_q5_0_tokens_avx2, nullptr},
     {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1,
-     nullptr, nullptr},
+     vec_dot_q5_1_tokens_avx2, nullptr},
     {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0,
-     nullptr, nullptr},
+     vec_dot_q8_0_tokens_avx2, nullptr},
     {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k,
      nullptr, nullptr},
     {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k,
@@ -68,8 +68,9 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
 }
 
 #if NT_X86
-// The AVX2 table with the batch kernels that have a 512-bit version (Q4_K, Q5_K, Q6_K): the same
-// results, bit for bit, in half the multiply instructions per token or row.
+// The AVX2 table with each batch kernel's 512-bit version in its place (the multi-token kernels
+// of every type that has one, the K-quants' multi-row kernels): the same results, bit for bit, in
+// half the multiply instructions per token or row.
 struct Avx512Table {
   TypeKernels entries[sizeof kAvx2 / sizeof kAvx2[0]];
   Avx512Table() {
@@ -87,6 +88,11 @@ struct Avx512Table {
         entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
         entries[i].vec_dot_rows = vec_dot_q6_k_rows_avx512;
       }
+      if (entries[i].type == id(GgmlType::Q4_0)) entries[i].vec_dot_tokens = vec_dot_q4_0_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q4_1)) entries[i].vec_dot_tokens = vec_dot_q4_1_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q5_0)) entries[i].vec_dot_tokens = vec_dot_q5_0_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q5_1)) entries[i].vec_dot_tokens = vec_dot_q5_1_tokens_avx512;
+      if (entries[i].type == id(GgmlType::Q8_0)) entries[i].vec_dot_tokens = vec_dot_q8_0_tokens_avx512;
     }
   }
 };
