@@ -23,8 +23,9 @@ namespace nt::cpu::quant {
 
 template <typename Format>
 struct Block32Tokens {
-  template <int T>
-  NT_TARGET_AVX2 static void run(const DotTokens& a) {
+  template <int R, int T>
+  NT_TARGET_AVX2 static void run(const DotTile& a) {
+    static_assert(R == 1, "the 32-element formats have multi-token kernels only (avx2.h, run_tokens)");
     using Act = typename Format::Act;
     const auto* x = reinterpret_cast<const typename Format::Block*>(a.w);
     const Act* y[T];
@@ -54,9 +55,9 @@ struct Block32Tokens {
     for (int t = 0; t < T; ++t) {
       // The signed formats' vec_dot returns the lanes' sum alone: adding a zero would turn -0 into +0.
       if constexpr (Format::kSigned) {
-        a.out[t * a.out_stride] = hsum_lanes(acc[t]);
+        a.out[t * a.out_token_stride] = hsum_lanes(acc[t]);
       } else {
-        a.out[t * a.out_stride] = hsum_lanes(acc[t]) + offsets[t];
+        a.out[t * a.out_token_stride] = hsum_lanes(acc[t]) + offsets[t];
       }
     }
   }
@@ -95,12 +96,13 @@ struct Block32Tokens512 {
                                        _mm512_zextps128_ps512(scales));
   }
 
-  template <int T>
-  NT_TARGET_AVX512 static void run(const DotTokens& a) {
+  template <int R, int T>
+  NT_TARGET_AVX512 static void run(const DotTile& a) {
+    static_assert(R == 1, "the 32-element formats have multi-token kernels only (avx2.h, run_tokens)");
     // One token (batch-1 decode) is bound by the latency of the one accumulator's multiply-adds,
     // not by the integer work: there the AVX2 code, vec_dot's own steps, measured a little faster.
     if constexpr (T == 1) {
-      Block32Tokens<Format>::template run<1>(a);
+      Block32Tokens<Format>::template run<1, 1>(a);
       return;
     }
     using Act = typename Format::Act;
@@ -161,9 +163,9 @@ struct Block32Tokens512 {
     for (int t = 0; t < T; ++t) {
       // As Block32Tokens: no zero added to the signed formats' sums.
       if constexpr (Format::kSigned) {
-        a.out[t * a.out_stride] = sums[t];
+        a.out[t * a.out_token_stride] = sums[t];
       } else {
-        a.out[t * a.out_stride] = sums[t] + offsets[t];
+        a.out[t * a.out_token_stride] = sums[t] + offsets[t];
       }
     }
   }
