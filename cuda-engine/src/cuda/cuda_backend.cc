@@ -8,7 +8,7 @@
 // group of kernels between a pair of events (cuda/op_events.h); unprofiled, the scopes record nothing.
 // Where a decode step allows, neighbouring ops run as one kernel (cuda/kernels/fused_matvec.h:
 // gate, up and SwiGLU; q, k and v; and rope with store_kv), bit for bit the separate kernels'
-// results; opt-in with NT_CUDA_FUSED=1 until GPU-tested (kFusedKernelsByDefault).
+// results; opt-in with NT_CUDA_FUSED=1 (kFusedKernelsByDefault says why).
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
@@ -46,9 +46,10 @@ const float* f32(const TensorView& v, const char* what) {
   return reinterpret_cast<const float*>(v.data);
 }
 
-// The fused decode kernels become the default once their GPU tests (test/cuda/fused_ops_test.cc,
-// fused_decode_test.cc) have run on a GPU; until then they are opt-in. NT_CUDA_FUSED=1 or 0 (read
-// per pass, as NT_MATMUL per product) chooses either way, for comparison.
+// The fused decode kernels give the separate kernels' bits (their GPU tests passed on an H100 on
+// 2026-12-07) but are not faster where it counts: replayed as graphs, 8B q4_k_m tg128 305.6 t/s
+// fused vs 315.9 separate (launched directly, 4.73 vs 5.20 ms a token). So they stay opt-in;
+// NT_CUDA_FUSED=1 or 0 (read per pass, as NT_MATMUL per product) chooses either way.
 constexpr bool kFusedKernelsByDefault = false;
 
 bool fused_kernels() {
@@ -211,7 +212,10 @@ class CudaBackend final : public ComputeBackend {
                                   buffers_.logits(),
                                   table_rows,
                                   buffers_.tables(),
-                                  fused_};
+                                  fused_,
+                                  kv_.k,
+                                  kv_.v,
+                                  static_cast<int32_t>(kv_.element)};
       graphs_.run(shape, stream, issue);
     } else {
       issue();

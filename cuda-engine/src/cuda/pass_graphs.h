@@ -28,10 +28,17 @@ struct PassShape {
   int64_t table_rows = 0;        // sequences in the pass: rows of block tables uploaded
   const void* tables = nullptr;  // the block tables' buffer (it moves when it grows)
   bool fused = false;            // NT_CUDA_FUSED: fused decode kernels or the separate ones
+  // The KV pool the kernels read and write, and its element type (which attention kernels run):
+  // a backend may outlive a pool and get another (a test's per-type pools; a model given a new
+  // cache), whose memory a graph captured on the old one would not touch.
+  const void* kv_k = nullptr;
+  const void* kv_v = nullptr;
+  int32_t kv_element = 0;
 
   bool operator<(const PassShape& o) const {
-    return std::tie(tokens, kept, attention_chunks, candidates, logits, table_rows, tables, fused) <
-           std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits, o.table_rows, o.tables, o.fused);
+    return std::tie(tokens, kept, attention_chunks, candidates, logits, table_rows, tables, fused, kv_k, kv_v,
+                    kv_element) < std::tie(o.tokens, o.kept, o.attention_chunks, o.candidates, o.logits,
+                                           o.table_rows, o.tables, o.fused, o.kv_k, o.kv_v, o.kv_element);
   }
 };
 
