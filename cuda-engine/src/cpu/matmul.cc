@@ -64,7 +64,9 @@ struct Part {
 // not change. On rows whose activations fit (8192, 14336 elements: 9.3 and 16.3 KB) four rows'
 // streams ran 5-15 % slower than one, so below kMultiRowActivationBytes a row per call stays.
 // Two rows per call ran slower than one at every length there, and a software prefetch of the
-// weights (8 to 32 blocks ahead, with one to four rows) gained nothing measurable on top.
+// weights (8 to 32 blocks ahead, with one to four rows) gained nothing measurable on top. On the
+// H100 machine's 16 threads a 70B down alone then read 105 GB/s (gate 69, up 77), yet still 25 in
+// the dual path's pass (gate_up 58): what slows it there is not this (issue 13's note).
 constexpr int kRowsPerCall = quant::kMaxDotRows;
 constexpr size_t kMultiRowActivationBytes = 24 * 1024;
 
