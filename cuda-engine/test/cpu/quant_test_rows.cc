@@ -94,6 +94,15 @@ std::vector<float> random_activations(int64_t n, std::mt19937& rng) {
   return x;
 }
 
+std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
+  std::vector<float> x;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const std::vector<float> row = random_activations(n, rng);
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  return x;
+}
+
 float block_offset(GgmlType type, const uint8_t* row, int64_t block) {
   const ScaleFields fields = scale_fields(type);
   uint16_t h;

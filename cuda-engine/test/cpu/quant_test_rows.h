@@ -22,6 +22,9 @@ std::vector<uint8_t> random_weight_row(GgmlType type, int64_t n, std::mt19937& r
 // n activations: mostly N(0, 1), with a few outliers ten times larger, as hidden states have.
 std::vector<float> random_activations(int64_t n, std::mt19937& rng);
 
+// n_tokens rows of n random activations, one after the other.
+std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng);
+
 // The per-block offset m of a Q4_1 / Q5_1 row (f16 at byte 2 of each 32-element block).
 float block_offset(GgmlType type, const uint8_t* row, int64_t block);
 

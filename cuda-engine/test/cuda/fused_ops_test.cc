@@ -43,14 +43,7 @@ DeviceMatrix random_matrix(GgmlType type, int64_t rows, int64_t n, std::mt19937&
   return DeviceMatrix{std::move(d), view};
 }
 
-std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
-  std::vector<float> x;
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    const std::vector<float> row = cpu::test::random_activations(n, rng);
-    x.insert(x.end(), row.begin(), row.end());
-  }
-  return x;
-}
+using cpu::test::random_tokens;
 
 // Bit for bit (NaN-safe, and -0 is not 0).
 void expect_same_bits(const std::vector<float>& got, const std::vector<float>& expected, const std::string& what) {

@@ -34,14 +34,7 @@ struct Shape {
 
 std::string type_name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
 
-std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
-  std::vector<float> x;
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    const std::vector<float> row = cpu::test::random_activations(n, rng);
-    x.insert(x.end(), row.begin(), row.end());
-  }
-  return x;
-}
+using cpu::test::random_tokens;
 
 std::vector<uint8_t> random_weights(GgmlType type, int64_t rows, int64_t n, std::mt19937& rng) {
   std::vector<uint8_t> w;

@@ -45,15 +45,7 @@ std::vector<float> gpu_matmul(GgmlType type, const Matrix& m, const std::vector<
 
 std::string type_name(GgmlType type) { return ggml_type_name(static_cast<uint32_t>(type)); }
 
-// n_tokens rows of n random activations, one after the other.
-std::vector<float> random_tokens(int64_t n, int64_t n_tokens, std::mt19937& rng) {
-  std::vector<float> x;
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    const std::vector<float> row = cpu::test::random_activations(n, rng);
-    x.insert(x.end(), row.begin(), row.end());
-  }
-  return x;
-}
+using cpu::test::random_tokens;
 
 // The GPU product of m (rows x n) with n_tokens random activation rows against a double-precision
 // reference on the exactly dequantized weights. The error is relative to sum |w x|: float
