@@ -4,6 +4,7 @@ set(NT_STREAM_SOURCES
   weight_streamer.cc
   measure_links.cc
   measure_dual.cc
+  copy_load.cc
 )
 set(NT_STREAM_TEST_SOURCES
   test/stream/stream_test_file.cc
