@@ -1,6 +1,7 @@
 #include "cpu/matmul.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,16 @@ struct Part {
 constexpr int kRowsPerCall = quant::kMaxDotRows;
 constexpr size_t kMultiRowActivationBytes = 24 * 1024;
 
+// NT_CPU_MULTI_ROW=0 dots one row per call at every length (an A/B switch for the benches, as
+// NT_CPU_SIMD is for the SIMD level); read once.
+bool multi_row_enabled() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("NT_CPU_MULTI_ROW");
+    return !(value && std::string(value) == "0");
+  }();
+  return enabled;
+}
+
 // Each token's row in one activation format, once per call, not once per weight row. The buffers
 // are reused: products run ~10 times per layer per token.
 uint8_t* activations(int format, size_t bytes) {
@@ -103,7 +114,7 @@ void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_
 
 // Rows [begin, end) of one part, for every token, in tiles (above).
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
-  if (n_tokens == 1 && p.kernels->vec_dot_rows && act_bytes >= kMultiRowActivationBytes) {
+  if (n_tokens == 1 && p.kernels->vec_dot_rows && act_bytes >= kMultiRowActivationBytes && multi_row_enabled()) {
     dot_rows_one_token(p, act, begin, end);
     return;
   }
