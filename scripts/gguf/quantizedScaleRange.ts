@@ -1,17 +1,18 @@
 import type { SupportedGgmlTypeName } from "./ggmlTypes.js";
 
 /**
- * RMS of a dequantized weight of a block with uniformly random bytes when every f16 scale field
- * (d, and dmin / m) is 1, from ggml-common.h's block formats: Q4_0 d·(q-8), q∈0..15 → √21.5;
- * Q4_1 d·q+m → √93.5; Q5_0 d·(q-16) → √85.5; Q5_1 → √357.5; Q8_0 d·q, q∈-128..127 → √5461.5;
- * Q2_K d·sc·q − dmin·m (4-bit sc, m; q∈0..3) → √180; Q3_K d·(sc−32)·(q−4) (6-bit sc, q∈0..7) →
- * √(341.5·5.5); Q4_K / Q5_K d·sc·q − dmin·m (6-bit sc, m; q∈0..15 / 0..31) → √89795 / √404628;
- * Q6_K d·sc·(q−32) (int8 sc, q∈0..63) → √(5461.5·341.5).
+ * RMS of a dequantized weight of a block with uniformly random bytes when its f16 scale d is 1
+ * and its min field centres it (randomTensorData), from ggml-common.h's block formats: Q4_0
+ * d·(q-8), q∈0..15 → √21.5; Q4_1 d·(q−7.5) → √21.25; Q5_0 d·(q-16) → √85.5; Q5_1 d·(q−15.5) →
+ * √85.25; Q8_0 d·q, q∈-128..127 → √5461.5; Q3_K d·(sc−32)·(q−4) (6-bit sc, q∈0..7) →
+ * √(341.5·5.5); Q6_K d·sc·(q−32) (int8 sc, q∈0..63) → √(5461.5·341.5). The K-quants with a min,
+ * d·(sc·q − E[q]·m) with sc and m alike: E[sc²](E[q²] + E[q]²) − 2·E[q]²·E[sc]² — Q2_K (4-bit sc,
+ * m; q∈0..3) → √192.5, Q4_K (6-bit; q∈0..15) → √66727.5, Q5_K (q∈0..31) → √277649.5.
  */
 const unitRms: Partial<Record<SupportedGgmlTypeName, number>> = {
-  Q4_0: Math.sqrt(21.5), Q4_1: Math.sqrt(93.5), Q5_0: Math.sqrt(85.5), Q5_1: Math.sqrt(357.5),
-  Q8_0: Math.sqrt(5461.5), Q2_K: Math.sqrt(180), Q3_K: Math.sqrt(341.5 * 5.5),
-  Q4_K: Math.sqrt(89795), Q5_K: Math.sqrt(404628), Q6_K: Math.sqrt(5461.5 * 341.5),
+  Q4_0: Math.sqrt(21.5), Q4_1: Math.sqrt(21.25), Q5_0: Math.sqrt(85.5), Q5_1: Math.sqrt(85.25),
+  Q8_0: Math.sqrt(5461.5), Q2_K: Math.sqrt(192.5), Q3_K: Math.sqrt(341.5 * 5.5),
+  Q4_K: Math.sqrt(66727.5), Q5_K: Math.sqrt(277649.5), Q6_K: Math.sqrt(5461.5 * 341.5),
 };
 
 /** randomTensorData takes only normal f16 scales; K-quant blocks of wide matrices would want smaller ones. */

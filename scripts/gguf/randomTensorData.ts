@@ -1,4 +1,4 @@
-import { assertLittleEndianHost, encodeFloats, toHalfBits } from "./floatEncoding.js";
+import { assertLittleEndianHost, encodeFloats, fromHalfBits, toHalfBits } from "./floatEncoding.js";
 import { GgufWriteError } from "./GgufWriteError.js";
 import { ggmlTypes, type GgmlTypeInfo, type SupportedGgmlTypeName } from "./ggmlTypes.js";
 import { Mulberry32 } from "./Mulberry32.js";
@@ -17,10 +17,12 @@ export interface RandomTensorDataOptions {
   /** F32/F16/BF16: half-width of the value range. Default 1. */
   scale?: number;
   /**
-   * Block-quantized types: every f16 scale field (d, and dmin or m where the type has one) is
-   * uniform in [min, max] before f16 rounding; both must be positive normal f16 values, so each
-   * field is finite and positive. The other bytes (quants, packed sub-block scales) are
-   * uniformly random, which is a valid block for every supported type. Default [1e-3, 1e-2].
+   * Block-quantized types: each block's f16 scale d is uniform in [min, max] before f16 rounding;
+   * both must be positive normal f16 values. Where the type also has a min field (Q4_1/Q5_1's m,
+   * the K-quants' dmin) it is set from d so that the block's weights average zero
+   * ({@link centringMinRatio}), as trained weights do. The other bytes (quants, packed sub-block
+   * scales) are uniformly random, which is a valid block for every supported type. Default
+   * [1e-3, 1e-2].
    */
   blockScaleRange?: readonly [number, number];
   /** Upper bound on a chunk's size in bytes (at least one element, or four blocks, per chunk). Default 1 MiB. */
@@ -30,11 +32,26 @@ export interface RandomTensorDataOptions {
 /**
  * Byte offsets of the f16 scale fields inside one block, from ggml-common.h's block structs:
  * Q4_0/Q5_0/Q8_0 start with d; Q4_1/Q5_1 with d, m; Q4_K/Q5_K with d, dmin; Q2_K ends with d,
- * dmin after scales[16] + qs[64]; Q3_K and Q6_K end with d.
+ * dmin after scales[16] + qs[64]; Q3_K and Q6_K end with d. The second field, where there is
+ * one, is the min field.
  */
 const scaleFieldOffsets: Partial<Record<SupportedGgmlTypeName, readonly number[]>> = {
   Q4_0: [0], Q4_1: [0, 2], Q5_0: [0], Q5_1: [0, 2], Q8_0: [0],
   Q2_K: [80, 82], Q3_K: [108], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208],
+};
+
+/**
+ * The min field as a multiple of d that centres a block of uniformly random quants on zero.
+ * Q4_1/Q5_1 dequantize to d·q + m (q∈0..15 / 0..31): m = −d·E[q]. The K-quants dequantize to
+ * d·sc·q − dmin·m with sc and m drawn alike (6-bit, or Q2_K's 4-bit): dmin = d·E[q] (Q2_K q∈0..3,
+ * Q4_K 0..15, Q5_K 0..31). With dmin drawn like d instead, a Q4_K block averaged ~0.7 of its RMS:
+ * every row of a matrix shared one large offset, so a product's outputs took the sign of the
+ * input's sum, and a generated 70B's SwiGLU outputs fell to ~1e-33 — whose subnormal products in
+ * the CPU's dot kernels cost Intel cores microcode assists (issue 13: its down ran at 25 GB/s).
+ * Types without a min field are centred already or within a few percent of their RMS.
+ */
+const centringMinRatio: Partial<Record<SupportedGgmlTypeName, number>> = {
+  Q4_1: -7.5, Q5_1: -15.5, Q2_K: 1.5, Q4_K: 7.5, Q5_K: 15.5,
 };
 
 const smallestNormalF16 = 2 ** -14;
@@ -58,7 +75,8 @@ export function randomTensorData(options: RandomTensorDataOptions): Generator<Ui
     return floatChunks(options, type.typeSize, totalBytes / type.typeSize, chunkBytes);
   }
   const scaleRange = checkScaleRange(options.blockScaleRange ?? [1e-3, 1e-2]);
-  return blockChunks(options.seed, scaleRange, type.typeSize, offsets, totalBytes / type.typeSize, chunkBytes);
+  return blockChunks(options.seed, scaleRange, type.typeSize, offsets, centringMinRatio[options.type] ?? 0,
+    totalBytes / type.typeSize, chunkBytes);
 }
 
 function* floatChunks(options: RandomTensorDataOptions, elementBytes: number, elements: number,
@@ -75,7 +93,7 @@ function* floatChunks(options: RandomTensorDataOptions, elementBytes: number, el
 }
 
 function* blockChunks(seed: number, [min, max]: readonly [number, number], blockBytes: number,
-  offsets: readonly number[], blocks: number, chunkBytes: number): Generator<Uint8Array> {
+  offsets: readonly number[], minRatio: number, blocks: number, chunkBytes: number): Generator<Uint8Array> {
   // Two streams keep the output independent of chunkBytes: the bulk stream advances by whole
   // u32s, so chunks are kept to multiples of 4 blocks (4 × blockBytes is a multiple of 4 bytes),
   // and scale fields draw from their own stream in block order. 0x9e3779b9 (the golden-ratio
@@ -88,20 +106,25 @@ function* blockChunks(seed: number, [min, max]: readonly [number, number], block
     const words = new Uint32Array(Math.ceil((count * blockBytes) / 4));
     bulk.fill(words);
     const bytes = new Uint8Array(words.buffer, 0, count * blockBytes);
-    writeScaleFields(bytes, blockBytes, offsets, () => min + (max - min) * scales.nextFloat());
+    writeScaleFields(bytes, blockBytes, offsets, minRatio, () => min + (max - min) * scales.nextFloat());
     yield bytes;
   }
 }
 
-function writeScaleFields(bytes: Uint8Array, blockBytes: number, offsets: readonly number[],
-  nextScale: () => number): void {
+// d from its stream; the min field (offsets[1]) from d as rounded to f16, so the stored pair has
+// the exact ratio up to the min field's own rounding.
+function writeScaleFields(bytes: Uint8Array, blockBytes: number, [dAt = 0, minAt]: readonly number[],
+  minRatio: number, nextScale: () => number): void {
   for (let block = 0; block < bytes.length; block += blockBytes) {
-    for (const offset of offsets) {
-      const bits = toHalfBits(nextScale(), "f16");
-      bytes[block + offset] = bits & 0xff;
-      bytes[block + offset + 1] = bits >>> 8;
-    }
+    const dBits = toHalfBits(nextScale(), "f16");
+    putHalf(bytes, block + dAt, dBits);
+    if (minAt !== undefined) putHalf(bytes, block + minAt, toHalfBits(minRatio * fromHalfBits(dBits, "f16"), "f16"));
   }
+}
+
+function putHalf(bytes: Uint8Array, at: number, bits: number): void {
+  bytes[at] = bits & 0xff;
+  bytes[at + 1] = bits >>> 8;
 }
 
 function checkScaleRange([min, max]: readonly [number, number]): [number, number] {
