@@ -66,8 +66,11 @@ struct Part {
 // streams ran 5-15 % slower than one, so below kMultiRowActivationBytes a row per call stays.
 // Two rows per call ran slower than one at every length there, and a software prefetch of the
 // weights (8 to 32 blocks ahead, with one to four rows) gained nothing measurable on top. On the
-// H100 machine's 16 threads a 70B down alone then read 105 GB/s (gate 69, up 77), yet still 25 in
-// the dual path's pass (gate_up 58): what slows it there is not this (issue 13's note).
+// H100 machine's 15 threads a 70B down reads 86-90 GB/s with four rows per call and 52 with one
+// (gate 65, up 66; beside the calibration's H2D copies 74 vs 50). It read 25 in the dual pass
+// only while the generated models fed it SwiGLU outputs of ~1e-33, whose subnormal products cost
+// the Xeon's cores microcode assists (the generator now centres its blocks; ggml's kernels pay
+// the same on such inputs, and both keep IEEE subnormals: no flush-to-zero, same bits as ggml).
 constexpr int kRowsPerCall = quant::kMaxDotRows;
 constexpr size_t kMultiRowActivationBytes = 24 * 1024;
 
