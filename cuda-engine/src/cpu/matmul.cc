@@ -74,14 +74,28 @@ struct Part {
 constexpr int kRowsPerCall = quant::kMaxDotRows;
 constexpr size_t kMultiRowActivationBytes = 24 * 1024;
 
-// NT_CPU_MULTI_ROW=0 dots one row per call at every length (an A/B switch for the benches, as
-// NT_CPU_SIMD is for the SIMD level); read once.
-bool multi_row_enabled() {
-  static const bool enabled = [] {
+// NT_CPU_MULTI_ROW=0 dots one row per call at every length, =1 kRowsPerCall at every length (A/B
+// switches for the benches, as NT_CPU_SIMD is for the SIMD level); unset, the threshold above.
+// Read once.
+enum class MultiRow { Never, Always, Long };
+
+MultiRow multi_row_choice() {
+  static const MultiRow choice = [] {
     const char* value = std::getenv("NT_CPU_MULTI_ROW");
-    return !(value && std::string(value) == "0");
+    if (value && std::string(value) == "0") return MultiRow::Never;
+    if (value && std::string(value) == "1") return MultiRow::Always;
+    return MultiRow::Long;
   }();
-  return enabled;
+  return choice;
+}
+
+bool multi_row(size_t act_bytes) {
+  switch (multi_row_choice()) {
+    case MultiRow::Never: return false;
+    case MultiRow::Always: return true;
+    case MultiRow::Long: break;
+  }
+  return act_bytes >= kMultiRowActivationBytes;
 }
 
 // Each token's row in one activation format, once per call, not once per weight row. The buffers
@@ -117,7 +131,7 @@ void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_
 
 // Rows [begin, end) of one part, for every token, in tiles (above).
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
-  if (n_tokens == 1 && p.kernels->vec_dot_rows && act_bytes >= kMultiRowActivationBytes && multi_row_enabled()) {
+  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row(act_bytes)) {
     dot_rows_one_token(p, act, begin, end);
     return;
   }
