@@ -10,9 +10,14 @@
 #   4. 70B as in 1 with a 512-token prompt, off and auto: per pass, auto's prompt streams every
 #      block (its pp512 near off's) while its decode takes the split (its tg as in 1)
 #   5. nt-cpu-layer-bench on the 70B model at the dual path's threads (nproc - 1): where a CPU
-#      layer's time goes (each product, the groups, the forward, the rest, the old synthetic rate)
+#      layer's time goes (each product, the groups, the forward, the rest, the old synthetic rate),
+#      each product alone and beside H2D copies (--copies)
+#   6. 70B as in 1, 1, 4 and 16 sequences decoding together after an 8-token prompt each
+#      (--parallel 1,4,16), aggregate t/s beside N x the one-sequence bound
 # With LLAMA_BENCH=path/to/llama-bench, case 1 (auto) runs again beside llama.cpp's CPU+GPU hybrid
-# (-ngl LLAMA_NGL_70B, default 40, -t nproc) on the same file, with the ratio (build:ts first).
+# (-ngl LLAMA_NGL_70B, default 40, -t nproc) on the same file, with the ratio (build:ts first); with
+# LLAMA_BATCHED_BENCH=path/to/llama-batched-bench, case 6 beside its -npp 8 -ntg 16 -npl 1,4,16
+# (its S_TG: generation alone, where ours counts the prompt passes too).
 # Each run prints the plan (stderr: the layer pattern, the calibration, the predicted pass) and,
 # beside t/s, the link bound and the dual bound (B_h2d + B_cpu measured together) / bytes.
 # NODE (default: node) runs the generator, NT_BENCH (default: the cmake-js build's nt-bench) the
@@ -45,4 +50,13 @@ fi
 layer_bench=${NT_CPU_LAYER_BENCH:-$(dirname "$bench")/nt-cpu-layer-bench}
 echo
 echo "## 5. 70B-shape q4_k_m: a CPU layer forward at one token, $(( $(nproc) - 1 )) threads"
-"$layer_bench" "$m70" "$(( $(nproc) - 1 ))" 5
+"$layer_bench" "$m70" "$(( $(nproc) - 1 ))" 5 --copies
+parallel_args="--backend cuda --vram-budget 24GiB -p 0 -n 0 --parallel 1,4,16 --parallel-prompt 8 --parallel-gen 16 -r 2"
+if [[ -n ${LLAMA_BATCHED_BENCH:-} ]]; then
+  beside_llama "6. 70B-shape q4_k_m, 24 GiB VRAM, 1/4/16 sequences (llama.cpp: -ngl ${LLAMA_NGL_70B:-40} -t $(nproc))" \
+    "$m70" "$parallel_args" \
+    "-ngl ${LLAMA_NGL_70B:-40} -t $(nproc) -c 4096 -npp 8 -ntg 16 -npl 1,4,16 --output-format jsonl" "$LLAMA_BATCHED_BENCH"
+else
+  read -r -a args <<< "$parallel_args"
+  run "6. 70B-shape q4_k_m, 24 GiB VRAM, 1/4/16 sequences" -m "$m70" "${args[@]}"
+fi

@@ -14,8 +14,8 @@
 # cases 4 (-ngl 99, without and with flash attention) and 3 (-ngl LLAMA_NGL_70B, default 40: what
 # fits 24 GiB) with the same -p/-n/-r, and prints each test's figures and ours / llama.cpp's
 # (dist/scripts/compareWithLlama.js; build:ts first). LLAMA_BATCHED_BENCH=path/to/llama-batched-bench
-# prints its table for 1-16 sequences on the 8B file (nt-bench has no multi-sequence test yet, so
-# that table has no ratio). NT_MATMUL=fp32 (the engine's float kernels) may be set for a baseline.
+# runs it for 1-16 sequences of 128 prompt + 128 generated tokens on the 8B file beside nt-bench
+# --parallel (its S_TG: generation alone, where ours counts the prompt passes too). NT_MATMUL=fp32 (the engine's float kernels) may be set for a baseline.
 set -euo pipefail
 
 source "$(dirname "$0")/bench/benchSetup.sh"
@@ -38,7 +38,7 @@ if [[ -n ${LLAMA_BENCH:-} ]]; then
 fi
 
 if [[ -n ${LLAMA_BATCHED_BENCH:-} ]]; then
-  echo
-  echo "## llama-batched-bench, 8B-shape q4_k_m, 1-16 sequences of 128 prompt + 128 generated tokens"
-  "$LLAMA_BATCHED_BENCH" -m "$m8" -ngl 99 -c 8192 -b 2048 -ub 512 -npp 128 -ntg 128 -npl 1,2,4,8,16
+  beside_llama "8B-shape q4_k_m, fully resident, 1-16 sequences of 128 prompt + 128 generated tokens" "$m8" \
+    "--backend cuda -p 0 -n 0 --parallel 1,2,4,8,16 --parallel-prompt 128 --parallel-gen 128 -r 2" \
+    "-ngl 99 -c 8192 -b 2048 -ub 512 -npp 128 -ntg 128 -npl 1,2,4,8,16 --output-format jsonl" "$LLAMA_BATCHED_BENCH"
 fi

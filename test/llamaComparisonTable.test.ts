@@ -49,6 +49,18 @@ describe("llamaComparisonTable", () => {
     assert.equal(lines[3], "| tg32@d8192 | 240.00 | — | — | 160.00 | 1.50 × |");
   });
 
+  it("matches llama-batched-bench's JSONL rows to nt-bench --parallel's tests, at S_TG", () => {
+    const ours = JSON.stringify({
+      results: [{ tests: [{ test: "pp8+tg16 x1", meanTokS: 5 }, { test: "pp8+tg16 x4", meanTokS: 16, dualBoundTokS: 20 }] }],
+    });
+    const line = (pl: number, speedTg: number): string =>
+      JSON.stringify({ n_kv_max: 4096, pp: 8, tg: 16, pl, n_kv: pl * 24, t_pp: 1, speed_pp: 8, t_tg: 2, speed_tg: speedTg, t: 3, speed: 9 });
+    const lines = llamaComparisonTable(ours, `${line(1, 4)}\n${line(4, 8)}\n`).split("\n");
+    assert.equal(lines[2], "| pp8+tg16 x1 | 5.00 | — | — | 4.00 | 1.25 × |");
+    assert.equal(lines[3], "| pp8+tg16 x4 | 16.00 | 20.00 dual | 80.0 % | 8.00 | 2.00 × |");
+    assert.throws(() => llamaComparisonTable(ours, JSON.stringify({ pl: 4, pp: 8, tg: 16 })), /lacks pl or speed_tg/);
+  });
+
   it("refuses llama-bench output that is not its JSON array", () => {
     assert.throws(() => llamaComparisonTable(ntBench, "{}"), /expected an array/);
     assert.throws(() => llamaComparisonTable(ntBench, JSON.stringify([{ n_prompt: 1 }])), /lacks avg_ts/);

@@ -26,20 +26,23 @@ run() {
   "$bench" "$@" "${extra[@]}"
 }
 
-# beside_llama TITLE FILE NT_ARGS LLAMA_ARGS: both tools on one file, nt-bench with NT_ARGS and
-# llama-bench (LLAMA_BENCH) with LLAMA_ARGS (space-separated flags), one table (compareWithLlama:
-# ours, its bound and the share reached, llama.cpp's figure, the ratio; build:ts first).
+# beside_llama TITLE FILE NT_ARGS LLAMA_ARGS [TOOL]: both tools on one file, nt-bench with NT_ARGS
+# and llama.cpp's TOOL (default LLAMA_BENCH; llama-batched-bench with --output-format jsonl for
+# --parallel tests) with LLAMA_ARGS (space-separated flags), one table (compareWithLlama: ours, its
+# bound and the share reached, llama.cpp's figure, the ratio; build:ts first).
 beside_llama() {
-  local title=$1 file=$2 ours theirs
+  local title=$1 file=$2 tool=${5:-${LLAMA_BENCH:-}} ours theirs
   local -a nt_args llama_args
   read -r -a nt_args <<< "$3"
   read -r -a llama_args <<< "$4"
   ours=$(mktemp) theirs=$(mktemp)
   echo
   echo "## $title, beside llama.cpp"
-  echo "\$ nt-bench -m $file ${nt_args[*]} --json; llama-bench -m $file ${llama_args[*]} -o json"
+  # llama-bench writes JSON with -o json; llama-batched-bench takes its format in LLAMA_ARGS.
+  [[ $tool == *batched-bench* ]] || llama_args+=(-o json)
+  echo "\$ nt-bench -m $file ${nt_args[*]} --json; $(basename "$tool") -m $file ${llama_args[*]}"
   "$bench" -m "$file" "${nt_args[@]}" --json > "$ours"
-  "$LLAMA_BENCH" -m "$file" "${llama_args[@]}" -o json > "$theirs"
+  "$tool" -m "$file" "${llama_args[@]}" > "$theirs"
   "$node" dist/scripts/compareWithLlama.js "$ours" "$theirs"
   rm -f "$ours" "$theirs"
 }

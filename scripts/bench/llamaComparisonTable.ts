@@ -17,6 +17,14 @@ interface NtBenchJson {
   results?: { model?: string; tests?: NtBenchTest[] }[];
 }
 
+/** One line of llama-batched-bench --output-format jsonl: pl sequences of pp prompt and tg generated tokens. */
+interface BatchedBenchRow {
+  pp?: number;
+  tg?: number;
+  pl?: number;
+  speed_tg?: number;
+}
+
 interface LlamaBenchRow {
   n_prompt?: number;
   n_gen?: number;
@@ -55,6 +63,34 @@ function theirs(rows: LlamaBenchRow[]): BenchFigure[] {
   });
 }
 
+/**
+ * llama-batched-bench's rows as nt-bench --parallel names its tests (pp8+tg16 x4), each at S_TG:
+ * the generation rate without the prompts' time, where ours counts the prompt passes too (the
+ * ratio understates ours by that much).
+ */
+function theirsBatched(rows: BatchedBenchRow[]): BenchFigure[] {
+  return rows.map((row) => {
+    if (typeof row.speed_tg !== "number" || row.pl === undefined) {
+      throw new Error("llama-batched-bench JSONL: a row lacks pl or speed_tg");
+    }
+    return { test: `pp${row.pp ?? 0}+tg${row.tg ?? 0} x${row.pl}`, tokS: row.speed_tg };
+  });
+}
+
+/** llama-bench -o json (an array of rows) or llama-batched-bench --output-format jsonl (an object per line). */
+function theirsOf(text: string): BenchFigure[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("[")) return theirs(JSON.parse(trimmed) as LlamaBenchRow[]);
+  if (!trimmed.startsWith("{")) {
+    throw new Error("llama-bench JSON: expected an array of rows (llama-bench -o json) or JSONL (llama-batched-bench)");
+  }
+  const rows = trimmed.split("\n").filter((line) => line.trim().startsWith("{")).map((line) => JSON.parse(line) as unknown);
+  if (rows.some((row) => typeof row !== "object" || row === null || !("pl" in row))) {
+    throw new Error("llama-bench JSON: expected an array of rows (llama-bench -o json), not an object");
+  }
+  return theirsBatched(rows as BatchedBenchRow[]);
+}
+
 const cell = (v: number | undefined): string => (v === undefined ? "—" : v.toFixed(2));
 
 /** Ours against the bound: the bound's figure (with " dual" on the dual path) and the share of it we reached. */
@@ -65,16 +101,14 @@ function boundCells(f: BenchFigure | undefined): [string, string] {
 
 /**
  * The table scripts/benchGpu.sh prints when given LLAMA_BENCH, the rows the README's GPU table is
- * made of: for every test either side ran (nt-bench --json, llama-bench -o json, the same file and
- * -p/-n), our figure beside its bound (the dual bound on the dual path) and the share of it we
+ * made of: for every test either side ran (nt-bench --json, and llama-bench -o json with the same
+ * file and -p/-n, or llama-batched-bench --output-format jsonl beside nt-bench --parallel), our figure beside its bound (the dual bound on the dual path) and the share of it we
  * reached, llama.cpp's figure and ours / llama.cpp's. A test only one side ran shows "—" for the
  * other and no ratio.
  */
 export function llamaComparisonTable(ntBenchJson: string, llamaBenchJson: string): string {
   const a = ours(JSON.parse(ntBenchJson) as NtBenchJson);
-  const parsed: unknown = JSON.parse(llamaBenchJson);
-  if (!Array.isArray(parsed)) throw new Error("llama-bench JSON: expected an array of rows (llama-bench -o json)");
-  const b = theirs(parsed as LlamaBenchRow[]);
+  const b = theirsOf(llamaBenchJson);
   const tests = [...new Set([...a.map((f) => f.test), ...b.map((f) => f.test)])];
   const lines = ["| test | ntransformer t/s | bound t/s | of the bound | llama.cpp t/s | ratio |", "|---|---:|---:|---:|---:|---:|"];
   for (const test of tests) {
