@@ -4,9 +4,10 @@
 //   nt-cpu-layer-bench MODEL.gguf [THREADS] [REPEATS] [BATCHES] [--device cpu|auto] [--copies]
 // prints, over the calibration's copies of its layers (model/calibration_layers.h) in pinned
 // memory (the GPU's, as tier D's, where there is one; `--device cpu`: plain host memory), each
-// product alone, a line per type where the copies' types differ, (q, k, v, o, gate, up, down) and the two groups (matmul_group) in
-// ms per layer and GB/s of weights, the layer forward as the calibration times it, what the
-// forward spends outside the products, and one synthetic Q4_K product as the old calibration ran.
+// product alone (q, k, v, o, gate, up, down; a line per type where the copies' types differ) and
+// the two groups (matmul_group) in ms per layer and GB/s of weights, the layer forward as the
+// calibration times it, what the forward spends outside the products, and one synthetic Q4_K
+// product as the old calibration ran.
 // BATCHES (e.g. 1,4,8,16) adds a line per token count: each product's GB/s of weights when it
 // multiplies that many tokens at once, and the forward's products (o, down and the two groups)
 // together, as a batch of sequences' decode step runs them. `--copies` times each product a second
@@ -101,7 +102,8 @@ RowTime time_row(CalibrationLayers& layers, const Row& row, const std::vector<in
   return t;
 }
 
-// What the bench runs on and beside: the copies, their pool, and the H2D load (null: no --copies).
+// What the bench runs on: the copies, the device that holds them (and copies beside them with
+// --copies), the pool, and every copy's index.
 struct Bench {
   CalibrationLayers& layers;
   StreamDevice& device;
@@ -173,7 +175,8 @@ double product_lines(const Bench& b, const Row* rows, int n_rows, size_t width) 
   for (int i = 0; i < n_rows; ++i) {
     const Row& row = rows[i];
     std::printf("%-14s", row.name);
-    const RowTime t = time_both(b, [&] { return time_row(b.layers, row, b.all, x.data(), out.data(), 1, b.repeats, b.pool); });
+    const RowTime t =
+        time_both(b, [&] { return time_row(b.layers, row, b.all, x.data(), out.data(), 1, b.repeats, b.pool); });
     std::printf("  %8.3f ms/layer\n", t.ms / k);
     if (row.in_forward) products_ms += t.ms;
     if (row.views.size() != 1) continue;
@@ -223,7 +226,9 @@ int run(const Options& o) {
   const int n_rows = static_cast<int>(sizeof rows / sizeof rows[0]);
   const double products_ms = product_lines(b, rows, n_rows, width);
   std::printf("%-14s", "layer forward");
-  const RowTime forward = time_both(b, [&] { return RowTime{best_ms(o.repeats, [&] { layers.run(1); }), static_cast<double>(layers.bytes())}; });
+  const RowTime forward = time_both(b, [&] {
+    return RowTime{best_ms(o.repeats, [&] { layers.run(1); }), static_cast<double>(layers.bytes())};
+  });
   std::printf("  %8.3f ms/layer  (the calibration's B_cpu at batch 1)\n", forward.ms / k);
   std::printf("%-14s %8.3f ms/layer  (forward - o - down - groups: norms, rope, attention, cache, pool)\n",
               "outside", (forward.ms - products_ms) / k);
