@@ -102,8 +102,9 @@ function boundCells(f: BenchFigure | undefined): [string, string] {
 /**
  * The table scripts/benchGpu.sh prints when given LLAMA_BENCH, the rows the README's GPU table is
  * made of: for every test either side ran (nt-bench --json, and llama-bench -o json with the same
- * file and -p/-n, or llama-batched-bench --output-format jsonl beside nt-bench --parallel), our figure beside its bound (the dual bound on the dual path) and the share of it we
- * reached, llama.cpp's figure and ours / llama.cpp's. A test only one side ran shows "—" for the
+ * file and -p/-n, or llama-batched-bench --output-format jsonl beside nt-bench --parallel), our
+ * figure beside its bound (the dual bound on the dual path) and the share of it we reached,
+ * llama.cpp's figure and ours / llama.cpp's. A test only one side ran shows "—" for the
  * other and no ratio.
  */
 export function llamaComparisonTable(ntBenchJson: string, llamaBenchJson: string): string {
