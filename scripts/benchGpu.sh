@@ -15,7 +15,8 @@
 # fits 24 GiB) with the same -p/-n/-r, and prints each test's figures and ours / llama.cpp's
 # (dist/scripts/compareWithLlama.js; build:ts first). LLAMA_BATCHED_BENCH=path/to/llama-batched-bench
 # runs it for 1-16 sequences of 128 prompt + 128 generated tokens on the 8B file beside nt-bench
-# --parallel (its S_TG: generation alone, where ours counts the prompt passes too). NT_MATMUL=fp32 (the engine's float kernels) may be set for a baseline.
+# --parallel (its S_TG: generation alone, where ours counts the prompt passes too). NT_MATMUL=fp32
+# (the engine's float kernels) may be set for a baseline.
 set -euo pipefail
 
 source "$(dirname "$0")/bench/benchSetup.sh"
