@@ -27,45 +27,6 @@ float vec_dot_q6_k(int64_t n, const uint8_t* w, const uint8_t* act) {
 }
 
 #if NT_X86
-// ggml's AVX2 kernel. It dots the unsigned q (0..63) and takes the offset 32 off through the
-// activation's group sums: lane k loses 32 * (scale[2k] * bsums[2k] + scale[2k + 1] *
-// bsums[2k + 1]). The block total is the same integer as the generic code's, but spread over
-// the 8 lanes differently, which changes the float rounding; this keeps ggml's spread.
-NT_TARGET_AVX2 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
-  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
-  const __m256i low4 = _mm256_set1_epi8(0xF);
-  const __m256i low2 = _mm256_set1_epi8(3);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n / kBlockK; ++b) {
-    const BlockQ6_K& x = blocks(w)[b];
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
-    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].bsums));
-    const __m256i offset_terms = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);
-
-    __m256i sumi = _mm256_setzero_si256();
-    for (int half = 0; half < 2; ++half) {
-      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half));
-      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * half + 32));
-      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * half));
-      const __m256i lows[4] = {_mm256_and_si256(ql0, low4), _mm256_and_si256(ql1, low4),
-                               _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
-                               _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4)};
-      for (int j = 0; j < 4; ++j) {
-        const int g = 8 * half + 2 * j;  // the 32 elements of (half, j) are groups g and g + 1
-        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), low2);
-        const __m256i q = _mm256_or_si256(lows[j], _mm256_slli_epi16(high, 4));  // 0..63
-        const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 16 * g));
-        const __m256i pairs = _mm256_maddubs_epi16(q, q8);  // <= 2 * 63 * 127, no saturation
-        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(two_scales(x.scales[g], x.scales[g + 1]), pairs));
-      }
-    }
-    sumi = _mm256_sub_epi32(sumi, offset_terms);
-    const float d = y[b].d * f16_to_f32(x.d);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-  }
-  return hsum_lanes(acc);
-}
-
 namespace {
 
 // The 128 6-bit quants (0..63) of one half of a Q6_K block, 32 per vector: vector j is groups
@@ -95,6 +56,39 @@ NT_TARGET_AVX2 inline __m256i q6k_offset_terms(const int16_t bsums[16], __m256i 
 NT_TARGET_AVX2 inline __m256i q6k_scales16(const BlockQ6_K& x) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
 }
+
+}  // namespace
+
+// ggml's AVX2 kernel. It dots the unsigned q (0..63) and takes the offset 32 off through the
+// activation's group sums: lane k loses 32 * (scale[2k] * bsums[2k] + scale[2k + 1] *
+// bsums[2k + 1]). The block total is the same integer as the generic code's, but spread over
+// the 8 lanes differently, which changes the float rounding; this keeps ggml's spread.
+NT_TARGET_AVX2 float vec_dot_q6_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act) {
+  const BlockQ8_K* y = reinterpret_cast<const BlockQ8_K*>(act);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kBlockK; ++b) {
+    const BlockQ6_K& x = blocks(w)[b];
+    const __m256i offset_terms = q6k_offset_terms(y[b].bsums, q6k_scales16(x));
+
+    __m256i sumi = _mm256_setzero_si256();
+    for (int half = 0; half < 2; ++half) {
+      __m256i quants[4];  // 0..63
+      q6k_half(x, half, quants);
+      for (int j = 0; j < 4; ++j) {
+        const int g = 8 * half + 2 * j;  // the 32 elements of (half, j) are groups g and g + 1
+        const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[b].qs + 16 * g));
+        const __m256i pairs = _mm256_maddubs_epi16(quants[j], q8);  // <= 2 * 63 * 127: no saturation
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(two_scales(x.scales[g], x.scales[g + 1]), pairs));
+      }
+    }
+    sumi = _mm256_sub_epi32(sumi, offset_terms);
+    const float d = y[b].d * f16_to_f32(x.d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_lanes(acc);
+}
+
+namespace {
 
 // vec_dot_q6_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's 6-bit quants and scale
 // pairs are unpacked once per block and each token's activations loaded once, then every
