@@ -120,6 +120,18 @@ NT_TARGET_AVX2 inline K4Scales unpack_k4_scales_x86(const uint8_t packed[12]) {
   return {_mm_cvtepu8_epi16(bytes), _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8))};
 }
 
+// The header Q4_K and Q5_K blocks share, as their tile kernels read it per row and block: d and
+// dmin as floats, and the eight 6-bit scales and mins unpacked.
+struct K4Header {
+  float d;
+  float dmin;
+  K4Scales scales;
+};
+template <typename Block>
+NT_TARGET_AVX2 inline K4Header k4_header(const Block& x) {
+  return {f16_to_f32(x.d), f16_to_f32(x.dmin), unpack_k4_scales_x86(x.scales)};
+}
+
 // 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice`: a byte
 // shuffle, off the ports that multiply, where a broadcast from a byte in memory took three.
 NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {

@@ -69,15 +69,11 @@ struct Q4kTile {
       }
     }
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      __m128i mins16[R];
+      K4Header head[R];
       __m256i scales16[R];
-      float xd[R], xdmin[R];
       for (int r = 0; r < R; ++r) {
-        xd[r] = f16_to_f32(x[r][b].d);
-        xdmin[r] = f16_to_f32(x[r][b].dmin);
-        const K4Scales unpacked = unpack_k4_scales_x86(x[r][b].scales);
-        mins16[r] = unpacked.mins;
-        scales16[r] = _mm256_broadcastsi128_si256(unpacked.scales);
+        head[r] = k4_header(x[r][b]);
+        scales16[r] = _mm256_broadcastsi128_si256(head[r].scales.scales);
       }
       __m256i sumi[R][T];
       for (int r = 0; r < R; ++r) {
@@ -106,10 +102,10 @@ struct Q4kTile {
         const BlockQ8_K& yb = y[t][b];
         const __m128i sums = sub_block_sums(yb.bsums);
         for (int r = 0; r < R; ++r) {
-          const __m128i min_terms = _mm_madd_epi16(mins16[r], sums);
-          acc_min[r][t] = _mm_fmadd_ps(_mm_set1_ps(-yb.d * xdmin[r]), _mm_cvtepi32_ps(min_terms),
+          const __m128i min_terms = _mm_madd_epi16(head[r].scales.mins, sums);
+          acc_min[r][t] = _mm_fmadd_ps(_mm_set1_ps(-yb.d * head[r].dmin), _mm_cvtepi32_ps(min_terms),
                                        acc_min[r][t]);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * xd[r]), _mm256_cvtepi32_ps(sumi[r][t]),
+          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * head[r].d), _mm256_cvtepi32_ps(sumi[r][t]),
                                       acc[r][t]);
         }
       }
@@ -143,15 +139,11 @@ struct Q4kTile512 {
       }
     }
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      __m128i mins16[R];
+      K4Header head[R];
       __m512i scales16[R];
-      float xd[R], xdmin[R];
       for (int r = 0; r < R; ++r) {
-        xd[r] = f16_to_f32(x[r][b].d);
-        xdmin[r] = f16_to_f32(x[r][b].dmin);
-        const K4Scales unpacked = unpack_k4_scales_x86(x[r][b].scales);
-        mins16[r] = unpacked.mins;
-        scales16[r] = k4_scales512(unpacked.scales);
+        head[r] = k4_header(x[r][b]);
+        scales16[r] = k4_scales512(head[r].scales.scales);
       }
       __m512i sumi[R][T];
       for (int r = 0; r < R; ++r) {
@@ -175,10 +167,10 @@ struct Q4kTile512 {
         const BlockQ8_K& yb = y[t][b];
         const __m128i sums = sub_block_sums(yb.bsums);
         for (int r = 0; r < R; ++r) {
-          const __m128i min_terms = _mm_madd_epi16(mins16[r], sums);
-          acc_min[r][t] = _mm_fmadd_ps(_mm_set1_ps(-yb.d * xdmin[r]), _mm_cvtepi32_ps(min_terms),
+          const __m128i min_terms = _mm_madd_epi16(head[r].scales.mins, sums);
+          acc_min[r][t] = _mm_fmadd_ps(_mm_set1_ps(-yb.d * head[r].dmin), _mm_cvtepi32_ps(min_terms),
                                        acc_min[r][t]);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * xd[r]),
+          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * head[r].d),
                                       _mm256_cvtepi32_ps(add_halves(sumi[r][t])), acc[r][t]);
         }
       }

@@ -102,15 +102,11 @@ struct Q5kTile {
       }
     }
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      __m128i mins16[R];
+      K4Header head[R];
       __m256i scales16[R], qh[R];
-      float xd[R], xdmin[R];
       for (int r = 0; r < R; ++r) {
-        xd[r] = f16_to_f32(x[r][b].d);
-        xdmin[r] = f16_to_f32(x[r][b].dmin);
-        const K4Scales unpacked = unpack_k4_scales_x86(x[r][b].scales);
-        mins16[r] = unpacked.mins;
-        scales16[r] = _mm256_broadcastsi128_si256(unpacked.scales);
+        head[r] = k4_header(x[r][b]);
+        scales16[r] = _mm256_broadcastsi128_si256(head[r].scales.scales);
         qh[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qh));
       }
       __m256i sumi[R][T];
@@ -139,9 +135,9 @@ struct Q5kTile {
         const BlockQ8_K& yb = y[t][b];
         const __m128i sums = sub_block_sums(yb.bsums);
         for (int r = 0; r < R; ++r) {
-          const float min_sum = static_cast<float>(q5k_min_sum(mins16[r], sums));
-          min_total[r][t] = std::fma(-yb.d * xdmin[r], min_sum, min_total[r][t]);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * xd[r]), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
+          const float min_sum = static_cast<float>(q5k_min_sum(head[r].scales.mins, sums));
+          min_total[r][t] = std::fma(-yb.d * head[r].dmin, min_sum, min_total[r][t]);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * head[r].d), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
         }
       }
     }
@@ -172,16 +168,12 @@ struct Q5kTile512 {
       }
     }
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      __m128i mins16[R];
+      K4Header head[R];
       __m512i scales16[R];
       __m256i qh[R];
-      float xd[R], xdmin[R];
       for (int r = 0; r < R; ++r) {
-        xd[r] = f16_to_f32(x[r][b].d);
-        xdmin[r] = f16_to_f32(x[r][b].dmin);
-        const K4Scales unpacked = unpack_k4_scales_x86(x[r][b].scales);
-        mins16[r] = unpacked.mins;
-        scales16[r] = k4_scales512(unpacked.scales);
+        head[r] = k4_header(x[r][b]);
+        scales16[r] = k4_scales512(head[r].scales.scales);
         qh[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qh));
       }
       __m512i sumi[R][T];
@@ -206,9 +198,9 @@ struct Q5kTile512 {
         const BlockQ8_K& yb = y[t][b];
         const __m128i sums = sub_block_sums(yb.bsums);
         for (int r = 0; r < R; ++r) {
-          const float min_sum = static_cast<float>(q5k_min_sum(mins16[r], sums));
-          min_total[r][t] = std::fma(-yb.d * xdmin[r], min_sum, min_total[r][t]);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * xd[r]), _mm256_cvtepi32_ps(add_halves(sumi[r][t])),
+          const float min_sum = static_cast<float>(q5k_min_sum(head[r].scales.mins, sums));
+          min_total[r][t] = std::fma(-yb.d * head[r].dmin, min_sum, min_total[r][t]);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(yb.d * head[r].d), _mm256_cvtepi32_ps(add_halves(sumi[r][t])),
                                       acc[r][t]);
         }
       }
