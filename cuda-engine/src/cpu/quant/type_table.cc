@@ -70,29 +70,33 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
 #if NT_X86
 // The AVX2 table with each batch kernel's 512-bit version in its place (the multi-token kernels
 // of every type that has one, the K-quants' multi-row kernels): the same results, bit for bit, in
-// half the multiply instructions per token or row.
+// half the multiply instructions per token or row. kWide lists those versions.
+struct Wide {
+  GgmlType type;
+  VecDotTokensFn tokens;
+  VecDotRowsFn rows;  // nullptr: the AVX2 entry's (none)
+};
+constexpr Wide kWide[] = {
+    {GgmlType::Q4_0, vec_dot_q4_0_tokens_avx512, nullptr},
+    {GgmlType::Q4_1, vec_dot_q4_1_tokens_avx512, nullptr},
+    {GgmlType::Q5_0, vec_dot_q5_0_tokens_avx512, nullptr},
+    {GgmlType::Q5_1, vec_dot_q5_1_tokens_avx512, nullptr},
+    {GgmlType::Q8_0, vec_dot_q8_0_tokens_avx512, nullptr},
+    {GgmlType::Q4_K, vec_dot_q4_k_tokens_avx512, vec_dot_q4_k_rows_avx512},
+    {GgmlType::Q5_K, vec_dot_q5_k_tokens_avx512, vec_dot_q5_k_rows_avx512},
+    {GgmlType::Q6_K, vec_dot_q6_k_tokens_avx512, vec_dot_q6_k_rows_avx512},
+};
+
 struct Avx512Table {
   TypeKernels entries[sizeof kAvx2 / sizeof kAvx2[0]];
   Avx512Table() {
     for (size_t i = 0; i < sizeof kAvx2 / sizeof kAvx2[0]; ++i) {
       entries[i] = kAvx2[i];
-      if (entries[i].type == id(GgmlType::Q4_K)) {
-        entries[i].vec_dot_tokens = vec_dot_q4_k_tokens_avx512;
-        entries[i].vec_dot_rows = vec_dot_q4_k_rows_avx512;
+      for (const Wide& w : kWide) {
+        if (entries[i].type != id(w.type)) continue;
+        entries[i].vec_dot_tokens = w.tokens;
+        if (w.rows) entries[i].vec_dot_rows = w.rows;
       }
-      if (entries[i].type == id(GgmlType::Q5_K)) {
-        entries[i].vec_dot_tokens = vec_dot_q5_k_tokens_avx512;
-        entries[i].vec_dot_rows = vec_dot_q5_k_rows_avx512;
-      }
-      if (entries[i].type == id(GgmlType::Q6_K)) {
-        entries[i].vec_dot_tokens = vec_dot_q6_k_tokens_avx512;
-        entries[i].vec_dot_rows = vec_dot_q6_k_rows_avx512;
-      }
-      if (entries[i].type == id(GgmlType::Q4_0)) entries[i].vec_dot_tokens = vec_dot_q4_0_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q4_1)) entries[i].vec_dot_tokens = vec_dot_q4_1_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q5_0)) entries[i].vec_dot_tokens = vec_dot_q5_0_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q5_1)) entries[i].vec_dot_tokens = vec_dot_q5_1_tokens_avx512;
-      if (entries[i].type == id(GgmlType::Q8_0)) entries[i].vec_dot_tokens = vec_dot_q8_0_tokens_avx512;
     }
   }
 };
