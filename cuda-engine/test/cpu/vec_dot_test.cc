@@ -280,10 +280,9 @@ TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-row kernels (AVX2 or AVX-512)";
 }
 
-// The other types have no multi-row kernel (matmul dots their rows one by one).
 // The multi-row kernels are the K-quants' (whose long rows' Q8_K activations leave L1), each
-// beside a multi-token kernel of the same tile code; the 32-element formats have multi-token
-// kernels only.
+// beside a multi-token kernel of the same tile code; the other types have none (matmul dots their
+// rows one by one), the 32-element formats multi-token kernels only.
 TEST(MultiRowKernels, ExistForTheKQuantsAboveScalarBesideTheirMultiTokenKernels) {
   for (SimdLevel level : levels()) {
     for (GgmlType type : test::supported_weight_types()) {
