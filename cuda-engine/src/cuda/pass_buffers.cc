@@ -36,8 +36,9 @@ bool mapped_at_same_address(const void* pinned) {
 
 // The kernel's own GPU tests (CudaHostCopy.*) passed on an H100 on 2026-12-07, and on the 70B's
 // dual path it took the uploads from 9.2 to 0.5 ms a pass; it becomes the default once the whole
-// suite has run with it (the passes' tests ran with the copies); until then it is opt-in. NT_CUDA_UPLOAD=kernel or copy (read per
-// pass, like NT_MATMUL) chooses either way, for comparing the two in benches.
+// suite has run with it (the passes' tests ran with the copies); until then it is opt-in.
+// NT_CUDA_UPLOAD=kernel or copy (read per pass, like NT_MATMUL) chooses either way, for comparing
+// the two in benches.
 constexpr bool kKernelUploadsByDefault = false;
 
 bool kernel_uploads() {
