@@ -54,48 +54,61 @@ struct Part {
   int64_t first_row;  // in the group's rows: the parts' rows one after another
 };
 
-// One token's products on long rows dot kRowsPerCall rows per kernel call (quants.h, DotRows),
-// each activation block loaded once for all of them. A 70B's down (28672 elements) has 32.7 KB of
-// Q8_K activations, which no longer stay in L1 beside the streaming weights: one row per call
-// reads two bytes of activations from L2 per Q4_K weight byte, through the fill buffers the
-// weights' DRAM reads need (issue 13: down 20.6 GB/s where the 8192-wide products read 33-39 on
-// the H100 machine's 16 cores). Measured on the dev machine (EPYC Zen 5, 2 shared cores, noisy),
-// a 1 GiB Q4_K matrix of 28672-wide rows: one core 13.5-14 GB/s with one row per call, 15-18.6
-// with four; two cores 20-27 -> 24.5-29.6. Q6_K (fewer activation bytes per weight byte) did
-// not change. On rows whose activations fit (8192, 14336 elements: 9.3 and 16.3 KB) four rows'
-// streams ran 5-15 % slower than one, so below kMultiRowActivationBytes a row per call stays.
-// Two rows per call ran slower than one at every length there, and a software prefetch of the
-// weights (8 to 32 blocks ahead, with one to four rows) gained nothing measurable on top. On the
-// H100 machine's 15 threads a 70B down reads 86-90 GB/s with four rows per call and 52 with one
-// (gate 65, up 66; beside the calibration's H2D copies 74 vs 50). It read 25 in the dual pass
-// only while the generated models fed it SwiGLU outputs of ~1e-33, whose subnormal products cost
-// the Xeon's cores microcode assists (the generator now centres its blocks; ggml's kernels pay
-// the same on such inputs, and both keep IEEE subnormals: no flush-to-zero, same bits as ggml).
+// One token's products dot kRowsPerCall rows per kernel call (quants.h, DotRows) where that
+// reads faster: each activation block is loaded once for all of them, and the rows' weights come
+// in as four streams.
+//
+// Q4_K and Q5_K, at every length. On Intel Xeon cores their one-row kernels (ours and ggml's
+// AVX2 vec_dot_q4_K alike) read cold weights at a third of their rate on cached ones: measured on
+// a Xeon with AMX (2 cores, 1 GiB matrices; the GPU machine's host is a Xeon too), one core, Q4_K
+// 8192-wide rows 4.8 GB/s with one row per call and 9.9 with four, 28672-wide 6.6 -> 11.3; Q5_K
+// 4.9 -> 8.5 and 6.2 -> 9.5; two cores 9.5 -> 18.9 (Q4_K, 8192); a 70B q4_k_m layer forward
+// (nt-cpu-layer-bench, 2 threads) 10.9 -> 19.7 GB/s. A software prefetch a row or more ahead
+// lifts one row to 8.6 but slows four rows to 7.8. On the H100 machine's 15 threads a 70B down
+// read 86-90 GB/s with four rows per call and 52 with one (beside the calibration's H2D copies 74
+// vs 50). The earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran 8192- and 14336-wide
+// Q4_K rows 5-15 % slower with four rows per call than with one: the loss there is far smaller
+// than the gain on Intel.
+//
+// Q6_K, from kMultiRowActivationBytes of activations (a 70B's down: 28672 elements, 32.7 KB of
+// Q8_K, which no longer stay in L1 beside the streaming weights): its one-row kernel already
+// reads 9.3 GB/s on one Xeon core at 8192 (four rows 8.9) and 10.7 at 28672 (four rows 11.0); on
+// the Zen 5 the long rows went 13.5-14 -> 15-18.6 GB/s with four rows per call for Q4_K and Q6_K
+// did not change.
+//
+// (The dual pass's CPU down read 25 GB/s only while the generated models fed it SwiGLU outputs of
+// ~1e-33, whose subnormal products cost the Xeon's cores microcode assists; the generator now
+// centres its blocks. ggml's kernels pay the same on such inputs, and both keep IEEE subnormals:
+// no flush-to-zero, same bits as ggml.)
 constexpr int kRowsPerCall = quant::kMaxDotRows;
 constexpr size_t kMultiRowActivationBytes = 24 * 1024;
 
+bool multi_row_at_every_length(uint32_t type) {
+  return type == static_cast<uint32_t>(GgmlType::Q4_K) || type == static_cast<uint32_t>(GgmlType::Q5_K);
+}
+
 // NT_CPU_MULTI_ROW=0 dots one row per call at every length, =1 kRowsPerCall at every length (A/B
-// switches for the benches, as NT_CPU_SIMD is for the SIMD level); unset, the threshold above.
+// switches for the benches, as NT_CPU_SIMD is for the SIMD level); unset, the rule above.
 // Read once.
-enum class MultiRow { Never, Always, Long };
+enum class MultiRow { Never, Always, ByType };
 
 MultiRow multi_row_choice() {
   static const MultiRow choice = [] {
     const char* value = std::getenv("NT_CPU_MULTI_ROW");
     if (value && std::string(value) == "0") return MultiRow::Never;
     if (value && std::string(value) == "1") return MultiRow::Always;
-    return MultiRow::Long;
+    return MultiRow::ByType;
   }();
   return choice;
 }
 
-bool multi_row(size_t act_bytes) {
+bool multi_row(uint32_t type, size_t act_bytes) {
   switch (multi_row_choice()) {
     case MultiRow::Never: return false;
     case MultiRow::Always: return true;
-    case MultiRow::Long: break;
+    case MultiRow::ByType: break;
   }
-  return act_bytes >= kMultiRowActivationBytes;
+  return multi_row_at_every_length(type) || act_bytes >= kMultiRowActivationBytes;
 }
 
 // Each token's row in one activation format, once per call, not once per weight row. The buffers
@@ -131,7 +144,7 @@ void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_
 
 // Rows [begin, end) of one part, for every token, in tiles (above).
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
-  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row(act_bytes)) {
+  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row(p.w->type, act_bytes)) {
     dot_rows_one_token(p, act, begin, end);
     return;
   }
