@@ -54,61 +54,38 @@ struct Part {
   int64_t first_row;  // in the group's rows: the parts' rows one after another
 };
 
-// One token's products dot kRowsPerCall rows per kernel call (quants.h, DotRows) where that
-// reads faster: each activation block is loaded once for all of them, and the rows' weights come
-// in as four streams.
-//
-// Q4_K and Q5_K, at every length. On Intel Xeon cores their one-row kernels (ours and ggml's
-// AVX2 vec_dot_q4_K alike) read cold weights at a third of their rate on cached ones: measured on
-// a Xeon with AMX (2 cores, 1 GiB matrices; the GPU machine's host is a Xeon too), one core, Q4_K
-// 8192-wide rows 4.8 GB/s with one row per call and 9.9 with four, 28672-wide 6.6 -> 11.3; Q5_K
-// 4.9 -> 8.5 and 6.2 -> 9.5; two cores 9.5 -> 18.9 (Q4_K, 8192); a 70B q4_k_m layer forward
-// (nt-cpu-layer-bench, 2 threads) 10.9 -> 19.7 GB/s. A software prefetch a row or more ahead
-// lifts one row to 8.6 but slows four rows to 7.8. On the H100 machine's 15 threads a 70B down
-// read 86-90 GB/s with four rows per call and 52 with one (beside the calibration's H2D copies 74
-// vs 50). The earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran 8192- and 14336-wide
-// Q4_K rows 5-15 % slower with four rows per call than with one: the loss there is far smaller
-// than the gain on Intel.
-//
-// Q6_K, from kMultiRowActivationBytes of activations (a 70B's down: 28672 elements, 32.7 KB of
-// Q8_K, which no longer stay in L1 beside the streaming weights): its one-row kernel already
-// reads 9.3 GB/s on one Xeon core at 8192 (four rows 8.9) and 10.7 at 28672 (four rows 11.0); on
-// the Zen 5 the long rows went 13.5-14 -> 15-18.6 GB/s with four rows per call for Q4_K and Q6_K
-// did not change.
+// One token's products dot kRowsPerCall rows per kernel call (quants.h, DotRows) for the types
+// that have such a kernel (the K-quants Q4_K, Q5_K, Q6_K), and the rows of a call lie
+// kStreamRows apart: rows r, r + 16, r + 32, r + 48, then r + 1, r + 17, ... So a thread reads
+// four sequential streams of 16 rows each, long enough for the hardware prefetchers, where one
+// row per call left the weights' DRAM latency exposed. Measured on a Xeon with AMX (2 cores,
+// 1 GiB matrices, GB/s per core; the GPU machine's host is a Xeon too) for 4096-, 8192- and
+// 28672-wide rows: Q4_K one row per call 4.7 / 4.9 / 6.4 (ggml's AVX2 kernel the same), four
+// adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 / 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 /
+// 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 / 10.8 (two cores: about twice each). Adjacent
+// rows (one stream whose rows each restart the prefetcher's ramp) lose most on short rows, and a
+// software prefetch a row ahead lifts one row per call to 8.6 but slows four rows to 7.8. Each
+// activation block is loaded once for the four rows too: on a 70B's 28672-wide down, whose 32.7 KB
+// of Q8_K activations leave L1 beside the streaming weights, that is what lifted the H100
+// machine's 15 threads from 52 to 86-90 GB/s (beside the calibration's H2D copies 50 -> 74). The
+// earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran short rows 5-15 % slower with four
+// adjacent rows per call than with one; four streams were not measured there.
 //
 // (The dual pass's CPU down read 25 GB/s only while the generated models fed it SwiGLU outputs of
 // ~1e-33, whose subnormal products cost the Xeon's cores microcode assists; the generator now
 // centres its blocks. ggml's kernels pay the same on such inputs, and both keep IEEE subnormals:
 // no flush-to-zero, same bits as ggml.)
 constexpr int kRowsPerCall = quant::kMaxDotRows;
-constexpr size_t kMultiRowActivationBytes = 24 * 1024;
+constexpr int64_t kStreamRows = 16;
 
-bool multi_row_at_every_length(uint32_t type) {
-  return type == static_cast<uint32_t>(GgmlType::Q4_K) || type == static_cast<uint32_t>(GgmlType::Q5_K);
-}
-
-// NT_CPU_MULTI_ROW=0 dots one row per call at every length, =1 kRowsPerCall at every length (A/B
-// switches for the benches, as NT_CPU_SIMD is for the SIMD level); unset, the rule above.
-// Read once.
-enum class MultiRow { Never, Always, ByType };
-
-MultiRow multi_row_choice() {
-  static const MultiRow choice = [] {
+// NT_CPU_MULTI_ROW=0 dots one row per call (an A/B switch for the benches, as NT_CPU_SIMD is for
+// the SIMD level). Read once.
+bool multi_row() {
+  static const bool multi = [] {
     const char* value = std::getenv("NT_CPU_MULTI_ROW");
-    if (value && std::string(value) == "0") return MultiRow::Never;
-    if (value && std::string(value) == "1") return MultiRow::Always;
-    return MultiRow::ByType;
+    return !(value && std::string(value) == "0");
   }();
-  return choice;
-}
-
-bool multi_row(uint32_t type, size_t act_bytes) {
-  switch (multi_row_choice()) {
-    case MultiRow::Never: return false;
-    case MultiRow::Always: return true;
-    case MultiRow::ByType: break;
-  }
-  return multi_row_at_every_length(type) || act_bytes >= kMultiRowActivationBytes;
+  return multi;
 }
 
 // Each token's row in one activation format, once per call, not once per weight row. The buffers
@@ -131,20 +108,27 @@ void quantize_tokens(const quant::TypeKernels& k, const float* x, int64_t n, int
   }
 }
 
-// Rows [begin, end) of one part for one token, kRowsPerCall per call (above); the last one to
-// three in one call too (one row is vec_dot_tokens's code for one token: the same tile kernel).
+// Rows [begin, end) of one part for one token, kRowsPerCall per call in streams (above): groups
+// of kRowsPerCall x kStreamRows rows, then the rest as adjacent rows, the last one to three in
+// one call too (one row is vec_dot_tokens's code for one token: the same tile kernel).
 void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_t end) {
   const int64_t n = p.w->ne[0];
   const size_t row_bytes = p.w->row_bytes();
-  for (int64_t r = begin; r < end; r += kRowsPerCall) {
-    p.kernels->vec_dot_rows({n, p.w->data + static_cast<size_t>(r) * row_bytes, row_bytes,
-                             static_cast<int>(std::min<int64_t>(kRowsPerCall, end - r)), act, p.out + r});
+  const auto call = [&](int64_t row, int64_t apart, int64_t count) {
+    p.kernels->vec_dot_rows({n, p.w->data + static_cast<size_t>(row) * row_bytes, static_cast<size_t>(apart) * row_bytes,
+                             static_cast<int>(count), act, p.out + row, apart});
+  };
+  constexpr int64_t kGroup = kRowsPerCall * kStreamRows;
+  int64_t r = begin;
+  for (; r + kGroup <= end; r += kGroup) {
+    for (int64_t i = 0; i < kStreamRows; ++i) call(r + i, kStreamRows, kRowsPerCall);
   }
+  for (; r < end; r += kRowsPerCall) call(r, 1, std::min<int64_t>(kRowsPerCall, end - r));
 }
 
 // Rows [begin, end) of one part, for every token, in tiles (above).
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
-  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row(p.w->type, act_bytes)) {
+  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row()) {
     dot_rows_one_token(p, act, begin, end);
     return;
   }

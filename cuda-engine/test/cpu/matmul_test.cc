@@ -97,6 +97,28 @@ TEST_P(Matmul, OneTokenOnLongRowsEqualsPerRowDots) {
   }
 }
 
+// One token on enough rows that each thread's chunk holds groups of 64 rows, which the K-quants
+// dot four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest four
+// adjacent rows per call: each row's vec_dot still, bit for bit, and each in its own place.
+TEST_P(Matmul, OneTokenOnManyRowsEqualsPerRowDots) {
+  std::mt19937 rng(15);
+  const int64_t n = 512;
+  // One thread: four chunks of 175 rows (two groups and 47 rows); two: eight of 87-88 (one group
+  // and 23-24 rows).
+  const int64_t rows = 700;
+  const Matrix m = random_matrix(GetParam(), n, rows, rng);
+  ThreadPool one(1), two(2);
+  const auto x = test::random_activations(n, rng);
+  for (SimdLevel level : levels()) {
+    const auto expected = per_row_dots(m, x, 1, level);
+    for (ThreadPool* pool : {&one, &two}) {
+      std::vector<float> out(rows, -1.0f);
+      matmul(m.view, x.data(), 1, out.data(), *pool, level);
+      EXPECT_EQ(out, expected) << simd_level_name(level) << " threads=" << pool->size();
+    }
+  }
+}
+
 TEST_P(Matmul, TreatsHigherDimensionsAsMoreRows) {
   std::mt19937 rng(12);
   Matrix m = random_matrix(GetParam(), 256, 12, rng);

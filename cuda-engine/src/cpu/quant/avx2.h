@@ -183,7 +183,7 @@ NT_TARGET_AVX2 inline void run_tokens(const DotTokens& a) {
 
 template <typename Kernel>
 NT_TARGET_AVX2 inline void run_rows(const DotRows& a) {
-  const DotTile tile{a.n, a.w, a.w_stride, a.act, 0, a.out, 1, 0};
+  const DotTile tile{a.n, a.w, a.w_stride, a.act, 0, a.out, a.out_stride, 0};
   switch (a.n_rows) {
     case 1: Kernel::template run<1, 1>(tile); break;
     case 2: Kernel::template run<2, 1>(tile); break;

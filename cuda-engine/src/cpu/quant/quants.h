@@ -44,10 +44,9 @@ struct DotTokens {
 using VecDotTokensFn = void (*)(const DotTokens& args);
 
 // Several weight rows against one token's activation row, for one-token products: n_rows rows (1
-// to kMaxDotRows) at w + r * w_stride, out[r] = vec_dot(n, that row, act), bit for bit. Each
-// activation block is loaded once for all of them: on long rows (a 70B's down, 28672 elements:
-// 32.7 KB of Q8_K, past L1 beside the streaming weights) the one-row kernel read two bytes of
-// activations from L2 per weight byte, competing with the weights' DRAM reads.
+// to kMaxDotRows) at w + r * w_stride, out[r * out_stride] = vec_dot(n, that row, act), bit for
+// bit. The rows' weights come in as n_rows streams at once, and each activation block is loaded
+// once for all of them (cpu/matmul.cc says what that is worth).
 constexpr int kMaxDotRows = 4;
 struct DotRows {
   int64_t n;
@@ -56,6 +55,7 @@ struct DotRows {
   int n_rows;
   const uint8_t* act;
   float* out;
+  int64_t out_stride = 1;
 };
 using VecDotRowsFn = void (*)(const DotRows& args);
 
