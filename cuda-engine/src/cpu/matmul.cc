@@ -54,22 +54,25 @@ struct Part {
   int64_t first_row;  // in the group's rows: the parts' rows one after another
 };
 
-// One token's products dot kRowsPerCall rows per kernel call (quants.h, DotRows) for the types
-// that have such a kernel (the K-quants Q4_K, Q5_K, Q6_K), and the rows of a call lie
-// kStreamRows apart: rows r, r + 16, r + 32, r + 48, then r + 1, r + 17, ... So a thread reads
-// four sequential streams of 16 rows each, long enough for the hardware prefetchers, where one
-// row per call left the weights' DRAM latency exposed. Measured on a Xeon with AMX (2 cores,
-// 1 GiB matrices, GB/s per core; the GPU machine's host is a Xeon too) for 4096-, 8192- and
-// 28672-wide rows: Q4_K one row per call 4.7 / 4.9 / 6.4 (ggml's AVX2 kernel the same), four
-// adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 / 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 /
-// 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 / 10.8 (two cores: about twice each). Adjacent
-// rows (one stream whose rows each restart the prefetcher's ramp) lose most on short rows, and a
-// software prefetch a row ahead lifts one row per call to 8.6 but slows four rows to 7.8. Each
-// activation block is loaded once for the four rows too: on a 70B's 28672-wide down, whose 32.7 KB
-// of Q8_K activations leave L1 beside the streaming weights, that is what lifted the H100
-// machine's 15 threads from 52 to 86-90 GB/s (beside the calibration's H2D copies 50 -> 74). The
+// Decode products (up to kMaxDotRowTokens tokens) dot kRowsPerCall rows with all the tokens per
+// kernel call (quants.h, DotRows) for the types that have such a kernel (the K-quants Q4_K, Q5_K,
+// Q6_K), and the rows of a call lie kStreamRows apart: rows r, r + 16, r + 32, r + 48, then
+// r + 1, r + 17, ... So a thread reads four sequential streams of 16 rows each, long enough for
+// the hardware prefetchers, where one row per call left the weights' DRAM latency exposed.
+// Measured on a Xeon with AMX (2 cores, 1 GiB matrices, GB/s per core; the GPU machine's host is
+// a Xeon too) for 4096-, 8192- and 28672-wide rows at one token: Q4_K one row per call 4.7 / 4.9
+// / 6.4 (ggml's AVX2 kernel the same), four adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 /
+// 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 / 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 /
+// 10.8 (two cores: about twice each). Adjacent rows (one stream whose rows each restart the
+// prefetcher's ramp) lose most on short rows, and a software prefetch a row ahead lifts one row
+// per call to 8.6 but slows four rows to 7.8. At two tokens (Q4_K, 8192) one row per call read
+// 4.2, four streams 10.1; at four 4.6 and 7.1 (the unpacking starts to bind). Each activation
+// block is loaded once for the four rows too: on a 70B's 28672-wide down, whose 32.7 KB of Q8_K
+// activations leave L1 beside the streaming weights, that is what lifted the H100 machine's 15
+// threads from 52 to 86-90 GB/s at one token (beside the calibration's H2D copies 50 -> 74). The
 // earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran short rows 5-15 % slower with four
-// adjacent rows per call than with one; four streams were not measured there.
+// adjacent rows per call than with one; four streams were not measured there. Past four tokens
+// the tiles below (a row per call, kTokenTile tokens) keep the registers for the tokens' sums.
 //
 // (The dual pass's CPU down read 25 GB/s only while the generated models fed it SwiGLU outputs of
 // ~1e-33, whose subnormal products cost the Xeon's cores microcode assists; the generator now
@@ -108,15 +111,17 @@ void quantize_tokens(const quant::TypeKernels& k, const float* x, int64_t n, int
   }
 }
 
-// Rows [begin, end) of one part for one token, kRowsPerCall per call in streams (above): groups
-// of kRowsPerCall x kStreamRows rows, then the rest as adjacent rows, the last one to three in
-// one call too (one row is vec_dot_tokens's code for one token: the same tile kernel).
-void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_t end) {
-  const int64_t n = p.w->ne[0];
+// Rows [begin, end) of one part for its n_tokens (at most kMaxDotRowTokens), kRowsPerCall per call
+// in streams (above): groups of kRowsPerCall x kStreamRows rows, then the rest as adjacent rows,
+// the last one to three in one call too.
+void dot_rows_in_streams(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end,
+                         int64_t n_tokens) {
+  const int64_t n = p.w->ne[0], rows = p.w->rows();
   const size_t row_bytes = p.w->row_bytes();
   const auto call = [&](int64_t row, int64_t apart, int64_t count) {
-    p.kernels->vec_dot_rows({n, p.w->data + static_cast<size_t>(row) * row_bytes, static_cast<size_t>(apart) * row_bytes,
-                             static_cast<int>(count), act, p.out + row, apart});
+    p.kernels->vec_dot_rows({n, p.w->data + static_cast<size_t>(row) * row_bytes,
+                             static_cast<size_t>(apart) * row_bytes, static_cast<int>(count), act, p.out + row, apart,
+                             static_cast<int>(n_tokens), act_bytes, rows});
   };
   constexpr int64_t kGroup = kRowsPerCall * kStreamRows;
   int64_t r = begin;
@@ -126,10 +131,10 @@ void dot_rows_one_token(const Part& p, const uint8_t* act, int64_t begin, int64_
   for (; r < end; r += kRowsPerCall) call(r, 1, std::min<int64_t>(kRowsPerCall, end - r));
 }
 
-// Rows [begin, end) of one part, for every token, in tiles (above).
+// Rows [begin, end) of one part, for every token: in streams (above) or in tiles.
 void dot_rows(const Part& p, const uint8_t* act, size_t act_bytes, int64_t begin, int64_t end, int64_t n_tokens) {
-  if (n_tokens == 1 && p.kernels->vec_dot_rows && multi_row()) {
-    dot_rows_one_token(p, act, begin, end);
+  if (n_tokens <= quant::kMaxDotRowTokens && p.kernels->vec_dot_rows && multi_row()) {
+    dot_rows_in_streams(p, act, act_bytes, begin, end, n_tokens);
     return;
   }
   const int64_t n = p.w->ne[0], rows = p.w->rows();

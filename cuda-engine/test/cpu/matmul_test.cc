@@ -97,10 +97,11 @@ TEST_P(Matmul, OneTokenOnLongRowsEqualsPerRowDots) {
   }
 }
 
-// One token on enough rows that each thread's chunk holds groups of 64 rows, which the K-quants
-// dot four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest four
-// adjacent rows per call: each row's vec_dot still, bit for bit, and each in its own place.
-TEST_P(Matmul, OneTokenOnManyRowsEqualsPerRowDots) {
+// One to four tokens on enough rows that each thread's chunk holds groups of 64 rows, which the
+// K-quants dot four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest
+// four adjacent rows per call; and five tokens, past the streams, in tiles: each (row, token)
+// still its vec_dot, bit for bit, and each in its own place.
+TEST_P(Matmul, DecodeOnManyRowsEqualsPerRowDots) {
   std::mt19937 rng(15);
   const int64_t n = 512;
   // One thread: four chunks of 175 rows (two groups and 47 rows); two: eight of 87-88 (one group
@@ -108,13 +109,15 @@ TEST_P(Matmul, OneTokenOnManyRowsEqualsPerRowDots) {
   const int64_t rows = 700;
   const Matrix m = random_matrix(GetParam(), n, rows, rng);
   ThreadPool one(1), two(2);
-  const auto x = test::random_activations(n, rng);
-  for (SimdLevel level : levels()) {
-    const auto expected = per_row_dots(m, x, 1, level);
-    for (ThreadPool* pool : {&one, &two}) {
-      std::vector<float> out(rows, -1.0f);
-      matmul(m.view, x.data(), 1, out.data(), *pool, level);
-      EXPECT_EQ(out, expected) << simd_level_name(level) << " threads=" << pool->size();
+  for (int64_t n_tokens = 1; n_tokens <= 5; ++n_tokens) {
+    const auto x = test::random_activations(n * n_tokens, rng);
+    for (SimdLevel level : levels()) {
+      const auto expected = per_row_dots(m, x, n_tokens, level);
+      for (ThreadPool* pool : {&one, &two}) {
+        std::vector<float> out(n_tokens * rows, -1.0f);
+        matmul(m.view, x.data(), n_tokens, out.data(), *pool, level);
+        EXPECT_EQ(out, expected) << simd_level_name(level) << " tokens=" << n_tokens << " threads=" << pool->size();
+      }
     }
   }
 }

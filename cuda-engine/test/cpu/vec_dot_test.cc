@@ -236,13 +236,15 @@ TEST_P(VecDotTokens, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-token kernels (AVX2 or AVX-512)";
 }
 
-// The multi-row kernels (quants.h, DotRows) give each row vec_dot's float bit for bit, for every
-// row count (1 and 3 among them: matmul's remainders), on rows as long as a 70B's down (28672
-// elements), with the rows w_stride apart (here with a gap of garbage between them, which must
-// not be read), and write only out[0..n_rows).
+// The multi-row kernels (quants.h, DotRows) give each (row, token) vec_dot's float bit for bit,
+// for every row count (1 and 3 among them: matmul's remainders) by every token count up to
+// kMaxDotRowTokens, on rows as long as a 70B's down (28672 elements), with the rows w_stride
+// apart (here with a gap of garbage between them, which must not be read), and write only their
+// own outputs, out_stride and out_token_stride apart.
 class VecDotRows : public ::testing::TestWithParam<GgmlType> {};
 
-TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowCount) {
+TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowAndTokenCount) {
+  constexpr int64_t kOutStride = 3, kTokenStride = 16;  // row r, token t at out[3r + 16t]
   bool any = false;
   for (SimdLevel level : levels()) {
     const TypeKernels& k = *type_kernels(static_cast<uint32_t>(GetParam()), level);
@@ -260,19 +262,31 @@ TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowCount) {
       }
       for (bool zeros : {false, true}) {
         // All zeros: Q8_K blocks with d = 0 (the quantizer's special case).
-        const std::vector<float> x = zeros ? std::vector<float>(n, 0.0f) : random_activations(n, rng);
-        std::vector<uint8_t> act(activation_row_bytes(k.vec_dot_type, n));
-        k.quantize_activation(x.data(), act.data(), n);
+        const size_t act_bytes = activation_row_bytes(k.vec_dot_type, n);
+        std::vector<uint8_t> act(act_bytes * kMaxDotRowTokens);
+        for (int t = 0; t < kMaxDotRowTokens; ++t) {
+          const std::vector<float> x = zeros ? std::vector<float>(n, 0.0f) : random_activations(n, rng);
+          k.quantize_activation(x.data(), act.data() + t * act_bytes, n);
+        }
         for (int count = 1; count <= kMaxDotRows; ++count) {
-          std::vector<float> out(kMaxDotRows + 1, -7.0f);
-          k.vec_dot_rows({n, w.data(), stride, count, act.data(), out.data()});
-          for (int r = 0; r < count; ++r) {
-            const float expected = k.vec_dot(n, w.data() + r * stride, act.data());
-            EXPECT_EQ(bits_of(out[r]), bits_of(expected))
-                << simd_level_name(level) << " n=" << n << " rows=" << count << " row " << r
-                << " zeros=" << zeros << ": " << out[r] << " vs " << expected;
+          for (int tokens = 1; tokens <= kMaxDotRowTokens; ++tokens) {
+            std::vector<float> out(kTokenStride * kMaxDotRowTokens, -7.0f);
+            k.vec_dot_rows({n, w.data(), stride, count, act.data(), out.data(), kOutStride, tokens, act_bytes,
+                            kTokenStride});
+            for (size_t i = 0; i < out.size(); ++i) {
+              const int64_t r = static_cast<int64_t>(i) % kTokenStride / kOutStride;
+              const int64_t t = static_cast<int64_t>(i) / kTokenStride;
+              const bool written = static_cast<int64_t>(i) % kTokenStride % kOutStride == 0 && r < count && t < tokens;
+              if (!written) {
+                EXPECT_EQ(out[i], -7.0f) << "rows=" << count << " tokens=" << tokens << " out[" << i << "]";
+                continue;
+              }
+              const float expected = k.vec_dot(n, w.data() + r * stride, act.data() + t * act_bytes);
+              EXPECT_EQ(bits_of(out[i]), bits_of(expected))
+                  << simd_level_name(level) << " n=" << n << " rows=" << count << " tokens=" << tokens << " row " << r
+                  << " token " << t << " zeros=" << zeros << ": " << out[i] << " vs " << expected;
+            }
           }
-          for (int r = count; r <= kMaxDotRows; ++r) EXPECT_EQ(out[r], -7.0f) << "rows=" << count;
         }
       }
     }

@@ -151,9 +151,9 @@ NT_TARGET_AVX512 inline __m256i add_halves(__m512i v) {
 
 // R weight rows by T tokens in one call. Each format writes one tile kernel, Kernel::run<R, T>,
 // and both batch entry points are instances of it: the multi-token kernels (quants.h, DotTokens)
-// are R = 1, the multi-row ones (DotRows) T = 1. So every (row, token) goes through the same
-// integer lanes and float operations whatever the tile, and each shape gets its own unrolled
-// code with its R x T accumulators in registers.
+// are R = 1, the multi-row ones (DotRows) R x T up to 4 x 4. So every (row, token) goes through
+// the same integer lanes and float operations whatever the tile, and each shape gets its own
+// unrolled code with its R x T accumulators in registers.
 struct DotTile {
   int64_t n;
   const uint8_t* w;
@@ -181,14 +181,26 @@ NT_TARGET_AVX2 inline void run_tokens(const DotTokens& a) {
   }
 }
 
+// Every R (1..4) x T (1..4): sixteen instances per format and level.
+template <typename Kernel, int R>
+NT_TARGET_AVX2 inline void run_rows_of(const DotTile& tile, int n_tokens) {
+  switch (n_tokens) {
+    case 1: Kernel::template run<R, 1>(tile); break;
+    case 2: Kernel::template run<R, 2>(tile); break;
+    case 3: Kernel::template run<R, 3>(tile); break;
+    case 4: Kernel::template run<R, 4>(tile); break;
+    default: break;
+  }
+}
+
 template <typename Kernel>
 NT_TARGET_AVX2 inline void run_rows(const DotRows& a) {
-  const DotTile tile{a.n, a.w, a.w_stride, a.act, 0, a.out, a.out_stride, 0};
+  const DotTile tile{a.n, a.w, a.w_stride, a.act, a.act_stride, a.out, a.out_stride, a.out_token_stride};
   switch (a.n_rows) {
-    case 1: Kernel::template run<1, 1>(tile); break;
-    case 2: Kernel::template run<2, 1>(tile); break;
-    case 3: Kernel::template run<3, 1>(tile); break;
-    case 4: Kernel::template run<4, 1>(tile); break;
+    case 1: run_rows_of<Kernel, 1>(tile, a.n_tokens); break;
+    case 2: run_rows_of<Kernel, 2>(tile, a.n_tokens); break;
+    case 3: run_rows_of<Kernel, 3>(tile, a.n_tokens); break;
+    case 4: run_rows_of<Kernel, 4>(tile, a.n_tokens); break;
     default: break;
   }
 }

@@ -43,11 +43,14 @@ struct DotTokens {
 };
 using VecDotTokensFn = void (*)(const DotTokens& args);
 
-// Several weight rows against one token's activation row, for one-token products: n_rows rows (1
-// to kMaxDotRows) at w + r * w_stride, out[r * out_stride] = vec_dot(n, that row, act), bit for
-// bit. The rows' weights come in as n_rows streams at once, and each activation block is loaded
-// once for all of them (cpu/matmul.cc says what that is worth).
+// Several weight rows against a few tokens' activation rows, for decode products: n_rows rows (1
+// to kMaxDotRows) at w + r * w_stride, n_tokens tokens (1 to kMaxDotRowTokens) at
+// act + t * act_stride, out[r * out_stride + t * out_token_stride] = vec_dot(n, row r, token t),
+// bit for bit. The rows' weights come in as n_rows streams at once, each weight block is unpacked
+// once for all tokens and each activation block loaded once for all rows (cpu/matmul.cc says what
+// that is worth).
 constexpr int kMaxDotRows = 4;
+constexpr int kMaxDotRowTokens = 4;
 struct DotRows {
   int64_t n;
   const uint8_t* w;
@@ -56,6 +59,9 @@ struct DotRows {
   const uint8_t* act;
   float* out;
   int64_t out_stride = 1;
+  int n_tokens = 1;
+  size_t act_stride = 0;
+  int64_t out_token_stride = 0;
 };
 using VecDotRowsFn = void (*)(const DotRows& args);
 

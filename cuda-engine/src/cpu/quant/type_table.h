@@ -20,8 +20,8 @@ struct TypeKernels {
   // vec_dot for several tokens at once (quants.h, DotTokens), bit for bit; nullptr where the
   // type has none (matmul then calls vec_dot per token).
   VecDotTokensFn vec_dot_tokens;
-  // vec_dot for several rows at once against one token (quants.h, DotRows), bit for bit; nullptr
-  // where the type has none.
+  // vec_dot for several rows at once against up to four tokens (quants.h, DotRows), bit for bit;
+  // nullptr where the type has none.
   VecDotRowsFn vec_dot_rows;
 };
 
