@@ -19,8 +19,10 @@ namespace nt {
 
 // v1 (no version field) timed one synthetic matrix of the dominant type; v2 a layer forward, with
 // the together run's copies from a cache-sized source; v3 copies from 1 GiB (measure_dual.h) and
-// layers of at least 2 GiB (calibration_layers.h), both past the CPU's cache.
-constexpr const char* kCalibrationVersion = "v3";
+// layers of at least 2 GiB (calibration_layers.h), both past the CPU's cache; v4 the same, with
+// the CPU's decode products read as four streams of rows (cpu/matmul.cc: about twice v3's rate on
+// a Xeon), so v3's figures no longer describe this code.
+constexpr const char* kCalibrationVersion = "v4";
 
 struct CalibrationKey {
   std::string cpu_model;  // /proc/cpuinfo's "model name"
