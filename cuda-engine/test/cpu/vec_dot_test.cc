@@ -252,7 +252,7 @@ TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowAndTokenCount) {
     any = true;
     for (int64_t n : {256, 8192, 28672}) {
       std::mt19937 rng(static_cast<uint32_t>(400 + n));
-      const size_t row_bytes = ggml_block_layout(static_cast<uint32_t>(GetParam()))->block_bytes * (n / kBlockK);
+      const size_t row_bytes = test::row_bytes(GetParam(), n);
       const size_t stride = row_bytes + 64;
       std::vector<uint8_t> w(stride * kMaxDotRows, 0xA5);
       for (int r = 0; r < kMaxDotRows; ++r) {
@@ -294,17 +294,21 @@ TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowAndTokenCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-row kernels (AVX2 or AVX-512)";
 }
 
-// The multi-row kernels are the K-quants' (whose long rows' Q8_K activations leave L1), each
-// beside a multi-token kernel of the same tile code; the other types have none (matmul dots their
-// rows one by one), the 32-element formats multi-token kernels only.
-TEST(MultiRowKernels, ExistForTheKQuantsAboveScalarBesideTheirMultiTokenKernels) {
+// Every type with a multi-token kernel above scalar has a multi-row one beside it, of the same
+// tile code (Q2_K and Q3_K have neither: matmul dots their rows one by one).
+TEST(MultiRowKernels, ExistAboveScalarBesideTheMultiTokenKernels) {
   for (SimdLevel level : levels()) {
     for (GgmlType type : test::supported_weight_types()) {
       const TypeKernels& k = *type_kernels(static_cast<uint32_t>(type), level);
-      const bool k_quant = type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K;
       const std::string what = std::string(simd_level_name(level)) + " " + ggml_type_name(static_cast<uint32_t>(type));
-      EXPECT_EQ(k.vec_dot_rows != nullptr, k_quant && level != SimdLevel::kScalar) << what;
-      if (k.vec_dot_rows) EXPECT_NE(k.vec_dot_tokens, nullptr) << what;
+      EXPECT_EQ(k.vec_dot_rows != nullptr, k.vec_dot_tokens != nullptr) << what;
+      if (level != SimdLevel::kScalar) {
+        const bool batched = type != GgmlType::Q2_K && type != GgmlType::Q3_K && type != GgmlType::F32 &&
+                             type != GgmlType::F16 && type != GgmlType::BF16;
+        EXPECT_EQ(k.vec_dot_rows != nullptr, batched) << what;
+      } else {
+        EXPECT_EQ(k.vec_dot_rows, nullptr) << what;
+      }
     }
   }
 }
@@ -318,7 +322,9 @@ INSTANTIATE_TEST_SUITE_P(WithTokenKernels, VecDotTokens,
                          ::testing::Values(GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
                                            GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
                          type_name);
-INSTANTIATE_TEST_SUITE_P(KQuants, VecDotRows, ::testing::Values(GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+INSTANTIATE_TEST_SUITE_P(WithRowKernels, VecDotRows,
+                         ::testing::Values(GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
                          type_name);
 
 }  // namespace

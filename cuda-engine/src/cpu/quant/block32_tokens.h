@@ -1,14 +1,16 @@
-// The multi-token kernels (quants.h, DotTokens) of the 32-element formats Q4_0, Q4_1, Q5_0, Q5_1
-// and Q8_0, which differ only in how a block's 32 weights become bytes: each format's file gives
-// a Format with
+// The multi-token and multi-row kernels (quants.h, DotTokens and DotRows) of the 32-element formats
+// Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0, which differ only in how a block's 32 weights become bytes:
+// each format's file gives a Format with
 //   Block, Act      the weight block and the activation block it dots against (Q8_0 or Q8_1);
 //   kSigned         the weights are signed bytes (Q4_0, Q5_0, Q8_0: dotted through the sign trick
 //                   of avx2.h's dot_i8_lanes), or unsigned (Q4_1, Q5_1: their offset m is added
 //                   through the activation's s, m * s per block, as a separate float sum);
 //   weights(x)      the block's 32 weights as bytes in element order, as its vec_dot makes them.
-// A block is decoded once for the tile's tokens; each token's integer lanes, its scale
+// A block is decoded once for the tile's tokens; each (row, token)'s integer lanes, its scale
 // f16(x.d) * f16(y.d), its fused multiply-add into 8 float lanes and the final reduction are the
-// format's AVX2 vec_dot's, so every result is that vec_dot's, bit for bit.
+// format's AVX2 vec_dot's, so every result is that vec_dot's, bit for bit. Block32Tokens serves
+// R rows by T tokens (the multi-row kernels at both SIMD levels: at one token they are bound by
+// the weights' streams, not by the arithmetic); Block32Tokens512, one row by T tokens.
 #pragma once
 
 #include <cmath>
@@ -25,39 +27,48 @@ template <typename Format>
 struct Block32Tokens {
   template <int R, int T>
   NT_TARGET_AVX2 static void run(const DotTile& a) {
-    static_assert(R == 1, "the 32-element formats have multi-token kernels only (avx2.h, run_tokens)");
     using Act = typename Format::Act;
-    const auto* x = reinterpret_cast<const typename Format::Block*>(a.w);
+    using Block = typename Format::Block;
+    const Block* x[R];
     const Act* y[T];
-    __m256 acc[T];
-    float offsets[T];
-    for (int t = 0; t < T; ++t) {
-      y[t] = reinterpret_cast<const Act*>(a.act + t * a.act_stride);
-      acc[t] = _mm256_setzero_ps();
-      offsets[t] = 0.0f;
-    }
-    for (int64_t b = 0; b < a.n / kBlock32; ++b) {
-      const __m256i q = Format::weights(x[b]);
-      const __m256i magnitude = Format::kSigned ? _mm256_sign_epi8(q, q) : q;
-      const float xd = f16_to_f32(x[b].d);
+    __m256 acc[R][T];
+    float offsets[R][T];
+    for (int r = 0; r < R; ++r) x[r] = reinterpret_cast<const Block*>(a.w + r * a.w_stride);
+    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const Act*>(a.act + t * a.act_stride);
+    for (int r = 0; r < R; ++r) {
       for (int t = 0; t < T; ++t) {
-        const Act& yb = y[t][b];
-        __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb.qs));
-        if constexpr (Format::kSigned) {
-          qy = _mm256_sign_epi8(qy, q);
-        } else {
-          offsets[t] = std::fma(f16_to_f32(x[b].m), f16_to_f32(yb.s), offsets[t]);
-        }
-        const __m256 d = _mm256_set1_ps(xd * f16_to_f32(yb.d));
-        acc[t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(magnitude, qy)), acc[t]);
+        acc[r][t] = _mm256_setzero_ps();
+        offsets[r][t] = 0.0f;
       }
     }
-    for (int t = 0; t < T; ++t) {
-      // The signed formats' vec_dot returns the lanes' sum alone: adding a zero would turn -0 into +0.
-      if constexpr (Format::kSigned) {
-        a.out[t * a.out_token_stride] = hsum_lanes(acc[t]);
-      } else {
-        a.out[t * a.out_token_stride] = hsum_lanes(acc[t]) + offsets[t];
+    for (int64_t b = 0; b < a.n / kBlock32; ++b) {
+      for (int r = 0; r < R; ++r) {
+        const Block& xb = x[r][b];
+        const __m256i q = Format::weights(xb);
+        const __m256i magnitude = Format::kSigned ? _mm256_sign_epi8(q, q) : q;
+        const float xd = f16_to_f32(xb.d);
+        for (int t = 0; t < T; ++t) {
+          const Act& yb = y[t][b];
+          __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb.qs));
+          if constexpr (Format::kSigned) {
+            qy = _mm256_sign_epi8(qy, q);
+          } else {
+            offsets[r][t] = std::fma(f16_to_f32(xb.m), f16_to_f32(yb.s), offsets[r][t]);
+          }
+          const __m256 d = _mm256_set1_ps(xd * f16_to_f32(yb.d));
+          acc[r][t] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_u8_i8_lanes(magnitude, qy)), acc[r][t]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) {
+        float* out = a.out + r * a.out_row_stride + t * a.out_token_stride;
+        // The signed formats' vec_dot returns the lanes' sum alone: adding a zero would turn -0 into +0.
+        if constexpr (Format::kSigned) {
+          *out = hsum_lanes(acc[r][t]);
+        } else {
+          *out = hsum_lanes(acc[r][t]) + offsets[r][t];
+        }
       }
     }
   }
@@ -98,7 +109,7 @@ struct Block32Tokens512 {
 
   template <int R, int T>
   NT_TARGET_AVX512 static void run(const DotTile& a) {
-    static_assert(R == 1, "the 32-element formats have multi-token kernels only (avx2.h, run_tokens)");
+    static_assert(R == 1, "the multi-row kernels are Block32Tokens's (avx2.h, run_rows)");
     // One token (batch-1 decode) is bound by the latency of the one accumulator's multiply-adds,
     // not by the integer work: there the AVX2 code, vec_dot's own steps, measured a little faster.
     if constexpr (T == 1) {

@@ -54,6 +54,9 @@ NT_TARGET_AVX2 float vec_dot_q4_0_avx2(int64_t n, const uint8_t* w, const uint8_
 NT_TARGET_AVX2 void vec_dot_q4_0_tokens_avx2(const DotTokens& args) {
   run_tokens<Block32Tokens<Q4_0Format>>(args);
 }
+NT_TARGET_AVX2 void vec_dot_q4_0_rows_avx2(const DotRows& args) {
+  run_rows<Block32Tokens<Q4_0Format>>(args);
+}
 NT_TARGET_AVX512 void vec_dot_q4_0_tokens_avx512(const DotTokens& args) {
   run_tokens<Block32Tokens512<Q4_0Format>>(args);
 }

@@ -58,6 +58,9 @@ NT_TARGET_AVX2 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_
 NT_TARGET_AVX2 void vec_dot_q4_1_tokens_avx2(const DotTokens& args) {
   run_tokens<Block32Tokens<Q4_1Format>>(args);
 }
+NT_TARGET_AVX2 void vec_dot_q4_1_rows_avx2(const DotRows& args) {
+  run_rows<Block32Tokens<Q4_1Format>>(args);
+}
 NT_TARGET_AVX512 void vec_dot_q4_1_tokens_avx512(const DotTokens& args) {
   run_tokens<Block32Tokens512<Q4_1Format>>(args);
 }

@@ -91,26 +91,31 @@ float vec_dot_q4_0(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_0_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q4_0_tokens_avx2(const DotTokens& args);
 void vec_dot_q4_0_tokens_avx512(const DotTokens& args);
+void vec_dot_q4_0_rows_avx2(const DotRows& args);
 
 float vec_dot_q4_1(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q4_1_tokens_avx2(const DotTokens& args);
 void vec_dot_q4_1_tokens_avx512(const DotTokens& args);
+void vec_dot_q4_1_rows_avx2(const DotRows& args);
 
 float vec_dot_q5_0(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_0_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q5_0_tokens_avx2(const DotTokens& args);
 void vec_dot_q5_0_tokens_avx512(const DotTokens& args);
+void vec_dot_q5_0_rows_avx2(const DotRows& args);
 
 float vec_dot_q5_1(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q5_1_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q5_1_tokens_avx2(const DotTokens& args);
 void vec_dot_q5_1_tokens_avx512(const DotTokens& args);
+void vec_dot_q5_1_rows_avx2(const DotRows& args);
 
 float vec_dot_q8_0(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q8_0_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
 void vec_dot_q8_0_tokens_avx2(const DotTokens& args);
 void vec_dot_q8_0_tokens_avx512(const DotTokens& args);
+void vec_dot_q8_0_rows_avx2(const DotRows& args);
 
 float vec_dot_q2_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q2_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);

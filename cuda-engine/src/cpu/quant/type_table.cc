@@ -37,15 +37,15 @@ constexpr TypeKernels kAvx2[] = {
     {id(GgmlType::BF16), id(GgmlType::BF16), quantize_row_bf16, vec_dot_bf16_avx2, dequantize_row_bf16,
      nullptr, nullptr},
     {id(GgmlType::Q4_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q4_0_avx2, dequantize_row_q4_0,
-     vec_dot_q4_0_tokens_avx2, nullptr},
+     vec_dot_q4_0_tokens_avx2, vec_dot_q4_0_rows_avx2},
     {id(GgmlType::Q4_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q4_1_avx2, dequantize_row_q4_1,
-     vec_dot_q4_1_tokens_avx2, nullptr},
+     vec_dot_q4_1_tokens_avx2, vec_dot_q4_1_rows_avx2},
     {id(GgmlType::Q5_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q5_0_avx2, dequantize_row_q5_0,
-     vec_dot_q5_0_tokens_avx2, nullptr},
+     vec_dot_q5_0_tokens_avx2, vec_dot_q5_0_rows_avx2},
     {id(GgmlType::Q5_1), id(GgmlType::Q8_1), quantize_row_q8_1_avx2, vec_dot_q5_1_avx2, dequantize_row_q5_1,
-     vec_dot_q5_1_tokens_avx2, nullptr},
+     vec_dot_q5_1_tokens_avx2, vec_dot_q5_1_rows_avx2},
     {id(GgmlType::Q8_0), id(GgmlType::Q8_0), quantize_row_q8_0_avx2, vec_dot_q8_0_avx2, dequantize_row_q8_0,
-     vec_dot_q8_0_tokens_avx2, nullptr},
+     vec_dot_q8_0_tokens_avx2, vec_dot_q8_0_rows_avx2},
     {id(GgmlType::Q2_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q2_k_avx2, dequantize_row_q2_k,
      nullptr, nullptr},
     {id(GgmlType::Q3_K), id(GgmlType::Q8_K), quantize_row_q8_k_avx2, vec_dot_q3_k_avx2, dequantize_row_q3_k,
@@ -74,7 +74,7 @@ const TypeKernels* find(const TypeKernels (&table)[N], uint32_t type) {
 struct Wide {
   GgmlType type;
   VecDotTokensFn tokens;
-  VecDotRowsFn rows;  // nullptr: the AVX2 entry's (none)
+  VecDotRowsFn rows;  // nullptr: the AVX2 entry's (the 32-element formats': Block32Tokens)
 };
 constexpr Wide kWide[] = {
     {GgmlType::Q4_0, vec_dot_q4_0_tokens_avx512, nullptr},
