@@ -52,74 +52,53 @@ std::vector<float> per_row_dots(const Matrix& m, const std::vector<float>& x, in
   return out;
 }
 
+// matmul of n_tokens random tokens with m, at every SIMD level, on one thread and on two, is
+// per_row_dots bit for bit (and writes every output).
+void expect_per_row_dots(const Matrix& m, int64_t n_tokens, std::mt19937& rng) {
+  const int64_t n = m.view.ne[0], rows = m.view.rows();
+  ThreadPool one(1), two(2);
+  const auto x = test::random_activations(n * n_tokens, rng);
+  for (SimdLevel level : levels()) {
+    const auto expected = per_row_dots(m, x, n_tokens, level);
+    for (ThreadPool* pool : {&one, &two}) {
+      std::vector<float> out(n_tokens * rows, -1.0f);
+      matmul(m.view, x.data(), n_tokens, out.data(), *pool, level);
+      EXPECT_EQ(out, expected) << simd_level_name(level) << " tokens=" << n_tokens << " threads=" << pool->size();
+    }
+  }
+}
+
 class Matmul : public ::testing::TestWithParam<GgmlType> {};
 
 TEST_P(Matmul, EqualsPerRowDotsForEveryTokenCountAndThreadCount) {
   std::mt19937 rng(11);
-  const int64_t n = 512;
-  const int64_t rows = 37;  // more than one row tile, not a multiple of the tile or thread count
-  const Matrix m = random_matrix(GetParam(), n, rows, rng);
-  ThreadPool one(1), two(2);
-  for (SimdLevel level : levels()) {
-    // Every count up to two token tiles and one more (the multi-token kernels' 1..8 and their
-    // remainders), and 20.
-    for (int64_t n_tokens = 1; n_tokens <= 20; n_tokens = n_tokens == 17 ? 20 : n_tokens + 1) {
-      const auto x = test::random_activations(n * n_tokens, rng);
-      const auto expected = per_row_dots(m, x, n_tokens, level);
-      for (ThreadPool* pool : {&one, &two}) {
-        std::vector<float> out(n_tokens * rows, -1.0f);
-        matmul(m.view, x.data(), n_tokens, out.data(), *pool, level);
-        EXPECT_EQ(out, expected) << simd_level_name(level) << " tokens=" << n_tokens
-                                 << " threads=" << pool->size();
-      }
-    }
+  // More than one row tile, not a multiple of the tile or thread count; the pool cuts 37 rows
+  // into chunks of 9-10 rows (one thread) or 4-5 (two): decode's multi-row calls of 1 to 4 rows.
+  const Matrix m = random_matrix(GetParam(), 512, 37, rng);
+  // Every count up to two token tiles and one more (the multi-token kernels' 1..8 and their
+  // remainders), and 20.
+  for (int64_t n_tokens = 1; n_tokens <= 20; n_tokens = n_tokens == 17 ? 20 : n_tokens + 1) {
+    expect_per_row_dots(m, n_tokens, rng);
   }
 }
 
-// One token on rows as long as a 70B's down (28672 elements), where the K-quants take four rows
-// per kernel call (matmul.cc, DotRows): still each row's vec_dot, bit for bit, whatever the rows
-// of a call.
+// One token on rows as long as a 70B's down (28672 elements), where each multi-row call loads an
+// activation block once for its four rows; the pool cuts 23 rows into chunks of 5-6 rows (one
+// thread) or 2-3 (two): calls of 1 to 4 rows.
 TEST_P(Matmul, OneTokenOnLongRowsEqualsPerRowDots) {
   std::mt19937 rng(14);
-  const int64_t n = 28672;
-  // The pool cuts 23 rows into chunks of 5-6 rows (one thread) or 2-3 (two): calls of 1 to 4 rows.
-  const int64_t rows = 23;
-  const Matrix m = random_matrix(GetParam(), n, rows, rng);
-  ThreadPool one(1), two(2);
-  const auto x = test::random_activations(n, rng);
-  for (SimdLevel level : levels()) {
-    const auto expected = per_row_dots(m, x, 1, level);
-    for (ThreadPool* pool : {&one, &two}) {
-      std::vector<float> out(rows, -1.0f);
-      matmul(m.view, x.data(), 1, out.data(), *pool, level);
-      EXPECT_EQ(out, expected) << simd_level_name(level) << " threads=" << pool->size();
-    }
-  }
+  expect_per_row_dots(random_matrix(GetParam(), 28672, 23, rng), 1, rng);
 }
 
-// One to four tokens on enough rows that each thread's chunk holds groups of 64 rows, which the
-// K-quants dot four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest
-// four adjacent rows per call; and five tokens, past the streams, in tiles: each (row, token)
-// still its vec_dot, bit for bit, and each in its own place.
+// One to four tokens on enough rows that each thread's chunk holds groups of 64 rows, which
+// decode dots four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest
+// four adjacent rows per call; and five tokens, past the streams, in tiles. The pool cuts 700
+// rows into four chunks of 175 rows (one thread: two groups and 47 rows) or eight of 87-88 (two:
+// one group and 23-24 rows).
 TEST_P(Matmul, DecodeOnManyRowsEqualsPerRowDots) {
   std::mt19937 rng(15);
-  const int64_t n = 512;
-  // One thread: four chunks of 175 rows (two groups and 47 rows); two: eight of 87-88 (one group
-  // and 23-24 rows).
-  const int64_t rows = 700;
-  const Matrix m = random_matrix(GetParam(), n, rows, rng);
-  ThreadPool one(1), two(2);
-  for (int64_t n_tokens = 1; n_tokens <= 5; ++n_tokens) {
-    const auto x = test::random_activations(n * n_tokens, rng);
-    for (SimdLevel level : levels()) {
-      const auto expected = per_row_dots(m, x, n_tokens, level);
-      for (ThreadPool* pool : {&one, &two}) {
-        std::vector<float> out(n_tokens * rows, -1.0f);
-        matmul(m.view, x.data(), n_tokens, out.data(), *pool, level);
-        EXPECT_EQ(out, expected) << simd_level_name(level) << " tokens=" << n_tokens << " threads=" << pool->size();
-      }
-    }
-  }
+  const Matrix m = random_matrix(GetParam(), 512, 700, rng);
+  for (int64_t n_tokens = 1; n_tokens <= 5; ++n_tokens) expect_per_row_dots(m, n_tokens, rng);
 }
 
 TEST_P(Matmul, TreatsHigherDimensionsAsMoreRows) {
