@@ -294,8 +294,8 @@ TEST_P(VecDotRows, RowsKernelIsVecDotBitForBitForEveryRowAndTokenCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-row kernels (AVX2 or AVX-512)";
 }
 
-// Every type with a multi-token kernel above scalar has a multi-row one beside it, of the same
-// tile code (Q2_K and Q3_K have neither: matmul dots their rows one by one).
+// Every quantized type above scalar has a multi-token kernel and a multi-row one beside it, of
+// the same tile code; the float types have neither (matmul dots their rows one by one).
 TEST(MultiRowKernels, ExistAboveScalarBesideTheMultiTokenKernels) {
   for (SimdLevel level : levels()) {
     for (GgmlType type : test::supported_weight_types()) {
@@ -303,8 +303,7 @@ TEST(MultiRowKernels, ExistAboveScalarBesideTheMultiTokenKernels) {
       const std::string what = std::string(simd_level_name(level)) + " " + ggml_type_name(static_cast<uint32_t>(type));
       EXPECT_EQ(k.vec_dot_rows != nullptr, k.vec_dot_tokens != nullptr) << what;
       if (level != SimdLevel::kScalar) {
-        const bool batched = type != GgmlType::Q2_K && type != GgmlType::Q3_K && type != GgmlType::F32 &&
-                             type != GgmlType::F16 && type != GgmlType::BF16;
+        const bool batched = type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16;
         EXPECT_EQ(k.vec_dot_rows != nullptr, batched) << what;
       } else {
         EXPECT_EQ(k.vec_dot_rows, nullptr) << what;
@@ -318,14 +317,16 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDot, ::testing::ValuesIn(test::supported_weight_types()), type_name);
-INSTANTIATE_TEST_SUITE_P(WithTokenKernels, VecDotTokens,
-                         ::testing::Values(GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
-                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
-                         type_name);
-INSTANTIATE_TEST_SUITE_P(WithRowKernels, VecDotRows,
-                         ::testing::Values(GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
-                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
-                         type_name);
+// Every quantized type: each has a multi-token and a multi-row kernel above scalar.
+const std::vector<GgmlType>& quantized_types() {
+  static const std::vector<GgmlType> types = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                                              GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                                              GgmlType::Q5_K, GgmlType::Q6_K};
+  return types;
+}
+
+INSTANTIATE_TEST_SUITE_P(WithTokenKernels, VecDotTokens, ::testing::ValuesIn(quantized_types()), type_name);
+INSTANTIATE_TEST_SUITE_P(WithRowKernels, VecDotRows, ::testing::ValuesIn(quantized_types()), type_name);
 
 }  // namespace
 }  // namespace nt::cpu::quant

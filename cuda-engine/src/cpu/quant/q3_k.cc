@@ -58,6 +58,76 @@ NT_TARGET_AVX2 float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_
   }
   return hsum_lanes(acc);
 }
+
+namespace {
+
+// vec_dot_q3_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's scales and 3-bit weights
+// are unpacked once per block and each token's activations loaded once, then every (row, token)'s
+// lanes are summed and accumulated exactly as vec_dot_q3_k_avx2 does.
+struct Q3kTile {
+  template <int R, int T>
+  NT_TARGET_AVX2 static void run(const DotTile& a) {
+    const BlockQ3_K* x[R];
+    const BlockQ8_K* y[T];
+    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
+    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    __m256 acc[R][T];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < a.n / kBlockK; ++b) {
+      int scales[R][16];
+      __m256i hmask[R];
+      for (int r = 0; r < R; ++r) {
+        unpack_q3_k_scales(x[r][b].scales, scales[r]);
+        hmask[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].hmask));
+      }
+      __m256i sumi[R][T];
+      for (int r = 0; r < R; ++r) {
+        for (int t = 0; t < T; ++t) sumi[r][t] = _mm256_setzero_si256();
+      }
+      for (int half = 0; half < 2; ++half) {
+        __m256i bits[R];
+        for (int r = 0; r < R; ++r) {
+          bits[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qs + 32 * half));
+        }
+        for (int j = 0; j < 4; ++j) {
+          const int g = 8 * half + 2 * j;
+          const __m256i bit = _mm256_set1_epi8(static_cast<char>(1 << (4 * half + j)));
+          __m256i q[R], magnitude[R], pair_scales[R];
+          for (int r = 0; r < R; ++r) {
+            const __m256i low = _mm256_and_si256(_mm256_srli_epi16(bits[r], 2 * j), _mm256_set1_epi8(3));
+            const __m256i high_clear = _mm256_cmpeq_epi8(_mm256_and_si256(hmask[r], bit), _mm256_setzero_si256());
+            q[r] = _mm256_sub_epi8(low, _mm256_and_si256(high_clear, _mm256_set1_epi8(4)));
+            magnitude[r] = _mm256_sign_epi8(q[r], q[r]);
+            pair_scales[r] = two_scales(scales[r][g], scales[r][g + 1]);
+          }
+          for (int t = 0; t < T; ++t) {
+            const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].qs + 16 * g));
+            for (int r = 0; r < R; ++r) {
+              const __m256i pairs = _mm256_maddubs_epi16(magnitude[r], _mm256_sign_epi8(q8, q[r]));
+              sumi[r][t] = _mm256_add_epi32(sumi[r][t], _mm256_madd_epi16(pair_scales[r], pairs));
+            }
+          }
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        for (int r = 0; r < R; ++r) {
+          const float d = y[t][b].d * f16_to_f32(x[r][b].d);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) a.out[r * a.out_row_stride + t * a.out_token_stride] = hsum_lanes(acc[r][t]);
+    }
+  }
+};
+
+}  // namespace
+
+NT_TARGET_AVX2 void vec_dot_q3_k_tokens_avx2(const DotTokens& args) { run_tokens<Q3kTile>(args); }
+NT_TARGET_AVX2 void vec_dot_q3_k_rows_avx2(const DotRows& args) { run_rows<Q3kTile>(args); }
 #endif
 
 }  // namespace nt::cpu::quant

@@ -119,9 +119,13 @@ void vec_dot_q8_0_rows_avx2(const DotRows& args);
 
 float vec_dot_q2_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q2_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q2_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q2_k_rows_avx2(const DotRows& args);
 
 float vec_dot_q3_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
+void vec_dot_q3_k_tokens_avx2(const DotTokens& args);
+void vec_dot_q3_k_rows_avx2(const DotRows& args);
 
 float vec_dot_q4_k(int64_t n, const uint8_t* w, const uint8_t* act);
 float vec_dot_q4_k_avx2(int64_t n, const uint8_t* w, const uint8_t* act);
