@@ -55,8 +55,8 @@ struct Part {
 };
 
 // Decode products (up to kMaxDotRowTokens tokens) dot kRowsPerCall rows with all the tokens per
-// kernel call (quants.h, DotRows) for the types that have such a kernel (Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0, Q4_K, Q5_K, Q6_K), and the rows of a call lie kStreamRows apart: rows r, r + 16, r + 32, r + 48, then
+// kernel call (quants.h, DotRows) for the types that have such a kernel (every quantized one), and
+// the rows of a call lie kStreamRows apart: rows r, r + 16, r + 32, r + 48, then
 // r + 1, r + 17, ... So a thread reads four sequential streams of 16 rows each, long enough for
 // the hardware prefetchers, where one row per call left the weights' DRAM latency exposed.
 // Measured on a Xeon with AMX (2 cores, 1 GiB matrices, GB/s per core; the GPU machine's host is
@@ -64,7 +64,7 @@ struct Part {
 // / 6.4 (ggml's AVX2 kernel the same), four adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 /
 // 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 / 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 /
 // 10.8 (two cores: about twice each); a 70B-shape layer on two cores, Q4_0 4.6 -> 19.3, Q5_1
-// 5.4 -> 17.4, Q8_0 13.4 -> 24.2. Adjacent rows (one stream whose rows each restart the
+// 5.4 -> 17.4, Q8_0 13.4 -> 24.2, Q2_K 7.1 -> 11.8 (Q3_K, bound by its unpacking, 10.7 either way). Adjacent rows (one stream whose rows each restart the
 // prefetcher's ramp) lose most on short rows, and a software prefetch a row ahead lifts one row
 // per call to 8.6 but slows four rows to 7.8. At two tokens (Q4_K, 8192) one row per call read
 // 4.2, four streams 10.1; at four 4.6 and 7.1 (the unpacking starts to bind). Each activation
