@@ -165,6 +165,28 @@ struct DotTile {
   int64_t out_token_stride;
 };
 
+// What every K-quant tile kernel starts and ends with: row r's blocks and token t's Q8_K blocks,
+// accumulators zeroed, and each (row, token)'s float lanes summed into out.
+template <typename Block, int R, int T>
+inline void tile_blocks(const DotTile& a, const Block* (&x)[R], const BlockQ8_K* (&y)[T]) {
+  for (int r = 0; r < R; ++r) x[r] = reinterpret_cast<const Block*>(a.w + r * a.w_stride);
+  for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+}
+
+template <typename V, int R, int T>
+NT_TARGET_AVX2 inline void zero_tile(V (&v)[R][T]) {
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) v[r][t] = V{};
+  }
+}
+
+template <int R, int T>
+NT_TARGET_AVX2 inline void store_tile(const DotTile& a, const __m256 (&acc)[R][T]) {
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) a.out[r * a.out_row_stride + t * a.out_token_stride] = hsum_lanes(acc[r][t]);
+  }
+}
+
 template <typename Kernel>
 NT_TARGET_AVX2 inline void run_tokens(const DotTokens& a) {
   const DotTile tile{a.n, a.w, 0, a.act, a.act_stride, a.out, 0, a.out_stride};

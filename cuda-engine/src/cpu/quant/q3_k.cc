@@ -69,12 +69,9 @@ struct Q3kTile {
   NT_TARGET_AVX2 static void run(const DotTile& a) {
     const BlockQ3_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
-    }
+    zero_tile(acc);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       int scales[R][16];
       __m256i hmask[R];
@@ -83,9 +80,7 @@ struct Q3kTile {
         hmask[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].hmask));
       }
       __m256i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm256_setzero_si256();
-      }
+      zero_tile(sumi);
       for (int half = 0; half < 2; ++half) {
         __m256i bits[R];
         for (int r = 0; r < R; ++r) {
@@ -118,9 +113,7 @@ struct Q3kTile {
         }
       }
     }
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) a.out[r * a.out_row_stride + t * a.out_token_stride] = hsum_lanes(acc[r][t]);
-    }
+    store_tile(a, acc);
   }
 };
 

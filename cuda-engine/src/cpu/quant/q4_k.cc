@@ -58,16 +58,11 @@ struct Q4kTile {
   NT_TARGET_AVX2 static void run(const DotTile& a) {
     const BlockQ4_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
     __m128 acc_min[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm256_setzero_ps();
-        acc_min[r][t] = _mm_setzero_ps();
-      }
-    }
+    zero_tile(acc);
+    zero_tile(acc_min);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       K4Header head[R];
       __m256i scales16[R];
@@ -76,9 +71,7 @@ struct Q4kTile {
         scales16[r] = _mm256_broadcastsi128_si256(head[r].scales.scales);
       }
       __m256i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm256_setzero_si256();
-      }
+      zero_tile(sumi);
       for (int j = 0; j < 4; ++j) {
         __m256i low[R], high[R], scale_low[R], scale_high[R];
         for (int r = 0; r < R; ++r) {
@@ -128,16 +121,11 @@ struct Q4kTile512 {
   NT_TARGET_AVX512 static void run(const DotTile& a) {
     const BlockQ4_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
     __m128 acc_min[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm256_setzero_ps();
-        acc_min[r][t] = _mm_setzero_ps();
-      }
-    }
+    zero_tile(acc);
+    zero_tile(acc_min);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       K4Header head[R];
       __m512i scales16[R];
@@ -146,9 +134,7 @@ struct Q4kTile512 {
         scales16[r] = k4_scales512(head[r].scales.scales);
       }
       __m512i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm512_setzero_si512();
-      }
+      zero_tile(sumi);
       for (int j = 0; j < 4; ++j) {
         __m512i q[R], scale[R];
         for (int r = 0; r < R; ++r) {

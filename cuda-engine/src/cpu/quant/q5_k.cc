@@ -91,16 +91,11 @@ struct Q5kTile {
   NT_TARGET_AVX2 static void run(const DotTile& a) {
     const BlockQ5_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
     float min_total[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm256_setzero_ps();
-        min_total[r][t] = 0.0f;
-      }
-    }
+    zero_tile(acc);
+    zero_tile(min_total);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       K4Header head[R];
       __m256i scales16[R], qh[R];
@@ -110,9 +105,7 @@ struct Q5kTile {
         qh[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qh));
       }
       __m256i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm256_setzero_si256();
-      }
+      zero_tile(sumi);
       for (int j = 0; j < 4; ++j) {
         Q5kPair q[R];
         __m256i scale_low[R], scale_high[R];
@@ -157,16 +150,11 @@ struct Q5kTile512 {
   NT_TARGET_AVX512 static void run(const DotTile& a) {
     const BlockQ5_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
     float min_total[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm256_setzero_ps();
-        min_total[r][t] = 0.0f;
-      }
-    }
+    zero_tile(acc);
+    zero_tile(min_total);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       K4Header head[R];
       __m512i scales16[R];
@@ -177,9 +165,7 @@ struct Q5kTile512 {
         qh[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qh));
       }
       __m512i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm512_setzero_si512();
-      }
+      zero_tile(sumi);
       for (int j = 0; j < 4; ++j) {
         __m512i q[R], scale[R];
         for (int r = 0; r < R; ++r) {

@@ -98,17 +98,12 @@ struct Q6kTile {
   NT_TARGET_AVX2 static void run(const DotTile& a) {
     const BlockQ6_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
-    }
+    zero_tile(acc);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       __m256i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm256_setzero_si256();
-      }
+      zero_tile(sumi);
       for (int half = 0; half < 2; ++half) {
         __m256i q[R][4];
         for (int r = 0; r < R; ++r) q6k_half(x[r][b], half, q[r]);
@@ -134,9 +129,7 @@ struct Q6kTile {
         }
       }
     }
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) a.out[r * a.out_row_stride + t * a.out_token_stride] = hsum_lanes(acc[r][t]);
-    }
+    store_tile(a, acc);
   }
 };
 
@@ -149,19 +142,14 @@ struct Q6kTile512 {
   NT_TARGET_AVX512 static void run(const DotTile& a) {
     const BlockQ6_K* x[R];
     const BlockQ8_K* y[T];
-    for (int r = 0; r < R; ++r) x[r] = blocks(a.w + r * a.w_stride);
-    for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(a.act + t * a.act_stride);
+    tile_blocks(a, x, y);
     __m256 acc[R][T];
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
-    }
+    zero_tile(acc);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
       __m512i scales16_wide[R];
       for (int r = 0; r < R; ++r) scales16_wide[r] = join_halves(q6k_scales16(x[r][b]), _mm256_setzero_si256());
       __m512i sumi[R][T];
-      for (int r = 0; r < R; ++r) {
-        for (int t = 0; t < T; ++t) sumi[r][t] = _mm512_setzero_si512();
-      }
+      zero_tile(sumi);
       for (int half = 0; half < 2; ++half) {
         __m256i q[R][4];
         for (int r = 0; r < R; ++r) q6k_half(x[r][b], half, q[r]);
@@ -190,9 +178,7 @@ struct Q6kTile512 {
         }
       }
     }
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) a.out[r * a.out_row_stride + t * a.out_token_stride] = hsum_lanes(acc[r][t]);
-    }
+    store_tile(a, acc);
   }
 };
 
