@@ -64,7 +64,7 @@ struct Part {
 // / 6.4 (ggml's AVX2 kernel the same), four adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 /
 // 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 / 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 /
 // 10.8 (two cores: about twice each); a 70B-shape layer on two cores, Q4_0 4.6 -> 19.3, Q5_1
-// 5.4 -> 17.4, Q8_0 13.4 -> 24.2, Q2_K 7.1 -> 11.8 (Q3_K, bound by its unpacking, 10.7 either way). Adjacent rows (one stream whose rows each restart the
+// 5.4 -> 17.4, Q8_0 13.4 -> 24.2, Q2_K 7.1 -> 18.1, Q3_K 10.7 -> 13.6 (bound by its unpacking). Adjacent rows (one stream whose rows each restart the
 // prefetcher's ramp) lose most on short rows, and a software prefetch a row ahead lifts one row
 // per call to 8.6 but slows four rows to 7.8. At two tokens (Q4_K, 8192) one row per call read
 // 4.2, four streams 10.1; at four 4.6 and 7.1 (the unpacking starts to bind). Each activation

@@ -138,6 +138,19 @@ NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {
   return _mm256_shuffle_epi8(eight_twice, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * i)));
 }
 
+// 16 int16 lanes: the first 8 = lane lo of the low 128 bits of `eight_twice`, the last 8 = lane hi
+// of its high 128 bits (two_scales's layout from 8 scales held in both halves): one byte shuffle.
+NT_TARGET_AVX2 inline __m256i pair_lanes16(__m256i eight_twice, int lo, int hi) {
+  const __m256i select = _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * hi)),
+                                          _mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * lo)));
+  return _mm256_shuffle_epi8(eight_twice, select);
+}
+
+// The 8 int16 lanes of 128-bit half h (0 or 1) of v in both halves.
+NT_TARGET_AVX2 inline __m256i half_twice(__m256i v, int h) {
+  return h == 0 ? _mm256_permute2x128_si256(v, v, 0x00) : _mm256_permute2x128_si256(v, v, 0x11);
+}
+
 // One 512-bit vector of two 256-bit halves (lo in the low bits). Masked broadcasts rather than a
 // cast and an insert, whose undefined upper half GCC 12 warns of at every use (GCC bug 105593).
 NT_TARGET_AVX512 inline __m512i join_halves(__m256i lo, __m256i hi) {

@@ -66,7 +66,7 @@ NT_TARGET_AVX2 float vec_dot_q2_k_avx2(int64_t n, const uint8_t* w, const uint8_
 namespace {
 
 // vec_dot_q2_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's 2-bit weights, mins and
-// scales are unpacked once per block and each token's activations loaded once, then every
+// scales (in SIMD, the same integers) are unpacked once per block and each token's activations loaded once, then every
 // (row, token)'s lanes are summed and accumulated exactly as vec_dot_q2_k_avx2 does (the min
 // term first, then the scaled sums, into one accumulator).
 struct Q2kTile {
@@ -78,10 +78,11 @@ struct Q2kTile {
     __m256 acc[R][T];
     zero_tile(acc);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      __m256i mins[R];
+      __m256i mins[R], scales16[R];
       for (int r = 0; r < R; ++r) {
         const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[r][b].scales));
         mins[r] = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+        scales16[r] = _mm256_cvtepu8_epi16(_mm_and_si128(packed, _mm_set1_epi8(0xF)));
       }
       for (int t = 0; t < T; ++t) {
         const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].bsums));
@@ -94,16 +95,17 @@ struct Q2kTile {
       __m256i sumi[R][T];
       zero_tile(sumi);
       for (int half = 0; half < 2; ++half) {
-        __m256i bits[R];
+        __m256i bits[R], half_scales[R];
         for (int r = 0; r < R; ++r) {
           bits[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qs + 32 * half));
+          half_scales[r] = half_twice(scales16[r], half);
         }
         for (int j = 0; j < 4; ++j) {
           const int g = 8 * half + 2 * j;
           __m256i q[R], scales[R];
           for (int r = 0; r < R; ++r) {
             q[r] = _mm256_and_si256(_mm256_srli_epi16(bits[r], 2 * j), _mm256_set1_epi8(3));
-            scales[r] = two_scales(x[r][b].scales[g] & 0xF, x[r][b].scales[g + 1] & 0xF);
+            scales[r] = pair_lanes16(half_scales[r], 2 * j, 2 * j + 1);  // groups g and g + 1
           }
           for (int t = 0; t < T; ++t) {
             const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].qs + 16 * g));

@@ -61,8 +61,25 @@ NT_TARGET_AVX2 float vec_dot_q3_k_avx2(int64_t n, const uint8_t* w, const uint8_
 
 namespace {
 
-// vec_dot_q3_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's scales and 3-bit weights
-// are unpacked once per block and each token's activations loaded once, then every (row, token)'s
+// A block's 16 scales (unpack_q3_k_scales's, -32..31) as int16 lanes, scale g in lane g: whole
+// 32-bit words, four scales each, instead of a loop over bytes.
+NT_TARGET_AVX2 __m256i q3k_scales16(const uint8_t packed[12]) {
+  uint32_t a, b, c;
+  std::memcpy(&a, packed, 4);
+  std::memcpy(&b, packed + 4, 4);
+  std::memcpy(&c, packed + 8, 4);
+  const uint32_t four = 0x0F0F0F0F, two = 0x03030303;
+  const uint32_t s0 = (a & four) | ((c & two) << 4);                  // scales 0-3
+  const uint32_t s1 = (b & four) | (((c >> 2) & two) << 4);           // 4-7
+  const uint32_t s2 = ((a >> 4) & four) | (((c >> 4) & two) << 4);    // 8-11
+  const uint32_t s3 = ((b >> 4) & four) | (((c >> 6) & two) << 4);    // 12-15
+  const __m128i bytes = _mm_setr_epi32(static_cast<int>(s0), static_cast<int>(s1), static_cast<int>(s2),
+                                       static_cast<int>(s3));
+  return _mm256_sub_epi16(_mm256_cvtepu8_epi16(bytes), _mm256_set1_epi16(32));
+}
+
+// vec_dot_q3_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's scales (in SIMD, the same
+// integers) and 3-bit weights are unpacked once per block and each token's activations loaded once, then every (row, token)'s
 // lanes are summed and accumulated exactly as vec_dot_q3_k_avx2 does.
 struct Q3kTile {
   template <int R, int T>
@@ -73,18 +90,18 @@ struct Q3kTile {
     __m256 acc[R][T];
     zero_tile(acc);
     for (int64_t b = 0; b < a.n / kBlockK; ++b) {
-      int scales[R][16];
-      __m256i hmask[R];
+      __m256i scales16[R], hmask[R];
       for (int r = 0; r < R; ++r) {
-        unpack_q3_k_scales(x[r][b].scales, scales[r]);
+        scales16[r] = q3k_scales16(x[r][b].scales);
         hmask[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].hmask));
       }
       __m256i sumi[R][T];
       zero_tile(sumi);
       for (int half = 0; half < 2; ++half) {
-        __m256i bits[R];
+        __m256i bits[R], half_scales[R];
         for (int r = 0; r < R; ++r) {
           bits[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r][b].qs + 32 * half));
+          half_scales[r] = half_twice(scales16[r], half);
         }
         for (int j = 0; j < 4; ++j) {
           const int g = 8 * half + 2 * j;
@@ -95,7 +112,7 @@ struct Q3kTile {
             const __m256i high_clear = _mm256_cmpeq_epi8(_mm256_and_si256(hmask[r], bit), _mm256_setzero_si256());
             q[r] = _mm256_sub_epi8(low, _mm256_and_si256(high_clear, _mm256_set1_epi8(4)));
             magnitude[r] = _mm256_sign_epi8(q[r], q[r]);
-            pair_scales[r] = two_scales(scales[r][g], scales[r][g + 1]);
+            pair_scales[r] = pair_lanes16(half_scales[r], 2 * j, 2 * j + 1);  // scales g and g + 1
           }
           for (int t = 0; t < T; ++t) {
             const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[t][b].qs + 16 * g));
