@@ -56,24 +56,25 @@ struct Part {
 
 // Decode products (up to kMaxDotRowTokens tokens) dot kRowsPerCall rows with all the tokens per
 // kernel call (quants.h, DotRows) for the types that have such a kernel (every quantized one), and
-// the rows of a call lie kStreamRows apart: rows r, r + 16, r + 32, r + 48, then
-// r + 1, r + 17, ... So a thread reads four sequential streams of 16 rows each, long enough for
-// the hardware prefetchers, where one row per call left the weights' DRAM latency exposed.
-// Measured on a Xeon with AMX (2 cores, 1 GiB matrices, GB/s per core; the GPU machine's host is
-// a Xeon too) for 4096-, 8192- and 28672-wide rows at one token: Q4_K one row per call 4.7 / 4.9
-// / 6.4 (ggml's AVX2 kernel the same), four adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 /
-// 11.4 / 11.9; Q5_K 4.6 / 4.4 / 6.1 -> 9.9 / 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 /
-// 10.8 (two cores: about twice each); a 70B-shape layer on two cores, Q4_0 4.6 -> 19.3, Q5_1
-// 5.4 -> 17.4, Q8_0 13.4 -> 24.2, Q2_K 7.1 -> 18.1, Q3_K 10.7 -> 13.6 (bound by its unpacking). Adjacent rows (one stream whose rows each restart the
-// prefetcher's ramp) lose most on short rows, and a software prefetch a row ahead lifts one row
-// per call to 8.6 but slows four rows to 7.8. At two tokens (Q4_K, 8192) one row per call read
-// 4.2, four streams 10.1; at four 4.6 and 7.1 (the unpacking starts to bind). Each activation
-// block is loaded once for the four rows too: on a 70B's 28672-wide down, whose 32.7 KB of Q8_K
-// activations leave L1 beside the streaming weights, that is what lifted the H100 machine's 15
-// threads from 52 to 86-90 GB/s at one token (beside the calibration's H2D copies 50 -> 74). The
-// earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran short rows 5-15 % slower with four
-// adjacent rows per call than with one; four streams were not measured there. Past four tokens
-// the tiles below (a row per call, kTokenTile tokens) keep the registers for the tokens' sums.
+// the rows of a call lie kStreamRows apart: rows r, r + 16, r + 32, r + 48, then r + 1, r + 17, ...
+// So a thread reads four sequential streams of 16 rows each, long enough for the hardware
+// prefetchers, where one row per call left the weights' DRAM latency exposed. Measured on a Xeon
+// with AMX (2 cores, 1 GiB matrices, GB/s per core; the GPU machine's host is a Xeon too) for
+// 4096-, 8192- and 28672-wide rows at one token: Q4_K one row per call 4.7 / 4.9 / 6.4 (ggml's AVX2
+// kernel the same), four adjacent rows 6.8 / 9.6 / 10.9, four streams 11.6 / 11.4 / 11.9; Q5_K 4.6
+// / 4.4 / 6.1 -> 9.9 / 9.3 / 9.6; Q6_K 8.0 / 7.9 / 9.2 -> 10.8 / 10.1 / 10.8 (two cores: about
+// twice each); a 70B-shape layer on two cores, Q4_0 4.6 -> 19.3, Q5_1 5.4 -> 17.4, Q8_0 13.4 ->
+// 24.2, Q2_K 7.1 -> 18.1, Q3_K 10.7 -> 13.6 (bound by its unpacking). Adjacent rows (one stream
+// whose rows each restart the prefetcher's ramp) lose most on short rows, and a software prefetch a
+// row ahead lifts one row per call to 8.6 but slows four rows to 7.8. At two tokens (Q4_K, 8192)
+// one row per call read 4.2, four streams 10.1; at four 4.6 and 7.1 (the unpacking starts to bind).
+// Each activation block is loaded once for the four rows too: on a 70B's 28672-wide down, whose
+// 32.7 KB of Q8_K activations leave L1 beside the streaming weights, that is what lifted the H100
+// machine's 15 threads from 52 to 86-90 GB/s at one token (beside the calibration's H2D copies 50
+// -> 74). The earlier dev machine (EPYC Zen 5, 2 shared cores, noisy) ran short rows 5-15 % slower
+// with four adjacent rows per call than with one; four streams were not measured there. Past four
+// tokens the tiles below (a row per call, kTokenTile tokens) keep the registers for the tokens'
+// sums.
 //
 // (The dual pass's CPU down read 25 GB/s only while the generated models fed it SwiGLU outputs of
 // ~1e-33, whose subnormal products cost the Xeon's cores microcode assists; the generator now

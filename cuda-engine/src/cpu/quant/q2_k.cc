@@ -66,9 +66,9 @@ NT_TARGET_AVX2 float vec_dot_q2_k_avx2(int64_t n, const uint8_t* w, const uint8_
 namespace {
 
 // vec_dot_q2_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's 2-bit weights, mins and
-// scales (in SIMD, the same integers) are unpacked once per block and each token's activations loaded once, then every
-// (row, token)'s lanes are summed and accumulated exactly as vec_dot_q2_k_avx2 does (the min
-// term first, then the scaled sums, into one accumulator).
+// scales (in SIMD, the same integers) are unpacked once per block and each token's activations
+// loaded once, then every (row, token)'s lanes are summed and accumulated exactly as
+// vec_dot_q2_k_avx2 does (the min term first, then the scaled sums, into one accumulator).
 struct Q2kTile {
   template <int R, int T>
   NT_TARGET_AVX2 static void run(const DotTile& a) {

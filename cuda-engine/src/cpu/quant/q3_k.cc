@@ -79,8 +79,8 @@ NT_TARGET_AVX2 __m256i q3k_scales16(const uint8_t packed[12]) {
 }
 
 // vec_dot_q3_k_avx2 for R rows by T tokens (avx2.h, DotTile): each row's scales (in SIMD, the same
-// integers) and 3-bit weights are unpacked once per block and each token's activations loaded once, then every (row, token)'s
-// lanes are summed and accumulated exactly as vec_dot_q3_k_avx2 does.
+// integers) and 3-bit weights are unpacked once per block and each token's activations loaded once,
+// then every (row, token)'s lanes are summed and accumulated exactly as vec_dot_q3_k_avx2 does.
 struct Q3kTile {
   template <int R, int T>
   NT_TARGET_AVX2 static void run(const DotTile& a) {
