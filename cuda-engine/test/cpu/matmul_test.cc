@@ -92,9 +92,10 @@ TEST_P(Matmul, OneTokenOnLongRowsEqualsPerRowDots) {
 
 // One to four tokens on enough rows that each thread's chunk holds groups of 64 rows, which
 // decode dots four rows per call, 16 rows apart (matmul.cc: four streams), then the chunk's rest
-// four adjacent rows per call; and five tokens, past the streams, in tiles. The pool cuts 700
-// rows into four chunks of 175 rows (one thread: two groups and 47 rows) or eight of 87-88 (two:
-// one group and 23-24 rows).
+// as four streams of fewer rows and a last call of one to three; and five tokens, past the
+// streams, in tiles. The pool cuts 700 rows into four chunks of 175 rows (one thread: two groups,
+// four streams of 11 rows, 3 rows) or eight of 87-88 (two: one group, four streams of 5-6 rows,
+// 0-3 rows).
 TEST_P(Matmul, DecodeOnManyRowsEqualsPerRowDots) {
   std::mt19937 rng(15);
   const Matrix m = random_matrix(GetParam(), 512, 700, rng);
