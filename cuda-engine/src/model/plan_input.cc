@@ -14,7 +14,10 @@ namespace {
 // input, q, k, v, attention output, the feed-forward's gate and up rows, one row of logits, and
 // the sampling scratch (per 1024 logits, up to 128 segments, a segment's top 64 (id, logit)
 // pairs: cuda/kernels/top_candidates.cu); plus the attention's partial results (two chunks per
-// head and token of a full batch, at least 32 per head for a single long-context token).
+// head and token of a full batch, and for a single long-context token the 64 per head that
+// cuda/pass_buffers.cc allocates).
+constexpr uint64_t kDecodeChunksPerHead = 64;
+
 uint64_t activation_bytes(const Hparams& h, int32_t n_vocab, int32_t n_batch) {
   const uint64_t tokens = static_cast<uint64_t>(std::max(1, n_batch));
   const uint64_t head_dim = static_cast<uint32_t>(h.head_dim), heads = static_cast<uint32_t>(h.n_head);
@@ -23,7 +26,7 @@ uint64_t activation_bytes(const Hparams& h, int32_t n_vocab, int32_t n_batch) {
                                     2ull * static_cast<uint32_t>(h.n_embd_kv()) + 2ull * static_cast<uint32_t>(h.n_ff) +
                                     vocab;
   const uint64_t sampling_bytes = std::min<uint64_t>(128, (vocab + 1023) / 1024) * (64 * 8 + 8);
-  const uint64_t attention_floats = heads * std::max<uint64_t>(2 * tokens, 32) * (head_dim + 2);
+  const uint64_t attention_floats = heads * std::max<uint64_t>(2 * tokens, kDecodeChunksPerHead) * (head_dim + 2);
   return (per_token_floats * sizeof(float) + sampling_bytes) * tokens + attention_floats * sizeof(float);
 }
 
