@@ -20,6 +20,7 @@ set(NT_CPU_KERNEL_SOURCES
   quant/q4_k.cc
   quant/q5_k.cc
   quant/q6_k.cc
+  ops/vec_steps.cc
 )
 # The kernels spell out each fused multiply-add they mean (where ggml's x86 build has one); no
 # other a * b + c may be fused, or results would change with the compiler (GCC fuses by default).
@@ -46,4 +47,5 @@ set(NT_CPU_TEST_SOURCES
   test/cpu/vec_dot_test.cc
   test/cpu/matmul_test.cc
   test/cpu/ops_test.cc
+  test/cpu/vec_steps_test.cc
 )

@@ -3,31 +3,17 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/ops/vec_steps.h"
 #include "cpu/quant/type_table.h"
 #include "gguf/ggml_type.h"
 #include "cpu/simd.h"
 
 namespace nt::ops {
 
-namespace {
-
-using cpu::quant::fp16_to_fp32;
-using cpu::quant::fp32_to_fp16;
-
-// ggml_vec_scale_f16 and ggml_vec_mad_f16: widen, multiply (and add, fused as its x86 build's
-// FMA does), round back to F16 at every step.
-void scale_f16(uint16_t* y, int32_t n, float s) {
-  for (int32_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(fp16_to_fp32(y[i]) * s);
-}
-void mad_f16(uint16_t* y, const uint16_t* x, int32_t n, float s) {
-  for (int32_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(std::fma(fp16_to_fp32(x[i]), s, fp16_to_fp32(y[i])));
-}
-
-}  // namespace
-
 void flash_attention_head(uint32_t type, const float* q, const PagedRows& k, const PagedRows& v, int32_t n_past,
                           int32_t head_dim, uint8_t* q_scratch, float* scratch, float* out) {
   const cpu::quant::TypeKernels* kernels = cpu::quant::type_kernels(type, cpu::simd_level());
+  const VecSteps step = vec_steps(cpu::simd_level());
   const bool f16 = type == static_cast<uint32_t>(GgmlType::F16);
   kernels->quantize_activation(q, q_scratch, head_dim);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -47,23 +33,23 @@ void flash_attention_head(uint32_t type, const float* q, const PagedRows& k, con
       ms = std::exp(max_score - s);  // 0 for the first position
       max_score = s;
       if (f16) {
-        scale_f16(acc16, head_dim, ms);
+        step.scale_f16(acc16, head_dim, ms);
       } else {
-        for (int32_t d = 0; d < head_dim; ++d) acc[d] *= ms;
+        step.scale_f32(acc, head_dim, ms);
       }
     } else {
       vs = std::exp(s - max_score);
     }
     if (f16) {
-      mad_f16(acc16, reinterpret_cast<const uint16_t*>(v.row(j)), head_dim, vs);
+      step.mad_f16(acc16, reinterpret_cast<const uint16_t*>(v.row(j)), head_dim, vs);
     } else {
       kernels->dequantize(v.row(j), value, head_dim);
-      for (int32_t d = 0; d < head_dim; ++d) acc[d] = std::fma(value[d], vs, acc[d]);
+      step.mad_f32(acc, value, head_dim, vs);
     }
     sum = sum * ms + vs;
   }
   if (f16) {
-    for (int32_t d = 0; d < head_dim; ++d) acc[d] = fp16_to_fp32(acc16[d]);
+    for (int32_t d = 0; d < head_dim; ++d) acc[d] = cpu::quant::fp16_to_fp32(acc16[d]);
   }
   const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
   for (int32_t d = 0; d < head_dim; ++d) out[d] = acc[d] * inv;
