@@ -193,6 +193,19 @@ NT_TARGET_AVX2 inline void zero_tile(V (&v)[R][T]) {
   }
 }
 
+// A block's integer sums into the float accumulators as the Q2_K and Q3_K AVX2 kernels add them:
+// acc += (y.d * f16(x.d)) * sums, for every (row, token).
+template <typename Block, int R, int T>
+NT_TARGET_AVX2 inline void add_block_sums(const Block* const (&x)[R], const BlockQ8_K* const (&y)[T], int64_t b,
+                                          const __m256i (&sumi)[R][T], __m256 (&acc)[R][T]) {
+  for (int t = 0; t < T; ++t) {
+    for (int r = 0; r < R; ++r) {
+      const float d = y[t][b].d * f16_to_f32(x[r][b].d);
+      acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
+    }
+  }
+}
+
 template <int R, int T>
 NT_TARGET_AVX2 inline void store_tile(const DotTile& a, const __m256 (&acc)[R][T]) {
   for (int r = 0; r < R; ++r) {

@@ -115,12 +115,7 @@ struct Q2kTile {
           }
         }
       }
-      for (int t = 0; t < T; ++t) {
-        for (int r = 0; r < R; ++r) {
-          const float d = y[t][b].d * f16_to_f32(x[r][b].d);
-          acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
-        }
-      }
+      add_block_sums(x, y, b, sumi, acc);
     }
     store_tile(a, acc);
   }
