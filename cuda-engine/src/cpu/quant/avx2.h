@@ -132,19 +132,17 @@ NT_TARGET_AVX2 inline K4Header k4_header(const Block& x) {
   return {f16_to_f32(x.d), f16_to_f32(x.dmin), unpack_k4_scales_x86(x.scales)};
 }
 
-// 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice`: a byte
-// shuffle, off the ports that multiply, where a broadcast from a byte in memory took three.
-NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) {
-  return _mm256_shuffle_epi8(eight_twice, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * i)));
-}
-
 // 16 int16 lanes: the first 8 = lane lo of the low 128 bits of `eight_twice`, the last 8 = lane hi
-// of its high 128 bits (two_scales's layout from 8 scales held in both halves): one byte shuffle.
+// of its high 128 bits (two_scales's layout from 8 scales held in both halves): a byte shuffle,
+// off the ports that multiply, where a broadcast from a byte in memory took three.
 NT_TARGET_AVX2 inline __m256i pair_lanes16(__m256i eight_twice, int lo, int hi) {
   const __m256i select = _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * hi)),
                                           _mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * lo)));
   return _mm256_shuffle_epi8(eight_twice, select);
 }
+
+// 16 int16 lanes all equal to lane i (0..7) of both 128-bit halves of `eight_twice`.
+NT_TARGET_AVX2 inline __m256i broadcast_lane16(__m256i eight_twice, int i) { return pair_lanes16(eight_twice, i, i); }
 
 // The 8 int16 lanes of 128-bit half h (0 or 1) of v in both halves.
 NT_TARGET_AVX2 inline __m256i half_twice(__m256i v, int h) {
