@@ -236,6 +236,10 @@ TEST_P(VecDotTokens, TokensKernelIsVecDotBitForBitForEveryTokenCount) {
   if (!any) GTEST_SKIP() << "this CPU has no SIMD level with multi-token kernels (AVX2 or AVX-512)";
 }
 
+bool is_float_type(GgmlType type) {
+  return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
+}
+
 // The multi-row kernels (quants.h, DotRows) give each (row, token) vec_dot's float bit for bit,
 // for every row count (1 and 3 among them: matmul's remainders) by every token count up to
 // kMaxDotRowTokens, on rows as long as a 70B's down (28672 elements), with the rows w_stride
@@ -303,8 +307,7 @@ TEST(MultiRowKernels, ExistAboveScalarBesideTheMultiTokenKernels) {
       const std::string what = std::string(simd_level_name(level)) + " " + ggml_type_name(static_cast<uint32_t>(type));
       EXPECT_EQ(k.vec_dot_rows != nullptr, k.vec_dot_tokens != nullptr) << what;
       if (level != SimdLevel::kScalar) {
-        const bool batched = type != GgmlType::F32 && type != GgmlType::F16 && type != GgmlType::BF16;
-        EXPECT_EQ(k.vec_dot_rows != nullptr, batched) << what;
+        EXPECT_EQ(k.vec_dot_rows != nullptr, !is_float_type(type)) << what;
       } else {
         EXPECT_EQ(k.vec_dot_rows, nullptr) << what;
       }
@@ -317,11 +320,16 @@ std::string type_name(const ::testing::TestParamInfo<GgmlType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDot, ::testing::ValuesIn(test::supported_weight_types()), type_name);
-// Every quantized type: each has a multi-token and a multi-row kernel above scalar.
+// Every quantized type of test::supported_weight_types: each has a multi-token and a multi-row
+// kernel above scalar.
 const std::vector<GgmlType>& quantized_types() {
-  static const std::vector<GgmlType> types = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
-                                              GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
-                                              GgmlType::Q5_K, GgmlType::Q6_K};
+  static const std::vector<GgmlType> types = [] {
+    std::vector<GgmlType> quantized;
+    for (GgmlType type : test::supported_weight_types()) {
+      if (!is_float_type(type)) quantized.push_back(type);
+    }
+    return quantized;
+  }();
   return types;
 }
 
